@@ -1,0 +1,276 @@
+//! The command-line grammar: the contract of DESIGN.md, in clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// nascfg keeps a NAS's cloud-storage credentials and configuration safe.
+#[derive(Debug, Parser)]
+#[command(name = "nascfg", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The data directory (config.db and secret-seed).
+    #[arg(long, global = true, env = "NASCFG_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print less.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory, its database and its secret seed.
+    Init,
+    /// The supported cloud providers and their fields.
+    Providers(ProvidersArgs),
+    /// Manage cloud credentials.
+    #[command(subcommand)]
+    Cred(CredCommand),
+    /// Manage SSH key pairs (used by SFTP credentials).
+    #[command(subcommand)]
+    Keypair(KeypairCommand),
+    /// Configuration backups: export, inspect, restore.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// The box's secret seed.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+    /// Import credentials from other systems.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export credentials for other tools.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ProvidersArgs {
+    #[command(subcommand)]
+    pub command: Option<ProvidersCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// The fields of one provider.
+    Show {
+        /// The provider's type string, e.g. S3 (any case).
+        #[arg(value_name = "TYPE")]
+        provider: String,
+    },
+}
+
+/// A passphrase source for encrypted bundles and seed exports.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PassphraseArgs {
+    /// Read the passphrase from the first line of this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_env")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+}
+
+/// Options for verifying a credential against its service.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VerifyArgs {
+    /// Give up connecting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    pub connect_timeout: u64,
+    /// Give up the whole check after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Send the provider's API requests to this base URL instead of the real
+    /// service (for test stand-ins on loopback; production never needs it).
+    #[arg(long, value_name = "URL", env = "NASCFG_VERIFY_ENDPOINT")]
+    pub endpoint_override: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredCommand {
+    /// Add a credential.
+    Add {
+        /// The credential's name.
+        #[arg(required_unless_present = "from_json")]
+        name: Option<String>,
+        /// The provider's type string, e.g. S3 (any case).
+        #[arg(long, value_name = "TYPE", required_unless_present = "from_json")]
+        provider: Option<String>,
+        /// Set one attribute: KEY=VALUE, KEY=@PATH (read a file), KEY=- (read stdin).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Read the credential from a TrueNAS API JSON document (FILE or - for stdin).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "provider", "set"])]
+        from_json: Option<String>,
+        /// Save the credential only if it verifies against its service.
+        #[arg(long)]
+        verify: bool,
+        #[command(flatten)]
+        verify_args: VerifyArgs,
+    },
+    /// List credentials (secrets are never shown).
+    List,
+    /// Show one credential.
+    Show {
+        name: String,
+        /// Print secret values too.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Change attributes of a credential, or rename it.
+    Update {
+        name: String,
+        /// Set one attribute: KEY=VALUE, KEY=@PATH (read a file), KEY=- (read stdin).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// A new name.
+        #[arg(long, value_name = "NEW")]
+        rename: Option<String>,
+    },
+    /// Delete a credential.
+    Delete { name: String },
+    /// Check that a credential works against its service.
+    Verify {
+        /// A stored credential.
+        #[arg(required_unless_present = "provider", conflicts_with_all = ["provider", "set"])]
+        name: Option<String>,
+        /// Verify an unsaved credential of this provider.
+        #[arg(long, value_name = "TYPE")]
+        provider: Option<String>,
+        /// Set one attribute: KEY=VALUE, KEY=@PATH (read a file), KEY=- (read stdin).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        verify_args: VerifyArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyType {
+    Ed25519,
+    Rsa,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeypairCommand {
+    /// Generate a new key pair.
+    Generate {
+        name: String,
+        #[arg(long = "type", value_enum, default_value = "ed25519")]
+        key_type: KeyType,
+    },
+    /// Import a private key in OpenSSH format.
+    Import {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        private_key: PathBuf,
+    },
+    /// List key pairs.
+    List,
+    /// Show one key pair's public key.
+    Show { name: String },
+    /// Delete a key pair (SFTP credentials using it are unbound).
+    Delete { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Write a backup bundle of this box's configuration.
+    Export {
+        /// Where to write the bundle (default: a name with host and time).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Put the secret seed into the bundle.
+        #[arg(long)]
+        include_seed: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Check a bundle and tell whether this box could restore it.
+    Inspect {
+        file: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Restore a bundle onto this box.
+    Restore {
+        file: PathBuf,
+        /// The seed the bundle's secrets were sealed under.
+        #[arg(long, value_name = "FILE")]
+        seed_file: Option<PathBuf>,
+        /// Restore even though secrets cannot be opened; they must be re-entered.
+        #[arg(long)]
+        allow_lost_secrets: bool,
+        /// Check everything, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Print the fingerprint of this box's seed.
+    Fingerprint,
+    /// Replace the seed and re-seal every secret under the new one.
+    Rotate,
+    /// Write the seed to a file, passphrase-protected.
+    Export {
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Write the raw seed without a passphrase (warned about).
+        #[arg(long)]
+        no_passphrase: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a TrueNAS configuration backup (tar or freenas-v1.db).
+    Truenas {
+        file: PathBuf,
+        /// The pwenc_secret file, for a bare database.
+        #[arg(long, value_name = "FILE")]
+        pwenc_secret: Option<PathBuf>,
+        /// Check and report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overwrite credentials of the same name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Import an rclone.conf.
+    Rclone {
+        file: PathBuf,
+        /// The environment variable holding the rclone config password.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// Check and report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overwrite credentials of the same name.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write an rclone.conf with a section per credential.
+    Rclone {
+        /// Where to write it (0600); default standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Only these credentials (default: all).
+        names: Vec<String>,
+    },
+}

@@ -1,0 +1,26 @@
+//! One module per command group; `dispatch` routes a parsed command line.
+
+mod backup;
+mod cred;
+mod export;
+mod import;
+mod init;
+mod keypair;
+mod providers;
+mod seed;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command the user asked for.
+pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Init => init::run(cli),
+        Command::Providers(args) => providers::run(cli, args),
+        Command::Cred(c) => cred::run(cli, c),
+        Command::Keypair(c) => keypair::run(cli, c),
+        Command::Backup(c) => backup::run(cli, c),
+        Command::Seed(c) => seed::run(cli, c),
+        Command::Import(c) => import::run(cli, c),
+        Command::Export(c) => export::run(cli, c),
+    }
+}

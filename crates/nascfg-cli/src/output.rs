@@ -1,0 +1,46 @@
+//! How errors and data reach the terminal.
+
+use std::fmt;
+
+/// An error that carries a hint for the user: what to do next.
+#[derive(Debug)]
+pub struct Hinted {
+    /// What happened.
+    pub error: anyhow::Error,
+    /// What to do next.
+    pub hint: String,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Hinted {}
+
+/// Wraps an error with a hint line.
+pub fn hint(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hinted { error: error.into(), hint: hint.into() })
+}
+
+/// Prints `error: ...` (with its causes) and `hint: ...` to standard error.
+pub fn print_error(err: &anyhow::Error) {
+    let (error, hint) = match err.downcast_ref::<Hinted>() {
+        Some(h) => (&h.error, Some(h.hint.as_str())),
+        None => (err, None),
+    };
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
+}
+
+/// Prints a value as pretty JSON on standard output.
+pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
