@@ -8,6 +8,7 @@ mod init;
 mod keypair;
 mod providers;
 mod seed;
+mod verify;
 
 use crate::cli::{Cli, Command};
 
