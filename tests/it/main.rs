@@ -1,1 +1,2 @@
-//! End-to-end tests of the nascfg binary.
+//! End-to-end tests of nascfg: one test binary, one module per concern.
+//! Add a module with one line here; keep the list sorted.

@@ -1,0 +1,1 @@
+//! Drives the reference `age` tool (Debian package `age`) non-interactively.

@@ -1,0 +1,1 @@
+//! Runs the `nascfg` binary on a throwaway data directory.
