@@ -1,5 +1,58 @@
 //! The secret seed and everything derived from it: keys, fingerprints, sealed
 //! values and passphrase protection.
 //!
+//! - [`Seed`]: the box's 32 random bytes, kept in a 0600 file.
+//! - [`Fingerprint`]: a short public name of a seed (`nfp1:3f2a-91c0-77de-0b54`).
+//! - [`SealingKey`], [`seal`], [`open`], [`SealedValue`]: AES-256-GCM under a key
+//!   derived with HKDF-SHA256, bound to a context; a value sealed under
+//!   another seed is told apart ([`Error::WrongKey`]) from a damaged one
+//!   ([`Error::Damaged`]) before anything is decrypted.
+//! - [`encrypt_with_passphrase`], [`decrypt_with_passphrase`]: the age format
+//!   with a passphrase (scrypt) recipient, readable by the reference `age` tool.
+//! - [`write_secret_file`]: atomic 0600 writes.
+//!
+//! The formats are specified in docs/FORMAT.md.
+//!
+//! ```
+//! use nascfg_crypto::{Error, SealedValue, SealingKey, Seed, open, seal};
+//!
+//! let seed = Seed::generate();
+//! let key = SealingKey::derive(&seed);
+//! let sealed = seal(&key, b"hunter2", b"credential 7/secret_access_key");
+//! let text = sealed.to_text(); // "nsv1.<key id>.<base64url>", for a database column
+//!
+//! let parsed = SealedValue::parse(&text)?;
+//! assert_eq!(&open(&key, &parsed, b"credential 7/secret_access_key")?[..], b"hunter2");
+//!
+//! // Moved to another attribute: does not open.
+//! assert!(matches!(open(&key, &parsed, b"credential 7/password"), Err(Error::Damaged)));
+//! // Another seed: recognised by the key identifier, nothing decrypted.
+//! let other = SealingKey::derive(&Seed::generate());
+//! assert!(matches!(open(&other, &parsed, b"credential 7/secret_access_key"), Err(Error::WrongKey { .. })));
+//! # Ok::<(), Error>(())
+//! ```
+//!
 //! Architecture invariant: this crate knows nothing of credentials, databases or tar.
 #![deny(missing_docs)]
+
+mod error;
+mod fingerprint;
+mod kdf;
+mod passphrase;
+mod sealed;
+mod secret_file;
+mod seed;
+
+pub use crate::{
+    error::Error,
+    fingerprint::Fingerprint,
+    passphrase::{
+        PassphraseReader, PassphraseWriter, WorkFactor, decrypt_with_passphrase,
+        encrypt_with_passphrase, is_passphrase_protected,
+    },
+    sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
+    secret_file::write_secret_file,
+    seed::Seed,
+};
+pub use secrecy;
+pub use zeroize;

@@ -1,4 +1,301 @@
-//! Checks a credential against the real service it belongs to.
+//! Checks a credential against the real service it belongs to: the check that
+//! TrueNAS gets from `rclone lsjson remote:`, without rclone.
 //!
-//! Architecture invariant: this crate is the only one that opens network connections.
+//! Architecture invariant: this crate is the only one that opens network
+//! connections.
+//!
+//! [`verify`] takes a [`Credential`] and [`VerifyOptions`] and always returns
+//! a [`Verification`]: valid or not, the full error, a one-line excerpt a
+//! person can act on (`SignatureDoesNotMatch: ...`, `530 Login incorrect.`,
+//! `connection refused`, `timed out after 30 s`), a refreshed OAuth token to
+//! save back, and the SSH host key seen. Every check is bounded by a connect
+//! timeout (default 15 s) and an overall deadline (default 30 s). Secret
+//! values of the credential never appear in the error or the excerpt.
+//!
+//! [`VerifyOptions::endpoint_override`] sends a provider's requests to
+//! another base URL. It exists for tests, which reach loopback stand-ins of
+//! cloud APIs through it; production never needs it.
+//!
+//! ```no_run
+//! use nascfg_credentials::{Credential, ProviderKind};
+//! use nascfg_verify::{verify, VerifyOptions};
+//!
+//! let attrs = serde_json::json!({"url": "http://127.0.0.1:9/"});
+//! let cred = Credential::new("web", ProviderKind::Http, attrs.as_object().unwrap().clone()).unwrap();
+//! let answer = verify(&cred, &VerifyOptions::default());
+//! println!("{}", if answer.valid { "valid".into() } else { answer.excerpt.unwrap_or_default() });
+//! ```
+//!
+//! # Module layout (for the people working on it)
+//!
+//! - `lib.rs`: the public types, [`verify`] (dispatch on `ProviderKind`, then
+//!   scrubbing of secrets from error and excerpt), and the crate-private
+//!   `Check` (what a provider module receives: the credential, the options,
+//!   the `Deadline` and the shared `HttpClient`), `Success` and `Failure`
+//!   (`Failure::new(excerpt)`, `Failure::with_detail(excerpt, full_text)`).
+//!   Each provider module has `pub(crate) fn verify(check: &Check<'_>) -> Outcome`.
+//! - `deadline.rs`: `Deadline` (`remaining()`, `remaining_or_fail()`, `cap(d)`,
+//!   `timed_out()` = `timed out after N s`).
+//! - `http.rs`: `HttpClient` (`get(url, headers)`, `send(method, url, headers,
+//!   body)` -> `HttpResponse { status, headers, body }` with `header(name)`,
+//!   `status_line()` = `404 Not Found`); no proxies, no redirects followed,
+//!   statuses are answers; transport errors become `connection refused`,
+//!   `timed out after 30 s`, `TLS handshake failed: ...`.
+//! - `excerpt.rs`: `first_line(text)`, `truncate`, `scrub(text, secrets)`,
+//!   `xml_element(body, tag)`.
+//! - Real-server protocols: `s3`, `azure`, `ftp`, `sftp`, `webdav`, `http_url`.
+//! - Cloud APIs: `b2`, `gcs`, `google_drive`, `google_photos`, `onedrive`,
+//!   `dropbox`, `box_com`, `pcloud`, `yandex`, `swift`, `mega`, `hubic`, and
+//!   `oauth` (token refresh shared by the OAuth providers).
 #![deny(missing_docs)]
+
+mod azure;
+mod b2;
+mod box_com;
+mod deadline;
+mod dropbox;
+mod excerpt;
+mod ftp;
+mod gcs;
+mod google_drive;
+mod google_photos;
+mod http;
+mod http_url;
+mod hubic;
+mod mega;
+mod oauth;
+mod onedrive;
+mod pcloud;
+mod s3;
+mod sftp;
+mod swift;
+mod webdav;
+mod yandex;
+
+use std::time::Duration;
+
+use nascfg_credentials::{Credential, OAuthToken, ProviderKind};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::deadline::Deadline;
+use crate::http::HttpClient;
+
+/// How a verification runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VerifyOptions {
+    /// Give up connecting after this long (default 15 s).
+    pub connect_timeout: Duration,
+    /// Give up the whole check after this long (default 30 s).
+    pub deadline: Duration,
+    /// Send the provider's requests to this base URL instead of the real
+    /// service. For tests only (loopback stand-ins); production never needs it.
+    pub endpoint_override: Option<url::Url>,
+    /// SFTP: the OpenSSH private key of the key pair the credential names,
+    /// resolved by the caller from the store.
+    pub private_key: Option<SecretString>,
+    /// SFTP: the host key recorded on first use (an OpenSSH public key line);
+    /// when given, the server's key must match it.
+    pub known_host_key: Option<String>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            connect_timeout: Duration::from_secs(15),
+            deadline: Duration::from_secs(30),
+            endpoint_override: None,
+            private_key: None,
+            known_host_key: None,
+        }
+    }
+}
+
+/// The answer of a verification.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Verification {
+    /// Whether the credential works.
+    pub valid: bool,
+    /// The full error text when it does not (secrets scrubbed).
+    pub error: Option<String>,
+    /// A one-line excerpt of the error a person can act on (secrets scrubbed).
+    pub excerpt: Option<String>,
+    /// An OAuth token refreshed during the check, to save back.
+    pub refreshed_token: Option<OAuthToken>,
+    /// SFTP: the server's host key (an OpenSSH public key line), to record
+    /// on first use.
+    pub host_key_seen: Option<String>,
+}
+
+/// Checks `credential` against its service, within the options' bounds.
+/// Never panics on a server's answer; never puts a secret in the result.
+pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
+    let deadline = Deadline::after(options.deadline);
+    let http = HttpClient::new(options, deadline);
+    let check = Check { credential, options, deadline, http: &http };
+    let outcome = match credential.provider() {
+        ProviderKind::S3 => s3::verify(&check),
+        ProviderKind::B2 => b2::verify(&check),
+        ProviderKind::Box => box_com::verify(&check),
+        ProviderKind::Dropbox => dropbox::verify(&check),
+        ProviderKind::Ftp => ftp::verify(&check),
+        ProviderKind::GoogleCloudStorage => gcs::verify(&check),
+        ProviderKind::GoogleDrive => google_drive::verify(&check),
+        ProviderKind::GooglePhotos => google_photos::verify(&check),
+        ProviderKind::Http => http_url::verify(&check),
+        ProviderKind::Hubic => hubic::verify(&check),
+        ProviderKind::Mega => mega::verify(&check),
+        ProviderKind::AzureBlob => azure::verify(&check),
+        ProviderKind::OneDrive => onedrive::verify(&check),
+        ProviderKind::OpenstackSwift => swift::verify(&check),
+        ProviderKind::Pcloud => pcloud::verify(&check),
+        ProviderKind::Sftp => sftp::verify(&check),
+        ProviderKind::Webdav => webdav::verify(&check),
+        ProviderKind::Yandex => yandex::verify(&check),
+        #[allow(unreachable_patterns)]
+        other => Err(Failure::new(format!("verifying {other} credentials is not supported"))),
+    };
+    // A check that ran past its deadline (a blocking call that overshot) still
+    // answers "timed out", so callers see one consistent reason.
+    let outcome = match outcome {
+        Err(_) if deadline.remaining().is_none() => Err(deadline.timed_out()),
+        other => other,
+    };
+    let secrets = secret_values(credential, options);
+    let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+    match outcome {
+        Ok(success) => Verification {
+            valid: true,
+            error: None,
+            excerpt: None,
+            refreshed_token: success.refreshed_token,
+            host_key_seen: success.host_key_seen,
+        },
+        Err(failure) => {
+            let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
+            let excerpt = if excerpt.is_empty() { "verification failed".to_owned() } else { excerpt };
+            let error = match &failure.detail {
+                Some(detail) if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() => {
+                    format!("{}\n{}", failure.excerpt.trim(), excerpt::scrub(detail.trim(), &secrets))
+                }
+                _ => failure.excerpt.trim().to_owned(),
+            };
+            Verification {
+                valid: false,
+                error: Some(excerpt::scrub(&error, &secrets)),
+                excerpt: Some(excerpt),
+                refreshed_token: failure.refreshed_token,
+                host_key_seen: failure.host_key_seen,
+            }
+        }
+    }
+}
+
+/// Every secret value that must not appear in a result: the credential's
+/// secret attributes, the parts of an OAuth token, the private key.
+fn secret_values(credential: &Credential, options: &VerifyOptions) -> Vec<SecretString> {
+    let mut out: Vec<SecretString> = Vec::new();
+    for (_, value) in credential.secret_attributes() {
+        if let Ok(token) = OAuthToken::parse(value.expose_secret()) {
+            out.push(token.access_token().clone());
+            if let Some(refresh) = token.refresh_token() {
+                out.push(refresh.clone());
+            }
+        }
+        out.push(value.clone());
+        // The secret as it would appear inside JSON or in one line of a PEM.
+        for line in value.expose_secret().lines().filter(|l| l.len() >= 16) {
+            out.push(SecretString::from(line.to_owned()));
+        }
+    }
+    if let Some(key) = &options.private_key {
+        out.push(key.clone());
+        for line in key.expose_secret().lines().filter(|l| l.len() >= 16 && !l.starts_with("-----")) {
+            out.push(SecretString::from(line.to_owned()));
+        }
+    }
+    out
+}
+
+/// What a provider module receives.
+#[derive(Debug)]
+pub(crate) struct Check<'a> {
+    /// The credential under test.
+    pub(crate) credential: &'a Credential,
+    /// The caller's options.
+    pub(crate) options: &'a VerifyOptions,
+    /// The overall deadline.
+    pub(crate) deadline: Deadline,
+    /// The shared HTTP client (bounded by `deadline`).
+    pub(crate) http: &'a HttpClient,
+}
+
+impl Check<'_> {
+    /// A required text attribute (plain or secret) as a string, or a failure naming it.
+    pub(crate) fn text(&self, field: &str) -> Result<String, Failure> {
+        if let Some(v) = self.credential.text(field) {
+            return Ok(v.to_owned());
+        }
+        if let Some(v) = self.credential.secret(field) {
+            return Ok(v.expose_secret().to_owned());
+        }
+        Err(Failure::new(format!("the credential has no {field}")))
+    }
+
+    /// An optional plain text attribute; empty counts as absent.
+    pub(crate) fn optional_text(&self, field: &str) -> Option<String> {
+        self.credential.text(field).filter(|s| !s.trim().is_empty()).map(str::to_owned)
+    }
+
+    /// A secret attribute, or a failure naming it.
+    pub(crate) fn secret(&self, field: &str) -> Result<&SecretString, Failure> {
+        self.credential
+            .secret(field)
+            .ok_or_else(|| Failure::new(format!("the credential has no {field}")))
+    }
+}
+
+/// What a successful check may hand back.
+#[derive(Debug, Default)]
+pub(crate) struct Success {
+    /// An OAuth token refreshed during the check.
+    pub(crate) refreshed_token: Option<OAuthToken>,
+    /// The SSH host key seen.
+    pub(crate) host_key_seen: Option<String>,
+}
+
+/// Why a check failed: a one-line excerpt and optionally the full text.
+/// `verify` scrubs secrets from both, but modules should not put them in.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The one-line excerpt (only its first meaningful line is kept).
+    pub(crate) excerpt: String,
+    /// The full error text, when longer than the excerpt.
+    pub(crate) detail: Option<String>,
+    /// SFTP: the host key seen before failing (e.g. on a changed host key).
+    pub(crate) host_key_seen: Option<String>,
+    /// An OAuth token refreshed before the check failed, still to be saved
+    /// back (a single-use refresh token, as Box's, is already spent).
+    pub(crate) refreshed_token: Option<OAuthToken>,
+}
+
+impl Failure {
+    /// A failure whose full text is its excerpt.
+    pub(crate) fn new(excerpt: impl Into<String>) -> Failure {
+        Failure { excerpt: excerpt.into(), detail: None, host_key_seen: None, refreshed_token: None }
+    }
+
+    /// A failure with a one-line excerpt and a longer full text.
+    pub(crate) fn with_detail(excerpt: impl Into<String>, detail: impl Into<String>) -> Failure {
+        Failure { excerpt: excerpt.into(), detail: Some(detail.into()), host_key_seen: None, refreshed_token: None }
+    }
+}
+
+/// The result of one provider's check.
+pub(crate) type Outcome = Result<Success, Failure>;
+
+pub use crate::excerpt::scrub;
+pub use nascfg_credentials;
+pub use secrecy;
+pub use url;

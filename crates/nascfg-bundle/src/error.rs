@@ -1,0 +1,225 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading, writing or restoring a bundle (and
+/// reading other systems' backups).
+///
+/// No variant ever carries secret bytes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("cannot access {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not gzip-compressed (a bundle always is).
+    #[error("not a nascfg bundle: the file is not gzip-compressed")]
+    NotGzip,
+    /// The archive ends before its end-of-archive marker, or in the middle of
+    /// a member or of the gzip stream.
+    #[error("the archive is truncated")]
+    Truncated,
+    /// Bytes follow the end of the archive or of the gzip stream.
+    #[error("the archive has unexpected data after its end")]
+    TrailingData,
+    /// The gzip or tar structure is damaged.
+    #[error("the archive is damaged: {reason}")]
+    Corrupt {
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// A member's name is absolute, contains `..`, or is not UTF-8.
+    #[error("the archive has a member with an unsafe name: {name:?}")]
+    UnsafePath {
+        /// The name, lossily decoded.
+        name: String,
+    },
+    /// A member is a link, device, directory or anything but a regular file.
+    #[error("the archive member {name:?} is a {kind}, not a regular file")]
+    NotRegularFile {
+        /// The member's name.
+        name: String,
+        /// What it is instead.
+        kind: String,
+    },
+    /// Two members have the same name.
+    #[error("the archive has the member {name:?} twice")]
+    DuplicateMember {
+        /// The member's name.
+        name: String,
+    },
+    /// The archive has more members than allowed.
+    #[error("the archive has more than {max} members")]
+    TooManyMembers {
+        /// The limit.
+        max: usize,
+    },
+    /// A member is larger than allowed.
+    #[error("the archive member {name:?} is {size} bytes, more than the limit of {max}")]
+    MemberTooLarge {
+        /// The member's name.
+        name: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The archive expands to more bytes than allowed.
+    #[error("the archive expands to more than {max} bytes")]
+    TooLarge {
+        /// The limit.
+        max: u64,
+    },
+    /// The archive expands far more than real data does: a decompression bomb.
+    #[error("the archive expands more than {max_ratio} times its compressed size (a decompression bomb?)")]
+    CompressionRatio {
+        /// The limit.
+        max_ratio: u64,
+    },
+    // --- imports (TrueNAS, rclone) ---
+    /// A TrueNAS pwenc secret is not exactly 32 bytes.
+    #[error("the TrueNAS pwenc secret must be exactly 32 bytes, not {len}")]
+    PwencSecretLength {
+        /// Its length.
+        len: usize,
+    },
+    /// A pwenc value cannot be decrypted: not base64, too short, or not
+    /// UTF-8 once decrypted (a wrong secret or a damaged value).
+    #[error("a TrueNAS encrypted value cannot be read (wrong pwenc secret or damaged value)")]
+    PwencMalformed,
+    /// The TrueNAS backup carries no pwenc secret and none was given.
+    #[error("the TrueNAS backup has no pwenc_secret, so its credentials cannot be read")]
+    PwencSecretMissing,
+    /// The pwenc secret does not open the backup's check value.
+    #[error("the pwenc secret does not match this TrueNAS database (stg_pwenc_check does not open), so its credentials cannot be read")]
+    PwencSecretWrong,
+    /// The input is not a TrueNAS configuration backup.
+    #[error("not a TrueNAS configuration backup: {reason}")]
+    NotTruenasBackup {
+        /// Why, in words.
+        reason: String,
+    },
+    /// An rclone.conf cannot be read.
+    #[error("cannot read the rclone.conf (line {line}): {message}")]
+    RcloneConf {
+        /// The line (1-based; 0 for the whole file).
+        line: usize,
+        /// What is wrong (never a value).
+        message: String,
+    },
+    /// The rclone.conf is encrypted and no password was given.
+    #[error("the rclone.conf is encrypted and no password was given")]
+    RclonePasswordNeeded,
+    /// The rclone.conf password is wrong (or the file is damaged).
+    #[error("the rclone.conf password is wrong, or the file is damaged")]
+    RcloneWrongPassword,
+    /// A value is not obscured the way rclone obscures.
+    #[error("a value is not obscured as rclone obscures (input too short or not base64)")]
+    NotObscured,
+    /// `manifest.json` is malformed.
+    #[error("the bundle's manifest is malformed: {reason}")]
+    Manifest {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The manifest names another format.
+    #[error("not a nascfg bundle: its manifest says format {found:?}")]
+    UnknownFormat {
+        /// The format name found.
+        found: String,
+    },
+    /// The bundle is of a format version this program cannot read.
+    #[error("the bundle is format version {found}; this nascfg reads version {supported}")]
+    UnsupportedVersion {
+        /// The version found.
+        found: u64,
+        /// The version supported.
+        supported: u32,
+    },
+    /// A seed (in a bundle or a file) is not 32 bytes.
+    #[error("a secret seed must be exactly 32 bytes, this one is {len}")]
+    SeedLength {
+        /// Its length.
+        len: u64,
+    },
+    /// `manifest.json` is not the first member.
+    #[error("not a nascfg bundle: manifest.json is not its first member")]
+    ManifestNotFirst,
+    /// The bundle has no members at all, or no manifest.
+    #[error("not a nascfg bundle: it has no manifest.json")]
+    ManifestMissing,
+    /// A member the manifest does not list (or not in that order).
+    #[error("the bundle has an unexpected member {name:?}")]
+    UnknownMember {
+        /// The member's name.
+        name: String,
+    },
+    /// A member the manifest lists is absent.
+    #[error("the bundle lacks the member {name:?} its manifest lists")]
+    MissingMember {
+        /// The member's name.
+        name: String,
+    },
+    /// A member's size disagrees with the manifest.
+    #[error("the bundle member {name:?} is {found} bytes, its manifest says {expected}")]
+    SizeMismatch {
+        /// The member's name.
+        name: String,
+        /// The manifest's size.
+        expected: u64,
+        /// The actual size.
+        found: u64,
+    },
+    /// A member's SHA-256 disagrees with the manifest.
+    #[error("the bundle member {name:?} does not match its manifest's SHA-256 (damaged or altered)")]
+    HashMismatch {
+        /// The member's name.
+        name: String,
+    },
+    /// The bundle is passphrase-protected and no passphrase was given.
+    #[error("the bundle is passphrase-protected; a passphrase is needed to read it")]
+    PassphraseRequired,
+    /// The passphrase does not open the bundle.
+    #[error("the passphrase does not open this bundle")]
+    WrongPassphrase,
+    /// Restoring would lose secrets: the bundle has no seed and no matching
+    /// seed was given. Nothing was changed.
+    #[error(
+        "refused: restoring this bundle would lose the secrets of {credentials} credential(s) and {keypairs} key pair(s): \
+         it does not carry its secret seed ({fingerprint}) and this box's seed does not match"
+    )]
+    SecretsWouldBeLost {
+        /// Credentials whose secrets would be dropped.
+        credentials: usize,
+        /// Key pairs whose private keys would be dropped.
+        keypairs: usize,
+        /// The fingerprint of the seed the bundle's secrets are sealed under.
+        fingerprint: String,
+    },
+    /// The seed file given is not the seed the bundle's secrets are sealed under.
+    #[error("the seed file's fingerprint {given} is not the bundle's ({bundle})")]
+    SeedFileMismatch {
+        /// The bundle's fingerprint.
+        bundle: String,
+        /// The seed file's fingerprint.
+        given: String,
+    },
+    /// A cryptographic operation (passphrase, seed) failed.
+    #[error(transparent)]
+    Crypto(#[from] nascfg_crypto::Error),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,304 @@
+//! Writing a bundle: snapshot, manifest, tar, gzip, optionally age.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::{PassphraseWriter, WorkFactor};
+use nascfg_store::Store;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::manifest::{
+    Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
+    SEED_NAME,
+};
+
+pub(crate) const IO_BUFFER: usize = 1 << 20;
+
+/// Reports progress of a long export or restore: `(bytes done, bytes in all)`.
+pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// How to write a bundle.
+#[derive(Clone, Default)]
+pub struct ExportOptions<'a> {
+    /// Put the secret seed into the bundle (warn the user when there is no
+    /// passphrase: anyone with the file can then open every secret).
+    pub include_seed: bool,
+    /// Encrypt the whole bundle to this passphrase (age, scrypt recipient).
+    pub passphrase: Option<SecretString>,
+    /// The scrypt work factor for the passphrase (tests use a small one).
+    pub work_factor: WorkFactor,
+    /// The creation time to record (default: now). Fixed in golden bundles.
+    pub created: Option<OffsetDateTime>,
+    /// Called as the database is written.
+    pub progress: Option<ProgressFn<'a>>,
+}
+
+impl std::fmt::Debug for ExportOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportOptions")
+            .field("include_seed", &self.include_seed)
+            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("work_factor", &self.work_factor)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`export`] wrote.
+#[derive(Debug, Clone)]
+pub struct ExportReport {
+    /// The bundle file.
+    pub path: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it is passphrase-protected.
+    pub encrypted: bool,
+}
+
+/// The default file name of a bundle:
+/// `nascfg-<host>-<YYYYmmddTHHMMSSZ>.tar.gz`, `.age` appended when encrypted.
+pub fn default_bundle_name(host: &str, at: OffsetDateTime, encrypted: bool) -> String {
+    let host: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .take(64)
+        .collect();
+    let host = if host.is_empty() { "box".to_owned() } else { host };
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
+    let age = if encrypted { ".age" } else { "" };
+    format!("nascfg-{host}-{stamp}.tar.gz{age}")
+}
+
+/// This machine's host name (from the kernel), or `box`.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "box".to_owned())
+}
+
+/// Writes a bundle of `store` to `out` (mode 0600, through a temporary file
+/// beside it that is renamed into place at the end).
+///
+/// The database is a consistent snapshot ([`Store::snapshot_to`]); it is read
+/// twice (hash, then archive) and streamed, so memory does not grow with it.
+pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<ExportReport> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let work = tempfile::Builder::new()
+        .prefix(".nascfg-export-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?;
+    let snapshot = work.path().join(DATABASE_NAME);
+    store.snapshot_to(&snapshot)?;
+    let info = nascfg_store::inspect_database(&snapshot)?;
+
+    let (db_size, db_hash) = hash_file(&snapshot)?;
+    let mut members = vec![MemberEntry { name: DATABASE_NAME.into(), size: db_size, sha256: db_hash }];
+    let seed = if options.include_seed {
+        let seed = store.seed()?;
+        if let Some(db) = &info.fingerprint {
+            if *db != seed.fingerprint() {
+                return Err(Error::SeedFileMismatch {
+                    bundle: db.to_string(),
+                    given: seed.fingerprint().to_string(),
+                });
+            }
+        }
+        members.push(MemberEntry {
+            name: SEED_NAME.into(),
+            size: seed.expose_bytes().len() as u64,
+            sha256: hex::encode(Sha256::digest(seed.expose_bytes())),
+        });
+        Some(seed)
+    } else {
+        None
+    };
+    let fingerprint = match (&info.fingerprint, seed) {
+        (Some(fp), _) => Some(fp.to_string()),
+        (None, Some(seed)) => Some(seed.fingerprint().to_string()),
+        (None, None) => None,
+    };
+    let created = options.created.unwrap_or_else(OffsetDateTime::now_utc);
+    let created = created.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(created);
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        version: FORMAT_VERSION,
+        producer: format!("nascfg {}", env!("CARGO_PKG_VERSION")),
+        created: created
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| Error::Manifest { reason: e.to_string() })?,
+        schema_version: info.schema_version,
+        seed_fingerprint: fingerprint,
+        seed_included: seed.is_some(),
+        counts: Counts { credentials: info.credentials as u64, keypairs: info.keypairs as u64 },
+        members,
+    };
+    let manifest_bytes = manifest.to_json_bytes();
+    let mtime = u64::try_from(created.unix_timestamp()).unwrap_or(0);
+
+    let mut temp = tempfile::Builder::new()
+        .prefix(".nascfg-bundle-")
+        .tempfile_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?;
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(temp.path(), e))?;
+    let temp_path = temp.path().to_path_buf();
+    let io_err = |e: io::Error| Error::io(&temp_path, e);
+    let file = temp.as_file_mut().try_clone().map_err(io_err)?;
+    let buffered = BufWriter::with_capacity(IO_BUFFER, file);
+    let sink = match &options.passphrase {
+        Some(pass) => {
+            Sink::Age(nascfg_crypto::encrypt_with_passphrase(pass, options.work_factor, buffered)?)
+        }
+        None => Sink::Plain(buffered),
+    };
+    let gzip = flate2::GzBuilder::new().mtime(0).write(sink, flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gzip);
+    tar.mode(tar::HeaderMode::Deterministic);
+
+    append(&mut tar, MANIFEST_NAME, manifest_bytes.len() as u64, mtime, &mut &manifest_bytes[..])
+        .map_err(io_err)?;
+    let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
+    let mut db = Progress { inner: db, done: 0, total: db_size, report: options.progress };
+    append(&mut tar, DATABASE_NAME, db_size, mtime, &mut db).map_err(io_err)?;
+    if db.done != db_size {
+        return Err(Error::io(&snapshot, io::Error::other("the snapshot changed while being read")));
+    }
+    if let Some(seed) = seed {
+        let bytes = seed.expose_bytes();
+        append(&mut tar, SEED_NAME, bytes.len() as u64, mtime, &mut &bytes[..]).map_err(io_err)?;
+    }
+    let gzip = tar.into_inner().map_err(io_err)?;
+    let sink = gzip.finish().map_err(io_err)?;
+    let mut buffered = match sink {
+        Sink::Plain(w) => w,
+        Sink::Age(w) => w.finish()?,
+    };
+    buffered.flush().map_err(io_err)?;
+    drop(buffered);
+    temp.as_file().sync_all().map_err(io_err)?;
+    let size = temp.as_file().metadata().map_err(io_err)?.len();
+    temp.persist(out).map_err(|e| Error::io(out, e.error))?;
+    if let Ok(dir) = File::open(&parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(ExportReport {
+        path: out.to_path_buf(),
+        manifest,
+        size,
+        encrypted: options.passphrase.is_some(),
+    })
+}
+
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    mtime: u64,
+    data: &mut dyn Read,
+) -> io::Result<()> {
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(size);
+    header.set_mode(0o600);
+    header.set_mtime(mtime);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_path(name)?;
+    header.set_cksum();
+    tar.append(&header, data.take(size))
+}
+
+/// SHA-256 and size of a file, read once with a big buffer.
+pub(crate) fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; IO_BUFFER];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+enum Sink {
+    Plain(BufWriter<File>),
+    Age(PassphraseWriter<BufWriter<File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Age(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Age(w) => w.flush(),
+        }
+    }
+}
+
+/// Counts bytes read and reports them.
+pub(crate) struct Progress<'a, R> {
+    pub(crate) inner: R,
+    pub(crate) done: u64,
+    pub(crate) total: u64,
+    pub(crate) report: Option<ProgressFn<'a>>,
+}
+
+impl<R: Read> Read for Progress<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if let Some(report) = self.report {
+            report(self.done, self.total);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names() {
+        let at = time::macros::datetime!(2026-11-27 09:57:09 UTC);
+        assert_eq!(default_bundle_name("nas-1", at, false), "nascfg-nas-1-20261127T095709Z.tar.gz");
+        assert_eq!(default_bundle_name("a b/c", at, true), "nascfg-a_b_c-20261127T095709Z.tar.gz.age");
+        assert_eq!(default_bundle_name("", at, false), "nascfg-box-20261127T095709Z.tar.gz");
+    }
+}

@@ -1,0 +1,300 @@
+//! Reading a bundle as untrusted input into a staging directory, and
+//! reporting on it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::{Fingerprint, Seed};
+use nascfg_store::DatabaseInfo;
+use sha2::{Digest, Sha256};
+
+use crate::archive::{Limits, MemberReader, visit_members_strict};
+use crate::error::{Error, Result};
+use crate::export::{IO_BUFFER, Progress, ProgressFn};
+use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
+
+/// The default caps for reading a bundle: three members, the database up to
+/// 16 GiB, gzip expansion up to 200 times.
+pub fn bundle_limits() -> Limits {
+    Limits { max_members: 3, max_member_size: 16 << 30, max_total_size: 16 << 30, max_ratio: 200 }
+}
+
+/// Whether a bundle file is passphrase-protected (starts with the age header).
+pub fn is_encrypted(path: &Path) -> Result<bool> {
+    let mut head = Vec::with_capacity(32);
+    File::open(path)
+        .and_then(|f| f.take(32).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(nascfg_crypto::is_passphrase_protected(&head))
+}
+
+/// A bundle read, checked and staged: its manifest, its database in a
+/// staging directory, and its seed when it carries one.
+pub(crate) struct Staged {
+    pub(crate) manifest: Manifest,
+    pub(crate) db_path: PathBuf,
+    pub(crate) seed: Option<Seed>,
+    pub(crate) info: DatabaseInfo,
+    pub(crate) encrypted: bool,
+}
+
+/// Reads `path` into `staging` (a private directory the caller owns and
+/// removes), checking everything: format, member order and names, sizes,
+/// hashes, the seed's length and fingerprint, the database's integrity and
+/// schema version, and that the manifest agrees with the database.
+pub(crate) fn read_bundle(
+    path: &Path,
+    passphrase: Option<&SecretString>,
+    staging: &Path,
+    limits: &Limits,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<Staged> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let mut head = Vec::with_capacity(32);
+    (&mut file).take(32).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    file.rewind().map_err(|e| Error::io(path, e))?;
+    let encrypted = nascfg_crypto::is_passphrase_protected(&head);
+    let input = Progress { inner: BufReader::with_capacity(IO_BUFFER, file), done: 0, total, report: progress };
+    let db_path = staging.join(DATABASE_NAME);
+    let mut state = Reading { manifest: None, seen: 0, seed: None, db_path: &db_path };
+    if encrypted {
+        let pass = passphrase.ok_or(Error::PassphraseRequired)?;
+        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(|e| match e {
+            nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
+            nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => Error::Truncated,
+            other => Error::Crypto(other),
+        })?;
+        visit_members_strict(reader, limits, true, |m| state.visit(m))?;
+    } else {
+        if !crate::archive::is_gzip(&head) {
+            return Err(Error::NotGzip);
+        }
+        visit_members_strict(input, limits, true, |m| state.visit(m))?;
+    }
+    let manifest = state.manifest.ok_or(Error::ManifestMissing)?;
+    if let Some(missing) = manifest.members.get(state.seen) {
+        return Err(Error::MissingMember { name: missing.name.clone() });
+    }
+    let seed = state.seed;
+    let info = nascfg_store::inspect_database(&db_path)?;
+    let disagrees = |what: &str| Error::Manifest { reason: format!("its {what} disagrees with the database") };
+    if info.schema_version != manifest.schema_version {
+        return Err(disagrees("schema version"));
+    }
+    if info.credentials as u64 != manifest.counts.credentials || info.keypairs as u64 != manifest.counts.keypairs {
+        return Err(disagrees("counts"));
+    }
+    if let Some(db_fp) = &info.fingerprint {
+        if manifest.seed_fingerprint.as_deref() != Some(db_fp.to_string().as_str()) {
+            return Err(disagrees("seed fingerprint"));
+        }
+    }
+    if let Some(seed) = &seed {
+        if manifest.seed_fingerprint.as_deref() != Some(seed.fingerprint().to_string().as_str()) {
+            return Err(Error::Manifest { reason: "the bundled seed is not the one its manifest names".into() });
+        }
+    }
+    Ok(Staged { manifest, db_path, seed, info, encrypted })
+}
+
+struct Reading<'p> {
+    manifest: Option<Manifest>,
+    /// Members after the manifest seen so far.
+    seen: usize,
+    seed: Option<Seed>,
+    db_path: &'p Path,
+}
+
+impl Reading<'_> {
+    fn visit(&mut self, member: &mut MemberReader<'_>) -> Result<()> {
+        let Some(manifest) = &self.manifest else {
+            if member.name() != MANIFEST_NAME {
+                return Err(Error::ManifestNotFirst);
+            }
+            if member.size() > MAX_MANIFEST_SIZE {
+                return Err(Error::MemberTooLarge {
+                    name: MANIFEST_NAME.into(),
+                    size: member.size(),
+                    max: MAX_MANIFEST_SIZE,
+                });
+            }
+            let mut bytes = Vec::new();
+            member.read_to_end(&mut bytes).map_err(crate::archive::read_error)?;
+            self.manifest = Some(Manifest::parse(&bytes)?);
+            return Ok(());
+        };
+        let Some(entry) = manifest.members.get(self.seen) else {
+            return Err(Error::UnknownMember { name: member.name().to_owned() });
+        };
+        if entry.name != member.name() {
+            return Err(if manifest.member(member.name()).is_some() {
+                Error::MissingMember { name: entry.name.clone() }
+            } else {
+                Error::UnknownMember { name: member.name().to_owned() }
+            });
+        }
+        if entry.size != member.size() {
+            return Err(Error::SizeMismatch {
+                name: entry.name.clone(),
+                expected: entry.size,
+                found: member.size(),
+            });
+        }
+        let mut hasher = Sha256::new();
+        if entry.name == SEED_NAME {
+            let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(32));
+            member.read_to_end(&mut bytes).map_err(crate::archive::read_error)?;
+            hasher.update(&bytes[..]);
+            check_hash(&entry.name, &entry.sha256, hasher)?;
+            self.seed = Some(Seed::from_bytes(&bytes).map_err(|_| Error::SeedLength { len: bytes.len() as u64 })?);
+        } else {
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(self.db_path)
+                .map_err(|e| Error::io(self.db_path, e))?;
+            let mut out = io::BufWriter::with_capacity(IO_BUFFER, file);
+            let mut buf = vec![0u8; IO_BUFFER];
+            loop {
+                let n = match member.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(crate::archive::read_error(e)),
+                };
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n]).map_err(|e| Error::io(self.db_path, e))?;
+            }
+            let file = out.into_inner().map_err(|e| Error::io(self.db_path, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::io(self.db_path, e))?;
+            check_hash(&entry.name, &entry.sha256, hasher)?;
+        }
+        self.seen += 1;
+        Ok(())
+    }
+}
+
+fn check_hash(name: &str, expected: &str, hasher: Sha256) -> Result<()> {
+    if hex::encode(hasher.finalize()) == expected {
+        Ok(())
+    } else {
+        Err(Error::HashMismatch { name: name.to_owned() })
+    }
+}
+
+/// Whether this box could restore a bundle with its secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Restorability {
+    /// The bundle carries its seed: every secret comes along.
+    SeedInBundle,
+    /// This box's seed is the one the secrets are sealed under.
+    SeedMatches {
+        /// The shared fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// The bundle holds no secrets at all.
+    NoSecrets,
+    /// Without the right seed (`--seed-file`), these secrets would be lost.
+    SecretsWouldBeLost {
+        /// The fingerprint of the seed needed.
+        fingerprint: Option<Fingerprint>,
+        /// Credentials in the bundle.
+        credentials: usize,
+        /// Key pairs in the bundle.
+        keypairs: usize,
+        /// Sealed values (secrets and private keys) in the bundle.
+        sealed_values: usize,
+    },
+}
+
+/// What [`inspect`] found.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The bundle's manifest (checked).
+    pub manifest: Manifest,
+    /// Whether the bundle is passphrase-protected.
+    pub encrypted: bool,
+    /// The database's schema version.
+    pub schema_version: u32,
+    /// Sealed values in the database.
+    pub sealed_values: usize,
+    /// Whether this box could restore it with its secrets.
+    pub restorability: Restorability,
+}
+
+impl Inspection {
+    /// A JSON report (no secret in it).
+    pub fn to_json(&self) -> serde_json::Value {
+        let restorable = match &self.restorability {
+            Restorability::SeedInBundle => serde_json::json!({"case": "seed-in-bundle"}),
+            Restorability::SeedMatches { fingerprint } => {
+                serde_json::json!({"case": "seed-matches", "fingerprint": fingerprint.to_string()})
+            }
+            Restorability::NoSecrets => serde_json::json!({"case": "no-secrets"}),
+            Restorability::SecretsWouldBeLost { fingerprint, credentials, keypairs, sealed_values } => {
+                serde_json::json!({
+                    "case": "secrets-would-be-lost",
+                    "fingerprint": fingerprint.as_ref().map(ToString::to_string),
+                    "credentials": credentials,
+                    "keypairs": keypairs,
+                    "sealed_values": sealed_values,
+                })
+            }
+        };
+        serde_json::json!({
+            "manifest": serde_json::to_value(&self.manifest).unwrap_or_default(),
+            "encrypted": self.encrypted,
+            "checks": {"members": "ok", "database": "ok"},
+            "schema_version": self.schema_version,
+            "sealed_values": self.sealed_values,
+            "restore": restorable,
+        })
+    }
+}
+
+/// Reads and checks a bundle (every check a restore makes, on a copy in a
+/// temporary directory) and tells whether a box whose seed has the
+/// fingerprint `this_box` could restore it with its secrets.
+pub fn inspect(
+    path: &Path,
+    passphrase: Option<&SecretString>,
+    this_box: Option<&Fingerprint>,
+) -> Result<Inspection> {
+    let staging = tempfile::Builder::new()
+        .prefix("nascfg-inspect-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let staged = read_bundle(path, passphrase, staging.path(), &bundle_limits(), None)?;
+    let restorability = restorability(&staged, this_box);
+    Ok(Inspection {
+        schema_version: staged.info.schema_version,
+        sealed_values: staged.info.sealed_values,
+        encrypted: staged.encrypted,
+        manifest: staged.manifest,
+        restorability,
+    })
+}
+
+pub(crate) fn restorability(staged: &Staged, this_box: Option<&Fingerprint>) -> Restorability {
+    if staged.seed.is_some() {
+        return Restorability::SeedInBundle;
+    }
+    if staged.info.sealed_values == 0 {
+        return Restorability::NoSecrets;
+    }
+    match (&staged.info.fingerprint, this_box) {
+        (Some(db), Some(this)) if db == this => Restorability::SeedMatches { fingerprint: db.clone() },
+        (fp, _) => Restorability::SecretsWouldBeLost {
+            fingerprint: fp.clone(),
+            credentials: staged.info.credentials,
+            keypairs: staged.info.keypairs,
+            sealed_values: staged.info.sealed_values,
+        },
+    }
+}

@@ -1,0 +1,323 @@
+//! rclone.conf: an INI file of `[remote]` sections and `key = value` lines,
+//! plain or encrypted (`RCLONE_ENCRYPT_V0:`).
+//!
+//! The reader takes untrusted bytes: it is bounded in size, never panics, and
+//! reports the line of the first thing it cannot read. Comments are whole
+//! lines starting with `#` or `;`; there are no inline comments. Values are
+//! single lines; a value in double quotes or backquotes is unquoted, as
+//! rclone's INI library does.
+//!
+//! The encrypted form is standard base64 of `nonce(24) || secretbox(text)`
+//! (XSalsa20-Poly1305, tag first) under SHA-256 of
+//! `"[" + NFKC(password) + "][rclone-config]"`. That is one unsalted hash:
+//! nascfg reads it for import and never uses it for its own storage.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use crypto_secretbox::aead::{Aead, KeyInit};
+use crypto_secretbox::XSalsa20Poly1305;
+use secrecy::{ExposeSecret as _, SecretString};
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization as _;
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// The largest rclone.conf read (plain or encrypted).
+pub const MAX_CONF_LEN: usize = 16 * 1024 * 1024;
+/// The marker line of an encrypted rclone.conf.
+const ENCRYPT_MARKER: &str = "RCLONE_ENCRYPT_V0:";
+
+/// One `[remote]` section: its name and its `key = value` entries in order.
+pub struct RcloneSection {
+    name: String,
+    entries: Vec<(String, Zeroizing<String>)>,
+}
+
+impl std::fmt::Debug for RcloneSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values may be secrets: only the keys are shown.
+        f.debug_struct("RcloneSection")
+            .field("name", &self.name)
+            .field("keys", &self.entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl RcloneSection {
+    /// A section with no entries.
+    pub fn new(name: &str) -> RcloneSection {
+        RcloneSection { name: name.to_owned(), entries: Vec::new() }
+    }
+
+    /// The remote's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value of `key`, if present (the last one wins).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The `type` of the remote (its rclone backend).
+    pub fn backend(&self) -> Option<&str> {
+        self.get("type")
+    }
+
+    /// Sets `key` to `value`, replacing an earlier value.
+    pub fn set(&mut self, key: &str, value: &str) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = Zeroizing::new(value.to_owned()),
+            None => self.entries.push((key.to_owned(), Zeroizing::new(value.to_owned()))),
+        }
+    }
+
+    /// The entries in order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// An rclone.conf: its sections in order.
+#[derive(Debug, Default)]
+pub struct RcloneConf {
+    sections: Vec<RcloneSection>,
+}
+
+impl RcloneConf {
+    /// An empty configuration.
+    pub fn new() -> RcloneConf {
+        RcloneConf::default()
+    }
+
+    /// Reads an rclone.conf, decrypting it with `password` when it is
+    /// encrypted. An encrypted file without a password, or with a wrong
+    /// one, is an error.
+    pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<RcloneConf, Error> {
+        if bytes.len() > MAX_CONF_LEN {
+            return Err(Error::RcloneConf { line: 0, message: format!("larger than {MAX_CONF_LEN} bytes") });
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| Error::RcloneConf { line: line_of(bytes, e.valid_up_to()), message: "not UTF-8".into() })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match encrypted_body(text) {
+            Some(body) => {
+                let password = password.ok_or(Error::RclonePasswordNeeded)?;
+                let plain = decrypt(&body, password)?;
+                let plain = std::str::from_utf8(&plain)
+                    .map_err(|_| Error::RcloneConf { line: 0, message: "decrypted text is not UTF-8".into() })?;
+                parse_plain(plain)
+            }
+            None => parse_plain(text),
+        }
+    }
+
+    /// Whether these bytes are an encrypted rclone.conf.
+    pub fn is_encrypted(bytes: &[u8]) -> bool {
+        std::str::from_utf8(bytes).is_ok_and(|t| encrypted_body(t.strip_prefix('\u{feff}').unwrap_or(t)).is_some())
+    }
+
+    /// The sections in order.
+    pub fn sections(&self) -> &[RcloneSection] {
+        &self.sections
+    }
+
+    /// The section of this name.
+    pub fn section(&self, name: &str) -> Option<&RcloneSection> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// Adds a section (replacing one of the same name).
+    pub fn push(&mut self, section: RcloneSection) {
+        match self.sections.iter_mut().find(|s| s.name == section.name) {
+            Some(old) => *old = section,
+            None => self.sections.push(section),
+        }
+    }
+
+    /// The plain text of the file, as rclone writes it.
+    pub fn to_text(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::new());
+        for section in &self.sections {
+            out.push('[');
+            out.push_str(&section.name);
+            out.push_str("]\n");
+            for (key, value) in &section.entries {
+                out.push_str(key);
+                out.push_str(" = ");
+                out.push_str(value);
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The encrypted text (`RCLONE_ENCRYPT_V0:`), with the given nonce.
+    pub fn to_encrypted_text(&self, password: &SecretString, nonce: [u8; 24]) -> String {
+        let text = self.to_text();
+        encrypt(text.as_bytes(), password, nonce)
+    }
+}
+
+/// The key rclone derives from a config password.
+fn config_key(password: &SecretString) -> Zeroizing<[u8; 32]> {
+    let normalized: Zeroizing<String> = Zeroizing::new(password.expose_secret().nfkc().collect());
+    let mut hasher = Sha256::new();
+    hasher.update(b"[");
+    hasher.update(normalized.as_bytes());
+    hasher.update(b"][rclone-config]");
+    Zeroizing::new(hasher.finalize().into())
+}
+
+/// Encrypts config text the way rclone does (`RCLONE_ENCRYPT_V0:`).
+pub(crate) fn encrypt(plain: &[u8], password: &SecretString, nonce: [u8; 24]) -> String {
+    let key = config_key(password);
+    let cipher = XSalsa20Poly1305::new(key.as_ref().into());
+    // Encryption of an in-memory buffer under a 24-byte nonce cannot fail.
+    let sealed = cipher.encrypt(&nonce.into(), plain).unwrap_or_default();
+    let mut body = Vec::with_capacity(24 + sealed.len());
+    body.extend_from_slice(&nonce);
+    body.extend_from_slice(&sealed);
+    format!("# Encrypted rclone configuration File\n\n{ENCRYPT_MARKER}\n{}\n", STANDARD.encode(body))
+}
+
+fn decrypt(body: &str, password: &SecretString) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let raw = STANDARD
+        .decode(body)
+        .map_err(|_| Error::RcloneConf { line: 0, message: "encrypted body is not base64".into() })?;
+    if raw.len() < 24 + 16 {
+        return Err(Error::RcloneConf { line: 0, message: "encrypted body too short".into() });
+    }
+    let key = config_key(password);
+    let cipher = XSalsa20Poly1305::new(key.as_ref().into());
+    let nonce = crypto_secretbox::Nonce::from_slice(&raw[..24]);
+    cipher.decrypt(nonce, &raw[24..]).map(Zeroizing::new).map_err(|_| Error::RcloneWrongPassword)
+}
+
+/// The base64 body of an encrypted config (blank and comment lines may come
+/// before the marker), or `None` for a plain one.
+fn encrypted_body(text: &str) -> Option<String> {
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line == ENCRYPT_MARKER {
+            return Some(lines.flat_map(|l| l.chars().filter(|c| !c.is_whitespace())).collect());
+        }
+        return None;
+    }
+    None
+}
+
+fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
+    let mut conf = RcloneConf::new();
+    let mut current: Option<usize> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let err = |message: &str| Error::RcloneConf { line: line_no, message: message.to_owned() };
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = rest.strip_suffix(']').ok_or_else(|| err("section header without `]`"))?.trim();
+            if name.is_empty() {
+                return Err(err("empty section name"));
+            }
+            current = Some(match conf.sections.iter().position(|s| s.name == name) {
+                Some(i) => i,
+                None => {
+                    conf.sections.push(RcloneSection::new(name));
+                    conf.sections.len() - 1
+                }
+            });
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or_else(|| err("expected `key = value`"))?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(err("empty key"));
+        }
+        let value = unquote(value.trim());
+        // Keys before the first section belong to rclone's DEFAULT section,
+        // which holds no remote: they are ignored.
+        if let Some(i) = current
+            && let Some(section) = conf.sections.get_mut(i)
+        {
+            section.set(key, value);
+        }
+    }
+    Ok(conf)
+}
+
+/// Strips one pair of surrounding quotes (`"` or `` ` ``), as goconfig does.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '`'] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            return &value[1..value.len() - 1];
+        }
+    }
+    value
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes.get(..offset).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encryption_known_answer() {
+        let nonce: [u8; 24] = core::array::from_fn(|i| i as u8);
+        let password = SecretString::from("asdf".to_owned());
+        let text = encrypt(b"[remote]\ntype = local\n", &password, nonce);
+        let body = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=";
+        assert!(text.contains(&format!("\nRCLONE_ENCRYPT_V0:\n{body}\n")), "{text}");
+        let conf = RcloneConf::parse(text.as_bytes(), Some(&password)).unwrap();
+        assert_eq!(conf.section("remote").unwrap().backend(), Some("local"));
+        let wrong = SecretString::from("asdg".to_owned());
+        assert!(matches!(RcloneConf::parse(text.as_bytes(), Some(&wrong)), Err(Error::RcloneWrongPassword)));
+        assert!(matches!(RcloneConf::parse(text.as_bytes(), None), Err(Error::RclonePasswordNeeded)));
+    }
+
+    #[test]
+    fn reads_sections_comments_and_quotes() {
+        let text = "\u{feff}top = ignored\n# comment\n; other\n[a]\ntype = s3\nkey=v=w\n  q = \"quoted\"  \n\n[b]\ntype=ftp\n[a]\nextra = 1\n";
+        let conf = RcloneConf::parse(text.as_bytes(), None).unwrap();
+        assert_eq!(conf.sections().len(), 2);
+        let a = conf.section("a").unwrap();
+        assert_eq!(a.get("key"), Some("v=w"));
+        assert_eq!(a.get("q"), Some("quoted"));
+        assert_eq!(a.get("extra"), Some("1"));
+        assert_eq!(conf.section("b").unwrap().backend(), Some("ftp"));
+    }
+
+    #[test]
+    fn rejects_garbage_with_a_line_number() {
+        for (text, line) in [("[a\n", 1), ("[a]\nnovalue\n", 2), ("[]\n", 1), ("[a]\n = x\n", 2)] {
+            match RcloneConf::parse(text.as_bytes(), None) {
+                Err(Error::RcloneConf { line: l, .. }) => assert_eq!(l, line, "{text:?}"),
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let mut conf = RcloneConf::new();
+        let mut s = RcloneSection::new("x y");
+        s.set("type", "webdav");
+        s.set("url", "http://127.0.0.1:1/");
+        conf.push(s);
+        let text = conf.to_text();
+        assert_eq!(text.as_str(), "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\n\n");
+        let back = RcloneConf::parse(text.as_bytes(), None).unwrap();
+        assert_eq!(back.section("x y").unwrap().get("url"), Some("http://127.0.0.1:1/"));
+    }
+}

@@ -1,0 +1,235 @@
+//! Restoring a bundle onto a box: every check first, then the three cases of
+//! DESIGN.md, then one crash-safe swap.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::{Fingerprint, Seed};
+use nascfg_store::{DataDir, Installed, SCHEMA_VERSION};
+
+use crate::archive::Limits;
+use crate::error::{Error, Result};
+use crate::export::ProgressFn;
+use crate::inspect::{bundle_limits, read_bundle};
+use crate::manifest::Manifest;
+
+/// How to restore a bundle.
+#[derive(Clone)]
+pub struct RestoreOptions<'a> {
+    /// The seed the bundle's secrets are sealed under, when the bundle does
+    /// not carry it and this box's seed is another one.
+    pub seed_file: Option<PathBuf>,
+    /// Restore even when secrets cannot be opened: credentials keep their
+    /// non-secret attributes and are marked as needing secrets re-entered.
+    pub allow_lost_secrets: bool,
+    /// Check everything and report, change nothing.
+    pub dry_run: bool,
+    /// The passphrase of a passphrase-protected bundle.
+    pub passphrase: Option<SecretString>,
+    /// Caps on what the bundle may expand to.
+    pub limits: Limits,
+    /// Called as the bundle is read.
+    pub progress: Option<ProgressFn<'a>>,
+}
+
+impl Default for RestoreOptions<'_> {
+    fn default() -> Self {
+        RestoreOptions {
+            seed_file: None,
+            allow_lost_secrets: false,
+            dry_run: false,
+            passphrase: None,
+            limits: bundle_limits(),
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for RestoreOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestoreOptions")
+            .field("seed_file", &self.seed_file)
+            .field("allow_lost_secrets", &self.allow_lost_secrets)
+            .field("dry_run", &self.dry_run)
+            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which case of a restore applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RestoreCase {
+    /// The bundle carried its seed; database and seed installed together.
+    SeedFromBundle {
+        /// The seed's fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// `--seed-file` matched; the database (and that seed, if it is not
+    /// this box's already) installed.
+    SeedFromFile {
+        /// The seed's fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// This box's seed matched; the database installed.
+    BoxSeedMatches {
+        /// The seed's fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// The bundle holds no secrets; the database installed.
+    NoSecrets,
+    /// `--allow-lost-secrets`: secrets dropped, credentials marked.
+    SecretsDropped {
+        /// Credentials now needing their secrets re-entered.
+        credentials: usize,
+        /// Key pairs whose private keys were dropped.
+        keypairs: usize,
+    },
+}
+
+/// What [`restore`] did (or, with `dry_run`, would do).
+#[derive(Debug, Clone)]
+pub struct RestoreReport {
+    /// The bundle's manifest.
+    pub manifest: Manifest,
+    /// Which case applied.
+    pub case: RestoreCase,
+    /// Nothing was changed.
+    pub dry_run: bool,
+    /// The schema version the database was migrated from, if older.
+    pub migrated_from: Option<u32>,
+    /// Whether a seed was (or would be) installed.
+    pub installs_seed: bool,
+    /// Where the previous database and seed were kept.
+    pub installed: Option<Installed>,
+}
+
+/// Reads a seed file of exactly 32 bytes.
+pub fn load_seed_file(path: &Path) -> Result<Seed> {
+    let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(33));
+    std::fs::File::open(path)
+        .and_then(|f| f.take(33).read_to_end(&mut bytes))
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() != 32 {
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        return Err(Error::SeedLength { len });
+    }
+    Ok(Seed::from_bytes(&bytes)?)
+}
+
+/// Restores the bundle at `path` into `data_dir`.
+///
+/// Every check comes first, on a staged copy (never the live files): the
+/// bundle's format, members, sizes and hashes, the database's integrity and
+/// schema (an older one is migrated on the copy, a newer one refused), and
+/// that every sealed value opens under the seed that will be in place. Then
+/// one crash-safe swap ([`DataDir::install`]) keeps the previous database and
+/// seed. When secrets would be lost it refuses ([`Error::SecretsWouldBeLost`])
+/// unless `allow_lost_secrets`.
+pub fn restore(data_dir: &DataDir, path: &Path, options: &RestoreOptions<'_>) -> Result<RestoreReport> {
+    let given_seed = options.seed_file.as_deref().map(load_seed_file).transpose()?;
+    let staging = staging_dir(data_dir)?;
+    let staged = read_bundle(path, options.passphrase.as_ref(), staging.path(), &options.limits, options.progress)?;
+    let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
+        nascfg_store::migrate_database(&staged.db_path)?;
+        Some(staged.info.schema_version)
+    } else {
+        None
+    };
+    let box_seed = box_seed(data_dir)?;
+    let box_fp = box_seed.as_ref().map(Seed::fingerprint);
+
+    let db_fp = staged.info.fingerprint.clone();
+    let (case, seed_to_install): (RestoreCase, Option<Seed>) = if let Some(seed) = staged.seed {
+        let fingerprint = seed.fingerprint();
+        let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
+        (RestoreCase::SeedFromBundle { fingerprint }, install)
+    } else if staged.info.sealed_values == 0 {
+        (RestoreCase::NoSecrets, None)
+    } else if let Some(seed) = given_seed {
+        let fingerprint = seed.fingerprint();
+        if db_fp.as_ref().is_some_and(|db| *db != fingerprint) {
+            return Err(Error::SeedFileMismatch {
+                bundle: db_fp.map(|f| f.to_string()).unwrap_or_default(),
+                given: fingerprint.to_string(),
+            });
+        }
+        let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
+        (RestoreCase::SeedFromFile { fingerprint }, install)
+    } else if let (Some(db), Some(this)) = (&db_fp, &box_fp)
+        && db == this
+    {
+        (RestoreCase::BoxSeedMatches { fingerprint: db.clone() }, None)
+    } else {
+        // Strip the staged copy (ours to change) to count exactly what would be lost.
+        let credentials = nascfg_store::strip_secrets(&staged.db_path)?;
+        let keypairs = staged.info.keypairs;
+        if !options.allow_lost_secrets {
+            return Err(Error::SecretsWouldBeLost {
+                credentials,
+                keypairs,
+                fingerprint: db_fp.map(|f| f.to_string()).unwrap_or_else(|| "unknown".into()),
+            });
+        }
+        (RestoreCase::SecretsDropped { credentials, keypairs }, None)
+    };
+
+    // Prove every remaining sealed value opens under the seed that will be in place.
+    let effective = seed_to_install.as_ref().or(box_seed.as_ref());
+    let remaining = nascfg_store::inspect_database(&staged.db_path)?;
+    if remaining.sealed_values > 0 {
+        match effective {
+            Some(seed) => nascfg_store::verify_secrets_open(&staged.db_path, seed)?,
+            None => {
+                return Err(Error::SecretsWouldBeLost {
+                    credentials: remaining.credentials,
+                    keypairs: remaining.keypairs,
+                    fingerprint: "unknown".into(),
+                });
+            }
+        }
+    }
+
+    let installs_seed = seed_to_install.is_some();
+    let installed = if options.dry_run {
+        None
+    } else {
+        Some(data_dir.install(&staged.db_path, seed_to_install.as_ref())?)
+    };
+    Ok(RestoreReport {
+        manifest: staged.manifest,
+        case,
+        dry_run: options.dry_run,
+        migrated_from,
+        installs_seed,
+        installed,
+    })
+}
+
+/// This box's seed, if it has one.
+fn box_seed(data_dir: &DataDir) -> Result<Option<Seed>> {
+    let path = data_dir.seed_path();
+    match std::fs::symlink_metadata(&path) {
+        Ok(_) => Ok(Some(load_seed_file(&path)?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// A private staging directory beside the data directory (same filesystem)
+/// when its parent exists, else in the system's temporary directory. Never
+/// inside the data directory.
+fn staging_dir(data_dir: &DataDir) -> Result<tempfile::TempDir> {
+    let beside = data_dir.path().parent().filter(|p| !p.as_os_str().is_empty() && p.is_dir());
+    if let Some(parent) = beside {
+        if let Ok(dir) = tempfile::Builder::new().prefix(".nascfg-restore-").tempdir_in(parent) {
+            return Ok(dir);
+        }
+    }
+    tempfile::Builder::new()
+        .prefix("nascfg-restore-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))
+}

@@ -1,0 +1,69 @@
+//! The crate's one error type.
+
+use std::{io, path::PathBuf};
+
+use crate::KeyId;
+
+/// Everything that can go wrong in this crate.
+///
+/// No variant ever carries secret bytes: seeds, keys, plaintexts and
+/// passphrases stay out of errors, and so does the untrusted input that failed
+/// to parse (only its length or what was wrong with it is named).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A secret seed was not exactly 32 bytes long.
+    #[error("the secret seed must be exactly 32 bytes, but this one has {len} bytes")]
+    SeedLength {
+        /// The length that was found.
+        len: u64,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading or writing a passphrase-protected stream failed.
+    #[error("passphrase-protected stream: {0}")]
+    Stream(#[source] io::Error),
+    /// A sealed value, fingerprint or key identifier is not in the expected
+    /// text form; the reason says what is wrong.
+    #[error("malformed: {0}")]
+    Malformed(&'static str),
+    /// A sealed value in a format version this build does not know.
+    #[error("sealed value in format version {0}, but this nascfg reads only version 1; a newer nascfg wrote it")]
+    UnsupportedVersion(u8),
+    /// The sealed value was sealed under another seed: checked by key
+    /// identifier before anything is decrypted.
+    #[error("sealed under another seed (the value's key is {found}, this seed's key is {expected})")]
+    WrongKey {
+        /// The identifier of the key we hold.
+        expected: KeyId,
+        /// The identifier written in the sealed value.
+        found: KeyId,
+    },
+    /// The key is right, but authentication failed: the sealed value was
+    /// altered, truncated, or moved to another credential or attribute.
+    #[error("cannot open the sealed value: it is damaged or belongs to another credential or attribute")]
+    Damaged,
+    /// The passphrase does not open the passphrase-protected file.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The input is not passphrase-protected (not an age file with a
+    /// passphrase recipient).
+    #[error("not passphrase-protected (not an age-encrypted file with a passphrase)")]
+    NotPassphraseProtected,
+    /// The passphrase-protected file asks for more scrypt work than we accept.
+    #[error("the passphrase-protected file asks for scrypt work factor 2^{required}, more than this machine accepts")]
+    ExcessiveWork {
+        /// The file's work factor (log2 of scrypt's N).
+        required: u8,
+    },
+    /// The passphrase-protected file's header is damaged or not understood.
+    #[error("the passphrase-protected file is damaged or in an unknown age version")]
+    DamagedPassphraseFile,
+}

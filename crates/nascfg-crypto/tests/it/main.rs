@@ -1,0 +1,6 @@
+//! Tests of nascfg-crypto: one test binary, one module per concern.
+
+mod passphrase;
+mod properties;
+mod seed;
+mod vectors;

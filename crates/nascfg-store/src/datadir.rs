@@ -1,0 +1,312 @@
+//! The data directory: where it is, its files, the writer lock, and the
+//! crash-safe installation of a restored database (a redo journal).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nascfg_crypto::Seed;
+
+use crate::error::{Error, io};
+use crate::failpoint::failpoint;
+
+const DB_FILE: &str = "config.db";
+const SEED_FILE: &str = "secret-seed";
+const LOCK_FILE: &str = "lock";
+const STAGED_DB: &str = "config.db.restore";
+const STAGED_SEED: &str = "secret-seed.restore";
+const INSTALL_MARKER: &str = "install.commit";
+pub(crate) const NEW_SEED: &str = "secret-seed.new";
+
+/// A box's data directory: `config.db`, `secret-seed`, the lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    path: PathBuf,
+}
+
+/// The exclusive writer lock of a data directory; released on drop.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: File,
+}
+
+/// What [`DataDir::install`] did: where the previous files were kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// The previous `config.db`, kept as `config.db.old-<timestamp>`.
+    pub previous_db: Option<PathBuf>,
+    /// The previous `secret-seed`, kept as `secret-seed.old-<timestamp>` (only when a seed was installed).
+    pub previous_seed: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// The data directory to use: `explicit` (from `--data-dir` or `NASCFG_DATA_DIR`), else
+    /// `$XDG_DATA_HOME/nascfg`, else `~/.local/share/nascfg`.
+    pub fn resolve(explicit: Option<&Path>) -> Result<DataDir, Error> {
+        if let Some(p) = explicit {
+            return Ok(DataDir::new(p.to_path_buf()));
+        }
+        if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+            let xdg = PathBuf::from(xdg);
+            if xdg.is_absolute() {
+                return Ok(DataDir::new(xdg.join("nascfg")));
+            }
+        }
+        match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+            Some(home) => Ok(DataDir::new(PathBuf::from(home).join(".local/share/nascfg"))),
+            None => Err(Error::NoDataDir),
+        }
+    }
+
+    /// A data directory at `path` (nothing is created yet).
+    pub fn new(path: PathBuf) -> DataDir {
+        DataDir { path }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `config.db`.
+    pub fn db_path(&self) -> PathBuf {
+        self.path.join(DB_FILE)
+    }
+
+    /// `secret-seed`.
+    pub fn seed_path(&self) -> PathBuf {
+        self.path.join(SEED_FILE)
+    }
+
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Creates the directory (mode 0700) if it does not exist.
+    pub(crate) fn create(&self) -> Result<bool, Error> {
+        if self.path.is_dir() {
+            return Ok(false);
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.path)
+            .map_err(io(&self.path))?;
+        fs::set_permissions(&self.path, fs::Permissions::from_mode(0o700)).map_err(io(&self.path))?;
+        Ok(true)
+    }
+
+    /// Takes the exclusive writer lock (blocking), creating the directory if needed.
+    pub fn lock(&self) -> Result<DataDirLock, Error> {
+        self.create()?;
+        let path = self.file(LOCK_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.lock().map_err(io(&path))?;
+        Ok(DataDirLock { _file: file })
+    }
+
+    /// Installs `staged_db` (and `seed`, when given) as this box's database (and seed),
+    /// atomically and crash-safely, keeping the previous files as `*.old-<timestamp>`.
+    ///
+    /// The staged database must already be checked (see `inspect_database`); it is
+    /// copied, so the caller keeps it. After a crash at any instant, the next
+    /// `Store::open` finds either the old state or the new one.
+    pub fn install(&self, staged_db: &Path, seed: Option<&Seed>) -> Result<Installed, Error> {
+        let _lock = self.lock()?;
+        // Finish or undo an earlier interrupted install first.
+        self.recover_install()?;
+        let staged = self.file(STAGED_DB);
+        remove_if_exists(&staged)?;
+        copy_database(staged_db, &staged)?;
+        failpoint("install-after-stage-db");
+        if let Some(seed) = seed {
+            nascfg_crypto::write_secret_file(&self.file(STAGED_SEED), seed.expose_bytes())
+                .map_err(io(self.file(STAGED_SEED)))?;
+        }
+        failpoint("install-before-commit");
+        let stamp = unique_stamp(self);
+        let old_db = self.db_path().exists().then(|| self.file(&format!("{DB_FILE}.old-{stamp}")));
+        let old_seed = (seed.is_some() && self.seed_path().exists())
+            .then(|| self.file(&format!("{SEED_FILE}.old-{stamp}")));
+        let marker = serde_json::json!({
+            "stamp": stamp,
+            "seed": seed.is_some(),
+        });
+        nascfg_crypto::write_secret_file(&self.file(INSTALL_MARKER), marker.to_string().as_bytes())
+            .map_err(io(self.file(INSTALL_MARKER)))?;
+        failpoint("install-after-commit");
+        self.roll_forward(&stamp)?;
+        Ok(Installed { previous_db: old_db, previous_seed: old_seed })
+    }
+
+    /// Completes an install whose commit marker exists, or removes the staged
+    /// files of one that never committed. Call under the lock.
+    pub(crate) fn recover_install(&self) -> Result<(), Error> {
+        let marker = self.file(INSTALL_MARKER);
+        match fs::read(&marker) {
+            Ok(bytes) => {
+                let stamp = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|v| v.get("stamp").and_then(|s| s.as_str()).map(str::to_owned))
+                    .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+                    .unwrap_or_else(|| unique_stamp(self));
+                self.roll_forward(&stamp)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                remove_if_exists(&self.file(STAGED_DB))?;
+                remove_if_exists(&self.file(STAGED_SEED))?;
+                Ok(())
+            }
+            Err(e) => Err(Error::Io { path: marker, source: e }),
+        }
+    }
+
+    /// Idempotent: every step checks whether it was already done.
+    fn roll_forward(&self, stamp: &str) -> Result<(), Error> {
+        let staged_db = self.file(STAGED_DB);
+        if staged_db.exists() {
+            let live = self.db_path();
+            if live.exists() {
+                checkpoint_and_drop_wal(&live)?;
+                let old = self.file(&format!("{DB_FILE}.old-{stamp}"));
+                if !old.exists() {
+                    keep_copy(&live, &old)?;
+                }
+            }
+            failpoint("install-after-keep-db");
+            fs::rename(&staged_db, &live).map_err(io(&live))?;
+            sync_dir(&self.path)?;
+        }
+        let staged_seed = self.file(STAGED_SEED);
+        if staged_seed.exists() {
+            let live = self.seed_path();
+            if live.exists() {
+                let old = self.file(&format!("{SEED_FILE}.old-{stamp}"));
+                if !old.exists() {
+                    keep_copy(&live, &old)?;
+                }
+            }
+            fs::rename(&staged_seed, &live).map_err(io(&live))?;
+            sync_dir(&self.path)?;
+        }
+        failpoint("install-before-unmark");
+        remove_if_exists(&self.file(INSTALL_MARKER))?;
+        sync_dir(&self.path)
+    }
+}
+
+/// Copies a (possibly WAL-mode) SQLite database through SQLite's backup API into
+/// a fresh single file, mode 0600, fsynced.
+fn copy_database(from: &Path, to: &Path) -> Result<(), Error> {
+    crate::schema::check_header(from)?;
+    let src = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| crate::schema::map_open_error(from, e))?;
+    create_private_file(to)?;
+    {
+        let mut dst = rusqlite::Connection::open(to)?;
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)
+            .map_err(|e| crate::schema::map_open_error(from, e))?;
+        backup
+            .run_to_completion(256, std::time::Duration::ZERO, None)
+            .map_err(|e| crate::schema::map_open_error(from, e))?;
+        drop(backup);
+        dst.pragma_update(None, "journal_mode", "DELETE")?;
+    }
+    File::open(to).and_then(|f| f.sync_all()).map_err(io(to))?;
+    Ok(())
+}
+
+/// Creates an empty file with mode 0600 (so SQLite's -wal/-shm inherit 0600).
+pub(crate) fn create_private_file(path: &Path) -> Result<(), Error> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(path))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io(path))
+}
+
+/// Moves everything from the live database's WAL into the database file and
+/// removes the -wal/-shm files, so that replacing the file loses nothing and
+/// leaves no WAL of the old database beside the new one.
+fn checkpoint_and_drop_wal(db: &Path) -> Result<(), Error> {
+    let wal = sidecar(db, "-wal");
+    let shm = sidecar(db, "-shm");
+    if wal.exists() {
+        if let Ok(conn) = rusqlite::Connection::open(db) {
+            let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
+            // A damaged old database must not block the install; its file is kept as is.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            let _ = conn.pragma_update(None, "journal_mode", "DELETE");
+        }
+    }
+    remove_if_exists(&wal)?;
+    remove_if_exists(&shm)
+}
+
+pub(crate) fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Keeps `from` as `to`: a hard link when possible, else a copy; synced.
+pub(crate) fn keep_copy(from: &Path, to: &Path) -> Result<(), Error> {
+    if fs::hard_link(from, to).is_err() {
+        let bytes = fs::read(from).map_err(io(from))?;
+        nascfg_crypto::write_secret_file(to, &bytes).map_err(io(to))?;
+    }
+    if let Some(dir) = to.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn remove_if_exists(path: &Path) -> Result<(), Error> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Io { path: path.to_path_buf(), source: e }),
+    }
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// A UTC timestamp for `*.old-<timestamp>` names, unique within the directory.
+pub(crate) fn unique_stamp(dir: &DataDir) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let base = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let taken = |s: &str| {
+        dir.file(&format!("{DB_FILE}.old-{s}")).exists() || dir.file(&format!("{SEED_FILE}.old-{s}")).exists()
+    };
+    if !taken(&base) {
+        return base;
+    }
+    (1..).map(|n| format!("{base}-{n}")).find(|s| !taken(s)).unwrap_or(base)
+}
+
+#[allow(dead_code)]
+pub(crate) fn write_all(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut f = File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))
+}

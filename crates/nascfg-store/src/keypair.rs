@@ -1,0 +1,201 @@
+//! SSH key pairs: generated (ed25519, RSA 3072) or imported (unencrypted OpenSSH),
+//! the private key sealed, the public key readable.
+
+use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
+use nascfg_credentials::ProviderKind;
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
+
+use crate::error::Error;
+use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed};
+
+/// The kind of key to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// Ed25519 (the default).
+    Ed25519,
+    /// RSA, 3072 bits.
+    Rsa,
+}
+
+/// A key pair as listed: no private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeypairSummary {
+    /// The row id.
+    pub id: i64,
+    /// The unique name.
+    pub name: String,
+    /// "ed25519", "rsa", "ecdsa-sha2-nistp256", ...
+    pub key_type: String,
+    /// The public key as an OpenSSH line (`ssh-ed25519 AAAA... name`).
+    pub public_key: String,
+    /// `SHA256:...`
+    pub fingerprint: String,
+    /// When it was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// Whether the private key was dropped by a restore without the seed.
+    pub needs_secrets: bool,
+}
+
+const MAX_KEY_TEXT: usize = 64 * 1024;
+
+fn key_type_name(alg: &Algorithm) -> String {
+    match alg {
+        Algorithm::Ed25519 => "ed25519".into(),
+        Algorithm::Rsa { .. } => "rsa".into(),
+        other => other.as_str().to_owned(),
+    }
+}
+
+fn validate_name(name: &str) -> Result<(), Error> {
+    let bad = |reason: &str| Err(Error::InvalidName { name: name.to_owned(), reason: reason.into() });
+    if name.trim().is_empty() {
+        return bad("must not be empty");
+    }
+    if name.chars().count() > 100 {
+        return bad("must be at most 100 characters");
+    }
+    if name.chars().any(char::is_control) {
+        return bad("must not contain control characters");
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Generates a key pair with the operating system's random generator.
+    pub fn generate_keypair(&mut self, name: &str, key_type: KeyType) -> Result<KeypairSummary, Error> {
+        validate_name(name)?;
+        let mut rng = ssh_key::rand_core::OsRng;
+        let key = match key_type {
+            KeyType::Ed25519 => PrivateKey::random(&mut rng, Algorithm::Ed25519),
+            KeyType::Rsa => ssh_key::private::RsaKeypair::random(&mut rng, 3072)
+                .and_then(|kp| PrivateKey::new(ssh_key::private::KeypairData::from(kp), name)),
+        }
+        .map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
+        let mut key = key;
+        key.set_comment(name);
+        self.insert_keypair(name, &key)
+    }
+
+    /// Imports an unencrypted OpenSSH private key.
+    pub fn import_keypair(&mut self, name: &str, openssh_private_pem: &SecretString) -> Result<KeypairSummary, Error> {
+        validate_name(name)?;
+        let text = openssh_private_pem.expose_secret();
+        if text.len() > MAX_KEY_TEXT {
+            return Err(Error::InvalidKey { reason: "longer than 64 KiB".into() });
+        }
+        if !text.trim_start().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            return Err(Error::InvalidKey {
+                reason: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)".into(),
+            });
+        }
+        let key = PrivateKey::from_openssh(text.trim())
+            .map_err(|e| Error::InvalidKey { reason: format!("cannot parse the OpenSSH private key: {e}") })?;
+        if key.is_encrypted() {
+            return Err(Error::InvalidKey { reason: "the private key is encrypted with a passphrase".into() });
+        }
+        self.insert_keypair(name, &key)
+    }
+
+    fn insert_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
+        let _lock = self.dir.lock()?;
+        let seal_key = self.key()?;
+        let private = key.to_openssh(LineEnding::LF).map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
+        let public = key.public_key().to_openssh().map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
+        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        let key_type = key_type_name(&key.algorithm());
+        let tx = self.conn.transaction()?;
+        if tx.query_row("SELECT 1 FROM keypair WHERE name = ?1", [name], |_| Ok(())).optional()?.is_some() {
+            return Err(Error::Duplicate { what: "key pair", name: name.to_owned() });
+        }
+        let uid = new_uid();
+        let sealed = nascfg_crypto::seal(&seal_key, private.as_bytes(), &keypair_context(&uid));
+        tx.execute(
+            "INSERT INTO keypair(uid, name, key_type, public_key, private_key_sealed, fingerprint, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![uid, name, key_type, public, sealed.to_text(), fingerprint, now()],
+        )?;
+        tx.commit()?;
+        self.keypair(name)
+    }
+
+    /// Every key pair, by name.
+    pub fn list_keypairs(&self) -> Result<Vec<KeypairSummary>, Error> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, key_type, public_key, fingerprint, created_at, private_key_sealed IS NULL FROM keypair ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], row_to_summary)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// One key pair.
+    pub fn keypair(&self, name: &str) -> Result<KeypairSummary, Error> {
+        self.conn
+            .query_row(
+                "SELECT id, name, key_type, public_key, fingerprint, created_at, private_key_sealed IS NULL FROM keypair WHERE name = ?1",
+                [name],
+                row_to_summary,
+            )
+            .optional()?
+            .ok_or_else(|| not_found("key pair", name))
+    }
+
+    /// The private key (OpenSSH text), opened with the seed.
+    pub fn keypair_private(&mut self, name: &str) -> Result<SecretString, Error> {
+        let key = self.key()?;
+        let (uid, sealed): (String, Option<String>) = self
+            .conn
+            .query_row("SELECT uid, private_key_sealed FROM keypair WHERE name = ?1", [name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| not_found("key pair", name))?;
+        let sealed = sealed.ok_or_else(|| Error::NeedsSecrets { name: name.to_owned() })?;
+        open_sealed(&key, &sealed, &keypair_context(&uid), || format!("key pair {name:?}"))
+    }
+
+    /// Deletes a key pair; SFTP credentials that used it lose their `private_key`
+    /// attribute. Returns their names.
+    pub fn delete_keypair(&mut self, name: &str) -> Result<Vec<String>, Error> {
+        let _lock = self.dir.lock()?;
+        let tx = self.conn.transaction()?;
+        let mut unbound = Vec::new();
+        {
+            let mut stmt = tx.prepare("SELECT id, name, attributes FROM credential WHERE provider = ?1 ORDER BY name")?;
+            let rows = stmt
+                .query_map([ProviderKind::Sftp.type_str()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut update = tx.prepare("UPDATE credential SET attributes = ?1, updated_at = ?2 WHERE id = ?3")?;
+            for (id, cred, attrs) in rows {
+                let Ok(Value::Object(mut attrs)) = serde_json::from_str::<Value>(&attrs) else { continue };
+                if attrs.get("private_key").and_then(Value::as_str) == Some(name) {
+                    attrs.remove("private_key");
+                    update.execute(params![Value::Object(attrs).to_string(), now(), id])?;
+                    unbound.push(cred);
+                }
+            }
+        }
+        let n = tx.execute("DELETE FROM keypair WHERE name = ?1", [name])?;
+        if n == 0 {
+            return Err(not_found("key pair", name));
+        }
+        tx.commit()?;
+        Ok(unbound)
+    }
+}
+
+fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeypairSummary> {
+    Ok(KeypairSummary {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        key_type: r.get(2)?,
+        public_key: r.get(3)?,
+        fingerprint: r.get(4)?,
+        created_at: r.get(5)?,
+        needs_secrets: r.get(6)?,
+    })
+}

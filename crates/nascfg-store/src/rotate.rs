@@ -1,0 +1,161 @@
+//! Seed rotation: a new seed, every sealed value re-sealed in one transaction,
+//! the old seed kept beside; crash-safe (see `recover_rotation` in store.rs).
+
+use std::path::PathBuf;
+
+use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
+use rusqlite::params;
+use zeroize::Zeroizing;
+
+use crate::datadir::{self, DataDir, NEW_SEED};
+use crate::error::{Error, io};
+use crate::failpoint::failpoint;
+use crate::schema;
+use crate::store::{META_FINGERPRINT, SeedState, Store, credential_context, keypair_context};
+
+/// What [`Store::rotate_seed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotateReport {
+    /// The previous seed's fingerprint.
+    pub old: Fingerprint,
+    /// The new seed's fingerprint.
+    pub new: Fingerprint,
+    /// How many sealed values were re-sealed.
+    pub resealed: usize,
+    /// Where the previous seed was kept.
+    pub old_seed_kept: Option<PathBuf>,
+}
+
+/// Keeps the current seed file as `secret-seed.old-<timestamp>`, unless an
+/// identical copy is already kept. Returns where it is.
+pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
+    let seed_path = dir.seed_path();
+    let bytes = match std::fs::read(&seed_path) {
+        Ok(b) => Zeroizing::new(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::Io { path: seed_path, source: e }),
+    };
+    if let Ok(entries) = std::fs::read_dir(dir.path()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with("secret-seed.old-") {
+                if let Ok(other) = std::fs::read(entry.path()) {
+                    let other = Zeroizing::new(other);
+                    if *other == *bytes {
+                        return Ok(Some(entry.path()));
+                    }
+                }
+            }
+        }
+    }
+    let stamp = datadir::unique_stamp(dir);
+    let kept = dir.file(&format!("secret-seed.old-{stamp}"));
+    nascfg_crypto::write_secret_file(&kept, &bytes).map_err(io(&kept))?;
+    Ok(Some(kept))
+}
+
+type Row = (Vec<u8>, Vec<u8>, String);
+
+fn reseal(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String>, Error> {
+    rows.iter()
+        .map(|(_, context, text)| {
+            let owner = || String::from_utf8_lossy(context).into_owned();
+            let sealed = SealedValue::parse(text).map_err(|source| Error::SealedValue { owner: owner(), source })?;
+            let plain = nascfg_crypto::open(old, &sealed, context)
+                .map_err(|source| Error::SealedValue { owner: owner(), source })?;
+            Ok(nascfg_crypto::seal(new, &plain, context).to_text())
+        })
+        .collect()
+}
+
+/// Re-seals in parallel on the available cores.
+fn reseal_all(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String>, Error> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    if threads < 2 || rows.len() < 1000 {
+        return reseal(old, new, rows);
+    }
+    let chunk = rows.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<String>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = rows.chunks(chunk).map(|c| s.spawn(move || reseal(old, new, c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::SealedValue { owner: "re-seal".into(), source: nascfg_crypto::Error::Damaged })))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// Replaces the seed with a new one and re-seals every sealed value under it,
+    /// in one transaction; keeps the old seed as `secret-seed.old-<timestamp>`.
+    pub fn rotate_seed(&mut self) -> Result<RotateReport, Error> {
+        let _lock = self.dir.lock()?;
+        let old_key = self.key()?;
+        let old_fp = self.seed()?.fingerprint();
+        let new_seed = Seed::generate();
+        let new_fp = new_seed.fingerprint();
+        let new_path = self.dir.file(NEW_SEED);
+        new_seed.write_to(&new_path)?;
+        datadir::sync_dir(self.dir.path())?;
+        failpoint("rotate-after-new-seed");
+        let new_key = SealingKey::derive(&new_seed);
+
+        let tx = self.conn.transaction()?;
+        // (credential id or -1 for key pairs, field) kept as bytes: the row key; context; sealed text.
+        let mut cred_rows: Vec<Row> = Vec::new();
+        {
+            let mut stmt = tx.prepare(
+                "SELECT s.credential_id, s.field, c.uid, s.sealed FROM credential_secret s JOIN credential c ON c.id = s.credential_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let field: String = r.get(1)?;
+                let uid: String = r.get(2)?;
+                let mut key = id.to_le_bytes().to_vec();
+                key.extend_from_slice(field.as_bytes());
+                cred_rows.push((key, credential_context(&uid, &field), r.get(3)?));
+            }
+        }
+        let mut kp_rows: Vec<Row> = Vec::new();
+        {
+            let mut stmt = tx.prepare("SELECT id, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let uid: String = r.get(1)?;
+                kp_rows.push((id.to_le_bytes().to_vec(), keypair_context(&uid), r.get(2)?));
+            }
+        }
+        let cred_new = reseal_all(&old_key, &new_key, &cred_rows)?;
+        let kp_new = reseal_all(&old_key, &new_key, &kp_rows)?;
+        {
+            let mut stmt = tx.prepare("UPDATE credential_secret SET sealed = ?3 WHERE credential_id = ?1 AND field = ?2")?;
+            for ((key, _, _), sealed) in cred_rows.iter().zip(&cred_new) {
+                let (id, field) = key.split_at(8);
+                let id = i64::from_le_bytes(id.try_into().unwrap_or_default());
+                stmt.execute(params![id, std::str::from_utf8(field).unwrap_or_default(), sealed])?;
+            }
+            let mut stmt = tx.prepare("UPDATE keypair SET private_key_sealed = ?2 WHERE id = ?1")?;
+            for ((key, _, _), sealed) in kp_rows.iter().zip(&kp_new) {
+                let id = i64::from_le_bytes(key.as_slice().try_into().unwrap_or_default());
+                stmt.execute(params![id, sealed])?;
+            }
+        }
+        schema::meta_set(&tx, META_FINGERPRINT, &new_fp.to_string())?;
+        failpoint("rotate-before-commit");
+        tx.commit()?;
+        failpoint("rotate-after-commit");
+        let kept = keep_old_seed(&self.dir)?;
+        failpoint("rotate-after-keep");
+        std::fs::rename(&new_path, self.dir.seed_path()).map_err(io(self.dir.seed_path()))?;
+        datadir::sync_dir(self.dir.path())?;
+        failpoint("rotate-after-rename");
+        self.seed = SeedState::Loaded(Box::new(new_seed));
+        Ok(RotateReport { old: old_fp, new: new_fp, resealed: cred_rows.len() + kp_rows.len(), old_seed_kept: kept })
+    }
+}

@@ -1,0 +1,616 @@
+//! The open store: recovery on open, the seed, credentials, known hosts.
+
+use std::path::Path;
+
+use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
+use nascfg_credentials::{Credential, ProviderKind};
+use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+use crate::datadir::{self, DataDir, NEW_SEED};
+use crate::error::{Error, io};
+use crate::failpoint::failpoint;
+use crate::schema;
+
+pub(crate) const META_FINGERPRINT: &str = "seed_fingerprint";
+
+/// The stable identifier of a stored credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CredentialId(pub(crate) i64);
+
+impl CredentialId {
+    /// The number (TrueNAS-style integer id).
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for CredentialId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A credential as listed: everything but the secret values (no seed needed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialSummary {
+    /// The stable id.
+    pub id: CredentialId,
+    /// The unique name.
+    pub name: String,
+    /// The provider.
+    pub provider: ProviderKind,
+    /// The non-secret attributes.
+    pub attributes: Map<String, Value>,
+    /// The secret fields that have a (sealed) value.
+    pub secret_fields: Vec<String>,
+    /// Whether its secrets must be re-entered (after a restore without the seed).
+    pub needs_secrets: bool,
+    /// When it was added (RFC 3339, UTC).
+    pub created_at: String,
+    /// When it was last changed (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// What [`Store::init`] found or made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitOutcome {
+    /// The data directory did not exist before.
+    pub created_dir: bool,
+    /// A new seed was generated.
+    pub created_seed: bool,
+    /// A new database was created.
+    pub created_db: bool,
+    /// The seed's fingerprint.
+    pub fingerprint: Fingerprint,
+}
+
+pub(crate) enum SeedState {
+    Loaded(Box<Seed>),
+    Missing,
+    Unreadable(String),
+}
+
+/// The open config database of one data directory.
+pub struct Store {
+    pub(crate) dir: DataDir,
+    pub(crate) conn: Connection,
+    pub(crate) seed: SeedState,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+pub(crate) fn new_uid() -> String {
+    use rand_core::RngCore;
+    let mut b = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub(crate) fn credential_context(uid: &str, field: &str) -> Vec<u8> {
+    format!("nascfg/v1/credential/{uid}/{field}").into_bytes()
+}
+
+pub(crate) fn keypair_context(uid: &str) -> Vec<u8> {
+    format!("nascfg/v1/keypair/{uid}/private_key").into_bytes()
+}
+
+fn load_seed(path: &Path) -> SeedState {
+    match Seed::load(path) {
+        Ok(s) => SeedState::Loaded(Box::new(s)),
+        Err(nascfg_crypto::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            SeedState::Missing
+        }
+        Err(e) => SeedState::Unreadable(e.to_string()),
+    }
+}
+
+fn db_fingerprint(conn: &Connection) -> Result<Option<Fingerprint>, Error> {
+    match schema::meta_get(conn, META_FINGERPRINT)? {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(Error::Crypto),
+    }
+}
+
+impl Store {
+    /// Opens the store, creating the directory, the seed and the database on first use;
+    /// completes or rolls back an interrupted install or seed rotation; migrates an older schema.
+    pub fn open(dir: &DataDir) -> Result<Store, Error> {
+        Store::open_inner(dir).map(|(s, _)| s)
+    }
+
+    /// Like [`Store::open`], saying what was created.
+    pub fn init(dir: &DataDir) -> Result<InitOutcome, Error> {
+        let (store, outcome) = Store::open_inner(dir)?;
+        match &store.seed {
+            SeedState::Loaded(seed) => {
+                let fingerprint = seed.fingerprint();
+                if let Some(db) = db_fingerprint(&store.conn)? {
+                    if db != fingerprint {
+                        return Err(Error::SeedMismatch { database: db, seed: fingerprint });
+                    }
+                }
+                Ok(InitOutcome { fingerprint, ..outcome })
+            }
+            SeedState::Missing => Err(store.missing_seed_error()?),
+            SeedState::Unreadable(reason) => {
+                Err(Error::SeedUnreadable { path: dir.seed_path(), reason: reason.clone() })
+            }
+        }
+    }
+
+    fn open_inner(dir: &DataDir) -> Result<(Store, InitOutcome), Error> {
+        let created_dir = !dir.path().is_dir();
+        let _lock = dir.lock()?;
+        dir.recover_install()?;
+        let db_path = dir.db_path();
+        let created_db = !db_path.exists();
+        schema::check_header(&db_path)?;
+        if created_db {
+            datadir::create_private_file(&db_path)?;
+        }
+        let mut conn = schema::open_rw(&db_path)?;
+        // Refuse a newer schema before anything (even the journal mode) is written.
+        schema::check_version(&db_path, &conn)?;
+        schema::live_pragmas(&db_path, &conn)?;
+        schema::migrate(&db_path, &mut conn)?;
+        recover_rotation(dir, &conn)?;
+        let seed_path = dir.seed_path();
+        let mut seed = load_seed(&seed_path);
+        let mut created_seed = false;
+        let recorded = db_fingerprint(&conn)?;
+        if matches!(seed, SeedState::Missing) && recorded.is_none() {
+            let fresh = Seed::generate();
+            fresh.write_to(&seed_path)?;
+            datadir::sync_dir(dir.path())?;
+            seed = SeedState::Loaded(Box::new(fresh));
+            created_seed = true;
+        }
+        if recorded.is_none() {
+            if let SeedState::Loaded(s) = &seed {
+                schema::meta_set(&conn, META_FINGERPRINT, &s.fingerprint().to_string())?;
+                if schema::meta_get(&conn, "created_by")?.is_none() {
+                    schema::meta_set(&conn, "created_by", concat!("nascfg ", env!("CARGO_PKG_VERSION")))?;
+                }
+            }
+        }
+        let fingerprint = match &seed {
+            SeedState::Loaded(s) => s.fingerprint(),
+            _ => match recorded {
+                Some(f) => f,
+                None => return Err(Error::SeedUnreadable { path: seed_path, reason: "unknown".into() }),
+            },
+        };
+        let store = Store { dir: dir.clone(), conn, seed };
+        Ok((store, InitOutcome { created_dir, created_seed, created_db, fingerprint }))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// The fingerprint of the seed the database is sealed under (as recorded in it).
+    pub fn fingerprint(&self) -> Result<Option<Fingerprint>, Error> {
+        db_fingerprint(&self.conn)
+    }
+
+    /// The fingerprint of the seed file on disk.
+    pub fn seed_fingerprint(&self) -> Result<Fingerprint, Error> {
+        Ok(self.seed()?.fingerprint())
+    }
+
+    /// The seed file's seed (whether or not it matches the database).
+    pub fn seed(&self) -> Result<&Seed, Error> {
+        match &self.seed {
+            SeedState::Loaded(s) => Ok(s),
+            SeedState::Missing => Err(self.missing_seed_error()?),
+            SeedState::Unreadable(reason) => {
+                Err(Error::SeedUnreadable { path: self.dir.seed_path(), reason: reason.clone() })
+            }
+        }
+    }
+
+    fn missing_seed_error(&self) -> Result<Error, Error> {
+        let path = self.dir.seed_path();
+        Ok(match db_fingerprint(&self.conn)? {
+            Some(database) => Error::SeedMissing { path, database },
+            None => Error::SeedUnreadable { path, reason: "the file does not exist".into() },
+        })
+    }
+
+    /// The sealing key, after checking that the seed is the one the database was sealed under.
+    /// Reloads the seed once when another process rotated it meanwhile.
+    pub(crate) fn key(&mut self) -> Result<SealingKey, Error> {
+        let recorded = db_fingerprint(&self.conn)?;
+        if let (Some(db), SeedState::Loaded(s)) = (&recorded, &self.seed) {
+            if *db != s.fingerprint() {
+                self.seed = load_seed(&self.dir.seed_path());
+            }
+        }
+        let seed = self.seed()?;
+        let fp = seed.fingerprint();
+        match recorded {
+            Some(db) if db != fp => Err(Error::SeedMismatch { database: db, seed: fp }),
+            _ => Ok(SealingKey::derive(seed)),
+        }
+    }
+
+    // ---- credentials ----
+
+    /// Adds a credential; its secrets are sealed.
+    pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
+        let _lock = self.dir.lock()?;
+        let key = self.key()?;
+        self.check_keypair_reference(credential)?;
+        let tx = self.conn.transaction()?;
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM credential WHERE name = ?1", [credential.name()], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
+        if exists {
+            return Err(Error::Duplicate { what: "credential", name: credential.name().to_owned() });
+        }
+        let uid = new_uid();
+        let now = now();
+        let attrs = Value::Object(credential.plain_attributes()).to_string();
+        tx.execute(
+            "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+            params![uid, credential.name(), credential.provider().type_str(), attrs, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        insert_secrets(&tx, &key, id, &uid, credential)?;
+        tx.commit()?;
+        Ok(CredentialId(id))
+    }
+
+    /// Every credential, by name, without secrets (no seed needed).
+    pub fn list_credentials(&self) -> Result<Vec<CredentialSummary>, Error> {
+        let mut secret_fields: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT credential_id, field FROM credential_secret ORDER BY credential_id, field")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                secret_fields.entry(row.get(0)?).or_default().push(row.get(1)?);
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential ORDER BY name",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let fields = secret_fields.remove(&id).unwrap_or_default();
+            out.push(summary_from_row(row, fields)?);
+        }
+        Ok(out)
+    }
+
+    /// One credential without secrets (no seed needed).
+    pub fn credential_summary(&self, name: &str) -> Result<CredentialSummary, Error> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential WHERE name = ?1",
+                [name],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, bool>(4)?,
+                        row.get::<_, String>(5)?,
+                        row.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| not_found("credential", name))?;
+        let mut stmt = self.conn.prepare("SELECT field FROM credential_secret WHERE credential_id = ?1 ORDER BY field")?;
+        let fields = stmt.query_map([row.0], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(CredentialSummary {
+            id: CredentialId(row.0),
+            name: row.1.clone(),
+            provider: parse_provider(&row.1, &row.2)?,
+            attributes: parse_attrs(&row.1, &row.3)?,
+            secret_fields: fields,
+            needs_secrets: row.4,
+            created_at: row.5,
+            updated_at: row.6,
+        })
+    }
+
+    /// One credential with its secrets opened.
+    pub fn credential(&mut self, name: &str) -> Result<Credential, Error> {
+        let key = self.key()?;
+        load_credential(&self.conn, &key, name)
+    }
+
+    /// Changes attributes (a JSON null removes an optional one) and/or renames.
+    /// A credential that needed its secrets re-entered is complete again once they validate.
+    pub fn update_credential(
+        &mut self,
+        name: &str,
+        changes: Map<String, Value>,
+        rename: Option<&str>,
+    ) -> Result<Credential, Error> {
+        let _lock = self.dir.lock()?;
+        let key = self.key()?;
+        let summary = self.credential_summary(name)?;
+        let current = if summary.needs_secrets {
+            // Rebuild from the readable attributes; the changes must bring the secrets back.
+            let mut attrs = summary.attributes.clone();
+            for (k, v) in changes {
+                attrs.insert(k, v);
+            }
+            attrs.retain(|_, v| !v.is_null());
+            Credential::new(name, summary.provider, attrs).map_err(Error::Invalid)?
+        } else {
+            let c = load_credential(&self.conn, &key, name)?;
+            if changes.is_empty() { c } else { c.updated(changes).map_err(Error::Invalid)? }
+        };
+        let updated = match rename {
+            Some(new) if new != name => current.renamed(new).map_err(Error::Invalid)?,
+            _ => current,
+        };
+        self.check_keypair_reference(&updated)?;
+        self.write_over(name, &updated)?;
+        Ok(updated)
+    }
+
+    /// Replaces a stored credential wholesale (import --replace, a refreshed OAuth token).
+    /// The credential keeps its id; its name may change.
+    pub fn replace_credential(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
+        let _lock = self.dir.lock()?;
+        self.key()?;
+        self.credential_summary(name)?;
+        self.check_keypair_reference(credential)?;
+        self.write_over(name, credential)
+    }
+
+    fn write_over(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
+        let key = self.key()?;
+        let tx = self.conn.transaction()?;
+        let (id, uid): (i64, String) = tx
+            .query_row("SELECT id, uid FROM credential WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| not_found("credential", name))?;
+        if credential.name() != name {
+            let taken: bool = tx
+                .query_row("SELECT 1 FROM credential WHERE name = ?1", [credential.name()], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            if taken {
+                return Err(Error::Duplicate { what: "credential", name: credential.name().to_owned() });
+            }
+        }
+        tx.execute(
+            "UPDATE credential SET name = ?1, provider = ?2, attributes = ?3, needs_secrets = 0, updated_at = ?4 WHERE id = ?5",
+            params![
+                credential.name(),
+                credential.provider().type_str(),
+                Value::Object(credential.plain_attributes()).to_string(),
+                now(),
+                id
+            ],
+        )?;
+        tx.execute("DELETE FROM credential_secret WHERE credential_id = ?1", [id])?;
+        insert_secrets(&tx, &key, id, &uid, credential)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a credential.
+    pub fn delete_credential(&mut self, name: &str) -> Result<(), Error> {
+        let _lock = self.dir.lock()?;
+        let n = self.conn.execute("DELETE FROM credential WHERE name = ?1", [name])?;
+        if n == 0 {
+            return Err(not_found("credential", name));
+        }
+        Ok(())
+    }
+
+    fn check_keypair_reference(&self, credential: &Credential) -> Result<(), Error> {
+        if credential.provider() != ProviderKind::Sftp {
+            return Ok(());
+        }
+        match credential.text("private_key") {
+            Some(k) if !k.is_empty() => {
+                let exists = self
+                    .conn
+                    .query_row("SELECT 1 FROM keypair WHERE name = ?1", [k], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if exists { Ok(()) } else { Err(not_found("key pair", k)) }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    // ---- known hosts ----
+
+    /// The host key recorded for `host:port` (an OpenSSH public key line), if any.
+    pub fn known_host(&self, host: &str, port: u16) -> Result<Option<String>, Error> {
+        Ok(self
+            .conn
+            .query_row("SELECT key FROM known_host WHERE host = ?1 AND port = ?2", params![host, port], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records (or replaces) the host key of `host:port`.
+    pub fn record_known_host(&mut self, host: &str, port: u16, key_line: &str) -> Result<(), Error> {
+        let _lock = self.dir.lock()?;
+        self.conn.execute(
+            "INSERT INTO known_host(host, port, key) VALUES (?1, ?2, ?3)
+             ON CONFLICT(host, port) DO UPDATE SET key = excluded.key",
+            params![host, port, key_line],
+        )?;
+        Ok(())
+    }
+
+    // ---- snapshots ----
+
+    /// Writes a consistent snapshot of the database to `dest` (a new file, mode 0600,
+    /// single-file rollback journal mode), safe under concurrent writers.
+    pub fn snapshot_to(&self, dest: &Path) -> Result<(), Error> {
+        if dest.exists() {
+            return Err(Error::Io {
+                path: dest.to_path_buf(),
+                source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            });
+        }
+        datadir::create_private_file(dest)?;
+        {
+            let mut dst = Connection::open(dest)?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
+            backup.run_to_completion(1024, std::time::Duration::from_millis(5), None)?;
+            drop(backup);
+            dst.pragma_update(None, "journal_mode", "DELETE")?;
+        }
+        std::fs::File::open(dest).and_then(|f| f.sync_all()).map_err(io(dest))?;
+        Ok(())
+    }
+}
+
+pub(crate) fn not_found(what: &'static str, name: &str) -> Error {
+    Error::NotFound { what, name: name.to_owned() }
+}
+
+fn parse_provider(name: &str, s: &str) -> Result<ProviderKind, Error> {
+    s.parse::<ProviderKind>()
+        .map_err(|_| Error::InvalidStored { name: name.to_owned(), reason: format!("unknown provider {s:?}") })
+}
+
+fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(Error::InvalidStored { name: name.to_owned(), reason: "attributes are not a JSON object".into() }),
+    }
+}
+
+fn summary_from_row(row: &rusqlite::Row<'_>, secret_fields: Vec<String>) -> Result<CredentialSummary, Error> {
+    let name: String = row.get(1)?;
+    let provider: String = row.get(2)?;
+    let attrs: String = row.get(3)?;
+    Ok(CredentialSummary {
+        id: CredentialId(row.get(0)?),
+        provider: parse_provider(&name, &provider)?,
+        attributes: parse_attrs(&name, &attrs)?,
+        secret_fields,
+        needs_secrets: row.get(4)?,
+        created_at: row.get(5)?,
+        updated_at: row.get(6)?,
+        name,
+    })
+}
+
+fn insert_secrets(
+    tx: &rusqlite::Transaction<'_>,
+    key: &SealingKey,
+    id: i64,
+    uid: &str,
+    credential: &Credential,
+) -> Result<(), Error> {
+    let mut stmt = tx.prepare_cached("INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)")?;
+    for (field, value) in credential.secret_attributes() {
+        let sealed = nascfg_crypto::seal(key, value.expose_secret().as_bytes(), &credential_context(uid, field));
+        stmt.execute(params![id, field, sealed.to_text()])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn open_sealed(key: &SealingKey, text: &str, context: &[u8], owner: impl FnOnce() -> String) -> Result<SecretString, Error> {
+    let wrap = |source| Error::SealedValue { owner: owner(), source };
+    let sealed = SealedValue::parse(text).map_err(wrap)?;
+    let plain = nascfg_crypto::open(key, &sealed, context).map_err(|source| Error::SealedValue {
+        owner: String::new(),
+        source,
+    });
+    let plain = match plain {
+        Ok(p) => p,
+        Err(Error::SealedValue { source, .. }) => return Err(wrap(source)),
+        Err(e) => return Err(e),
+    };
+    let text = String::from_utf8(plain.to_vec())
+        .map_err(|_| Error::SealedValue { owner: String::new(), source: nascfg_crypto::Error::Damaged })?;
+    Ok(SecretString::from(text))
+}
+
+pub(crate) fn load_credential(conn: &Connection, key: &SealingKey, name: &str) -> Result<Credential, Error> {
+    let (id, uid, provider, attrs, needs): (i64, String, String, String, bool) = conn
+        .query_row(
+            "SELECT id, uid, provider, attributes, needs_secrets FROM credential WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| not_found("credential", name))?;
+    if needs {
+        return Err(Error::NeedsSecrets { name: name.to_owned() });
+    }
+    let provider = parse_provider(name, &provider)?;
+    let plain = parse_attrs(name, &attrs)?;
+    let mut stmt = conn.prepare_cached("SELECT field, sealed FROM credential_secret WHERE credential_id = ?1")?;
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut secrets = Vec::with_capacity(rows.len());
+    for (field, sealed) in rows {
+        let value = open_sealed(key, &sealed, &credential_context(&uid, &field), || format!("credential {name:?} ({field})"))?;
+        secrets.push((field, value));
+    }
+    Credential::from_parts(name, provider, plain, secrets).map_err(|e| Error::InvalidStored {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// Finishes or undoes an interrupted seed rotation. Call under the lock.
+fn recover_rotation(dir: &DataDir, conn: &Connection) -> Result<(), Error> {
+    let new_path = dir.file(NEW_SEED);
+    if !new_path.exists() {
+        return Ok(());
+    }
+    let Some(recorded) = db_fingerprint(conn)? else { return Ok(()) };
+    let new = match Seed::load(&new_path) {
+        Ok(s) => s,
+        Err(_) => {
+            // A half-written .new is impossible (atomic write), but never trust it over the db.
+            if matches!(load_seed(&dir.seed_path()), SeedState::Loaded(s) if s.fingerprint() == recorded) {
+                datadir::remove_if_exists(&new_path)?;
+            }
+            return Ok(());
+        }
+    };
+    let current = load_seed(&dir.seed_path());
+    let current_fp = match &current {
+        SeedState::Loaded(s) => Some(s.fingerprint()),
+        _ => None,
+    };
+    if current_fp.as_ref() == Some(&recorded) {
+        // The transaction never committed: the new seed was never used.
+        datadir::remove_if_exists(&new_path)?;
+        return datadir::sync_dir(dir.path());
+    }
+    if new.fingerprint() == recorded {
+        // Committed but the seed file was not switched yet: keep the old seed, then switch.
+        crate::rotate::keep_old_seed(dir)?;
+        failpoint("rotate-recover-before-rename");
+        std::fs::rename(&new_path, dir.seed_path()).map_err(io(dir.seed_path()))?;
+        datadir::sync_dir(dir.path())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Reading the tables of a TrueNAS configuration database (`freenas-v1.db`).
+//!
+//! Only the SQL lives here: the rows come back with their attributes still
+//! pwenc-encrypted; nascfg-bundle decrypts, maps and validates them. The file
+//! is untrusted: it is opened read-only, with `trusted_schema` off, and only
+//! real tables (not views) of the expected names are read.
+
+use std::path::Path;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::Error;
+
+/// One row of `system_cloudcredentials` or `system_keychaincredential`.
+pub struct TruenasRow {
+    /// The row's `id`.
+    pub id: i64,
+    /// The row's `name`.
+    pub name: String,
+    /// `provider` (cloud credentials) or `type` (keychain).
+    pub kind: String,
+    /// `attributes`: pwenc-encrypted JSON, as stored.
+    pub attributes: String,
+}
+
+impl std::fmt::Debug for TruenasRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TruenasRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a TrueNAS database holds that an import needs.
+#[derive(Debug)]
+pub struct TruenasTables {
+    /// `system_settings.stg_pwenc_check`: pwenc("Donuts!"), when present.
+    pub pwenc_check: Option<String>,
+    /// `system_cloudcredentials(id, name, provider, attributes)`.
+    pub cloud_credentials: Vec<TruenasRow>,
+    /// `system_keychaincredential(id, name, type, attributes)`.
+    pub keychain: Vec<TruenasRow>,
+}
+
+/// Reads the cloud credentials, key pairs and pwenc check value of a
+/// TrueNAS database file, opened read-only. A file that is not SQLite, or has
+/// no `system_cloudcredentials` table, is an error.
+pub fn read_truenas_db(path: &Path) -> Result<TruenasTables, Error> {
+    let not_truenas = |detail: &str| Error::Damaged { path: path.to_owned(), detail: detail.to_owned() };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "trusted_schema", false)?;
+    conn.pragma_update(None, "query_only", true)?;
+    let is_table = |name: &str| -> Result<bool, Error> {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                    Error::NotADatabase { path: path.to_owned() }
+                }
+                other => Error::Sqlite(other),
+            })?;
+        Ok(n > 0)
+    };
+    if !is_table("system_cloudcredentials")? {
+        return Err(not_truenas("not a TrueNAS database: it has no system_cloudcredentials table"));
+    }
+    let pwenc_check = if is_table("system_settings")? {
+        conn.query_row("SELECT stg_pwenc_check FROM system_settings ORDER BY id LIMIT 1", [], |r| r.get::<_, Value>(0))
+            .map(text_of)
+            .ok()
+            .filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    let cloud_credentials = rows(&conn, "SELECT id, name, provider, attributes FROM system_cloudcredentials ORDER BY id")?;
+    let keychain = if is_table("system_keychaincredential")? {
+        rows(&conn, "SELECT id, name, type, attributes FROM system_keychaincredential ORDER BY id")?
+    } else {
+        Vec::new()
+    };
+    Ok(TruenasTables { pwenc_check, cloud_credentials, keychain })
+}
+
+fn rows(conn: &Connection, sql: &str) -> Result<Vec<TruenasRow>, Error> {
+    let mut stmt = conn.prepare(sql)?;
+    let mapped = stmt.query_map([], |r| {
+        Ok(TruenasRow {
+            id: match r.get::<_, Value>(0)? {
+                Value::Integer(i) => i,
+                _ => -1,
+            },
+            name: text_of(r.get(1)?),
+            kind: text_of(r.get(2)?),
+            attributes: text_of(r.get(3)?),
+        })
+    })?;
+    Ok(mapped.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A column value as text, whatever type the (untrusted) file gave it.
+fn text_of(value: Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => f.to_string(),
+        Value::Text(s) => s,
+        Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+    }
+}
