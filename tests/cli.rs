@@ -1,1 +1,181 @@
 //! Runs the `nascfg` binary on a throwaway data directory.
+//!
+//! ```no_run
+//! let nascfg = nascfg_tests::cli::Nascfg::new();
+//! nascfg.ok(&["init"]);
+//! let list = nascfg.json(&["cred", "list"]);
+//! assert_eq!(list, serde_json::json!([]));
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+/// The path of the `nascfg` binary, built once per test process (a no-op when fresh),
+/// in the same target directory and profile as the running test.
+pub fn nascfg_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap_or_default();
+        // target/<profile>/deps/it-xxxx
+        let profile_dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+        let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug").to_owned();
+        let target_dir = profile_dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = std::process::Command::new(cargo);
+        cmd.args(["build", "--quiet", "-p", "nascfg-cli", "--bin", "nascfg", "--target-dir"]).arg(&target_dir);
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+        let status = cmd.status().expect("run cargo build for the nascfg binary");
+        assert!(status.success(), "cargo build of the nascfg binary failed");
+        profile_dir.join("nascfg")
+    })
+}
+
+/// What one run of `nascfg` did.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// `stdout` and `stderr` in one text for a snapshot: `exit: N`, then both streams.
+    pub fn transcript(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// A `nascfg` with its own data directory in a temporary directory.
+#[derive(Debug)]
+pub struct Nascfg {
+    tmp: tempfile::TempDir,
+    data_dir: PathBuf,
+}
+
+impl Default for Nascfg {
+    fn default() -> Self {
+        Nascfg::new()
+    }
+}
+
+impl Nascfg {
+    /// A fresh temporary directory; the data directory is `<tmp>/data` (not created yet).
+    pub fn new() -> Nascfg {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data_dir = tmp.path().join("data");
+        Nascfg { tmp, data_dir }
+    }
+
+    /// The temporary directory (for files the test writes).
+    pub fn tmp(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The data directory passed with `--data-dir`.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A command running `nascfg --data-dir <data dir>`, with NASCFG_* variables cleared
+    /// and no terminal on standard input.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(nascfg_bin());
+        cmd.env_remove("NASCFG_DATA_DIR")
+            .env_remove("NASCFG_FAILPOINT")
+            .env_remove("NASCFG_VERIFY_ENDPOINT")
+            .env("HOME", self.tmp.path())
+            .env("XDG_DATA_HOME", self.tmp.path().join("xdg"))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .write_stdin(Vec::new());
+        cmd
+    }
+
+    /// Runs `nascfg ARGS` with empty standard input.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.cmd().args(args).output().expect("run nascfg").into()
+    }
+
+    /// Runs `nascfg ARGS` with `stdin` as standard input.
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.cmd().args(args).write_stdin(stdin.as_bytes().to_vec()).output().expect("run nascfg").into()
+    }
+
+    /// Runs `nascfg ARGS`, asserts exit 0, returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_eq!(run.code, 0, "nascfg {args:?} failed:\n{}", run.transcript());
+        run.stdout
+    }
+
+    /// Runs `nascfg --json ARGS`, asserts exit 0, parses standard output.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.ok(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("nascfg {args:?}: not JSON ({e}):\n{out}"))
+    }
+
+    /// Runs `nascfg ARGS`, asserts exit 1, returns the run.
+    pub fn fail(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(run.code, 1, "nascfg {args:?} should fail with 1:\n{}", run.transcript());
+        run
+    }
+
+    /// Writes a file in the temporary directory and returns its path as text.
+    pub fn write_file(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.tmp.path().join(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path.to_string_lossy().into_owned()
+    }
+
+    /// insta settings that replace this run's temporary paths, timestamps,
+    /// fingerprints and key material with placeholders. Use as
+    /// `nascfg.settings().bind(|| insta::assert_snapshot!(...))`.
+    pub fn settings(&self) -> insta::Settings {
+        let mut s = insta::Settings::clone_current();
+        let tmp = self.tmp.path().to_string_lossy().into_owned();
+        s.add_filter(&regex_escape(&tmp), "[TMP]");
+        s.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]");
+        s.add_filter(r"old-\d{8}T\d{6}Z(-\d+)?", "old-[STAMP]");
+        s.add_filter(r"nfp1:[0-9a-z]{4}(-[0-9a-z]{4})*", "[SEED-FP]");
+        s.add_filter(r"SHA256:[A-Za-z0-9+/=]{43}", "[KEY-FP]");
+        s.add_filter(r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) AAAA[A-Za-z0-9+/=]+", "$1 [PUBLIC-KEY]");
+        s
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

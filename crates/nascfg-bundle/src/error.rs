@@ -213,6 +213,10 @@ pub enum Error {
     /// A cryptographic operation (passphrase, seed) failed.
     #[error(transparent)]
     Crypto(#[from] nascfg_crypto::Error),
+    /// The store refused or failed (a staged database that is not SQLite,
+    /// fails its integrity check or is of a newer schema; the swap).
+    #[error(transparent)]
+    Store(#[from] nascfg_store::Error),
 }
 
 /// The crate's result type.

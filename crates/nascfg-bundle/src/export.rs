@@ -85,6 +85,11 @@ pub fn default_bundle_name(host: &str, at: OffsetDateTime, encrypted: bool) -> S
     format!("nascfg-{host}-{stamp}.tar.gz{age}")
 }
 
+/// [`default_bundle_name`] for this host, now.
+pub fn default_bundle_name_now(encrypted: bool) -> String {
+    default_bundle_name(&host_name(), OffsetDateTime::now_utc(), encrypted)
+}
+
 /// This machine's host name (from the kernel), or `box`.
 pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")

@@ -25,7 +25,9 @@ mod restore;
 
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use error::{Error, Result};
-pub use export::{ExportOptions, ExportReport, ProgressFn, default_bundle_name, export, host_name};
+pub use export::{
+    ExportOptions, ExportReport, ProgressFn, default_bundle_name, default_bundle_name_now, export, host_name,
+};
 pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted};
 pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,

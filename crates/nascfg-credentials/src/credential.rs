@@ -167,7 +167,10 @@ impl Credential {
                 problems.add(
                     RANK_NAME,
                     "name",
-                    format!("must be a string (got {})", crate::document::json_type(other)),
+                    format!(
+                        "must be a string (got {})",
+                        crate::document::json_type(other)
+                    ),
                 );
                 ""
             }
@@ -194,7 +197,10 @@ impl Credential {
                 problems.add(
                     RANK_PROVIDER,
                     "attributes",
-                    format!("must be an object (got {})", crate::document::json_type(other)),
+                    format!(
+                        "must be an object (got {})",
+                        crate::document::json_type(other)
+                    ),
                 );
                 return Err(Error::Invalid(problems.into_errors()));
             }
@@ -224,7 +230,10 @@ impl Credential {
                 problems.add(
                     RANK_PROVIDER,
                     "provider",
-                    format!("\"type\" must be a string (got {})", crate::document::json_type(&other)),
+                    format!(
+                        "\"type\" must be a string (got {})",
+                        crate::document::json_type(&other)
+                    ),
                 );
                 return Err(Error::Invalid(problems.into_errors()));
             }
@@ -235,19 +244,28 @@ impl Credential {
 
     /// The credential in a TrueNAS API JSON shape.
     pub fn to_api_json(&self, shape: Shape, reveal: Reveal) -> Value {
-        let attrs: Map<String, Value> =
-            self.attributes.iter().map(|(k, v)| ((*k).to_owned(), v.to_json(reveal))).collect();
+        let attrs: Map<String, Value> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.to_json(reveal)))
+            .collect();
         let mut doc = Map::new();
         doc.insert("name".into(), Value::String(self.name.clone()));
         match shape {
             Shape::Current => {
                 let mut provider = Map::new();
-                provider.insert("type".into(), Value::String(self.provider.type_str().into()));
+                provider.insert(
+                    "type".into(),
+                    Value::String(self.provider.type_str().into()),
+                );
                 provider.extend(attrs);
                 doc.insert("provider".into(), Value::Object(provider));
             }
             Shape::Legacy => {
-                doc.insert("provider".into(), Value::String(self.provider.type_str().into()));
+                doc.insert(
+                    "provider".into(),
+                    Value::String(self.provider.type_str().into()),
+                );
                 doc.insert("attributes".into(), Value::Object(attrs));
             }
         }
@@ -266,7 +284,10 @@ impl Credential {
 
     /// One attribute, if present.
     pub fn get(&self, field: &str) -> Option<&AttrValue> {
-        self.attributes.iter().find(|(k, _)| *k == field).map(|(_, v)| v)
+        self.attributes
+            .iter()
+            .find(|(k, _)| *k == field)
+            .map(|(_, v)| v)
     }
 
     /// A non-secret text attribute.
@@ -355,7 +376,10 @@ impl Credential {
     /// The credential under a new name.
     pub fn renamed(&self, new_name: &str) -> Result<Credential, ValidationErrors> {
         validate_name(new_name).map_err(ValidationErrors::from)?;
-        Ok(Credential { name: new_name.to_owned(), ..self.clone() })
+        Ok(Credential {
+            name: new_name.to_owned(),
+            ..self.clone()
+        })
     }
 
     /// Unusual but accepted shapes (e.g. an S3 key with unusual characters),
@@ -379,14 +403,18 @@ fn build_with(
     input: Vec<(String, Input)>,
     mut problems: Problems,
 ) -> Result<Credential, ValidationErrors> {
-    if !(name.is_empty() && problems_mention_name(&problems)) {
-        if let Err(e) = validate_name(name) {
-            problems.add(RANK_NAME, "name", e.message);
-        }
+    if !(name.is_empty() && problems_mention_name(&problems))
+        && let Err(e) = validate_name(name)
+    {
+        problems.add(RANK_NAME, "name", e.message);
     }
     let attributes = validate_attributes(provider, input, &mut problems);
     if problems.is_empty() {
-        Ok(Credential { name: name.to_owned(), provider, attributes })
+        Ok(Credential {
+            name: name.to_owned(),
+            provider,
+            attributes,
+        })
     } else {
         Err(problems.into_errors())
     }
@@ -401,7 +429,9 @@ impl fmt::Debug for Credential {
         struct Attrs<'a>(&'a [(&'static str, AttrValue)]);
         impl fmt::Debug for Attrs<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v))).finish()
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, v)| (k, v)))
+                    .finish()
             }
         }
         f.debug_struct("Credential")

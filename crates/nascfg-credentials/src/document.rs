@@ -63,7 +63,10 @@ pub(crate) fn json_type(value: &Value) -> &'static str {
 
 fn to_errors(field: &str, problems: Vec<String>) -> Error {
     Error::Invalid(ValidationErrors::from(
-        problems.into_iter().map(|m| FieldError::new(field, m)).collect::<Vec<_>>(),
+        problems
+            .into_iter()
+            .map(|m| FieldError::new(field, m))
+            .collect::<Vec<_>>(),
     ))
 }
 
@@ -152,7 +155,10 @@ impl OAuthToken {
         );
         map.insert("token_type".into(), Value::String(self.token_type.clone()));
         if let Some(r) = &self.refresh_token {
-            map.insert("refresh_token".into(), Value::String(r.expose_secret().to_owned()));
+            map.insert(
+                "refresh_token".into(),
+                Value::String(r.expose_secret().to_owned()),
+            );
         }
         if let Some(e) = &self.expiry_text {
             map.insert("expiry".into(), Value::String(e.clone()));
@@ -169,7 +175,10 @@ impl fmt::Debug for OAuthToken {
         f.debug_struct("OAuthToken")
             .field("access_token", &crate::REDACTED)
             .field("token_type", &self.token_type)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| crate::REDACTED))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| crate::REDACTED),
+            )
             .field("expiry", &self.expiry)
             .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
             .finish()
@@ -213,7 +222,10 @@ pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
             None
         }
         Some(other) => {
-            problems.push(format!("\"access_token\" must be a string (got {})", json_type(&other)));
+            problems.push(format!(
+                "\"access_token\" must be a string (got {})",
+                json_type(&other)
+            ));
             None
         }
     };
@@ -221,7 +233,10 @@ pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
         Some(Value::String(s)) => s,
         None | Some(Value::Null) => String::new(),
         Some(other) => {
-            problems.push(format!("\"token_type\" must be a string (got {})", json_type(&other)));
+            problems.push(format!(
+                "\"token_type\" must be a string (got {})",
+                json_type(&other)
+            ));
             String::new()
         }
     };
@@ -229,8 +244,10 @@ pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
         Some(Value::String(s)) if !s.is_empty() => Some(SecretString::from(s)),
         Some(Value::String(_)) | None | Some(Value::Null) => None,
         Some(other) => {
-            problems
-                .push(format!("\"refresh_token\" must be a string (got {})", json_type(&other)));
+            problems.push(format!(
+                "\"refresh_token\" must be a string (got {})",
+                json_type(&other)
+            ));
             None
         }
     };
@@ -248,7 +265,10 @@ pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
         },
         None | Some(Value::Null) => (None, None),
         Some(other) => {
-            problems.push(format!("\"expiry\" must be a string (got {})", json_type(&other)));
+            problems.push(format!(
+                "\"expiry\" must be a string (got {})",
+                json_type(&other)
+            ));
             (None, None)
         }
     };
@@ -339,7 +359,10 @@ fn required_string(
             None
         }
         Some(other) => {
-            problems.push(format!("\"{key}\" must be a string (got {})", json_type(other)));
+            problems.push(format!(
+                "\"{key}\" must be a string (got {})",
+                json_type(other)
+            ));
             None
         }
     }
@@ -383,8 +406,10 @@ pub(crate) fn check_service_account(text: &str) -> Result<ServiceAccountKey, Vec
             None
         }
         Some(other) => {
-            problems
-                .push(format!("\"private_key\" must be a string (got {})", json_type(other)));
+            problems.push(format!(
+                "\"private_key\" must be a string (got {})",
+                json_type(other)
+            ));
             None
         }
     };
@@ -392,13 +417,21 @@ pub(crate) fn check_service_account(text: &str) -> Result<ServiceAccountKey, Vec
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         None | Some(Value::Null) | Some(Value::String(_)) => DEFAULT_TOKEN_URI.to_owned(),
         Some(other) => {
-            problems.push(format!("\"token_uri\" must be a string (got {})", json_type(other)));
+            problems.push(format!(
+                "\"token_uri\" must be a string (got {})",
+                json_type(other)
+            ));
             String::new()
         }
     };
     match (project_id, client_email, private_key) {
         (Some(project_id), Some(client_email), Some(private_key_pem)) if problems.is_empty() => {
-            Ok(ServiceAccountKey { project_id, client_email, private_key_pem, token_uri })
+            Ok(ServiceAccountKey {
+                project_id,
+                client_email,
+                private_key_pem,
+                token_uri,
+            })
         }
         _ => Err(problems),
     }

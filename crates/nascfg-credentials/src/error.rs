@@ -17,7 +17,10 @@ pub struct FieldError {
 impl FieldError {
     /// A problem with `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The field the problem is about.
@@ -81,7 +84,9 @@ impl ValidationErrors {
 
 impl From<FieldError> for ValidationErrors {
     fn from(error: FieldError) -> ValidationErrors {
-        ValidationErrors { errors: vec![error] }
+        ValidationErrors {
+            errors: vec![error],
+        }
     }
 }
 
@@ -156,6 +161,9 @@ impl From<ValidationErrors> for Error {
 impl From<serde_json::Error> for Error {
     /// Keeps only the position: serde's messages may quote the input.
     fn from(err: serde_json::Error) -> Error {
-        Error::Json { line: err.line(), column: err.column() }
+        Error::Json {
+            line: err.line(),
+            column: err.column(),
+        }
     }
 }

@@ -18,7 +18,10 @@ pub fn validate_name(name: &str) -> Result<(), FieldError> {
     let problem = if name.trim().is_empty() {
         Some("must not be empty".to_owned())
     } else if name.chars().count() > MAX_NAME {
-        Some(format!("must be at most {MAX_NAME} characters (got {})", name.chars().count()))
+        Some(format!(
+            "must be at most {MAX_NAME} characters (got {})",
+            name.chars().count()
+        ))
     } else if name.chars().any(char::is_control) {
         Some("must not contain control characters".to_owned())
     } else {
@@ -44,7 +47,8 @@ pub(crate) struct Problems {
 
 impl Problems {
     pub(crate) fn add(&mut self, rank: usize, field: &str, message: impl Into<String>) {
-        self.list.push((rank, field.to_owned(), FieldError::new(field, message)));
+        self.list
+            .push((rank, field.to_owned(), FieldError::new(field, message)));
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -138,7 +142,10 @@ pub(crate) fn validate_attributes(
 }
 
 fn is_nullable(field: &FieldSpec) -> bool {
-    matches!(field.kind, FieldKind::NullableInteger { .. } | FieldKind::NullableEnum { .. })
+    matches!(
+        field.kind,
+        FieldKind::NullableInteger { .. } | FieldKind::NullableEnum { .. }
+    )
 }
 
 /// Checks one value against its field spec; messages never quote secrets.
@@ -147,13 +154,14 @@ fn check_field(field: &FieldSpec, value: Input) -> Result<AttrValue, Vec<String>
         let secret = match value {
             Input::Secret(s) => s,
             Input::Json(Value::String(s)) => SecretString::from(s),
-            Input::Json(Value::Object(map))
-                if matches!(field.kind, FieldKind::JsonDocument(_)) =>
-            {
+            Input::Json(Value::Object(map)) if matches!(field.kind, FieldKind::JsonDocument(_)) => {
                 SecretString::from(Value::Object(map).to_string())
             }
             Input::Json(other) => {
-                return Err(vec![format!("must be a string (got {})", json_type(&other))]);
+                return Err(vec![format!(
+                    "must be a string (got {})",
+                    json_type(&other)
+                )]);
             }
         };
         check_secret(field, secret.expose_secret())?;
@@ -188,12 +196,20 @@ fn check_secret(field: &FieldSpec, text: &str) -> Result<(), Vec<String>> {
             if field.rule == Rule::S3Key && text.chars().any(char::is_whitespace) {
                 problems.push("must not contain whitespace".to_owned());
             }
-            if problems.is_empty() { Ok(()) } else { Err(problems) }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems)
+            }
         }
         // The catalog has no other secret kinds; treat them as text.
         _ => {
             let problems = check_text(field, text, crate::provider::MAX_TEXT);
-            if problems.is_empty() { Ok(()) } else { Err(problems) }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems)
+            }
         }
     }
 }
@@ -231,12 +247,13 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
             let mut problems = check_text(field, &s, max_len);
             if !s.is_empty() {
                 match field.rule {
-                    Rule::AzureAccount => {
-                        if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-                            problems.push(
-                                "can only contain alphanumeric characters, - and .".to_owned(),
-                            );
-                        }
+                    Rule::AzureAccount
+                        if !s
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') =>
+                    {
+                        problems
+                            .push("can only contain alphanumeric characters, - and .".to_owned());
                     }
                     Rule::Host => {
                         if s.contains("://") || s.contains('/') {
@@ -251,7 +268,11 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
                     _ => {}
                 }
             }
-            if problems.is_empty() { Ok(AttrValue::Text(s)) } else { Err(problems) }
+            if problems.is_empty() {
+                Ok(AttrValue::Text(s))
+            } else {
+                Err(problems)
+            }
         }
         FieldKind::KeyPairRef => {
             let s = string_or_error(value, "the name of a key pair")?;
@@ -272,7 +293,11 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
                     truncate(&s, 60)
                 ));
             }
-            if problems.is_empty() { Ok(AttrValue::Text(s)) } else { Err(problems) }
+            if problems.is_empty() {
+                Ok(AttrValue::Text(s))
+            } else {
+                Err(problems)
+            }
         }
         FieldKind::Integer { min, max } => {
             let i = integer(&value)?;
@@ -290,25 +315,34 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
         }
         FieldKind::Boolean => match value {
             Value::Bool(b) => Ok(AttrValue::Bool(b)),
-            other => Err(vec![format!("must be true or false (got {})", json_type(&other))]),
+            other => Err(vec![format!(
+                "must be true or false (got {})",
+                json_type(&other)
+            )]),
         },
         FieldKind::Enum { allowed } => {
             let s = string_or_error(value, "a string")?;
-            canonical(&s, allowed).map(|c| AttrValue::Text(c.to_owned())).ok_or_else(|| {
-                vec![format!("must be one of {} (got {:?})", allowed.join(", "), truncate(&s, 40))]
-            })
+            canonical(&s, allowed)
+                .map(|c| AttrValue::Text(c.to_owned()))
+                .ok_or_else(|| {
+                    vec![format!(
+                        "must be one of {} (got {:?})",
+                        allowed.join(", "),
+                        truncate(&s, 40)
+                    )]
+                })
         }
         FieldKind::NullableEnum { allowed } => match value {
             Value::Null => Ok(AttrValue::Null),
-            Value::String(s) => {
-                canonical(&s, allowed).map(|c| AttrValue::Text(c.to_owned())).ok_or_else(|| {
+            Value::String(s) => canonical(&s, allowed)
+                .map(|c| AttrValue::Text(c.to_owned()))
+                .ok_or_else(|| {
                     vec![format!(
                         "must be null or one of {} (got {:?})",
                         allowed.join(", "),
                         truncate(&s, 40)
                     )]
-                })
-            }
+                }),
             other => Err(vec![format!(
                 "must be null or one of {} (got {})",
                 allowed.join(", "),
@@ -316,7 +350,11 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
             )]),
         },
         FieldKind::NullableInteger { allowed } => {
-            let list = allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let list = allowed
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             match value {
                 Value::Null => Ok(AttrValue::Null),
                 Value::Number(n) => match n.as_i64() {
@@ -342,17 +380,25 @@ fn integer(value: &Value) -> Result<i64, Vec<String>> {
         Value::Number(n) => n
             .as_i64()
             .ok_or_else(|| vec![format!("must be an integer (got {n})")]),
-        other => Err(vec![format!("must be an integer (got {})", json_type(other))]),
+        other => Err(vec![format!(
+            "must be an integer (got {})",
+            json_type(other)
+        )]),
     }
 }
 
 fn canonical(given: &str, allowed: &'static [&'static str]) -> Option<&'static str> {
-    allowed.iter().copied().find(|a| a.eq_ignore_ascii_case(given.trim()))
+    allowed
+        .iter()
+        .copied()
+        .find(|a| a.eq_ignore_ascii_case(given.trim()))
 }
 
 fn is_http_url(s: &str) -> bool {
     match url::Url::parse(s) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()),
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        }
         Err(_) => false,
     }
 }
@@ -362,7 +408,9 @@ pub(crate) fn warnings(provider: ProviderKind, attrs: &[(&'static str, AttrValue
     let mut out = Vec::new();
     let get = |name: &str| attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
     for field in provider.spec().fields() {
-        let Some(AttrValue::Secret(s)) = get(field.name) else { continue };
+        let Some(AttrValue::Secret(s)) = get(field.name) else {
+            continue;
+        };
         let s = s.expose_secret();
         match field.rule {
             Rule::S3Key => {
@@ -391,15 +439,24 @@ pub(crate) fn warnings(provider: ProviderKind, attrs: &[(&'static str, AttrValue
             }
             Rule::Base64Key => {
                 use base64::Engine as _;
-                if base64::engine::general_purpose::STANDARD.decode(s.trim()).is_err() {
-                    out.push(format!("{}: is not base64; Azure account keys are", field.name));
+                if base64::engine::general_purpose::STANDARD
+                    .decode(s.trim())
+                    .is_err()
+                {
+                    out.push(format!(
+                        "{}: is not base64; Azure account keys are",
+                        field.name
+                    ));
                 }
             }
             _ => {}
         }
     }
     if provider == ProviderKind::Sftp && get("pass").is_none() && get("private_key").is_none() {
-        out.push("pass, private_key: neither is set, so the server must accept the user without either".to_owned());
+        out.push(
+            "pass, private_key: neither is set, so the server must accept the user without either"
+                .to_owned(),
+        );
     }
     out
 }

@@ -35,11 +35,15 @@ pub enum Error {
     #[error("malformed: {0}")]
     Malformed(&'static str),
     /// A sealed value in a format version this build does not know.
-    #[error("sealed value in format version {0}, but this nascfg reads only version 1; a newer nascfg wrote it")]
+    #[error(
+        "sealed value in format version {0}, but this nascfg reads only version 1; a newer nascfg wrote it"
+    )]
     UnsupportedVersion(u8),
     /// The sealed value was sealed under another seed: checked by key
     /// identifier before anything is decrypted.
-    #[error("sealed under another seed (the value's key is {found}, this seed's key is {expected})")]
+    #[error(
+        "sealed under another seed (the value's key is {found}, this seed's key is {expected})"
+    )]
     WrongKey {
         /// The identifier of the key we hold.
         expected: KeyId,
@@ -48,7 +52,9 @@ pub enum Error {
     },
     /// The key is right, but authentication failed: the sealed value was
     /// altered, truncated, or moved to another credential or attribute.
-    #[error("cannot open the sealed value: it is damaged or belongs to another credential or attribute")]
+    #[error(
+        "cannot open the sealed value: it is damaged or belongs to another credential or attribute"
+    )]
     Damaged,
     /// The passphrase does not open the passphrase-protected file.
     #[error("wrong passphrase")]
@@ -58,7 +64,9 @@ pub enum Error {
     #[error("not passphrase-protected (not an age-encrypted file with a passphrase)")]
     NotPassphraseProtected,
     /// The passphrase-protected file asks for more scrypt work than we accept.
-    #[error("the passphrase-protected file asks for scrypt work factor 2^{required}, more than this machine accepts")]
+    #[error(
+        "the passphrase-protected file asks for scrypt work factor 2^{required}, more than this machine accepts"
+    )]
     ExcessiveWork {
         /// The file's work factor (log2 of scrypt's N).
         required: u8,

@@ -105,13 +105,11 @@ pub fn encrypt_with_passphrase<W: Write>(
     if let Some(log_n) = work.0 {
         recipient.set_work_factor(log_n);
     }
-    let encryptor =
-        Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).map_err(
-            |err| match err {
-                age::EncryptError::Io(e) => Error::Stream(e),
-                other => Error::Stream(io::Error::other(other.to_string())),
-            },
-        )?;
+    let encryptor = Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .map_err(|err| match err {
+            age::EncryptError::Io(e) => Error::Stream(e),
+            other => Error::Stream(io::Error::other(other.to_string())),
+        })?;
     let inner = encryptor.wrap_output(out).map_err(Error::Stream)?;
     Ok(PassphraseWriter { inner })
 }

@@ -171,9 +171,9 @@ impl SealedValue {
             .map_err(|_| Error::Malformed("sealed value's key identifier is not hex"))?;
         // The base64 engine rejects padding, other alphabets and non-zero
         // trailing bits, so exactly one text encodes each value.
-        let bytes = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| Error::Malformed("sealed value's body is not canonical unpadded base64url"))?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| {
+            Error::Malformed("sealed value's body is not canonical unpadded base64url")
+        })?;
         if bytes.len() < NONCE_LEN + TAG_LEN {
             return Err(Error::Malformed("sealed value is truncated"));
         }
@@ -206,7 +206,10 @@ impl fmt::Debug for SealedValue {
         f.debug_struct("SealedValue")
             .field("version", &VERSION)
             .field("key_id", &self.key_id)
-            .field("ciphertext_len", &(self.body.len() - TAG_LEN.min(self.body.len())))
+            .field(
+                "ciphertext_len",
+                &(self.body.len() - TAG_LEN.min(self.body.len())),
+            )
             .finish()
     }
 }

@@ -1,12 +1,6 @@
 //! The box's secret seed: 32 random bytes in a 0600 file.
 
-use std::{
-    fmt,
-    fs::File,
-    io::Read,
-    os::unix::fs::PermissionsExt,
-    path::Path,
-};
+use std::{fmt, fs::File, io::Read, os::unix::fs::PermissionsExt, path::Path};
 
 use rand_core::{OsRng, RngCore};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};

@@ -2,8 +2,7 @@
 //! crash-safe installation of a restored database (a redo journal).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use nascfg_crypto::Seed;
@@ -305,8 +304,3 @@ pub(crate) fn unique_stamp(dir: &DataDir) -> String {
     (1..).map(|n| format!("{base}-{n}")).find(|s| !taken(s)).unwrap_or(base)
 }
 
-#[allow(dead_code)]
-pub(crate) fn write_all(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut f = File::create(path).map_err(io(path))?;
-    f.write_all(bytes).map_err(io(path))
-}

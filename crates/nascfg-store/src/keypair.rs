@@ -106,7 +106,8 @@ impl Store {
         let public = key.public_key().to_openssh().map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
         let key_type = key_type_name(&key.algorithm());
-        let tx = self.conn.transaction()?;
+        // A savepoint, so that `in_transaction` can hold several of these in one.
+        let tx = self.conn.savepoint()?;
         if tx.query_row("SELECT 1 FROM keypair WHERE name = ?1", [name], |_| Ok(())).optional()?.is_some() {
             return Err(Error::Duplicate { what: "key pair", name: name.to_owned() });
         }

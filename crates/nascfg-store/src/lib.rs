@@ -40,7 +40,6 @@ mod schema;
 mod staged;
 mod store;
 mod truenas;
-mod truenas;
 
 pub use crate::{
     datadir::{DataDir, DataDirLock, Installed},
@@ -50,6 +49,5 @@ pub use crate::{
     schema::SCHEMA_VERSION,
     staged::{DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open},
     store::{CredentialId, CredentialSummary, InitOutcome, Store},
-    truenas::{TruenasRow, TruenasTables, read_truenas_db},
     truenas::{TruenasRow, TruenasTables, read_truenas_db},
 };

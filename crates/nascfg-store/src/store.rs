@@ -253,7 +253,8 @@ impl Store {
         let _lock = self.dir.lock()?;
         let key = self.key()?;
         self.check_keypair_reference(credential)?;
-        let tx = self.conn.transaction()?;
+        // A savepoint, so that `in_transaction` can hold several of these in one.
+        let tx = self.conn.savepoint()?;
         let exists: bool = tx
             .query_row("SELECT 1 FROM credential WHERE name = ?1", [credential.name()], |_| Ok(true))
             .optional()?
@@ -383,7 +384,8 @@ impl Store {
 
     fn write_over(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
         let key = self.key()?;
-        let tx = self.conn.transaction()?;
+        // A savepoint, so that `in_transaction` can hold several of these in one.
+        let tx = self.conn.savepoint()?;
         let (id, uid): (i64, String) = tx
             .query_row("SELECT id, uid FROM credential WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
@@ -518,7 +520,7 @@ fn summary_from_row(row: &rusqlite::Row<'_>, secret_fields: Vec<String>) -> Resu
 }
 
 fn insert_secrets(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     key: &SealingKey,
     id: i64,
     uid: &str,
@@ -532,20 +534,16 @@ fn insert_secrets(
     Ok(())
 }
 
-pub(crate) fn open_sealed(key: &SealingKey, text: &str, context: &[u8], owner: impl FnOnce() -> String) -> Result<SecretString, Error> {
+pub(crate) fn open_sealed(
+    key: &SealingKey,
+    text: &str,
+    context: &[u8],
+    owner: impl Fn() -> String,
+) -> Result<SecretString, Error> {
     let wrap = |source| Error::SealedValue { owner: owner(), source };
     let sealed = SealedValue::parse(text).map_err(wrap)?;
-    let plain = nascfg_crypto::open(key, &sealed, context).map_err(|source| Error::SealedValue {
-        owner: String::new(),
-        source,
-    });
-    let plain = match plain {
-        Ok(p) => p,
-        Err(Error::SealedValue { source, .. }) => return Err(wrap(source)),
-        Err(e) => return Err(e),
-    };
-    let text = String::from_utf8(plain.to_vec())
-        .map_err(|_| Error::SealedValue { owner: String::new(), source: nascfg_crypto::Error::Damaged })?;
+    let plain = nascfg_crypto::open(key, &sealed, context).map_err(wrap)?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| wrap(nascfg_crypto::Error::Damaged))?;
     Ok(SecretString::from(text))
 }
 

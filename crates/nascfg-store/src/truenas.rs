@@ -113,3 +113,27 @@ fn text_of(value: Value) -> String {
         Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
     }
 }
+
+impl crate::Store {
+    /// Runs `f` as one SQLite transaction: whatever it stores through the
+    /// store is committed together when it returns `Ok`, and nothing is
+    /// stored when it returns an error (imports use it to store every
+    /// credential and key pair in one go).
+    pub fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut crate::Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.conn.execute_batch("SAVEPOINT nascfg_batch")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn.execute_batch("RELEASE nascfg_batch")?;
+                Ok(value)
+            }
+            Err(err) => {
+                // The error that made us roll back is the one worth reporting.
+                let _ = self.conn.execute_batch("ROLLBACK TO nascfg_batch; RELEASE nascfg_batch");
+                Err(err)
+            }
+        }
+    }
+}

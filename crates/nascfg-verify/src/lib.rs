@@ -156,6 +156,17 @@ pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification 
         #[allow(unreachable_patterns)]
         other => Err(Failure::new(format!("verifying {other} credentials is not supported"))),
     };
+    finish(credential, options, deadline, outcome)
+}
+
+/// Turns a check's outcome into the answer (also used by `onedrive_drives`):
+/// a deadline overshoot is a time-out; secrets are scrubbed.
+pub(crate) fn finish(
+    credential: &Credential,
+    options: &VerifyOptions,
+    deadline: Deadline,
+    outcome: Outcome,
+) -> Verification {
     // A check that ran past its deadline (a blocking call that overshot) still
     // answers "timed out", so callers see one consistent reason.
     let outcome = match outcome {
@@ -296,6 +307,7 @@ impl Failure {
 pub(crate) type Outcome = Result<Success, Failure>;
 
 pub use crate::excerpt::scrub;
+pub use crate::onedrive::{Drive, DriveList, onedrive_drives};
 pub use nascfg_credentials;
 pub use secrecy;
 pub use url;

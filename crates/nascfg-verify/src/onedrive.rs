@@ -1,8 +1,90 @@
-//! Verification for this cloud API (owned by helper verify-cloud).
+//! Microsoft OneDrive through Microsoft Graph: `GET /v1.0/drives/<drive_id>/root/children` with the
+//! OAuth access token (refreshed at the Microsoft identity platform's token endpoint when expired),
+//! and the list of the user's drives (`GET /v1.0/me/drives`) that the product's "Drives List" shows.
 
-use crate::{Check, Failure, Outcome};
+use nascfg_credentials::{Credential, OAuthToken};
+use serde_json::Value;
 
-/// Checks the credential (not built yet).
-pub(crate) fn verify(_check: &Check<'_>) -> Outcome {
-    Err(Failure::new("verification for this provider is not built yet"))
+use crate::deadline::Deadline;
+use crate::http::HttpClient;
+use crate::oauth::{access, api_url, get_with_token};
+use crate::{Check, Failure, Outcome, VerifyOptions, Verification};
+
+/// The Microsoft identity platform's token endpoint (any tenant).
+const TOKEN_URL: &str = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
+/// Microsoft Graph.
+const GRAPH: &str = "https://graph.microsoft.com/v1.0";
+/// The most drives kept from one answer.
+const MAX_DRIVES: usize = 1000;
+
+/// One drive the signed-in user can reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Drive {
+    /// The drive ID (what a OneDrive credential's `drive_id` holds).
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// Graph's `driveType`: `personal`, `business` or `documentLibrary`.
+    pub drive_type: String,
+}
+
+/// The drives of a OneDrive credential's account.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DriveList {
+    /// The drives, in Graph's order.
+    pub drives: Vec<Drive>,
+    /// The OAuth token, when it had to be refreshed to list them (to save back).
+    pub refreshed_token: Option<OAuthToken>,
+}
+
+/// Lists the drives the credential's token reaches (`GET /me/drives`), for choosing its `drive_id`.
+/// On failure the answer is an invalid [`Verification`] saying why (secrets scrubbed).
+pub fn onedrive_drives(credential: &Credential, options: &VerifyOptions) -> Result<DriveList, Verification> {
+    let deadline = Deadline::after(options.deadline);
+    let http = HttpClient::new(options, deadline);
+    let check = Check { credential, options, deadline, http: &http };
+    let mut refreshed = None;
+    let outcome = list(&check, &mut refreshed).map_err(|failure| Failure { refreshed_token: refreshed.clone(), ..failure });
+    match outcome {
+        Ok(drives) => Ok(DriveList { drives, refreshed_token: refreshed }),
+        Err(failure) => Err(crate::finish(credential, options, deadline, Err(failure))),
+    }
+}
+
+fn list(check: &Check<'_>, refreshed: &mut Option<OAuthToken>) -> Result<Vec<Drive>, Failure> {
+    if check.credential.provider() != nascfg_credentials::ProviderKind::OneDrive {
+        return Err(Failure::new(format!("{} is not a OneDrive credential", check.credential.name())));
+    }
+    let access = access(check, TOKEN_URL)?;
+    refreshed.clone_from(&access.refreshed);
+    let url = api_url(check, &format!("{GRAPH}/me/drives"))?;
+    let response = get_with_token(check, &access, &url)?;
+    let json: Value = serde_json::from_str(&response.body)
+        .map_err(|_| Failure::new(format!("{}, but the answer is not Graph's JSON", response.status_line())))?;
+    let Some(values) = json.get("value").and_then(Value::as_array) else {
+        return Err(Failure::new(format!("{}, but the answer has no drive list", response.status_line())));
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
+    Ok(values
+        .iter()
+        .take(MAX_DRIVES)
+        .filter(|v| v.get("id").and_then(Value::as_str).is_some_and(|id| !id.is_empty()))
+        .map(|v| Drive { id: text(v, "id"), name: text(v, "name"), drive_type: text(v, "driveType") })
+        .collect())
+}
+
+/// Lists the root folder of the credential's drive.
+pub(crate) fn verify(check: &Check<'_>) -> Outcome {
+    let drive_id = check.text("drive_id")?;
+    let drive_id = drive_id.trim();
+    if drive_id.is_empty() {
+        return Err(Failure::new("the credential has no drive_id: choose one from the drives list"));
+    }
+    let access = access(check, TOKEN_URL)?;
+    let id: String = url::form_urlencoded::byte_serialize(drive_id.as_bytes()).collect();
+    let url = api_url(check, &format!("{GRAPH}/drives/{id}/root/children?$top=1")).map_err(|f| access.failure(f))?;
+    get_with_token(check, &access, &url)?;
+    Ok(access.success())
 }

@@ -4,8 +4,8 @@
 //! The reader takes untrusted bytes: it is bounded in size, never panics, and
 //! reports the line of the first thing it cannot read. Comments are whole
 //! lines starting with `#` or `;`; there are no inline comments. Values are
-//! single lines; a value in double quotes or backquotes is unquoted, as
-//! rclone's INI library does.
+//! single lines; a value in backquotes or triple double quotes is unquoted,
+//! as rclone's INI library does (plain double quotes are kept).
 //!
 //! The encrypted form is standard base64 of `nonce(24) || secretbox(text)`
 //! (XSalsa20-Poly1305, tag first) under SHA-256 of
@@ -146,7 +146,9 @@ impl RcloneConf {
             for (key, value) in &section.entries {
                 out.push_str(key);
                 out.push_str(" = ");
-                out.push_str(value);
+                // Mapping only sets values that encode; a value that does not
+                // is written as it is rather than dropped.
+                out.push_str(&encode_value(value).unwrap_or_else(|| value.as_str().into()));
                 out.push('\n');
             }
             out.push('\n');
@@ -254,14 +256,34 @@ fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
     Ok(conf)
 }
 
-/// Strips one pair of surrounding quotes (`"` or `` ` ``), as goconfig does.
+/// Strips the quotes rclone's INI library strips: `` `...` `` and
+/// `"""..."""` (plain double quotes are kept, as rclone keeps them).
 fn unquote(value: &str) -> &str {
-    for quote in ['"', '`'] {
-        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
-            return &value[1..value.len() - 1];
-        }
+    if value.len() >= 6 && value.starts_with("\"\"\"") && value.ends_with("\"\"\"") {
+        return &value[3..value.len() - 3];
+    }
+    if value.len() >= 2 && value.starts_with('`') && value.ends_with('`') {
+        return &value[1..value.len() - 1];
     }
     value
+}
+
+/// How a value is written so that rclone reads it back unchanged: as it is,
+/// or in backquotes when it has surrounding whitespace or would itself be
+/// taken for a quoted value. `None` when no form reads back unchanged (a
+/// line break, or a backquote where quoting is needed).
+pub(crate) fn encode_value(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if value.contains(['\n', '\r']) {
+        return None;
+    }
+    let needs_quotes = value.trim() != value || unquote(value) != value;
+    if !needs_quotes {
+        return Some(value.into());
+    }
+    if value.contains('`') {
+        return None;
+    }
+    Some(format!("`{value}`").into())
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
@@ -288,12 +310,13 @@ mod tests {
 
     #[test]
     fn reads_sections_comments_and_quotes() {
-        let text = "\u{feff}top = ignored\n# comment\n; other\n[a]\ntype = s3\nkey=v=w\n  q = \"quoted\"  \n\n[b]\ntype=ftp\n[a]\nextra = 1\n";
+        let text = "\u{feff}top = ignored\n# comment\n; other\n[a]\ntype = s3\nkey=v=w\n  q = `quoted`  \n  d = \"kept\"\n\n[b]\ntype=ftp\n[a]\nextra = 1\n";
         let conf = RcloneConf::parse(text.as_bytes(), None).unwrap();
         assert_eq!(conf.sections().len(), 2);
         let a = conf.section("a").unwrap();
         assert_eq!(a.get("key"), Some("v=w"));
         assert_eq!(a.get("q"), Some("quoted"));
+        assert_eq!(a.get("d"), Some("\"kept\""));
         assert_eq!(a.get("extra"), Some("1"));
         assert_eq!(conf.section("b").unwrap().backend(), Some("ftp"));
     }
@@ -314,10 +337,14 @@ mod tests {
         let mut s = RcloneSection::new("x y");
         s.set("type", "webdav");
         s.set("url", "http://127.0.0.1:1/");
+        s.set("pass", " spaced ");
         conf.push(s);
         let text = conf.to_text();
-        assert_eq!(text.as_str(), "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\n\n");
+        assert_eq!(text.as_str(), "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\npass = ` spaced `\n\n");
         let back = RcloneConf::parse(text.as_bytes(), None).unwrap();
         assert_eq!(back.section("x y").unwrap().get("url"), Some("http://127.0.0.1:1/"));
+        assert_eq!(back.section("x y").unwrap().get("pass"), Some(" spaced "));
+        assert_eq!(encode_value("`a`"), None);
+        assert_eq!(encode_value("a\nb"), None);
     }
 }

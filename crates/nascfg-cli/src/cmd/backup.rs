@@ -1,7 +1,321 @@
-//! `nascfg backup ...`
+//! `nascfg backup export|inspect|restore`
 
-use crate::cli::{Cli, BackupCommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
-pub fn run(_cli: &Cli, _command: &BackupCommand) -> anyhow::Result<()> {
-    anyhow::bail!("`nascfg backup` is not built yet")
+use nascfg_bundle::{
+    Error as BundleError, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions,
+    RestoreReport,
+};
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::Fingerprint;
+
+use crate::cli::{BackupCommand, Cli, PassphraseArgs};
+use crate::cmd::common;
+use crate::output;
+
+pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
+    match command {
+        BackupCommand::Export { output, include_seed, passphrase } => {
+            export(cli, output.as_deref(), *include_seed, passphrase)
+        }
+        BackupCommand::Inspect { file, passphrase } => inspect(cli, file, passphrase),
+        BackupCommand::Restore { file, seed_file, allow_lost_secrets, dry_run, passphrase } => restore(
+            cli,
+            file,
+            RestoreArgs { seed_file: seed_file.clone(), allow_lost_secrets: *allow_lost_secrets, dry_run: *dry_run },
+            passphrase,
+        ),
+    }
+}
+
+struct RestoreArgs {
+    seed_file: Option<PathBuf>,
+    allow_lost_secrets: bool,
+    dry_run: bool,
+}
+
+/// A progress bar on standard error, only when it is a terminal and not --quiet.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new(cli: &Cli, what: &str) -> Bar {
+        if cli.quiet || !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::hidden();
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_owned());
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        Bar(Some(bar))
+    }
+
+    fn update(&self, done: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            if bar.length() != Some(total) {
+                bar.set_length(total);
+            }
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn passphrase_given(args: &PassphraseArgs) -> bool {
+    args.passphrase_file.is_some() || args.passphrase_env.is_some()
+}
+
+fn export(
+    cli: &Cli,
+    out: Option<&Path>,
+    include_seed: bool,
+    passphrase: &PassphraseArgs,
+) -> anyhow::Result<()> {
+    let store = common::open_store(cli)?;
+    let passphrase = if passphrase_given(passphrase) { common::read_passphrase(passphrase, true)? } else { None };
+    let out = match out {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
+    };
+    let bar = Bar::new(cli, "exporting");
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let options = ExportOptions {
+        include_seed,
+        passphrase,
+        progress: Some(&progress),
+        ..ExportOptions::default()
+    };
+    let report = nascfg_bundle::export(&store, &out, &options).map_err(bundle_error);
+    bar.finish();
+    let report = report?;
+    if include_seed && !report.encrypted {
+        eprintln!(
+            "warning: {} holds the secret seed without a passphrase: anyone with the file can open every secret; \
+             keep it safe, or export again with --passphrase-file or --passphrase-env",
+            report.path.display()
+        );
+    }
+    if cli.json {
+        return output::print_json(&serde_json::json!({
+            "path": report.path,
+            "size": report.size,
+            "encrypted": report.encrypted,
+            "manifest": report.manifest,
+        }));
+    }
+    if !cli.quiet {
+        let m = &report.manifest;
+        println!(
+            "wrote {} ({} bytes): {} credential(s), {} key pair(s), seed {}{}",
+            report.path.display(),
+            report.size,
+            m.counts.credentials,
+            m.counts.keypairs,
+            if m.seed_included { "included" } else { "not included" },
+            if report.encrypted { ", passphrase-protected" } else { "" },
+        );
+        if !m.seed_included {
+            if let Some(fp) = &m.seed_fingerprint {
+                println!(
+                    "to restore its secrets elsewhere you need this box's seed ({fp}): `nascfg seed export -o FILE`"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The passphrase of an encrypted bundle: from the flags, or a prompt on a terminal.
+fn bundle_passphrase(file: &Path, args: &PassphraseArgs) -> anyhow::Result<Option<SecretString>> {
+    let encrypted = nascfg_bundle::is_encrypted(file).map_err(bundle_error)?;
+    if !encrypted {
+        return Ok(None);
+    }
+    match common::read_passphrase(args, false)? {
+        Some(p) => Ok(Some(p)),
+        None => Err(bundle_error(BundleError::PassphraseRequired)),
+    }
+}
+
+/// This box's seed fingerprint, if it has a readable seed (nothing is created).
+fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
+    let dir = common::data_dir(cli)?;
+    match nascfg_bundle::load_seed_file(&dir.seed_path()) {
+        Ok(seed) => Ok(Some(seed.fingerprint())),
+        Err(_) => Ok(None),
+    }
+}
+
+fn inspect(cli: &Cli, file: &Path, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+    let pass = bundle_passphrase(file, passphrase)?;
+    let this_box = this_box_seed(cli)?;
+    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref()).map_err(bundle_error)?;
+    if cli.json {
+        return output::print_json(&inspection.to_json());
+    }
+    print_inspection(file, &inspection);
+    Ok(())
+}
+
+fn print_inspection(file: &Path, i: &Inspection) {
+    let m = &i.manifest;
+    println!("bundle:        {}", file.display());
+    println!("format:        {} version {}", m.format, m.version);
+    println!("producer:      {}", m.producer);
+    println!("created:       {}", m.created);
+    println!("encrypted:     {}", if i.encrypted { "yes (passphrase)" } else { "no" });
+    println!("schema:        version {}", m.schema_version);
+    println!("credentials:   {}", m.counts.credentials);
+    println!("key pairs:     {}", m.counts.keypairs);
+    println!("seed:          {} ({})", if m.seed_included { "included" } else { "not included" },
+        m.seed_fingerprint.as_deref().unwrap_or("none recorded"));
+    for member in &m.members {
+        println!("member:        {} {} bytes sha256 {} ok", member.name, member.size, member.sha256);
+    }
+    println!("checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, schema)");
+    let verdict = match &i.restorability {
+        Restorability::SeedInBundle => "restorable with every secret: the seed is in the bundle".to_owned(),
+        Restorability::SeedMatches { fingerprint } => {
+            format!("restorable with every secret: this box's seed matches ({fingerprint})")
+        }
+        Restorability::NoSecrets => "restorable: the bundle holds no secrets".to_owned(),
+        Restorability::SecretsWouldBeLost { fingerprint, credentials, keypairs, .. } => format!(
+            "secrets would be lost ({credentials} credential(s), {keypairs} key pair(s)): give the seed {} with --seed-file",
+            fingerprint.as_ref().map(ToString::to_string).unwrap_or_else(|| "it was sealed under".into())
+        ),
+        _ => "unknown".to_owned(),
+    };
+    println!("restore:       {verdict}");
+}
+
+fn restore(cli: &Cli, file: &Path, args: RestoreArgs, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+    let pass = bundle_passphrase(file, passphrase)?;
+    let dir = common::data_dir(cli)?;
+    let bar = Bar::new(cli, "reading");
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let options = RestoreOptions {
+        seed_file: args.seed_file,
+        allow_lost_secrets: args.allow_lost_secrets,
+        dry_run: args.dry_run,
+        passphrase: pass,
+        progress: Some(&progress),
+        ..RestoreOptions::default()
+    };
+    let report = nascfg_bundle::restore(&dir, file, &options).map_err(bundle_error);
+    bar.finish();
+    let report = report?;
+    if cli.json {
+        return output::print_json(&report_json(&report));
+    }
+    print_report(&report);
+    Ok(())
+}
+
+fn case_json(case: &RestoreCase) -> serde_json::Value {
+    match case {
+        RestoreCase::SeedFromBundle { fingerprint } => {
+            serde_json::json!({"case": "seed-from-bundle", "fingerprint": fingerprint.to_string()})
+        }
+        RestoreCase::SeedFromFile { fingerprint } => {
+            serde_json::json!({"case": "seed-from-file", "fingerprint": fingerprint.to_string()})
+        }
+        RestoreCase::BoxSeedMatches { fingerprint } => {
+            serde_json::json!({"case": "box-seed-matches", "fingerprint": fingerprint.to_string()})
+        }
+        RestoreCase::NoSecrets => serde_json::json!({"case": "no-secrets"}),
+        RestoreCase::SecretsDropped { credentials, keypairs } => {
+            serde_json::json!({"case": "secrets-dropped", "credentials": credentials, "keypairs": keypairs})
+        }
+        _ => serde_json::json!({"case": "other"}),
+    }
+}
+
+fn report_json(r: &RestoreReport) -> serde_json::Value {
+    serde_json::json!({
+        "dry_run": r.dry_run,
+        "restore": case_json(&r.case),
+        "installs_seed": r.installs_seed,
+        "migrated_from": r.migrated_from,
+        "credentials": r.manifest.counts.credentials,
+        "keypairs": r.manifest.counts.keypairs,
+        "previous_db": r.installed.as_ref().and_then(|i| i.previous_db.clone()),
+        "previous_seed": r.installed.as_ref().and_then(|i| i.previous_seed.clone()),
+    })
+}
+
+fn print_report(r: &RestoreReport) {
+    let m = &r.manifest;
+    let what = match &r.case {
+        RestoreCase::SeedFromBundle { fingerprint } => {
+            format!("with every secret, and the bundle's seed ({fingerprint})")
+        }
+        RestoreCase::SeedFromFile { fingerprint } => {
+            format!("with every secret, under the seed from --seed-file ({fingerprint})")
+        }
+        RestoreCase::BoxSeedMatches { fingerprint } => {
+            format!("with every secret: this box's seed matches ({fingerprint})")
+        }
+        RestoreCase::NoSecrets => "(it holds no secrets)".to_owned(),
+        RestoreCase::SecretsDropped { credentials, keypairs } => format!(
+            "WITHOUT secrets: {credentials} credential(s) need their secrets re-entered \
+             (`nascfg cred update NAME --set FIELD=VALUE`), {keypairs} key pair(s) lost their private keys"
+        ),
+        _ => String::new(),
+    };
+    let verb = if r.dry_run { "would restore" } else { "restored" };
+    println!("{verb} {} credential(s) and {} key pair(s) {what}", m.counts.credentials, m.counts.keypairs);
+    if let Some(v) = r.migrated_from {
+        println!("the database was migrated from schema version {v}");
+    }
+    if r.dry_run {
+        println!("dry run: every check passed; nothing was changed");
+    }
+    if let Some(installed) = &r.installed {
+        if let Some(p) = &installed.previous_db {
+            println!("the previous database is kept as {}", p.display());
+        }
+        if let Some(p) = &installed.previous_seed {
+            println!("the previous seed is kept as {}", p.display());
+        }
+    }
+}
+
+/// A bundle error with the hint that says what to do next.
+fn bundle_error(err: BundleError) -> anyhow::Error {
+    let err = match err {
+        BundleError::Store(inner) => return common::store_error(inner),
+        other => other,
+    };
+    let hint = match &err {
+        BundleError::PassphraseRequired => {
+            "give it with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked)".to_owned()
+        }
+        BundleError::WrongPassphrase => "check the passphrase; nothing was changed".to_owned(),
+        BundleError::SecretsWouldBeLost { .. } => {
+            "give the seed the bundle was made with (`--seed-file FILE`, from `nascfg seed export` on the old box), \
+             or pass --allow-lost-secrets to restore without them and re-enter them; nothing was changed"
+                .to_owned()
+        }
+        BundleError::SeedFileMismatch { .. } => {
+            "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
+                .to_owned()
+        }
+        BundleError::SeedLength { .. } => {
+            "a seed file holds exactly 32 raw bytes (the box's secret-seed); nothing was changed".to_owned()
+        }
+        BundleError::Io { .. } => "check the path and permissions".to_owned(),
+        _ => "the file is not an intact nascfg bundle (damaged, truncated or altered); \
+              use another copy. Nothing was changed"
+            .to_owned(),
+    };
+    output::hint(err, hint)
 }

@@ -1,7 +1,306 @@
 //! `nascfg cred ...`
 
-use crate::cli::{Cli, CredCommand};
+use std::io::Read;
 
-pub fn run(_cli: &Cli, _command: &CredCommand) -> anyhow::Result<()> {
-    anyhow::bail!("`nascfg cred` is not built yet")
+use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape};
+use nascfg_store::CredentialSummary;
+use serde_json::{Map, Value, json};
+
+use super::attrs::{self, EmptyValue};
+use super::common::{open_store, store_error};
+use crate::cli::{Cli, CredCommand, VerifyArgs};
+use crate::output;
+
+/// The largest `--from-json` document.
+const MAX_JSON: u64 = 1024 * 1024;
+
+pub fn run(cli: &Cli, command: &CredCommand) -> anyhow::Result<()> {
+    match command {
+        CredCommand::Add { name, provider, set, from_json, verify, verify_args } => {
+            add(cli, name.as_deref(), provider.as_deref(), set, from_json.as_deref(), *verify, verify_args)
+        }
+        CredCommand::List => list(cli),
+        CredCommand::Show { name, reveal } => show(cli, name, *reveal),
+        CredCommand::Update { name, set, rename } => update(cli, name, set, rename.as_deref()),
+        CredCommand::Delete { name } => delete(cli, name),
+        CredCommand::Verify { name, provider, set, verify_args } => {
+            super::verify::run(cli, name.as_deref(), provider.as_deref(), set, verify_args)
+        }
+    }
+}
+
+/// Parses a provider type string with a hint listing them.
+pub fn parse_provider(text: &str) -> anyhow::Result<ProviderKind> {
+    text.parse::<ProviderKind>()
+        .map_err(|e| output::hint(e, "`nascfg providers` lists the 18 provider types"))
+}
+
+fn invalid(errors: nascfg_credentials::ValidationErrors, provider: ProviderKind, attrs: &Map<String, Value>) -> anyhow::Error {
+    let missing = attrs::missing_secrets(provider, attrs);
+    let hint = if missing.is_empty() {
+        format!("`nascfg providers show {}` lists the fields", provider.type_str())
+    } else {
+        format!(
+            "give the missing secret with --set {}=VALUE, {}=@FILE or {}=- (standard input); on a terminal nascfg asks for it",
+            missing[0], missing[0], missing[0]
+        )
+    };
+    output::hint(anyhow::anyhow!("invalid credential:\n{errors}"), hint)
+}
+
+fn add(
+    cli: &Cli,
+    name: Option<&str>,
+    provider: Option<&str>,
+    set: &[String],
+    from_json: Option<&str>,
+    verify: bool,
+    verify_args: &VerifyArgs,
+) -> anyhow::Result<()> {
+    let credential = match from_json {
+        Some(source) => {
+            let text = read_json_source(source)?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| {
+                output::hint(
+                    anyhow::anyhow!("{source}: not valid JSON (line {}, column {})", e.line(), e.column()),
+                    "give a TrueNAS API document: {\"name\": ..., \"provider\": {\"type\": \"S3\", ...}}",
+                )
+            })?;
+            Credential::from_api_json(&value).map_err(|e| {
+                output::hint(
+                    e,
+                    "give a TrueNAS API document: {\"name\": ..., \"provider\": {\"type\": \"S3\", ...}}; \
+                     `nascfg providers show TYPE` lists the fields",
+                )
+            })?
+        }
+        None => {
+            let (Some(name), Some(provider)) = (name, provider) else {
+                anyhow::bail!("give NAME and --provider TYPE, or --from-json FILE");
+            };
+            let provider = parse_provider(provider)?;
+            let mut values = attrs::parse_sets(provider, set, EmptyValue::IsText)?;
+            attrs::prompt_missing_secrets(provider, &mut values)?;
+            Credential::new(name, provider, values.clone()).map_err(|e| invalid(e, provider, &values))?
+        }
+    };
+    for warning in credential.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    if verify {
+        verify_before_save(cli, &credential, verify_args)?;
+    }
+    let mut store = open_store(cli)?;
+    let id = store.add_credential(&credential).map_err(store_error)?;
+    if cli.json {
+        let summary = store.credential_summary(credential.name()).map_err(store_error)?;
+        output::print_json(&summary_json(&summary))?;
+    } else if !cli.quiet {
+        println!("added credential {} ({}, id {id})", credential.name(), credential.provider().type_str());
+    }
+    Ok(())
+}
+
+fn verify_before_save(_cli: &Cli, _credential: &Credential, _args: &VerifyArgs) -> anyhow::Result<()> {
+    Err(output::hint(
+        anyhow::anyhow!("verification is not available yet"),
+        "add the credential without --verify, then run `nascfg cred verify NAME`",
+    ))
+}
+
+fn read_json_source(source: &str) -> anyhow::Result<String> {
+    let mut buf = Vec::new();
+    if source == "-" {
+        std::io::stdin().lock().take(MAX_JSON + 1).read_to_end(&mut buf)?;
+    } else {
+        let file = std::fs::File::open(source)
+            .map_err(|e| output::hint(anyhow::anyhow!("cannot read {source}: {e}"), "check the path"))?;
+        file.take(MAX_JSON + 1).read_to_end(&mut buf)?;
+    }
+    if buf.len() as u64 > MAX_JSON {
+        anyhow::bail!("{source} is larger than 1 MiB");
+    }
+    String::from_utf8(buf).map_err(|_| anyhow::anyhow!("{source} is not UTF-8 text"))
+}
+
+/// The attributes of a summary in the provider's field order; secret fields as `********`.
+fn ordered_attributes(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for field in summary.provider.spec().fields() {
+        let name = field.name();
+        if let Some(v) = summary.attributes.get(name) {
+            out.insert(name.to_owned(), v.clone());
+        } else if summary.secret_fields.iter().any(|s| s == name) {
+            let value = revealed.and_then(|r| r.get(name)).cloned().unwrap_or_else(|| Value::from(REDACTED));
+            out.insert(name.to_owned(), value);
+        }
+    }
+    for (k, v) in &summary.attributes {
+        if !out.contains_key(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// The JSON of a credential: TrueNAS's current API shape plus id, needs_secrets, timestamps.
+pub fn summary_json(summary: &CredentialSummary) -> Value {
+    credential_json(summary, None)
+}
+
+fn credential_json(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Value {
+    let mut provider = Map::new();
+    provider.insert("type".into(), Value::from(summary.provider.type_str()));
+    provider.extend(ordered_attributes(summary, revealed));
+    json!({
+        "id": summary.id.get(),
+        "name": summary.name,
+        "provider": provider,
+        "needs_secrets": summary.needs_secrets,
+        "created_at": summary.created_at,
+        "updated_at": summary.updated_at,
+    })
+}
+
+fn list(cli: &Cli) -> anyhow::Result<()> {
+    let store = open_store(cli)?;
+    let all = store.list_credentials().map_err(store_error)?;
+    if cli.json {
+        let items: Vec<Value> = all.iter().map(summary_json).collect();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &Value::Array(items))?;
+        use std::io::Write;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if all.is_empty() {
+        if !cli.quiet {
+            println!("no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`");
+        }
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = all
+        .iter()
+        .map(|s| {
+            [
+                s.id.to_string(),
+                s.name.clone(),
+                s.provider.type_str().to_owned(),
+                if s.needs_secrets { "secrets must be re-entered".to_owned() } else { String::new() },
+            ]
+        })
+        .collect();
+    print_table(&["ID", "NAME", "PROVIDER", "NOTE"], &rows);
+    Ok(())
+}
+
+/// Prints aligned columns; the last column is not padded.
+pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        println!("{}", s.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
+    let mut store = open_store(cli)?;
+    let summary = store.credential_summary(name).map_err(store_error)?;
+    let revealed = if reveal {
+        let credential = store.credential(name).map_err(store_error)?;
+        match credential.to_api_json(Shape::Current, Reveal::Revealed).get("provider") {
+            Some(Value::Object(m)) => Some(m.clone()),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if cli.json {
+        return output::print_json(&credential_json(&summary, revealed.as_ref()));
+    }
+    println!("name:     {}", summary.name);
+    println!("id:       {}", summary.id);
+    println!("provider: {} ({})", summary.provider.type_str(), summary.provider.title());
+    println!("created:  {}", summary.created_at);
+    println!("updated:  {}", summary.updated_at);
+    if summary.needs_secrets {
+        println!("note:     its secrets must be re-entered (`nascfg cred update {} --set FIELD=VALUE`)", summary.name);
+    }
+    let attrs = ordered_attributes(&summary, revealed.as_ref());
+    let width = attrs.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+    if !attrs.is_empty() {
+        println!("attributes:");
+    }
+    for (k, v) in attrs {
+        let text = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        println!("  {k:<width$}  {text}");
+    }
+    Ok(())
+}
+
+fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow::Result<()> {
+    if set.is_empty() && rename.is_none() {
+        return Err(output::hint(
+            anyhow::anyhow!("nothing to change"),
+            "give --set KEY=VALUE (KEY= removes an optional attribute) or --rename NEW",
+        ));
+    }
+    let mut store = open_store(cli)?;
+    let summary = store.credential_summary(name).map_err(store_error)?;
+    let mut changes = attrs::parse_sets(summary.provider, set, EmptyValue::Removes)?;
+    if summary.needs_secrets {
+        attrs::prompt_missing_secrets(summary.provider, &mut changes)?;
+    }
+    let mut given = summary.attributes.clone();
+    given.extend(changes.clone());
+    let updated = store.update_credential(name, changes, rename).map_err(|e| match e {
+        nascfg_store::Error::Invalid(errors) => invalid(errors, summary.provider, &given),
+        other => store_error(other),
+    })?;
+    for warning in updated.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    if cli.json {
+        let summary = store.credential_summary(updated.name()).map_err(store_error)?;
+        output::print_json(&summary_json(&summary))?;
+    } else if !cli.quiet {
+        if updated.name() != name {
+            println!("renamed credential {name} to {}", updated.name());
+        }
+        if !set.is_empty() {
+            println!("updated credential {}", updated.name());
+        }
+    }
+    Ok(())
+}
+
+fn delete(cli: &Cli, name: &str) -> anyhow::Result<()> {
+    let mut store = open_store(cli)?;
+    store.delete_credential(name).map_err(store_error)?;
+    if cli.json {
+        output::print_json(&json!({ "deleted": name }))?;
+    } else if !cli.quiet {
+        println!("deleted credential {name}");
+    }
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! One module per command group; `dispatch` routes a parsed command line.
 
+pub mod attrs;
 mod backup;
+pub mod common;
 mod cred;
 mod export;
 mod import;

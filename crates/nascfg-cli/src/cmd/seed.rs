@@ -1,7 +1,116 @@
 //! `nascfg seed ...`
 
-use crate::cli::{Cli, SeedCommand};
+use std::io::Write;
 
-pub fn run(_cli: &Cli, _command: &SeedCommand) -> anyhow::Result<()> {
-    anyhow::bail!("`nascfg seed` is not built yet")
+use nascfg_crypto::WorkFactor;
+use serde_json::json;
+
+use super::common::{open_store, read_passphrase, store_error};
+use crate::cli::{Cli, PassphraseArgs, SeedCommand};
+use crate::output;
+
+pub fn run(cli: &Cli, command: &SeedCommand) -> anyhow::Result<()> {
+    match command {
+        SeedCommand::Fingerprint => fingerprint(cli),
+        SeedCommand::Rotate => rotate(cli),
+        SeedCommand::Export { output, no_passphrase, passphrase } => export(cli, output, *no_passphrase, passphrase),
+    }
+}
+
+fn fingerprint(cli: &Cli) -> anyhow::Result<()> {
+    let store = open_store(cli)?;
+    let seed = store.seed_fingerprint().map_err(store_error)?;
+    let db = store.fingerprint().map_err(store_error)?;
+    let differs = db.as_ref().is_some_and(|d| *d != seed);
+    if cli.json {
+        output::print_json(&json!({
+            "seed": seed.to_string(),
+            "database": db.as_ref().map(ToString::to_string),
+            "matches": !differs,
+        }))?;
+    } else {
+        println!("{seed}");
+    }
+    if let (true, Some(db)) = (differs, db) {
+        eprintln!(
+            "warning: the database was sealed under another seed ({db}); commands that need secrets will refuse \
+             until the right seed is back"
+        );
+    }
+    Ok(())
+}
+
+fn rotate(cli: &Cli) -> anyhow::Result<()> {
+    let mut store = open_store(cli)?;
+    let report = store.rotate_seed().map_err(store_error)?;
+    if cli.json {
+        return output::print_json(&json!({
+            "old": report.old.to_string(),
+            "new": report.new.to_string(),
+            "resealed": report.resealed,
+            "old_seed_kept": report.old_seed_kept,
+        }));
+    }
+    if !cli.quiet {
+        println!("rotated the secret seed: {} -> {}", report.old, report.new);
+        println!("re-sealed {} values", report.resealed);
+        if let Some(kept) = &report.old_seed_kept {
+            println!("the old seed is kept at {}", kept.display());
+        }
+        println!("backups and seed exports made before now hold the old seed; make new ones");
+    }
+    Ok(())
+}
+
+fn export(cli: &Cli, out: &std::path::Path, no_passphrase: bool, args: &PassphraseArgs) -> anyhow::Result<()> {
+    if no_passphrase && (args.passphrase_file.is_some() || args.passphrase_env.is_some()) {
+        return Err(output::hint(
+            anyhow::anyhow!("--no-passphrase conflicts with --passphrase-file/--passphrase-env"),
+            "give one of them",
+        ));
+    }
+    if out.exists() {
+        return Err(output::hint(
+            anyhow::anyhow!("{} already exists", out.display()),
+            "choose another file name, or remove the old file first",
+        ));
+    }
+    let store = open_store(cli)?;
+    let seed = store.seed().map_err(store_error)?;
+    if let Some(db) = store.fingerprint().map_err(store_error)? {
+        if db != seed.fingerprint() {
+            eprintln!("warning: this seed ({}) is not the one the database was sealed under ({db})", seed.fingerprint());
+        }
+    }
+    let bytes = if no_passphrase {
+        eprintln!(
+            "warning: {} holds the raw secret seed without a passphrase; anyone who can read it can open every secret of this box",
+            out.display()
+        );
+        seed.expose_bytes().to_vec()
+    } else {
+        let Some(pass) = read_passphrase(args, true)? else {
+            return Err(output::hint(
+                anyhow::anyhow!("no passphrase for the seed export"),
+                "give --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked), \
+                 or --no-passphrase to write the raw seed",
+            ));
+        };
+        let mut writer = nascfg_crypto::encrypt_with_passphrase(&pass, WorkFactor::DEFAULT, Vec::new())?;
+        writer.write_all(seed.expose_bytes())?;
+        writer.finish()?
+    };
+    nascfg_crypto::write_secret_file(out, &bytes)
+        .map_err(|e| output::hint(anyhow::anyhow!("cannot write {}: {e}", out.display()), "check the path"))?;
+    if cli.json {
+        return output::print_json(&json!({
+            "output": out,
+            "fingerprint": seed.fingerprint().to_string(),
+            "passphrase_protected": !no_passphrase,
+        }));
+    }
+    if !cli.quiet {
+        println!("wrote the seed ({}) to {}", seed.fingerprint(), out.display());
+    }
+    Ok(())
 }

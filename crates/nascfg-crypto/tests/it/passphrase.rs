@@ -50,15 +50,26 @@ fn empty_plaintext() {
 #[test]
 fn wrong_passphrase() {
     let file = encrypt("right", b"secret");
-    assert!(matches!(decrypt("wrong", &file), Err(Error::WrongPassphrase)));
+    assert!(matches!(
+        decrypt("wrong", &file),
+        Err(Error::WrongPassphrase)
+    ));
     assert_eq!(Error::WrongPassphrase.to_string(), "wrong passphrase");
 }
 
 #[test]
 fn not_age() {
-    for input in [&b""[..], b"age", b"\x1f\x8b\x08\x00 a gzip file", b"SQLite format 3\0"] {
+    for input in [
+        &b""[..],
+        b"age",
+        b"\x1f\x8b\x08\x00 a gzip file",
+        b"SQLite format 3\0",
+    ] {
         assert!(!is_passphrase_protected(input));
-        assert!(matches!(decrypt("p", input), Err(Error::NotPassphraseProtected)));
+        assert!(matches!(
+            decrypt("p", input),
+            Err(Error::NotPassphraseProtected)
+        ));
     }
 }
 
@@ -80,7 +91,10 @@ fn damaged_header() {
     let header_end = text.find("\n---").unwrap();
     let mut bad = file.clone();
     bad[header_end + 6] ^= 1; // inside the header MAC
-    assert!(matches!(decrypt("p", &bad), Err(Error::DamagedPassphraseFile)));
+    assert!(matches!(
+        decrypt("p", &bad),
+        Err(Error::DamagedPassphraseFile)
+    ));
 }
 
 #[test]

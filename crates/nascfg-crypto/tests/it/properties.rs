@@ -53,9 +53,8 @@ proptest! {
     fn other_seed_is_wrong_key(plaintext in secret(), ctx in context()) {
         let sealed = seal(&KEY, &plaintext, &ctx);
         let err = open(&OTHER, &sealed, &ctx).unwrap_err();
-        prop_assert!(
-            matches!(err, Error::WrongKey { expected, found } if expected == OTHER.key_id() && found == KEY.key_id())
-        );
+        let right = matches!(err, Error::WrongKey { expected, found } if expected == OTHER.key_id() && found == KEY.key_id());
+        prop_assert!(right, "{}", err);
     }
 
     #[test]

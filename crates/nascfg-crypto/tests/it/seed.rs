@@ -44,12 +44,18 @@ fn wrong_length() {
         let path = dir.path().join(format!("seed-{len}"));
         fs::write(&path, vec![0xAB; len]).unwrap();
         let err = Seed::load(&path).unwrap_err();
-        assert!(matches!(err, Error::SeedLength { len: l } if l == len as u64), "{err}");
+        assert!(
+            matches!(err, Error::SeedLength { len: l } if l == len as u64),
+            "{err}"
+        );
         assert_eq!(
             err.to_string(),
             format!("the secret seed must be exactly 32 bytes, but this one has {len} bytes")
         );
-        assert!(matches!(Seed::from_bytes(&vec![1; len]), Err(Error::SeedLength { .. })));
+        assert!(matches!(
+            Seed::from_bytes(&vec![1; len]),
+            Err(Error::SeedLength { .. })
+        ));
     }
 }
 
@@ -78,9 +84,18 @@ fn fingerprint_text() {
     let seed = Seed::from_bytes(&(0u8..32).collect::<Vec<_>>()).unwrap();
     let fp = seed.fingerprint();
     assert_eq!(fp.to_string(), "nfp1:6913-f6fb-9a16-1ed5");
-    assert_eq!("nfp1:6913-f6fb-9a16-1ed5".parse::<Fingerprint>().unwrap(), fp);
-    assert_eq!("nfp1:6913-F6FB-9A16-1ED5".parse::<Fingerprint>().unwrap(), fp);
-    assert_eq!(serde_json::to_string(&fp).unwrap(), "\"nfp1:6913-f6fb-9a16-1ed5\"");
+    assert_eq!(
+        "nfp1:6913-f6fb-9a16-1ed5".parse::<Fingerprint>().unwrap(),
+        fp
+    );
+    assert_eq!(
+        "nfp1:6913-F6FB-9A16-1ED5".parse::<Fingerprint>().unwrap(),
+        fp
+    );
+    assert_eq!(
+        serde_json::to_string(&fp).unwrap(),
+        "\"nfp1:6913-f6fb-9a16-1ed5\""
+    );
     assert_eq!(
         serde_json::from_str::<Fingerprint>("\"nfp1:6913-f6fb-9a16-1ed5\"").unwrap(),
         fp
@@ -98,7 +113,10 @@ fn fingerprint_text() {
         "nfp1:6913-f6fb-9a16-1ed5-",
         "nfp1:+913-f6fb-9a16-1ed5",
     ] {
-        assert!(matches!(bad.parse::<Fingerprint>(), Err(Error::Malformed(_))), "{bad}");
+        assert!(
+            matches!(bad.parse::<Fingerprint>(), Err(Error::Malformed(_))),
+            "{bad}"
+        );
     }
     assert!(serde_json::from_str::<Fingerprint>("\"nfp1:x\"").is_err());
     assert_ne!(Seed::generate().fingerprint(), fp);

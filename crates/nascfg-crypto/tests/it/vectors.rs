@@ -39,7 +39,10 @@ fn derivation() {
     let v = vectors();
     for case in v["derivation"].as_array().unwrap() {
         let seed = seed(&case["seed"]);
-        assert_eq!(seed.fingerprint().to_string(), case["fingerprint"].as_str().unwrap());
+        assert_eq!(
+            seed.fingerprint().to_string(),
+            case["fingerprint"].as_str().unwrap()
+        );
         let key = SealingKey::derive(&seed);
         assert_eq!(key.key_id().to_string(), case["key_id"].as_str().unwrap());
     }
@@ -64,7 +67,11 @@ fn sealed_values() {
         let parsed = SealedValue::parse(text).unwrap();
         assert_eq!(parsed, sealed, "{comment}");
         assert_eq!(parsed.key_id(), key.key_id(), "{comment}");
-        assert_eq!(&open(&key, &parsed, &context).unwrap()[..], &plaintext[..], "{comment}");
+        assert_eq!(
+            &open(&key, &parsed, &context).unwrap()[..],
+            &plaintext[..],
+            "{comment}"
+        );
     }
 }
 
