@@ -2,3 +2,4 @@
 //! Add a module with one line here; keep the list sorted.
 
 mod age_interop;
+mod verify_cloud;

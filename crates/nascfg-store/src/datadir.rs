@@ -241,14 +241,13 @@ pub(crate) fn create_private_file(path: &Path) -> Result<(), Error> {
 fn checkpoint_and_drop_wal(db: &Path) -> Result<(), Error> {
     let wal = sidecar(db, "-wal");
     let shm = sidecar(db, "-shm");
-    if wal.exists() {
-        if let Ok(conn) = rusqlite::Connection::open(db) {
+    if wal.exists()
+        && let Ok(conn) = rusqlite::Connection::open(db) {
             let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
             // A damaged old database must not block the install; its file is kept as is.
             let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
             let _ = conn.pragma_update(None, "journal_mode", "DELETE");
         }
-    }
     remove_if_exists(&wal)?;
     remove_if_exists(&shm)
 }

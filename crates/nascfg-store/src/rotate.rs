@@ -38,14 +38,13 @@ pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
     if let Ok(entries) = std::fs::read_dir(dir.path()) {
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if name.to_string_lossy().starts_with("secret-seed.old-") {
-                if let Ok(other) = std::fs::read(entry.path()) {
+            if name.to_string_lossy().starts_with("secret-seed.old-")
+                && let Ok(other) = std::fs::read(entry.path()) {
                     let other = Zeroizing::new(other);
                     if *other == *bytes {
                         return Ok(Some(entry.path()));
                     }
                 }
-            }
         }
     }
     let stamp = datadir::unique_stamp(dir);

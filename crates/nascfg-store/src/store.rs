@@ -135,11 +135,10 @@ impl Store {
         match &store.seed {
             SeedState::Loaded(seed) => {
                 let fingerprint = seed.fingerprint();
-                if let Some(db) = db_fingerprint(&store.conn)? {
-                    if db != fingerprint {
+                if let Some(db) = db_fingerprint(&store.conn)?
+                    && db != fingerprint {
                         return Err(Error::SeedMismatch { database: db, seed: fingerprint });
                     }
-                }
                 Ok(InitOutcome { fingerprint, ..outcome })
             }
             SeedState::Missing => Err(store.missing_seed_error()?),
@@ -176,14 +175,13 @@ impl Store {
             seed = SeedState::Loaded(Box::new(fresh));
             created_seed = true;
         }
-        if recorded.is_none() {
-            if let SeedState::Loaded(s) = &seed {
+        if recorded.is_none()
+            && let SeedState::Loaded(s) = &seed {
                 schema::meta_set(&conn, META_FINGERPRINT, &s.fingerprint().to_string())?;
                 if schema::meta_get(&conn, "created_by")?.is_none() {
                     schema::meta_set(&conn, "created_by", concat!("nascfg ", env!("CARGO_PKG_VERSION")))?;
                 }
             }
-        }
         let fingerprint = match &seed {
             SeedState::Loaded(s) => s.fingerprint(),
             _ => match recorded {
@@ -233,11 +231,10 @@ impl Store {
     /// Reloads the seed once when another process rotated it meanwhile.
     pub(crate) fn key(&mut self) -> Result<SealingKey, Error> {
         let recorded = db_fingerprint(&self.conn)?;
-        if let (Some(db), SeedState::Loaded(s)) = (&recorded, &self.seed) {
-            if *db != s.fingerprint() {
+        if let (Some(db), SeedState::Loaded(s)) = (&recorded, &self.seed)
+            && *db != s.fingerprint() {
                 self.seed = load_seed(&self.dir.seed_path());
             }
-        }
         let seed = self.seed()?;
         let fp = seed.fingerprint();
         match recorded {

@@ -45,53 +45,56 @@ const fn obscured(field: &'static str, empty: Empty) -> Key {
 
 const OAUTH: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token")];
 
+const S3: &[Key] = &[plain("access_key_id"), plain("secret_access_key"), plain("endpoint")];
+const B2: &[Key] = &[plain("account"), plain("key")];
+const FTP: &[Key] = &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Keep)];
+const DRIVE: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("team_drive")];
+const HTTP: &[Key] = &[plain("url")];
+const MEGA: &[Key] = &[plain("user"), obscured("pass", Empty::Keep)];
+const AZUREBLOB: &[Key] = &[plain("account"), plain("key"), plain("endpoint")];
+const ONEDRIVE: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("drive_id")];
+const SWIFT: &[Key] = &[
+    plain("user"),
+    plain("key"),
+    plain("auth"),
+    plain("auth_version"),
+    plain("endpoint_type"),
+    plain("tenant"),
+    plain("tenant_id"),
+    plain("auth_token"),
+    plain("region"),
+    plain("storage_url"),
+    plain("user_id"),
+    plain("domain"),
+    plain("tenant_domain"),
+];
+const PCLOUD: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("hostname")];
+const SFTP: &[Key] = &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Omit)];
+const WEBDAV: &[Key] = &[plain("url"), plain_keep("user"), obscured("pass", Empty::Keep)];
+
 /// The rclone backend name of a provider and the options copied one to one.
 /// `None`: rclone has no backend for it.
 fn backend(kind: ProviderKind) -> Option<(&'static str, &'static [Key])> {
     use ProviderKind as P;
     Some(match kind {
-        P::S3 => ("s3", &[plain("access_key_id"), plain("secret_access_key"), plain("endpoint")]),
-        P::B2 => ("b2", &[plain("account"), plain("key")]),
+        P::S3 => ("s3", S3),
+        P::B2 => ("b2", B2),
         P::Box => ("box", OAUTH),
         P::Dropbox => ("dropbox", OAUTH),
-        P::Ftp => ("ftp", &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Keep)]),
+        P::Ftp => ("ftp", FTP),
         P::GoogleCloudStorage => ("google cloud storage", &[]),
-        P::GoogleDrive => {
-            ("drive", &[plain("client_id"), plain("client_secret"), plain("token"), plain("team_drive")])
-        }
+        P::GoogleDrive => ("drive", DRIVE),
         P::GooglePhotos => ("google photos", OAUTH),
-        P::Http => ("http", &[plain("url")]),
+        P::Http => ("http", HTTP),
         P::Hubic => return None,
-        P::Mega => ("mega", &[plain("user"), obscured("pass", Empty::Keep)]),
-        P::AzureBlob => ("azureblob", &[plain("account"), plain("key"), plain("endpoint")]),
-        P::OneDrive => {
-            ("onedrive", &[plain("client_id"), plain("client_secret"), plain("token"), plain("drive_id")])
-        }
-        P::OpenstackSwift => (
-            "swift",
-            &[
-                plain("user"),
-                plain("key"),
-                plain("auth"),
-                plain("auth_version"),
-                plain("endpoint_type"),
-                plain("tenant"),
-                plain("tenant_id"),
-                plain("auth_token"),
-                plain("region"),
-                plain("storage_url"),
-                plain("user_id"),
-                plain("domain"),
-                plain("tenant_domain"),
-            ],
-        ),
-        P::Pcloud => {
-            ("pcloud", &[plain("client_id"), plain("client_secret"), plain("token"), plain("hostname")])
-        }
-        P::Sftp => ("sftp", &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Omit)]),
-        P::Webdav => ("webdav", &[plain("url"), plain_keep("user"), obscured("pass", Empty::Keep)]),
+        P::Mega => ("mega", MEGA),
+        P::AzureBlob => ("azureblob", AZUREBLOB),
+        P::OneDrive => ("onedrive", ONEDRIVE),
+        P::OpenstackSwift => ("swift", SWIFT),
+        P::Pcloud => ("pcloud", PCLOUD),
+        P::Sftp => ("sftp", SFTP),
+        P::Webdav => ("webdav", WEBDAV),
         P::Yandex => ("yandex", OAUTH),
-        _ => return None,
     })
 }
 
@@ -164,7 +167,7 @@ pub(crate) fn to_section(
     }
     let mut section = RcloneSection::new(section_name);
     let mut notes = Vec::new();
-    let mut put = |section: &mut RcloneSection, key: &str, value: &str| -> Result<(), String> {
+    let put = |section: &mut RcloneSection, key: &str, value: &str| -> Result<(), String> {
         if encode_value(value).is_none() {
             return Err(format!("the value of {key} cannot be written to rclone.conf (line break or backquote)"));
         }

@@ -1,8 +1,202 @@
 //! rclone: its configuration file, its "obscure" obfuscation, and the mapping
-//! between rclone remotes and nascfg credentials.
+//! between rclone remotes and nascfg credentials (export and import).
 
 mod conf;
+mod mapping;
 mod obscure;
 
+use std::collections::HashSet;
+
+use nascfg_credentials::{Credential, ProviderKind};
+use nascfg_store::Store;
+use secrecy::SecretString;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
 pub use conf::{MAX_CONF_LEN, RcloneConf, RcloneSection};
+pub use mapping::RcloneTarget;
 pub use obscure::{rclone_obscure, rclone_reveal};
+
+use crate::Error;
+use crate::import::{Candidates, ImportOptions, ImportReport, apply};
+
+/// One credential of an rclone export.
+#[derive(Debug, Clone, Serialize)]
+pub struct RcloneRemote {
+    /// The credential's name.
+    pub name: String,
+    /// The rclone remote (section) name it was written as.
+    pub remote: String,
+    /// Things worth knowing (a renamed remote, an omitted option).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A credential an export left out, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct RcloneSkipped {
+    /// The credential's name.
+    pub name: String,
+    /// Why rclone cannot take it.
+    pub reason: String,
+}
+
+/// An rclone.conf made from stored credentials. Its text holds secrets:
+/// `Debug` shows only the names.
+pub struct RcloneExport {
+    conf: RcloneConf,
+    /// The credentials written, in order.
+    pub exported: Vec<RcloneRemote>,
+    /// The credentials left out.
+    pub skipped: Vec<RcloneSkipped>,
+}
+
+impl std::fmt::Debug for RcloneExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RcloneExport")
+            .field("exported", &self.exported)
+            .field("skipped", &self.skipped)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RcloneExport {
+    /// The rclone.conf text (plain; rclone reads it as it is).
+    pub fn text(&self) -> Zeroizing<String> {
+        self.conf.to_text()
+    }
+
+    /// The configuration as sections.
+    pub fn conf(&self) -> &RcloneConf {
+        &self.conf
+    }
+}
+
+/// Writes the named credentials (all when `names` is empty) as rclone
+/// remotes. Credentials rclone cannot use are skipped with the reason; a
+/// name that does not exist is an error.
+pub fn rclone_export(store: &mut Store, names: &[String], target: RcloneTarget) -> Result<RcloneExport, Error> {
+    let all: Vec<String> = store.list_credentials()?.into_iter().map(|c| c.name).collect();
+    let chosen: Vec<String> = if names.is_empty() {
+        all
+    } else {
+        for name in names {
+            if !all.contains(name) {
+                return Err(Error::Store(nascfg_store::Error::NotFound { what: "credential", name: name.clone() }));
+            }
+        }
+        names.to_vec()
+    };
+    let mut export = RcloneExport { conf: RcloneConf::new(), exported: Vec::new(), skipped: Vec::new() };
+    let mut taken = HashSet::new();
+    for name in chosen {
+        let cred = match store.credential(&name) {
+            Ok(c) => c,
+            Err(e @ nascfg_store::Error::NeedsSecrets { .. }) => {
+                export.skipped.push(RcloneSkipped { name, reason: e.to_string() });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let key_pem = match cred.text("private_key").filter(|k| !k.is_empty()) {
+            Some(key) if cred.provider() == ProviderKind::Sftp => Some(store.keypair_private(key)?),
+            _ => None,
+        };
+        let mut remote = mapping::remote_name(&name);
+        let base = remote.clone();
+        let mut n = 2;
+        while !taken.insert(remote.clone()) {
+            remote = format!("{base}-{n}");
+            n += 1;
+        }
+        match mapping::to_section(&cred, &remote, key_pem.as_ref(), target) {
+            Ok((section, mut notes)) => {
+                if remote != name {
+                    notes.insert(0, format!("written as remote {remote:?} (rclone remote names are restricted)"));
+                }
+                export.conf.push(section);
+                export.exported.push(RcloneRemote { name, remote, notes });
+            }
+            Err(reason) => {
+                taken.remove(&remote);
+                export.skipped.push(RcloneSkipped { name, reason });
+            }
+        }
+    }
+    Ok(export)
+}
+
+/// The rclone section for one credential (what [`rclone_export`] writes for
+/// it), or why rclone cannot take it. `key_pem` is the OpenSSH private key
+/// of an SFTP credential's key pair.
+pub fn rclone_section(
+    credential: &Credential,
+    remote: &str,
+    key_pem: Option<&SecretString>,
+    target: RcloneTarget,
+) -> Result<RcloneSection, String> {
+    mapping::to_section(credential, remote, key_pem, target).map(|(s, _)| s)
+}
+
+/// The credential an rclone section maps to (validated), with the private
+/// key of an SFTP `key_pem` (the credential then refers to a key pair named
+/// like the remote), or why it cannot be imported.
+pub fn rclone_credential(section: &RcloneSection) -> Result<(Credential, Option<SecretString>), String> {
+    let (mut cand, key) = mapping::from_section(section);
+    if let Some(reason) = cand.skip.take() {
+        return Err(reason);
+    }
+    let kind = cand.provider.ok_or_else(|| "unknown backend".to_owned())?;
+    let pem = match key {
+        Some(k) => {
+            cand.attributes.insert("private_key".into(), k.name.clone().into());
+            Some(k.private?)
+        }
+        None => None,
+    };
+    let cred = Credential::new(&cand.name, kind, cand.attributes)
+        .map_err(|e| e.to_string().lines().collect::<Vec<_>>().join("; "))?;
+    Ok((cred, pem))
+}
+
+/// An rclone.conf mapped to credentials, ready to be imported.
+pub struct RcloneImport {
+    candidates: Candidates,
+}
+
+impl std::fmt::Debug for RcloneImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RcloneImport").field("remotes", &self.candidates.credentials.len()).finish()
+    }
+}
+
+impl RcloneImport {
+    /// Maps every section (revealing obscured values); sections of other
+    /// backends become skipped items with the reason.
+    pub fn from_conf(conf: &RcloneConf) -> RcloneImport {
+        let mut candidates = Candidates { keys: Vec::new(), credentials: Vec::new() };
+        for section in conf.sections() {
+            let (cand, key) = mapping::from_section(section);
+            candidates.credentials.push(cand);
+            candidates.keys.extend(key);
+        }
+        RcloneImport { candidates }
+    }
+
+    /// Validates every credential, then (unless a dry run) stores the key
+    /// pairs and credentials in one transaction.
+    pub fn import(self, store: &mut Store, options: &ImportOptions) -> Result<ImportReport, Error> {
+        apply(store, self.candidates, options)
+    }
+}
+
+/// Reads an rclone.conf (plain or encrypted) and imports it.
+pub fn rclone_import(
+    store: &mut Store,
+    conf_bytes: &[u8],
+    password: Option<&SecretString>,
+    options: &ImportOptions,
+) -> Result<ImportReport, Error> {
+    let conf = RcloneConf::parse(conf_bytes, password)?;
+    RcloneImport::from_conf(&conf).import(store, options)
+}

@@ -1,7 +1,138 @@
-//! `nascfg import ...`
+//! `nascfg import truenas FILE` and `nascfg import rclone FILE`.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use nascfg_bundle::{
+    Error as BundleError, ImportOptions, ImportReport, ImportStatus, MAX_CONF_LEN, RcloneConf, RcloneImport,
+    TruenasBackup,
+};
+use secrecy::SecretString;
 
 use crate::cli::{Cli, ImportCommand};
+use crate::cmd::common;
+use crate::output;
 
-pub fn run(_cli: &Cli, _command: &ImportCommand) -> anyhow::Result<()> {
-    anyhow::bail!("`nascfg import` is not built yet")
+/// rclone's own variable for the config password, used when no `--password-env` is given.
+const RCLONE_CONFIG_PASS: &str = "RCLONE_CONFIG_PASS";
+
+pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Truenas { file, pwenc_secret, dry_run, replace } => {
+            // Read, check the seed and decrypt before the store is even opened.
+            let backup = TruenasBackup::read(file, pwenc_secret.as_deref()).map_err(import_error)?;
+            let mut store = common::open_store(cli)?;
+            let options = ImportOptions { dry_run: *dry_run, replace: *replace };
+            let report = backup.import(&mut store, &options).map_err(import_error)?;
+            print_report(cli, &report)
+        }
+        ImportCommand::Rclone { file, password_env, dry_run, replace } => {
+            let bytes = read_conf(file)?;
+            let password = if RcloneConf::is_encrypted(&bytes) { password(password_env.as_deref())? } else { None };
+            let conf = RcloneConf::parse(&bytes, password.as_ref()).map_err(import_error)?;
+            let mut store = common::open_store(cli)?;
+            let options = ImportOptions { dry_run: *dry_run, replace: *replace };
+            let report = RcloneImport::from_conf(&conf).import(&mut store, &options).map_err(import_error)?;
+            print_report(cli, &report)
+        }
+    }
+}
+
+fn read_conf(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let open = std::fs::File::open(file)
+        .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", file.display()), "check the path"))?;
+    let mut bytes = Vec::new();
+    open.take(MAX_CONF_LEN as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", file.display()), "check the path"))?;
+    if bytes.len() > MAX_CONF_LEN {
+        return Err(output::hint(
+            anyhow::anyhow!("{} is larger than {MAX_CONF_LEN} bytes", file.display()),
+            "give an rclone.conf",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The rclone config password: `--password-env VAR`, else `RCLONE_CONFIG_PASS`,
+/// else a hidden prompt on a terminal.
+fn password(var: Option<&str>) -> anyhow::Result<Option<SecretString>> {
+    let var_name = var.unwrap_or(RCLONE_CONFIG_PASS);
+    match std::env::var(var_name) {
+        Ok(v) => return Ok(Some(SecretString::from(v))),
+        Err(_) if var.is_some() => {
+            return Err(output::hint(
+                anyhow::anyhow!("the environment variable {var_name} is not set (or not UTF-8)"),
+                format!("export {var_name}=... (the rclone config password) before running nascfg"),
+            ));
+        }
+        Err(_) => {}
+    }
+    if common::interactive() {
+        return Ok(Some(SecretString::from(rpassword::prompt_password("rclone config password: ")?)));
+    }
+    Ok(None)
+}
+
+fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
+    if cli.json {
+        return output::print_json(&serde_json::to_value(report)?);
+    }
+    let verb = |status: ImportStatus| match (status, report.dry_run) {
+        (ImportStatus::Imported, false) => "imported",
+        (ImportStatus::Imported, true) => "would import",
+        (ImportStatus::Replaced, false) => "replaced",
+        (ImportStatus::Replaced, true) => "would replace",
+        (ImportStatus::Reused, _) => "reused",
+        (ImportStatus::Skipped, _) => "skipped",
+    };
+    for (what, items) in [("key pair", &report.keypairs), ("credential", &report.credentials)] {
+        for item in items {
+            let renamed = item.source_name.as_ref().map(|s| format!(" (was {s:?})")).unwrap_or_default();
+            match &item.reason {
+                Some(reason) => println!("{} {what} {}{renamed} [{}]: {reason}", verb(item.status), item.name, item.provider),
+                None => println!("{} {what} {}{renamed} [{}]", verb(item.status), item.name, item.provider),
+            }
+            if !cli.quiet {
+                for note in &item.notes {
+                    println!("  note: {note}");
+                }
+            }
+        }
+    }
+    let imported = report.imported();
+    let skipped = report.skipped();
+    if report.dry_run {
+        println!("dry run: {imported} credential(s) would be imported, {skipped} skipped; nothing was stored");
+    } else {
+        println!("{imported} credential(s) imported, {skipped} skipped");
+    }
+    Ok(())
+}
+
+/// An import error with the hint that says what to do next.
+pub fn import_error(err: BundleError) -> anyhow::Error {
+    let err = match err {
+        BundleError::Store(inner) => return common::store_error(inner),
+        other => other,
+    };
+    let hint = match &err {
+        BundleError::PwencSecretMissing => {
+            "give the TrueNAS pwenc_secret with --pwenc-secret FILE, or export the configuration from TrueNAS \
+             with \"Export Password Secret Seed\"; nothing was imported"
+        }
+        BundleError::PwencSecretWrong | BundleError::PwencMalformed => {
+            "give the pwenc_secret of the TrueNAS system that wrote this backup (--pwenc-secret FILE); \
+             nothing was imported"
+        }
+        BundleError::PwencSecretLength { .. } => "a TrueNAS pwenc_secret file is exactly 32 bytes; nothing was imported",
+        BundleError::RclonePasswordNeeded => {
+            "give the rclone config password with --password-env VAR (or RCLONE_CONFIG_PASS); nothing was imported"
+        }
+        BundleError::RcloneWrongPassword => "check the rclone config password; nothing was imported",
+        BundleError::RcloneConf { .. } => "check that the file is an rclone.conf (`rclone --config FILE config dump`)",
+        _ => "give a TrueNAS configuration backup (the .tar with freenas-v1.db and pwenc_secret, or freenas-v1.db \
+              with --pwenc-secret); nothing was imported",
+    };
+    output::hint(err, hint)
 }

@@ -1,0 +1,269 @@
+//! Import of a TrueNAS configuration backup: the uncompressed tar that holds
+//! `freenas-v1.db` and `pwenc_secret` (TrueNAS's "Export Password Secret
+//! Seed"), or the bare database with the secret given separately.
+//!
+//! The input is untrusted and never modified: it is opened read-only, a tar
+//! goes through the same safe reader as our bundles, and the database is
+//! copied to a private temporary file that nascfg-store opens read-only.
+//! The secret is checked against `system_settings.stg_pwenc_check` before any
+//! credential is read, so a wrong or missing secret is an error, never an
+//! import of empty credentials.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+use std::str::FromStr as _;
+
+use nascfg_credentials::{FieldKind, ProviderKind};
+use nascfg_store::{Store, TruenasRow, read_truenas_db};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::archive::{Limits, visit_members};
+use crate::import::{Candidates, CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply};
+use crate::pwenc::PwencSecret;
+use crate::Error;
+
+/// The largest TrueNAS database read (TrueNAS itself takes uploads up to 10 MiB).
+pub const MAX_TRUENAS_DB: u64 = 256 << 20;
+const DB_MEMBER: &str = "freenas-v1.db";
+const SECRET_MEMBER: &str = "pwenc_secret";
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// A TrueNAS backup read and decrypted, ready to be imported: everything up
+/// to storing. Holds secrets; `Debug` shows only counts.
+pub struct TruenasBackup {
+    candidates: Candidates,
+}
+
+impl std::fmt::Debug for TruenasBackup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TruenasBackup")
+            .field("credentials", &self.candidates.credentials.len())
+            .field("keypairs", &self.candidates.keys.len())
+            .finish()
+    }
+}
+
+impl TruenasBackup {
+    /// Reads a backup (tar or bare database). `pwenc_secret` is the file
+    /// holding the 32-byte secret; it is needed for a bare database and, for
+    /// a tar, overrides the one inside.
+    pub fn read(input: &Path, pwenc_secret: Option<&Path>) -> Result<TruenasBackup, Error> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let db_path = dir.path().join(DB_MEMBER);
+        let mut file = File::open(input).map_err(|e| Error::io(input, e))?;
+        let mut head = [0u8; 16];
+        let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(input, e))?;
+        let mut file = File::open(input).map_err(|e| Error::io(input, e))?;
+        let embedded_secret = if n == 16 && &head == SQLITE_MAGIC {
+            copy_bounded(&mut file, &db_path).map_err(|e| match e {
+                CopyError::Io(e) => Error::io(input, e),
+                CopyError::TooLarge => Error::NotTruenasBackup { reason: format!("the database is larger than {MAX_TRUENAS_DB} bytes") },
+            })?;
+            None
+        } else {
+            read_tar(&mut file, &db_path)?
+        };
+        let secret = match pwenc_secret {
+            Some(path) => Some(read_secret_file(path)?),
+            None => embedded_secret.map(|b| PwencSecret::from_bytes(&b)).transpose()?,
+        };
+        let tables = read_truenas_db(&db_path).map_err(|e| match e {
+            nascfg_store::Error::NotADatabase { .. } => {
+                Error::NotTruenasBackup { reason: "neither a tar nor an SQLite database".into() }
+            }
+            nascfg_store::Error::Damaged { detail, .. } => Error::NotTruenasBackup { reason: detail },
+            other => Error::Store(other),
+        })?;
+        let secret = secret.ok_or(Error::PwencSecretMissing)?;
+        match &tables.pwenc_check {
+            Some(check) if !secret.check(check) => return Err(Error::PwencSecretWrong),
+            _ => {}
+        }
+        let credentials: Vec<CredentialCandidate> =
+            tables.cloud_credentials.iter().map(|row| credential_candidate(&secret, row)).collect();
+        // Without a check value, a secret that opens none of the encrypted
+        // values is the wrong one.
+        if tables.pwenc_check.is_none()
+            && !credentials.is_empty()
+            && credentials.iter().all(|c| c.skip.as_deref() == Some(UNREADABLE))
+        {
+            return Err(Error::PwencSecretWrong);
+        }
+        let keys = tables
+            .keychain
+            .iter()
+            .filter(|row| row.kind == "SSH_KEY_PAIR")
+            .map(|row| key_candidate(&secret, row))
+            .collect();
+        Ok(TruenasBackup { candidates: Candidates { keys, credentials } })
+    }
+
+    /// How many cloud credentials the backup holds.
+    pub fn credential_count(&self) -> usize {
+        self.candidates.credentials.len()
+    }
+
+    /// How many SSH key pairs the backup holds.
+    pub fn keypair_count(&self) -> usize {
+        self.candidates.keys.len()
+    }
+
+    /// Validates every credential, then (unless a dry run) stores the key
+    /// pairs and credentials in one transaction, sealed under this box's seed.
+    pub fn import(self, store: &mut Store, options: &ImportOptions) -> Result<ImportReport, Error> {
+        apply(store, self.candidates, options)
+    }
+}
+
+/// Reads a TrueNAS backup and imports it: [`TruenasBackup::read`], then
+/// [`TruenasBackup::import`].
+pub fn truenas_import(
+    store: &mut Store,
+    input: &Path,
+    pwenc_secret: Option<&Path>,
+    options: &ImportOptions,
+) -> Result<ImportReport, Error> {
+    TruenasBackup::read(input, pwenc_secret)?.import(store, options)
+}
+
+const UNREADABLE: &str = "its attributes cannot be decrypted (damaged value)";
+
+fn decrypt_json(secret: &PwencSecret, text: &str) -> Result<serde_json::Map<String, Value>, &'static str> {
+    let plain = secret.decrypt(text).map_err(|_| UNREADABLE)?;
+    match serde_json::from_str::<Value>(plain.expose_secret()) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("its attributes are not a JSON object"),
+        Err(_) => Err(UNREADABLE),
+    }
+}
+
+fn credential_candidate(secret: &PwencSecret, row: &TruenasRow) -> CredentialCandidate {
+    let mut cand = CredentialCandidate::new(&row.name, &row.kind);
+    let Ok(kind) = ProviderKind::from_str(row.kind.trim()) else {
+        cand.skip(format!("unknown provider {:?}", row.kind));
+        return cand;
+    };
+    cand.provider = Some(kind);
+    cand.provider_text = kind.type_str().to_owned();
+    let mut attrs = match decrypt_json(secret, &row.attributes) {
+        Ok(a) => a,
+        Err(why) => {
+            cand.skip(why.to_owned());
+            return cand;
+        }
+    };
+    if kind == ProviderKind::Sftp {
+        match attrs.remove("private_key") {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) => cand.key_ref = Some(n.to_string()),
+            Some(Value::String(s)) if !s.trim().is_empty() => cand.key_ref = Some(s.trim().to_owned()),
+            Some(_) => cand.notes.push("private_key is not a key pair id: ignored".to_owned()),
+        }
+    }
+    let spec = kind.spec();
+    let mut ignored = Vec::new();
+    attrs.retain(|k, v| match spec.field(k) {
+        None => {
+            ignored.push(k.clone());
+            false
+        }
+        // TrueNAS writes null for some unset optional fields.
+        Some(f) => !(v.is_null() && !matches!(f.kind(), FieldKind::NullableInteger { .. } | FieldKind::NullableEnum { .. })),
+    });
+    if !ignored.is_empty() {
+        cand.notes.push(format!("attributes nascfg does not keep were ignored: {}", ignored.join(", ")));
+    }
+    cand.attributes = attrs;
+    cand
+}
+
+fn key_candidate(secret: &PwencSecret, row: &TruenasRow) -> KeyCandidate {
+    let private = decrypt_json(secret, &row.attributes).map_err(str::to_owned).and_then(|attrs| {
+        match attrs.get("private_key") {
+            Some(Value::String(pem)) if !pem.trim().is_empty() => Ok(SecretString::from(pem.clone())),
+            _ => Err("the key pair has no private key (TrueNAS allows public-key-only key pairs)".to_owned()),
+        }
+    });
+    KeyCandidate::new(&row.id.to_string(), &row.name, private)
+}
+
+/// Reads the tar: the database goes to `db_path`, the secret is returned.
+fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+    let limits = Limits {
+        max_members: 16,
+        max_member_size: MAX_TRUENAS_DB,
+        max_total_size: MAX_TRUENAS_DB + (1 << 20),
+        ..Limits::default()
+    };
+    let mut secret = None;
+    let mut have_db = false;
+    visit_members(input, &limits, |member| {
+        match member.name() {
+            DB_MEMBER => {
+                copy_bounded(member, db_path).map_err(|e| match e {
+                    CopyError::Io(_) => Error::Truncated,
+                    CopyError::TooLarge => Error::MemberTooLarge { name: DB_MEMBER.into(), size: MAX_TRUENAS_DB + 1, max: MAX_TRUENAS_DB },
+                })?;
+                have_db = true;
+            }
+            SECRET_MEMBER => {
+                if member.size() != 32 {
+                    return Err(Error::PwencSecretLength { len: usize::try_from(member.size()).unwrap_or(usize::MAX) });
+                }
+                let mut bytes = Zeroizing::new(Vec::with_capacity(32));
+                member.take(33).read_to_end(&mut bytes).map_err(|_| Error::Truncated)?;
+                secret = Some(bytes);
+            }
+            // root_authorized_keys and the like, and anything newer: not ours.
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if !have_db {
+        return Err(Error::NotTruenasBackup { reason: format!("the archive has no {DB_MEMBER}") });
+    }
+    Ok(secret)
+}
+
+fn read_secret_file(path: &Path) -> Result<PwencSecret, Error> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(33));
+    file.take(1024).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    PwencSecret::from_bytes(&bytes)
+}
+
+enum CopyError {
+    Io(std::io::Error),
+    TooLarge,
+}
+
+/// Copies at most [`MAX_TRUENAS_DB`] bytes into a new private file.
+fn copy_bounded(input: &mut impl Read, dest: &Path) -> Result<(), CopyError> {
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(dest)
+        .map_err(CopyError::Io)?;
+    let copied = std::io::copy(&mut input.take(MAX_TRUENAS_DB + 1), &mut out).map_err(CopyError::Io)?;
+    if copied > MAX_TRUENAS_DB {
+        return Err(CopyError::TooLarge);
+    }
+    out.flush().map_err(CopyError::Io)?;
+    Ok(())
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}

@@ -1,0 +1,8 @@
+//! Integration tests of nascfg-bundle through its public API.
+
+mod bad_input;
+mod golden;
+mod imports_kat;
+mod rclone_mapping;
+mod roundtrip;
+mod support;
