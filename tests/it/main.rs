@@ -2,4 +2,16 @@
 //! Add a module with one line here; keep the list sorted.
 
 mod age_interop;
+mod backup;
+mod backup_crash;
+mod concurrency;
+mod cred;
+mod import_truenas;
+mod keypair;
+mod leak;
+mod providers;
+mod rclone;
+mod rotate_crash;
+mod seed;
 mod verify_cloud;
+mod verify_servers;

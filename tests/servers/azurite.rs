@@ -33,9 +33,9 @@ impl Azurite {
         let dir = open_tempdir("nascfg-azurite-");
         let port = free_port();
         let mut cmd = Command::new(&bin);
-        cmd.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--location"])
-            .arg(dir.path())
-            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent"]);
+        cmd.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent"])
+            .current_dir(dir.path());
         let mut process = Process::spawn("azurite", cmd, &dir.path().join("azurite.log"));
         process.wait_ready(port, None);
         Azurite {

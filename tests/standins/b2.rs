@@ -24,7 +24,8 @@ impl B2 {
         let tokens = Arc::new(Mutex::new(Vec::new()));
         let (key_id, application_key) = (key_id.to_owned(), application_key.to_owned());
         let issued = Arc::clone(&tokens);
-        let standin = Standin::start(move |request| answer(request, &key_id, &application_key, &issued));
+        let standin =
+            Standin::start(move |request| answer(request, &key_id, &application_key, &issued));
         B2 { standin, tokens }
     }
 
@@ -40,10 +41,18 @@ impl B2 {
 }
 
 fn error(status: u16, code: &str, message: &str) -> Response {
-    Response::json(status, &serde_json::json!({"status": status, "code": code, "message": message}))
+    Response::json(
+        status,
+        &serde_json::json!({"status": status, "code": code, "message": message}),
+    )
 }
 
-fn answer(request: &Request, key_id: &str, application_key: &str, tokens: &Mutex<Vec<String>>) -> Response {
+fn answer(
+    request: &Request,
+    key_id: &str,
+    application_key: &str,
+    tokens: &Mutex<Vec<String>>,
+) -> Response {
     match request.path.as_str() {
         "/b2api/v2/b2_authorize_account" => {
             let given = request
@@ -75,11 +84,18 @@ fn answer(request: &Request, key_id: &str, application_key: &str, tokens: &Mutex
         }
         "/b2api/v2/b2_list_buckets" => {
             let token = request.header("authorization").unwrap_or("");
-            let known = tokens.lock().map(|t| t.iter().any(|k| k == token)).unwrap_or(false);
+            let known = tokens
+                .lock()
+                .map(|t| t.iter().any(|k| k == token))
+                .unwrap_or(false);
             if !known {
                 return error(401, "bad_auth_token", "Invalid authorization token");
             }
-            let account = request.json().get("accountId").and_then(|a| a.as_str()).map(str::to_owned);
+            let account = request
+                .json()
+                .get("accountId")
+                .and_then(|a| a.as_str())
+                .map(str::to_owned);
             if account.as_deref() != Some(ACCOUNT_ID) {
                 return error(401, "unauthorized", "");
             }

@@ -48,8 +48,10 @@ impl Api {
 }
 
 /// The OneDrive drives the Graph stand-in lists from `/me/drives`: (id, name, driveType).
-pub const ONEDRIVE_DRIVES: [(&str, &str, &str); 2] =
-    [("b!personal0123", "OneDrive", "business"), ("b!library4567", "Documents", "documentLibrary")];
+pub const ONEDRIVE_DRIVES: [(&str, &str, &str); 2] = [
+    ("b!personal0123", "OneDrive", "business"),
+    ("b!library4567", "Documents", "documentLibrary"),
+];
 
 /// The Google shared drive the Drive stand-in knows.
 pub const TEAM_DRIVE_ID: &str = "0AteamDriveIdUk9PVA";
@@ -96,7 +98,10 @@ fn answer(api: Api, book: &TokenBook, request: &Request) -> Response {
         (Api::GoogleDrive, "GET", path) if path.starts_with("/drive/v3/drives/") => {
             let id = &path["/drive/v3/drives/".len()..];
             if id == TEAM_DRIVE_ID {
-                Response::json(200, &serde_json::json!({"kind": "drive#drive", "id": id, "name": "Team"}))
+                Response::json(
+                    200,
+                    &serde_json::json!({"kind": "drive#drive", "id": id, "name": "Team"}),
+                )
             } else {
                 let message = format!("Shared drive not found: {id}");
                 Response::json(
@@ -106,20 +111,29 @@ fn answer(api: Api, book: &TokenBook, request: &Request) -> Response {
                 )
             }
         }
-        (Api::GooglePhotos, "GET", "/v1/albums") => {
-            Response::json(200, &serde_json::json!({"albums": [{"id": "AF1Q", "title": "NAS", "mediaItemsCount": "3"}]}))
-        }
+        (Api::GooglePhotos, "GET", "/v1/albums") => Response::json(
+            200,
+            &serde_json::json!({"albums": [{"id": "AF1Q", "title": "NAS", "mediaItemsCount": "3"}]}),
+        ),
         (Api::OneDrive, "GET", "/v1.0/me/drives") => {
             let drives: Vec<_> = ONEDRIVE_DRIVES
                 .iter()
                 .map(|(id, name, kind)| serde_json::json!({"id": id, "name": name, "driveType": kind, "owner": {"user": {"displayName": "Test"}}}))
                 .collect();
-            Response::json(200, &serde_json::json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#drives", "value": drives}))
+            Response::json(
+                200,
+                &serde_json::json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#drives", "value": drives}),
+            )
         }
-        (Api::OneDrive, "GET", path) if path.starts_with("/v1.0/drives/") && path.ends_with("/root/children") => {
+        (Api::OneDrive, "GET", path)
+            if path.starts_with("/v1.0/drives/") && path.ends_with("/root/children") =>
+        {
             let id = &path["/v1.0/drives/".len()..path.len() - "/root/children".len()];
             if ONEDRIVE_DRIVES.iter().any(|(known, _, _)| *known == id) {
-                Response::json(200, &serde_json::json!({"value": [{"id": "01ABC", "name": "Backups", "folder": {"childCount": 0}}]}))
+                Response::json(
+                    200,
+                    &serde_json::json!({"value": [{"id": "01ABC", "name": "Backups", "folder": {"childCount": 0}}]}),
+                )
             } else {
                 Response::json(
                     404,
@@ -128,7 +142,9 @@ fn answer(api: Api, book: &TokenBook, request: &Request) -> Response {
             }
         }
         (Api::Dropbox, "POST", "/2/files/list_folder") => {
-            let is_json = request.header("content-type").is_some_and(|c| c.starts_with("application/json"));
+            let is_json = request
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/json"));
             if !is_json {
                 return Response::text(
                     400,
@@ -136,7 +152,10 @@ fn answer(api: Api, book: &TokenBook, request: &Request) -> Response {
                 );
             }
             match request.json().get("path").and_then(|p| p.as_str()) {
-                Some("") => Response::json(200, &serde_json::json!({"entries": [], "cursor": "AAE", "has_more": false})),
+                Some("") => Response::json(
+                    200,
+                    &serde_json::json!({"entries": [], "cursor": "AAE", "has_more": false}),
+                ),
                 _ => Response::json(
                     409,
                     &serde_json::json!({"error_summary": "path/not_found/", "error": {".tag": "path", "path": {".tag": "not_found"}}}),
@@ -150,7 +169,10 @@ fn answer(api: Api, book: &TokenBook, request: &Request) -> Response {
         ),
         (Api::Pcloud, "GET", "/listfolder") => {
             if request.query.get("folderid").map(String::as_str) != Some("0") {
-                return Response::json(200, &serde_json::json!({"result": 2005, "error": "Directory does not exist."}));
+                return Response::json(
+                    200,
+                    &serde_json::json!({"result": 2005, "error": "Directory does not exist."}),
+                );
             }
             Response::json(
                 200,

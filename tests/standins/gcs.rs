@@ -21,13 +21,13 @@ pub const CLIENT_EMAIL: &str = "backup@nascfg-test-project.iam.gserviceaccount.c
 /// A service account key pair, generated once per test process (2048-bit, as Google issues).
 pub fn service_account_key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| generate_key())
+    KEY.get_or_init(generate_key)
 }
 
 /// Another key pair: a key file signed with it is refused ("Invalid JWT Signature.").
 pub fn other_key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-    KEY.get_or_init(|| generate_key())
+    KEY.get_or_init(generate_key)
 }
 
 fn generate_key() -> RsaPrivateKey {
@@ -69,7 +69,9 @@ impl Gcs {
         let issued = Arc::clone(&tokens);
         let audience: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
         let aud = Arc::clone(&audience);
-        let standin = Standin::start(move |request| answer(request, &public, aud.get().map(String::as_str), &issued));
+        let standin = Standin::start(move |request| {
+            answer(request, &public, aud.get().map(String::as_str), &issued)
+        });
         let _ = audience.set(format!("{}/token", standin.url()));
         Gcs { standin, tokens }
     }
@@ -90,12 +92,20 @@ impl Gcs {
     }
 }
 
-fn answer(request: &Request, public: &RsaPublicKey, audience: Option<&str>, tokens: &Mutex<Vec<String>>) -> Response {
+fn answer(
+    request: &Request,
+    public: &RsaPublicKey,
+    audience: Option<&str>,
+    tokens: &Mutex<Vec<String>>,
+) -> Response {
     match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/token") => token(request, public, audience.unwrap_or(""), tokens),
         ("GET", "/storage/v1/b") => {
             let token = request.authorization("Bearer").unwrap_or("");
-            let known = tokens.lock().map(|t| t.iter().any(|k| k == token)).unwrap_or(false);
+            let known = tokens
+                .lock()
+                .map(|t| t.iter().any(|k| k == token))
+                .unwrap_or(false);
             if !known {
                 return Response::json(
                     401,
@@ -104,7 +114,8 @@ fn answer(request: &Request, public: &RsaPublicKey, audience: Option<&str>, toke
                 );
             }
             if request.query.get("project").map(String::as_str) != Some(PROJECT_ID) {
-                let message = "The project to be billed is associated with an absent billing account.";
+                let message =
+                    "The project to be billed is associated with an absent billing account.";
                 return Response::json(
                     403,
                     &serde_json::json!({"error": {"code": 403, "message": message, "errors": [{"message": message, "domain": "global", "reason": "accountDisabled"}]}}),
@@ -119,19 +130,34 @@ fn answer(request: &Request, public: &RsaPublicKey, audience: Option<&str>, toke
     }
 }
 
-fn token(request: &Request, public: &RsaPublicKey, audience: &str, tokens: &Mutex<Vec<String>>) -> Response {
+fn token(
+    request: &Request,
+    public: &RsaPublicKey,
+    audience: &str,
+    tokens: &Mutex<Vec<String>>,
+) -> Response {
     let form = request.form();
     let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
     if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-        return oauth_error(400, "unsupported_grant_type", &format!("Invalid grant_type: {grant}"));
+        return oauth_error(
+            400,
+            "unsupported_grant_type",
+            &format!("Invalid grant_type: {grant}"),
+        );
     }
     let Some(assertion) = form.get("assertion") else {
-        return oauth_error(400, "invalid_request", "Missing required parameter: assertion");
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Missing required parameter: assertion",
+        );
     };
     let parts: Vec<&str> = assertion.split('.').collect();
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let decoded: Option<(serde_json::Value, serde_json::Value, Vec<u8>)> = (|| {
-        let [header, claims, signature] = parts.as_slice() else { return None };
+        let [header, claims, signature] = parts.as_slice() else {
+            return None;
+        };
         Some((
             serde_json::from_slice(&b64.decode(header).ok()?).ok()?,
             serde_json::from_slice(&b64.decode(claims).ok()?).ok()?,
@@ -139,7 +165,11 @@ fn token(request: &Request, public: &RsaPublicKey, audience: &str, tokens: &Mute
         ))
     })();
     let Some((header, claims, signature)) = decoded else {
-        return oauth_error(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+        return oauth_error(
+            400,
+            "invalid_grant",
+            "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
+        );
     };
     if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
         return oauth_error(400, "invalid_grant", "Invalid JWT: unsupported algorithm.");
@@ -158,14 +188,34 @@ fn token(request: &Request, public: &RsaPublicKey, audience: &str, tokens: &Mute
         return oauth_error(400, "invalid_grant", "Invalid JWT: Failed audience check.");
     }
     let scope = claims.get("scope").and_then(|v| v.as_str()).unwrap_or("");
-    if !scope.split(' ').any(|s| s.starts_with("https://www.googleapis.com/auth/devstorage.")) {
-        return oauth_error(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
+    if !scope
+        .split(' ')
+        .any(|s| s.starts_with("https://www.googleapis.com/auth/devstorage."))
+    {
+        return oauth_error(
+            400,
+            "invalid_scope",
+            "Invalid OAuth scope or ID token audience provided.",
+        );
     }
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let iat = claims.get("iat").and_then(|v| v.as_i64()).unwrap_or(i64::MIN);
-    let exp = claims.get("exp").and_then(|v| v.as_i64()).unwrap_or(i64::MIN);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let iat = claims
+        .get("iat")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(i64::MIN);
+    let exp = claims
+        .get("exp")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(i64::MIN);
     if iat > now + 300 || exp < now || exp - iat > 3600 || exp <= iat {
-        return oauth_error(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+        return oauth_error(
+            400,
+            "invalid_grant",
+            "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
+        );
     }
     let access = {
         let mut t = tokens.lock().unwrap_or_else(|e| e.into_inner());
@@ -173,5 +223,8 @@ fn token(request: &Request, public: &RsaPublicKey, audience: &str, tokens: &Mute
         t.push(access.clone());
         access
     };
-    Response::json(200, &serde_json::json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer"}))
+    Response::json(
+        200,
+        &serde_json::json!({"access_token": access, "expires_in": 3599, "token_type": "Bearer"}),
+    )
 }

@@ -51,7 +51,12 @@ pub fn user_handle(account: &Account) -> String {
     match account.salt {
         Some(salt) => {
             let mut derived = [0u8; 32];
-            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(account.password.as_bytes(), &salt, 100_000, &mut derived);
+            pbkdf2::pbkdf2_hmac::<sha2::Sha512>(
+                account.password.as_bytes(),
+                &salt,
+                100_000,
+                &mut derived,
+            );
             b64url(&derived[16..])
         }
         None => {
@@ -83,8 +88,11 @@ fn prepare_key_v1(password: &[u8]) -> [u8; 16] {
             aes::Aes128::new(&key.into())
         })
         .collect();
-    let mut pkey: aes::Block =
-        [0x93, 0xC4, 0x67, 0xE3, 0x7D, 0xB0, 0xC7, 0xA4, 0xD1, 0xBE, 0x3F, 0x81, 0x01, 0x52, 0xCB, 0x56].into();
+    let mut pkey: aes::Block = [
+        0x93, 0xC4, 0x67, 0xE3, 0x7D, 0xB0, 0xC7, 0xA4, 0xD1, 0xBE, 0x3F, 0x81, 0x01, 0x52, 0xCB,
+        0x56,
+    ]
+    .into();
     for _ in 0..65536 {
         for c in &ciphers {
             c.encrypt_block(&mut pkey);
@@ -108,7 +116,9 @@ fn answer(request: &Request, accounts: &[Account]) -> Response {
         .iter()
         .map(|cmd| match cmd["a"].as_str() {
             Some("us0") => match find(cmd) {
-                Some(Account { salt: Some(salt), .. }) => serde_json::json!({"v": 2, "s": b64url(salt)}),
+                Some(Account {
+                    salt: Some(salt), ..
+                }) => serde_json::json!({"v": 2, "s": b64url(salt)}),
                 Some(_) => serde_json::json!({"v": 1}),
                 None if cmd["user"].as_str().is_none_or(str::is_empty) => serde_json::json!(-2),
                 None => serde_json::json!({"v": 1}),

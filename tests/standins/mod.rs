@@ -38,7 +38,9 @@ pub struct Request {
 impl Request {
     /// The value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// The body as JSON (`Null` when it is not JSON).
@@ -91,7 +93,11 @@ impl Response {
 
     /// An answer with no body.
     pub fn empty(status: u16) -> Response {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// The same answer with one more header.
@@ -102,7 +108,10 @@ impl Response {
 
     /// `404 Not Found` for a path the stand-in does not serve.
     pub fn not_found(request: &Request) -> Response {
-        Response::text(404, &format!("no route for {} {}", request.method, request.path))
+        Response::text(
+            404,
+            &format!("no route for {} {}", request.method, request.path),
+        )
     }
 }
 
@@ -118,7 +127,9 @@ pub struct Standin {
 
 impl std::fmt::Debug for Standin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Standin").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("Standin")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -126,7 +137,8 @@ impl Standin {
     /// Starts a server on a free loopback port that answers every request with `handler`.
     /// It accepts connections as soon as this returns (the socket is bound and listening).
     pub fn start(handler: impl Fn(&Request) -> Response + Send + Sync + 'static) -> Standin {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
+        let server =
+            Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
@@ -139,7 +151,12 @@ impl Standin {
                 }
             })
         };
-        Standin { url: format!("http://127.0.0.1:{port}"), server, thread: Some(thread), seen }
+        Standin {
+            url: format!("http://127.0.0.1:{port}"),
+            server,
+            thread: Some(thread),
+            seen,
+        }
     }
 
     /// `http://127.0.0.1:PORT`: the endpoint override that points the verifier here.
@@ -165,17 +182,28 @@ impl Drop for Standin {
 fn serve(mut request: tiny_http::Request, handler: &Handler, seen: &Mutex<Vec<Request>>) {
     let url = request.url().to_owned();
     let (path, query) = match url.split_once('?') {
-        Some((p, q)) => (p.to_owned(), parse_form(q)),
-        None => (url.clone(), BTreeMap::new()),
+        Some((p, q)) => (percent_decode_path(p), parse_form(q)),
+        None => (percent_decode_path(&url), BTreeMap::new()),
     };
     let headers = request
         .headers()
         .iter()
-        .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_owned()))
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_owned(),
+            )
+        })
         .collect();
     let mut body = Vec::new();
     let _ = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
-    let ours = Request { method: request.method().as_str().to_owned(), path, query, headers, body };
+    let ours = Request {
+        method: request.method().as_str().to_owned(),
+        path,
+        query,
+        headers,
+        body,
+    };
     let answer = handler(&ours);
     if let Ok(mut v) = seen.lock() {
         v.push(ours);
@@ -200,15 +228,27 @@ pub fn parse_form(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A path with its percent-escapes decoded (`+` stays `+` in a path).
+fn percent_decode_path(path: &str) -> String {
+    decode(path, false)
+}
+
 fn percent_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
                     Ok(b) => {
                         out.push(b);
                         i += 2;

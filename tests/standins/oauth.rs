@@ -95,17 +95,28 @@ impl TokenBook {
     /// client credentials in the form (`client_id`, `client_secret`) or as HTTP Basic.
     pub fn token_endpoint(&self, request: &Request) -> Response {
         if request.method != "POST" {
-            return Response::json(405, &serde_json::json!({"error": "invalid_request", "error_description": "POST required"}));
+            return Response::json(
+                405,
+                &serde_json::json!({"error": "invalid_request", "error_description": "POST required"}),
+            );
         }
         let form = request.form();
-        let (mut client_id, mut client_secret) =
-            (form.get("client_id").cloned().unwrap_or_default(), form.get("client_secret").cloned().unwrap_or_default());
+        let (mut client_id, mut client_secret) = (
+            form.get("client_id").cloned().unwrap_or_default(),
+            form.get("client_secret").cloned().unwrap_or_default(),
+        );
         if let Some(basic) = request.authorization("Basic") {
-            let decoded = base64::engine::general_purpose::STANDARD.decode(basic).unwrap_or_default();
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(basic)
+                .unwrap_or_default();
             let text = String::from_utf8_lossy(&decoded).into_owned();
             if let Some((id, secret)) = text.split_once(':') {
-                client_id = super::parse_form(&format!("a={id}")).remove("a").unwrap_or_default();
-                client_secret = super::parse_form(&format!("a={secret}")).remove("a").unwrap_or_default();
+                client_id = super::parse_form(&format!("a={id}"))
+                    .remove("a")
+                    .unwrap_or_default();
+                client_secret = super::parse_form(&format!("a={secret}"))
+                    .remove("a")
+                    .unwrap_or_default();
             }
         }
         if client_id != self.client_id {
@@ -116,11 +127,27 @@ impl TokenBook {
         }
         match form.get("grant_type").map(String::as_str) {
             Some("refresh_token") => {}
-            Some(other) => return oauth_error(400, "unsupported_grant_type", &format!("Invalid grant_type: {other}")),
-            None => return oauth_error(400, "invalid_request", "Missing required parameter: grant_type"),
+            Some(other) => {
+                return oauth_error(
+                    400,
+                    "unsupported_grant_type",
+                    &format!("Invalid grant_type: {other}"),
+                );
+            }
+            None => {
+                return oauth_error(
+                    400,
+                    "invalid_request",
+                    "Missing required parameter: grant_type",
+                );
+            }
         }
         let Some(refresh) = form.get("refresh_token") else {
-            return oauth_error(400, "invalid_request", "Missing required parameter: refresh_token");
+            return oauth_error(
+                400,
+                "invalid_request",
+                "Missing required parameter: refresh_token",
+            );
         };
         let rotates = self.rotates_refresh_tokens;
         let issued = self.with(|s| {
@@ -157,5 +184,8 @@ impl TokenBook {
 
 /// An RFC 6749 section 5.2 error answer.
 pub fn oauth_error(status: u16, error: &str, description: &str) -> Response {
-    Response::json(status, &serde_json::json!({"error": error, "error_description": description}))
+    Response::json(
+        status,
+        &serde_json::json!({"error": error, "error_description": description}),
+    )
 }

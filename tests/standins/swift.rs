@@ -39,7 +39,14 @@ impl Swift {
         let state = Arc::new(Mutex::new(State::default()));
         let base: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
         let b = Arc::clone(&base);
-        let standin = Standin::start(move |request| answer(request, &key, b.get().map(String::as_str).unwrap_or(""), &state));
+        let standin = Standin::start(move |request| {
+            answer(
+                request,
+                &key,
+                b.get().map(String::as_str).unwrap_or(""),
+                &state,
+            )
+        });
         let _ = base.set(standin.url().to_owned());
         Swift { standin }
     }
@@ -51,7 +58,12 @@ impl Swift {
 
     /// The paths of the account listings served so far (which endpoint the client chose).
     pub fn account_requests(&self) -> Vec<String> {
-        self.standin.requests().into_iter().filter(|r| r.path.contains("/AUTH_")).map(|r| r.path).collect()
+        self.standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.contains("/AUTH_"))
+            .map(|r| r.path)
+            .collect()
     }
 }
 
@@ -94,7 +106,9 @@ fn answer(request: &Request, key: &str, base: &str, state: &Mutex<State>) -> Res
     let path = request.path.trim_end_matches('/');
     match (request.method.as_str(), path) {
         ("GET", "/auth/v1.0") => {
-            if request.header("x-auth-user") != Some(V1_USER) || request.header("x-auth-key") != Some(key) {
+            if request.header("x-auth-user") != Some(V1_USER)
+                || request.header("x-auth-key") != Some(key)
+            {
                 return swift_unauthorized();
             }
             let token = issue(state);
@@ -107,8 +121,10 @@ fn answer(request: &Request, key: &str, base: &str, state: &Mutex<State>) -> Res
             let body = request.json();
             let auth = &body["auth"];
             let creds = &auth["passwordCredentials"];
-            let user_ok = creds["username"].as_str() == Some(USER) || creds["userId"].as_str() == Some(USER_ID);
-            let tenant_ok = auth["tenantName"].as_str() == Some(PROJECT) || auth["tenantId"].as_str() == Some(PROJECT_ID);
+            let user_ok = creds["username"].as_str() == Some(USER)
+                || creds["userId"].as_str() == Some(USER_ID);
+            let tenant_ok = auth["tenantName"].as_str() == Some(PROJECT)
+                || auth["tenantId"].as_str() == Some(PROJECT_ID);
             if !user_ok || creds["password"].as_str() != Some(key) || !tenant_ok {
                 return keystone_unauthorized();
             }
@@ -119,7 +135,11 @@ fn answer(request: &Request, key: &str, base: &str, state: &Mutex<State>) -> Res
                     ENDPOINTS
                         .iter()
                         .find(|(r, i, _)| *r == region && *i == interface)
-                        .or_else(|| ENDPOINTS.iter().find(|(r, i, _)| *r == region && *i == "public"))
+                        .or_else(|| {
+                            ENDPOINTS
+                                .iter()
+                                .find(|(r, i, _)| *r == region && *i == "public")
+                        })
                         .map(|(_, _, p)| storage_url(base, p))
                 };
                 endpoints.push(serde_json::json!({"region": region, "id": format!("ep-{region}"),
@@ -139,11 +159,15 @@ fn answer(request: &Request, key: &str, base: &str, state: &Mutex<State>) -> Res
             let body = request.json();
             let identity = &body["auth"]["identity"];
             let user = &identity["password"]["user"];
-            let methods_ok = identity["methods"].as_array().is_some_and(|m| m.iter().any(|x| x == "password"));
-            let user_ok = (user["name"].as_str() == Some(USER) && user["domain"]["name"].as_str() == Some(DOMAIN))
+            let methods_ok = identity["methods"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|x| x == "password"));
+            let user_ok = (user["name"].as_str() == Some(USER)
+                && user["domain"]["name"].as_str() == Some(DOMAIN))
                 || user["id"].as_str() == Some(USER_ID);
             let project = &body["auth"]["scope"]["project"];
-            let project_ok = (project["name"].as_str() == Some(PROJECT) && project["domain"]["name"].as_str() == Some(DOMAIN))
+            let project_ok = (project["name"].as_str() == Some(PROJECT)
+                && project["domain"]["name"].as_str() == Some(DOMAIN))
                 || project["id"].as_str() == Some(PROJECT_ID);
             if !methods_ok || !user_ok || user["password"].as_str() != Some(key) || !project_ok {
                 return keystone_unauthorized();
@@ -169,7 +193,10 @@ fn answer(request: &Request, key: &str, base: &str, state: &Mutex<State>) -> Res
         }
         ("GET" | "HEAD", p) if p.ends_with(&format!("/AUTH_{PROJECT_ID}")) => {
             let token = request.header("x-auth-token").unwrap_or("");
-            let known = state.lock().map(|s| s.tokens.iter().any(|t| t == token)).unwrap_or(false);
+            let known = state
+                .lock()
+                .map(|s| s.tokens.iter().any(|t| t == token))
+                .unwrap_or(false);
             if !known {
                 return swift_unauthorized();
             }

@@ -16,10 +16,11 @@ use crate::error::{Error, Result};
 use crate::export::{IO_BUFFER, Progress, ProgressFn};
 use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
 
-/// The default caps for reading a bundle: three members, the database up to
-/// 16 GiB, gzip expansion up to 200 times.
+/// The default caps for reading a bundle: four members (three known, one
+/// more to name an unknown one in the error), the database up to 16 GiB, gzip
+/// expansion up to 200 times.
 pub fn bundle_limits() -> Limits {
-    Limits { max_members: 3, max_member_size: 16 << 30, max_total_size: 16 << 30, max_ratio: 200 }
+    Limits { max_members: 4, max_member_size: 16 << 30, max_total_size: 16 << 30, max_ratio: 200 }
 }
 
 /// Whether a bundle file is passphrase-protected (starts with the age header).

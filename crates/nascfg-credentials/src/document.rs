@@ -202,14 +202,18 @@ impl PartialEq for OAuthToken {
 /// Parses a token, or lists every problem with it.
 pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
     let mut problems = Vec::new();
-    let Some(mut map) = parse_object(text, &mut problems) else {
-        if text.trim_start().starts_with('{') || text.len() > MAX_DOCUMENT {
-            return Err(problems);
-        }
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with(['{', '[', '"'])
+        && text.len() <= MAX_DOCUMENT
+        && serde_json::from_str::<Value>(text).is_err()
+    {
         return Err(vec![
             "must be rclone token JSON such as {\"access_token\": \"...\", \"token_type\": \"Bearer\", \"refresh_token\": \"...\", \"expiry\": \"...\"} (a bare access token is not enough)"
                 .to_owned(),
         ]);
+    }
+    let Some(mut map) = parse_object(text, &mut problems) else {
+        return Err(problems);
     };
     let access_token = match map.remove("access_token") {
         Some(Value::String(s)) if !s.is_empty() => Some(SecretString::from(s)),

@@ -444,7 +444,7 @@ pub(crate) fn warnings(provider: ProviderKind, attrs: &[(&'static str, AttrValue
                     .is_err()
                 {
                     out.push(format!(
-                        "{}: is not base64; Azure account keys are",
+                        "{}: is not valid base64, which Azure account keys are",
                         field.name
                     ));
                 }

@@ -273,6 +273,38 @@ impl Store {
         Ok(CredentialId(id))
     }
 
+    /// Adds many credentials in one transaction (imports); all or none are added.
+    pub fn add_credentials(&mut self, credentials: &[Credential]) -> Result<Vec<CredentialId>, Error> {
+        let _lock = self.dir.lock()?;
+        let key = self.key()?;
+        for c in credentials {
+            self.check_keypair_reference(c)?;
+        }
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(credentials.len());
+        {
+            let now = now();
+            let mut exists = tx.prepare_cached("SELECT 1 FROM credential WHERE name = ?1")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+            )?;
+            for c in credentials {
+                if exists.exists([c.name()])? {
+                    return Err(Error::Duplicate { what: "credential", name: c.name().to_owned() });
+                }
+                let uid = new_uid();
+                let attrs = Value::Object(c.plain_attributes()).to_string();
+                insert.execute(params![uid, c.name(), c.provider().type_str(), attrs, now])?;
+                let id = tx.last_insert_rowid();
+                insert_secrets(&tx, &key, id, &uid, c)?;
+                ids.push(CredentialId(id));
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
     /// Every credential, by name, without secrets (no seed needed).
     pub fn list_credentials(&self) -> Result<Vec<CredentialSummary>, Error> {
         let mut secret_fields: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
@@ -348,6 +380,10 @@ impl Store {
         let _lock = self.dir.lock()?;
         let key = self.key()?;
         let summary = self.credential_summary(name)?;
+        if changes.is_empty() && rename.is_none_or(|r| r == name) {
+            // Nothing to change: nothing written, the timestamps stay.
+            return load_credential(&self.conn, &key, name);
+        }
         let current = if summary.needs_secrets {
             // Rebuild from the readable attributes; the changes must bring the secrets back.
             let mut attrs = summary.attributes.clone();

@@ -21,14 +21,28 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         base64::engine::general_purpose::STANDARD.encode(format!("{account}:{key}"))
     ));
     let url = api_url(check, AUTHORIZE_URL)?;
-    let response = check.http.get(&url, &[("authorization", basic.expose_secret())])?;
+    let response = check
+        .http
+        .get(&url, &[("authorization", basic.expose_secret())])?;
     if !response.is_success() {
         return Err(Failure::new(api_error(&response)));
     }
-    let json: Value = serde_json::from_str(&response.body)
-        .map_err(|_| Failure::new(format!("{}, but the answer is not B2's JSON", response.status_line())))?;
-    let field = |name: &str| json.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
-    let (Some(token), Some(api), Some(account_id)) = (field("authorizationToken"), field("apiUrl"), field("accountId")) else {
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        Failure::new(format!(
+            "{}, but the answer is not B2's JSON",
+            response.status_line()
+        ))
+    })?;
+    let field = |name: &str| {
+        json.get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let (Some(token), Some(api), Some(account_id)) = (
+        field("authorizationToken"),
+        field("apiUrl"),
+        field("accountId"),
+    ) else {
         return Err(Failure::new(format!(
             "{}, but the answer lacks authorizationToken, apiUrl or accountId",
             response.status_line()
@@ -39,12 +53,22 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     if let Some(bucket) = json.pointer("/allowed/bucketId").and_then(Value::as_str) {
         body["bucketId"] = bucket.into();
     }
-    let list = api_url(check, &format!("{}/b2api/v2/b2_list_buckets", api.trim_end_matches('/')))?;
+    let list = api_url(
+        check,
+        &format!("{}/b2api/v2/b2_list_buckets", api.trim_end_matches('/')),
+    )?;
     if !matches!(list.scheme(), "https" | "http") {
-        return Err(Failure::new("B2 answered with an apiUrl that is not an http(s) URL"));
+        return Err(Failure::new(
+            "B2 answered with an apiUrl that is not an http(s) URL",
+        ));
     }
-    let headers = [("authorization", token.expose_secret()), ("content-type", "application/json")];
-    let response = check.http.send("POST", &list, &headers, Some(body.to_string().as_bytes()))?;
+    let headers = [
+        ("authorization", token.expose_secret()),
+        ("content-type", "application/json"),
+    ];
+    let response = check
+        .http
+        .send("POST", &list, &headers, Some(body.to_string().as_bytes()))?;
     if !response.is_success() {
         return Err(Failure::new(api_error(&response)));
     }

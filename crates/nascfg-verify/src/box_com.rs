@@ -10,5 +10,9 @@ const TOKEN_URL: &str = "https://api.box.com/oauth2/token";
 
 /// Lists the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
-    verify_get(check, TOKEN_URL, "https://api.box.com/2.0/folders/0/items?limit=1")
+    verify_get(
+        check,
+        TOKEN_URL,
+        "https://api.box.com/2.0/folders/0/items?limit=1",
+    )
 }

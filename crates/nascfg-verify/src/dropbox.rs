@@ -10,10 +10,17 @@ const TOKEN_URL: &str = "https://api.dropbox.com/oauth2/token";
 /// Lists one entry of the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let access = access(check, TOKEN_URL)?;
-    let url = api_url(check, "https://api.dropboxapi.com/2/files/list_folder").map_err(|f| access.failure(f))?;
-    let headers = [("authorization", access.authorization.as_str()), ("content-type", "application/json")];
+    let url = api_url(check, "https://api.dropboxapi.com/2/files/list_folder")
+        .map_err(|f| access.failure(f))?;
+    let headers = [
+        ("authorization", access.authorization.as_str()),
+        ("content-type", "application/json"),
+    ];
     let body = br#"{"path": "", "recursive": false, "limit": 1}"#;
-    let response = check.http.send("POST", &url, &headers, Some(body)).map_err(|f| access.failure(f))?;
+    let response = check
+        .http
+        .send("POST", &url, &headers, Some(body))
+        .map_err(|f| access.failure(f))?;
     if !response.is_success() {
         return Err(access.failure(Failure::new(api_error(&response))));
     }

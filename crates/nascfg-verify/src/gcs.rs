@@ -38,23 +38,50 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
         .append_pair("assertion", assertion.expose_secret())
         .finish();
-    let headers = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
-    let response = check.http.send("POST", &token_url, &headers, Some(form.as_bytes()))?;
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "application/json"),
+    ];
+    let response = check
+        .http
+        .send("POST", &token_url, &headers, Some(form.as_bytes()))?;
     if !response.is_success() {
         return Err(Failure::with_detail(
             token_error(&response),
-            format!("the token endpoint {} refused the service account: {}", key.token_uri(), api_error(&response)),
+            format!(
+                "the token endpoint {} refused the service account: {}",
+                key.token_uri(),
+                api_error(&response)
+            ),
         ));
     }
-    let json: Value = serde_json::from_str(&response.body)
-        .map_err(|_| Failure::new(format!("{}, but the token answer is not JSON", response.status_line())))?;
-    let Some(access) = json.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty()) else {
-        return Err(Failure::new(format!("{}, but the token answer has no access_token", response.status_line())));
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        Failure::new(format!(
+            "{}, but the token answer is not JSON",
+            response.status_line()
+        ))
+    })?;
+    let Some(access) = json
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
+        return Err(Failure::new(format!(
+            "{}, but the token answer has no access_token",
+            response.status_line()
+        )));
     };
     let authorization = SecretString::from(format!("Bearer {access}"));
-    let project: String = url::form_urlencoded::byte_serialize(key.project_id().as_bytes()).collect();
-    let url = api_url(check, &format!("https://storage.googleapis.com/storage/v1/b?project={project}&maxResults=1"))?;
-    let headers = [("authorization", authorization.expose_secret()), ("accept", "application/json")];
+    let project: String =
+        url::form_urlencoded::byte_serialize(key.project_id().as_bytes()).collect();
+    let url = api_url(
+        check,
+        &format!("https://storage.googleapis.com/storage/v1/b?project={project}&maxResults=1"),
+    )?;
+    let headers = [
+        ("authorization", authorization.expose_secret()),
+        ("accept", "application/json"),
+    ];
     let response = check.http.get(&url, &headers)?;
     if !response.is_success() {
         return Err(Failure::new(api_error(&response)));
@@ -65,7 +92,12 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 /// `invalid_grant: Invalid JWT Signature.` from an OAuth error answer, else the status and reason.
 fn token_error(response: &crate::http::HttpResponse) -> String {
     let json: Option<Value> = serde_json::from_str(&response.body).ok();
-    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let field = |k: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     match (field("error"), field("error_description")) {
         (Some(e), Some(d)) => format!("{e}: {d}"),
         (Some(e), None) => e.to_owned(),
@@ -89,10 +121,17 @@ fn sign_assertion(key: &ServiceAccountKey, now: i64) -> Result<SecretString, Fai
         "iat": now,
         "exp": now + LIFETIME_SECS,
     });
-    let signing_input = format!("{}.{}", b64.encode(header.to_string()), b64.encode(claims.to_string()));
+    let signing_input = format!(
+        "{}.{}",
+        b64.encode(header.to_string()),
+        b64.encode(claims.to_string())
+    );
     let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private);
-    let signature = signer
-        .try_sign(signing_input.as_bytes())
-        .map_err(|_| Failure::new("signing the token request with the key file's private key failed"))?;
-    Ok(SecretString::from(format!("{signing_input}.{}", b64.encode(signature.to_bytes()))))
+    let signature = signer.try_sign(signing_input.as_bytes()).map_err(|_| {
+        Failure::new("signing the token request with the key file's private key failed")
+    })?;
+    Ok(SecretString::from(format!(
+        "{signing_input}.{}",
+        b64.encode(signature.to_bytes())
+    )))
 }

@@ -12,8 +12,12 @@ pub(crate) const TOKEN_URL: &str = crate::google_photos::TOKEN_URL;
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let api = match check.optional_text("team_drive") {
         Some(id) => {
-            let id: String = url::form_urlencoded::byte_serialize(id.trim().as_bytes()).collect();
-            format!("https://www.googleapis.com/drive/v3/drives/{id}")
+            let mut url = url::Url::parse("https://www.googleapis.com/drive/v3/drives")
+                .map_err(|e| crate::Failure::new(e.to_string()))?;
+            if let Ok(mut segments) = url.path_segments_mut() {
+                segments.push(id.trim());
+            }
+            url.to_string()
         }
         None => "https://www.googleapis.com/drive/v3/files?pageSize=1".to_owned(),
     };

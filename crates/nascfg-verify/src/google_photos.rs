@@ -9,5 +9,9 @@ pub(crate) const TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 
 /// Lists one page of albums.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
-    verify_get(check, TOKEN_URL, "https://photoslibrary.googleapis.com/v1/albums?pageSize=1")
+    verify_get(
+        check,
+        TOKEN_URL,
+        "https://photoslibrary.googleapis.com/v1/albums?pageSize=1",
+    )
 }

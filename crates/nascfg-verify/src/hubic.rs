@@ -5,5 +5,7 @@ use crate::{Check, Failure, Outcome};
 
 /// Says so, offline.
 pub(crate) fn verify(_check: &Check<'_>) -> Outcome {
-    Err(Failure::new("Hubic shut down in 2022; this credential can no longer work"))
+    Err(Failure::new(
+        "Hubic shut down in 2022; this credential can no longer work",
+    ))
 }

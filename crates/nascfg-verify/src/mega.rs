@@ -31,7 +31,9 @@ const V2_ROUNDS: u32 = 100_000;
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let email = check.text("user")?.trim().to_lowercase();
     if email.is_empty() {
-        return Err(Failure::new("the credential has no user (the account's e-mail)"));
+        return Err(Failure::new(
+            "the credential has no user (the account's e-mail)",
+        ));
     }
     let password = check.secret("pass")?;
     let url = api_url(check, API)?;
@@ -42,9 +44,15 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
             let salt = prelogin
                 .get("s")
                 .and_then(Value::as_str)
-                .and_then(|s| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok())
+                .and_then(|s| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(s.trim_end_matches('='))
+                        .ok()
+                })
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| Failure::new("Mega's pre-login answer has no salt for this version 2 account"))?;
+                .ok_or_else(|| {
+                    Failure::new("Mega's pre-login answer has no salt for this version 2 account")
+                })?;
             user_handle_v2(password.expose_secret().as_bytes(), &salt)
         }
         Some(1) => user_handle_v1(password.expose_secret().as_bytes(), &email),
@@ -55,7 +63,12 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
             )));
         }
     };
-    call(check, &url, 2, &json!([{"a": "us", "user": email, "uh": uh.expose_secret()}]))?;
+    call(
+        check,
+        &url,
+        2,
+        &json!([{"a": "us", "user": email, "uh": uh.expose_secret()}]),
+    )?;
     Ok(Success::default())
 }
 
@@ -65,17 +78,29 @@ fn call(check: &Check<'_>, url: &url::Url, id: u32, commands: &Value) -> Result<
     url.query_pairs_mut().append_pair("id", &id.to_string());
     let body = SecretString::from(commands.to_string());
     let headers = [("content-type", "application/json")];
-    let response = check.http.send("POST", &url, &headers, Some(body.expose_secret().as_bytes()))?;
+    let response = check.http.send(
+        "POST",
+        &url,
+        &headers,
+        Some(body.expose_secret().as_bytes()),
+    )?;
     result(&response)
 }
 
 /// Reads a `cs` answer: `[{...}]` is the result, `[-n]` or `-n` an error code.
 fn result(response: &HttpResponse) -> Result<Value, Failure> {
     if !response.is_success() {
-        return Err(Failure::new(format!("Mega's API answered {}", response.status_line())));
+        return Err(Failure::new(format!(
+            "Mega's API answered {}",
+            response.status_line()
+        )));
     }
-    let json: Value = serde_json::from_str(response.body.trim())
-        .map_err(|_| Failure::new(format!("{}, but the answer is not Mega's JSON", response.status_line())))?;
+    let json: Value = serde_json::from_str(response.body.trim()).map_err(|_| {
+        Failure::new(format!(
+            "{}, but the answer is not Mega's JSON",
+            response.status_line()
+        ))
+    })?;
     let first = match &json {
         Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
         other => other.clone(),
@@ -97,7 +122,10 @@ fn error_text(code: i64) -> String {
         -6 => ("ETOOMANY", "too many login attempts; try again later"),
         -11 => ("EACCESS", "access denied"),
         -16 => ("EBLOCKED", "the account is blocked"),
-        -26 => ("EMFAREQUIRED", "the account needs a two-factor code, which a stored credential cannot give"),
+        -26 => (
+            "EMFAREQUIRED",
+            "the account needs a two-factor code, which a stored credential cannot give",
+        ),
         _ => ("error", "Mega refused the login"),
     };
     format!("{meaning} ({name} {code})")
@@ -127,8 +155,11 @@ fn prepare_key(password: &[u8]) -> Zeroizing<[u8; 16]> {
             aes::Aes128::new(&(*key).into())
         })
         .collect();
-    let mut block: aes::Block =
-        [0x93, 0xC4, 0x67, 0xE3, 0x7D, 0xB0, 0xC7, 0xA4, 0xD1, 0xBE, 0x3F, 0x81, 0x01, 0x52, 0xCB, 0x56].into();
+    let mut block: aes::Block = [
+        0x93, 0xC4, 0x67, 0xE3, 0x7D, 0xB0, 0xC7, 0xA4, 0xD1, 0xBE, 0x3F, 0x81, 0x01, 0x52, 0xCB,
+        0x56,
+    ]
+    .into();
     for _ in 0..65536 {
         for cipher in &ciphers {
             cipher.encrypt_block(&mut block);
@@ -161,7 +192,9 @@ mod tests {
     // Known answers from an independent Mega client's test suite (rmega's session_spec).
     #[test]
     fn prepare_key_known_answers() {
-        let check = |n: usize, expected: &str| assert_eq!(hex::encode(*prepare_key(&vec![b'a'; n])), expected, "{n}");
+        let check = |n: usize, expected: &str| {
+            assert_eq!(hex::encode(*prepare_key(&vec![b'a'; n])), expected, "{n}")
+        };
         check(1, "6dd9f7ecb24689c435a14f7c51da434d");
         check(16, "02bd584f7a572e957842f74f5d5c0dd5");
         check(20, "179978af1be326e6f78b0c921a59f92c");
@@ -169,7 +202,10 @@ mod tests {
 
     #[test]
     fn user_hash_known_answer() {
-        let key: [u8; 16] = hex::decode("cf8cf170d8f46bc4cdade84d3bf67d96").unwrap().try_into().unwrap();
+        let key: [u8; 16] = hex::decode("cf8cf170d8f46bc4cdade84d3bf67d96")
+            .unwrap()
+            .try_into()
+            .unwrap();
         assert_eq!(user_hash(&key, "sjobs@apple.com"), "snWuwnlz45w");
     }
 
@@ -181,10 +217,20 @@ mod tests {
 
     #[test]
     fn results() {
-        let r = |body: &str| HttpResponse { status: 200, headers: vec![], body: body.to_owned() };
+        let r = |body: &str| HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.to_owned(),
+        };
         assert!(result(&r(r#"[{"v": 2, "s": "abc"}]"#)).is_ok());
-        assert_eq!(result(&r("[-9]")).unwrap_err().excerpt, "invalid user or password (ENOENT -9)");
-        assert_eq!(result(&r("-3")).unwrap_err().excerpt, "Mega is busy; try again later (EAGAIN -3)");
+        assert_eq!(
+            result(&r("[-9]")).unwrap_err().excerpt,
+            "invalid user or password (ENOENT -9)"
+        );
+        assert_eq!(
+            result(&r("-3")).unwrap_err().excerpt,
+            "Mega is busy; try again later (EAGAIN -3)"
+        );
         assert!(result(&r("[]")).is_err());
         assert!(result(&r("<html>")).is_err());
     }

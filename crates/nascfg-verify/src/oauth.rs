@@ -15,14 +15,17 @@ use crate::{Check, Failure, Success};
 /// The real URL `real`, or with the test endpoint override: the override's
 /// scheme, host and port with `real`'s path and query.
 pub(crate) fn api_url(check: &Check<'_>, real: &str) -> Result<Url, Failure> {
-    let mut url = Url::parse(real).map_err(|e| Failure::new(format!("bad service URL {real:?}: {e}")))?;
+    let mut url =
+        Url::parse(real).map_err(|e| Failure::new(format!("bad service URL {real:?}: {e}")))?;
     if let Some(base) = &check.options.endpoint_override {
         let rebased = url
             .set_scheme(base.scheme())
             .and_then(|()| url.set_host(base.host_str()).map_err(|_| ()))
             .and_then(|()| url.set_port(base.port()));
         if rebased.is_err() {
-            return Err(Failure::new(format!("cannot apply the endpoint override {base} to {real}")));
+            return Err(Failure::new(format!(
+                "cannot apply the endpoint override {base} to {real}"
+            )));
         }
     }
     Ok(url)
@@ -40,13 +43,19 @@ pub(crate) struct Access {
 impl Access {
     /// The success of a check that used this access.
     pub(crate) fn success(self) -> Success {
-        Success { refreshed_token: self.refreshed, ..Success::default() }
+        Success {
+            refreshed_token: self.refreshed,
+            ..Success::default()
+        }
     }
 
     /// A failure after this access was got: still hands back a refreshed token (a provider whose refresh
     /// tokens are single use, like Box, has already spent the stored one).
     pub(crate) fn failure(&self, failure: Failure) -> Failure {
-        Failure { refreshed_token: self.refreshed.clone(), ..failure }
+        Failure {
+            refreshed_token: self.refreshed.clone(),
+            ..failure
+        }
     }
 }
 
@@ -54,7 +63,10 @@ impl Access {
 pub(crate) fn stored_token(check: &Check<'_>) -> Result<OAuthToken, Failure> {
     let text = check.secret("token")?;
     OAuthToken::parse(text.expose_secret()).map_err(|e| {
-        Failure::with_detail("the token is not rclone token JSON: log in to the provider again", e.to_string())
+        Failure::with_detail(
+            "the token is not rclone token JSON: log in to the provider again",
+            e.to_string(),
+        )
     })
 }
 
@@ -66,12 +78,22 @@ pub(crate) fn access(check: &Check<'_>, token_url: &str) -> Result<Access, Failu
 }
 
 /// [`access`] for an already parsed token.
-pub(crate) fn access_with(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<Access, Failure> {
+pub(crate) fn access_with(
+    check: &Check<'_>,
+    token: &OAuthToken,
+    token_url: &str,
+) -> Result<Access, Failure> {
     if !token.is_expired_at(OffsetDateTime::now_utc()) {
-        return Ok(Access { authorization: authorization(token), refreshed: None });
+        return Ok(Access {
+            authorization: authorization(token),
+            refreshed: None,
+        });
     }
     let refreshed = refresh(check, token, token_url)?;
-    Ok(Access { authorization: authorization(&refreshed), refreshed: Some(refreshed) })
+    Ok(Access {
+        authorization: authorization(&refreshed),
+        refreshed: Some(refreshed),
+    })
 }
 
 /// `Bearer <access token>`, or the token's own type as given (Yandex: `OAuth`).
@@ -98,25 +120,50 @@ fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAu
     if let Some(id) = check.optional_text("client_id") {
         form.append_pair("client_id", &id);
     }
-    if let Some(secret) = check.credential.secret("client_secret").filter(|s| !s.expose_secret().is_empty()) {
+    if let Some(secret) = check
+        .credential
+        .secret("client_secret")
+        .filter(|s| !s.expose_secret().is_empty())
+    {
         form.append_pair("client_secret", secret.expose_secret());
     }
     let body = SecretString::from(form.finish());
-    let headers = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
-    let response = check.http.send("POST", &url, &headers, Some(body.expose_secret().as_bytes()))?;
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "application/json"),
+    ];
+    let response = check.http.send(
+        "POST",
+        &url,
+        &headers,
+        Some(body.expose_secret().as_bytes()),
+    )?;
     let refused = |why: String| {
         Failure::with_detail(
             why.clone(),
-            format!("refreshing the access token at {token_url} was refused: {why}; log in to the provider again"),
+            format!(
+                "refreshing the access token at {token_url} was refused: {why}; log in to the provider again"
+            ),
         )
     };
     if !response.is_success() {
         return Err(refused(oauth_error(&response)));
     }
-    let json: Value = serde_json::from_str(&response.body)
-        .map_err(|_| refused(format!("{}, but the answer is not JSON", response.status_line())))?;
-    let Some(access) = json.get("access_token").and_then(Value::as_str).filter(|a| !a.is_empty()) else {
-        return Err(refused(format!("{}, but the answer has no access_token", response.status_line())));
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        refused(format!(
+            "{}, but the answer is not JSON",
+            response.status_line()
+        ))
+    })?;
+    let Some(access) = json
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+    else {
+        return Err(refused(format!(
+            "{}, but the answer has no access_token",
+            response.status_line()
+        )));
     };
     let new_refresh = json
         .get("refresh_token")
@@ -165,10 +212,12 @@ pub(crate) fn api_error(response: &HttpResponse) -> String {
 /// The API's own reason for an error answer, from the shapes the providers use.
 pub(crate) fn reason(response: &HttpResponse) -> Option<String> {
     let body = response.body.trim();
-    if let Ok(json) = serde_json::from_str::<Value>(body) {
-        if let Some(reason) = json_reason(&json) {
-            return Some(crate::excerpt::first_line(&reason));
-        }
+    if let Some(reason) = serde_json::from_str::<Value>(body)
+        .ok()
+        .as_ref()
+        .and_then(json_reason)
+    {
+        return Some(crate::excerpt::first_line(&reason));
     }
     // RFC 6750: `WWW-Authenticate: Bearer error="invalid_token", error_description="..."` (Box).
     if let Some(challenge) = response.header("www-authenticate") {
@@ -183,7 +232,11 @@ pub(crate) fn reason(response: &HttpResponse) -> Option<String> {
     if body.is_empty() || body.starts_with('{') || body.starts_with('[') {
         return None;
     }
-    let text = if body.starts_with('<') { strip_tags(body) } else { body.to_owned() };
+    let text = if body.starts_with('<') {
+        strip_tags(body)
+    } else {
+        body.to_owned()
+    };
     let line = crate::excerpt::first_line(&text);
     (!line.is_empty()).then_some(line)
 }
@@ -206,7 +259,7 @@ fn json_reason(json: &Value) -> Option<String> {
         (None, b) => b,
     };
     if let Some(summary) = text(json.get("error_summary")) {
-        let summary = summary.trim_end_matches(['/', '.', '.']).trim_end_matches('/').to_owned();
+        let summary = summary.trim_end_matches(['/', '.']).to_owned();
         return Some(summary);
     }
     match json.get("error") {
@@ -228,7 +281,10 @@ fn json_reason(json: &Value) -> Option<String> {
             if let Some(result) = json.get("result").and_then(Value::as_i64) {
                 return Some(format!("{e} (result {result})"));
             }
-            join(Some(e.trim().to_owned()), text(json.get("error_description")).or_else(|| text(json.get("description"))))
+            join(
+                Some(e.trim().to_owned()),
+                text(json.get("error_description")).or_else(|| text(json.get("description"))),
+            )
         }
         _ => join(text(json.get("code")), text(json.get("message"))),
     }
@@ -272,9 +328,19 @@ fn strip_tags(html: &str) -> String {
 }
 
 /// `GET url` with the access token; a 2xx answer is valid, anything else is the API's error.
-pub(crate) fn get_with_token(check: &Check<'_>, access: &Access, url: &Url) -> Result<HttpResponse, Failure> {
-    let headers = [("authorization", access.authorization.as_str()), ("accept", "application/json")];
-    let response = check.http.get(url, &headers).map_err(|f| access.failure(f))?;
+pub(crate) fn get_with_token(
+    check: &Check<'_>,
+    access: &Access,
+    url: &Url,
+) -> Result<HttpResponse, Failure> {
+    let headers = [
+        ("authorization", access.authorization.as_str()),
+        ("accept", "application/json"),
+    ];
+    let response = check
+        .http
+        .get(url, &headers)
+        .map_err(|f| access.failure(f))?;
     if !response.is_success() {
         return Err(access.failure(Failure::new(api_error(&response))));
     }
@@ -296,7 +362,10 @@ mod tests {
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
         HttpResponse {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: body.to_owned(),
         }
     }
@@ -314,9 +383,18 @@ mod tests {
             r#"{"error_summary": "invalid_access_token/..", "error": {".tag": "invalid_access_token"}}"#,
             "401 Unauthorized: invalid_access_token",
         );
-        check(401, &[], r#"{"code": "bad_auth_token", "message": "Invalid authorization token", "status": 401}"#,
-            "401 Unauthorized: bad_auth_token: Invalid authorization token");
-        check(401, &[], r#"{"code": "unauthorized", "message": "", "status": 401}"#, "401 Unauthorized: unauthorized");
+        check(
+            401,
+            &[],
+            r#"{"code": "bad_auth_token", "message": "Invalid authorization token", "status": 401}"#,
+            "401 Unauthorized: bad_auth_token: Invalid authorization token",
+        );
+        check(
+            401,
+            &[],
+            r#"{"code": "unauthorized", "message": "", "status": 401}"#,
+            "401 Unauthorized: unauthorized",
+        );
         check(
             401,
             &[],
@@ -335,26 +413,48 @@ mod tests {
             r#"{"error": {"code": 401, "message": "Invalid Credentials", "errors": [{"reason": "authError"}]}}"#,
             "401 Unauthorized: authError: Invalid Credentials",
         );
-        check(401, &[], r#"{"message": "x", "description": "Unauthorized", "error": "UnauthorizedError"}"#,
-            "401 Unauthorized: UnauthorizedError: Unauthorized");
-        check(200, &[], r#"{"result": 2094, "error": "Invalid 'access_token' provided."}"#,
-            "200 OK: Invalid 'access_token' provided. (result 2094)");
         check(
             401,
-            &[("www-authenticate", r#"Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid.""#)],
+            &[],
+            r#"{"message": "x", "description": "Unauthorized", "error": "UnauthorizedError"}"#,
+            "401 Unauthorized: UnauthorizedError: Unauthorized",
+        );
+        check(
+            200,
+            &[],
+            r#"{"result": 2094, "error": "Invalid 'access_token' provided."}"#,
+            "200 OK: Invalid 'access_token' provided. (result 2094)",
+        );
+        check(
+            401,
+            &[(
+                "www-authenticate",
+                r#"Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid.""#,
+            )],
             "",
             "401 Unauthorized: invalid_token: The access token provided is invalid.",
         );
-        check(401, &[], "<html><h1>Unauthorized</h1><p>This server could not verify.</p></html>",
-            "401 Unauthorized: Unauthorized This server could not verify.");
+        check(
+            401,
+            &[],
+            "<html><h1>Unauthorized</h1><p>This server could not verify.</p></html>",
+            "401 Unauthorized: Unauthorized This server could not verify.",
+        );
         check(503, &[], "", "503 Service Unavailable");
         check(500, &[], "{not json", "500 Internal Server Error");
     }
 
     #[test]
     fn oauth_errors() {
-        let r = response(400, &[], r#"{"error": "invalid_grant", "error_description": "Token has been expired or revoked."}"#);
-        assert_eq!(oauth_error(&r), "invalid_grant: Token has been expired or revoked.");
+        let r = response(
+            400,
+            &[],
+            r#"{"error": "invalid_grant", "error_description": "Token has been expired or revoked."}"#,
+        );
+        assert_eq!(
+            oauth_error(&r),
+            "invalid_grant: Token has been expired or revoked."
+        );
         let r = response(401, &[], r#"{"error": "invalid_client"}"#);
         assert_eq!(oauth_error(&r), "invalid_client");
         let r = response(502, &[], "");
@@ -363,7 +463,12 @@ mod tests {
 
     #[test]
     fn token_types() {
-        let token = |t: &str| OAuthToken::parse(&format!(r#"{{"access_token": "abc", "token_type": "{t}"}}"#)).unwrap();
+        let token = |t: &str| {
+            OAuthToken::parse(&format!(
+                r#"{{"access_token": "abc", "token_type": "{t}"}}"#
+            ))
+            .unwrap()
+        };
         assert_eq!(authorization(&token("bearer")), "Bearer abc");
         assert_eq!(authorization(&token("")), "Bearer abc");
         assert_eq!(authorization(&token("OAuth")), "OAuth abc");

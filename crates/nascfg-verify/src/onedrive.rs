@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::deadline::Deadline;
 use crate::http::HttpClient;
 use crate::oauth::{access, api_url, get_with_token};
-use crate::{Check, Failure, Outcome, VerifyOptions, Verification};
+use crate::{Check, Failure, Outcome, Verification, VerifyOptions};
 
 /// The Microsoft identity platform's token endpoint (any tenant).
 const TOKEN_URL: &str = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
@@ -41,37 +41,69 @@ pub struct DriveList {
 
 /// Lists the drives the credential's token reaches (`GET /me/drives`), for choosing its `drive_id`.
 /// On failure the answer is an invalid [`Verification`] saying why (secrets scrubbed).
-pub fn onedrive_drives(credential: &Credential, options: &VerifyOptions) -> Result<DriveList, Verification> {
+pub fn onedrive_drives(
+    credential: &Credential,
+    options: &VerifyOptions,
+) -> Result<DriveList, Verification> {
     let deadline = Deadline::after(options.deadline);
     let http = HttpClient::new(options, deadline);
-    let check = Check { credential, options, deadline, http: &http };
+    let check = Check {
+        credential,
+        options,
+        deadline,
+        http: &http,
+    };
     let mut refreshed = None;
-    let outcome = list(&check, &mut refreshed).map_err(|failure| Failure { refreshed_token: refreshed.clone(), ..failure });
+    let outcome = list(&check, &mut refreshed).map_err(|failure| Failure {
+        refreshed_token: refreshed.clone(),
+        ..failure
+    });
     match outcome {
-        Ok(drives) => Ok(DriveList { drives, refreshed_token: refreshed }),
+        Ok(drives) => Ok(DriveList {
+            drives,
+            refreshed_token: refreshed,
+        }),
         Err(failure) => Err(crate::finish(credential, options, deadline, Err(failure))),
     }
 }
 
 fn list(check: &Check<'_>, refreshed: &mut Option<OAuthToken>) -> Result<Vec<Drive>, Failure> {
     if check.credential.provider() != nascfg_credentials::ProviderKind::OneDrive {
-        return Err(Failure::new(format!("{} is not a OneDrive credential", check.credential.name())));
+        return Err(Failure::new(format!(
+            "{} is not a OneDrive credential",
+            check.credential.name()
+        )));
     }
     let access = access(check, TOKEN_URL)?;
     refreshed.clone_from(&access.refreshed);
     let url = api_url(check, &format!("{GRAPH}/me/drives"))?;
     let response = get_with_token(check, &access, &url)?;
-    let json: Value = serde_json::from_str(&response.body)
-        .map_err(|_| Failure::new(format!("{}, but the answer is not Graph's JSON", response.status_line())))?;
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        Failure::new(format!(
+            "{}, but the answer is not Graph's JSON",
+            response.status_line()
+        ))
+    })?;
     let Some(values) = json.get("value").and_then(Value::as_array) else {
-        return Err(Failure::new(format!("{}, but the answer has no drive list", response.status_line())));
+        return Err(Failure::new(format!(
+            "{}, but the answer has no drive list",
+            response.status_line()
+        )));
     };
     let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
     Ok(values
         .iter()
         .take(MAX_DRIVES)
-        .filter(|v| v.get("id").and_then(Value::as_str).is_some_and(|id| !id.is_empty()))
-        .map(|v| Drive { id: text(v, "id"), name: text(v, "name"), drive_type: text(v, "driveType") })
+        .filter(|v| {
+            v.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| !id.is_empty())
+        })
+        .map(|v| Drive {
+            id: text(v, "id"),
+            name: text(v, "name"),
+            drive_type: text(v, "driveType"),
+        })
         .collect())
 }
 
@@ -80,11 +112,16 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let drive_id = check.text("drive_id")?;
     let drive_id = drive_id.trim();
     if drive_id.is_empty() {
-        return Err(Failure::new("the credential has no drive_id: choose one from the drives list"));
+        return Err(Failure::new(
+            "the credential has no drive_id: choose one from the drives list",
+        ));
     }
     let access = access(check, TOKEN_URL)?;
-    let id: String = url::form_urlencoded::byte_serialize(drive_id.as_bytes()).collect();
-    let url = api_url(check, &format!("{GRAPH}/drives/{id}/root/children?$top=1")).map_err(|f| access.failure(f))?;
+    let mut url = api_url(check, &format!("{GRAPH}/drives")).map_err(|f| access.failure(f))?;
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.push(drive_id).push("root").push("children");
+    }
+    url.set_query(Some("$top=1"));
     get_with_token(check, &access, &url)?;
     Ok(access.success())
 }

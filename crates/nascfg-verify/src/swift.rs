@@ -29,23 +29,40 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Failure::new("the storage URL is not an http(s) URL"));
     }
-    url.query_pairs_mut().append_pair("format", "json").append_pair("limit", "1");
-    let response = check.http.get(&url, &[("x-auth-token", token.expose_secret()), ("accept", "application/json")])?;
+    url.query_pairs_mut()
+        .append_pair("format", "json")
+        .append_pair("limit", "1");
+    let response = check.http.get(
+        &url,
+        &[
+            ("x-auth-token", token.expose_secret()),
+            ("accept", "application/json"),
+        ],
+    )?;
     if !response.is_success() {
-        return Err(Failure::new(format!("listing the account: {}", api_error(&response))));
+        return Err(Failure::new(format!(
+            "listing the account: {}",
+            api_error(&response)
+        )));
     }
     Ok(Success::default())
 }
 
 fn given_token(check: &Check<'_>) -> Option<SecretString> {
-    check.credential.secret("auth_token").filter(|t| !t.expose_secret().trim().is_empty()).cloned()
+    check
+        .credential
+        .secret("auth_token")
+        .filter(|t| !t.expose_secret().trim().is_empty())
+        .cloned()
 }
 
 /// Which auth protocol: the credential's `auth_version`, else inferred from the auth URL's path.
 fn auth_version(check: &Check<'_>, auth: &str) -> Result<i64, Failure> {
     match check.credential.integer("auth_version").unwrap_or(0) {
         0 => {
-            let path = url::Url::parse(auth).map(|u| u.path().to_ascii_lowercase()).unwrap_or_default();
+            let path = url::Url::parse(auth)
+                .map(|u| u.path().to_ascii_lowercase())
+                .unwrap_or_default();
             Ok(if path.contains("v3") {
                 3
             } else if path.contains("v2") {
@@ -55,7 +72,9 @@ fn auth_version(check: &Check<'_>, auth: &str) -> Result<i64, Failure> {
             })
         }
         v @ 1..=3 => Ok(v),
-        other => Err(Failure::new(format!("auth_version {other} is not 1, 2 or 3"))),
+        other => Err(Failure::new(format!(
+            "auth_version {other} is not 1, 2 or 3"
+        ))),
     }
 }
 
@@ -71,13 +90,27 @@ fn authenticate(check: &Check<'_>) -> Result<(String, SecretString), Failure> {
     }
 }
 
-fn auth_v1(check: &Check<'_>, auth: &str, user: &str, key: &SecretString) -> Result<(String, SecretString), Failure> {
+fn auth_v1(
+    check: &Check<'_>,
+    auth: &str,
+    user: &str,
+    key: &SecretString,
+) -> Result<(String, SecretString), Failure> {
     let url = api_url(check, auth)?;
-    let response = check.http.get(&url, &[("x-auth-user", user), ("x-auth-key", key.expose_secret())])?;
+    let response = check.http.get(
+        &url,
+        &[("x-auth-user", user), ("x-auth-key", key.expose_secret())],
+    )?;
     if !response.is_success() {
-        return Err(Failure::new(format!("authentication (v1): {}", api_error(&response))));
+        return Err(Failure::new(format!(
+            "authentication (v1): {}",
+            api_error(&response)
+        )));
     }
-    match (response.header("x-storage-url"), response.header("x-auth-token")) {
+    match (
+        response.header("x-storage-url"),
+        response.header("x-auth-token"),
+    ) {
         (Some(storage), Some(token)) if !storage.is_empty() && !token.is_empty() => {
             Ok((storage.to_owned(), SecretString::from(token.to_owned())))
         }
@@ -89,12 +122,27 @@ fn auth_v1(check: &Check<'_>, auth: &str, user: &str, key: &SecretString) -> Res
 }
 
 fn endpoint_type(check: &Check<'_>) -> String {
-    check.optional_text("endpoint_type").map(|t| t.to_ascii_lowercase()).unwrap_or_else(|| "public".to_owned())
+    check
+        .optional_text("endpoint_type")
+        .map(|t| t.to_ascii_lowercase())
+        .unwrap_or_else(|| "public".to_owned())
 }
 
-fn auth_v2(check: &Check<'_>, auth: &str, user: &str, key: &SecretString) -> Result<(String, SecretString), Failure> {
+fn auth_v2(
+    check: &Check<'_>,
+    auth: &str,
+    user: &str,
+    key: &SecretString,
+) -> Result<(String, SecretString), Failure> {
     let base = auth.trim_end_matches('/');
-    let url = api_url(check, &if base.ends_with("/tokens") { base.to_owned() } else { format!("{base}/tokens") })?;
+    let url = api_url(
+        check,
+        &if base.ends_with("/tokens") {
+            base.to_owned()
+        } else {
+            format!("{base}/tokens")
+        },
+    )?;
     let mut body = json!({"auth": {"passwordCredentials": {"username": user, "password": key.expose_secret()}}});
     if let Some(tenant) = check.optional_text("tenant") {
         body["auth"]["tenantName"] = tenant.into();
@@ -103,63 +151,131 @@ fn auth_v2(check: &Check<'_>, auth: &str, user: &str, key: &SecretString) -> Res
         body["auth"]["tenantId"] = tenant_id.into();
     }
     let body = SecretString::from(body.to_string());
-    let headers = [("content-type", "application/json"), ("accept", "application/json")];
-    let response = check.http.send("POST", &url, &headers, Some(body.expose_secret().as_bytes()))?;
+    let headers = [
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+    ];
+    let response = check.http.send(
+        "POST",
+        &url,
+        &headers,
+        Some(body.expose_secret().as_bytes()),
+    )?;
     if !response.is_success() {
-        return Err(Failure::new(format!("authentication (Keystone v2): {}", api_error(&response))));
+        return Err(Failure::new(format!(
+            "authentication (Keystone v2): {}",
+            api_error(&response)
+        )));
     }
-    let json: Value = serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 2))?;
-    let token = json.pointer("/access/token/id").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let Some(token) = token else { return Err(not_keystone(&response, 2)) };
+    let json: Value =
+        serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 2))?;
+    let token = json
+        .pointer("/access/token/id")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(not_keystone(&response, 2));
+    };
     let interface = format!("{}URL", endpoint_type(check));
     let region = check.optional_text("region");
-    let storage = object_store(&json, "/access/serviceCatalog").into_iter().find_map(|endpoint| {
-        let region_ok = region.as_deref().is_none_or(|r| endpoint.get("region").and_then(Value::as_str) == Some(r));
-        region_ok.then(|| endpoint.get(&interface).and_then(Value::as_str)).flatten().map(str::to_owned)
-    });
+    let storage = object_store(&json, "/access/serviceCatalog")
+        .into_iter()
+        .find_map(|endpoint| {
+            let region_ok = region
+                .as_deref()
+                .is_none_or(|r| endpoint.get("region").and_then(Value::as_str) == Some(r));
+            region_ok
+                .then(|| endpoint.get(&interface).and_then(Value::as_str))
+                .flatten()
+                .map(str::to_owned)
+        });
     let storage = storage.ok_or_else(|| no_endpoint(check))?;
     Ok((storage, SecretString::from(token.to_owned())))
 }
 
-fn auth_v3(check: &Check<'_>, auth: &str, user: &str, key: &SecretString) -> Result<(String, SecretString), Failure> {
+fn auth_v3(
+    check: &Check<'_>,
+    auth: &str,
+    user: &str,
+    key: &SecretString,
+) -> Result<(String, SecretString), Failure> {
     let base = auth.trim_end_matches('/');
-    let url = api_url(check, &if base.ends_with("/auth/tokens") { base.to_owned() } else { format!("{base}/auth/tokens") })?;
+    let url = api_url(
+        check,
+        &if base.ends_with("/auth/tokens") {
+            base.to_owned()
+        } else {
+            format!("{base}/auth/tokens")
+        },
+    )?;
     let domain = |name: Option<String>| match name {
         Some(name) => json!({"name": name}),
         None => json!({"id": "default"}),
     };
     let user = match check.optional_text("user_id") {
         Some(id) => json!({"id": id, "password": key.expose_secret()}),
-        None => json!({"name": user, "password": key.expose_secret(), "domain": domain(check.optional_text("domain"))}),
+        None => {
+            json!({"name": user, "password": key.expose_secret(), "domain": domain(check.optional_text("domain"))})
+        }
     };
-    let project = match (check.optional_text("tenant_id"), check.optional_text("tenant")) {
+    let project = match (
+        check.optional_text("tenant_id"),
+        check.optional_text("tenant"),
+    ) {
         (Some(id), _) => Some(json!({"id": id})),
         (None, Some(name)) => {
-            let d = check.optional_text("tenant_domain").or_else(|| check.optional_text("domain"));
+            let d = check
+                .optional_text("tenant_domain")
+                .or_else(|| check.optional_text("domain"));
             Some(json!({"name": name, "domain": domain(d)}))
         }
         (None, None) => None,
     };
-    let mut body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
+    let mut body =
+        json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
     if let Some(project) = project {
         body["auth"]["scope"] = json!({"project": project});
     }
     let body = SecretString::from(body.to_string());
-    let headers = [("content-type", "application/json"), ("accept", "application/json")];
-    let response = check.http.send("POST", &url, &headers, Some(body.expose_secret().as_bytes()))?;
+    let headers = [
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+    ];
+    let response = check.http.send(
+        "POST",
+        &url,
+        &headers,
+        Some(body.expose_secret().as_bytes()),
+    )?;
     if !response.is_success() {
-        return Err(Failure::new(format!("authentication (Keystone v3): {}", api_error(&response))));
+        return Err(Failure::new(format!(
+            "authentication (Keystone v3): {}",
+            api_error(&response)
+        )));
     }
-    let token = response.header("x-subject-token").filter(|t| !t.is_empty()).map(str::to_owned);
-    let Some(token) = token else { return Err(not_keystone(&response, 3)) };
-    let json: Value = serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 3))?;
+    let token = response
+        .header("x-subject-token")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let Some(token) = token else {
+        return Err(not_keystone(&response, 3));
+    };
+    let json: Value =
+        serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 3))?;
     let interface = endpoint_type(check);
     let region = check.optional_text("region");
-    let storage = object_store(&json, "/token/catalog").into_iter().find_map(|endpoint| {
-        let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
-        let region_ok = region.as_deref().is_none_or(|r| field("region_id") == Some(r) || field("region") == Some(r));
-        (region_ok && field("interface") == Some(interface.as_str())).then(|| field("url")).flatten().map(str::to_owned)
-    });
+    let storage = object_store(&json, "/token/catalog")
+        .into_iter()
+        .find_map(|endpoint| {
+            let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
+            let region_ok = region
+                .as_deref()
+                .is_none_or(|r| field("region_id") == Some(r) || field("region") == Some(r));
+            (region_ok && field("interface") == Some(interface.as_str()))
+                .then(|| field("url"))
+                .flatten()
+                .map(str::to_owned)
+        });
     let storage = storage.ok_or_else(|| no_endpoint(check))?;
     Ok((storage, SecretString::from(token)))
 }
@@ -184,7 +300,10 @@ fn not_keystone(response: &crate::http::HttpResponse, version: u8) -> Failure {
 }
 
 fn no_endpoint(check: &Check<'_>) -> Failure {
-    let region = check.optional_text("region").map(|r| format!(" in region {r}")).unwrap_or_default();
+    let region = check
+        .optional_text("region")
+        .map(|r| format!(" in region {r}"))
+        .unwrap_or_default();
     Failure::new(format!(
         "the service catalog has no {} object-store endpoint{region}: check region and endpoint_type, or set storage_url",
         endpoint_type(check)

@@ -10,5 +10,9 @@ const TOKEN_URL: &str = "https://oauth.yandex.com/token";
 
 /// Reads the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
-    verify_get(check, TOKEN_URL, "https://cloud-api.yandex.net/v1/disk/resources?path=/&limit=1")
+    verify_get(
+        check,
+        TOKEN_URL,
+        "https://cloud-api.yandex.net/v1/disk/resources?path=/&limit=1",
+    )
 }

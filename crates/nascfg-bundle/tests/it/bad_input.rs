@@ -69,7 +69,10 @@ impl Fixture {
         assert!(shown.starts_with(expected), "{label}: expected {expected}, got {shown} ({err})");
         assert_eq!(before, tree_hash(self.target.path()), "{label}: the data directory changed");
         // inspect refuses it the same way
-        if options.seed_file.is_none() {
+        if options.seed_file.is_none()
+            && options.limits == nascfg_bundle::bundle_limits()
+            && !expected.starts_with("SecretsWouldBeLost")
+        {
             let err = nascfg_bundle::inspect(&path, options.passphrase.as_ref(), None).expect_err(label);
             assert!(format!("{err:?}").starts_with(expected), "{label} (inspect): {err:?}");
         }
@@ -202,7 +205,8 @@ fn bad_bundles_are_refused_and_change_nothing() {
     let wrong = RestoreOptions { passphrase: Some(SecretString::from("wrong horse")), ..lenient() };
     f.check("wrong-passphrase", &enc, &wrong, "WrongPassphrase");
     let right = RestoreOptions { passphrase: Some(SecretString::from("right horse")), ..lenient() };
-    f.check("encrypted-truncated", &enc[..enc.len() - 20], &right, "Truncated");
+    // age cannot tell a cut from tampering in the last chunk: "damaged".
+    f.check("encrypted-truncated", &enc[..enc.len() - 20], &right, "Corrupt");
     let seed31 = f.tmp.join("seed31");
     std::fs::write(&seed31, [1u8; 31]).unwrap();
     let bad_seed = RestoreOptions { seed_file: Some(seed31), ..Default::default() };

@@ -101,11 +101,8 @@ fn add(
     Ok(())
 }
 
-fn verify_before_save(_cli: &Cli, _credential: &Credential, _args: &VerifyArgs) -> anyhow::Result<()> {
-    Err(output::hint(
-        anyhow::anyhow!("verification is not available yet"),
-        "add the credential without --verify, then run `nascfg cred verify NAME`",
-    ))
+fn verify_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) -> anyhow::Result<()> {
+    super::verify::check_before_save(cli, credential, args)
 }
 
 fn read_json_source(source: &str) -> anyhow::Result<String> {

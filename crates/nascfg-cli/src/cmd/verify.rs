@@ -1,15 +1,191 @@
 //! `nascfg cred verify` and `cred add --verify`: the bridge to nascfg-verify.
 //! Owned by the verify work; `cred.rs` calls into it.
+//!
+//! Output: `valid`, or `invalid: <excerpt>` (the full error too with `-v`);
+//! `--json` prints `{"valid", "error", "excerpt"}`. Exit 0 when valid, 1 when not.
+//! A stored SFTP credential gets its key pair's private key and the host key
+//! recorded on first use from the store; a first-seen host key is recorded.
+//! A stored OAuth credential whose access token was refreshed gets the new
+//! token saved back.
 
+use std::time::Duration;
+
+use nascfg_credentials::{Credential, ProviderKind};
+use nascfg_store::Store;
+use nascfg_verify::secrecy::ExposeSecret;
+use nascfg_verify::{Verification, VerifyOptions};
+use serde_json::{Map, Value, json};
+
+use super::attrs::{self, EmptyValue};
+use super::common::{open_store, store_error};
 use crate::cli::{Cli, VerifyArgs};
+use crate::output;
+
+/// The name an unsaved credential is checked under.
+const UNSAVED: &str = "unsaved";
 
 /// `nascfg cred verify NAME` or `nascfg cred verify --provider TYPE --set ...`.
 pub fn run(
-    _cli: &Cli,
-    _name: Option<&str>,
-    _provider: Option<&str>,
-    _set: &[String],
-    _args: &VerifyArgs,
+    cli: &Cli,
+    name: Option<&str>,
+    provider: Option<&str>,
+    set: &[String],
+    args: &VerifyArgs,
 ) -> anyhow::Result<()> {
-    anyhow::bail!("`nascfg cred verify` is not built yet")
+    let mut options = options(args)?;
+    let verification = match (name, provider) {
+        (Some(name), _) => verify_stored(cli, name, &mut options)?,
+        (None, Some(provider)) => {
+            let provider = super::cred::parse_provider(provider)?;
+            let mut values = attrs::parse_sets(provider, set, EmptyValue::IsText)?;
+            attrs::prompt_missing_secrets(provider, &mut values)?;
+            let credential = Credential::new(UNSAVED, provider, values).map_err(|e| {
+                output::hint(
+                    anyhow::anyhow!("invalid credential:\n{e}"),
+                    format!("`nascfg providers show {}` lists the fields", provider.type_str()),
+                )
+            })?;
+            verify_unsaved(cli, &credential, &mut options)?
+        }
+        (None, None) => anyhow::bail!("give NAME, or --provider TYPE with --set KEY=VALUE"),
+    };
+    report(cli, &verification)?;
+    if verification.valid {
+        Ok(())
+    } else {
+        let what = name.map_or_else(|| "the credential".to_owned(), |n| format!("credential {n}"));
+        let hint = match name {
+            Some(n) if !cli.verbose => format!(
+                "correct it with `nascfg cred update {n} --set KEY=VALUE`; `-v` prints the full error"
+            ),
+            Some(n) => format!("correct it with `nascfg cred update {n} --set KEY=VALUE`"),
+            None if !cli.verbose => "check the values given with --set; `-v` prints the full error".to_owned(),
+            None => "check the values given with --set".to_owned(),
+        };
+        Err(output::hint(anyhow::anyhow!("{what} did not verify"), hint))
+    }
+}
+
+/// For `cred add --verify`: verifies `credential` before it is saved; an
+/// error (exit 1, nothing saved) when it does not verify.
+pub fn check_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) -> anyhow::Result<()> {
+    let mut options = options(args)?;
+    let verification = verify_unsaved(cli, credential, &mut options)?;
+    if verification.valid {
+        if !cli.quiet {
+            eprintln!("verified: {} is valid", credential.name());
+        }
+        return Ok(());
+    }
+    let excerpt = verification.excerpt.as_deref().unwrap_or("verification failed");
+    if cli.verbose {
+        if let Some(error) = &verification.error {
+            eprintln!("{error}");
+        }
+    }
+    Err(output::hint(
+        anyhow::anyhow!("{} did not verify: {excerpt}; it was not saved", credential.name()),
+        "correct the values given with --set, or add it without --verify",
+    ))
+}
+
+/// The verification options from the command line.
+fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
+    let mut options = VerifyOptions::default();
+    options.connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
+    options.deadline = Duration::from_secs(args.timeout.max(1));
+    if let Some(url) = &args.endpoint_override {
+        let parsed = nascfg_verify::url::Url::parse(url).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("--endpoint-override {url:?} is not a URL: {e}"),
+                "give a base URL such as http://127.0.0.1:8080/ (for test stand-ins only)",
+            )
+        })?;
+        options.endpoint_override = Some(parsed);
+    }
+    Ok(options)
+}
+
+/// Verifies a stored credential; records a first-seen SFTP host key and saves
+/// a refreshed OAuth token back.
+fn verify_stored(cli: &Cli, name: &str, options: &mut VerifyOptions) -> anyhow::Result<Verification> {
+    let mut store = open_store(cli)?;
+    let credential = store.credential(name).map_err(store_error)?;
+    let host_port = sftp_inputs(&mut store, &credential, options)?;
+    let verification = nascfg_verify::verify(&credential, options);
+    if let (Some((host, port)), Some(seen), None, true) =
+        (&host_port, &verification.host_key_seen, &options.known_host_key, verification.valid)
+    {
+        store.record_known_host(host, *port, seen).map_err(store_error)?;
+        if !cli.quiet && !cli.json {
+            eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
+        }
+    }
+    if let Some(token) = &verification.refreshed_token {
+        let mut changes = Map::new();
+        changes.insert("token".to_owned(), Value::String(token.to_json_string().expose_secret().to_owned()));
+        match credential.updated(changes) {
+            Ok(updated) => {
+                store.replace_credential(name, &updated).map_err(store_error)?;
+                if !cli.quiet && !cli.json {
+                    eprintln!("saved the refreshed OAuth token of {name}");
+                }
+            }
+            Err(e) => eprintln!("warning: the refreshed token was not saved: {e}"),
+        }
+    }
+    Ok(verification)
+}
+
+/// Verifies a credential that is not saved (yet). An SFTP key pair named by
+/// the credential is read from the store; a host key recorded there is checked.
+fn verify_unsaved(cli: &Cli, credential: &Credential, options: &mut VerifyOptions) -> anyhow::Result<Verification> {
+    if credential.provider() == ProviderKind::Sftp {
+        let mut store = open_store(cli)?;
+        sftp_inputs(&mut store, credential, options)?;
+    }
+    Ok(nascfg_verify::verify(credential, options))
+}
+
+/// For SFTP: the key pair's private key and the recorded host key into
+/// `options`; returns the host and port.
+fn sftp_inputs(
+    store: &mut Store,
+    credential: &Credential,
+    options: &mut VerifyOptions,
+) -> anyhow::Result<Option<(String, u16)>> {
+    if credential.provider() != ProviderKind::Sftp {
+        return Ok(None);
+    }
+    if let Some(key_pair) = credential.text("private_key").filter(|k| !k.is_empty()) {
+        options.private_key = Some(store.keypair_private(key_pair).map_err(store_error)?);
+    }
+    let host = credential.text("host").unwrap_or_default().to_owned();
+    let port = credential.integer("port").and_then(|p| u16::try_from(p).ok()).unwrap_or(22);
+    options.known_host_key = store.known_host(&host, port).map_err(store_error)?;
+    Ok(Some((host, port)))
+}
+
+/// Prints the answer: `valid` / `invalid: excerpt` (+ the full error with -v), or JSON.
+fn report(cli: &Cli, verification: &Verification) -> anyhow::Result<()> {
+    if cli.json {
+        return output::print_json(&json!({
+            "valid": verification.valid,
+            "error": verification.error,
+            "excerpt": verification.excerpt,
+        }));
+    }
+    if verification.valid {
+        println!("valid");
+        return Ok(());
+    }
+    println!("invalid: {}", verification.excerpt.as_deref().unwrap_or("verification failed"));
+    if cli.verbose {
+        if let Some(error) = &verification.error {
+            for line in error.lines() {
+                println!("  {line}");
+            }
+        }
+    }
+    Ok(())
 }

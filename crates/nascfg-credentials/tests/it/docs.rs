@@ -29,14 +29,22 @@ fn required_text(f: &FieldSpec) -> &'static str {
 
 fn constraints(f: &FieldSpec) -> String {
     if let Some(allowed) = f.allowed_values() {
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         if f.kind().name().ends_with("-or-null") {
             return format!("`null`, {list} (any case)");
         }
         return format!("{list} (any case)");
     }
     if let Some(allowed) = f.allowed_integers() {
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         return format!("`null`, {list}");
     }
     if let Some((min, max)) = f.integer_range() {
@@ -60,7 +68,13 @@ pub fn render() -> String {
     );
     md.push_str("| Type | Title | OAuth login |\n|---|---|---|\n");
     for k in ProviderKind::ALL {
-        let _ = writeln!(md, "| `{}` | {} | {} |", k.type_str(), k.title(), if k.oauth_login() { "yes" } else { "no" });
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} |",
+            k.type_str(),
+            k.title(),
+            if k.oauth_login() { "yes" } else { "no" }
+        );
     }
     for k in ProviderKind::ALL {
         let spec = k.spec();

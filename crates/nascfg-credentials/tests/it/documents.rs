@@ -15,14 +15,20 @@ fn token_parse_and_expiry() {
     let expiry = datetime!(2026-11-27 10:00:00.123 +01:00);
     assert_eq!(t.expiry(), Some(expiry));
     assert!(!t.is_expired_at(datetime!(2026-11-27 08:59:50.000 UTC)));
-    assert!(t.is_expired_at(datetime!(2026-11-27 08:59:50.123 UTC)), "valid until 10 s before expiry");
+    assert!(
+        t.is_expired_at(datetime!(2026-11-27 08:59:50.123 UTC)),
+        "valid until 10 s before expiry"
+    );
     assert!(t.is_expired_at(datetime!(2027-01-01 00:00:00 UTC)));
     // Unknown fields are kept, tokens never shown.
     let json: serde_json::Value = serde_json::from_str(t.to_json_string().expose_secret()).unwrap();
     assert_eq!(json["id_token"], "eyJ.x.y");
     assert_eq!(json["expiry"], "2026-11-27T10:00:00.123+01:00");
     let debug = format!("{t:?}");
-    assert!(!debug.contains("ya29") && !debug.contains("1//0g") && !debug.contains("eyJ"), "{debug}");
+    assert!(
+        !debug.contains("ya29") && !debug.contains("1//0g") && !debug.contains("eyJ"),
+        "{debug}"
+    );
 }
 
 #[test]
@@ -32,8 +38,13 @@ fn token_zero_expiry_and_missing_fields() {
     assert!(!t.is_expired_at(datetime!(2100-01-01 00:00:00 UTC)));
     assert_eq!(t.token_type(), "");
     assert!(t.refresh_token().is_none());
-    let err = OAuthToken::parse(r#"{"token_type":5}"#).unwrap_err().to_string();
-    assert_eq!(err, "token: missing \"access_token\"\ntoken: \"token_type\" must be a string (got a number)");
+    let err = OAuthToken::parse(r#"{"token_type":5}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "token: missing \"access_token\"\ntoken: \"token_type\" must be a string (got a number)"
+    );
     assert!(OAuthToken::parse("").is_err());
 }
 
@@ -47,9 +58,14 @@ fn token_refresh_keeps_the_refresh_token() {
     assert_eq!(r.expiry(), Some(new_expiry));
     let again = OAuthToken::parse(r.to_json_string().expose_secret()).unwrap();
     assert_eq!(again, r);
-    let r2 = t.refreshed(SecretString::from("a2"), Some(SecretString::from("r2")), None);
+    let r2 = t.refreshed(
+        SecretString::from("a2"),
+        Some(SecretString::from("r2")),
+        None,
+    );
     assert_eq!(r2.refresh_token().unwrap().expose_secret(), "r2");
-    let json: serde_json::Value = serde_json::from_str(r2.to_json_string().expose_secret()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(r2.to_json_string().expose_secret()).unwrap();
     assert_eq!(json["expiry"], "0001-01-01T00:00:00Z");
 }
 
@@ -64,7 +80,11 @@ fn service_account_key() {
     assert_eq!(key.project_id(), "p1");
     assert_eq!(key.client_email(), "a@p1.iam.gserviceaccount.com");
     assert_eq!(key.token_uri(), "https://oauth2.googleapis.com/token");
-    assert!(key.private_key_pem().expose_secret().starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(
+        key.private_key_pem()
+            .expose_secret()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
     assert!(!format!("{key:?}").contains("MIIE"));
     let err = ServiceAccountKey::parse("{}").unwrap_err().to_string();
     assert_eq!(err.lines().count(), 4, "{err}");

@@ -18,7 +18,9 @@ fn load(kind: ProviderKind) -> Value {
 }
 
 fn cases<'a>(file: &'a Value, key: &str) -> &'a Vec<Value> {
-    file[key].as_array().unwrap_or_else(|| panic!("fixture has no {key:?} array"))
+    file[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("fixture has no {key:?} array"))
 }
 
 fn error_lines(err: &Error) -> Vec<String> {
@@ -41,7 +43,11 @@ fn check_valid(kind: ProviderKind, case: &Value) {
         .as_array()
         .map(|w| w.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
         .unwrap_or_default();
-    assert_eq!(cred.warnings(), expected_warnings, "{kind} {name:?}: warnings");
+    assert_eq!(
+        cred.warnings(),
+        expected_warnings,
+        "{kind} {name:?}: warnings"
+    );
     for shape in [Shape::Current, Shape::Legacy] {
         let again = Credential::from_api_json(&cred.to_api_json(shape, Reveal::Revealed)).unwrap();
         assert_eq!(again, cred, "{kind} {name:?}: round trip through {shape:?}");
@@ -74,8 +80,10 @@ fn every_provider_has_a_fixture_file() {
         .collect();
     files.sort();
     assert_eq!(files.len(), 18);
-    let mut expected: Vec<String> =
-        ProviderKind::ALL.iter().map(|k| format!("{}.json", k.type_str())).collect();
+    let mut expected: Vec<String> = ProviderKind::ALL
+        .iter()
+        .map(|k| format!("{}.json", k.type_str()))
+        .collect();
     expected.sort();
     assert_eq!(files, expected);
 }
@@ -88,7 +96,10 @@ fn fixtures() {
         assert_eq!(file["provider"], kind.type_str());
         let valid = cases(&file, "valid");
         let invalid = cases(&file, "invalid");
-        assert!(!valid.is_empty() && !invalid.is_empty(), "{kind}: needs valid and invalid cases");
+        assert!(
+            !valid.is_empty() && !invalid.is_empty(),
+            "{kind}: needs valid and invalid cases"
+        );
         for case in valid {
             check_valid(kind, case);
         }

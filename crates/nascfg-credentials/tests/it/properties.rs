@@ -66,7 +66,13 @@ fn service_account_json() -> BoxedStrategy<String> {
 
 fn any_case(allowed: &'static [&'static str]) -> BoxedStrategy<String> {
     (proptest::sample::select(allowed), any::<bool>())
-        .prop_map(|(v, lower)| if lower { v.to_lowercase() } else { v.to_owned() })
+        .prop_map(|(v, lower)| {
+            if lower {
+                v.to_lowercase()
+            } else {
+                v.to_owned()
+            }
+        })
         .boxed()
 }
 
@@ -82,14 +88,21 @@ fn plain_text(f: &'static FieldSpec) -> BoxedStrategy<String> {
 
 fn value_for(f: &'static FieldSpec) -> BoxedStrategy<Value> {
     match f.kind() {
-        FieldKind::JsonDocument(DocumentKind::OAuthToken) => token_json().prop_map(Value::from).boxed(),
+        FieldKind::JsonDocument(DocumentKind::OAuthToken) => {
+            token_json().prop_map(Value::from).boxed()
+        }
         FieldKind::JsonDocument(_) => service_account_json().prop_map(Value::from).boxed(),
         FieldKind::Text { .. } if f.secret() => secret_text(f.name()).prop_map(Value::from).boxed(),
         FieldKind::Text { .. } => plain_text(f).prop_map(Value::from).boxed(),
         FieldKind::Integer { min, max } => (min..=max).prop_map(Value::from).boxed(),
         FieldKind::Port => (1i64..=65535).prop_map(Value::from).boxed(),
         FieldKind::Boolean => any::<bool>().prop_map(Value::from).boxed(),
-        FieldKind::Url => ("https?", "[a-y][a-y0-9-]{0,15}", proptest::option::of(1u16..), "[a-y0-9/._-]{0,20}")
+        FieldKind::Url => (
+            "https?",
+            "[a-y][a-y0-9-]{0,15}",
+            proptest::option::of(1u16..),
+            "[a-y0-9/._-]{0,20}",
+        )
             .prop_map(|(scheme, host, port, path)| {
                 let port = port.map(|p| format!(":{p}")).unwrap_or_default();
                 Value::from(format!("{scheme}://{host}.example{port}/{path}"))
@@ -121,15 +134,22 @@ fn attributes(kind: ProviderKind) -> BoxedStrategy<Map<String, Value>> {
             if f.required() {
                 value.prop_map(move |v| Some((name.clone(), v))).boxed()
             } else {
-                proptest::option::of(value).prop_map(move |v| v.map(|v| (name.clone(), v))).boxed()
+                proptest::option::of(value)
+                    .prop_map(move |v| v.map(|v| (name.clone(), v)))
+                    .boxed()
             }
         })
         .collect();
-    parts.prop_map(|pairs| pairs.into_iter().flatten().collect()).boxed()
+    parts
+        .prop_map(|pairs| pairs.into_iter().flatten().collect())
+        .boxed()
 }
 
 fn credential() -> impl Strategy<Value = Credential> {
-    (proptest::sample::select(ProviderKind::ALL.to_vec()), "[a-y0-9][a-y0-9 ._-]{0,40}")
+    (
+        proptest::sample::select(ProviderKind::ALL.to_vec()),
+        "[a-y0-9][a-y0-9 ._-]{0,40}",
+    )
         .prop_flat_map(|(kind, name)| {
             attributes(kind).prop_map(move |attrs| {
                 Credential::new(&name, kind, attrs.clone())

@@ -1,4 +1,6 @@
 //! Tests of nascfg-crypto: one test binary, one module per concern.
+// Test helpers outside #[test] functions may unwrap too.
+#![allow(clippy::unwrap_used)]
 
 mod passphrase;
 mod properties;
