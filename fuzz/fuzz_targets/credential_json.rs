@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
     for shape in [Shape::Current, Shape::Legacy] {
         let json = cred.to_api_json(shape, Reveal::Revealed);
         let again = Credential::from_api_json(&json).expect("a valid credential reads back");
-        assert!(again == cred, "round trip through {shape:?} changed the credential");
+        assert!(
+            again == cred,
+            "round trip through {shape:?} changed the credential"
+        );
     }
 
     // The same credential with every secret swapped for a stand-in: its
@@ -57,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
         redacted["provider"].as_object_mut(),
     ) {
         for (name, _) in cred.secret_attributes() {
-            let field = spec.field(name).expect("a secret attribute is a catalog field");
+            let field = spec
+                .field(name)
+                .expect("a secret attribute is a catalog field");
             attrs.insert(name.to_owned(), stand_in(field.kind()));
             assert_eq!(shown.get(name), Some(&Value::from(REDACTED)));
         }
@@ -65,5 +70,8 @@ fuzz_target!(|data: &[u8]| {
     let other = Credential::from_api_json(&revealed).expect("stand-ins are valid");
     assert_eq!(format!("{cred:?}"), format!("{other:?}"));
     assert_eq!(cred.to_string(), other.to_string());
-    assert_eq!(redacted, other.to_api_json(Shape::Current, Reveal::Redacted));
+    assert_eq!(
+        redacted,
+        other.to_api_json(Shape::Current, Reveal::Redacted)
+    );
 });

@@ -107,8 +107,9 @@ fn without_the_seed_it_is_refused_then_allowed_and_marked() {
     assert!(run.stdout.contains("2 credential(s) need their secrets re-entered"), "{}", run.stdout);
     assert!(run.stdout.contains("previous database is kept"), "{}", run.stdout);
     let list = b.json(&["cred", "list"]);
-    let names: Vec<_> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["offsite", "home"]);
+    let mut names: Vec<_> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["home", "offsite"]);
     assert!(list.as_array().unwrap().iter().all(|c| c["needs_secrets"] == true));
     let run = b.fail(&["cred", "show", "offsite", "--reveal"]);
     assert!(run.stderr.contains("must be re-entered"), "{}", run.stderr);

@@ -26,10 +26,16 @@ fn nonce(i: i64) -> [u8; 8] {
 fn python_dumps(v: &Value) -> String {
     match v {
         Value::Object(m) => {
-            let items: Vec<String> = m.iter().map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_dumps(v))).collect();
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_dumps(v)))
+                .collect();
             format!("{{{}}}", items.join(", "))
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(python_dumps).collect::<Vec<_>>().join(", ")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_dumps).collect::<Vec<_>>().join(", ")
+        ),
         other => other.to_string(),
     }
 }
@@ -39,7 +45,13 @@ fn sql_text(s: &str) -> String {
 }
 
 /// Builds freenas-v1.db with the sqlite3 CLI, as TrueNAS lays it out.
-fn build_db(path: &Path, seed: &[u8; 32], check: Option<PwencWriter>, rows: &[Row], keys: &[(i64, &str, &str, Value)]) {
+fn build_db(
+    path: &Path,
+    seed: &[u8; 32],
+    check: Option<PwencWriter>,
+    rows: &[Row],
+    keys: &[(i64, &str, &str, Value)],
+) {
     let secret = PwencSecret::from_bytes(seed).unwrap();
     let mut sql = String::from(
         "CREATE TABLE system_settings (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, stg_guiaddress VARCHAR(120) NOT NULL, stg_pwenc_check VARCHAR(100) NOT NULL);\n\
@@ -47,17 +59,34 @@ fn build_db(path: &Path, seed: &[u8; 32], check: Option<PwencWriter>, rows: &[Ro
          CREATE TABLE system_keychaincredential (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name VARCHAR(255) NOT NULL, type VARCHAR(255) NOT NULL, attributes TEXT NOT NULL);\n",
     );
     if let Some(writer) = check {
-        sql += &format!("INSERT INTO system_settings VALUES (1, '0.0.0.0', {});\n", sql_text(&secret.encrypt("Donuts!", writer, nonce(0))));
+        sql += &format!(
+            "INSERT INTO system_settings VALUES (1, '0.0.0.0', {});\n",
+            sql_text(&secret.encrypt("Donuts!", writer, nonce(0)))
+        );
     }
     for Row(id, name, provider, attrs, writer) in rows {
         let enc = secret.encrypt(&python_dumps(attrs), *writer, nonce(*id));
-        sql += &format!("INSERT INTO system_cloudcredentials VALUES ({id}, {}, {}, {});\n", sql_text(name), sql_text(provider), sql_text(&enc));
+        sql += &format!(
+            "INSERT INTO system_cloudcredentials VALUES ({id}, {}, {}, {});\n",
+            sql_text(name),
+            sql_text(provider),
+            sql_text(&enc)
+        );
     }
     for (id, name, kind, attrs) in keys {
         let enc = secret.encrypt(&python_dumps(attrs), PwencWriter::Padded, nonce(1000 + id));
-        sql += &format!("INSERT INTO system_keychaincredential VALUES ({id}, {}, {}, {});\n", sql_text(name), sql_text(kind), sql_text(&enc));
+        sql += &format!(
+            "INSERT INTO system_keychaincredential VALUES ({id}, {}, {}, {});\n",
+            sql_text(name),
+            sql_text(kind),
+            sql_text(&enc)
+        );
     }
-    let mut child = Command::new("sqlite3").arg(path).stdin(Stdio::piped()).spawn().expect("run sqlite3 (installed by .ci/setup)");
+    let mut child = Command::new("sqlite3")
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run sqlite3 (installed by .ci/setup)");
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), sql.as_bytes()).unwrap();
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success(), "sqlite3 failed");
@@ -67,7 +96,10 @@ fn build_db(path: &Path, seed: &[u8; 32], check: Option<PwencWriter>, rows: &[Ro
 fn build_tar(path: &Path, db: &Path, seed: &[u8]) {
     let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
     builder.append_path_with_name(db, "freenas-v1.db").unwrap();
-    for (name, data) in [("pwenc_secret", seed), ("root_authorized_keys", b"ssh-ed25519 AAAA test".as_slice())] {
+    for (name, data) in [
+        ("pwenc_secret", seed),
+        ("root_authorized_keys", b"ssh-ed25519 AAAA test".as_slice()),
+    ] {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o600);
@@ -79,9 +111,16 @@ fn build_tar(path: &Path, db: &Path, seed: &[u8]) {
 
 fn ssh_keypair(dir: &Path) -> (String, String) {
     let key = dir.join("tn_key");
-    let ok = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "truenas", "-f"]).arg(&key).status().unwrap();
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "truenas", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
     assert!(ok.success());
-    (std::fs::read_to_string(&key).unwrap(), std::fs::read_to_string(key.with_extension("pub")).unwrap())
+    (
+        std::fs::read_to_string(&key).unwrap(),
+        std::fs::read_to_string(key.with_extension("pub")).unwrap(),
+    )
 }
 
 fn gcs_key() -> String {
@@ -101,18 +140,77 @@ fn gcs_key() -> String {
 fn full_backup(n: &Nascfg) -> (PathBuf, PathBuf, String) {
     let (private, public) = ssh_keypair(n.tmp());
     let rows = [
-        Row(1, "aws", "S3", json!({"access_key_id": "AKIAEXAMPLE", "secret_access_key": "wJalr/XUtnFEMI+K7MDENG", "endpoint": "", "region": "eu-west-1", "skip_region": false, "signatures_v2": false, "max_upload_parts": 10000}), PwencWriter::Padded),
-        Row(2, "b2 new writer", "B2", json!({"account": "0012ab", "key": "K001secret"}), PwencWriter::Unpadded),
-        Row(3, "ftp", "FTP", json!({"host": "ftp.example.com", "port": 21, "user": "u", "pass": "ftp pass"}), PwencWriter::Padded),
-        Row(4, "dav", "WEBDAV", json!({"url": "https://dav.example.com/remote.php/dav", "vendor": "NEXTCLOUD", "user": "me", "pass": "dav"}), PwencWriter::Unpadded),
-        Row(5, "gcs", "GOOGLE_CLOUD_STORAGE", json!({"service_account_credentials": gcs_key()}), PwencWriter::Padded),
-        Row(6, "onedrive", "ONEDRIVE", json!({"client_id": "", "client_secret": "", "token": TOKEN, "drive_type": "PERSONAL", "drive_id": "b!xyz"}), PwencWriter::Padded),
-        Row(7, "sftp", "SFTP", json!({"host": "sftp.example.com", "port": 22, "user": "backup", "private_key": 11}), PwencWriter::Unpadded),
-        Row(8, "broken", "S3", json!({"access_key_id": "only"}), PwencWriter::Padded),
-        Row(9, "future", "QUANTUM_DRIVE", json!({"x": 1}), PwencWriter::Padded),
+        Row(
+            1,
+            "aws",
+            "S3",
+            json!({"access_key_id": "AKIAEXAMPLE", "secret_access_key": "wJalr/XUtnFEMI+K7MDENG", "endpoint": "", "region": "eu-west-1", "skip_region": false, "signatures_v2": false, "max_upload_parts": 10000}),
+            PwencWriter::Padded,
+        ),
+        Row(
+            2,
+            "b2 new writer",
+            "B2",
+            json!({"account": "0012ab", "key": "K001secret"}),
+            PwencWriter::Unpadded,
+        ),
+        Row(
+            3,
+            "ftp",
+            "FTP",
+            json!({"host": "ftp.example.com", "port": 21, "user": "u", "pass": "ftp pass"}),
+            PwencWriter::Padded,
+        ),
+        Row(
+            4,
+            "dav",
+            "WEBDAV",
+            json!({"url": "https://dav.example.com/remote.php/dav", "vendor": "NEXTCLOUD", "user": "me", "pass": "dav"}),
+            PwencWriter::Unpadded,
+        ),
+        Row(
+            5,
+            "gcs",
+            "GOOGLE_CLOUD_STORAGE",
+            json!({"service_account_credentials": gcs_key()}),
+            PwencWriter::Padded,
+        ),
+        Row(
+            6,
+            "onedrive",
+            "ONEDRIVE",
+            json!({"client_id": "", "client_secret": "", "token": TOKEN, "drive_type": "PERSONAL", "drive_id": "b!xyz"}),
+            PwencWriter::Padded,
+        ),
+        Row(
+            7,
+            "sftp",
+            "SFTP",
+            json!({"host": "sftp.example.com", "port": 22, "user": "backup", "private_key": 11}),
+            PwencWriter::Unpadded,
+        ),
+        Row(
+            8,
+            "broken",
+            "S3",
+            json!({"access_key_id": "only"}),
+            PwencWriter::Padded,
+        ),
+        Row(
+            9,
+            "future",
+            "QUANTUM_DRIVE",
+            json!({"x": 1}),
+            PwencWriter::Padded,
+        ),
     ];
     let keys = [
-        (11, "nas key", "SSH_KEY_PAIR", json!({"private_key": private, "public_key": public})),
+        (
+            11,
+            "nas key",
+            "SSH_KEY_PAIR",
+            json!({"private_key": private, "public_key": public}),
+        ),
         (12, "replication", "SSH_CREDENTIALS", json!({"host": "h"})),
     ];
     let db = n.tmp().join("freenas-v1.db");
@@ -124,12 +222,23 @@ fn full_backup(n: &Nascfg) -> (PathBuf, PathBuf, String) {
 
 fn sha256(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn status_of(report: &Value, name: &str) -> (String, Option<String>) {
-    let item = report["credentials"].as_array().unwrap().iter().find(|i| i["name"] == name).unwrap_or_else(|| panic!("{name} not in {report:#}"));
-    (item["status"].as_str().unwrap().to_owned(), item["reason"].as_str().map(str::to_owned))
+    let item = report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {report:#}"));
+    (
+        item["status"].as_str().unwrap().to_owned(),
+        item["reason"].as_str().map(str::to_owned),
+    )
 }
 
 fn shown(n: &Nascfg, name: &str) -> Value {
@@ -143,8 +252,20 @@ fn a_full_backup_imports_completely() {
     let before = sha256(&tar);
     let report = n.json(&["import", "truenas", tar.to_str().unwrap()]);
     assert_eq!(sha256(&tar), before, "the input must not change");
-    for name in ["aws", "b2 new writer", "ftp", "dav", "gcs", "onedrive", "sftp"] {
-        assert_eq!(status_of(&report, name), ("imported".into(), None), "{report:#}");
+    for name in [
+        "aws",
+        "b2 new writer",
+        "ftp",
+        "dav",
+        "gcs",
+        "onedrive",
+        "sftp",
+    ] {
+        assert_eq!(
+            status_of(&report, name),
+            ("imported".into(), None),
+            "{report:#}"
+        );
     }
     let (status, reason) = status_of(&report, "broken");
     assert_eq!(status, "skipped");
@@ -152,15 +273,25 @@ fn a_full_backup_imports_completely() {
     let (status, reason) = status_of(&report, "future");
     assert_eq!(status, "skipped");
     assert!(reason.unwrap().contains("QUANTUM_DRIVE"));
-    assert_eq!(report["keypairs"].as_array().unwrap().len(), 1, "{report:#}");
+    assert_eq!(
+        report["keypairs"].as_array().unwrap().len(),
+        1,
+        "{report:#}"
+    );
 
     // The values, through the store (sealed under this box's seed).
     let aws = shown(&n, "aws");
-    assert_eq!(aws["provider"]["secret_access_key"], "wJalr/XUtnFEMI+K7MDENG");
+    assert_eq!(
+        aws["provider"]["secret_access_key"],
+        "wJalr/XUtnFEMI+K7MDENG"
+    );
     assert_eq!(aws["provider"]["region"], "eu-west-1");
     assert_eq!(shown(&n, "b2 new writer")["provider"]["key"], "K001secret");
     assert_eq!(shown(&n, "ftp")["provider"]["pass"], "ftp pass");
-    assert_eq!(shown(&n, "gcs")["provider"]["service_account_credentials"], gcs_key());
+    assert_eq!(
+        shown(&n, "gcs")["provider"]["service_account_credentials"],
+        gcs_key()
+    );
     assert_eq!(shown(&n, "onedrive")["provider"]["token"], TOKEN);
     let sftp = shown(&n, "sftp");
     assert_eq!(sftp["provider"]["private_key"], "nas key");
@@ -183,9 +314,19 @@ fn a_bare_database_needs_the_secret() {
     let n = Nascfg::new();
     let (_tar, db, _) = full_backup(&n);
     let run = n.fail(&["import", "truenas", db.to_str().unwrap()]);
-    assert!(run.stderr.contains("pwenc_secret") && run.stderr.contains("hint:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pwenc_secret") && run.stderr.contains("hint:"),
+        "{}",
+        run.stderr
+    );
     let secret = n.write_file("pwenc_secret", SEED);
-    let report = n.json(&["import", "truenas", db.to_str().unwrap(), "--pwenc-secret", &secret]);
+    let report = n.json(&[
+        "import",
+        "truenas",
+        db.to_str().unwrap(),
+        "--pwenc-secret",
+        &secret,
+    ]);
     assert_eq!(status_of(&report, "aws").0, "imported");
 }
 
@@ -199,9 +340,21 @@ fn a_wrong_seed_is_refused_and_nothing_is_stored() {
     assert!(run.stderr.contains("stg_pwenc_check"), "{}", run.stderr);
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
     let bad_secret = n.write_file("bad_secret", [0x43; 32]);
-    n.fail(&["import", "truenas", db.to_str().unwrap(), "--pwenc-secret", &bad_secret]);
+    n.fail(&[
+        "import",
+        "truenas",
+        db.to_str().unwrap(),
+        "--pwenc-secret",
+        &bad_secret,
+    ]);
     let short = n.write_file("short_secret", [0x42; 31]);
-    n.fail(&["import", "truenas", db.to_str().unwrap(), "--pwenc-secret", &short]);
+    n.fail(&[
+        "import",
+        "truenas",
+        db.to_str().unwrap(),
+        "--pwenc-secret",
+        &short,
+    ]);
     assert_eq!(n.json(&["cred", "list"]), json!([]));
 }
 
@@ -209,11 +362,35 @@ fn a_wrong_seed_is_refused_and_nothing_is_stored() {
 fn without_a_check_value_a_wrong_seed_is_still_refused() {
     let n = Nascfg::new();
     let db = n.tmp().join("nocheck.db");
-    build_db(&db, &SEED, None, &[Row(1, "b2", "B2", json!({"account": "a", "key": "k"}), PwencWriter::Unpadded)], &[]);
+    build_db(
+        &db,
+        &SEED,
+        None,
+        &[Row(
+            1,
+            "b2",
+            "B2",
+            json!({"account": "a", "key": "k"}),
+            PwencWriter::Unpadded,
+        )],
+        &[],
+    );
     let wrong = n.write_file("wrong", [0x01; 32]);
-    n.fail(&["import", "truenas", db.to_str().unwrap(), "--pwenc-secret", &wrong]);
+    n.fail(&[
+        "import",
+        "truenas",
+        db.to_str().unwrap(),
+        "--pwenc-secret",
+        &wrong,
+    ]);
     let right = n.write_file("right", SEED);
-    n.ok(&["import", "truenas", db.to_str().unwrap(), "--pwenc-secret", &right]);
+    n.ok(&[
+        "import",
+        "truenas",
+        db.to_str().unwrap(),
+        "--pwenc-secret",
+        &right,
+    ]);
 }
 
 #[test]
@@ -264,11 +441,46 @@ fn bad_tars_are_refused() {
     let n = Nascfg::new();
     let seed = raw_header(b"pwenc_secret", 32, tar::EntryType::Regular, None);
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("symlink", tar_of(&[(&raw_header(b"freenas-v1.db", 0, tar::EntryType::Symlink, Some(b"/etc/passwd")), b"")])),
-        ("hard link", tar_of(&[(&raw_header(b"freenas-v1.db", 0, tar::EntryType::Link, Some(b"x")), b"")])),
-        ("dotdot", tar_of(&[(&raw_header(b"../freenas-v1.db", 4, tar::EntryType::Regular, None), b"abcd")])),
-        ("absolute", tar_of(&[(&raw_header(b"/freenas-v1.db", 4, tar::EntryType::Regular, None), b"abcd")])),
-        ("huge", tar_of(&[(&raw_header(b"freenas-v1.db", 300 << 20, tar::EntryType::Regular, None), b"")])),
+        (
+            "symlink",
+            tar_of(&[(
+                &raw_header(
+                    b"freenas-v1.db",
+                    0,
+                    tar::EntryType::Symlink,
+                    Some(b"/etc/passwd"),
+                ),
+                b"",
+            )]),
+        ),
+        (
+            "hard link",
+            tar_of(&[(
+                &raw_header(b"freenas-v1.db", 0, tar::EntryType::Link, Some(b"x")),
+                b"",
+            )]),
+        ),
+        (
+            "dotdot",
+            tar_of(&[(
+                &raw_header(b"../freenas-v1.db", 4, tar::EntryType::Regular, None),
+                b"abcd",
+            )]),
+        ),
+        (
+            "absolute",
+            tar_of(&[(
+                &raw_header(b"/freenas-v1.db", 4, tar::EntryType::Regular, None),
+                b"abcd",
+            )]),
+        ),
+        (
+            "huge",
+            tar_of(&[(
+                &raw_header(b"freenas-v1.db", 300 << 20, tar::EntryType::Regular, None),
+                b"",
+            )]),
+        ),
         ("no database", tar_of(&[(&seed, &[0x42; 32])])),
         ("garbage", b"this is not a tar and not a database".to_vec()),
         ("empty", Vec::new()),

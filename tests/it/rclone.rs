@@ -18,22 +18,46 @@ const GCS_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEF
 /// `rclone ARGS` without the CA-bundle variables that break Debian's 1.60.
 fn rclone(args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new("rclone");
-    for var in ["AWS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "RCLONE_CONFIG_PASS"] {
+    for var in [
+        "AWS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "CURL_CA_BUNDLE",
+        "REQUESTS_CA_BUNDLE",
+        "RCLONE_CONFIG_PASS",
+    ] {
         cmd.env_remove(var);
     }
-    cmd.env("HOME", std::env::temp_dir()).args(args).output().expect("run rclone (installed by .ci/setup)")
+    cmd.env("HOME", std::env::temp_dir())
+        .args(args)
+        .output()
+        .expect("run rclone (installed by .ci/setup)")
 }
 
 fn dump(conf: &str) -> Value {
     let out = rclone(&["--config", conf, "config", "dump"]);
-    assert!(out.status.success(), "rclone config dump: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "rclone config dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn lsjson(conf: &str, remote: &str) -> std::process::Output {
     rclone(&[
-        "--config", conf, "lsjson", &format!("{remote}:"),
-        "--contimeout", "10s", "--timeout", "20s", "--retries", "1", "--low-level-retries", "1",
+        "--config",
+        conf,
+        "lsjson",
+        &format!("{remote}:"),
+        "--contimeout",
+        "10s",
+        "--timeout",
+        "20s",
+        "--retries",
+        "1",
+        "--low-level-retries",
+        "1",
     ])
 }
 
@@ -51,7 +75,10 @@ fn shown(n: &Nascfg, name: &str) -> Value {
 }
 
 fn reveal(v: &Value) -> String {
-    rclone_reveal(v.as_str().unwrap()).unwrap().expose_secret().to_owned()
+    rclone_reveal(v.as_str().unwrap())
+        .unwrap()
+        .expose_secret()
+        .to_owned()
 }
 
 /// One credential of every provider (Hubic and, on rclone 1.60, Mega are skipped).
@@ -66,24 +93,114 @@ fn add_everything(n: &Nascfg) {
         .unwrap(),
     );
     let tok = format!("token=@{token}");
-    add(n, "s3 v2 (prod)", "S3", &["access_key_id=AKIAEXAMPLE", "secret_access_key=wJalr/XUtn+FEMI", "endpoint=http://127.0.0.1:9", "signatures_v2=true", "max_upload_parts=1000"]);
-    add(n, "aws", "S3", &["access_key_id=AKIA2", "secret_access_key=s2", "region=eu-west-1"]);
+    add(
+        n,
+        "s3 v2 (prod)",
+        "S3",
+        &[
+            "access_key_id=AKIAEXAMPLE",
+            "secret_access_key=wJalr/XUtn+FEMI",
+            "endpoint=http://127.0.0.1:9",
+            "signatures_v2=true",
+            "max_upload_parts=1000",
+        ],
+    );
+    add(
+        n,
+        "aws",
+        "S3",
+        &[
+            "access_key_id=AKIA2",
+            "secret_access_key=s2",
+            "region=eu-west-1",
+        ],
+    );
     add(n, "b2", "B2", &["account=0012ab", "key=K001secret"]);
-    add(n, "ftp", "FTP", &["host=127.0.0.1", "port=2121", "user=u", "pass= spaced pass "]);
-    add(n, "dav", "WEBDAV", &["url=https://dav.example.com/dav", "vendor=owncloud", "user=", "pass=p"]);
-    add(n, "gcs", "GOOGLE_CLOUD_STORAGE", &[&format!("service_account_credentials=@{gcs}")]);
-    add(n, "od", "ONEDRIVE", &[&tok, "drive_type=DOCUMENT_LIBRARY", "drive_id=b!xyz"]);
-    add(n, "drive", "GOOGLE_DRIVE", &[&tok, "client_id=cid", "client_secret=csecret", "team_drive=0ABC"]);
+    add(
+        n,
+        "ftp",
+        "FTP",
+        &[
+            "host=127.0.0.1",
+            "port=2121",
+            "user=u",
+            "pass= spaced pass ",
+        ],
+    );
+    add(
+        n,
+        "dav",
+        "WEBDAV",
+        &[
+            "url=https://dav.example.com/dav",
+            "vendor=owncloud",
+            "user=",
+            "pass=p",
+        ],
+    );
+    add(
+        n,
+        "gcs",
+        "GOOGLE_CLOUD_STORAGE",
+        &[&format!("service_account_credentials=@{gcs}")],
+    );
+    add(
+        n,
+        "od",
+        "ONEDRIVE",
+        &[&tok, "drive_type=DOCUMENT_LIBRARY", "drive_id=b!xyz"],
+    );
+    add(
+        n,
+        "drive",
+        "GOOGLE_DRIVE",
+        &[
+            &tok,
+            "client_id=cid",
+            "client_secret=csecret",
+            "team_drive=0ABC",
+        ],
+    );
     add(n, "photos", "GOOGLE_PHOTOS", &[&tok]);
     add(n, "box", "BOX", &[&tok]);
     add(n, "dropbox", "DROPBOX", &[&tok]);
     add(n, "pcloud", "PCLOUD", &[&tok, "hostname=eapi.pcloud.com"]);
     add(n, "yandex", "YANDEX", &[&tok]);
     add(n, "http", "HTTP", &["url=https://example.com/pub/"]);
-    add(n, "azure", "AZUREBLOB", &["account=devstoreaccount1", "key=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="]);
-    add(n, "swift", "OPENSTACK_SWIFT", &["user=u", "key=k", "auth=https://auth.example.com/v3", "auth_version=3", "endpoint_type=internal", "tenant=t"]);
+    add(
+        n,
+        "azure",
+        "AZUREBLOB",
+        &[
+            "account=devstoreaccount1",
+            "key=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+        ],
+    );
+    add(
+        n,
+        "swift",
+        "OPENSTACK_SWIFT",
+        &[
+            "user=u",
+            "key=k",
+            "auth=https://auth.example.com/v3",
+            "auth_version=3",
+            "endpoint_type=internal",
+            "tenant=t",
+        ],
+    );
     n.ok(&["keypair", "generate", "nas key"]);
-    add(n, "sftp", "SFTP", &["host=127.0.0.1", "user=backup", "private_key=nas key", "pass=pw"]);
+    add(
+        n,
+        "sftp",
+        "SFTP",
+        &[
+            "host=127.0.0.1",
+            "user=backup",
+            "private_key=nas key",
+            "pass=pw",
+        ],
+    );
     add(n, "hubic", "HUBIC", &[&tok]);
     add(n, "mega", "MEGA", &["user=me@example.com", "pass=megapass"]);
 }
@@ -97,9 +214,16 @@ fn rclone_reads_every_exported_file() {
     let run = n.run(&["export", "rclone", "-o", conf_s]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stderr.contains("skipped hubic"), "{}", run.stderr);
-    assert!(run.stderr.contains("skipped mega"), "rclone 1.60 has no mega: {}", run.stderr);
+    assert!(
+        run.stderr.contains("skipped mega"),
+        "rclone 1.60 has no mega: {}",
+        run.stderr
+    );
     use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&conf).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 
     // rclone reads exactly what we wrote.
     let dumped = dump(conf_s);
@@ -109,7 +233,12 @@ fn rclone_reads_every_exported_file() {
     for section in ours.sections() {
         let remote = &dumped[section.name()];
         let keys: Vec<_> = section.entries().collect();
-        assert_eq!(remote.as_object().unwrap().len(), keys.len(), "{}", section.name());
+        assert_eq!(
+            remote.as_object().unwrap().len(),
+            keys.len(),
+            "{}",
+            section.name()
+        );
         for (k, v) in keys {
             assert_eq!(remote[k], v, "{}.{k}", section.name());
         }
@@ -132,8 +261,18 @@ fn rclone_reads_every_exported_file() {
     assert_eq!(dumped["dav"]["user"], "");
     assert_eq!(dumped["gcs"]["type"], "google cloud storage");
     assert_eq!(dumped["gcs"]["project_number"], "nas-backup-1");
-    let sa: Value = serde_json::from_str(dumped["gcs"]["service_account_credentials"].as_str().unwrap()).unwrap();
-    let sa_given: Value = serde_json::from_str(shown(&n, "gcs")["service_account_credentials"].as_str().unwrap()).unwrap();
+    let sa: Value = serde_json::from_str(
+        dumped["gcs"]["service_account_credentials"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let sa_given: Value = serde_json::from_str(
+        shown(&n, "gcs")["service_account_credentials"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(sa, sa_given);
     assert_eq!(dumped["od"]["drive_type"], "documentLibrary");
     assert_eq!(dumped["od"]["token"], TOKEN);
@@ -144,7 +283,9 @@ fn rclone_reads_every_exported_file() {
     assert_eq!(dumped["swift"]["endpoint_type"], "internal");
     assert_eq!(reveal(&dumped["sftp"]["pass"]), "pw");
     let key_pem = dumped["sftp"]["key_pem"].as_str().unwrap();
-    assert!(!key_pem.contains('\n') && key_pem.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\\n"));
+    assert!(
+        !key_pem.contains('\n') && key_pem.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\\n")
+    );
 
     // Standard output when no -o; names select.
     let out = n.ok(&["export", "rclone", "b2", "http"]);
@@ -161,15 +302,85 @@ fn rclone_lists_the_real_servers_with_exported_credentials() {
     let n = Nascfg::new();
     let ftp_port = format!("port={}", ftp.port);
     let ssh_port = format!("port={}", sshd.port);
-    add(&n, "ftp", "FTP", &["host=127.0.0.1", &ftp_port, &format!("user={}", ftp.user), &format!("pass={}", ftp.password)]);
-    add(&n, "ftp-wrong", "FTP", &["host=127.0.0.1", &ftp_port, &format!("user={}", ftp.user), "pass=wrong"]);
-    add(&n, "sftp-pass", "SFTP", &["host=127.0.0.1", &ssh_port, &format!("user={}", sshd.user), &format!("pass={}", sshd.password)]);
-    add(&n, "sftp-wrong", "SFTP", &["host=127.0.0.1", &ssh_port, &format!("user={}", sshd.user), "pass=wrong"]);
+    add(
+        &n,
+        "ftp",
+        "FTP",
+        &[
+            "host=127.0.0.1",
+            &ftp_port,
+            &format!("user={}", ftp.user),
+            &format!("pass={}", ftp.password),
+        ],
+    );
+    add(
+        &n,
+        "ftp-wrong",
+        "FTP",
+        &[
+            "host=127.0.0.1",
+            &ftp_port,
+            &format!("user={}", ftp.user),
+            "pass=wrong",
+        ],
+    );
+    add(
+        &n,
+        "sftp-pass",
+        "SFTP",
+        &[
+            "host=127.0.0.1",
+            &ssh_port,
+            &format!("user={}", sshd.user),
+            &format!("pass={}", sshd.password),
+        ],
+    );
+    add(
+        &n,
+        "sftp-wrong",
+        "SFTP",
+        &[
+            "host=127.0.0.1",
+            &ssh_port,
+            &format!("user={}", sshd.user),
+            "pass=wrong",
+        ],
+    );
     let key = n.write_file("client_key", &sshd.private_key_pem);
     n.ok(&["keypair", "import", "client", "--private-key", &key]);
-    add(&n, "sftp-key", "SFTP", &["host=127.0.0.1", &ssh_port, &format!("user={}", sshd.user), "private_key=client"]);
-    add(&n, "dav", "WEBDAV", &[&format!("url={}", dav.url), "vendor=OTHER", &format!("user={}", dav.user), &format!("pass={}", dav.password)]);
-    add(&n, "dav-wrong", "WEBDAV", &[&format!("url={}", dav.url), "vendor=OTHER", &format!("user={}", dav.user), "pass=wrong"]);
+    add(
+        &n,
+        "sftp-key",
+        "SFTP",
+        &[
+            "host=127.0.0.1",
+            &ssh_port,
+            &format!("user={}", sshd.user),
+            "private_key=client",
+        ],
+    );
+    add(
+        &n,
+        "dav",
+        "WEBDAV",
+        &[
+            &format!("url={}", dav.url),
+            "vendor=OTHER",
+            &format!("user={}", dav.user),
+            &format!("pass={}", dav.password),
+        ],
+    );
+    add(
+        &n,
+        "dav-wrong",
+        "WEBDAV",
+        &[
+            &format!("url={}", dav.url),
+            "vendor=OTHER",
+            &format!("user={}", dav.user),
+            "pass=wrong",
+        ],
+    );
     let conf = n.tmp().join("rclone.conf");
     let conf_s = conf.to_str().unwrap();
     n.ok(&["export", "rclone", "-o", conf_s]);
@@ -183,7 +394,12 @@ fn rclone_lists_the_real_servers_with_exported_credentials() {
         ("dav-wrong", false),
     ] {
         let out = lsjson(conf_s, remote);
-        assert_eq!(out.status.success(), works, "rclone lsjson {remote}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.success(),
+            works,
+            "rclone lsjson {remote}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         if works {
             let _: Value = serde_json::from_slice(&out.stdout).expect("lsjson prints JSON");
         }
@@ -194,7 +410,10 @@ fn rclone_lists_the_real_servers_with_exported_credentials() {
 fn import_reads_plain_and_encrypted_files() {
     let n = Nascfg::new();
     // Obscured by the real rclone.
-    let obscured = String::from_utf8(rclone(&["obscure", "potato"]).stdout).unwrap().trim().to_owned();
+    let obscured = String::from_utf8(rclone(&["obscure", "potato"]).stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
     let text = format!(
         "# my remotes\n[nas ftp]\ntype = ftp\nhost = ftp.example.com\nuser = me\npass = {obscured}\n\n\
          [old s3]\ntype = s3\nprovider = Ceph\naccess_key_id = k\nsecret_access_key = s\nendpoint = https://ceph.example.com\nregion = other-v2-signature\nacl = private\n\n\
@@ -208,7 +427,12 @@ fn import_reads_plain_and_encrypted_files() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["name"].as_str().unwrap().to_owned(), i["status"].as_str().unwrap().to_owned()))
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = [
         ("nas ftp", "imported"),
@@ -222,7 +446,10 @@ fn import_reads_plain_and_encrypted_files() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(items, expected, "{report:#}");
-    assert!(report.to_string().contains("acl"), "ignored options are noted: {report:#}");
+    assert!(
+        report.to_string().contains("acl"),
+        "ignored options are noted: {report:#}"
+    );
     assert_eq!(shown(&n, "nas ftp")["pass"], "potato");
     let s3 = shown(&n, "old s3");
     assert_eq!(s3["signatures_v2"], true);
@@ -240,14 +467,43 @@ fn import_reads_plain_and_encrypted_files() {
         .args(["--config", &encrypted, "config", "dump"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m = Nascfg::new();
     let run = m.fail(&["import", "rclone", &encrypted]);
-    assert!(run.stderr.contains("hint:") && run.stderr.contains("--password-env"), "{}", run.stderr);
-    let run = m.cmd().env("PW", "wrong").args(["import", "rclone", &encrypted, "--password-env", "PW"]).output().unwrap();
+    assert!(
+        run.stderr.contains("hint:") && run.stderr.contains("--password-env"),
+        "{}",
+        run.stderr
+    );
+    let run = m
+        .cmd()
+        .env("PW", "wrong")
+        .args(["import", "rclone", &encrypted, "--password-env", "PW"])
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(1));
-    let ok = m.cmd().env("PW", "correct horse").args(["--json", "import", "rclone", &encrypted, "--password-env", "PW"]).output().unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = m
+        .cmd()
+        .env("PW", "correct horse")
+        .args([
+            "--json",
+            "import",
+            "rclone",
+            &encrypted,
+            "--password-env",
+            "PW",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert_eq!(shown(&m, "nas ftp")["pass"], "potato");
 }
 
@@ -259,7 +515,11 @@ fn export_then_import_gives_the_same_credentials() {
     n.ok(&["export", "rclone", "-o", conf.to_str().unwrap()]);
     let m = Nascfg::new();
     let report = m.json(&["import", "rclone", conf.to_str().unwrap()]);
-    assert_eq!(report["credentials"].as_array().unwrap().len(), 17, "{report:#}");
+    assert_eq!(
+        report["credentials"].as_array().unwrap().len(),
+        17,
+        "{report:#}"
+    );
     let exported = RcloneConf::parse(&std::fs::read(&conf).unwrap(), None).unwrap();
     let listed = n.json(&["cred", "list"]);
     for cred in listed.as_array().unwrap() {
@@ -274,7 +534,8 @@ fn export_then_import_gives_the_same_credentials() {
         if name == "sftp" {
             // The key pair comes back under the remote's name, with the same key.
             assert_eq!(after["private_key"], "sftp");
-            let pub_of = |x: &Nascfg, k: &str| x.json(&["keypair", "show", k])["public_key"].clone();
+            let pub_of =
+                |x: &Nascfg, k: &str| x.json(&["keypair", "show", k])["public_key"].clone();
             assert_eq!(pub_of(&m, "sftp"), pub_of(&n, "nas key"));
             before["private_key"] = Value::Null;
             after["private_key"] = Value::Null;
@@ -282,7 +543,9 @@ fn export_then_import_gives_the_same_credentials() {
         if name == "gcs" {
             // Written on one line: the same JSON document.
             for v in [&mut before, &mut after] {
-                let doc: Value = serde_json::from_str(v["service_account_credentials"].as_str().unwrap()).unwrap();
+                let doc: Value =
+                    serde_json::from_str(v["service_account_credentials"].as_str().unwrap())
+                        .unwrap();
                 v["service_account_credentials"] = doc;
             }
         }

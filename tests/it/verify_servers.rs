@@ -239,3 +239,137 @@ fn a_silent_server_times_out_within_the_deadline() {
         assert_invalid(what, &v, "timed out after 2 s", &["password", "secret-secret-secret"]);
     }
 }
+
+// ---------- the command line ----------
+
+#[test]
+fn cli_verify_before_saving_prints_valid_or_the_excerpt() {
+    let server = WebDav::start();
+    let nascfg = Nascfg::new();
+    let url = format!("url={}", server.url);
+    let user = format!("user={}", server.user);
+    let pass = format!("pass={}", server.password);
+    let base = ["cred", "verify", "--provider", "webdav", "--set", &url, "--set", "vendor=OTHER", "--set", &user];
+    let mut args = base.to_vec();
+    args.extend(["--set", &pass]);
+    assert_eq!(nascfg.ok(&args), "valid\n");
+    let mut json_args = vec!["--json"];
+    json_args.extend(&args);
+    assert_eq!(
+        serde_json::from_str::<Value>(&nascfg.ok(&json_args)).unwrap(),
+        json!({"valid": true, "error": null, "excerpt": null})
+    );
+
+    let wrong = "pass=WRONG-cli-dav-8f3e-d1st1nct";
+    let mut args = base.to_vec();
+    args.extend(["--set", wrong]);
+    let run = nascfg.fail(&args);
+    assert_eq!(run.stdout, "invalid: 401 Unauthorized\n");
+    assert!(run.stderr.contains("error: the credential did not verify"), "{}", run.transcript());
+    assert!(run.stderr.contains("hint: "), "{}", run.transcript());
+
+    let mut json_args = vec!["--json"];
+    json_args.extend(&args);
+    let run = nascfg.fail(&json_args);
+    let answer: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["valid"], false);
+    assert_eq!(answer["excerpt"], "401 Unauthorized");
+    assert!(answer["error"].as_str().unwrap().starts_with("401 Unauthorized"));
+    for out in [&run.stdout, &run.stderr] {
+        assert!(!out.contains("WRONG-cli-dav"), "secret leaked: {}", run.transcript());
+    }
+}
+
+#[test]
+fn cli_add_with_verify_saves_only_a_credential_that_verified() {
+    let server = Vsftpd::start();
+    let nascfg = Nascfg::new();
+    let port = format!("port={}", server.port);
+    let user = format!("user={}", server.user);
+    let add = |name: &'static str, pass: &str| -> Vec<String> {
+        ["cred", "add", name, "--provider", "FTP", "--set", "host=127.0.0.1", "--set", &port, "--set", &user]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--set".to_owned(), format!("pass={pass}"), "--verify".to_owned()])
+            .collect()
+    };
+    let wrong = add("ftp-wrong", "WRONG-cli-ftp-2b7c-d1st1nct");
+    let run = nascfg.fail(&wrong.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run.stderr.contains("530 Login incorrect."), "{}", run.transcript());
+    assert!(run.stderr.contains("not saved"), "{}", run.transcript());
+    assert!(!run.stderr.contains("WRONG-cli-ftp") && !run.stdout.contains("WRONG-cli-ftp"));
+    let right = add("ftp-right", &server.password);
+    nascfg.ok(&right.iter().map(String::as_str).collect::<Vec<_>>());
+    let names: Vec<Value> = nascfg.json(&["cred", "list"]).as_array().unwrap().iter().map(|c| c["name"].clone()).collect();
+    assert_eq!(names, vec![json!("ftp-right")]);
+
+    // The stored credential verifies by name; exit 0 and `valid`.
+    assert_eq!(nascfg.ok(&["cred", "verify", "ftp-right"]), "valid\n");
+    assert_eq!(nascfg.json(&["cred", "verify", "ftp-right"])["valid"], true);
+}
+
+#[test]
+fn cli_verify_stored_sftp_uses_the_key_pair_and_records_the_host_key() {
+    let server = Sshd::start();
+    let nascfg = Nascfg::new();
+    nascfg.ok(&["keypair", "generate", "kp"]);
+    let public_key = nascfg.json(&["keypair", "show", "kp"])["public_key"].as_str().unwrap().to_owned();
+    server.authorize(&public_key);
+    let port = format!("port={}", server.port);
+    let user = format!("user={}", server.user);
+    nascfg.ok(&["cred", "add", "sftp", "--provider", "SFTP", "--set", "host=127.0.0.1", "--set", &port, "--set", &user, "--set", "private_key=kp"]);
+
+    let first = nascfg.run(&["cred", "verify", "sftp"]);
+    assert_eq!((first.code, first.stdout.as_str()), (0, "valid\n"), "{}", first.transcript());
+    assert!(first.stderr.contains("recorded the host key"), "{}", first.transcript());
+    assert!(first.stderr.contains(&server.host_key), "{}", first.transcript());
+
+    let second = nascfg.run(&["cred", "verify", "sftp"]);
+    assert_eq!((second.code, second.stdout.as_str()), (0, "valid\n"), "{}", second.transcript());
+    assert!(!second.stderr.contains("recorded"), "{}", second.transcript());
+
+    // Before saving, with the same key pair from the store and the recorded host key.
+    let run = nascfg.run(&["cred", "verify", "--provider", "sftp", "--set", "host=127.0.0.1", "--set", &port, "--set", &user, "--set", "private_key=kp"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "valid\n"), "{}", run.transcript());
+}
+
+#[test]
+fn cli_failures_never_print_a_secret() {
+    let s3_server = S3Server::start();
+    let silent = Silent::start();
+    let closed = closed_port();
+    let nascfg = Nascfg::new();
+    let secret = "Sup3r-S3cret/Value+d1st1nct-0042";
+    let endpoint = format!("endpoint={}", s3_server.endpoint);
+    let key = format!("access_key_id={}", s3_server.access_key_id);
+    let secret_set = format!("secret_access_key={secret}");
+    let cases: Vec<Vec<String>> = vec![
+        vec!["--provider", "S3", "--set", &key, "--set", &secret_set, "--set", &endpoint],
+        vec!["--provider", "S3", "--set", &key, "--set", &secret_set, "--set", &endpoint, "--set", "signatures_v2=true"],
+        vec!["--provider", "FTP", "--set", "host=127.0.0.1", "--set", &format!("port={closed}"), "--set", "user=u", "--set", &format!("pass={secret}")],
+        vec!["--provider", "WEBDAV", "--set", &format!("url=http://127.0.0.1:{}/", silent.port), "--set", "vendor=OTHER", "--set", "user=u", "--set", &format!("pass={secret}")],
+        vec!["--provider", "SFTP", "--set", "host=127.0.0.1", "--set", &format!("port={}", silent.port), "--set", "user=u", "--set", &format!("pass={secret}")],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(str::to_owned).collect())
+    .collect();
+    for case in cases {
+        for flags in [vec!["-v"], vec!["--json", "-v"]] {
+            let mut args: Vec<&str> = flags.clone();
+            args.extend(["cred", "verify", "--timeout", "2", "--connect-timeout", "2"]);
+            args.extend(case.iter().map(String::as_str));
+            let run = nascfg.fail(&args);
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "secret leaked:\n{}", run.transcript());
+            assert!(!run.stdout.contains("Sup3r") && !run.stderr.contains("Sup3r"), "secret leaked:\n{}", run.transcript());
+        }
+    }
+}
+
+#[test]
+fn cli_silent_server_answers_timed_out() {
+    let silent = Silent::start();
+    let nascfg = Nascfg::new();
+    let url = format!("url={}", silent.url());
+    let run = nascfg.fail(&["cred", "verify", "--provider", "http", "--set", &url, "--timeout", "2"]);
+    assert_eq!(run.stdout, "invalid: timed out after 2 s\n", "{}", run.transcript());
+}

@@ -68,12 +68,18 @@ pub struct ImportReport {
 impl ImportReport {
     /// How many credentials were (or would be) imported or replaced.
     pub fn imported(&self) -> usize {
-        self.credentials.iter().filter(|i| matches!(i.status, ImportStatus::Imported | ImportStatus::Replaced)).count()
+        self.credentials
+            .iter()
+            .filter(|i| matches!(i.status, ImportStatus::Imported | ImportStatus::Replaced))
+            .count()
     }
 
     /// How many credentials were skipped.
     pub fn skipped(&self) -> usize {
-        self.credentials.iter().filter(|i| i.status == ImportStatus::Skipped).count()
+        self.credentials
+            .iter()
+            .filter(|i| i.status == ImportStatus::Skipped)
+            .count()
     }
 }
 
@@ -118,7 +124,11 @@ pub(crate) struct KeyCandidate {
 
 impl KeyCandidate {
     pub fn new(source_id: &str, name: &str, private: Result<SecretString, String>) -> KeyCandidate {
-        KeyCandidate { source_id: source_id.to_owned(), name: name.to_owned(), private }
+        KeyCandidate {
+            source_id: source_id.to_owned(),
+            name: name.to_owned(),
+            private,
+        }
     }
 }
 
@@ -142,14 +152,25 @@ enum CredAction {
 
 /// `type base64` of an OpenSSH public key line (the comment dropped).
 fn public_core(line: &str) -> String {
-    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Checks every candidate against the model and the store, then (unless a
 /// dry run) stores the key pairs and credentials that passed.
-pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportOptions) -> Result<ImportReport, Error> {
+pub(crate) fn apply(
+    store: &mut Store,
+    candidates: Candidates,
+    options: &ImportOptions,
+) -> Result<ImportReport, Error> {
     let existing_keys = store.list_keypairs()?;
-    let existing_creds: HashSet<String> = store.list_credentials()?.into_iter().map(|c| c.name).collect();
+    let existing_creds: HashSet<String> = store
+        .list_credentials()?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     let mut taken_keys: HashSet<String> = existing_keys.iter().map(|k| k.name.clone()).collect();
 
     // Key pairs: parse, then pick a name (reuse an identical one).
@@ -171,11 +192,15 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
             if private.is_encrypted() {
                 return Err("the private key is protected by a passphrase".to_owned());
             }
-            let public = private.public_key().to_openssh().map_err(|_| "the public key cannot be written".to_owned())?;
+            let public = private
+                .public_key()
+                .to_openssh()
+                .map_err(|_| "the public key cannot be written".to_owned())?;
             Ok((pem, public_core(&public)))
         });
         let parsed = parsed.and_then(|p| {
-            nascfg_credentials::validate_name(&key.name).map_err(|e| format!("unusable name: {}", e.message))?;
+            nascfg_credentials::validate_name(&key.name)
+                .map_err(|e| format!("unusable name: {}", e.message))?;
             Ok(p)
         });
         match parsed {
@@ -186,10 +211,13 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
                 key_names.push((key.source_id, Err(reason)));
             }
             Ok((pem, public)) => {
-                let same = existing_keys.iter().find(|k| public_core(&k.public_key) == public);
+                let same = existing_keys
+                    .iter()
+                    .find(|k| public_core(&k.public_key) == public);
                 if let Some(same) = same.filter(|k| k.name == key.name) {
                     item.status = ImportStatus::Reused;
-                    item.notes.push("an identical key pair of this name is already stored".to_owned());
+                    item.notes
+                        .push("an identical key pair of this name is already stored".to_owned());
                     key_actions.push(KeyAction::Reuse);
                     key_names.push((key.source_id, Ok(same.name.clone())));
                 } else {
@@ -202,7 +230,8 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
                     if name != key.name {
                         item.source_name = Some(key.name.clone());
                         item.name = name.clone();
-                        item.notes.push("renamed: a different key pair has that name".to_owned());
+                        item.notes
+                            .push("renamed: a different key pair has that name".to_owned());
                     }
                     taken_keys.insert(name.clone());
                     key_actions.push(KeyAction::Add(pem));
@@ -223,15 +252,20 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
             if let Some(reason) = cand.skip.take() {
                 return Err(reason);
             }
-            let kind = cand.provider.ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
+            let kind = cand
+                .provider
+                .ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
             if let Some(source) = &cand.key_ref {
                 let name = key_names
                     .iter()
                     .find(|(id, _)| id == source)
                     .map(|(_, n)| n.clone())
-                    .unwrap_or_else(|| Err("it refers to a key pair the source does not have".to_owned()))
+                    .unwrap_or_else(|| {
+                        Err("it refers to a key pair the source does not have".to_owned())
+                    })
                     .map_err(|why| format!("its key pair cannot be imported: {why}"))?;
-                cand.attributes.insert("private_key".into(), Value::String(name));
+                cand.attributes
+                    .insert("private_key".into(), Value::String(name));
             }
             let cred = Credential::new(&cand.name, kind, std::mem::take(&mut cand.attributes))
                 .map_err(|e| e.to_string().lines().collect::<Vec<_>>().join("; "))?;
@@ -240,7 +274,10 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
             }
             let exists = existing_creds.contains(&cand.name);
             if exists && !options.replace {
-                return Err("a credential of this name already exists (use --replace to overwrite it)".to_owned());
+                return Err(
+                    "a credential of this name already exists (use --replace to overwrite it)"
+                        .to_owned(),
+                );
             }
             Ok((cred, exists))
         })();
@@ -275,7 +312,11 @@ pub(crate) fn apply(store: &mut Store, candidates: Candidates, options: &ImportO
     if !options.dry_run {
         store_all(store, &key_items, key_actions, &cred_items, cred_actions)?;
     }
-    Ok(ImportReport { dry_run: options.dry_run, keypairs: key_items, credentials: cred_items })
+    Ok(ImportReport {
+        dry_run: options.dry_run,
+        keypairs: key_items,
+        credentials: cred_items,
+    })
 }
 
 /// Stores what passed every check, all in one transaction.

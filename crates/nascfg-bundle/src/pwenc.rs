@@ -131,7 +131,10 @@ mod tests {
         let padded = "oKGio6SlpqdtpBDPMpLZqvnJCvjD0rlnhSKV0ypJCV6sBKHi9w1O0Q==";
         let unpadded = "oKGio6SlpqdtpBDPMpLZ";
         assert_eq!(key().encrypt("Donuts!", PwencWriter::Padded, NONCE), padded);
-        assert_eq!(key().encrypt("Donuts!", PwencWriter::Unpadded, NONCE), unpadded);
+        assert_eq!(
+            key().encrypt("Donuts!", PwencWriter::Unpadded, NONCE),
+            unpadded
+        );
         assert_eq!(key().decrypt(padded).unwrap().expose_secret(), "Donuts!");
         assert_eq!(key().decrypt(unpadded).unwrap().expose_secret(), "Donuts!");
         assert!(key().check(padded));

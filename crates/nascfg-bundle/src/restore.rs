@@ -178,7 +178,11 @@ pub fn restore(data_dir: &DataDir, path: &Path, options: &RestoreOptions<'_>) ->
 
     // Prove every remaining sealed value opens under the seed that will be in place.
     let effective = seed_to_install.as_ref().or(box_seed.as_ref());
-    let remaining = nascfg_store::inspect_database(&staged.db_path)?;
+    let remaining = if matches!(case, RestoreCase::SecretsDropped { .. }) {
+        nascfg_store::inspect_database(&staged.db_path)?
+    } else {
+        staged.info.clone()
+    };
     if remaining.sealed_values > 0 {
         match effective {
             Some(seed) => nascfg_store::verify_secrets_open(&staged.db_path, seed)?,

@@ -21,10 +21,12 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::archive::{Limits, visit_members};
-use crate::import::{Candidates, CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply};
-use crate::pwenc::PwencSecret;
 use crate::Error;
+use crate::archive::{Limits, visit_members};
+use crate::import::{
+    Candidates, CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply,
+};
+use crate::pwenc::PwencSecret;
 
 /// The largest TrueNAS database read (TrueNAS itself takes uploads up to 10 MiB).
 pub const MAX_TRUENAS_DB: u64 = 256 << 20;
@@ -61,7 +63,9 @@ impl TruenasBackup {
         let embedded_secret = if n == 16 && &head == SQLITE_MAGIC {
             copy_bounded(&mut file, &db_path).map_err(|e| match e {
                 CopyError::Io(e) => Error::io(input, e),
-                CopyError::TooLarge => Error::NotTruenasBackup { reason: format!("the database is larger than {MAX_TRUENAS_DB} bytes") },
+                CopyError::TooLarge => Error::NotTruenasBackup {
+                    reason: format!("the database is larger than {MAX_TRUENAS_DB} bytes"),
+                },
             })?;
             None
         } else {
@@ -69,13 +73,17 @@ impl TruenasBackup {
         };
         let secret = match pwenc_secret {
             Some(path) => Some(read_secret_file(path)?),
-            None => embedded_secret.map(|b| PwencSecret::from_bytes(&b)).transpose()?,
+            None => embedded_secret
+                .map(|b| PwencSecret::from_bytes(&b))
+                .transpose()?,
         };
         let tables = read_truenas_db(&db_path).map_err(|e| match e {
-            nascfg_store::Error::NotADatabase { .. } => {
-                Error::NotTruenasBackup { reason: "neither a tar nor an SQLite database".into() }
+            nascfg_store::Error::NotADatabase { .. } => Error::NotTruenasBackup {
+                reason: "neither a tar nor an SQLite database".into(),
+            },
+            nascfg_store::Error::Damaged { detail, .. } => {
+                Error::NotTruenasBackup { reason: detail }
             }
-            nascfg_store::Error::Damaged { detail, .. } => Error::NotTruenasBackup { reason: detail },
             other => Error::Store(other),
         })?;
         let secret = secret.ok_or(Error::PwencSecretMissing)?;
@@ -83,13 +91,18 @@ impl TruenasBackup {
             Some(check) if !secret.check(check) => return Err(Error::PwencSecretWrong),
             _ => {}
         }
-        let credentials: Vec<CredentialCandidate> =
-            tables.cloud_credentials.iter().map(|row| credential_candidate(&secret, row)).collect();
+        let credentials: Vec<CredentialCandidate> = tables
+            .cloud_credentials
+            .iter()
+            .map(|row| credential_candidate(&secret, row))
+            .collect();
         // Without a check value, a secret that opens none of the encrypted
         // values is the wrong one.
         if tables.pwenc_check.is_none()
             && !credentials.is_empty()
-            && credentials.iter().all(|c| c.skip.as_deref() == Some(UNREADABLE))
+            && credentials
+                .iter()
+                .all(|c| c.skip.as_deref() == Some(UNREADABLE))
         {
             return Err(Error::PwencSecretWrong);
         }
@@ -99,7 +112,9 @@ impl TruenasBackup {
             .filter(|row| row.kind == "SSH_KEY_PAIR")
             .map(|row| key_candidate(&secret, row))
             .collect();
-        Ok(TruenasBackup { candidates: Candidates { keys, credentials } })
+        Ok(TruenasBackup {
+            candidates: Candidates { keys, credentials },
+        })
     }
 
     /// How many cloud credentials the backup holds.
@@ -132,7 +147,10 @@ pub fn truenas_import(
 
 const UNREADABLE: &str = "its attributes cannot be decrypted (damaged value)";
 
-fn decrypt_json(secret: &PwencSecret, text: &str) -> Result<serde_json::Map<String, Value>, &'static str> {
+fn decrypt_json(
+    secret: &PwencSecret,
+    text: &str,
+) -> Result<serde_json::Map<String, Value>, &'static str> {
     let plain = secret.decrypt(text).map_err(|_| UNREADABLE)?;
     match serde_json::from_str::<Value>(plain.expose_secret()) {
         Ok(Value::Object(map)) => Ok(map),
@@ -160,8 +178,12 @@ fn credential_candidate(secret: &PwencSecret, row: &TruenasRow) -> CredentialCan
         match attrs.remove("private_key") {
             None | Some(Value::Null) => {}
             Some(Value::Number(n)) => cand.key_ref = Some(n.to_string()),
-            Some(Value::String(s)) if !s.trim().is_empty() => cand.key_ref = Some(s.trim().to_owned()),
-            Some(_) => cand.notes.push("private_key is not a key pair id: ignored".to_owned()),
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                cand.key_ref = Some(s.trim().to_owned())
+            }
+            Some(_) => cand
+                .notes
+                .push("private_key is not a key pair id: ignored".to_owned()),
         }
     }
     let spec = kind.spec();
@@ -172,22 +194,36 @@ fn credential_candidate(secret: &PwencSecret, row: &TruenasRow) -> CredentialCan
             false
         }
         // TrueNAS writes null for some unset optional fields.
-        Some(f) => !(v.is_null() && !matches!(f.kind(), FieldKind::NullableInteger { .. } | FieldKind::NullableEnum { .. })),
+        Some(f) => {
+            let nullable = matches!(
+                f.kind(),
+                FieldKind::NullableInteger { .. } | FieldKind::NullableEnum { .. }
+            );
+            nullable || !v.is_null()
+        }
     });
     if !ignored.is_empty() {
-        cand.notes.push(format!("attributes nascfg does not keep were ignored: {}", ignored.join(", ")));
+        cand.notes.push(format!(
+            "attributes nascfg does not keep were ignored: {}",
+            ignored.join(", ")
+        ));
     }
     cand.attributes = attrs;
     cand
 }
 
 fn key_candidate(secret: &PwencSecret, row: &TruenasRow) -> KeyCandidate {
-    let private = decrypt_json(secret, &row.attributes).map_err(str::to_owned).and_then(|attrs| {
-        match attrs.get("private_key") {
-            Some(Value::String(pem)) if !pem.trim().is_empty() => Ok(SecretString::from(pem.clone())),
-            _ => Err("the key pair has no private key (TrueNAS allows public-key-only key pairs)".to_owned()),
-        }
-    });
+    let private = decrypt_json(secret, &row.attributes)
+        .map_err(str::to_owned)
+        .and_then(|attrs| match attrs.get("private_key") {
+            Some(Value::String(pem)) if !pem.trim().is_empty() => {
+                Ok(SecretString::from(pem.clone()))
+            }
+            _ => Err(
+                "the key pair has no private key (TrueNAS allows public-key-only key pairs)"
+                    .to_owned(),
+            ),
+        });
     KeyCandidate::new(&row.id.to_string(), &row.name, private)
 }
 
@@ -206,16 +242,25 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
             DB_MEMBER => {
                 copy_bounded(member, db_path).map_err(|e| match e {
                     CopyError::Io(_) => Error::Truncated,
-                    CopyError::TooLarge => Error::MemberTooLarge { name: DB_MEMBER.into(), size: MAX_TRUENAS_DB + 1, max: MAX_TRUENAS_DB },
+                    CopyError::TooLarge => Error::MemberTooLarge {
+                        name: DB_MEMBER.into(),
+                        size: MAX_TRUENAS_DB + 1,
+                        max: MAX_TRUENAS_DB,
+                    },
                 })?;
                 have_db = true;
             }
             SECRET_MEMBER => {
                 if member.size() != 32 {
-                    return Err(Error::PwencSecretLength { len: usize::try_from(member.size()).unwrap_or(usize::MAX) });
+                    return Err(Error::PwencSecretLength {
+                        len: usize::try_from(member.size()).unwrap_or(usize::MAX),
+                    });
                 }
                 let mut bytes = Zeroizing::new(Vec::with_capacity(32));
-                member.take(33).read_to_end(&mut bytes).map_err(|_| Error::Truncated)?;
+                member
+                    .take(33)
+                    .read_to_end(&mut bytes)
+                    .map_err(|_| Error::Truncated)?;
                 secret = Some(bytes);
             }
             // root_authorized_keys and the like, and anything newer: not ours.
@@ -224,7 +269,9 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
         Ok(())
     })?;
     if !have_db {
-        return Err(Error::NotTruenasBackup { reason: format!("the archive has no {DB_MEMBER}") });
+        return Err(Error::NotTruenasBackup {
+            reason: format!("the archive has no {DB_MEMBER}"),
+        });
     }
     Ok(secret)
 }
@@ -232,7 +279,9 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
 fn read_secret_file(path: &Path) -> Result<PwencSecret, Error> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Zeroizing::new(Vec::with_capacity(33));
-    file.take(1024).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    file.take(1024)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
     PwencSecret::from_bytes(&bytes)
 }
 
@@ -249,7 +298,8 @@ fn copy_bounded(input: &mut impl Read, dest: &Path) -> Result<(), CopyError> {
         .mode(0o600)
         .open(dest)
         .map_err(CopyError::Io)?;
-    let copied = std::io::copy(&mut input.take(MAX_TRUENAS_DB + 1), &mut out).map_err(CopyError::Io)?;
+    let copied =
+        std::io::copy(&mut input.take(MAX_TRUENAS_DB + 1), &mut out).map_err(CopyError::Io)?;
     if copied > MAX_TRUENAS_DB {
         return Err(CopyError::TooLarge);
     }

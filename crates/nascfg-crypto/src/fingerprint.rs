@@ -19,7 +19,7 @@ const TEXT_LEN: usize = PREFIX.len() + 4 * 4 + 3;
 /// about the seed or the keys derived from it. Stored in manifests and the
 /// database so that "this is not the seed these secrets were sealed with" is
 /// an error of its own. Serialized as its text form.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; FINGERPRINT_LEN]);
 
 impl Fingerprint {

@@ -49,7 +49,10 @@ pub struct TruenasTables {
 /// TrueNAS database file, opened read-only. A file that is not SQLite, or has
 /// no `system_cloudcredentials` table, is an error.
 pub fn read_truenas_db(path: &Path) -> Result<TruenasTables, Error> {
-    let not_truenas = |detail: &str| Error::Damaged { path: path.to_owned(), detail: detail.to_owned() };
+    let not_truenas = |detail: &str| Error::Damaged {
+        path: path.to_owned(),
+        detail: detail.to_owned(),
+    };
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -58,33 +61,57 @@ pub fn read_truenas_db(path: &Path) -> Result<TruenasTables, Error> {
     conn.pragma_update(None, "query_only", true)?;
     let is_table = |name: &str| -> Result<bool, Error> {
         let n: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
             .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                    Error::NotADatabase { path: path.to_owned() }
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    Error::NotADatabase {
+                        path: path.to_owned(),
+                    }
                 }
                 other => Error::Sqlite(other),
             })?;
         Ok(n > 0)
     };
     if !is_table("system_cloudcredentials")? {
-        return Err(not_truenas("not a TrueNAS database: it has no system_cloudcredentials table"));
+        return Err(not_truenas(
+            "not a TrueNAS database: it has no system_cloudcredentials table",
+        ));
     }
     let pwenc_check = if is_table("system_settings")? {
-        conn.query_row("SELECT stg_pwenc_check FROM system_settings ORDER BY id LIMIT 1", [], |r| r.get::<_, Value>(0))
-            .map(text_of)
-            .ok()
-            .filter(|s| !s.is_empty())
+        conn.query_row(
+            "SELECT stg_pwenc_check FROM system_settings ORDER BY id LIMIT 1",
+            [],
+            |r| r.get::<_, Value>(0),
+        )
+        .map(text_of)
+        .ok()
+        .filter(|s| !s.is_empty())
     } else {
         None
     };
-    let cloud_credentials = rows(&conn, "SELECT id, name, provider, attributes FROM system_cloudcredentials ORDER BY id")?;
+    let cloud_credentials = rows(
+        &conn,
+        "SELECT id, name, provider, attributes FROM system_cloudcredentials ORDER BY id",
+    )?;
     let keychain = if is_table("system_keychaincredential")? {
-        rows(&conn, "SELECT id, name, type, attributes FROM system_keychaincredential ORDER BY id")?
+        rows(
+            &conn,
+            "SELECT id, name, type, attributes FROM system_keychaincredential ORDER BY id",
+        )?
     } else {
         Vec::new()
     };
-    Ok(TruenasTables { pwenc_check, cloud_credentials, keychain })
+    Ok(TruenasTables {
+        pwenc_check,
+        cloud_credentials,
+        keychain,
+    })
 }
 
 fn rows(conn: &Connection, sql: &str) -> Result<Vec<TruenasRow>, Error> {
@@ -131,7 +158,9 @@ impl crate::Store {
             }
             Err(err) => {
                 // The error that made us roll back is the one worth reporting.
-                let _ = self.conn.execute_batch("ROLLBACK TO nascfg_batch; RELEASE nascfg_batch");
+                let _ = self
+                    .conn
+                    .execute_batch("ROLLBACK TO nascfg_batch; RELEASE nascfg_batch");
                 Err(err)
             }
         }

@@ -14,8 +14,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
+use crypto_secretbox::aead::{Aead, KeyInit};
 use secrecy::{ExposeSecret as _, SecretString};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization as _;
@@ -39,7 +39,14 @@ impl std::fmt::Debug for RcloneSection {
         // Values may be secrets: only the keys are shown.
         f.debug_struct("RcloneSection")
             .field("name", &self.name)
-            .field("keys", &self.entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self
+                    .entries
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -47,7 +54,10 @@ impl std::fmt::Debug for RcloneSection {
 impl RcloneSection {
     /// A section with no entries.
     pub fn new(name: &str) -> RcloneSection {
-        RcloneSection { name: name.to_owned(), entries: Vec::new() }
+        RcloneSection {
+            name: name.to_owned(),
+            entries: Vec::new(),
+        }
     }
 
     /// The remote's name.
@@ -57,7 +67,11 @@ impl RcloneSection {
 
     /// The value of `key`, if present (the last one wins).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The `type` of the remote (its rclone backend).
@@ -69,7 +83,9 @@ impl RcloneSection {
     pub fn set(&mut self, key: &str, value: &str) {
         match self.entries.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = Zeroizing::new(value.to_owned()),
-            None => self.entries.push((key.to_owned(), Zeroizing::new(value.to_owned()))),
+            None => self
+                .entries
+                .push((key.to_owned(), Zeroizing::new(value.to_owned()))),
         }
     }
 
@@ -96,17 +112,24 @@ impl RcloneConf {
     /// one, is an error.
     pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<RcloneConf, Error> {
         if bytes.len() > MAX_CONF_LEN {
-            return Err(Error::RcloneConf { line: 0, message: format!("larger than {MAX_CONF_LEN} bytes") });
+            return Err(Error::RcloneConf {
+                line: 0,
+                message: format!("larger than {MAX_CONF_LEN} bytes"),
+            });
         }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| Error::RcloneConf { line: line_of(bytes, e.valid_up_to()), message: "not UTF-8".into() })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::RcloneConf {
+            line: line_of(bytes, e.valid_up_to()),
+            message: "not UTF-8".into(),
+        })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match encrypted_body(text) {
             Some(body) => {
                 let password = password.ok_or(Error::RclonePasswordNeeded)?;
                 let plain = decrypt(&body, password)?;
-                let plain = std::str::from_utf8(&plain)
-                    .map_err(|_| Error::RcloneConf { line: 0, message: "decrypted text is not UTF-8".into() })?;
+                let plain = std::str::from_utf8(&plain).map_err(|_| Error::RcloneConf {
+                    line: 0,
+                    message: "decrypted text is not UTF-8".into(),
+                })?;
                 parse_plain(plain)
             }
             None => parse_plain(text),
@@ -115,7 +138,8 @@ impl RcloneConf {
 
     /// Whether these bytes are an encrypted rclone.conf.
     pub fn is_encrypted(bytes: &[u8]) -> bool {
-        std::str::from_utf8(bytes).is_ok_and(|t| encrypted_body(t.strip_prefix('\u{feff}').unwrap_or(t)).is_some())
+        std::str::from_utf8(bytes)
+            .is_ok_and(|t| encrypted_body(t.strip_prefix('\u{feff}').unwrap_or(t)).is_some())
     }
 
     /// The sections in order.
@@ -182,20 +206,30 @@ pub(crate) fn encrypt(plain: &[u8], password: &SecretString, nonce: [u8; 24]) ->
     let mut body = Vec::with_capacity(24 + sealed.len());
     body.extend_from_slice(&nonce);
     body.extend_from_slice(&sealed);
-    format!("# Encrypted rclone configuration File\n\n{ENCRYPT_MARKER}\n{}\n", STANDARD.encode(body))
+    format!(
+        "# Encrypted rclone configuration File\n\n{ENCRYPT_MARKER}\n{}\n",
+        STANDARD.encode(body)
+    )
 }
 
 fn decrypt(body: &str, password: &SecretString) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let raw = STANDARD
-        .decode(body)
-        .map_err(|_| Error::RcloneConf { line: 0, message: "encrypted body is not base64".into() })?;
+    let raw = STANDARD.decode(body).map_err(|_| Error::RcloneConf {
+        line: 0,
+        message: "encrypted body is not base64".into(),
+    })?;
     if raw.len() < 24 + 16 {
-        return Err(Error::RcloneConf { line: 0, message: "encrypted body too short".into() });
+        return Err(Error::RcloneConf {
+            line: 0,
+            message: "encrypted body too short".into(),
+        });
     }
     let key = config_key(password);
     let cipher = XSalsa20Poly1305::new(key.as_ref().into());
     let nonce = crypto_secretbox::Nonce::from_slice(&raw[..24]);
-    cipher.decrypt(nonce, &raw[24..]).map(Zeroizing::new).map_err(|_| Error::RcloneWrongPassword)
+    cipher
+        .decrypt(nonce, &raw[24..])
+        .map(Zeroizing::new)
+        .map_err(|_| Error::RcloneWrongPassword)
 }
 
 /// The base64 body of an encrypted config (blank and comment lines may come
@@ -208,7 +242,11 @@ fn encrypted_body(text: &str) -> Option<String> {
             continue;
         }
         if line == ENCRYPT_MARKER {
-            return Some(lines.flat_map(|l| l.chars().filter(|c| !c.is_whitespace())).collect());
+            return Some(
+                lines
+                    .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+                    .collect(),
+            );
         }
         return None;
     }
@@ -224,9 +262,15 @@ fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             continue;
         }
-        let err = |message: &str| Error::RcloneConf { line: line_no, message: message.to_owned() };
+        let err = |message: &str| Error::RcloneConf {
+            line: line_no,
+            message: message.to_owned(),
+        };
         if let Some(rest) = line.strip_prefix('[') {
-            let name = rest.strip_suffix(']').ok_or_else(|| err("section header without `]`"))?.trim();
+            let name = rest
+                .strip_suffix(']')
+                .ok_or_else(|| err("section header without `]`"))?
+                .trim();
             if name.is_empty() {
                 return Err(err("empty section name"));
             }
@@ -239,7 +283,9 @@ fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
             });
             continue;
         }
-        let (key, value) = line.split_once('=').ok_or_else(|| err("expected `key = value`"))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| err("expected `key = value`"))?;
         let key = key.trim();
         if key.is_empty() {
             return Err(err("empty key"));
@@ -287,7 +333,9 @@ pub(crate) fn encode_value(value: &str) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes.get(..offset).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() + 1)
+    bytes
+        .get(..offset)
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count() + 1)
 }
 
 #[cfg(test)]
@@ -299,13 +347,23 @@ mod tests {
         let nonce: [u8; 24] = core::array::from_fn(|i| i as u8);
         let password = SecretString::from("asdf".to_owned());
         let text = encrypt(b"[remote]\ntype = local\n", &password, nonce);
-        let body = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=";
-        assert!(text.contains(&format!("\nRCLONE_ENCRYPT_V0:\n{body}\n")), "{text}");
+        let body =
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=";
+        assert!(
+            text.contains(&format!("\nRCLONE_ENCRYPT_V0:\n{body}\n")),
+            "{text}"
+        );
         let conf = RcloneConf::parse(text.as_bytes(), Some(&password)).unwrap();
         assert_eq!(conf.section("remote").unwrap().backend(), Some("local"));
         let wrong = SecretString::from("asdg".to_owned());
-        assert!(matches!(RcloneConf::parse(text.as_bytes(), Some(&wrong)), Err(Error::RcloneWrongPassword)));
-        assert!(matches!(RcloneConf::parse(text.as_bytes(), None), Err(Error::RclonePasswordNeeded)));
+        assert!(matches!(
+            RcloneConf::parse(text.as_bytes(), Some(&wrong)),
+            Err(Error::RcloneWrongPassword)
+        ));
+        assert!(matches!(
+            RcloneConf::parse(text.as_bytes(), None),
+            Err(Error::RclonePasswordNeeded)
+        ));
     }
 
     #[test]
@@ -323,7 +381,12 @@ mod tests {
 
     #[test]
     fn rejects_garbage_with_a_line_number() {
-        for (text, line) in [("[a\n", 1), ("[a]\nnovalue\n", 2), ("[]\n", 1), ("[a]\n = x\n", 2)] {
+        for (text, line) in [
+            ("[a\n", 1),
+            ("[a]\nnovalue\n", 2),
+            ("[]\n", 1),
+            ("[a]\n = x\n", 2),
+        ] {
             match RcloneConf::parse(text.as_bytes(), None) {
                 Err(Error::RcloneConf { line: l, .. }) => assert_eq!(l, line, "{text:?}"),
                 other => panic!("{text:?}: {other:?}"),
@@ -340,9 +403,15 @@ mod tests {
         s.set("pass", " spaced ");
         conf.push(s);
         let text = conf.to_text();
-        assert_eq!(text.as_str(), "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\npass = ` spaced `\n\n");
+        assert_eq!(
+            text.as_str(),
+            "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\npass = ` spaced `\n\n"
+        );
         let back = RcloneConf::parse(text.as_bytes(), None).unwrap();
-        assert_eq!(back.section("x y").unwrap().get("url"), Some("http://127.0.0.1:1/"));
+        assert_eq!(
+            back.section("x y").unwrap().get("url"),
+            Some("http://127.0.0.1:1/")
+        );
         assert_eq!(back.section("x y").unwrap().get("pass"), Some(" spaced "));
         assert_eq!(encode_value("`a`"), None);
         assert_eq!(encode_value("a\nb"), None);

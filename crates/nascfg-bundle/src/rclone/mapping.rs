@@ -34,25 +34,56 @@ struct Key {
 }
 
 const fn plain(field: &'static str) -> Key {
-    Key { field, form: Form::Plain, empty: Empty::Omit }
+    Key {
+        field,
+        form: Form::Plain,
+        empty: Empty::Omit,
+    }
 }
 const fn plain_keep(field: &'static str) -> Key {
-    Key { field, form: Form::Plain, empty: Empty::Keep }
+    Key {
+        field,
+        form: Form::Plain,
+        empty: Empty::Keep,
+    }
 }
 const fn obscured(field: &'static str, empty: Empty) -> Key {
-    Key { field, form: Form::Obscured, empty }
+    Key {
+        field,
+        form: Form::Obscured,
+        empty,
+    }
 }
 
 const OAUTH: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token")];
 
-const S3: &[Key] = &[plain("access_key_id"), plain("secret_access_key"), plain("endpoint")];
+const S3: &[Key] = &[
+    plain("access_key_id"),
+    plain("secret_access_key"),
+    plain("endpoint"),
+];
 const B2: &[Key] = &[plain("account"), plain("key")];
-const FTP: &[Key] = &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Keep)];
-const DRIVE: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("team_drive")];
+const FTP: &[Key] = &[
+    plain("host"),
+    plain("port"),
+    plain("user"),
+    obscured("pass", Empty::Keep),
+];
+const DRIVE: &[Key] = &[
+    plain("client_id"),
+    plain("client_secret"),
+    plain("token"),
+    plain("team_drive"),
+];
 const HTTP: &[Key] = &[plain("url")];
 const MEGA: &[Key] = &[plain("user"), obscured("pass", Empty::Keep)];
 const AZUREBLOB: &[Key] = &[plain("account"), plain("key"), plain("endpoint")];
-const ONEDRIVE: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("drive_id")];
+const ONEDRIVE: &[Key] = &[
+    plain("client_id"),
+    plain("client_secret"),
+    plain("token"),
+    plain("drive_id"),
+];
 const SWIFT: &[Key] = &[
     plain("user"),
     plain("key"),
@@ -68,9 +99,23 @@ const SWIFT: &[Key] = &[
     plain("domain"),
     plain("tenant_domain"),
 ];
-const PCLOUD: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token"), plain("hostname")];
-const SFTP: &[Key] = &[plain("host"), plain("port"), plain("user"), obscured("pass", Empty::Omit)];
-const WEBDAV: &[Key] = &[plain("url"), plain_keep("user"), obscured("pass", Empty::Keep)];
+const PCLOUD: &[Key] = &[
+    plain("client_id"),
+    plain("client_secret"),
+    plain("token"),
+    plain("hostname"),
+];
+const SFTP: &[Key] = &[
+    plain("host"),
+    plain("port"),
+    plain("user"),
+    obscured("pass", Empty::Omit),
+];
+const WEBDAV: &[Key] = &[
+    plain("url"),
+    plain_keep("user"),
+    obscured("pass", Empty::Keep),
+];
 
 /// The rclone backend name of a provider and the options copied one to one.
 /// `None`: rclone has no backend for it.
@@ -159,7 +204,9 @@ pub(crate) fn to_section(
 ) -> Result<(RcloneSection, Vec<String>), String> {
     let kind = cred.provider();
     let (rclone_type, keys) = backend(kind).ok_or_else(|| match kind {
-        ProviderKind::Hubic => "rclone has no hubic backend (removed in 1.60 after the service shut down)".to_owned(),
+        ProviderKind::Hubic => {
+            "rclone has no hubic backend (removed in 1.60 after the service shut down)".to_owned()
+        }
         other => format!("rclone has no backend for {other}"),
     })?;
     if kind == ProviderKind::Mega && !target.has_mega {
@@ -169,7 +216,9 @@ pub(crate) fn to_section(
     let mut notes = Vec::new();
     let put = |section: &mut RcloneSection, key: &str, value: &str| -> Result<(), String> {
         if encode_value(value).is_none() {
-            return Err(format!("the value of {key} cannot be written to rclone.conf (line break or backquote)"));
+            return Err(format!(
+                "the value of {key} cannot be written to rclone.conf (line break or backquote)"
+            ));
         }
         section.set(key, value);
         Ok(())
@@ -177,7 +226,11 @@ pub(crate) fn to_section(
     put(&mut section, "type", rclone_type)?;
     if kind == ProviderKind::S3 {
         let endpoint = text_of(cred, "endpoint").unwrap_or_default();
-        put(&mut section, "provider", if endpoint.is_empty() { "AWS" } else { "Other" })?;
+        put(
+            &mut section,
+            "provider",
+            if endpoint.is_empty() { "AWS" } else { "Other" },
+        )?;
     }
     for key in keys {
         let value = text_of(cred, key.field).unwrap_or_default();
@@ -210,12 +263,16 @@ pub(crate) fn to_section(
             let json = text_of(cred, "service_account_credentials").unwrap_or_default();
             let one_line: String = json.chars().filter(|c| *c != '\r' && *c != '\n').collect();
             put(&mut section, "service_account_credentials", &one_line)?;
-            let project = serde_json::from_str::<Value>(&one_line)
-                .ok()
-                .and_then(|v| v.get("project_id").and_then(Value::as_str).map(str::to_owned));
+            let project = serde_json::from_str::<Value>(&one_line).ok().and_then(|v| {
+                v.get("project_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
             match project {
                 Some(p) if !p.is_empty() => put(&mut section, "project_number", &p)?,
-                _ => notes.push("the key file has no project_id: project_number is not written".to_owned()),
+                _ => notes.push(
+                    "the key file has no project_id: project_number is not written".to_owned(),
+                ),
             }
         }
         ProviderKind::OneDrive => {
@@ -228,14 +285,21 @@ pub(crate) fn to_section(
             put(&mut section, "drive_type", drive_type)?;
         }
         ProviderKind::Webdav => {
-            let vendor = text_of(cred, "vendor").unwrap_or_default().to_ascii_lowercase();
+            let vendor = text_of(cred, "vendor")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             put(&mut section, "vendor", &vendor)?;
         }
         ProviderKind::Sftp => {
             let key_name = text_of(cred, "private_key").unwrap_or_default();
             if !key_name.is_empty() {
-                let pem = key_pem.ok_or_else(|| format!("its key pair {key_name:?} cannot be read"))?;
-                let one_line = pem.expose_secret().trim_end().replace("\r\n", "\n").replace('\n', "\\n");
+                let pem =
+                    key_pem.ok_or_else(|| format!("its key pair {key_name:?} cannot be read"))?;
+                let one_line = pem
+                    .expose_secret()
+                    .trim_end()
+                    .replace("\r\n", "\n")
+                    .replace('\n', "\\n");
                 put(&mut section, "key_pem", &one_line)?;
             }
         }
@@ -279,13 +343,18 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
     let spec = kind.spec();
     let mut attrs = Map::new();
     for key in keys {
-        let Some(raw) = section.get(key.field) else { continue };
+        let Some(raw) = section.get(key.field) else {
+            continue;
+        };
         let text = match key.form {
             Form::Plain => SecretString::from(raw.to_owned()),
             Form::Obscured => match rclone_reveal(raw) {
                 Ok(t) => t,
                 Err(_) => {
-                    candidate.skip(format!("{} is not obscured as rclone obscures it", key.field));
+                    candidate.skip(format!(
+                        "{} is not obscured as rclone obscures it",
+                        key.field
+                    ));
                     return (candidate, None);
                 }
             },
@@ -302,7 +371,9 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
     match kind {
         ProviderKind::S3 => {
             let region = section.get("region").unwrap_or("");
-            let v2 = section.get("v2_auth").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            let v2 = section
+                .get("v2_auth")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
             if region == "other-v2-signature" || v2 {
                 attrs.insert("signatures_v2".into(), Value::Bool(true));
             }
@@ -310,7 +381,11 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
                 attrs.insert("region".into(), region.into());
             }
             if let Some(parts) = section.get("max_upload_parts") {
-                let value = parts.trim().parse::<i64>().map(Value::from).unwrap_or_else(|_| parts.into());
+                let value = parts
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| parts.into());
                 attrs.insert("max_upload_parts".into(), value);
             }
         }
@@ -342,7 +417,9 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
         ProviderKind::Webdav => {
             let vendor = section.get("vendor").unwrap_or("");
             if vendor.is_empty() {
-                candidate.notes.push("no vendor given: imported as OTHER".to_owned());
+                candidate
+                    .notes
+                    .push("no vendor given: imported as OTHER".to_owned());
                 attrs.insert("vendor".into(), "OTHER".into());
             } else {
                 attrs.insert("vendor".into(), vendor.to_ascii_uppercase().into());
@@ -351,20 +428,41 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
         ProviderKind::Sftp => {
             if let Some(pem) = section.get("key_pem").filter(|p| !p.is_empty()) {
                 let text = pem.replace("\\n", "\n");
-                let text = if text.ends_with('\n') { text } else { text + "\n" };
-                key = Some(KeyCandidate::new(&name, &name, Ok(SecretString::from(text))));
+                let text = if text.ends_with('\n') {
+                    text
+                } else {
+                    text + "\n"
+                };
+                key = Some(KeyCandidate::new(
+                    &name,
+                    &name,
+                    Ok(SecretString::from(text)),
+                ));
                 candidate.key_ref = Some(name.clone());
             } else if section.get("key_file").is_some() {
-                candidate.notes.push("key_file (a path on another machine) is not imported; add a key pair".to_owned());
+                candidate.notes.push(
+                    "key_file (a path on another machine) is not imported; add a key pair"
+                        .to_owned(),
+                );
             }
         }
         _ => {}
     }
-    let known: Vec<&str> = keys.iter().map(|k| k.field).chain(derived_keys(kind).iter().copied()).collect();
-    let ignored: Vec<&str> =
-        section.entries().map(|(k, _)| k).filter(|k| *k != "type" && !known.contains(k)).collect();
+    let known: Vec<&str> = keys
+        .iter()
+        .map(|k| k.field)
+        .chain(derived_keys(kind).iter().copied())
+        .collect();
+    let ignored: Vec<&str> = section
+        .entries()
+        .map(|(k, _)| k)
+        .filter(|k| *k != "type" && !known.contains(k))
+        .collect();
     if !ignored.is_empty() {
-        candidate.notes.push(format!("rclone options nascfg does not keep were ignored: {}", ignored.join(", ")));
+        candidate.notes.push(format!(
+            "rclone options nascfg does not keep were ignored: {}",
+            ignored.join(", ")
+        ));
     }
     candidate.attributes = attrs;
     (candidate, key)
@@ -375,7 +473,13 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
 pub(crate) fn remote_name(name: &str) -> String {
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "_.+@- ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.+@- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     out = out.trim_end().to_owned();
     if out.starts_with(['-', ' ']) || out.is_empty() {

@@ -75,25 +75,43 @@ impl RcloneExport {
 /// Writes the named credentials (all when `names` is empty) as rclone
 /// remotes. Credentials rclone cannot use are skipped with the reason; a
 /// name that does not exist is an error.
-pub fn rclone_export(store: &mut Store, names: &[String], target: RcloneTarget) -> Result<RcloneExport, Error> {
-    let all: Vec<String> = store.list_credentials()?.into_iter().map(|c| c.name).collect();
+pub fn rclone_export(
+    store: &mut Store,
+    names: &[String],
+    target: RcloneTarget,
+) -> Result<RcloneExport, Error> {
+    let all: Vec<String> = store
+        .list_credentials()?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     let chosen: Vec<String> = if names.is_empty() {
         all
     } else {
         for name in names {
             if !all.contains(name) {
-                return Err(Error::Store(nascfg_store::Error::NotFound { what: "credential", name: name.clone() }));
+                return Err(Error::Store(nascfg_store::Error::NotFound {
+                    what: "credential",
+                    name: name.clone(),
+                }));
             }
         }
         names.to_vec()
     };
-    let mut export = RcloneExport { conf: RcloneConf::new(), exported: Vec::new(), skipped: Vec::new() };
+    let mut export = RcloneExport {
+        conf: RcloneConf::new(),
+        exported: Vec::new(),
+        skipped: Vec::new(),
+    };
     let mut taken = HashSet::new();
     for name in chosen {
         let cred = match store.credential(&name) {
             Ok(c) => c,
             Err(e @ nascfg_store::Error::NeedsSecrets { .. }) => {
-                export.skipped.push(RcloneSkipped { name, reason: e.to_string() });
+                export.skipped.push(RcloneSkipped {
+                    name,
+                    reason: e.to_string(),
+                });
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -112,10 +130,19 @@ pub fn rclone_export(store: &mut Store, names: &[String], target: RcloneTarget) 
         match mapping::to_section(&cred, &remote, key_pem.as_ref(), target) {
             Ok((section, mut notes)) => {
                 if remote != name {
-                    notes.insert(0, format!("written as remote {remote:?} (rclone remote names are restricted)"));
+                    notes.insert(
+                        0,
+                        format!(
+                            "written as remote {remote:?} (rclone remote names are restricted)"
+                        ),
+                    );
                 }
                 export.conf.push(section);
-                export.exported.push(RcloneRemote { name, remote, notes });
+                export.exported.push(RcloneRemote {
+                    name,
+                    remote,
+                    notes,
+                });
             }
             Err(reason) => {
                 taken.remove(&remote);
@@ -141,7 +168,9 @@ pub fn rclone_section(
 /// The credential an rclone section maps to (validated), with the private
 /// key of an SFTP `key_pem` (the credential then refers to a key pair named
 /// like the remote), or why it cannot be imported.
-pub fn rclone_credential(section: &RcloneSection) -> Result<(Credential, Option<SecretString>), String> {
+pub fn rclone_credential(
+    section: &RcloneSection,
+) -> Result<(Credential, Option<SecretString>), String> {
     let (mut cand, key) = mapping::from_section(section);
     if let Some(reason) = cand.skip.take() {
         return Err(reason);
@@ -149,7 +178,8 @@ pub fn rclone_credential(section: &RcloneSection) -> Result<(Credential, Option<
     let kind = cand.provider.ok_or_else(|| "unknown backend".to_owned())?;
     let pem = match key {
         Some(k) => {
-            cand.attributes.insert("private_key".into(), k.name.clone().into());
+            cand.attributes
+                .insert("private_key".into(), k.name.clone().into());
             Some(k.private?)
         }
         None => None,
@@ -166,7 +196,9 @@ pub struct RcloneImport {
 
 impl std::fmt::Debug for RcloneImport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RcloneImport").field("remotes", &self.candidates.credentials.len()).finish()
+        f.debug_struct("RcloneImport")
+            .field("remotes", &self.candidates.credentials.len())
+            .finish()
     }
 }
 
@@ -174,7 +206,10 @@ impl RcloneImport {
     /// Maps every section (revealing obscured values); sections of other
     /// backends become skipped items with the reason.
     pub fn from_conf(conf: &RcloneConf) -> RcloneImport {
-        let mut candidates = Candidates { keys: Vec::new(), credentials: Vec::new() };
+        let mut candidates = Candidates {
+            keys: Vec::new(),
+            credentials: Vec::new(),
+        };
         for section in conf.sections() {
             let (cand, key) = mapping::from_section(section);
             candidates.credentials.push(cand);

@@ -46,7 +46,11 @@ pub fn rclone_reveal(obscured: &str) -> Result<SecretString, Error> {
     if obscured.len() > MAX_LEN {
         return Err(Error::NotObscured);
     }
-    let mut data = Zeroizing::new(URL_SAFE_NO_PAD.decode(obscured.trim()).map_err(|_| Error::NotObscured)?);
+    let mut data = Zeroizing::new(
+        URL_SAFE_NO_PAD
+            .decode(obscured.trim())
+            .map_err(|_| Error::NotObscured)?,
+    );
     if data.len() < 16 {
         return Err(Error::NotObscured);
     }
@@ -76,14 +80,27 @@ mod tests {
             *b = i as u8;
         }
         check("", *b"aaaaaaaaaaaaaaaa", "YWFhYWFhYWFhYWFhYWFhYQ");
-        check("potato", *b"aaaaaaaaaaaaaaaa", "YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ");
-        check("potato", *b"bbbbbbbbbbbbbbbb", "YmJiYmJiYmJiYmJiYmJiYp3gcEWbAw");
+        check(
+            "potato",
+            *b"aaaaaaaaaaaaaaaa",
+            "YWFhYWFhYWFhYWFhYWFhYXMaGgIlEQ",
+        );
+        check(
+            "potato",
+            *b"bbbbbbbbbbbbbbbb",
+            "YmJiYmJiYmJiYmJiYmJiYp3gcEWbAw",
+        );
         check(
             "correct horse battery staple 0123456789",
             seq,
             "AAECAwQFBgcICQoLDA0OD2LwFVdisTSqpU56FmHArUNElUsrouDa8YMK068AEFBRBqYuL19MeA",
         );
-        assert_eq!(rclone_reveal("PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH").unwrap().expose_secret(), "password");
+        assert_eq!(
+            rclone_reveal("PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH")
+                .unwrap()
+                .expose_secret(),
+            "password"
+        );
     }
 
     #[test]

@@ -12,13 +12,19 @@ const NONCE: [u8; 8] = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7];
 
 fn check_pwenc(writer: PwencWriter, expected: &str) {
     assert_eq!(pwenc_key().encrypt("Donuts!", writer, NONCE), expected);
-    assert_eq!(pwenc_key().decrypt(expected).unwrap().expose_secret(), "Donuts!");
+    assert_eq!(
+        pwenc_key().decrypt(expected).unwrap().expose_secret(),
+        "Donuts!"
+    );
     assert!(pwenc_key().check(expected));
 }
 
 #[test]
 fn pwenc_padded_writer() {
-    check_pwenc(PwencWriter::Padded, "oKGio6SlpqdtpBDPMpLZqvnJCvjD0rlnhSKV0ypJCV6sBKHi9w1O0Q==");
+    check_pwenc(
+        PwencWriter::Padded,
+        "oKGio6SlpqdtpBDPMpLZqvnJCvjD0rlnhSKV0ypJCV6sBKHi9w1O0Q==",
+    );
 }
 
 #[test]
@@ -50,7 +56,11 @@ fn obscure_vectors_reveal() {
         ),
         ("password", "PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH"),
     ] {
-        assert_eq!(rclone_reveal(obscured).unwrap().expose_secret(), plain, "{obscured}");
+        assert_eq!(
+            rclone_reveal(obscured).unwrap().expose_secret(),
+            plain,
+            "{obscured}"
+        );
     }
     // rclone's own error case: shorter than the IV.
     assert!(rclone_reveal("YWFhYWFh").is_err());
@@ -65,7 +75,8 @@ fn rclone_config_encryption_vector() {
     let password = SecretString::from("asdf".to_owned());
     let plain = RcloneConf::parse(b"[remote]\ntype = local\n", None).unwrap();
     let text = plain.to_encrypted_text(&password, nonce);
-    let body = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=";
+    let body =
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=";
     // Our writer adds the blank line between sections that rclone writes, so
     // check the vector against rclone's exact plaintext too.
     let exact = format!("RCLONE_ENCRYPT_V0:\n{body}\n");

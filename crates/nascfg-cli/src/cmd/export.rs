@@ -18,13 +18,18 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
         .map_err(common::store_error)?
         .iter()
         .any(|c| c.provider == ProviderKind::Mega && (names.is_empty() || names.contains(&c.name)));
-    let target = RcloneTarget { has_mega: !has_mega_credential || rclone_has_mega() };
+    let target = RcloneTarget {
+        has_mega: !has_mega_credential || rclone_has_mega(),
+    };
     let export = rclone_export(&mut store, names, target).map_err(import_error)?;
     let text = export.text();
     match out {
         Some(path) => {
             nascfg_crypto::write_secret_file(path, text.as_bytes()).map_err(|e| {
-                output::hint(anyhow::anyhow!("cannot write {}: {e}", path.display()), "check the directory")
+                output::hint(
+                    anyhow::anyhow!("cannot write {}: {e}", path.display()),
+                    "check the directory",
+                )
             })?;
         }
         None => {
@@ -52,7 +57,11 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
         }
         if let Some(path) = out {
             if !cli.quiet {
-                eprintln!("wrote {} remote(s) to {} (mode 0600)", export.exported.len(), path.display());
+                eprintln!(
+                    "wrote {} remote(s) to {} (mode 0600)",
+                    export.exported.len(),
+                    path.display()
+                );
             }
         }
     }

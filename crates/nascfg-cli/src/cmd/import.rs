@@ -4,8 +4,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use nascfg_bundle::{
-    Error as BundleError, ImportOptions, ImportReport, ImportStatus, MAX_CONF_LEN, RcloneConf, RcloneImport,
-    TruenasBackup,
+    Error as BundleError, ImportOptions, ImportReport, ImportStatus, MAX_CONF_LEN, RcloneConf,
+    RcloneImport, TruenasBackup,
 };
 use secrecy::SecretString;
 
@@ -18,33 +18,65 @@ const RCLONE_CONFIG_PASS: &str = "RCLONE_CONFIG_PASS";
 
 pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
     match command {
-        ImportCommand::Truenas { file, pwenc_secret, dry_run, replace } => {
+        ImportCommand::Truenas {
+            file,
+            pwenc_secret,
+            dry_run,
+            replace,
+        } => {
             // Read, check the seed and decrypt before the store is even opened.
-            let backup = TruenasBackup::read(file, pwenc_secret.as_deref()).map_err(import_error)?;
+            let backup =
+                TruenasBackup::read(file, pwenc_secret.as_deref()).map_err(import_error)?;
             let mut store = common::open_store(cli)?;
-            let options = ImportOptions { dry_run: *dry_run, replace: *replace };
+            let options = ImportOptions {
+                dry_run: *dry_run,
+                replace: *replace,
+            };
             let report = backup.import(&mut store, &options).map_err(import_error)?;
             print_report(cli, &report)
         }
-        ImportCommand::Rclone { file, password_env, dry_run, replace } => {
+        ImportCommand::Rclone {
+            file,
+            password_env,
+            dry_run,
+            replace,
+        } => {
             let bytes = read_conf(file)?;
-            let password = if RcloneConf::is_encrypted(&bytes) { password(password_env.as_deref())? } else { None };
+            let password = if RcloneConf::is_encrypted(&bytes) {
+                password(password_env.as_deref())?
+            } else {
+                None
+            };
             let conf = RcloneConf::parse(&bytes, password.as_ref()).map_err(import_error)?;
             let mut store = common::open_store(cli)?;
-            let options = ImportOptions { dry_run: *dry_run, replace: *replace };
-            let report = RcloneImport::from_conf(&conf).import(&mut store, &options).map_err(import_error)?;
+            let options = ImportOptions {
+                dry_run: *dry_run,
+                replace: *replace,
+            };
+            let report = RcloneImport::from_conf(&conf)
+                .import(&mut store, &options)
+                .map_err(import_error)?;
             print_report(cli, &report)
         }
     }
 }
 
 fn read_conf(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let open = std::fs::File::open(file)
-        .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", file.display()), "check the path"))?;
+    let open = std::fs::File::open(file).map_err(|e| {
+        output::hint(
+            anyhow::anyhow!("cannot read {}: {e}", file.display()),
+            "check the path",
+        )
+    })?;
     let mut bytes = Vec::new();
     open.take(MAX_CONF_LEN as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", file.display()), "check the path"))?;
+        .map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot read {}: {e}", file.display()),
+                "check the path",
+            )
+        })?;
     if bytes.len() > MAX_CONF_LEN {
         return Err(output::hint(
             anyhow::anyhow!("{} is larger than {MAX_CONF_LEN} bytes", file.display()),
@@ -69,7 +101,9 @@ fn password(var: Option<&str>) -> anyhow::Result<Option<SecretString>> {
         Err(_) => {}
     }
     if common::interactive() {
-        return Ok(Some(SecretString::from(rpassword::prompt_password("rclone config password: ")?)));
+        return Ok(Some(SecretString::from(rpassword::prompt_password(
+            "rclone config password: ",
+        )?)));
     }
     Ok(None)
 }
@@ -86,12 +120,29 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
         (ImportStatus::Reused, _) => "reused",
         (ImportStatus::Skipped, _) => "skipped",
     };
-    for (what, items) in [("key pair", &report.keypairs), ("credential", &report.credentials)] {
+    for (what, items) in [
+        ("key pair", &report.keypairs),
+        ("credential", &report.credentials),
+    ] {
         for item in items {
-            let renamed = item.source_name.as_ref().map(|s| format!(" (was {s:?})")).unwrap_or_default();
+            let renamed = item
+                .source_name
+                .as_ref()
+                .map(|s| format!(" (was {s:?})"))
+                .unwrap_or_default();
             match &item.reason {
-                Some(reason) => println!("{} {what} {}{renamed} [{}]: {reason}", verb(item.status), item.name, item.provider),
-                None => println!("{} {what} {}{renamed} [{}]", verb(item.status), item.name, item.provider),
+                Some(reason) => println!(
+                    "{} {what} {}{renamed} [{}]: {reason}",
+                    verb(item.status),
+                    item.name,
+                    item.provider
+                ),
+                None => println!(
+                    "{} {what} {}{renamed} [{}]",
+                    verb(item.status),
+                    item.name,
+                    item.provider
+                ),
             }
             if !cli.quiet {
                 for note in &item.notes {
@@ -103,7 +154,9 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
     let imported = report.imported();
     let skipped = report.skipped();
     if report.dry_run {
-        println!("dry run: {imported} credential(s) would be imported, {skipped} skipped; nothing was stored");
+        println!(
+            "dry run: {imported} credential(s) would be imported, {skipped} skipped; nothing was stored"
+        );
     } else {
         println!("{imported} credential(s) imported, {skipped} skipped");
     }
@@ -125,14 +178,22 @@ pub fn import_error(err: BundleError) -> anyhow::Error {
             "give the pwenc_secret of the TrueNAS system that wrote this backup (--pwenc-secret FILE); \
              nothing was imported"
         }
-        BundleError::PwencSecretLength { .. } => "a TrueNAS pwenc_secret file is exactly 32 bytes; nothing was imported",
+        BundleError::PwencSecretLength { .. } => {
+            "a TrueNAS pwenc_secret file is exactly 32 bytes; nothing was imported"
+        }
         BundleError::RclonePasswordNeeded => {
             "give the rclone config password with --password-env VAR (or RCLONE_CONFIG_PASS); nothing was imported"
         }
-        BundleError::RcloneWrongPassword => "check the rclone config password; nothing was imported",
-        BundleError::RcloneConf { .. } => "check that the file is an rclone.conf (`rclone --config FILE config dump`)",
-        _ => "give a TrueNAS configuration backup (the .tar with freenas-v1.db and pwenc_secret, or freenas-v1.db \
-              with --pwenc-secret); nothing was imported",
+        BundleError::RcloneWrongPassword => {
+            "check the rclone config password; nothing was imported"
+        }
+        BundleError::RcloneConf { .. } => {
+            "check that the file is an rclone.conf (`rclone --config FILE config dump`)"
+        }
+        _ => {
+            "give a TrueNAS configuration backup (the .tar with freenas-v1.db and pwenc_secret, or freenas-v1.db \
+              with --pwenc-secret); nothing was imported"
+        }
     };
     output::hint(err, hint)
 }

@@ -2,6 +2,7 @@
 // Test helpers outside #[test] functions may unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod errors;
 mod passphrase;
 mod properties;
 mod seed;

@@ -106,3 +106,35 @@ fn work_factor() {
     let file = encrypt("p", b"x");
     assert!(String::from_utf8_lossy(&file).contains(" 10\n"));
 }
+
+#[test]
+fn age_file_without_passphrase_is_not_passphrase_protected() {
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .unwrap();
+    let mut w = encryptor.wrap_output(Vec::new()).unwrap();
+    w.write_all(b"x").unwrap();
+    let file = w.finish().unwrap();
+    assert!(is_passphrase_protected(&file));
+    assert!(matches!(
+        decrypt("p", &file),
+        Err(Error::NotPassphraseProtected)
+    ));
+}
+
+#[test]
+fn excessive_work_factor_is_refused_before_the_work() {
+    // Rewrite the stanza's work factor to 2^40: refused at once, no scrypt run.
+    let file = encrypt("p", b"x");
+    let text = String::from_utf8_lossy(&file).into_owned();
+    let at = text.find(" 10\n").unwrap();
+    let mut bad = file[..at].to_vec();
+    bad.extend_from_slice(b" 40\n");
+    bad.extend_from_slice(&file[at + 4..]);
+    assert!(matches!(
+        decrypt("p", &bad),
+        Err(Error::ExcessiveWork { required: 40 })
+    ));
+}
