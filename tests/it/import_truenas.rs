@@ -3,6 +3,8 @@
 //! completely; a wrong or missing seed is refused; a dry run stores nothing;
 //! bad tars are refused; the input is never modified.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -248,7 +250,7 @@ fn shown(n: &Nascfg, name: &str) -> Value {
 #[test]
 fn a_full_backup_imports_completely() {
     let n = Nascfg::new();
-    let (tar, _db, private) = full_backup(&n);
+    let (tar, _db, _private) = full_backup(&n);
     let before = sha256(&tar);
     let report = n.json(&["import", "truenas", tar.to_str().unwrap()]);
     assert_eq!(sha256(&tar), before, "the input must not change");
@@ -297,7 +299,6 @@ fn a_full_backup_imports_completely() {
     assert_eq!(sftp["provider"]["private_key"], "nas key");
     let keys = n.json(&["keypair", "list"]);
     assert!(keys.to_string().contains("nas key"), "{keys:#}");
-    let _ = private;
 
     // Again: every name exists now, nothing is overwritten without --replace.
     let again = n.json(&["import", "truenas", tar.to_str().unwrap()]);

@@ -307,22 +307,17 @@ impl Store {
 
     /// Every credential, by name, without secrets (no seed needed).
     pub fn list_credentials(&self) -> Result<Vec<CredentialSummary>, Error> {
-        let mut secret_fields: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-        {
-            let mut stmt = self.conn.prepare("SELECT credential_id, field FROM credential_secret ORDER BY credential_id, field")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                secret_fields.entry(row.get(0)?).or_default().push(row.get(1)?);
-            }
-        }
         let mut stmt = self.conn.prepare(
-            "SELECT id, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential ORDER BY name",
+            "SELECT c.id, c.name, c.provider, c.attributes, c.needs_secrets, c.created_at, c.updated_at,
+                    (SELECT group_concat(field, ' ') FROM
+                        (SELECT field FROM credential_secret s WHERE s.credential_id = c.id ORDER BY field))
+             FROM credential c ORDER BY c.name",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let fields = secret_fields.remove(&id).unwrap_or_default();
+            let fields: Option<String> = row.get(7)?;
+            let fields = fields.map(|f| f.split(' ').map(str::to_owned).collect()).unwrap_or_default();
             out.push(summary_from_row(row, fields)?);
         }
         Ok(out)

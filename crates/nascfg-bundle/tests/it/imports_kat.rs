@@ -2,6 +2,8 @@
 //! (`shared/reference/formats.md`): TrueNAS pwenc (both writers), rclone
 //! obscure, rclone config encryption.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use nascfg_bundle::{PwencSecret, PwencWriter, RcloneConf, rclone_obscure, rclone_reveal};
 use secrecy::{ExposeSecret as _, SecretString};
 

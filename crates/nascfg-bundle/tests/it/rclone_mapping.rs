@@ -2,6 +2,8 @@
 //! a property test that export -> rclone.conf text -> import gives the same
 //! credential for every field rclone carries.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use nascfg_bundle::{RcloneConf, RcloneTarget, rclone_credential, rclone_reveal, rclone_section};
 use nascfg_credentials::{Credential, ProviderKind, Reveal, Shape};
 use proptest::prelude::*;

@@ -6,6 +6,7 @@ use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape};
 use nascfg_store::CredentialSummary;
 use serde_json::{Map, Value, json};
 
+
 use super::attrs::{self, EmptyValue};
 use super::common::{open_store, store_error};
 use crate::cli::{Cli, CredCommand, VerifyArgs};
@@ -140,32 +141,69 @@ fn ordered_attributes(summary: &CredentialSummary, revealed: Option<&Map<String,
     out
 }
 
+/// A credential as JSON, serialized without building a `Value` tree (fast listing).
+struct SummaryJson<'a>(&'a CredentialSummary, Option<&'a Map<String, Value>>);
+
+struct ProviderJson<'a>(&'a CredentialSummary, Option<&'a Map<String, Value>>);
+
+impl serde::Serialize for ProviderJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (summary, revealed) = (self.0, self.1);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", summary.provider.type_str())?;
+        let fields = summary.provider.spec().fields();
+        for field in fields {
+            let name = field.name();
+            if let Some(v) = summary.attributes.get(name) {
+                map.serialize_entry(name, v)?;
+            } else if summary.secret_fields.iter().any(|s| s == name) {
+                match revealed.and_then(|r| r.get(name)) {
+                    Some(v) => map.serialize_entry(name, v)?,
+                    None => map.serialize_entry(name, REDACTED)?,
+                }
+            }
+        }
+        for (k, v) in &summary.attributes {
+            if !fields.iter().any(|f| f.name() == k) {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for SummaryJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let s = self.0;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("id", &s.id.get())?;
+        map.serialize_entry("name", &s.name)?;
+        map.serialize_entry("provider", &ProviderJson(s, self.1))?;
+        map.serialize_entry("needs_secrets", &s.needs_secrets)?;
+        map.serialize_entry("created_at", &s.created_at)?;
+        map.serialize_entry("updated_at", &s.updated_at)?;
+        map.end()
+    }
+}
+
 /// The JSON of a credential: TrueNAS's current API shape plus id, needs_secrets, timestamps.
 pub fn summary_json(summary: &CredentialSummary) -> Value {
     credential_json(summary, None)
 }
 
 fn credential_json(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Value {
-    let mut provider = Map::new();
-    provider.insert("type".into(), Value::from(summary.provider.type_str()));
-    provider.extend(ordered_attributes(summary, revealed));
-    json!({
-        "id": summary.id.get(),
-        "name": summary.name,
-        "provider": provider,
-        "needs_secrets": summary.needs_secrets,
-        "created_at": summary.created_at,
-        "updated_at": summary.updated_at,
-    })
+    serde_json::to_value(SummaryJson(summary, revealed)).unwrap_or(Value::Null)
 }
 
 fn list(cli: &Cli) -> anyhow::Result<()> {
     let store = open_store(cli)?;
     let all = store.list_credentials().map_err(store_error)?;
     if cli.json {
-        let items: Vec<Value> = all.iter().map(summary_json).collect();
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &Value::Array(items))?;
+        let items: Vec<SummaryJson<'_>> = all.iter().map(|s| SummaryJson(s, None)).collect();
+        serde_json::to_writer_pretty(&mut out, &items)?;
         use std::io::Write;
         writeln!(out)?;
         out.flush()?;
@@ -194,13 +232,15 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
 
 /// Prints aligned columns; the last column is not padded.
 pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    use std::io::Write;
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = |cells: Vec<&str>| {
         let mut s = String::new();
         for (i, cell) in cells.iter().enumerate() {
             if i + 1 == N {
@@ -209,12 +249,14 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
                 s.push_str(&format!("{cell:<width$}  ", width = widths[i]));
             }
         }
-        println!("{}", s.trim_end());
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = writeln!(out, "{}", s.trim_end());
     };
     line(header.to_vec());
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
+    let _ = out.flush();
 }
 
 fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
