@@ -18,12 +18,32 @@ pub fn nascfg_bin() -> &'static Path {
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().unwrap_or_default();
         // target/<profile>/deps/it-xxxx
-        let profile_dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
-        let profile = profile_dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug").to_owned();
-        let target_dir = profile_dir.parent().map(Path::to_path_buf).unwrap_or_default();
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let profile = profile_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("debug")
+            .to_owned();
+        let target_dir = profile_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = std::process::Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "nascfg-cli", "--bin", "nascfg", "--target-dir"]).arg(&target_dir);
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "nascfg-cli",
+            "--bin",
+            "nascfg",
+            "--target-dir",
+        ])
+        .arg(&target_dir);
         match profile.as_str() {
             "debug" => {}
             "release" => {
@@ -64,7 +84,10 @@ impl From<Output> for Run {
 impl Run {
     /// `stdout` and `stderr` in one text for a snapshot: `exit: N`, then both streams.
     pub fn transcript(&self) -> String {
-        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -121,7 +144,12 @@ impl Nascfg {
 
     /// Runs `nascfg ARGS` with `stdin` as standard input.
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        self.cmd().args(args).write_stdin(stdin.as_bytes().to_vec()).output().expect("run nascfg").into()
+        self.cmd()
+            .args(args)
+            .write_stdin(stdin.as_bytes().to_vec())
+            .output()
+            .expect("run nascfg")
+            .into()
     }
 
     /// Runs `nascfg ARGS`, asserts exit 0, returns standard output.
@@ -136,13 +164,19 @@ impl Nascfg {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.ok(&all);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("nascfg {args:?}: not JSON ({e}):\n{out}"))
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("nascfg {args:?}: not JSON ({e}):\n{out}"))
     }
 
     /// Runs `nascfg ARGS`, asserts exit 1, returns the run.
     pub fn fail(&self, args: &[&str]) -> Run {
         let run = self.run(args);
-        assert_eq!(run.code, 1, "nascfg {args:?} should fail with 1:\n{}", run.transcript());
+        assert_eq!(
+            run.code,
+            1,
+            "nascfg {args:?} should fail with 1:\n{}",
+            run.transcript()
+        );
         run
     }
 
@@ -164,7 +198,10 @@ impl Nascfg {
         s.add_filter(r"old-\d{8}T\d{6}Z(-\d+)?", "old-[STAMP]");
         s.add_filter(r"nfp1:[0-9a-z]{4}(-[0-9a-z]{4})*", "[SEED-FP]");
         s.add_filter(r"SHA256:[A-Za-z0-9+/=]{43}", "[KEY-FP]");
-        s.add_filter(r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) AAAA[A-Za-z0-9+/=]+", "$1 [PUBLIC-KEY]");
+        s.add_filter(
+            r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) AAAA[A-Za-z0-9+/=]+",
+            "$1 [PUBLIC-KEY]",
+        );
         s
     }
 }

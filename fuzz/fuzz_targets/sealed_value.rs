@@ -18,7 +18,11 @@ static KEY: LazyLock<SealingKey> = LazyLock::new(|| {
 
 fuzz_target!(|text: &str| {
     if let Ok(sealed) = SealedValue::parse(text) {
-        assert_eq!(sealed.to_text(), text, "parser accepted a non-canonical encoding");
+        assert_eq!(
+            sealed.to_text(),
+            text,
+            "parser accepted a non-canonical encoding"
+        );
         let _ = open(&KEY, &sealed, b"credential:7/secret_access_key");
     }
 });

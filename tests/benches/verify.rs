@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 const RUNS: usize = 15;
 
 fn credential(provider: ProviderKind, attributes: Value) -> Credential {
-    let Value::Object(map) = attributes else { panic!("attributes must be an object") };
+    let Value::Object(map) = attributes else {
+        panic!("attributes must be an object")
+    };
     Credential::new("bench", provider, map).expect("a valid credential")
 }
 
@@ -39,7 +41,10 @@ fn bench(what: &str, cred: &Credential, options: &VerifyOptions) {
         .collect();
     let min = samples.iter().min().copied().unwrap_or_default();
     let max = samples.iter().max().copied().unwrap_or_default();
-    println!("verify {what:<16} median {:>9.2?}  (min {min:.2?}, max {max:.2?}, {RUNS} runs)", median(samples));
+    println!(
+        "verify {what:<16} median {:>9.2?}  (min {min:.2?}, max {max:.2?}, {RUNS} runs)",
+        median(samples)
+    );
 }
 
 fn main() {
@@ -47,24 +52,39 @@ fn main() {
 
     let s3 = S3Server::start();
     let attrs = json!({"access_key_id": s3.access_key_id, "secret_access_key": s3.secret_access_key, "endpoint": s3.endpoint});
-    bench("S3 (SigV4)", &credential(ProviderKind::S3, attrs.clone()), &options);
+    bench(
+        "S3 (SigV4)",
+        &credential(ProviderKind::S3, attrs.clone()),
+        &options,
+    );
     let mut v2 = attrs;
     v2["signatures_v2"] = true.into();
     bench("S3 (SigV2)", &credential(ProviderKind::S3, v2), &options);
     drop(s3);
 
     let ftp = Vsftpd::start();
-    let attrs = json!({"host": "127.0.0.1", "port": ftp.port, "user": ftp.user, "pass": ftp.password});
+    let attrs =
+        json!({"host": "127.0.0.1", "port": ftp.port, "user": ftp.user, "pass": ftp.password});
     bench("FTP", &credential(ProviderKind::Ftp, attrs), &options);
     drop(ftp);
 
     let sshd = Sshd::start();
-    let attrs = json!({"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "pass": sshd.password});
-    bench("SFTP (password)", &credential(ProviderKind::Sftp, attrs), &options);
-    let attrs = json!({"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "private_key": "kp"});
+    let attrs =
+        json!({"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "pass": sshd.password});
+    bench(
+        "SFTP (password)",
+        &credential(ProviderKind::Sftp, attrs),
+        &options,
+    );
+    let attrs =
+        json!({"host": "127.0.0.1", "port": sshd.port, "user": sshd.user, "private_key": "kp"});
     let mut with_key = options.clone();
     with_key.private_key = Some(SecretString::from(sshd.private_key_pem.clone()));
-    bench("SFTP (key)", &credential(ProviderKind::Sftp, attrs), &with_key);
+    bench(
+        "SFTP (key)",
+        &credential(ProviderKind::Sftp, attrs),
+        &with_key,
+    );
     drop(sshd);
 
     let dav = WebDav::start();
@@ -73,12 +93,21 @@ fn main() {
     drop(dav);
 
     let http = HttpServer::start();
-    bench("HTTP", &credential(ProviderKind::Http, json!({"url": http.url})), &options);
+    bench(
+        "HTTP",
+        &credential(ProviderKind::Http, json!({"url": http.url})),
+        &options,
+    );
     drop(http);
 
     let azurite = Azurite::start();
-    let attrs = json!({"account": azurite.account, "key": azurite.key, "endpoint": azurite.endpoint});
-    bench("Azure Blob", &credential(ProviderKind::AzureBlob, attrs), &options);
+    let attrs =
+        json!({"account": azurite.account, "key": azurite.key, "endpoint": azurite.endpoint});
+    bench(
+        "Azure Blob",
+        &credential(ProviderKind::AzureBlob, attrs),
+        &options,
+    );
     drop(azurite);
 
     // A server that accepts and never answers: the answer must come at the deadline.
@@ -88,10 +117,31 @@ fn main() {
     bounded.deadline = deadline;
     let base = format!("http://127.0.0.1:{}", silent.port);
     let cases = [
-        ("HTTP", credential(ProviderKind::Http, json!({"url": format!("{base}/")}))),
-        ("FTP", credential(ProviderKind::Ftp, json!({"host": "127.0.0.1", "port": silent.port, "user": "u", "pass": "p"}))),
-        ("SFTP", credential(ProviderKind::Sftp, json!({"host": "127.0.0.1", "port": silent.port, "user": "u", "pass": "p"}))),
-        ("S3", credential(ProviderKind::S3, json!({"access_key_id": "AKIA0000", "secret_access_key": "s3cr3t", "endpoint": base}))),
+        (
+            "HTTP",
+            credential(ProviderKind::Http, json!({"url": format!("{base}/")})),
+        ),
+        (
+            "FTP",
+            credential(
+                ProviderKind::Ftp,
+                json!({"host": "127.0.0.1", "port": silent.port, "user": "u", "pass": "p"}),
+            ),
+        ),
+        (
+            "SFTP",
+            credential(
+                ProviderKind::Sftp,
+                json!({"host": "127.0.0.1", "port": silent.port, "user": "u", "pass": "p"}),
+            ),
+        ),
+        (
+            "S3",
+            credential(
+                ProviderKind::S3,
+                json!({"access_key_id": "AKIA0000", "secret_access_key": "s3cr3t", "endpoint": base}),
+            ),
+        ),
     ];
     for (what, cred) in cases {
         let samples: Vec<Duration> = (0..3)

@@ -1,4 +1,5 @@
 //! `nascfg init`, `cred add | list | show | update | delete`: output and errors.
+#![allow(clippy::unwrap_used)]
 
 use insta::assert_snapshot;
 use nascfg_tests::cli::Nascfg;
@@ -48,7 +49,19 @@ fn add_list_show_update_delete() {
         &format!("key=@{key_file}"),
     ]);
     let ftp = n.run_stdin(
-        &["cred", "add", "ftp", "--provider", "ftp", "--set", "host=ftp.example.com", "--set", "user=u", "--set", "pass=-"],
+        &[
+            "cred",
+            "add",
+            "ftp",
+            "--provider",
+            "ftp",
+            "--set",
+            "host=ftp.example.com",
+            "--set",
+            "user=u",
+            "--set",
+            "pass=-",
+        ],
         "ftp-password-from-stdin\n",
     );
     let list = n.run(&["cred", "list"]);
@@ -56,12 +69,31 @@ fn add_list_show_update_delete() {
     let show = n.run(&["cred", "show", "backups"]);
     let show_json = n.json(&["cred", "show", "backups"]);
     let reveal = n.json(&["cred", "show", "ftp", "--reveal"]);
-    let update = n.run(&["cred", "update", "backups", "--set", "region=", "--set", "max_upload_parts=500", "--rename", "s3-main"]);
+    let update = n.run(&[
+        "cred",
+        "update",
+        "backups",
+        "--set",
+        "region=",
+        "--set",
+        "max_upload_parts=500",
+        "--rename",
+        "s3-main",
+    ]);
     let after = n.json(&["cred", "show", "s3-main"]);
     let delete = n.run(&["cred", "delete", "azure"]);
     let final_list = n.run(&["cred", "list"]);
     n.settings().bind(|| {
-        for (name, run) in [("add", &add), ("add_azure", &az), ("add_ftp", &ftp), ("list", &list), ("show", &show), ("update", &update), ("delete", &delete), ("list_after_delete", &final_list)] {
+        for (name, run) in [
+            ("add", &add),
+            ("add_azure", &az),
+            ("add_ftp", &ftp),
+            ("list", &list),
+            ("show", &show),
+            ("update", &update),
+            ("delete", &delete),
+            ("list_after_delete", &final_list),
+        ] {
             assert_snapshot!(format!("cred_{name}"), run.transcript());
         }
         insta::assert_json_snapshot!("cred_list_json", list_json);
@@ -80,12 +112,16 @@ fn add_from_json() {
     let doc = r#"{"name": "b2", "provider": {"type": "B2", "account": "0012345678abcdef0000000001", "key": "K001abcdefghijklmnopqrstuvwxyz12"}}"#;
     let file = n.write_file("b2.json", doc);
     n.ok(&["cred", "add", "--from-json", &file]);
-    let from_stdin = n.run_stdin(&["cred", "add", "--from-json", "-"], &doc.replace("\"b2\"", "\"b2-again\""));
+    let from_stdin = n.run_stdin(
+        &["cred", "add", "--from-json", "-"],
+        &doc.replace("\"b2\"", "\"b2-again\""),
+    );
     assert_eq!(from_stdin.code, 0, "{}", from_stdin.transcript());
     let bad = n.run_stdin(&["cred", "add", "--from-json", "-"], "{not json");
     let list = n.json(&["cred", "list"]);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
-    n.settings().bind(|| assert_snapshot!("cred_from_json_bad", bad.transcript()));
+    n.settings()
+        .bind(|| assert_snapshot!("cred_from_json_bad", bad.transcript()));
 }
 
 #[test]
@@ -94,24 +130,91 @@ fn bad_input_fails_with_hints_and_changes_nothing() {
     n.ok(S3);
     let before = n.json(&["cred", "list"]);
     let cases: Vec<(&str, Vec<&str>)> = vec![
-        ("unknown_provider", vec!["cred", "add", "x", "--provider", "nosuch"]),
-        ("invalid_fields", vec!["cred", "add", "x", "--provider", "sftp", "--set", "port=99999", "--set", "colour=blue", "--set", "user"]),
-        ("missing_required", vec!["cred", "add", "x", "--provider", "sftp"]),
+        (
+            "unknown_provider",
+            vec!["cred", "add", "x", "--provider", "nosuch"],
+        ),
+        (
+            "invalid_fields",
+            vec![
+                "cred",
+                "add",
+                "x",
+                "--provider",
+                "sftp",
+                "--set",
+                "port=99999",
+                "--set",
+                "colour=blue",
+                "--set",
+                "user",
+            ],
+        ),
+        (
+            "missing_required",
+            vec!["cred", "add", "x", "--provider", "sftp"],
+        ),
         ("duplicate", S3.to_vec()),
         ("unknown_credential_show", vec!["cred", "show", "nope"]),
-        ("unknown_credential_update", vec!["cred", "update", "nope", "--set", "region=x"]),
+        (
+            "unknown_credential_update",
+            vec!["cred", "update", "nope", "--set", "region=x"],
+        ),
         ("unknown_credential_delete", vec!["cred", "delete", "nope"]),
         ("nothing_to_update", vec!["cred", "update", "backups"]),
-        ("rename_onto_existing", vec!["cred", "update", "backups", "--rename", "backups"]),
-        ("missing_file", vec!["cred", "update", "backups", "--set", "region=@/nonexistent/file"]),
-        ("two_stdin", vec!["cred", "add", "x", "--provider", "ftp", "--set", "host=h", "--set", "user=-", "--set", "pass=-"]),
-        ("keypair_missing", vec!["cred", "add", "x", "--provider", "sftp", "--set", "host=h", "--set", "user=u", "--set", "private_key=nokey"]),
+        (
+            "rename_onto_existing",
+            vec!["cred", "update", "backups", "--rename", "backups"],
+        ),
+        (
+            "missing_file",
+            vec![
+                "cred",
+                "update",
+                "backups",
+                "--set",
+                "region=@/nonexistent/file",
+            ],
+        ),
+        (
+            "two_stdin",
+            vec![
+                "cred",
+                "add",
+                "x",
+                "--provider",
+                "ftp",
+                "--set",
+                "host=h",
+                "--set",
+                "user=-",
+                "--set",
+                "pass=-",
+            ],
+        ),
+        (
+            "keypair_missing",
+            vec![
+                "cred",
+                "add",
+                "x",
+                "--provider",
+                "sftp",
+                "--set",
+                "host=h",
+                "--set",
+                "user=u",
+                "--set",
+                "private_key=nokey",
+            ],
+        ),
     ];
     for (name, args) in cases {
         let run = n.run(&args);
         let expected = if name == "rename_onto_existing" { 0 } else { 1 };
         assert_eq!(run.code, expected, "{name}: {}", run.transcript());
-        n.settings().bind(|| assert_snapshot!(format!("cred_error_{name}"), run.transcript()));
+        n.settings()
+            .bind(|| assert_snapshot!(format!("cred_error_{name}"), run.transcript()));
     }
     assert_eq!(n.json(&["cred", "list"]), before);
 }
@@ -128,13 +231,27 @@ fn seed_and_database_problems_refuse_secrets_and_change_nothing() {
     let listed = n.run(&["cred", "list"]);
     assert_eq!(listed.code, 0);
     let mismatch = n.fail(&["cred", "show", "backups", "--reveal"]);
-    let add = n.fail(&["cred", "add", "x", "--provider", "ftp", "--set", "host=h", "--set", "user=u"]);
+    let add = n.fail(&[
+        "cred",
+        "add",
+        "x",
+        "--provider",
+        "ftp",
+        "--set",
+        "host=h",
+        "--set",
+        "user=u",
+    ]);
     let fp = n.run(&["seed", "fingerprint"]);
     // A short seed.
     std::fs::write(&seed, [7u8; 16]).unwrap();
     let short = n.fail(&["cred", "show", "backups", "--reveal"]);
     std::fs::write(&seed, &good).unwrap();
-    assert!(n.json(&["cred", "show", "backups", "--reveal"])["provider"]["secret_access_key"].as_str().is_some());
+    assert!(
+        n.json(&["cred", "show", "backups", "--reveal"])["provider"]["secret_access_key"]
+            .as_str()
+            .is_some()
+    );
 
     // A newer schema.
     let db = n.data_dir().join("config.db");
@@ -145,9 +262,16 @@ fn seed_and_database_problems_refuse_secrets_and_change_nothing() {
     // Not SQLite at all.
     let other = Nascfg::new();
     std::fs::create_dir_all(other.data_dir()).unwrap();
-    std::fs::write(other.data_dir().join("config.db"), "hello, I am a text file\n").unwrap();
+    std::fs::write(
+        other.data_dir().join("config.db"),
+        "hello, I am a text file\n",
+    )
+    .unwrap();
     let not_db = other.fail(&["cred", "list"]);
-    assert_eq!(std::fs::read_to_string(other.data_dir().join("config.db")).unwrap(), "hello, I am a text file\n");
+    assert_eq!(
+        std::fs::read_to_string(other.data_dir().join("config.db")).unwrap(),
+        "hello, I am a text file\n"
+    );
 
     n.settings().bind(|| {
         assert_snapshot!("seed_mismatch_show", mismatch.transcript());
@@ -156,7 +280,9 @@ fn seed_and_database_problems_refuse_secrets_and_change_nothing() {
         assert_snapshot!("seed_short", short.transcript());
         assert_snapshot!("schema_newer", newer.transcript());
     });
-    other.settings().bind(|| assert_snapshot!("not_a_database", not_db.transcript()));
+    other
+        .settings()
+        .bind(|| assert_snapshot!("not_a_database", not_db.transcript()));
 }
 
 /// Sets the schema version (header bytes 60..64, `PRAGMA user_version`) to 99 by
@@ -164,7 +290,10 @@ fn seed_and_database_problems_refuse_secrets_and_change_nothing() {
 fn rusqlite_free_set_user_version(db: &std::path::Path) -> Vec<u8> {
     // `nascfg seed fingerprint` opens and closes the db; the last connection checkpoints the WAL.
     let wal = db.with_file_name("config.db-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL not checkpointed");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL not checkpointed"
+    );
     let mut bytes = std::fs::read(db).unwrap();
     bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
     std::fs::write(db, &bytes).unwrap();

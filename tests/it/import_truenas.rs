@@ -494,3 +494,23 @@ fn bad_tars_are_refused() {
     }
     assert_eq!(n.json(&["cred", "list"]), json!([]));
 }
+
+#[test]
+fn what_the_user_reads() {
+    let n = Nascfg::new();
+    let (tar, db, _) = full_backup(&n);
+    let wrong = n.tmp().join("wrong.tar");
+    build_tar(&wrong, &db, &[0x43; 32]);
+    let garbage = n.write_file("garbage.tar", b"garbage");
+    let transcripts = [
+        n.run(&["import", "truenas", tar.to_str().unwrap(), "--dry-run"])
+            .transcript(),
+        n.run(&["import", "truenas", wrong.to_str().unwrap()])
+            .transcript(),
+        n.run(&["import", "truenas", db.to_str().unwrap()])
+            .transcript(),
+        n.run(&["import", "truenas", &garbage]).transcript(),
+    ];
+    n.settings()
+        .bind(|| insta::assert_snapshot!(transcripts.join("\n")));
+}

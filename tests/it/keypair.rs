@@ -1,4 +1,5 @@
 //! `nascfg keypair generate | import | list | show | delete`.
+#![allow(clippy::unwrap_used)]
 
 use insta::assert_snapshot;
 use nascfg_tests::cli::Nascfg;
@@ -9,17 +10,52 @@ fn generate_list_show_delete_unbinds() {
     let gen_ed = n.run(&["keypair", "generate", "edkey"]);
     let gen_rsa = n.json(&["keypair", "generate", "rsakey", "--type", "rsa"]);
     assert_eq!(gen_rsa["type"], "rsa");
-    assert!(gen_rsa["public_key"].as_str().unwrap().starts_with("ssh-rsa AAAA"));
+    assert!(
+        gen_rsa["public_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("ssh-rsa AAAA")
+    );
     let list = n.run(&["keypair", "list"]);
     let show = n.run(&["keypair", "show", "edkey"]);
     let show_json = n.json(&["keypair", "show", "edkey"]);
-    n.ok(&["cred", "add", "sftp1", "--provider", "sftp", "--set", "host=h", "--set", "user=u", "--set", "private_key=edkey"]);
-    n.ok(&["cred", "add", "sftp2", "--provider", "sftp", "--set", "host=h", "--set", "user=u", "--set", "private_key=rsakey"]);
+    n.ok(&[
+        "cred",
+        "add",
+        "sftp1",
+        "--provider",
+        "sftp",
+        "--set",
+        "host=h",
+        "--set",
+        "user=u",
+        "--set",
+        "private_key=edkey",
+    ]);
+    n.ok(&[
+        "cred",
+        "add",
+        "sftp2",
+        "--provider",
+        "sftp",
+        "--set",
+        "host=h",
+        "--set",
+        "user=u",
+        "--set",
+        "private_key=rsakey",
+    ]);
     let dup = n.fail(&["keypair", "generate", "edkey"]);
     let delete = n.run(&["keypair", "delete", "edkey"]);
     let unbound = n.json(&["cred", "show", "sftp1"]);
-    assert!(unbound["provider"].get("private_key").is_none(), "{unbound}");
-    assert_eq!(n.json(&["cred", "show", "sftp2"])["provider"]["private_key"], "rsakey");
+    assert!(
+        unbound["provider"].get("private_key").is_none(),
+        "{unbound}"
+    );
+    assert_eq!(
+        n.json(&["cred", "show", "sftp2"])["provider"]["private_key"],
+        "rsakey"
+    );
     let missing = n.fail(&["keypair", "show", "edkey"]);
     n.settings().bind(|| {
         assert_snapshot!("keypair_generate", gen_ed.transcript());
@@ -43,9 +79,23 @@ fn import_openssh_keys() {
         .status()
         .expect("ssh-keygen (openssh-client) is installed by .ci/setup");
     assert!(status.success());
-    let fp = std::process::Command::new("ssh-keygen").args(["-l", "-E", "sha256", "-f"]).arg(&key).output().unwrap();
-    let fp = String::from_utf8_lossy(&fp.stdout).split_whitespace().nth(1).unwrap().to_owned();
-    let imported = n.json(&["keypair", "import", "mine", "--private-key", key.to_str().unwrap()]);
+    let fp = std::process::Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    let fp = String::from_utf8_lossy(&fp.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let imported = n.json(&[
+        "keypair",
+        "import",
+        "mine",
+        "--private-key",
+        key.to_str().unwrap(),
+    ]);
     assert_eq!(imported["fingerprint"], fp.as_str());
     assert_eq!(imported["type"], "ed25519");
 
@@ -57,7 +107,10 @@ fn import_openssh_keys() {
         .status()
         .unwrap();
     assert!(status.success());
-    let pem = n.write_file("rsa.pem", "-----BEGIN RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----\n");
+    let pem = n.write_file(
+        "rsa.pem",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----\n",
+    );
     let garbage = n.write_file("garbage", "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 at all!\n-----END OPENSSH PRIVATE KEY-----\n");
     let cases = [
         ("encrypted", enc.to_str().unwrap().to_owned()),
@@ -67,7 +120,11 @@ fn import_openssh_keys() {
     ];
     for (name, path) in cases {
         let run = n.fail(&["keypair", "import", name, "--private-key", &path]);
-        n.settings().bind(|| assert_snapshot!(format!("keypair_import_{name}"), run.transcript()));
+        n.settings()
+            .bind(|| assert_snapshot!(format!("keypair_import_{name}"), run.transcript()));
     }
-    assert_eq!(n.json(&["keypair", "list"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        n.json(&["keypair", "list"]).as_array().map(Vec::len),
+        Some(1)
+    );
 }

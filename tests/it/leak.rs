@@ -1,6 +1,7 @@
 //! No secret leaks: credentials of every provider with distinctive secret values
 //! go through every command without --reveal, and neither standard output,
 //! standard error nor the raw bytes of the data directory contain any of them.
+#![allow(clippy::unwrap_used)]
 
 use nascfg_credentials::{DocumentKind, FieldKind, ProviderKind};
 use nascfg_tests::cli::{Nascfg, Run};
@@ -33,7 +34,9 @@ fn credential(pi: usize, p: ProviderKind) -> (Vec<String>, Vec<String>) {
                 FieldKind::JsonDocument(DocumentKind::OAuthToken) => {
                     let (a, r) = (secret_text(pi, fi), secret_text(pi, fi + 50));
                     secrets.extend([a.clone(), r.clone()]);
-                    format!(r#"{{"access_token":"{a}","token_type":"Bearer","refresh_token":"{r}","expiry":"2031-01-01T00:00:00Z"}}"#)
+                    format!(
+                        r#"{{"access_token":"{a}","token_type":"Bearer","refresh_token":"{r}","expiry":"2031-01-01T00:00:00Z"}}"#
+                    )
                 }
                 FieldKind::JsonDocument(DocumentKind::ServiceAccountKey) => {
                     let k = secret_text(pi, fi);
@@ -76,7 +79,13 @@ fn no_secret_reaches_output_or_disk() {
     for (pi, p) in ProviderKind::ALL.iter().enumerate() {
         let (sets, secrets) = credential(pi, *p);
         let name = format!("c-{}", p.type_str().to_lowercase());
-        let mut args = vec!["cred".to_owned(), "add".into(), name.clone(), "--provider".into(), p.type_str().into()];
+        let mut args = vec![
+            "cred".to_owned(),
+            "add".into(),
+            name.clone(),
+            "--provider".into(),
+            p.type_str().into(),
+        ];
         for s in &sets {
             args.extend(["--set".to_owned(), s.clone()]);
         }
@@ -132,11 +141,22 @@ fn no_secret_reaches_output_or_disk() {
     }
     for secret in &all_secrets {
         for run in &runs {
-            assert!(!run.stdout.contains(secret.as_str()), "{secret} in stdout:\n{}", run.transcript());
-            assert!(!run.stderr.contains(secret.as_str()), "{secret} in stderr:\n{}", run.transcript());
+            assert!(
+                !run.stdout.contains(secret.as_str()),
+                "{secret} in stdout:\n{}",
+                run.transcript()
+            );
+            assert!(
+                !run.stderr.contains(secret.as_str()),
+                "{secret} in stderr:\n{}",
+                run.transcript()
+            );
         }
         for (path, bytes) in &files {
-            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} in {path:?}");
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} in {path:?}"
+            );
         }
     }
     // And --reveal does print them: the search above would have found them.

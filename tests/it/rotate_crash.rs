@@ -1,5 +1,6 @@
 //! `seed rotate` killed at any point leaves a store whose secrets all open with
 //! the seed on disk: at every failpoint, and by kill -9 at random moments.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
@@ -11,7 +12,19 @@ const CREDS: usize = 6;
 fn template() -> Nascfg {
     let n = Nascfg::new();
     for i in 0..CREDS {
-        n.ok(&["cred", "add", &format!("c{i}"), "--provider", "ftp", "--set", "host=h", "--set", "user=u", "--set", &format!("pass=pw-{i}-secret")]);
+        n.ok(&[
+            "cred",
+            "add",
+            &format!("c{i}"),
+            "--provider",
+            "ftp",
+            "--set",
+            "host=h",
+            "--set",
+            "user=u",
+            "--set",
+            &format!("pass=pw-{i}-secret"),
+        ]);
     }
     n.ok(&["keypair", "generate", "k"]);
     n
@@ -34,16 +47,30 @@ fn check(n: &Nascfg, what: &str) {
         let c = n.json(&["cred", "show", &format!("c{i}"), "--reveal"]);
         assert_eq!(c["provider"]["pass"], format!("pw-{i}-secret"), "{what}");
     }
-    assert!(!n.data_dir().join("secret-seed.new").exists(), "{what}: stale secret-seed.new");
+    assert!(
+        !n.data_dir().join("secret-seed.new").exists(),
+        "{what}: stale secret-seed.new"
+    );
 }
 
 #[test]
 fn rotate_survives_every_failpoint() {
     let t = template();
-    for point in ["rotate-after-new-seed", "rotate-before-commit", "rotate-after-commit", "rotate-after-keep", "rotate-after-rename"] {
+    for point in [
+        "rotate-after-new-seed",
+        "rotate-before-commit",
+        "rotate-after-commit",
+        "rotate-after-keep",
+        "rotate-after-rename",
+    ] {
         let n = Nascfg::new();
         copy_dir(t.data_dir(), n.data_dir());
-        let run = n.cmd().env("NASCFG_FAILPOINT", point).args(["seed", "rotate"]).output().unwrap();
+        let run = n
+            .cmd()
+            .env("NASCFG_FAILPOINT", point)
+            .args(["seed", "rotate"])
+            .output()
+            .unwrap();
         assert!(!run.status.success(), "{point}: the failpoint did not fire");
         check(&n, point);
         // The recovered store rotates again.
@@ -58,9 +85,19 @@ fn interrupted_recovery_is_recovered() {
     let t = template();
     let n = Nascfg::new();
     copy_dir(t.data_dir(), n.data_dir());
-    let run = n.cmd().env("NASCFG_FAILPOINT", "rotate-after-commit").args(["seed", "rotate"]).output().unwrap();
+    let run = n
+        .cmd()
+        .env("NASCFG_FAILPOINT", "rotate-after-commit")
+        .args(["seed", "rotate"])
+        .output()
+        .unwrap();
     assert!(!run.status.success());
-    let run = n.cmd().env("NASCFG_FAILPOINT", "rotate-recover-before-rename").args(["cred", "list"]).output().unwrap();
+    let run = n
+        .cmd()
+        .env("NASCFG_FAILPOINT", "rotate-recover-before-rename")
+        .args(["cred", "list"])
+        .output()
+        .unwrap();
     assert!(!run.status.success());
     check(&n, "recovery interrupted");
 }

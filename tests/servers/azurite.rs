@@ -34,7 +34,12 @@ impl Azurite {
         let port = free_port();
         let mut cmd = Command::new(&bin);
         cmd.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
-            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent"])
+            .args([
+                "--inMemoryPersistence",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--silent",
+            ])
             .current_dir(dir.path());
         let mut process = Process::spawn("azurite", cmd, &dir.path().join("azurite.log"));
         process.wait_ready(port, None);
@@ -52,6 +57,10 @@ impl Azurite {
 fn azurite_bin() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let bin = root.join(".ci/node/node_modules/.bin/azurite-blob");
-    assert!(bin.exists(), "{} is missing: run `bash .ci/setup`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `bash .ci/setup`",
+        bin.display()
+    );
     bin
 }

@@ -55,7 +55,11 @@ pub fn ensure_test_user() {
     if *done {
         return;
     }
-    let exists = Command::new("id").arg(TEST_USER).stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let exists = Command::new("id")
+        .arg(TEST_USER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     if !exists.map(|s| s.success()).unwrap_or(false) {
         let status = Command::new("useradd")
             .args(["--create-home", "--shell", "/bin/bash", TEST_USER])
@@ -64,13 +68,19 @@ pub fn ensure_test_user() {
         assert!(status.success(), "useradd {TEST_USER} failed");
     }
     // Always (re)set the password, so a user left by someone else works too.
-    let mut child = Command::new("chpasswd").stdin(Stdio::piped()).spawn().expect("run chpasswd");
+    let mut child = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run chpasswd");
     {
         use std::io::Write;
         let stdin = child.stdin.as_mut().expect("chpasswd stdin");
         writeln!(stdin, "{TEST_USER}:{TEST_PASSWORD}").expect("write to chpasswd");
     }
-    assert!(child.wait().expect("wait for chpasswd").success(), "chpasswd failed");
+    assert!(
+        child.wait().expect("wait for chpasswd").success(),
+        "chpasswd failed"
+    );
     let home = format!("/home/{TEST_USER}");
     let _ = std::fs::create_dir_all(&home);
     let _ = std::fs::write(format!("{home}/hello.txt"), "hello\n");
@@ -96,7 +106,11 @@ impl Process {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("start {name}: {e} (is it installed? run .ci/setup)"));
-        Process { name, child, log: log.to_path_buf() }
+        Process {
+            name,
+            child,
+            log: log.to_path_buf(),
+        }
     }
 
     /// Waits until `127.0.0.1:port` accepts a connection (and, when
@@ -108,23 +122,29 @@ impl Process {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
                 panic!("{} exited early ({status}):\n{log}", self.name);
             }
-            if let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) {
+            if let Ok(mut stream) = TcpStream::connect_timeout(
+                &([127, 0, 0, 1], port).into(),
+                Duration::from_millis(500),
+            ) {
                 match banner {
                     None => return,
                     Some(prefix) => {
                         let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                         let mut buf = [0u8; 64];
-                        if let Ok(n) = stream.read(&mut buf) {
-                            if buf[..n].starts_with(prefix.as_bytes()) {
-                                return;
-                            }
+                        if let Ok(n) = stream.read(&mut buf)
+                            && buf[..n].starts_with(prefix.as_bytes())
+                        {
+                            return;
                         }
                     }
                 }
             }
             if start.elapsed() > READY_TIMEOUT {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                panic!("{} did not become ready on port {port} within {READY_TIMEOUT:?}:\n{log}", self.name);
+                panic!(
+                    "{} did not become ready on port {port} within {READY_TIMEOUT:?}:\n{log}",
+                    self.name
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -148,7 +168,11 @@ fn write_file(path: &Path, contents: &str, mode: u32) {
 /// A temporary directory readable by everyone (servers drop privileges).
 fn open_tempdir(prefix: &str) -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::Builder::new().prefix(prefix).tempdir().expect("create a temporary directory");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("create a temporary directory");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod tempdir");
     dir
 }

@@ -28,14 +28,23 @@ impl WebDav {
     pub fn start() -> WebDav {
         let user = "davuser".to_owned();
         let password = "Dav-test-Pw-4411".to_owned();
-        let location = format!(
-            "location /dav/ {{\n auth_basic \"nascfg\";\n auth_basic_user_file {{DIR}}/htpasswd;\n\
-             dav_methods PUT DELETE MKCOL COPY MOVE;\n dav_ext_methods PROPFIND OPTIONS;\n autoindex on;\n}}\n"
-        );
-        let (port, process, dir) = start_nginx(true, &location, |dir| {
-            write_file(&dir.join("htpasswd"), &format!("{user}:{{PLAIN}}{password}\n"), 0o644);
+        let location = "location /dav/ {\n auth_basic \"nascfg\";\n auth_basic_user_file {DIR}/htpasswd;\n\
+             dav_methods PUT DELETE MKCOL COPY MOVE;\n dav_ext_methods PROPFIND OPTIONS;\n autoindex on;\n}\n";
+        let (port, process, dir) = start_nginx(true, location, |dir| {
+            write_file(
+                &dir.join("htpasswd"),
+                &format!("{user}:{{PLAIN}}{password}\n"),
+                0o644,
+            );
         });
-        WebDav { port, url: format!("http://127.0.0.1:{port}/dav/"), user, password, _process: process, _dir: dir }
+        WebDav {
+            port,
+            url: format!("http://127.0.0.1:{port}/dav/"),
+            user,
+            password,
+            _process: process,
+            _dir: dir,
+        }
     }
 }
 
@@ -54,11 +63,20 @@ impl HttpServer {
     /// Starts nginx serving a small folder on a free loopback port.
     pub fn start() -> HttpServer {
         let (port, process, dir) = start_nginx(false, "location / { autoindex on; }\n", |_| {});
-        HttpServer { port, url: format!("http://127.0.0.1:{port}/"), _process: process, _dir: dir }
+        HttpServer {
+            port,
+            url: format!("http://127.0.0.1:{port}/"),
+            _process: process,
+            _dir: dir,
+        }
     }
 }
 
-fn start_nginx(dav: bool, location: &str, prepare: impl FnOnce(&Path)) -> (u16, Process, tempfile::TempDir) {
+fn start_nginx(
+    dav: bool,
+    location: &str,
+    prepare: impl FnOnce(&Path),
+) -> (u16, Process, tempfile::TempDir) {
     let dir = open_tempdir("nascfg-nginx-");
     let root = dir.path().join("www");
     std::fs::create_dir_all(root.join("dav")).expect("create web root");
@@ -70,7 +88,11 @@ fn start_nginx(dav: bool, location: &str, prepare: impl FnOnce(&Path)) -> (u16, 
     prepare(dir.path());
     let port = free_port();
     let d = dir.path().display().to_string();
-    let load = if dav { format!("load_module {DAV_EXT};\n") } else { String::new() };
+    let load = if dav {
+        format!("load_module {DAV_EXT};\n")
+    } else {
+        String::new()
+    };
     let location = location.replace("{DIR}", &d);
     let config = format!(
         "{load}daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
@@ -82,7 +104,12 @@ fn start_nginx(dav: bool, location: &str, prepare: impl FnOnce(&Path)) -> (u16, 
     let conf_path = dir.path().join("nginx.conf");
     write_file(&conf_path, &config, 0o644);
     let mut cmd = Command::new("/usr/sbin/nginx");
-    cmd.arg("-e").arg(dir.path().join("error.log")).arg("-p").arg(dir.path()).arg("-c").arg(&conf_path);
+    cmd.arg("-e")
+        .arg(dir.path().join("error.log"))
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(&conf_path);
     let mut process = Process::spawn("nginx", cmd, &dir.path().join("nginx.out"));
     process.wait_ready(port, None);
     (port, process, dir)

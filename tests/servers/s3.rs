@@ -26,7 +26,10 @@ pub struct S3Server {
 impl S3Server {
     /// Starts s3s-fs on a free loopback port with a fresh key pair.
     pub fn start() -> S3Server {
-        Self::start_with("AKIANASCFGTEST0001", "s3-Test-Secret/Key+0123456789abcdefXYZ")
+        Self::start_with(
+            "AKIANASCFGTEST0001",
+            "s3-Test-Secret/Key+0123456789abcdefXYZ",
+        )
     }
 
     /// Starts s3s-fs with this key pair.
@@ -38,7 +41,9 @@ impl S3Server {
         builder.set_auth(SimpleAuth::from_single(access_key_id, secret_access_key));
         let service = builder.build();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let port = listener.local_addr().expect("local address").port();
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -58,7 +63,9 @@ impl S3Server {
                         },
                         _ = &mut stopped => break,
                     };
-                    let conn = http.serve_connection(TokioIo::new(socket), service.clone()).into_owned();
+                    let conn = http
+                        .serve_connection(TokioIo::new(socket), service.clone())
+                        .into_owned();
                     tokio::spawn(async move {
                         let _ = conn.await;
                     });

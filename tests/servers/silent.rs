@@ -16,7 +16,10 @@ impl Silent {
     pub fn start() -> Silent {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
-        Silent { port, _listener: listener }
+        Silent {
+            port,
+            _listener: listener,
+        }
     }
 
     /// `http://127.0.0.1:PORT/`.

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{Process, TEST_PASSWORD, TEST_USER, ensure_test_user, free_port, open_tempdir, write_file};
+use super::{
+    Process, TEST_PASSWORD, TEST_USER, ensure_test_user, free_port, open_tempdir, write_file,
+};
 
 /// An sshd on loopback that lets [`TEST_USER`] in with [`TEST_PASSWORD`] or
 /// with the key pair it generated (more keys can be authorized).
@@ -36,7 +38,8 @@ impl Sshd {
         keygen(&host_key);
         let client_key = dir.path().join("client_key");
         keygen(&client_key);
-        let public_key = std::fs::read_to_string(client_key.with_extension("pub")).expect("read client public key");
+        let public_key = std::fs::read_to_string(client_key.with_extension("pub"))
+            .expect("read client public key");
         let authorized_keys = dir.path().join("authorized_keys");
         write_file(&authorized_keys, &public_key, 0o644);
         let port = free_port();
@@ -58,8 +61,13 @@ impl Sshd {
         cmd.arg("-D").arg("-e").arg("-f").arg(&config);
         let mut process = Process::spawn("sshd", cmd, &dir.path().join("sshd.log"));
         process.wait_ready(port, Some("SSH-"));
-        let host_key_line = std::fs::read_to_string(host_key.with_extension("pub")).expect("read host key");
-        let host_key_line = host_key_line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        let host_key_line =
+            std::fs::read_to_string(host_key.with_extension("pub")).expect("read host key");
+        let host_key_line = host_key_line
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
         Sshd {
             port,
             user: TEST_USER.to_owned(),
@@ -76,7 +84,10 @@ impl Sshd {
     /// Authorizes one more public key (an OpenSSH line); sshd reads the file at each login.
     pub fn authorize(&self, public_key_line: &str) {
         use std::io::Write;
-        let mut file = std::fs::OpenOptions::new().append(true).open(&self.authorized_keys).expect("open authorized_keys");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.authorized_keys)
+            .expect("open authorized_keys");
         writeln!(file, "{}", public_key_line.trim()).expect("append authorized key");
     }
 }

@@ -23,7 +23,8 @@ fn main() -> Result<()> {
             fuzz_run(&root, secs)
         }
         Some("bench") => run("cargo", &["bench", "--workspace"]),
-        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench"),
+        Some("demo") => demo(&root),
+        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench|demo"),
     }
 }
 
@@ -60,7 +61,15 @@ fn ci(root: &Path) -> Result<()> {
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",
-        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     run("cargo", &["test", "--workspace", "--locked"])?;
     run_with_env(
@@ -94,9 +103,152 @@ fn fuzz_run(root: &Path, seconds: u32) -> Result<()> {
     for target in fuzz_targets(root)? {
         run(
             "cargo",
-            &["fuzz", "run", "--sanitizer", "none", &target, "--", &max_time],
+            &[
+                "fuzz",
+                "run",
+                "--sanitizer",
+                "none",
+                &target,
+                "--",
+                &max_time,
+            ],
         )?;
     }
     std::env::set_current_dir(root)?;
+    Ok(())
+}
+
+/// `cargo xtask demo`: builds nascfg and runs the main job end to end on
+/// throwaway data directories: credentials on an old box, a backup with the
+/// seed and a passphrase, a new box restored from it, its secrets opened.
+fn demo(root: &Path) -> Result<()> {
+    run(
+        "cargo",
+        &["build", "--quiet", "-p", "nascfg-cli", "--bin", "nascfg"],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug/nascfg");
+    let work = std::env::temp_dir().join(format!("nascfg-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let result = demo_steps(&bin, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn demo_steps(bin: &Path, work: &Path) -> Result<()> {
+    let old = work.join("old-box");
+    let new = work.join("new-box");
+    let other = work.join("other-box");
+    let bundle = work.join("old-box.tar.gz.age");
+    let plain = work.join("old-box-no-seed.tar.gz");
+    let nascfg = |dir: &Path, args: &[&str], expect_ok: bool| -> Result<()> {
+        println!(
+            "\n$ nascfg --data-dir {} {}",
+            dir.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+            args.join(" ")
+        );
+        let status = Command::new(bin)
+            .env_remove("NASCFG_DATA_DIR")
+            .env("NASCFG_DEMO_PASSPHRASE", "correct horse battery staple")
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .status()
+            .with_context(|| format!("cannot run {}", bin.display()))?;
+        if status.success() != expect_ok {
+            bail!("nascfg {} exited with {status}", args.join(" "));
+        }
+        Ok(())
+    };
+    let bundle_s = bundle.to_string_lossy().into_owned();
+    let plain_s = plain.to_string_lossy().into_owned();
+    println!("# The old box: two credentials with secrets and an SSH key pair.");
+    nascfg(&old, &["init"], true)?;
+    nascfg(
+        &old,
+        &[
+            "cred",
+            "add",
+            "offsite",
+            "--provider",
+            "S3",
+            "--set",
+            "access_key_id=AKIAIOSFODNN7EXAMPLE",
+            "--set",
+            "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ],
+        true,
+    )?;
+    nascfg(&old, &["keypair", "generate", "nas-key"], true)?;
+    nascfg(
+        &old,
+        &[
+            "cred",
+            "add",
+            "home",
+            "--provider",
+            "SFTP",
+            "--set",
+            "host=sftp.example.com",
+            "--set",
+            "user=backup",
+            "--set",
+            "pass=hunter2",
+            "--set",
+            "private_key=nas-key",
+        ],
+        true,
+    )?;
+    nascfg(&old, &["cred", "list"], true)?;
+    println!(
+        "\n# A backup with the seed, protected by a passphrase (from $NASCFG_DEMO_PASSPHRASE)."
+    );
+    nascfg(
+        &old,
+        &[
+            "backup",
+            "export",
+            "--include-seed",
+            "--passphrase-env",
+            "NASCFG_DEMO_PASSPHRASE",
+            "-o",
+            &bundle_s,
+        ],
+        true,
+    )?;
+    println!("\n# The new box: check the bundle, restore it, open a secret.");
+    nascfg(
+        &new,
+        &[
+            "backup",
+            "inspect",
+            &bundle_s,
+            "--passphrase-env",
+            "NASCFG_DEMO_PASSPHRASE",
+        ],
+        true,
+    )?;
+    nascfg(
+        &new,
+        &[
+            "backup",
+            "restore",
+            &bundle_s,
+            "--passphrase-env",
+            "NASCFG_DEMO_PASSPHRASE",
+        ],
+        true,
+    )?;
+    nascfg(&new, &["cred", "list"], true)?;
+    nascfg(&new, &["cred", "show", "offsite", "--reveal"], true)?;
+    println!(
+        "\n# Without the seed, a restore onto another box is refused before anything is lost."
+    );
+    nascfg(&old, &["backup", "export", "--quiet", "-o", &plain_s], true)?;
+    nascfg(&other, &["init", "--quiet"], true)?;
+    nascfg(&other, &["backup", "restore", &plain_s], false)?;
+    println!("\ndemo done: the new box has every credential with every secret.");
     Ok(())
 }

@@ -191,7 +191,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         }
         None => Sink::Plain(buffered),
     };
-    let gzip = flate2::GzBuilder::new().mtime(0).write(sink, flate2::Compression::fast());
+    let gzip = ParallelGz::new(sink).map_err(io_err)?;
     let mut tar = tar::Builder::new(gzip);
     tar.mode(tar::HeaderMode::Deterministic);
 
@@ -274,6 +274,101 @@ struct Snapshot {
     keypairs: usize,
 }
 
+/// Bytes of input per independently deflated chunk.
+const CHUNK: usize = 1 << 20;
+
+/// A gzip writer that deflates on every core (as pigz does): the input is cut
+/// into 1 MiB chunks, each deflated with a fresh window and ended with a sync
+/// flush (the last one finished), so their concatenation is one ordinary
+/// gzip member that any decoder reads. Output is byte-for-byte deterministic.
+struct ParallelGz<W: Write> {
+    out: W,
+    crc: flate2::Crc,
+    pending: Vec<u8>,
+    threads: usize,
+}
+
+impl<W: Write> ParallelGz<W> {
+    fn new(mut out: W) -> io::Result<Self> {
+        // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=4 (fastest) OS=255 (unknown)
+        out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255])?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        Ok(ParallelGz { out, crc: flate2::Crc::new(), pending: Vec::with_capacity(CHUNK * threads), threads })
+    }
+
+    /// Deflates and writes the pending input; `last` finishes the stream.
+    fn drain(&mut self, last: bool) -> io::Result<()> {
+        let chunks: Vec<&[u8]> = if self.pending.is_empty() { vec![&[]] } else { self.pending.chunks(CHUNK).collect() };
+        let count = chunks.len();
+        let outputs: Vec<io::Result<Vec<u8>>> = if count == 1 || self.threads == 1 {
+            chunks.iter().enumerate().map(|(i, c)| deflate_chunk(c, last && i + 1 == count)).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| scope.spawn(move || deflate_chunk(c, last && i + 1 == count)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("compression thread failed"))))
+                    .collect()
+            })
+        };
+        for output in outputs {
+            self.out.write_all(&output?)?;
+        }
+        self.crc.update(&self.pending);
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        self.drain(true)?;
+        self.out.write_all(&self.crc.sum().to_le_bytes())?;
+        self.out.write_all(&self.crc.amount().to_le_bytes())?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ParallelGz<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = CHUNK * self.threads - self.pending.len();
+        let n = buf.len().min(room);
+        self.pending.extend_from_slice(&buf[..n]);
+        if self.pending.len() == CHUNK * self.threads {
+            self.drain(false)?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Raw deflate of one chunk at level 1: ended by a sync flush (an empty
+/// stored block, byte-aligned, not final), or finished when `last`.
+fn deflate_chunk(data: &[u8], last: bool) -> io::Result<Vec<u8>> {
+    use flate2::{Compress, FlushCompress, Status};
+    let mut c = Compress::new(flate2::Compression::fast(), false);
+    let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
+    let mut out = Vec::with_capacity(data.len() / 2 + 4096);
+    loop {
+        if out.capacity() - out.len() < 4096 {
+            out.reserve(out.capacity().max(64 << 10));
+        }
+        let consumed = usize::try_from(c.total_in()).unwrap_or(data.len()).min(data.len());
+        let status = c.compress_vec(&data[consumed..], &mut out, flush).map_err(io::Error::other)?;
+        let all_in = usize::try_from(c.total_in()).is_ok_and(|n| n == data.len());
+        match status {
+            Status::StreamEnd => return Ok(out),
+            _ if !last && all_in && out.len() < out.capacity() => return Ok(out),
+            _ => {}
+        }
+    }
+}
+
 enum Sink {
     Plain(BufWriter<File>),
     Age(PassphraseWriter<BufWriter<File>>),
@@ -317,6 +412,32 @@ impl<R: Read> Read for Progress<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_gzip_is_one_ordinary_member() {
+        for len in [0usize, 1, CHUNK - 1, CHUNK, 5 * CHUNK + 12345] {
+            let mut state = 1u32;
+            let data: Vec<u8> = (0..len)
+                .map(|i| {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    if i % 3 == 0 { (state >> 24) as u8 } else { b'a' + (i % 7) as u8 }
+                })
+                .collect();
+            let mut gz = ParallelGz::new(Vec::new()).unwrap();
+            for piece in data.chunks(100_000) {
+                gz.write_all(piece).unwrap();
+            }
+            let bytes = gz.finish().unwrap();
+            let mut back = Vec::new();
+            let mut decoder = flate2::read::GzDecoder::new(&bytes[..]);
+            decoder.read_to_end(&mut back).unwrap();
+            assert_eq!(back, data, "len {len}");
+            // Nothing after the one member.
+            let mut bufread = flate2::bufread::GzDecoder::new(&bytes[..]);
+            std::io::copy(&mut bufread, &mut std::io::sink()).unwrap();
+            assert!(bufread.into_inner().is_empty(), "len {len}");
+        }
+    }
 
     #[test]
     fn default_names() {

@@ -69,7 +69,14 @@ impl TruenasBackup {
             })?;
             None
         } else {
-            read_tar(&mut file, &db_path)?
+            read_tar(&mut file, &db_path).map_err(|e| match e {
+                Error::Truncated | Error::TrailingData | Error::Corrupt { .. } => {
+                    Error::NotTruenasBackup {
+                        reason: format!("neither an SQLite database nor a readable tar ({e})"),
+                    }
+                }
+                other => other,
+            })?
         };
         let secret = match pwenc_secret {
             Some(path) => Some(read_secret_file(path)?),

@@ -67,7 +67,8 @@ impl fmt::Debug for KeyId {
 /// The key that seals credential secrets, derived once from the seed.
 ///
 /// Holds the expanded AES-256 key schedule, so sealing and opening do no key
-/// derivation. Zeroized on drop; `Debug` shows only the key identifier.
+/// derivation. The AES round keys are zeroized on drop (the `aes` crate's
+/// `zeroize` feature); `Debug` shows only the key identifier.
 #[derive(Clone)]
 pub struct SealingKey {
     cipher: Aes256Gcm,

@@ -28,8 +28,15 @@ fn main() {
     let list_dir = DataDir::new(tmp.path().join("list"));
     populate(&list_dir, 10_000);
     let runs = if quick { 5 } else { 21 };
-    let list = median_of(runs, || time(&bin, list_dir.path(), &["--json", "cred", "list"]));
-    report("cred list --json, 10,000 credentials", list, runs, Duration::from_millis(100));
+    let list = median_of(runs, || {
+        time(&bin, list_dir.path(), &["--json", "cred", "list"])
+    });
+    report(
+        "cred list --json, 10,000 credentials",
+        list,
+        runs,
+        Duration::from_millis(100),
+    );
 
     for creds in [100_000, 150_000] {
         let dir = DataDir::new(tmp.path().join(format!("rotate-{creds}")));
@@ -37,7 +44,10 @@ fn main() {
         let runs = if quick { 1 } else { 5 };
         let rotate = median_of(runs, || time(&bin, dir.path(), &["seed", "rotate"]));
         report(
-            &format!("seed rotate, {creds} credentials ({} sealed values)", creds * 2),
+            &format!(
+                "seed rotate, {creds} credentials ({} sealed values)",
+                creds * 2
+            ),
             rotate,
             runs,
             Duration::from_secs(3),
@@ -51,7 +61,9 @@ fn credential(i: usize) -> Credential {
         "secret_access_key": format!("wJalrXUtnFEMIK7MDENGbPxRfiCY{i:012}"),
         "region": "eu-west-1",
     });
-    let serde_json::Value::Object(attrs) = attrs else { unreachable!() };
+    let serde_json::Value::Object(attrs) = attrs else {
+        unreachable!()
+    };
     Credential::new(&format!("bench-{i:06}"), ProviderKind::S3, attrs).expect("valid credential")
 }
 
@@ -90,17 +102,34 @@ fn median_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 
 fn report(what: &str, median: Duration, runs: usize, goal: Duration) {
     let verdict = if median <= goal { "meets" } else { "MISSES" };
-    println!("{what}: median {:.1} ms of {runs} runs ({verdict} the goal of {} ms)", median.as_secs_f64() * 1000.0, goal.as_millis());
+    println!(
+        "{what}: median {:.1} ms of {runs} runs ({verdict} the goal of {} ms)",
+        median.as_secs_f64() * 1000.0,
+        goal.as_millis()
+    );
 }
 
 /// target/release/nascfg, built (a no-op when fresh) next to this benchmark.
 fn release_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf();
     let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "--release", "-p", "nascfg-cli", "--bin", "nascfg", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "nascfg-cli",
+            "--bin",
+            "nascfg",
+            "--target-dir",
+        ])
         .arg(&target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()

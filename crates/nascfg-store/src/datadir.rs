@@ -53,7 +53,9 @@ impl DataDir {
             }
         }
         match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-            Some(home) => Ok(DataDir::new(PathBuf::from(home).join(".local/share/nascfg"))),
+            Some(home) => Ok(DataDir::new(
+                PathBuf::from(home).join(".local/share/nascfg"),
+            )),
             None => Err(Error::NoDataDir),
         }
     }
@@ -92,7 +94,8 @@ impl DataDir {
             .mode(0o700)
             .create(&self.path)
             .map_err(io(&self.path))?;
-        fs::set_permissions(&self.path, fs::Permissions::from_mode(0o700)).map_err(io(&self.path))?;
+        fs::set_permissions(&self.path, fs::Permissions::from_mode(0o700))
+            .map_err(io(&self.path))?;
         Ok(true)
     }
 
@@ -132,7 +135,10 @@ impl DataDir {
         }
         failpoint("install-before-commit");
         let stamp = unique_stamp(self);
-        let old_db = self.db_path().exists().then(|| self.file(&format!("{DB_FILE}.old-{stamp}")));
+        let old_db = self
+            .db_path()
+            .exists()
+            .then(|| self.file(&format!("{DB_FILE}.old-{stamp}")));
         let old_seed = (seed.is_some() && self.seed_path().exists())
             .then(|| self.file(&format!("{SEED_FILE}.old-{stamp}")));
         let marker = serde_json::json!({
@@ -143,7 +149,10 @@ impl DataDir {
             .map_err(io(self.file(INSTALL_MARKER)))?;
         failpoint("install-after-commit");
         self.roll_forward(&stamp)?;
-        Ok(Installed { previous_db: old_db, previous_seed: old_seed })
+        Ok(Installed {
+            previous_db: old_db,
+            previous_seed: old_seed,
+        })
     }
 
     /// Completes an install whose commit marker exists, or removes the staged
@@ -164,7 +173,10 @@ impl DataDir {
                 remove_if_exists(&self.file(STAGED_SEED))?;
                 Ok(())
             }
-            Err(e) => Err(Error::Io { path: marker, source: e }),
+            Err(e) => Err(Error::Io {
+                path: marker,
+                source: e,
+            }),
         }
     }
 
@@ -206,8 +218,9 @@ impl DataDir {
 /// a fresh single file, mode 0600, fsynced.
 fn copy_database(from: &Path, to: &Path) -> Result<(), Error> {
     crate::schema::check_header(from)?;
-    let src = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| crate::schema::map_open_error(from, e))?;
+    let src =
+        rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| crate::schema::map_open_error(from, e))?;
     create_private_file(to)?;
     {
         let mut dst = rusqlite::Connection::open(to)?;
@@ -242,12 +255,13 @@ fn checkpoint_and_drop_wal(db: &Path) -> Result<(), Error> {
     let wal = sidecar(db, "-wal");
     let shm = sidecar(db, "-shm");
     if wal.exists()
-        && let Ok(conn) = rusqlite::Connection::open(db) {
-            let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
-            // A damaged old database must not block the install; its file is kept as is.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            let _ = conn.pragma_update(None, "journal_mode", "DELETE");
-        }
+        && let Ok(conn) = rusqlite::Connection::open(db)
+    {
+        let _ = conn.busy_timeout(std::time::Duration::from_secs(10));
+        // A damaged old database must not block the install; its file is kept as is.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let _ = conn.pragma_update(None, "journal_mode", "DELETE");
+    }
     remove_if_exists(&wal)?;
     remove_if_exists(&shm)
 }
@@ -274,7 +288,10 @@ pub(crate) fn remove_if_exists(path: &Path) -> Result<(), Error> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::Io { path: path.to_path_buf(), source: e }),
+        Err(e) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
     }
 }
 
@@ -295,11 +312,14 @@ pub(crate) fn unique_stamp(dir: &DataDir) -> String {
         now.second()
     );
     let taken = |s: &str| {
-        dir.file(&format!("{DB_FILE}.old-{s}")).exists() || dir.file(&format!("{SEED_FILE}.old-{s}")).exists()
+        dir.file(&format!("{DB_FILE}.old-{s}")).exists()
+            || dir.file(&format!("{SEED_FILE}.old-{s}")).exists()
     };
     if !taken(&base) {
         return base;
     }
-    (1..).map(|n| format!("{base}-{n}")).find(|s| !taken(s)).unwrap_or(base)
+    (1..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|s| !taken(s))
+        .unwrap_or(base)
 }
-

@@ -61,7 +61,9 @@ pub enum Error {
         reason: String,
     },
     /// The database was written by a newer nascfg.
-    #[error("the database has schema version {found}, newer than this nascfg supports ({supported})")]
+    #[error(
+        "the database has schema version {found}, newer than this nascfg supports ({supported})"
+    )]
     NewerSchema {
         /// The database's version.
         found: u32,

@@ -4,7 +4,8 @@
 /// Aborts the process if `NASCFG_FAILPOINT` names this point.
 pub(crate) fn failpoint(name: &str) {
     if let Some(v) = std::env::var_os("NASCFG_FAILPOINT")
-        && v == name {
-            std::process::abort();
-        }
+        && v == name
+    {
+        std::process::abort();
+    }
 }

@@ -1,8 +1,8 @@
 //! SSH key pairs: generated (ed25519, RSA 3072) or imported (unencrypted OpenSSH),
 //! the private key sealed, the public key readable.
 
-use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
 use nascfg_credentials::ProviderKind;
+use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
@@ -50,7 +50,12 @@ fn key_type_name(alg: &Algorithm) -> String {
 }
 
 fn validate_name(name: &str) -> Result<(), Error> {
-    let bad = |reason: &str| Err(Error::InvalidName { name: name.to_owned(), reason: reason.into() });
+    let bad = |reason: &str| {
+        Err(Error::InvalidName {
+            name: name.to_owned(),
+            reason: reason.into(),
+        })
+    };
     if name.trim().is_empty() {
         return bad("must not be empty");
     }
@@ -65,7 +70,11 @@ fn validate_name(name: &str) -> Result<(), Error> {
 
 impl Store {
     /// Generates a key pair with the operating system's random generator.
-    pub fn generate_keypair(&mut self, name: &str, key_type: KeyType) -> Result<KeypairSummary, Error> {
+    pub fn generate_keypair(
+        &mut self,
+        name: &str,
+        key_type: KeyType,
+    ) -> Result<KeypairSummary, Error> {
         validate_name(name)?;
         let mut rng = ssh_key::rand_core::OsRng;
         let key = match key_type {
@@ -73,28 +82,43 @@ impl Store {
             KeyType::Rsa => ssh_key::private::RsaKeypair::random(&mut rng, 3072)
                 .and_then(|kp| PrivateKey::new(ssh_key::private::KeypairData::from(kp), name)),
         }
-        .map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
+        .map_err(|e| Error::InvalidKey {
+            reason: e.to_string(),
+        })?;
         let mut key = key;
         key.set_comment(name);
         self.insert_keypair(name, &key)
     }
 
     /// Imports an unencrypted OpenSSH private key.
-    pub fn import_keypair(&mut self, name: &str, openssh_private_pem: &SecretString) -> Result<KeypairSummary, Error> {
+    pub fn import_keypair(
+        &mut self,
+        name: &str,
+        openssh_private_pem: &SecretString,
+    ) -> Result<KeypairSummary, Error> {
         validate_name(name)?;
         let text = openssh_private_pem.expose_secret();
         if text.len() > MAX_KEY_TEXT {
-            return Err(Error::InvalidKey { reason: "longer than 64 KiB".into() });
-        }
-        if !text.trim_start().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
             return Err(Error::InvalidKey {
-                reason: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)".into(),
+                reason: "longer than 64 KiB".into(),
             });
         }
-        let key = PrivateKey::from_openssh(text.trim())
-            .map_err(|e| Error::InvalidKey { reason: format!("cannot parse the OpenSSH private key: {e}") })?;
+        if !text
+            .trim_start()
+            .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
+        {
+            return Err(Error::InvalidKey {
+                reason: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"
+                    .into(),
+            });
+        }
+        let key = PrivateKey::from_openssh(text.trim()).map_err(|e| Error::InvalidKey {
+            reason: format!("cannot parse the OpenSSH private key: {e}"),
+        })?;
         if key.is_encrypted() {
-            return Err(Error::InvalidKey { reason: "the private key is encrypted with a passphrase".into() });
+            return Err(Error::InvalidKey {
+                reason: "the private key is encrypted with a passphrase".into(),
+            });
         }
         self.insert_keypair(name, &key)
     }
@@ -102,14 +126,30 @@ impl Store {
     fn insert_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
         let _lock = self.dir.lock()?;
         let seal_key = self.key()?;
-        let private = key.to_openssh(LineEnding::LF).map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
-        let public = key.public_key().to_openssh().map_err(|e| Error::InvalidKey { reason: e.to_string() })?;
+        let private = key
+            .to_openssh(LineEnding::LF)
+            .map_err(|e| Error::InvalidKey {
+                reason: e.to_string(),
+            })?;
+        let public = key
+            .public_key()
+            .to_openssh()
+            .map_err(|e| Error::InvalidKey {
+                reason: e.to_string(),
+            })?;
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
         let key_type = key_type_name(&key.algorithm());
         // A savepoint, so that `in_transaction` can hold several of these in one.
         let tx = self.conn.savepoint()?;
-        if tx.query_row("SELECT 1 FROM keypair WHERE name = ?1", [name], |_| Ok(())).optional()?.is_some() {
-            return Err(Error::Duplicate { what: "key pair", name: name.to_owned() });
+        if tx
+            .query_row("SELECT 1 FROM keypair WHERE name = ?1", [name], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            return Err(Error::Duplicate {
+                what: "key pair",
+                name: name.to_owned(),
+            });
         }
         let uid = new_uid();
         let sealed = nascfg_crypto::seal(&seal_key, private.as_bytes(), &keypair_context(&uid));
@@ -127,7 +167,9 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, name, key_type, public_key, fingerprint, created_at, private_key_sealed IS NULL FROM keypair ORDER BY name",
         )?;
-        let rows = stmt.query_map([], row_to_summary)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = stmt
+            .query_map([], row_to_summary)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -148,13 +190,19 @@ impl Store {
         let key = self.key()?;
         let (uid, sealed): (String, Option<String>) = self
             .conn
-            .query_row("SELECT uid, private_key_sealed FROM keypair WHERE name = ?1", [name], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT uid, private_key_sealed FROM keypair WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or_else(|| not_found("key pair", name))?;
-        let sealed = sealed.ok_or_else(|| Error::NeedsSecrets { name: name.to_owned() })?;
-        open_sealed(&key, &sealed, &keypair_context(&uid), || format!("key pair {name:?}"))
+        let sealed = sealed.ok_or_else(|| Error::NeedsSecrets {
+            name: name.to_owned(),
+        })?;
+        open_sealed(&key, &sealed, &keypair_context(&uid), || {
+            format!("key pair {name:?}")
+        })
     }
 
     /// Deletes a key pair; SFTP credentials that used it lose their `private_key`
@@ -164,15 +212,24 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut unbound = Vec::new();
         {
-            let mut stmt = tx.prepare("SELECT id, name, attributes FROM credential WHERE provider = ?1 ORDER BY name")?;
+            let mut stmt = tx.prepare(
+                "SELECT id, name, attributes FROM credential WHERE provider = ?1 ORDER BY name",
+            )?;
             let rows = stmt
                 .query_map([ProviderKind::Sftp.type_str()], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut update = tx.prepare("UPDATE credential SET attributes = ?1, updated_at = ?2 WHERE id = ?3")?;
+            let mut update =
+                tx.prepare("UPDATE credential SET attributes = ?1, updated_at = ?2 WHERE id = ?3")?;
             for (id, cred, attrs) in rows {
-                let Ok(Value::Object(mut attrs)) = serde_json::from_str::<Value>(&attrs) else { continue };
+                let Ok(Value::Object(mut attrs)) = serde_json::from_str::<Value>(&attrs) else {
+                    continue;
+                };
                 if attrs.get("private_key").and_then(Value::as_str) == Some(name) {
                     attrs.remove("private_key");
                     update.execute(params![Value::Object(attrs).to_string(), now(), id])?;

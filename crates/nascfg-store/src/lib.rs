@@ -47,7 +47,9 @@ pub use crate::{
     keypair::{KeyType, KeypairSummary},
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
-    staged::{DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open},
+    staged::{
+        DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
+    },
     store::{CredentialId, CredentialSummary, InitOutcome, Store},
     truenas::{TruenasRow, TruenasTables, read_truenas_db},
 };

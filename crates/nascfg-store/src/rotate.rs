@@ -33,18 +33,24 @@ pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
     let bytes = match std::fs::read(&seed_path) {
         Ok(b) => Zeroizing::new(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::Io { path: seed_path, source: e }),
+        Err(e) => {
+            return Err(Error::Io {
+                path: seed_path,
+                source: e,
+            });
+        }
     };
     if let Ok(entries) = std::fs::read_dir(dir.path()) {
         for entry in entries.flatten() {
             let name = entry.file_name();
             if name.to_string_lossy().starts_with("secret-seed.old-")
-                && let Ok(other) = std::fs::read(entry.path()) {
-                    let other = Zeroizing::new(other);
-                    if *other == *bytes {
-                        return Ok(Some(entry.path()));
-                    }
+                && let Ok(other) = std::fs::read(entry.path())
+            {
+                let other = Zeroizing::new(other);
+                if *other == *bytes {
+                    return Ok(Some(entry.path()));
                 }
+            }
         }
     }
     let stamp = datadir::unique_stamp(dir);
@@ -59,9 +65,16 @@ fn reseal(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String
     rows.iter()
         .map(|(_, context, text)| {
             let owner = || String::from_utf8_lossy(context).into_owned();
-            let sealed = SealedValue::parse(text).map_err(|source| Error::SealedValue { owner: owner(), source })?;
-            let plain = nascfg_crypto::open(old, &sealed, context)
-                .map_err(|source| Error::SealedValue { owner: owner(), source })?;
+            let sealed = SealedValue::parse(text).map_err(|source| Error::SealedValue {
+                owner: owner(),
+                source,
+            })?;
+            let plain = nascfg_crypto::open(old, &sealed, context).map_err(|source| {
+                Error::SealedValue {
+                    owner: owner(),
+                    source,
+                }
+            })?;
             Ok(nascfg_crypto::seal(new, &plain, context).to_text())
         })
         .collect()
@@ -69,16 +82,29 @@ fn reseal(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String
 
 /// Re-seals in parallel on the available cores.
 fn reseal_all(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String>, Error> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     if threads < 2 || rows.len() < 1000 {
         return reseal(old, new, rows);
     }
     let chunk = rows.len().div_ceil(threads);
     let parts: Vec<Result<Vec<String>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = rows.chunks(chunk).map(|c| s.spawn(move || reseal(old, new, c))).collect();
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|c| s.spawn(move || reseal(old, new, c)))
+            .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(Error::SealedValue { owner: "re-seal".into(), source: nascfg_crypto::Error::Damaged })))
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::SealedValue {
+                        owner: "re-seal".into(),
+                        source: nascfg_crypto::Error::Damaged,
+                    })
+                })
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(rows.len());
@@ -133,13 +159,20 @@ impl Store {
         let cred_new = reseal_all(&old_key, &new_key, &cred_rows)?;
         let kp_new = reseal_all(&old_key, &new_key, &kp_rows)?;
         {
-            let mut stmt = tx.prepare("UPDATE credential_secret SET sealed = ?3 WHERE credential_id = ?1 AND field = ?2")?;
+            let mut stmt = tx.prepare(
+                "UPDATE credential_secret SET sealed = ?3 WHERE credential_id = ?1 AND field = ?2",
+            )?;
             for ((key, _, _), sealed) in cred_rows.iter().zip(&cred_new) {
                 let (id, field) = key.split_at(8);
                 let id = i64::from_le_bytes(id.try_into().unwrap_or_default());
-                stmt.execute(params![id, std::str::from_utf8(field).unwrap_or_default(), sealed])?;
+                stmt.execute(params![
+                    id,
+                    std::str::from_utf8(field).unwrap_or_default(),
+                    sealed
+                ])?;
             }
-            let mut stmt = tx.prepare("UPDATE keypair SET private_key_sealed = ?2 WHERE id = ?1")?;
+            let mut stmt =
+                tx.prepare("UPDATE keypair SET private_key_sealed = ?2 WHERE id = ?1")?;
             for ((key, _, _), sealed) in kp_rows.iter().zip(&kp_new) {
                 let id = i64::from_le_bytes(key.as_slice().try_into().unwrap_or_default());
                 stmt.execute(params![id, sealed])?;
@@ -155,6 +188,11 @@ impl Store {
         datadir::sync_dir(self.dir.path())?;
         failpoint("rotate-after-rename");
         self.seed = SeedState::Loaded(Box::new(new_seed));
-        Ok(RotateReport { old: old_fp, new: new_fp, resealed: cred_rows.len() + kp_rows.len(), old_seed_kept: kept })
+        Ok(RotateReport {
+            old: old_fp,
+            new: new_fp,
+            resealed: cred_rows.len() + kp_rows.len(),
+            old_seed_kept: kept,
+        })
     }
 }

@@ -60,7 +60,12 @@ pub(crate) fn check_header(path: &Path) -> Result<(), Error> {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::Io { path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
     };
     let mut header = [0u8; 16];
     let mut read = 0;
@@ -73,7 +78,9 @@ pub(crate) fn check_header(path: &Path) -> Result<(), Error> {
     if read == 0 || &header == SQLITE_MAGIC {
         Ok(())
     } else {
-        Err(Error::NotADatabase { path: path.to_path_buf() })
+        Err(Error::NotADatabase {
+            path: path.to_path_buf(),
+        })
     }
 }
 
@@ -81,8 +88,13 @@ pub(crate) fn check_header(path: &Path) -> Result<(), Error> {
 pub(crate) fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode;
     match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase) => Error::NotADatabase { path: path.to_path_buf() },
-        Some(ErrorCode::DatabaseCorrupt) => Error::Damaged { path: path.to_path_buf(), detail: e.to_string() },
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
         _ => Error::Sqlite(e),
     }
 }
@@ -92,10 +104,13 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, Error> {
     check_header(path)?;
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| map_open_error(path, e))?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(|e| map_open_error(path, e))?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(|e| map_open_error(path, e))?;
     Ok(conn)
 }
 
@@ -108,9 +123,13 @@ pub(crate) fn open_ro(path: &Path) -> Result<Connection, Error> {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         });
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| map_open_error(path, e))?;
+    conn.busy_timeout(Duration::from_secs(10))
         .map_err(|e| map_open_error(path, e))?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(|e| map_open_error(path, e))?;
     Ok(conn)
 }
 
@@ -119,14 +138,20 @@ pub(crate) fn version(path: &Path, conn: &Connection) -> Result<u32, Error> {
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| map_open_error(path, e))?;
-    u32::try_from(v).map_err(|_| Error::Damaged { path: path.to_path_buf(), detail: format!("schema version {v}") })
+    u32::try_from(v).map_err(|_| Error::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("schema version {v}"),
+    })
 }
 
 /// Refuses a newer schema, and a non-empty database that is not ours.
 pub(crate) fn check_version(path: &Path, conn: &Connection) -> Result<u32, Error> {
     let v = version(path, conn)?;
     if v > SCHEMA_VERSION {
-        return Err(Error::NewerSchema { found: v, supported: SCHEMA_VERSION });
+        return Err(Error::NewerSchema {
+            found: v,
+            supported: SCHEMA_VERSION,
+        });
     }
     if v == 0 {
         let tables: i64 = conn
@@ -157,7 +182,8 @@ pub(crate) fn migrate(path: &Path, conn: &mut Connection) -> Result<u32, Error> 
 
 /// The pragmas of the live database.
 pub(crate) fn live_pragmas(path: &Path, conn: &Connection) -> Result<(), Error> {
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| map_open_error(path, e))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| map_open_error(path, e))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())

@@ -25,13 +25,18 @@ pub struct DatabaseInfo {
 }
 
 fn count(conn: &rusqlite::Connection, path: &Path, sql: &str) -> Result<usize, Error> {
-    let n: i64 = conn.query_row(sql, [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+    let n: i64 = conn
+        .query_row(sql, [], |r| r.get(0))
+        .map_err(|e| damaged(path, e))?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
 fn damaged(path: &Path, e: rusqlite::Error) -> Error {
     match schema::map_open_error(path, e) {
-        Error::Sqlite(e) => Error::Damaged { path: path.to_path_buf(), detail: e.to_string() },
+        Error::Sqlite(e) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
         other => other,
     }
 }
@@ -40,31 +45,44 @@ fn damaged(path: &Path, e: rusqlite::Error) -> Error {
 /// a schema version this build reads, our tables.
 pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
     let conn = schema::open_ro(path)?;
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| damaged(path, e))?;
     if check != "ok" {
-        return Err(Error::Damaged { path: path.to_path_buf(), detail: format!("integrity check: {check}") });
+        return Err(Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("integrity check: {check}"),
+        });
     }
     let schema_version = schema::check_version(path, &conn)?;
     if schema_version == 0 {
-        return Err(Error::Damaged { path: path.to_path_buf(), detail: "not a nascfg database (empty)".into() });
-    }
-    let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT).map_err(|_| Error::Damaged {
-        path: path.to_path_buf(),
-        detail: "no metadata table".into(),
-    })? {
-        None => None,
-        Some(s) => Some(s.parse().map_err(|_| Error::Damaged {
+        return Err(Error::Damaged {
             path: path.to_path_buf(),
-            detail: "malformed seed fingerprint".into(),
-        })?),
-    };
+            detail: "not a nascfg database (empty)".into(),
+        });
+    }
+    let fingerprint =
+        match schema::meta_get(&conn, META_FINGERPRINT).map_err(|_| Error::Damaged {
+            path: path.to_path_buf(),
+            detail: "no metadata table".into(),
+        })? {
+            None => None,
+            Some(s) => Some(s.parse().map_err(|_| Error::Damaged {
+                path: path.to_path_buf(),
+                detail: "malformed seed fingerprint".into(),
+            })?),
+        };
     Ok(DatabaseInfo {
         schema_version,
         fingerprint,
         credentials: count(&conn, path, "SELECT count(*) FROM credential")?,
         keypairs: count(&conn, path, "SELECT count(*) FROM keypair")?,
         sealed_values: count(&conn, path, "SELECT count(*) FROM credential_secret")?
-            + count(&conn, path, "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL")?,
+            + count(
+                &conn,
+                path,
+                "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL",
+            )?,
     })
 }
 
@@ -76,7 +94,8 @@ fn open_staged(path: &Path) -> Result<rusqlite::Connection, Error> {
         });
     }
     let conn = schema::open_rw(path)?;
-    conn.pragma_update(None, "journal_mode", "DELETE").map_err(|e| schema::map_open_error(path, e))?;
+    conn.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| schema::map_open_error(path, e))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
 }
@@ -115,7 +134,10 @@ pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
     if let Some(db) = schema::meta_get(&conn, META_FINGERPRINT)? {
         let db: Fingerprint = db.parse()?;
         if db != seed.fingerprint() {
-            return Err(Error::SeedMismatch { database: db, seed: seed.fingerprint() });
+            return Err(Error::SeedMismatch {
+                database: db,
+                seed: seed.fingerprint(),
+            });
         }
     }
     let key = SealingKey::derive(seed);
@@ -124,14 +146,21 @@ pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (name, uid, field, sealed): (String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-        open_sealed(&key, &sealed, &credential_context(&uid, &field), || format!("credential {name:?} ({field})"))?;
+        let (name, uid, field, sealed): (String, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        open_sealed(&key, &sealed, &credential_context(&uid, &field), || {
+            format!("credential {name:?} ({field})")
+        })?;
     }
-    let mut stmt = conn.prepare("SELECT name, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL")?;
+    let mut stmt = conn.prepare(
+        "SELECT name, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (name, uid, sealed): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        open_sealed(&key, &sealed, &keypair_context(&uid), || format!("key pair {name:?}"))?;
+        open_sealed(&key, &sealed, &keypair_context(&uid), || {
+            format!("key pair {name:?}")
+        })?;
     }
     Ok(())
 }

@@ -81,13 +81,18 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
 pub(crate) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 pub(crate) fn new_uid() -> String {
@@ -108,7 +113,9 @@ pub(crate) fn keypair_context(uid: &str) -> Vec<u8> {
 fn load_seed(path: &Path) -> SeedState {
     match Seed::load(path) {
         Ok(s) => SeedState::Loaded(Box::new(s)),
-        Err(nascfg_crypto::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(nascfg_crypto::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             SeedState::Missing
         }
         Err(e) => SeedState::Unreadable(e.to_string()),
@@ -136,15 +143,23 @@ impl Store {
             SeedState::Loaded(seed) => {
                 let fingerprint = seed.fingerprint();
                 if let Some(db) = db_fingerprint(&store.conn)?
-                    && db != fingerprint {
-                        return Err(Error::SeedMismatch { database: db, seed: fingerprint });
-                    }
-                Ok(InitOutcome { fingerprint, ..outcome })
+                    && db != fingerprint
+                {
+                    return Err(Error::SeedMismatch {
+                        database: db,
+                        seed: fingerprint,
+                    });
+                }
+                Ok(InitOutcome {
+                    fingerprint,
+                    ..outcome
+                })
             }
             SeedState::Missing => Err(store.missing_seed_error()?),
-            SeedState::Unreadable(reason) => {
-                Err(Error::SeedUnreadable { path: dir.seed_path(), reason: reason.clone() })
-            }
+            SeedState::Unreadable(reason) => Err(Error::SeedUnreadable {
+                path: dir.seed_path(),
+                reason: reason.clone(),
+            }),
         }
     }
 
@@ -176,21 +191,43 @@ impl Store {
             created_seed = true;
         }
         if recorded.is_none()
-            && let SeedState::Loaded(s) = &seed {
-                schema::meta_set(&conn, META_FINGERPRINT, &s.fingerprint().to_string())?;
-                if schema::meta_get(&conn, "created_by")?.is_none() {
-                    schema::meta_set(&conn, "created_by", concat!("nascfg ", env!("CARGO_PKG_VERSION")))?;
-                }
+            && let SeedState::Loaded(s) = &seed
+        {
+            schema::meta_set(&conn, META_FINGERPRINT, &s.fingerprint().to_string())?;
+            if schema::meta_get(&conn, "created_by")?.is_none() {
+                schema::meta_set(
+                    &conn,
+                    "created_by",
+                    concat!("nascfg ", env!("CARGO_PKG_VERSION")),
+                )?;
             }
+        }
         let fingerprint = match &seed {
             SeedState::Loaded(s) => s.fingerprint(),
             _ => match recorded {
                 Some(f) => f,
-                None => return Err(Error::SeedUnreadable { path: seed_path, reason: "unknown".into() }),
+                None => {
+                    return Err(Error::SeedUnreadable {
+                        path: seed_path,
+                        reason: "unknown".into(),
+                    });
+                }
             },
         };
-        let store = Store { dir: dir.clone(), conn, seed };
-        Ok((store, InitOutcome { created_dir, created_seed, created_db, fingerprint }))
+        let store = Store {
+            dir: dir.clone(),
+            conn,
+            seed,
+        };
+        Ok((
+            store,
+            InitOutcome {
+                created_dir,
+                created_seed,
+                created_db,
+                fingerprint,
+            },
+        ))
     }
 
     /// The data directory.
@@ -213,9 +250,10 @@ impl Store {
         match &self.seed {
             SeedState::Loaded(s) => Ok(s),
             SeedState::Missing => Err(self.missing_seed_error()?),
-            SeedState::Unreadable(reason) => {
-                Err(Error::SeedUnreadable { path: self.dir.seed_path(), reason: reason.clone() })
-            }
+            SeedState::Unreadable(reason) => Err(Error::SeedUnreadable {
+                path: self.dir.seed_path(),
+                reason: reason.clone(),
+            }),
         }
     }
 
@@ -223,7 +261,10 @@ impl Store {
         let path = self.dir.seed_path();
         Ok(match db_fingerprint(&self.conn)? {
             Some(database) => Error::SeedMissing { path, database },
-            None => Error::SeedUnreadable { path, reason: "the file does not exist".into() },
+            None => Error::SeedUnreadable {
+                path,
+                reason: "the file does not exist".into(),
+            },
         })
     }
 
@@ -232,13 +273,17 @@ impl Store {
     pub(crate) fn key(&mut self) -> Result<SealingKey, Error> {
         let recorded = db_fingerprint(&self.conn)?;
         if let (Some(db), SeedState::Loaded(s)) = (&recorded, &self.seed)
-            && *db != s.fingerprint() {
-                self.seed = load_seed(&self.dir.seed_path());
-            }
+            && *db != s.fingerprint()
+        {
+            self.seed = load_seed(&self.dir.seed_path());
+        }
         let seed = self.seed()?;
         let fp = seed.fingerprint();
         match recorded {
-            Some(db) if db != fp => Err(Error::SeedMismatch { database: db, seed: fp }),
+            Some(db) if db != fp => Err(Error::SeedMismatch {
+                database: db,
+                seed: fp,
+            }),
             _ => Ok(SealingKey::derive(seed)),
         }
     }
@@ -253,11 +298,18 @@ impl Store {
         // A savepoint, so that `in_transaction` can hold several of these in one.
         let tx = self.conn.savepoint()?;
         let exists: bool = tx
-            .query_row("SELECT 1 FROM credential WHERE name = ?1", [credential.name()], |_| Ok(true))
+            .query_row(
+                "SELECT 1 FROM credential WHERE name = ?1",
+                [credential.name()],
+                |_| Ok(true),
+            )
             .optional()?
             .unwrap_or(false);
         if exists {
-            return Err(Error::Duplicate { what: "credential", name: credential.name().to_owned() });
+            return Err(Error::Duplicate {
+                what: "credential",
+                name: credential.name().to_owned(),
+            });
         }
         let uid = new_uid();
         let now = now();
@@ -274,7 +326,10 @@ impl Store {
     }
 
     /// Adds many credentials in one transaction (imports); all or none are added.
-    pub fn add_credentials(&mut self, credentials: &[Credential]) -> Result<Vec<CredentialId>, Error> {
+    pub fn add_credentials(
+        &mut self,
+        credentials: &[Credential],
+    ) -> Result<Vec<CredentialId>, Error> {
         let _lock = self.dir.lock()?;
         let key = self.key()?;
         for c in credentials {
@@ -291,7 +346,10 @@ impl Store {
             )?;
             for c in credentials {
                 if exists.exists([c.name()])? {
-                    return Err(Error::Duplicate { what: "credential", name: c.name().to_owned() });
+                    return Err(Error::Duplicate {
+                        what: "credential",
+                        name: c.name().to_owned(),
+                    });
                 }
                 let uid = new_uid();
                 let attrs = Value::Object(c.plain_attributes()).to_string();
@@ -317,7 +375,9 @@ impl Store {
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let fields: Option<String> = row.get(7)?;
-            let fields = fields.map(|f| f.split(' ').map(str::to_owned).collect()).unwrap_or_default();
+            let fields = fields
+                .map(|f| f.split(' ').map(str::to_owned).collect())
+                .unwrap_or_default();
             out.push(summary_from_row(row, fields)?);
         }
         Ok(out)
@@ -344,8 +404,12 @@ impl Store {
             )
             .optional()?
             .ok_or_else(|| not_found("credential", name))?;
-        let mut stmt = self.conn.prepare("SELECT field FROM credential_secret WHERE credential_id = ?1 ORDER BY field")?;
-        let fields = stmt.query_map([row.0], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT field FROM credential_secret WHERE credential_id = ?1 ORDER BY field",
+        )?;
+        let fields = stmt
+            .query_map([row.0], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(CredentialSummary {
             id: CredentialId(row.0),
             name: row.1.clone(),
@@ -389,7 +453,11 @@ impl Store {
             Credential::new(name, summary.provider, attrs).map_err(Error::Invalid)?
         } else {
             let c = load_credential(&self.conn, &key, name)?;
-            if changes.is_empty() { c } else { c.updated(changes).map_err(Error::Invalid)? }
+            if changes.is_empty() {
+                c
+            } else {
+                c.updated(changes).map_err(Error::Invalid)?
+            }
         };
         let updated = match rename {
             Some(new) if new != name => current.renamed(new).map_err(Error::Invalid)?,
@@ -415,16 +483,27 @@ impl Store {
         // A savepoint, so that `in_transaction` can hold several of these in one.
         let tx = self.conn.savepoint()?;
         let (id, uid): (i64, String) = tx
-            .query_row("SELECT id, uid FROM credential WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT id, uid FROM credential WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?
             .ok_or_else(|| not_found("credential", name))?;
         if credential.name() != name {
             let taken: bool = tx
-                .query_row("SELECT 1 FROM credential WHERE name = ?1", [credential.name()], |_| Ok(true))
+                .query_row(
+                    "SELECT 1 FROM credential WHERE name = ?1",
+                    [credential.name()],
+                    |_| Ok(true),
+                )
                 .optional()?
                 .unwrap_or(false);
             if taken {
-                return Err(Error::Duplicate { what: "credential", name: credential.name().to_owned() });
+                return Err(Error::Duplicate {
+                    what: "credential",
+                    name: credential.name().to_owned(),
+                });
             }
         }
         tx.execute(
@@ -437,7 +516,10 @@ impl Store {
                 id
             ],
         )?;
-        tx.execute("DELETE FROM credential_secret WHERE credential_id = ?1", [id])?;
+        tx.execute(
+            "DELETE FROM credential_secret WHERE credential_id = ?1",
+            [id],
+        )?;
         insert_secrets(&tx, &key, id, &uid, credential)?;
         tx.commit()?;
         Ok(())
@@ -446,7 +528,9 @@ impl Store {
     /// Deletes a credential.
     pub fn delete_credential(&mut self, name: &str) -> Result<(), Error> {
         let _lock = self.dir.lock()?;
-        let n = self.conn.execute("DELETE FROM credential WHERE name = ?1", [name])?;
+        let n = self
+            .conn
+            .execute("DELETE FROM credential WHERE name = ?1", [name])?;
         if n == 0 {
             return Err(not_found("credential", name));
         }
@@ -464,7 +548,11 @@ impl Store {
                     .query_row("SELECT 1 FROM keypair WHERE name = ?1", [k], |_| Ok(()))
                     .optional()?
                     .is_some();
-                if exists { Ok(()) } else { Err(not_found("key pair", k)) }
+                if exists {
+                    Ok(())
+                } else {
+                    Err(not_found("key pair", k))
+                }
             }
             _ => Ok(()),
         }
@@ -476,12 +564,21 @@ impl Store {
     pub fn known_host(&self, host: &str, port: u16) -> Result<Option<String>, Error> {
         Ok(self
             .conn
-            .query_row("SELECT key FROM known_host WHERE host = ?1 AND port = ?2", params![host, port], |r| r.get(0))
+            .query_row(
+                "SELECT key FROM known_host WHERE host = ?1 AND port = ?2",
+                params![host, port],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
     /// Records (or replaces) the host key of `host:port`.
-    pub fn record_known_host(&mut self, host: &str, port: u16, key_line: &str) -> Result<(), Error> {
+    pub fn record_known_host(
+        &mut self,
+        host: &str,
+        port: u16,
+        key_line: &str,
+    ) -> Result<(), Error> {
         let _lock = self.dir.lock()?;
         self.conn.execute(
             "INSERT INTO known_host(host, port, key) VALUES (?1, ?2, ?3)
@@ -506,32 +603,45 @@ impl Store {
         {
             let mut dst = Connection::open(dest)?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
-            backup.run_to_completion(1024, std::time::Duration::from_millis(5), None)?;
+            backup.run_to_completion(4096, std::time::Duration::ZERO, None)?;
             drop(backup);
             dst.pragma_update(None, "journal_mode", "DELETE")?;
         }
-        std::fs::File::open(dest).and_then(|f| f.sync_all()).map_err(io(dest))?;
+        std::fs::File::open(dest)
+            .and_then(|f| f.sync_all())
+            .map_err(io(dest))?;
         Ok(())
     }
 }
 
 pub(crate) fn not_found(what: &'static str, name: &str) -> Error {
-    Error::NotFound { what, name: name.to_owned() }
+    Error::NotFound {
+        what,
+        name: name.to_owned(),
+    }
 }
 
 fn parse_provider(name: &str, s: &str) -> Result<ProviderKind, Error> {
-    s.parse::<ProviderKind>()
-        .map_err(|_| Error::InvalidStored { name: name.to_owned(), reason: format!("unknown provider {s:?}") })
+    s.parse::<ProviderKind>().map_err(|_| Error::InvalidStored {
+        name: name.to_owned(),
+        reason: format!("unknown provider {s:?}"),
+    })
 }
 
 fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
     match serde_json::from_str::<Value>(s) {
         Ok(Value::Object(m)) => Ok(m),
-        _ => Err(Error::InvalidStored { name: name.to_owned(), reason: "attributes are not a JSON object".into() }),
+        _ => Err(Error::InvalidStored {
+            name: name.to_owned(),
+            reason: "attributes are not a JSON object".into(),
+        }),
     }
 }
 
-fn summary_from_row(row: &rusqlite::Row<'_>, secret_fields: Vec<String>) -> Result<CredentialSummary, Error> {
+fn summary_from_row(
+    row: &rusqlite::Row<'_>,
+    secret_fields: Vec<String>,
+) -> Result<CredentialSummary, Error> {
     let name: String = row.get(1)?;
     let provider: String = row.get(2)?;
     let attrs: String = row.get(3)?;
@@ -554,9 +664,15 @@ fn insert_secrets(
     uid: &str,
     credential: &Credential,
 ) -> Result<(), Error> {
-    let mut stmt = tx.prepare_cached("INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)")?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)",
+    )?;
     for (field, value) in credential.secret_attributes() {
-        let sealed = nascfg_crypto::seal(key, value.expose_secret().as_bytes(), &credential_context(uid, field));
+        let sealed = nascfg_crypto::seal(
+            key,
+            value.expose_secret().as_bytes(),
+            &credential_context(uid, field),
+        );
         stmt.execute(params![id, field, sealed.to_text()])?;
     }
     Ok(())
@@ -568,14 +684,22 @@ pub(crate) fn open_sealed(
     context: &[u8],
     owner: impl Fn() -> String,
 ) -> Result<SecretString, Error> {
-    let wrap = |source| Error::SealedValue { owner: owner(), source };
+    let wrap = |source| Error::SealedValue {
+        owner: owner(),
+        source,
+    };
     let sealed = SealedValue::parse(text).map_err(wrap)?;
     let plain = nascfg_crypto::open(key, &sealed, context).map_err(wrap)?;
-    let text = String::from_utf8(plain.to_vec()).map_err(|_| wrap(nascfg_crypto::Error::Damaged))?;
+    let text =
+        String::from_utf8(plain.to_vec()).map_err(|_| wrap(nascfg_crypto::Error::Damaged))?;
     Ok(SecretString::from(text))
 }
 
-pub(crate) fn load_credential(conn: &Connection, key: &SealingKey, name: &str) -> Result<Credential, Error> {
+pub(crate) fn load_credential(
+    conn: &Connection,
+    key: &SealingKey,
+    name: &str,
+) -> Result<Credential, Error> {
     let (id, uid, provider, attrs, needs): (i64, String, String, String, bool) = conn
         .query_row(
             "SELECT id, uid, provider, attributes, needs_secrets FROM credential WHERE name = ?1",
@@ -585,17 +709,24 @@ pub(crate) fn load_credential(conn: &Connection, key: &SealingKey, name: &str) -
         .optional()?
         .ok_or_else(|| not_found("credential", name))?;
     if needs {
-        return Err(Error::NeedsSecrets { name: name.to_owned() });
+        return Err(Error::NeedsSecrets {
+            name: name.to_owned(),
+        });
     }
     let provider = parse_provider(name, &provider)?;
     let plain = parse_attrs(name, &attrs)?;
-    let mut stmt = conn.prepare_cached("SELECT field, sealed FROM credential_secret WHERE credential_id = ?1")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT field, sealed FROM credential_secret WHERE credential_id = ?1")?;
     let rows = stmt
-        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut secrets = Vec::with_capacity(rows.len());
     for (field, sealed) in rows {
-        let value = open_sealed(key, &sealed, &credential_context(&uid, &field), || format!("credential {name:?} ({field})"))?;
+        let value = open_sealed(key, &sealed, &credential_context(&uid, &field), || {
+            format!("credential {name:?} ({field})")
+        })?;
         secrets.push((field, value));
     }
     Credential::from_parts(name, provider, plain, secrets).map_err(|e| Error::InvalidStored {
@@ -610,12 +741,15 @@ fn recover_rotation(dir: &DataDir, conn: &Connection) -> Result<(), Error> {
     if !new_path.exists() {
         return Ok(());
     }
-    let Some(recorded) = db_fingerprint(conn)? else { return Ok(()) };
+    let Some(recorded) = db_fingerprint(conn)? else {
+        return Ok(());
+    };
     let new = match Seed::load(&new_path) {
         Ok(s) => s,
         Err(_) => {
             // A half-written .new is impossible (atomic write), but never trust it over the db.
-            if matches!(load_seed(&dir.seed_path()), SeedState::Loaded(s) if s.fingerprint() == recorded) {
+            if matches!(load_seed(&dir.seed_path()), SeedState::Loaded(s) if s.fingerprint() == recorded)
+            {
                 datadir::remove_if_exists(&new_path)?;
             }
             return Ok(());

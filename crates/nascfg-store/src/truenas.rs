@@ -166,3 +166,72 @@ impl crate::Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use nascfg_credentials::{Credential, ProviderKind};
+
+    use super::*;
+    use crate::{DataDir, Store};
+
+    fn b2(name: &str) -> Credential {
+        let mut attrs = serde_json::Map::new();
+        attrs.insert("account".into(), "a".into());
+        attrs.insert("key".into(), "k".into());
+        Credential::new(name, ProviderKind::B2, attrs).unwrap()
+    }
+
+    #[test]
+    fn a_failed_transaction_stores_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&DataDir::new(tmp.path().join("d"))).unwrap();
+        let result = store.in_transaction(|s| {
+            s.add_credential(&b2("one"))?;
+            s.add_credential(&b2("one"))
+        });
+        assert!(matches!(result, Err(Error::Duplicate { .. })));
+        assert!(store.list_credentials().unwrap().is_empty());
+        store
+            .in_transaction(|s| {
+                s.add_credential(&b2("one"))?;
+                s.add_credential(&b2("two"))
+            })
+            .unwrap();
+        assert_eq!(store.list_credentials().unwrap().len(), 2);
+        assert_eq!(store.credential("two").unwrap(), b2("two"));
+    }
+
+    #[test]
+    fn reads_only_truenas_databases() {
+        let tmp = tempfile::tempdir().unwrap();
+        let junk = tmp.path().join("junk");
+        std::fs::write(
+            &junk,
+            b"not a database at all, just some bytes that are long enough",
+        )
+        .unwrap();
+        assert!(read_truenas_db(&junk).is_err());
+        let empty = tmp.path().join("empty.db");
+        Connection::open(&empty)
+            .unwrap()
+            .execute_batch("CREATE TABLE t(x)")
+            .unwrap();
+        assert!(matches!(
+            read_truenas_db(&empty),
+            Err(Error::Damaged { .. })
+        ));
+        let ok = tmp.path().join("ok.db");
+        Connection::open(&ok)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE system_cloudcredentials(id INTEGER PRIMARY KEY, name, provider, attributes);
+                 INSERT INTO system_cloudcredentials VALUES (3, 'n', 'S3', X'41');",
+            )
+            .unwrap();
+        let tables = read_truenas_db(&ok).unwrap();
+        assert_eq!(tables.pwenc_check, None);
+        assert_eq!(tables.cloud_credentials.len(), 1);
+        assert_eq!(tables.cloud_credentials[0].attributes, "A");
+        assert!(tables.keychain.is_empty());
+    }
+}

@@ -36,7 +36,8 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         ))
         .map_err(|e| Failure::new(format!("cannot format the date: {e}")))?;
     let string_to_sign = string_to_sign(&account, &url, &date);
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|_| Failure::new("the account key is empty"))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key)
+        .map_err(|_| Failure::new("the account key is empty"))?;
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     let authorization = format!("SharedKey {account}:{signature}");
@@ -57,9 +58,13 @@ fn endpoint(check: &Check<'_>, account: &str) -> Result<Url, Failure> {
     let text = match check.optional_text("endpoint") {
         Some(e) if e.contains("://") => e,
         Some(e) => format!("https://{e}"),
-        None => format!("https://{}.blob.core.windows.net", account.to_ascii_lowercase()),
+        None => format!(
+            "https://{}.blob.core.windows.net",
+            account.to_ascii_lowercase()
+        ),
     };
-    let url = Url::parse(&text).map_err(|e| Failure::new(format!("the endpoint is not a valid URL: {e}")))?;
+    let url = Url::parse(&text)
+        .map_err(|e| Failure::new(format!("the endpoint is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Failure::new("the endpoint must be an http or https URL"));
     }
@@ -68,8 +73,10 @@ fn endpoint(check: &Check<'_>, account: &str) -> Result<Url, Failure> {
 
 /// The Shared Key string to sign for a `GET` without body or conditional headers.
 fn string_to_sign(account: &str, url: &Url, date: &str) -> String {
-    let mut query: Vec<(String, String)> =
-        url.query_pairs().map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned())).collect();
+    let mut query: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect();
     query.sort();
     let mut resource = format!("/{account}{}", url.path());
     for (k, v) in query {
@@ -91,15 +98,22 @@ fn judge(response: &HttpResponse) -> Outcome {
             response.status_line()
         )));
     }
-    let code = xml_element(&response.body, "Code").filter(|c| !c.is_empty()).map(str::to_owned)
+    let code = xml_element(&response.body, "Code")
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
         .or_else(|| response.header("x-ms-error-code").map(str::to_owned));
-    let message = xml_element(&response.body, "Message").map(first_line).filter(|m| !m.is_empty());
+    let message = xml_element(&response.body, "Message")
+        .map(first_line)
+        .filter(|m| !m.is_empty());
     let excerpt = match (code, message) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => format!("{c} ({})", response.status_line()),
         (None, _) => response.status_line(),
     };
-    Err(Failure::with_detail(excerpt, format!("{}\n{}", response.status_line(), response.body.trim())))
+    Err(Failure::with_detail(
+        excerpt,
+        format!("{}\n{}", response.status_line(), response.body.trim()),
+    ))
 }
 
 #[cfg(test)]
@@ -108,9 +122,13 @@ mod tests {
 
     #[test]
     fn string_to_sign_has_canonical_resource() {
-        let url = Url::parse("http://127.0.0.1:10000/devstoreaccount1/?comp=list&maxresults=1").unwrap();
+        let url =
+            Url::parse("http://127.0.0.1:10000/devstoreaccount1/?comp=list&maxresults=1").unwrap();
         let sts = string_to_sign("devstoreaccount1", &url, "Fri, 27 Nov 2026 10:00:00 GMT");
-        assert!(sts.ends_with("/devstoreaccount1/devstoreaccount1/\ncomp:list\nmaxresults:1"), "{sts}");
+        assert!(
+            sts.ends_with("/devstoreaccount1/devstoreaccount1/\ncomp:list\nmaxresults:1"),
+            "{sts}"
+        );
         assert!(sts.starts_with("GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:"));
     }
 }

@@ -12,12 +12,17 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// A deadline `limit` from now.
     pub(crate) fn after(limit: Duration) -> Deadline {
-        Deadline { start: Instant::now(), limit }
+        Deadline {
+            start: Instant::now(),
+            limit,
+        }
     }
 
     /// The time left, or `None` once the deadline has passed.
     pub(crate) fn remaining(&self) -> Option<Duration> {
-        self.limit.checked_sub(self.start.elapsed()).filter(|d| !d.is_zero())
+        self.limit
+            .checked_sub(self.start.elapsed())
+            .filter(|d| !d.is_zero())
     }
 
     /// The time left, or the `timed out after N s` failure.
@@ -27,7 +32,10 @@ impl Deadline {
 
     /// The smaller of the time left and `other` (at least one millisecond).
     pub(crate) fn cap(&self, other: Duration) -> Duration {
-        self.remaining().unwrap_or_default().min(other).max(Duration::from_millis(1))
+        self.remaining()
+            .unwrap_or_default()
+            .min(other)
+            .max(Duration::from_millis(1))
     }
 
     /// The overall limit.
@@ -103,15 +111,26 @@ pub(crate) fn connect_tcp(
                 let _ = stream.set_nodelay(true);
                 return Ok(stream);
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
                 last = if limit < remaining {
-                    crate::Failure::with_detail(format!("connect {}", timed_out_text(connect_timeout)), format!("{addr}: {e}"))
+                    crate::Failure::with_detail(
+                        format!("connect {}", timed_out_text(connect_timeout)),
+                        format!("{addr}: {e}"),
+                    )
                 } else {
                     deadline.timed_out()
                 };
             }
             Err(e) => {
-                last = crate::Failure::with_detail(crate::http::io_excerpt(&e), format!("{addr}: {e}"));
+                last = crate::Failure::with_detail(
+                    crate::http::io_excerpt(&e),
+                    format!("{addr}: {e}"),
+                );
             }
         }
     }

@@ -62,9 +62,15 @@ mod tests {
 
     #[test]
     fn first_line_skips_markup_and_blanks() {
-        assert_eq!(first_line("\n<?xml version=\"1.0\"?>\n<Error>\n  hello  \n"), "hello");
+        assert_eq!(
+            first_line("\n<?xml version=\"1.0\"?>\n<Error>\n  hello  \n"),
+            "hello"
+        );
         assert_eq!(first_line(""), "");
-        assert_eq!(first_line("530 Login incorrect.\r\n"), "530 Login incorrect.");
+        assert_eq!(
+            first_line("530 Login incorrect.\r\n"),
+            "530 Login incorrect."
+        );
     }
 
     #[test]
@@ -75,7 +81,10 @@ mod tests {
 
     #[test]
     fn scrub_replaces_all_secrets() {
-        assert_eq!(scrub("key abcdef and abc", &["abc", "abcdef", ""]), "key ******** and ********");
+        assert_eq!(
+            scrub("key abcdef and abc", &["abc", "abcdef", ""]),
+            "key ******** and ********"
+        );
         assert_eq!(scrub("a b", &["a"]), "a b");
     }
 

@@ -56,7 +56,10 @@ impl HttpResponse {
 
 /// `404 Not Found` for 404, `599` for a code without a canonical reason.
 pub(crate) fn status_line(status: u16) -> String {
-    match http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
+    match http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
     }
@@ -74,7 +77,11 @@ impl HttpClient {
             .timeout_global(Some(deadline.limit()))
             .user_agent(concat!("nascfg/", env!("CARGO_PKG_VERSION")))
             .build();
-        HttpClient { agent: config.into(), deadline, connect_timeout: options.connect_timeout }
+        HttpClient {
+            agent: config.into(),
+            deadline,
+            connect_timeout: options.connect_timeout,
+        }
     }
 
     /// `GET url` with these headers.
@@ -104,15 +111,22 @@ impl HttpClient {
                 let request = builder
                     .body(body.to_vec())
                     .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request =
-                    self.agent.configure_request(request).timeout_global(Some(remaining)).build();
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(remaining))
+                    .build();
                 self.agent.run(request)
             }
             None => {
-                let request =
-                    builder.body(()).map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request =
-                    self.agent.configure_request(request).timeout_global(Some(remaining)).build();
+                let request = builder
+                    .body(())
+                    .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(remaining))
+                    .build();
                 self.agent.run(request)
             }
         };
@@ -121,7 +135,12 @@ impl HttpClient {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         // Read at most MAX_BODY bytes; a longer body is cut, not an error.
         let mut bytes = Vec::new();
@@ -129,7 +148,11 @@ impl HttpClient {
         if let Err(e) = std::io::Read::read_to_end(&mut reader, &mut bytes) {
             return Err(self.transport_failure(ureq::Error::from(e)));
         }
-        Ok(HttpResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() })
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     /// Turns a ureq error into a failure with a short, actionable excerpt.
@@ -137,7 +160,10 @@ impl HttpClient {
         let detail = err.to_string();
         let excerpt = match &err {
             ureq::Error::Timeout(ureq::Timeout::Connect) if self.deadline.remaining().is_some() => {
-                format!("connect {}", crate::deadline::timed_out_text(self.connect_timeout))
+                format!(
+                    "connect {}",
+                    crate::deadline::timed_out_text(self.connect_timeout)
+                )
             }
             ureq::Error::Timeout(_) => crate::deadline::timed_out_text(self.deadline.limit()),
             ureq::Error::Io(io) => io_excerpt(io),

@@ -20,9 +20,12 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 
 /// Parses an http(s) URL, or explains what is wrong with it.
 pub(crate) fn parse_http_url(text: &str) -> Result<Url, Failure> {
-    let url = Url::parse(text.trim()).map_err(|e| Failure::new(format!("the URL is not valid: {e}")))?;
+    let url =
+        Url::parse(text.trim()).map_err(|e| Failure::new(format!("the URL is not valid: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Failure::new("the URL must be an http or https URL with a host"));
+        return Err(Failure::new(
+            "the URL must be an http or https URL with a host",
+        ));
     }
     Ok(url)
 }

@@ -135,7 +135,12 @@ pub struct Verification {
 pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
     let deadline = Deadline::after(options.deadline);
     let http = HttpClient::new(options, deadline);
-    let check = Check { credential, options, deadline, http: &http };
+    let check = Check {
+        credential,
+        options,
+        deadline,
+        http: &http,
+    };
     let outcome = match credential.provider() {
         ProviderKind::S3 => s3::verify(&check),
         ProviderKind::B2 => b2::verify(&check),
@@ -156,7 +161,9 @@ pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification 
         ProviderKind::Webdav => webdav::verify(&check),
         ProviderKind::Yandex => yandex::verify(&check),
         #[allow(unreachable_patterns)]
-        other => Err(Failure::new(format!("verifying {other} credentials is not supported"))),
+        other => Err(Failure::new(format!(
+            "verifying {other} credentials is not supported"
+        ))),
     };
     finish(credential, options, deadline, outcome)
 }
@@ -187,10 +194,20 @@ pub(crate) fn finish(
         },
         Err(failure) => {
             let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
-            let excerpt = if excerpt.is_empty() { "verification failed".to_owned() } else { excerpt };
+            let excerpt = if excerpt.is_empty() {
+                "verification failed".to_owned()
+            } else {
+                excerpt
+            };
             let error = match &failure.detail {
-                Some(detail) if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() => {
-                    format!("{}\n{}", failure.excerpt.trim(), excerpt::scrub(detail.trim(), &secrets))
+                Some(detail)
+                    if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() =>
+                {
+                    format!(
+                        "{}\n{}",
+                        failure.excerpt.trim(),
+                        excerpt::scrub(detail.trim(), &secrets)
+                    )
                 }
                 _ => failure.excerpt.trim().to_owned(),
             };
@@ -224,7 +241,11 @@ fn secret_values(credential: &Credential, options: &VerifyOptions) -> Vec<Secret
     }
     if let Some(key) = &options.private_key {
         out.push(key.clone());
-        for line in key.expose_secret().lines().filter(|l| l.len() >= 16 && !l.starts_with("-----")) {
+        for line in key
+            .expose_secret()
+            .lines()
+            .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+        {
             out.push(SecretString::from(line.to_owned()));
         }
     }
@@ -258,7 +279,10 @@ impl Check<'_> {
 
     /// An optional plain text attribute; empty counts as absent.
     pub(crate) fn optional_text(&self, field: &str) -> Option<String> {
-        self.credential.text(field).filter(|s| !s.trim().is_empty()).map(str::to_owned)
+        self.credential
+            .text(field)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
     }
 
     /// A secret attribute, or a failure naming it.
@@ -296,12 +320,22 @@ pub(crate) struct Failure {
 impl Failure {
     /// A failure whose full text is its excerpt.
     pub(crate) fn new(excerpt: impl Into<String>) -> Failure {
-        Failure { excerpt: excerpt.into(), detail: None, host_key_seen: None, refreshed_token: None }
+        Failure {
+            excerpt: excerpt.into(),
+            detail: None,
+            host_key_seen: None,
+            refreshed_token: None,
+        }
     }
 
     /// A failure with a one-line excerpt and a longer full text.
     pub(crate) fn with_detail(excerpt: impl Into<String>, detail: impl Into<String>) -> Failure {
-        Failure { excerpt: excerpt.into(), detail: Some(detail.into()), host_key_seen: None, refreshed_token: None }
+        Failure {
+            excerpt: excerpt.into(),
+            detail: Some(detail.into()),
+            host_key_seen: None,
+            refreshed_token: None,
+        }
     }
 }
 

@@ -462,6 +462,45 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_override_keeps_path_and_query() {
+        let attrs = serde_json::json!({"token": r#"{"access_token": "abc"}"#});
+        let credential = nascfg_credentials::Credential::new(
+            "h",
+            nascfg_credentials::ProviderKind::Hubic,
+            attrs.as_object().unwrap().clone(),
+        )
+        .unwrap();
+        let url = |over: Option<&str>, real: &str| {
+            let options = crate::VerifyOptions {
+                endpoint_override: over.map(|o| o.parse().unwrap()),
+                ..Default::default()
+            };
+            let deadline = crate::Deadline::after(std::time::Duration::from_secs(1));
+            let http = crate::http::HttpClient::new(&options, deadline);
+            let check = Check {
+                credential: &credential,
+                options: &options,
+                deadline,
+                http: &http,
+            };
+            api_url(&check, real)
+                .map(|u| u.to_string())
+                .map_err(|f| f.excerpt)
+        };
+        let real = "https://graph.microsoft.com/v1.0/me/drives?$top=1";
+        assert_eq!(url(None, real).unwrap(), real);
+        assert_eq!(
+            url(Some("http://127.0.0.1:8123"), real).unwrap(),
+            "http://127.0.0.1:8123/v1.0/me/drives?$top=1"
+        );
+        assert_eq!(
+            url(Some("https://[::1]"), "http://h:99/x").unwrap(),
+            "https://[::1]/x"
+        );
+        assert!(url(None, "not a url").is_err());
+    }
+
+    #[test]
     fn token_types() {
         let token = |t: &str| {
             OAuthToken::parse(&format!(

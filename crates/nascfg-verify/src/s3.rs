@@ -64,7 +64,10 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let response = list_buckets(check, &endpoint, &keys, signature, &sign_region)?;
     let response = match discovered_region(&response) {
         Some(found)
-            if region.is_none() && !skip_region && signature == Signature::V4 && found != sign_region =>
+            if region.is_none()
+                && !skip_region
+                && signature == Signature::V4
+                && found != sign_region =>
         {
             list_buckets(check, &endpoint, &keys, signature, &found)?
         }
@@ -89,7 +92,8 @@ fn endpoint(check: &Check<'_>, region: Option<&str>) -> Result<Url, Failure> {
             _ => DEFAULT_ENDPOINT.to_owned(),
         },
     };
-    let url = Url::parse(&text).map_err(|e| Failure::new(format!("the endpoint is not a valid URL: {e}")))?;
+    let url = Url::parse(&text)
+        .map_err(|e| Failure::new(format!("the endpoint is not a valid URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Failure::new("the endpoint must be an http or https URL"));
     }
@@ -107,7 +111,10 @@ fn discovered_region(response: &HttpResponse) -> Option<String> {
     }
     let from_header = response.header("x-amz-bucket-region").map(str::to_owned);
     let from_body = xml_element(&response.body, "Region").map(str::to_owned);
-    from_header.or(from_body).map(|r| r.trim().to_owned()).filter(|r| is_dns_label(r))
+    from_header
+        .or(from_body)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| is_dns_label(r))
 }
 
 /// Sends one signed ListBuckets (`GET /`).
@@ -134,7 +141,10 @@ fn judge(response: &HttpResponse) -> Outcome {
             return Ok(Success::default());
         }
         return Err(Failure::with_detail(
-            format!("{}, but the answer is not an S3 bucket list: is the endpoint an S3 service?", response.status_line()),
+            format!(
+                "{}, but the answer is not an S3 bucket list: is the endpoint an S3 service?",
+                response.status_line()
+            ),
             first_line(&response.body),
         ));
     }
@@ -153,7 +163,10 @@ fn error_failure(response: &HttpResponse) -> Failure {
             b => format!("{}: {b}", response.status_line()),
         },
     };
-    Failure::with_detail(excerpt, format!("{}\n{}", response.status_line(), response.body.trim()))
+    Failure::with_detail(
+        excerpt,
+        format!("{}\n{}", response.status_line(), response.body.trim()),
+    )
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -170,7 +183,9 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 /// `Host` as the client sends it: host, and the port when not the scheme's default.
 fn host_header(url: &Url) -> Result<String, Failure> {
-    let host = url.host_str().ok_or_else(|| Failure::new("the endpoint has no host"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Failure::new("the endpoint has no host"))?;
     Ok(match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
@@ -186,7 +201,9 @@ fn sign_v4(
     now: OffsetDateTime,
 ) -> Result<Vec<(&'static str, String)>, Failure> {
     let amz_date = now
-        .format(format_description!("[year][month][day]T[hour][minute][second]Z"))
+        .format(format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
         .map_err(|e| Failure::new(format!("cannot format the date: {e}")))?;
     let date = &amz_date[..8];
     let host = host_header(endpoint)?;
@@ -200,7 +217,10 @@ fn sign_v4(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
     );
-    let k_date = hmac_sha256(format!("AWS4{}", keys.secret_access_key).as_bytes(), date.as_bytes());
+    let k_date = hmac_sha256(
+        format!("AWS4{}", keys.secret_access_key).as_bytes(),
+        date.as_bytes(),
+    );
     let k_region = hmac_sha256(&k_date, region.as_bytes());
     let k_service = hmac_sha256(&k_region, b"s3");
     let k_signing = hmac_sha256(&k_service, b"aws4_request");
@@ -218,10 +238,16 @@ fn sign_v4(
 
 /// The query string in SigV4 canonical form (sorted, RFC 3986 encoded).
 fn canonical_query(url: &Url) -> String {
-    let mut pairs: Vec<(String, String)> =
-        url.query_pairs().map(|(k, v)| (aws_encode(&k), aws_encode(&v))).collect();
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (aws_encode(&k), aws_encode(&v)))
+        .collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn aws_encode(s: &str) -> String {
@@ -238,7 +264,11 @@ fn aws_encode(s: &str) -> String {
 
 /// AWS Signature Version 2 headers for `GET <endpoint>`
 /// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html>).
-fn sign_v2(endpoint: &Url, keys: &Keys<'_>, now: OffsetDateTime) -> Result<Vec<(&'static str, String)>, Failure> {
+fn sign_v2(
+    endpoint: &Url,
+    keys: &Keys<'_>,
+    now: OffsetDateTime,
+) -> Result<Vec<(&'static str, String)>, Failure> {
     let date = now
         .format(format_description!(
             "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -253,7 +283,13 @@ fn sign_v2(endpoint: &Url, keys: &Keys<'_>, now: OffsetDateTime) -> Result<Vec<(
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     let _ = endpoint;
-    Ok(vec![("date", date), ("authorization", format!("AWS {}:{signature}", keys.access_key_id))])
+    Ok(vec![
+        ("date", date),
+        (
+            "authorization",
+            format!("AWS {}:{signature}", keys.access_key_id),
+        ),
+    ])
 }
 
 #[cfg(test)]
@@ -269,7 +305,10 @@ mod tests {
         let k_region = hmac_sha256(&k_date, b"us-east-1");
         let k_service = hmac_sha256(&k_region, b"iam");
         let k_signing = hmac_sha256(&k_service, b"aws4_request");
-        assert_eq!(hex::encode(k_signing), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        assert_eq!(
+            hex::encode(k_signing),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
     }
 
     #[test]
@@ -279,8 +318,15 @@ mod tests {
             headers: vec![],
             body: "<?xml version=\"1.0\"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>".into(),
         };
-        assert_eq!(error_failure(&response).excerpt, "SignatureDoesNotMatch: The request signature we calculated does not match");
-        let bare = HttpResponse { status: 403, headers: vec![], body: String::new() };
+        assert_eq!(
+            error_failure(&response).excerpt,
+            "SignatureDoesNotMatch: The request signature we calculated does not match"
+        );
+        let bare = HttpResponse {
+            status: 403,
+            headers: vec![],
+            body: String::new(),
+        };
         assert_eq!(error_failure(&bare).excerpt, "403 Forbidden");
     }
 
@@ -289,10 +335,16 @@ mod tests {
         let response = HttpResponse {
             status: 400,
             headers: vec![],
-            body: "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>".into(),
+            body:
+                "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
+                    .into(),
         };
         assert_eq!(discovered_region(&response).as_deref(), Some("eu-west-1"));
-        let moved = HttpResponse { status: 301, headers: vec![("x-amz-bucket-region".into(), "us-west-2".into())], body: String::new() };
+        let moved = HttpResponse {
+            status: 301,
+            headers: vec![("x-amz-bucket-region".into(), "us-west-2".into())],
+            body: String::new(),
+        };
         assert_eq!(discovered_region(&moved).as_deref(), Some("us-west-2"));
     }
 }

@@ -35,13 +35,19 @@ struct HostKeyCheck {
 impl client::Handler for HostKeyCheck {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, server_key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         let key = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
             PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
         };
         let line = openssh_line(&key);
-        let changed = self.known.as_ref().is_some_and(|known| known.key_data() != key.key_data());
+        let changed = self
+            .known
+            .as_ref()
+            .is_some_and(|known| known.key_data() != key.key_data());
         if let Ok(mut state) = self.state.lock() {
             state.seen = line;
             state.changed = changed;
@@ -80,19 +86,31 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let names_key_pair = check.optional_text("private_key");
     let private_key = check.options.private_key.clone();
     if let (Some(name), None) = (&names_key_pair, &private_key) {
-        return Err(Failure::new(format!("the private key of key pair {name} was not given")));
+        return Err(Failure::new(format!(
+            "the private key of key pair {name} was not given"
+        )));
     }
     if password.is_none() && private_key.is_none() {
-        return Err(Failure::new("the credential has neither a password nor a key pair"));
+        return Err(Failure::new(
+            "the credential has neither a password nor a key pair",
+        ));
     }
     let known = match &check.options.known_host_key {
-        Some(line) => Some(
-            PublicKey::from_openssh(line.trim())
-                .map_err(|e| Failure::new(format!("the recorded host key is not an OpenSSH public key: {e}")))?,
-        ),
+        Some(line) => Some(PublicKey::from_openssh(line.trim()).map_err(|e| {
+            Failure::new(format!(
+                "the recorded host key is not an OpenSSH public key: {e}"
+            ))
+        })?),
         None => None,
     };
-    let login = Login { host, port, user, password, private_key, known };
+    let login = Login {
+        host,
+        port,
+        user,
+        password,
+        private_key,
+        known,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -103,7 +121,12 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let result = runtime.block_on(async {
         match tokio::time::timeout(
             remaining,
-            session(&login, check.options.connect_timeout, &deadline, Arc::clone(&state)),
+            session(
+                &login,
+                check.options.connect_timeout,
+                &deadline,
+                Arc::clone(&state),
+            ),
         )
         .await
         {
@@ -115,7 +138,10 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     runtime.shutdown_background();
     let seen = state.lock().ok().and_then(|s| s.seen.clone());
     match result {
-        Ok(()) => Ok(Success { refreshed_token: None, host_key_seen: seen }),
+        Ok(()) => Ok(Success {
+            refreshed_token: None,
+            host_key_seen: seen,
+        }),
         Err(mut failure) => {
             failure.host_key_seen = seen;
             Err(failure)
@@ -137,9 +163,17 @@ async fn session(
     .await
     {
         Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(Failure::with_detail(crate::http::io_excerpt(&e), e.to_string())),
+        Ok(Err(e)) => {
+            return Err(Failure::with_detail(
+                crate::http::io_excerpt(&e),
+                e.to_string(),
+            ));
+        }
         Err(_) if limit < deadline.remaining().unwrap_or_default() || limit == connect_timeout => {
-            return Err(Failure::new(format!("connect {}", timed_out_text(connect_timeout))));
+            return Err(Failure::new(format!(
+                "connect {}",
+                timed_out_text(connect_timeout)
+            )));
         }
         Err(_) => return Err(deadline.timed_out()),
     };
@@ -148,7 +182,10 @@ async fn session(
         inactivity_timeout: deadline.remaining(),
         ..client::Config::default()
     });
-    let handler = HostKeyCheck { known: login.known.clone(), state: Arc::clone(&state) };
+    let handler = HostKeyCheck {
+        known: login.known.clone(),
+        state: Arc::clone(&state),
+    };
     let mut handle = match client::connect_stream(config, stream, handler).await {
         Ok(handle) => handle,
         Err(e) => {
@@ -164,7 +201,9 @@ async fn session(
     };
     authenticate(&mut handle, login).await?;
     list_home(&handle).await?;
-    let _ = handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await;
     Ok(())
 }
 
@@ -173,15 +212,21 @@ async fn session(
 async fn authenticate(handle: &mut Handle<HostKeyCheck>, login: &Login) -> Result<(), Failure> {
     let mut tried = Vec::new();
     if let Some(pem) = &login.private_key {
-        let key = russh::keys::decode_secret_key(pem.expose_secret(), None)
-            .map_err(|_| Failure::new("the key pair's private key cannot be read (not an unencrypted OpenSSH key)"))?;
+        let key = russh::keys::decode_secret_key(pem.expose_secret(), None).map_err(|_| {
+            Failure::new(
+                "the key pair's private key cannot be read (not an unencrypted OpenSSH key)",
+            )
+        })?;
         let hash = handle
             .best_supported_rsa_hash()
             .await
             .map_err(|e| ssh_failure(&e, "SSH error"))?
             .flatten();
         let result = handle
-            .authenticate_publickey(login.user.as_str(), PrivateKeyWithHashAlg::new(Arc::new(key), hash))
+            .authenticate_publickey(
+                login.user.as_str(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+            )
             .await
             .map_err(|e| ssh_failure(&e, "SSH authentication failed"))?;
         if result.success() {
@@ -223,9 +268,9 @@ async fn list_home(handle: &Handle<HostKeyCheck>) -> Result<(), Failure> {
         .canonicalize(".")
         .await
         .map_err(|e| Failure::with_detail(format!("SFTP: {e}"), e.to_string()))?;
-    sftp.read_dir(home.as_str())
-        .await
-        .map_err(|e| Failure::with_detail(format!("SFTP cannot list {home}: {e}"), e.to_string()))?;
+    sftp.read_dir(home.as_str()).await.map_err(|e| {
+        Failure::with_detail(format!("SFTP cannot list {home}: {e}"), e.to_string())
+    })?;
     let _ = sftp.close().await;
     Ok(())
 }

@@ -29,7 +29,11 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         url.set_path(&path);
     }
     let user = check.credential.text("user").unwrap_or("");
-    let pass = check.credential.secret("pass").map(|p| p.expose_secret()).unwrap_or("");
+    let pass = check
+        .credential
+        .secret("pass")
+        .map(|p| p.expose_secret())
+        .unwrap_or("");
     let auth = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
@@ -39,15 +43,20 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         ("content-type", "application/xml; charset=utf-8"),
         ("authorization", auth.as_str()),
     ];
-    let response = check.http.send("PROPFIND", &url, &headers, Some(PROPFIND_BODY.as_bytes()))?;
+    let response = check
+        .http
+        .send("PROPFIND", &url, &headers, Some(PROPFIND_BODY.as_bytes()))?;
     if response.status == 207 {
         return Ok(Success::default());
     }
     let mut excerpt = response.status_line();
     if response.is_success() {
-        excerpt = format!("{excerpt}: the server did not answer PROPFIND with 207 Multi-Status (is this a WebDAV URL?)");
+        excerpt = format!(
+            "{excerpt}: the server did not answer PROPFIND with 207 Multi-Status (is this a WebDAV URL?)"
+        );
     } else if response.status == 405 {
-        excerpt = format!("{excerpt}: the server does not accept PROPFIND here (is this a WebDAV URL?)");
+        excerpt =
+            format!("{excerpt}: the server does not accept PROPFIND here (is this a WebDAV URL?)");
     }
     Err(Failure::with_detail(
         excerpt,

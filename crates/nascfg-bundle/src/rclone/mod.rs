@@ -117,7 +117,17 @@ pub fn rclone_export(
             Err(e) => return Err(e.into()),
         };
         let key_pem = match cred.text("private_key").filter(|k| !k.is_empty()) {
-            Some(key) if cred.provider() == ProviderKind::Sftp => Some(store.keypair_private(key)?),
+            Some(key) if cred.provider() == ProviderKind::Sftp => {
+                match store.keypair_private(key) {
+                    Ok(pem) => Some(pem),
+                    Err(e @ nascfg_store::Error::NeedsSecrets { .. }) => {
+                        let reason = format!("its key pair {key:?} cannot be read: {e}");
+                        export.skipped.push(RcloneSkipped { name, reason });
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             _ => None,
         };
         let mut remote = mapping::remote_name(&name);

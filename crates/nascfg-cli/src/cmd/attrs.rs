@@ -22,14 +22,21 @@ pub enum EmptyValue {
 }
 
 /// Parses every `--set` of a credential of `provider`; all problems are reported at once.
-pub fn parse_sets(provider: ProviderKind, sets: &[String], empty: EmptyValue) -> anyhow::Result<Map<String, Value>> {
+pub fn parse_sets(
+    provider: ProviderKind,
+    sets: &[String],
+    empty: EmptyValue,
+) -> anyhow::Result<Map<String, Value>> {
     let spec = provider.spec();
     let mut out = Map::new();
     let mut errors = ValidationErrors::new();
     let mut stdin_used = false;
     for set in sets {
         let Some((key, raw)) = set.split_once('=') else {
-            errors.push(FieldError::new(set.clone(), "expected KEY=VALUE, KEY=@FILE or KEY=-"));
+            errors.push(FieldError::new(
+                set.clone(),
+                "expected KEY=VALUE, KEY=@FILE or KEY=-",
+            ));
             continue;
         };
         let key = key.trim();
@@ -37,7 +44,11 @@ pub fn parse_sets(provider: ProviderKind, sets: &[String], empty: EmptyValue) ->
             let known: Vec<&str> = spec.fields().iter().map(|f| f.name()).collect();
             errors.push(FieldError::new(
                 key,
-                format!("{} has no field {key:?} (fields: {})", provider.type_str(), known.join(", ")),
+                format!(
+                    "{} has no field {key:?} (fields: {})",
+                    provider.type_str(),
+                    known.join(", ")
+                ),
             ));
             continue;
         };
@@ -47,7 +58,10 @@ pub fn parse_sets(provider: ProviderKind, sets: &[String], empty: EmptyValue) ->
         }
         let text = if raw == "-" {
             if stdin_used {
-                errors.push(FieldError::new(key, "only one value can be read from standard input (KEY=-)"));
+                errors.push(FieldError::new(
+                    key,
+                    "only one value can be read from standard input (KEY=-)",
+                ));
                 continue;
             }
             stdin_used = true;
@@ -91,7 +105,10 @@ pub fn parse_sets(provider: ProviderKind, sets: &[String], empty: EmptyValue) ->
     } else {
         Err(output::hint(
             anyhow::anyhow!("invalid --set values:\n{errors}"),
-            format!("`nascfg providers show {}` lists the fields and their kinds", provider.type_str()),
+            format!(
+                "`nascfg providers show {}` lists the fields and their kinds",
+                provider.type_str()
+            ),
         ))
     }
 }
@@ -117,14 +134,20 @@ fn read_limited(r: impl Read, what: &str) -> Result<String, String> {
 
 /// On a terminal, asks (hidden input) for every required secret of `provider`
 /// that `attrs` lacks. Off a terminal nothing is asked and validation reports them.
-pub fn prompt_missing_secrets(provider: ProviderKind, attrs: &mut Map<String, Value>) -> anyhow::Result<()> {
+pub fn prompt_missing_secrets(
+    provider: ProviderKind,
+    attrs: &mut Map<String, Value>,
+) -> anyhow::Result<()> {
     if !super::common::interactive() {
         return Ok(());
     }
     for field in provider.spec().fields() {
         if field.secret() && field.required() && !attrs.contains_key(field.name()) {
-            let value = rpassword::prompt_password(format!("{} ({}): ", field.label(), field.name()))?;
-            let value = field.value_from_text(&value).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let value =
+                rpassword::prompt_password(format!("{} ({}): ", field.label(), field.name()))?;
+            let value = field
+                .value_from_text(&value)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             attrs.insert(field.name().to_owned(), value);
         }
     }

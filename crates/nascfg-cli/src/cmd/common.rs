@@ -79,15 +79,29 @@ pub fn interactive() -> bool {
 /// Reads a passphrase from `--passphrase-file` (first line), `--passphrase-env`,
 /// or, on a terminal, a hidden prompt (twice when `confirm`). `None` when none
 /// was given and standard input is not a terminal.
-pub fn read_passphrase(args: &PassphraseArgs, confirm: bool) -> anyhow::Result<Option<SecretString>> {
+pub fn read_passphrase(
+    args: &PassphraseArgs,
+    confirm: bool,
+) -> anyhow::Result<Option<SecretString>> {
     if let Some(path) = &args.passphrase_file {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", path.display()), "check the path"))?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot read {}: {e}", path.display()),
+                "check the path",
+            )
+        })?;
         if meta.len() > 64 * 1024 {
-            anyhow::bail!("the passphrase file {} is larger than 64 KiB", path.display());
+            anyhow::bail!(
+                "the passphrase file {} is larger than 64 KiB",
+                path.display()
+            );
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", path.display()), "check the path"))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot read {}: {e}", path.display()),
+                "check the path",
+            )
+        })?;
         let line = text.lines().next().unwrap_or("").to_owned();
         return non_empty(line).map(Some);
     }
@@ -107,7 +121,10 @@ pub fn read_passphrase(args: &PassphraseArgs, confirm: bool) -> anyhow::Result<O
     if confirm {
         let second = rpassword::prompt_password("passphrase (again): ")?;
         if first != second {
-            return Err(output::hint(anyhow::anyhow!("the passphrases differ"), "type the same passphrase twice"));
+            return Err(output::hint(
+                anyhow::anyhow!("the passphrases differ"),
+                "type the same passphrase twice",
+            ));
         }
     }
     non_empty(first).map(Some)
@@ -115,7 +132,10 @@ pub fn read_passphrase(args: &PassphraseArgs, confirm: bool) -> anyhow::Result<O
 
 fn non_empty(s: String) -> anyhow::Result<SecretString> {
     if s.is_empty() {
-        return Err(output::hint(anyhow::anyhow!("the passphrase is empty"), "give a non-empty passphrase"));
+        return Err(output::hint(
+            anyhow::anyhow!("the passphrase is empty"),
+            "give a non-empty passphrase",
+        ));
     }
     Ok(SecretString::from(s))
 }

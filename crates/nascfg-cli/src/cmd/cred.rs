@@ -6,7 +6,6 @@ use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape};
 use nascfg_store::CredentialSummary;
 use serde_json::{Map, Value, json};
 
-
 use super::attrs::{self, EmptyValue};
 use super::common::{open_store, store_error};
 use crate::cli::{Cli, CredCommand, VerifyArgs};
@@ -17,16 +16,32 @@ const MAX_JSON: u64 = 1024 * 1024;
 
 pub fn run(cli: &Cli, command: &CredCommand) -> anyhow::Result<()> {
     match command {
-        CredCommand::Add { name, provider, set, from_json, verify, verify_args } => {
-            add(cli, name.as_deref(), provider.as_deref(), set, from_json.as_deref(), *verify, verify_args)
-        }
+        CredCommand::Add {
+            name,
+            provider,
+            set,
+            from_json,
+            verify,
+            verify_args,
+        } => add(
+            cli,
+            name.as_deref(),
+            provider.as_deref(),
+            set,
+            from_json.as_deref(),
+            *verify,
+            verify_args,
+        ),
         CredCommand::List => list(cli),
         CredCommand::Show { name, reveal } => show(cli, name, *reveal),
         CredCommand::Update { name, set, rename } => update(cli, name, set, rename.as_deref()),
         CredCommand::Delete { name } => delete(cli, name),
-        CredCommand::Verify { name, provider, set, verify_args } => {
-            super::verify::run(cli, name.as_deref(), provider.as_deref(), set, verify_args)
-        }
+        CredCommand::Verify {
+            name,
+            provider,
+            set,
+            verify_args,
+        } => super::verify::run(cli, name.as_deref(), provider.as_deref(), set, verify_args),
     }
 }
 
@@ -36,10 +51,17 @@ pub fn parse_provider(text: &str) -> anyhow::Result<ProviderKind> {
         .map_err(|e| output::hint(e, "`nascfg providers` lists the 18 provider types"))
 }
 
-fn invalid(errors: nascfg_credentials::ValidationErrors, provider: ProviderKind, attrs: &Map<String, Value>) -> anyhow::Error {
+fn invalid(
+    errors: nascfg_credentials::ValidationErrors,
+    provider: ProviderKind,
+    attrs: &Map<String, Value>,
+) -> anyhow::Error {
     let missing = attrs::missing_secrets(provider, attrs);
     let hint = if missing.is_empty() {
-        format!("`nascfg providers show {}` lists the fields", provider.type_str())
+        format!(
+            "`nascfg providers show {}` lists the fields",
+            provider.type_str()
+        )
     } else {
         format!(
             "give the missing secret with --set {}=VALUE, {}=@FILE or {}=- (standard input); on a terminal nascfg asks for it",
@@ -82,7 +104,8 @@ fn add(
             let provider = parse_provider(provider)?;
             let mut values = attrs::parse_sets(provider, set, EmptyValue::IsText)?;
             attrs::prompt_missing_secrets(provider, &mut values)?;
-            Credential::new(name, provider, values.clone()).map_err(|e| invalid(e, provider, &values))?
+            Credential::new(name, provider, values.clone())
+                .map_err(|e| invalid(e, provider, &values))?
         }
     };
     for warning in credential.warnings() {
@@ -94,10 +117,16 @@ fn add(
     let mut store = open_store(cli)?;
     let id = store.add_credential(&credential).map_err(store_error)?;
     if cli.json {
-        let summary = store.credential_summary(credential.name()).map_err(store_error)?;
+        let summary = store
+            .credential_summary(credential.name())
+            .map_err(store_error)?;
         output::print_json(&summary_json(&summary))?;
     } else if !cli.quiet {
-        println!("added credential {} ({}, id {id})", credential.name(), credential.provider().type_str());
+        println!(
+            "added credential {} ({}, id {id})",
+            credential.name(),
+            credential.provider().type_str()
+        );
     }
     Ok(())
 }
@@ -109,10 +138,17 @@ fn verify_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) -> 
 fn read_json_source(source: &str) -> anyhow::Result<String> {
     let mut buf = Vec::new();
     if source == "-" {
-        std::io::stdin().lock().take(MAX_JSON + 1).read_to_end(&mut buf)?;
+        std::io::stdin()
+            .lock()
+            .take(MAX_JSON + 1)
+            .read_to_end(&mut buf)?;
     } else {
-        let file = std::fs::File::open(source)
-            .map_err(|e| output::hint(anyhow::anyhow!("cannot read {source}: {e}"), "check the path"))?;
+        let file = std::fs::File::open(source).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot read {source}: {e}"),
+                "check the path",
+            )
+        })?;
         file.take(MAX_JSON + 1).read_to_end(&mut buf)?;
     }
     if buf.len() as u64 > MAX_JSON {
@@ -122,14 +158,20 @@ fn read_json_source(source: &str) -> anyhow::Result<String> {
 }
 
 /// The attributes of a summary in the provider's field order; secret fields as `********`.
-fn ordered_attributes(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Map<String, Value> {
+fn ordered_attributes(
+    summary: &CredentialSummary,
+    revealed: Option<&Map<String, Value>>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     for field in summary.provider.spec().fields() {
         let name = field.name();
         if let Some(v) = summary.attributes.get(name) {
             out.insert(name.to_owned(), v.clone());
         } else if summary.secret_fields.iter().any(|s| s == name) {
-            let value = revealed.and_then(|r| r.get(name)).cloned().unwrap_or_else(|| Value::from(REDACTED));
+            let value = revealed
+                .and_then(|r| r.get(name))
+                .cloned()
+                .unwrap_or_else(|| Value::from(REDACTED));
             out.insert(name.to_owned(), value);
         }
     }
@@ -211,7 +253,9 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
     }
     if all.is_empty() {
         if !cli.quiet {
-            println!("no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`");
+            println!(
+                "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`"
+            );
         }
         return Ok(());
     }
@@ -222,7 +266,11 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
                 s.id.to_string(),
                 s.name.clone(),
                 s.provider.type_str().to_owned(),
-                if s.needs_secrets { "secrets must be re-entered".to_owned() } else { String::new() },
+                if s.needs_secrets {
+                    "secrets must be re-entered".to_owned()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -264,7 +312,10 @@ fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
     let summary = store.credential_summary(name).map_err(store_error)?;
     let revealed = if reveal {
         let credential = store.credential(name).map_err(store_error)?;
-        match credential.to_api_json(Shape::Current, Reveal::Revealed).get("provider") {
+        match credential
+            .to_api_json(Shape::Current, Reveal::Revealed)
+            .get("provider")
+        {
             Some(Value::Object(m)) => Some(m.clone()),
             _ => None,
         }
@@ -276,11 +327,18 @@ fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
     }
     println!("name:     {}", summary.name);
     println!("id:       {}", summary.id);
-    println!("provider: {} ({})", summary.provider.type_str(), summary.provider.title());
+    println!(
+        "provider: {} ({})",
+        summary.provider.type_str(),
+        summary.provider.title()
+    );
     println!("created:  {}", summary.created_at);
     println!("updated:  {}", summary.updated_at);
     if summary.needs_secrets {
-        println!("note:     its secrets must be re-entered (`nascfg cred update {} --set FIELD=VALUE`)", summary.name);
+        println!(
+            "note:     its secrets must be re-entered (`nascfg cred update {} --set FIELD=VALUE`)",
+            summary.name
+        );
     }
     let attrs = ordered_attributes(&summary, revealed.as_ref());
     let width = attrs.keys().map(|k| k.chars().count()).max().unwrap_or(0);
@@ -312,15 +370,19 @@ fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow
     }
     let mut given = summary.attributes.clone();
     given.extend(changes.clone());
-    let updated = store.update_credential(name, changes, rename).map_err(|e| match e {
-        nascfg_store::Error::Invalid(errors) => invalid(errors, summary.provider, &given),
-        other => store_error(other),
-    })?;
+    let updated = store
+        .update_credential(name, changes, rename)
+        .map_err(|e| match e {
+            nascfg_store::Error::Invalid(errors) => invalid(errors, summary.provider, &given),
+            other => store_error(other),
+        })?;
     for warning in updated.warnings() {
         eprintln!("warning: {warning}");
     }
     if cli.json {
-        let summary = store.credential_summary(updated.name()).map_err(store_error)?;
+        let summary = store
+            .credential_summary(updated.name())
+            .map_err(store_error)?;
         output::print_json(&summary_json(&summary))?;
     } else if !cli.quiet {
         if updated.name() != name {

@@ -20,7 +20,9 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 cli::KeyType::Rsa => KeyType::Rsa,
             };
             let mut store = open_store(cli)?;
-            let kp = store.generate_keypair(name, key_type).map_err(store_error)?;
+            let kp = store
+                .generate_keypair(name, key_type)
+                .map_err(store_error)?;
             print_made(cli, "generated", &kp)
         }
         KeypairCommand::Import { name, private_key } => {
@@ -41,8 +43,10 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            let rows: Vec<[String; 3]> =
-                all.iter().map(|k| [k.name.clone(), k.key_type.clone(), k.fingerprint.clone()]).collect();
+            let rows: Vec<[String; 3]> = all
+                .iter()
+                .map(|k| [k.name.clone(), k.key_type.clone(), k.fingerprint.clone()])
+                .collect();
             super::cred::print_table(&["NAME", "TYPE", "FINGERPRINT"], &rows);
             Ok(())
         }
@@ -57,7 +61,9 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             println!("fingerprint: {}", kp.fingerprint);
             println!("created:     {}", kp.created_at);
             if kp.needs_secrets {
-                println!("note:        the private key was not restored; delete and re-create this key pair");
+                println!(
+                    "note:        the private key was not restored; delete and re-create this key pair"
+                );
             }
             println!("public key:  {}", kp.public_key);
             Ok(())
@@ -66,7 +72,9 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             let mut store = open_store(cli)?;
             let unbound = store.delete_keypair(name).map_err(store_error)?;
             if cli.json {
-                return output::print_json(&json!({ "deleted": name, "unbound_credentials": unbound }));
+                return output::print_json(
+                    &json!({ "deleted": name, "unbound_credentials": unbound }),
+                );
             }
             if !cli.quiet {
                 println!("deleted key pair {name}");
@@ -83,8 +91,12 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
 }
 
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| output::hint(anyhow::anyhow!("cannot read {}: {e}", path.display()), "check the path"))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        output::hint(
+            anyhow::anyhow!("cannot read {}: {e}", path.display()),
+            "check the path",
+        )
+    })?;
     let mut buf = Vec::new();
     file.take(MAX_KEY_FILE + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > MAX_KEY_FILE {
@@ -94,7 +106,10 @@ fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
         ));
     }
     let text = String::from_utf8(buf).map_err(|_| {
-        output::hint(anyhow::anyhow!("{} is not a text file", path.display()), "give an OpenSSH private key file")
+        output::hint(
+            anyhow::anyhow!("{} is not a text file", path.display()),
+            "give an OpenSSH private key file",
+        )
     })?;
     Ok(SecretString::from(text))
 }

@@ -13,7 +13,11 @@ pub fn run(cli: &Cli, command: &SeedCommand) -> anyhow::Result<()> {
     match command {
         SeedCommand::Fingerprint => fingerprint(cli),
         SeedCommand::Rotate => rotate(cli),
-        SeedCommand::Export { output, no_passphrase, passphrase } => export(cli, output, *no_passphrase, passphrase),
+        SeedCommand::Export {
+            output,
+            no_passphrase,
+            passphrase,
+        } => export(cli, output, *no_passphrase, passphrase),
     }
 }
 
@@ -62,7 +66,12 @@ fn rotate(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn export(cli: &Cli, out: &std::path::Path, no_passphrase: bool, args: &PassphraseArgs) -> anyhow::Result<()> {
+fn export(
+    cli: &Cli,
+    out: &std::path::Path,
+    no_passphrase: bool,
+    args: &PassphraseArgs,
+) -> anyhow::Result<()> {
     if no_passphrase && (args.passphrase_file.is_some() || args.passphrase_env.is_some()) {
         return Err(output::hint(
             anyhow::anyhow!("--no-passphrase conflicts with --passphrase-file/--passphrase-env"),
@@ -77,10 +86,13 @@ fn export(cli: &Cli, out: &std::path::Path, no_passphrase: bool, args: &Passphra
     }
     let store = open_store(cli)?;
     let seed = store.seed().map_err(store_error)?;
-    if let Some(db) = store.fingerprint().map_err(store_error)? {
-        if db != seed.fingerprint() {
-            eprintln!("warning: this seed ({}) is not the one the database was sealed under ({db})", seed.fingerprint());
-        }
+    if let Some(db) = store.fingerprint().map_err(store_error)?
+        && db != seed.fingerprint()
+    {
+        eprintln!(
+            "warning: this seed ({}) is not the one the database was sealed under ({db})",
+            seed.fingerprint()
+        );
     }
     let bytes = if no_passphrase {
         eprintln!(
@@ -96,12 +108,17 @@ fn export(cli: &Cli, out: &std::path::Path, no_passphrase: bool, args: &Passphra
                  or --no-passphrase to write the raw seed",
             ));
         };
-        let mut writer = nascfg_crypto::encrypt_with_passphrase(&pass, WorkFactor::DEFAULT, Vec::new())?;
+        let mut writer =
+            nascfg_crypto::encrypt_with_passphrase(&pass, WorkFactor::DEFAULT, Vec::new())?;
         writer.write_all(seed.expose_bytes())?;
         writer.finish()?
     };
-    nascfg_crypto::write_secret_file(out, &bytes)
-        .map_err(|e| output::hint(anyhow::anyhow!("cannot write {}: {e}", out.display()), "check the path"))?;
+    nascfg_crypto::write_secret_file(out, &bytes).map_err(|e| {
+        output::hint(
+            anyhow::anyhow!("cannot write {}: {e}", out.display()),
+            "check the path",
+        )
+    })?;
     if cli.json {
         return output::print_json(&json!({
             "output": out,
@@ -110,7 +127,11 @@ fn export(cli: &Cli, out: &std::path::Path, no_passphrase: bool, args: &Passphra
         }));
     }
     if !cli.quiet {
-        println!("wrote the seed ({}) to {}", seed.fingerprint(), out.display());
+        println!(
+            "wrote the seed ({}) to {}",
+            seed.fingerprint(),
+            out.display()
+        );
     }
     Ok(())
 }

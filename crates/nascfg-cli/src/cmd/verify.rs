@@ -42,7 +42,10 @@ pub fn run(
             let credential = Credential::new(UNSAVED, provider, values).map_err(|e| {
                 output::hint(
                     anyhow::anyhow!("invalid credential:\n{e}"),
-                    format!("`nascfg providers show {}` lists the fields", provider.type_str()),
+                    format!(
+                        "`nascfg providers show {}` lists the fields",
+                        provider.type_str()
+                    ),
                 )
             })?;
             verify_unsaved(cli, &credential, &mut options)?
@@ -53,13 +56,18 @@ pub fn run(
     if verification.valid {
         Ok(())
     } else {
-        let what = name.map_or_else(|| "the credential".to_owned(), |n| format!("credential {n}"));
+        let what = name.map_or_else(
+            || "the credential".to_owned(),
+            |n| format!("credential {n}"),
+        );
         let hint = match name {
             Some(n) if !cli.verbose => format!(
                 "correct it with `nascfg cred update {n} --set KEY=VALUE`; `-v` prints the full error"
             ),
             Some(n) => format!("correct it with `nascfg cred update {n} --set KEY=VALUE`"),
-            None if !cli.verbose => "check the values given with --set; `-v` prints the full error".to_owned(),
+            None if !cli.verbose => {
+                "check the values given with --set; `-v` prints the full error".to_owned()
+            }
             None => "check the values given with --set".to_owned(),
         };
         Err(output::hint(anyhow::anyhow!("{what} did not verify"), hint))
@@ -68,7 +76,11 @@ pub fn run(
 
 /// For `cred add --verify`: verifies `credential` before it is saved; an
 /// error (exit 1, nothing saved) when it does not verify.
-pub fn check_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) -> anyhow::Result<()> {
+pub fn check_before_save(
+    cli: &Cli,
+    credential: &Credential,
+    args: &VerifyArgs,
+) -> anyhow::Result<()> {
     let mut options = options(args)?;
     let verification = verify_unsaved(cli, credential, &mut options)?;
     if verification.valid {
@@ -77,14 +89,18 @@ pub fn check_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) 
         }
         return Ok(());
     }
-    let excerpt = verification.excerpt.as_deref().unwrap_or("verification failed");
-    if cli.verbose {
-        if let Some(error) = &verification.error {
-            eprintln!("{error}");
-        }
+    let excerpt = verification
+        .excerpt
+        .as_deref()
+        .unwrap_or("verification failed");
+    if let (true, Some(error)) = (cli.verbose, &verification.error) {
+        eprintln!("{error}");
     }
     Err(output::hint(
-        anyhow::anyhow!("{} did not verify: {excerpt}; it was not saved", credential.name()),
+        anyhow::anyhow!(
+            "{} did not verify: {excerpt}; it was not saved",
+            credential.name()
+        ),
         "correct the values given with --set, or add it without --verify",
     ))
 }
@@ -108,25 +124,39 @@ fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
 
 /// Verifies a stored credential; records a first-seen SFTP host key and saves
 /// a refreshed OAuth token back.
-fn verify_stored(cli: &Cli, name: &str, options: &mut VerifyOptions) -> anyhow::Result<Verification> {
+fn verify_stored(
+    cli: &Cli,
+    name: &str,
+    options: &mut VerifyOptions,
+) -> anyhow::Result<Verification> {
     let mut store = open_store(cli)?;
     let credential = store.credential(name).map_err(store_error)?;
     let host_port = sftp_inputs(&mut store, &credential, options)?;
     let verification = nascfg_verify::verify(&credential, options);
-    if let (Some((host, port)), Some(seen), None, true) =
-        (&host_port, &verification.host_key_seen, &options.known_host_key, verification.valid)
-    {
-        store.record_known_host(host, *port, seen).map_err(store_error)?;
+    if let (Some((host, port)), Some(seen), None, true) = (
+        &host_port,
+        &verification.host_key_seen,
+        &options.known_host_key,
+        verification.valid,
+    ) {
+        store
+            .record_known_host(host, *port, seen)
+            .map_err(store_error)?;
         if !cli.quiet && !cli.json {
             eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
         }
     }
     if let Some(token) = &verification.refreshed_token {
         let mut changes = Map::new();
-        changes.insert("token".to_owned(), Value::String(token.to_json_string().expose_secret().to_owned()));
+        changes.insert(
+            "token".to_owned(),
+            Value::String(token.to_json_string().expose_secret().to_owned()),
+        );
         match credential.updated(changes) {
             Ok(updated) => {
-                store.replace_credential(name, &updated).map_err(store_error)?;
+                store
+                    .replace_credential(name, &updated)
+                    .map_err(store_error)?;
                 if !cli.quiet && !cli.json {
                     eprintln!("saved the refreshed OAuth token of {name}");
                 }
@@ -139,7 +169,11 @@ fn verify_stored(cli: &Cli, name: &str, options: &mut VerifyOptions) -> anyhow::
 
 /// Verifies a credential that is not saved (yet). An SFTP key pair named by
 /// the credential is read from the store; a host key recorded there is checked.
-fn verify_unsaved(cli: &Cli, credential: &Credential, options: &mut VerifyOptions) -> anyhow::Result<Verification> {
+fn verify_unsaved(
+    cli: &Cli,
+    credential: &Credential,
+    options: &mut VerifyOptions,
+) -> anyhow::Result<Verification> {
     if credential.provider() == ProviderKind::Sftp {
         let mut store = open_store(cli)?;
         sftp_inputs(&mut store, credential, options)?;
@@ -161,7 +195,10 @@ fn sftp_inputs(
         options.private_key = Some(store.keypair_private(key_pair).map_err(store_error)?);
     }
     let host = credential.text("host").unwrap_or_default().to_owned();
-    let port = credential.integer("port").and_then(|p| u16::try_from(p).ok()).unwrap_or(22);
+    let port = credential
+        .integer("port")
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(22);
     options.known_host_key = store.known_host(&host, port).map_err(store_error)?;
     Ok(Some((host, port)))
 }
@@ -179,12 +216,16 @@ fn report(cli: &Cli, verification: &Verification) -> anyhow::Result<()> {
         println!("valid");
         return Ok(());
     }
-    println!("invalid: {}", verification.excerpt.as_deref().unwrap_or("verification failed"));
-    if cli.verbose {
-        if let Some(error) = &verification.error {
-            for line in error.lines() {
-                println!("  {line}");
-            }
+    println!(
+        "invalid: {}",
+        verification
+            .excerpt
+            .as_deref()
+            .unwrap_or("verification failed")
+    );
+    if let (true, Some(error)) = (cli.verbose, &verification.error) {
+        for line in error.lines() {
+            println!("  {line}");
         }
     }
     Ok(())

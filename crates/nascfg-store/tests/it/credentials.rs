@@ -12,7 +12,10 @@ fn add_list_show_round_trip() {
     let list = store.list_credentials().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].id, id);
-    assert_eq!(list[0].secret_fields, ["access_key_id", "secret_access_key"]);
+    assert_eq!(
+        list[0].secret_fields,
+        ["access_key_id", "secret_access_key"]
+    );
     assert!(!list[0].attributes.contains_key("secret_access_key"));
     assert_eq!(list[0].attributes["region"], "");
     assert_eq!(store.credential("a").unwrap(), s3("a", "s3cr3t-A"));
@@ -26,9 +29,18 @@ fn add_list_show_round_trip() {
 fn duplicates_and_unknown_names_are_refused() {
     let (_t, dir) = temp_dir();
     let mut store = store_with(&dir, 1);
-    assert!(matches!(store.add_credential(&s3("cred-0", "x")), Err(Error::Duplicate { .. })));
-    assert!(matches!(store.credential("nope"), Err(Error::NotFound { .. })));
-    assert!(matches!(store.delete_credential("nope"), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        store.add_credential(&s3("cred-0", "x")),
+        Err(Error::Duplicate { .. })
+    ));
+    assert!(matches!(
+        store.credential("nope"),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_credential("nope"),
+        Err(Error::NotFound { .. })
+    ));
     assert!(matches!(
         store.update_credential("nope", serde_json::Map::new(), Some("x")),
         Err(Error::NotFound { .. })
@@ -40,12 +52,17 @@ fn update_rename_keeps_secrets_opening() {
     let (_t, dir) = temp_dir();
     let mut store = store_with(&dir, 2);
     let changes = json!({"region": "eu-west-1"}).as_object().unwrap().clone();
-    let updated = store.update_credential("cred-0", changes, Some("renamed")).unwrap();
+    let updated = store
+        .update_credential("cred-0", changes, Some("renamed"))
+        .unwrap();
     assert_eq!(updated.name(), "renamed");
     let c = store.credential("renamed").unwrap();
     assert_eq!(secret(&c, "secret_access_key"), "secret-0-xyzzy");
     assert_eq!(c.text("region"), Some("eu-west-1"));
-    assert!(matches!(store.credential("cred-0"), Err(Error::NotFound { .. })));
+    assert!(matches!(
+        store.credential("cred-0"),
+        Err(Error::NotFound { .. })
+    ));
     // Renaming onto an existing name is refused.
     assert!(matches!(
         store.update_credential("renamed", serde_json::Map::new(), Some("cred-1")),
@@ -69,8 +86,14 @@ fn sealed_value_moved_to_another_row_does_not_open() {
     .unwrap();
     drop(conn);
     store = Store::open(&dir).unwrap();
-    assert!(matches!(store.credential("cred-0"), Err(Error::SealedValue { .. })));
-    assert_eq!(secret(&store.credential("cred-1").unwrap(), "secret_access_key"), "secret-1-xyzzy");
+    assert!(matches!(
+        store.credential("cred-0"),
+        Err(Error::SealedValue { .. })
+    ));
+    assert_eq!(
+        secret(&store.credential("cred-1").unwrap(), "secret_access_key"),
+        "secret-1-xyzzy"
+    );
 }
 
 #[test]
@@ -79,7 +102,10 @@ fn sftp_keypair_reference_must_exist() {
     let mut store = Store::open(&dir).unwrap();
     assert!(matches!(
         store.add_credential(&sftp("s", "p", Some("missing"))),
-        Err(Error::NotFound { what: "key pair", .. })
+        Err(Error::NotFound {
+            what: "key pair",
+            ..
+        })
     ));
 }
 
@@ -87,11 +113,18 @@ fn sftp_keypair_reference_must_exist() {
 fn secrets_are_not_in_the_database_file() {
     let (_t, dir) = temp_dir();
     let mut store = Store::open(&dir).unwrap();
-    store.add_credential(&s3("a", "VERY-DISTINCTIVE-SECRET-42")).unwrap();
+    store
+        .add_credential(&s3("a", "VERY-DISTINCTIVE-SECRET-42"))
+        .unwrap();
     drop(store);
     for file in [dir.db_path(), dir.path().join("config.db-wal")] {
         if let Ok(bytes) = std::fs::read(&file) {
-            assert!(!bytes.windows(26).any(|w| w == b"VERY-DISTINCTIVE-SECRET-42"), "{file:?}");
+            assert!(
+                !bytes
+                    .windows(26)
+                    .any(|w| w == b"VERY-DISTINCTIVE-SECRET-42"),
+                "{file:?}"
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ fn install_swaps_database_and_seed_keeping_the_old_ones() {
     assert!(installed.previous_seed.unwrap().exists());
     let mut store = Store::open(&b).unwrap();
     assert_eq!(store.list_credentials().unwrap().len(), 3);
-    assert_eq!(secret(&store.credential("cred-2").unwrap(), "secret_access_key"), "secret-2-xyzzy");
+    assert_eq!(
+        secret(&store.credential("cred-2").unwrap(), "secret_access_key"),
+        "secret-2-xyzzy"
+    );
     // The kept old database still holds its one credential.
     assert_eq!(inspect_database(&old_db).unwrap().credentials, 1);
 }
@@ -51,10 +54,17 @@ fn a_committed_install_is_rolled_forward() {
     // Staged and committed, then "crashed".
     std::fs::copy(&snap, b.path().join("config.db.restore")).unwrap();
     std::fs::write(b.path().join("secret-seed.restore"), &seed).unwrap();
-    std::fs::write(b.path().join("install.commit"), br#"{"stamp":"20260101T000000Z","seed":true}"#).unwrap();
+    std::fs::write(
+        b.path().join("install.commit"),
+        br#"{"stamp":"20260101T000000Z","seed":true}"#,
+    )
+    .unwrap();
     let mut store = Store::open(&b).unwrap();
     assert_eq!(store.list_credentials().unwrap().len(), 4);
-    assert_eq!(secret(&store.credential("cred-3").unwrap(), "secret_access_key"), "secret-3-xyzzy");
+    assert_eq!(
+        secret(&store.credential("cred-3").unwrap(), "secret_access_key"),
+        "secret-3-xyzzy"
+    );
     assert!(b.path().join("config.db.old-20260101T000000Z").exists());
     assert!(b.path().join("secret-seed.old-20260101T000000Z").exists());
     assert!(!b.path().join("install.commit").exists());

@@ -46,7 +46,9 @@ pub fn secret(c: &Credential, field: &str) -> String {
 pub fn store_with(dir: &DataDir, n: usize) -> Store {
     let mut store = Store::open(dir).unwrap();
     for i in 0..n {
-        store.add_credential(&s3(&format!("cred-{i}"), &format!("secret-{i}-xyzzy"))).unwrap();
+        store
+            .add_credential(&s3(&format!("cred-{i}"), &format!("secret-{i}-xyzzy")))
+            .unwrap();
     }
     store
 }

@@ -6,7 +6,9 @@ use crate::{secret, store_with, temp_dir};
 fn rotate_reseals_everything_and_keeps_the_old_seed() {
     let (_t, dir) = temp_dir();
     let mut store = store_with(&dir, 5);
-    store.generate_keypair("k", nascfg_store::KeyType::Ed25519).unwrap();
+    store
+        .generate_keypair("k", nascfg_store::KeyType::Ed25519)
+        .unwrap();
     let old_seed = std::fs::read(dir.seed_path()).unwrap();
     let report = store.rotate_seed().unwrap();
     assert_eq!(report.resealed, 11);
@@ -19,7 +21,13 @@ fn rotate_reseals_everything_and_keeps_the_old_seed() {
     assert_eq!(store.seed_fingerprint().unwrap(), report.new);
     assert_eq!(store.fingerprint().unwrap(), Some(report.new));
     for i in 0..5 {
-        assert_eq!(secret(&store.credential(&format!("cred-{i}")).unwrap(), "secret_access_key"), format!("secret-{i}-xyzzy"));
+        assert_eq!(
+            secret(
+                &store.credential(&format!("cred-{i}")).unwrap(),
+                "secret_access_key"
+            ),
+            format!("secret-{i}-xyzzy")
+        );
     }
     store.keypair_private("k").unwrap();
     // Twice in a row: a second old seed file.
@@ -41,16 +49,26 @@ fn open_finishes_a_committed_rotation() {
     std::fs::write(dir.seed_path(), &old).unwrap();
     for e in std::fs::read_dir(dir.path()).unwrap() {
         let e = e.unwrap();
-        if e.file_name().to_string_lossy().starts_with("secret-seed.old-") {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with("secret-seed.old-")
+        {
             std::fs::remove_file(e.path()).unwrap();
         }
     }
     let mut store = Store::open(&dir).unwrap();
-    assert_eq!(secret(&store.credential("cred-2").unwrap(), "secret_access_key"), "secret-2-xyzzy");
+    assert_eq!(
+        secret(&store.credential("cred-2").unwrap(), "secret_access_key"),
+        "secret-2-xyzzy"
+    );
     let kept: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("secret-seed.old-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("secret-seed.old-")
+        })
         .collect();
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read(kept[0].path()).unwrap(), old);
@@ -61,8 +79,13 @@ fn open_finishes_a_committed_rotation() {
 fn open_drops_an_uncommitted_rotation() {
     let (_t, dir) = temp_dir();
     drop(store_with(&dir, 2));
-    nascfg_crypto::Seed::generate().write_to(&dir.path().join("secret-seed.new")).unwrap();
+    nascfg_crypto::Seed::generate()
+        .write_to(&dir.path().join("secret-seed.new"))
+        .unwrap();
     let mut store = Store::open(&dir).unwrap();
     assert!(!dir.path().join("secret-seed.new").exists());
-    assert_eq!(secret(&store.credential("cred-1").unwrap(), "secret_access_key"), "secret-1-xyzzy");
+    assert_eq!(
+        secret(&store.credential("cred-1").unwrap(), "secret_access_key"),
+        "secret-1-xyzzy"
+    );
 }
