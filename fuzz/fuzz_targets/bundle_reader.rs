@@ -37,20 +37,36 @@ fn world() -> &'static World {
         drop(Store::open(&dir).unwrap());
         let input = tmp.path().join("input.bundle");
         let before = snapshot(&dir);
-        World { _tmp: tmp, dir, input, before }
+        World {
+            _tmp: tmp,
+            dir,
+            input,
+            before,
+        }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let w = world();
     // The archive reader on its own, plain or gzip.
-    let _ = nascfg_bundle::read_members(data, &Limits { max_total_size: 8 << 20, ..Limits::default() }, |_| true);
+    let _ = nascfg_bundle::read_members(
+        data,
+        &Limits {
+            max_total_size: 8 << 20,
+            ..Limits::default()
+        },
+        |_| true,
+    );
     std::fs::write(&w.input, data).unwrap();
     let _ = nascfg_bundle::inspect(&w.input, None, None);
     let options = RestoreOptions {
         dry_run: true,
         allow_lost_secrets: true,
-        limits: Limits { max_total_size: 8 << 20, max_member_size: 8 << 20, ..nascfg_bundle::bundle_limits() },
+        limits: Limits {
+            max_total_size: 8 << 20,
+            max_member_size: 8 << 20,
+            ..nascfg_bundle::bundle_limits()
+        },
         ..Default::default()
     };
     let _ = nascfg_bundle::restore(&w.dir, &w.input, &options);

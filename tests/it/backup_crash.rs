@@ -13,7 +13,19 @@ const NEW: usize = 4;
 fn make_box(prefix: &str, count: usize) -> Nascfg {
     let n = Nascfg::new();
     for i in 0..count {
-        n.ok(&["cred", "add", &format!("{prefix}{i}"), "--provider", "ftp", "--set", "host=h", "--set", "user=u", "--set", &format!("pass=pw-{prefix}{i}")]);
+        n.ok(&[
+            "cred",
+            "add",
+            &format!("{prefix}{i}"),
+            "--provider",
+            "ftp",
+            "--set",
+            "host=h",
+            "--set",
+            "user=u",
+            "--set",
+            &format!("pass=pw-{prefix}{i}"),
+        ]);
     }
     n
 }
@@ -32,7 +44,12 @@ fn copy_dir(from: &Path, to: &Path) {
 /// secret opens with the seed on disk. Returns true for the new state.
 fn check(n: &Nascfg, what: &str) -> bool {
     let list = n.json(&["cred", "list"]);
-    let names: Vec<String> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect();
+    let names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
     let old: Vec<String> = (0..OLD).map(|i| format!("old{i}")).collect();
     let new: Vec<String> = (0..NEW).map(|i| format!("new{i}")).collect();
     let is_new = if names == new {
@@ -61,7 +78,13 @@ fn setup() -> Setup {
     let new = make_box("new", NEW);
     let with_seed = new.tmp().join("with-seed.tar.gz");
     let without_seed = new.tmp().join("no-seed.tar.gz");
-    new.ok(&["backup", "export", "--include-seed", "-o", with_seed.to_str().unwrap()]);
+    new.ok(&[
+        "backup",
+        "export",
+        "--include-seed",
+        "-o",
+        with_seed.to_str().unwrap(),
+    ]);
     new.ok(&["backup", "export", "-o", without_seed.to_str().unwrap()]);
     Setup {
         with_seed: with_seed.to_string_lossy().into_owned(),
@@ -79,7 +102,13 @@ impl Setup {
         } else {
             args.push(self.without_seed.clone());
             args.push("--seed-file".into());
-            args.push(self.new.data_dir().join("secret-seed").to_string_lossy().into_owned());
+            args.push(
+                self.new
+                    .data_dir()
+                    .join("secret-seed")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
         args
     }
@@ -89,13 +118,22 @@ impl Setup {
 fn restore_survives_every_failpoint() {
     let s = setup();
     let mut trial = 0;
-    for point in
-        ["install-after-stage-db", "install-before-commit", "install-after-commit", "install-after-keep-db", "install-before-unmark"]
-    {
+    for point in [
+        "install-after-stage-db",
+        "install-before-commit",
+        "install-after-commit",
+        "install-after-keep-db",
+        "install-before-unmark",
+    ] {
         for _ in 0..2 {
             let n = Nascfg::new();
             copy_dir(s.old.data_dir(), n.data_dir());
-            let run = n.cmd().env("NASCFG_FAILPOINT", point).args(s.args(trial)).output().unwrap();
+            let run = n
+                .cmd()
+                .env("NASCFG_FAILPOINT", point)
+                .args(s.args(trial))
+                .output()
+                .unwrap();
             assert!(!run.status.success(), "{point}: the failpoint did not fire");
             let is_new = check(&n, point);
             // Before the commit marker: the old state; after it: the new one.

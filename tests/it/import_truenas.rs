@@ -321,6 +321,8 @@ fn a_bare_database_needs_the_secret() {
         run.stderr
     );
     let secret = n.write_file("pwenc_secret", SEED);
+    let before = sha256(&db);
+    let files_before = std::fs::read_dir(n.tmp()).unwrap().count();
     let report = n.json(&[
         "import",
         "truenas",
@@ -329,6 +331,9 @@ fn a_bare_database_needs_the_secret() {
         &secret,
     ]);
     assert_eq!(status_of(&report, "aws").0, "imported");
+    // The database is read from a private copy: unchanged, and no journal beside it.
+    assert_eq!(sha256(&db), before);
+    assert_eq!(std::fs::read_dir(n.tmp()).unwrap().count(), files_before);
 }
 
 #[test]

@@ -18,7 +18,10 @@ use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::{DataDir, Store};
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn vm_hwm_kib() -> u64 {
@@ -39,7 +42,10 @@ fn child(args: &[String]) {
     match args[0].as_str() {
         "export" => {
             let store = Store::open(&DataDir::new(PathBuf::from(&args[1]))).unwrap();
-            let options = ExportOptions { include_seed: true, ..Default::default() };
+            let options = ExportOptions {
+                include_seed: true,
+                ..Default::default()
+            };
             nascfg_bundle::export(&store, Path::new(&args[2]), &options).unwrap();
         }
         "restore" => {
@@ -59,11 +65,14 @@ fn make_database(dir: &DataDir, mb: u64) {
         let mut attrs = serde_json::Map::new();
         attrs.insert("access_key_id".into(), format!("AKIA{i:016}").into());
         attrs.insert("secret_access_key".into(), format!("secret/{i:034}").into());
-        store.add_credential(&Credential::new(&format!("s3-{i}"), ProviderKind::S3, attrs).unwrap()).unwrap();
+        store
+            .add_credential(&Credential::new(&format!("s3-{i}"), ProviderKind::S3, attrs).unwrap())
+            .unwrap();
     }
     drop(store);
     let mut conn = rusqlite::Connection::open(dir.db_path()).unwrap();
-    conn.execute_batch("CREATE TABLE bench_filler(id INTEGER PRIMARY KEY, body TEXT NOT NULL)").unwrap();
+    conn.execute_batch("CREATE TABLE bench_filler(id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        .unwrap();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut token = |n: usize| -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -78,10 +87,16 @@ fn make_database(dir: &DataDir, mb: u64) {
     };
     let target = mb << 20;
     let mut id = 0u64;
-    while std::fs::metadata(dir.db_path()).map(|m| m.len()).unwrap_or(0) < target {
+    while std::fs::metadata(dir.db_path())
+        .map(|m| m.len())
+        .unwrap_or(0)
+        < target
+    {
         let tx = conn.transaction().unwrap();
         {
-            let mut stmt = tx.prepare("INSERT INTO bench_filler(id, body) VALUES (?1, ?2)").unwrap();
+            let mut stmt = tx
+                .prepare("INSERT INTO bench_filler(id, body) VALUES (?1, ?2)")
+                .unwrap();
             for _ in 0..2000 {
                 id += 1;
                 let body = format!(
@@ -96,7 +111,8 @@ fn make_database(dir: &DataDir, mb: u64) {
         }
         tx.commit().unwrap();
     }
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
 }
 
 struct Sample {
@@ -106,8 +122,16 @@ struct Sample {
 
 fn run_child(args: &[&str]) -> Sample {
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe).arg("--child").args(args).output().unwrap();
-    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(exe)
+        .arg("--child")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let mut parts = text.split_whitespace();
     Sample {
@@ -120,14 +144,25 @@ fn run_tar(args: &[&str]) -> Sample {
     let time = Path::new("/usr/bin/time");
     let start = Instant::now();
     let out = if time.exists() {
-        Command::new(time).arg("-v").arg("tar").args(args).output().unwrap()
+        Command::new(time)
+            .arg("-v")
+            .arg("tar")
+            .args(args)
+            .output()
+            .unwrap()
     } else {
         Command::new("tar").args(args).output().unwrap()
     };
     let secs = start.elapsed().as_secs_f64();
-    assert!(out.status.success(), "tar failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tar failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let peak_kib = String::from_utf8_lossy(&out.stderr).lines().find_map(|l| {
-        l.trim().strip_prefix("Maximum resident set size (kbytes):").and_then(|v| v.trim().parse().ok())
+        l.trim()
+            .strip_prefix("Maximum resident set size (kbytes):")
+            .and_then(|v| v.trim().parse().ok())
     });
     Sample { secs, peak_kib }
 }
@@ -143,7 +178,8 @@ fn summarize(samples: &[Sample]) -> (f64, Option<u64>) {
 }
 
 fn mib(kib: Option<u64>) -> String {
-    kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "n/a".into())
+    kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 fn main() {
@@ -171,16 +207,43 @@ fn main() {
         let _ = std::fs::remove_file(&bundle);
         ours_export.push(run_child(&["export", &data_s, bundle.to_str().unwrap()]));
         let _ = std::fs::remove_file(&tgz);
-        tar_export.push(run_tar(&["-czf", tgz.to_str().unwrap(), "-C", &data_s, "config.db", "secret-seed"]));
+        tar_export.push(run_tar(&[
+            "-czf",
+            tgz.to_str().unwrap(),
+            "-C",
+            &data_s,
+            "config.db",
+            "secret-seed",
+        ]));
 
         let target = tmp.path().join(format!("restore-{run}"));
-        ours_restore.push(run_child(&["restore", bundle.to_str().unwrap(), target.to_str().unwrap()]));
+        ours_restore.push(run_child(&[
+            "restore",
+            bundle.to_str().unwrap(),
+            target.to_str().unwrap(),
+        ]));
         std::fs::remove_dir_all(&target).unwrap();
         let untar = tmp.path().join(format!("untar-{run}"));
         std::fs::create_dir(&untar).unwrap();
-        tar_restore.push(run_tar(&["-xzf", tgz.to_str().unwrap(), "-C", untar.to_str().unwrap()]));
+        tar_restore.push(run_tar(&[
+            "-xzf",
+            tgz.to_str().unwrap(),
+            "-C",
+            untar.to_str().unwrap(),
+        ]));
         std::fs::remove_dir_all(&untar).unwrap();
     }
+    // GNU tar reads our bundle: one ordinary gzip member, the members in order.
+    let list = Command::new("tar")
+        .arg("-tzf")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "tar cannot read the bundle");
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout),
+        "manifest.json\nconfig.db\nsecret-seed\n"
+    );
     let bundle_size = std::fs::metadata(&bundle).unwrap().len();
     let tgz_size = std::fs::metadata(&tgz).unwrap().len();
     let (oe, oe_peak) = summarize(&ours_export);
@@ -188,19 +251,69 @@ fn main() {
     let (or, or_peak) = summarize(&ours_restore);
     let (tr, tr_peak) = summarize(&tar_restore);
     let mut out = std::io::stdout().lock();
-    writeln!(out, "bundle benchmark: config.db {:.1} MiB, {runs} runs each, medians", db_size as f64 / 1048576.0).unwrap();
-    writeln!(out, "{:<34} {:>9} {:>12} {:>8}", "", "median", "peak RSS", "vs tar").unwrap();
-    writeln!(out, "{:<34} {:>8.3}s {:>12} {:>7.2}x", "nascfg export (snapshot+hash+gz)", oe, mib(oe_peak), oe / te).unwrap();
-    writeln!(out, "{:<34} {:>8.3}s {:>12} {:>8}", "tar -czf", te, mib(te_peak), "1.00x").unwrap();
-    writeln!(out, "{:<34} {:>8.3}s {:>12} {:>7.2}x", "nascfg restore (every check+swap)", or, mib(or_peak), or / tr).unwrap();
-    writeln!(out, "{:<34} {:>8.3}s {:>12} {:>8}", "tar -xzf", tr, mib(tr_peak), "1.00x").unwrap();
-    writeln!(out, "sizes: bundle {bundle_size} bytes, tar.gz {tgz_size} bytes").unwrap();
+    writeln!(
+        out,
+        "bundle benchmark: config.db {:.1} MiB, {runs} runs each, medians",
+        db_size as f64 / 1048576.0
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{:<34} {:>9} {:>12} {:>8}",
+        "", "median", "peak RSS", "vs tar"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{:<34} {:>8.3}s {:>12} {:>7.2}x",
+        "nascfg export (snapshot+hash+gz)",
+        oe,
+        mib(oe_peak),
+        oe / te
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{:<34} {:>8.3}s {:>12} {:>8}",
+        "tar -czf",
+        te,
+        mib(te_peak),
+        "1.00x"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{:<34} {:>8.3}s {:>12} {:>7.2}x",
+        "nascfg restore (every check+swap)",
+        or,
+        mib(or_peak),
+        or / tr
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "{:<34} {:>8.3}s {:>12} {:>8}",
+        "tar -xzf",
+        tr,
+        mib(tr_peak),
+        "1.00x"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "sizes: bundle {bundle_size} bytes, tar.gz {tgz_size} bytes"
+    )
+    .unwrap();
     writeln!(
         out,
         "goals: export <= 0.5x tar -czf: {}; restore <= 1.0x tar -xzf: {}; peak < 64 MiB: {}",
         if oe / te <= 0.5 { "met" } else { "NOT met" },
         if or / tr <= 1.0 { "met" } else { "NOT met" },
-        if oe_peak.max(or_peak).is_some_and(|p| p < 64 * 1024) { "met" } else { "NOT met" },
+        if oe_peak.max(or_peak).is_some_and(|p| p < 64 * 1024) {
+            "met"
+        } else {
+            "NOT met"
+        },
     )
     .unwrap();
 }

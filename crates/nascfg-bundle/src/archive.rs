@@ -39,7 +39,12 @@ pub struct Limits {
 impl Default for Limits {
     /// 16 members, 4 GiB per member, 4 GiB in total, a ratio of 200.
     fn default() -> Self {
-        Limits { max_members: 16, max_member_size: 4 << 30, max_total_size: 4 << 30, max_ratio: 200 }
+        Limits {
+            max_members: 16,
+            max_member_size: 4 << 30,
+            max_total_size: 4 << 30,
+            max_ratio: 200,
+        }
     }
 }
 
@@ -53,7 +58,10 @@ pub struct Member {
 impl std::fmt::Debug for Member {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The contents may be secret (a seed); show only the size.
-        f.debug_struct("Member").field("name", &self.name).field("len", &self.data.len()).finish()
+        f.debug_struct("Member")
+            .field("name", &self.name)
+            .field("len", &self.data.len())
+            .finish()
     }
 }
 
@@ -135,13 +143,18 @@ pub fn read_members<R: Read>(
         if !accept(member.name()) {
             return Ok(());
         }
-        let capacity = usize::try_from(member.size()).unwrap_or(usize::MAX).min(64 << 20);
+        let capacity = usize::try_from(member.size())
+            .unwrap_or(usize::MAX)
+            .min(64 << 20);
         let mut data = Vec::with_capacity(capacity);
         member.read_to_end(&mut data).map_err(read_error)?;
         if data.len() as u64 != member.size() {
             return Err(Error::Truncated);
         }
-        members.push(Member { name: member.name().to_owned(), data });
+        members.push(Member {
+            name: member.name().to_owned(),
+            data,
+        });
         Ok(())
     })?;
     Ok(members)
@@ -168,7 +181,10 @@ pub(crate) fn visit_members_strict<R: Read>(
     mut visit: impl FnMut(&mut MemberReader<'_>) -> Result<()>,
 ) -> Result<()> {
     let state = Rc::new(State::default());
-    let counted = CountIn { inner: input, state: Rc::clone(&state) };
+    let counted = CountIn {
+        inner: input,
+        state: Rc::clone(&state),
+    };
     let mut buffered = BufReader::with_capacity(READ_BUFFER, counted);
     let gzip = {
         let head = buffered.fill_buf().map_err(read_error)?;
@@ -179,15 +195,29 @@ pub(crate) fn visit_members_strict<R: Read>(
     }
     let result = if gzip {
         let decoder = flate2::bufread::GzDecoder::new(buffered);
-        let guard = Guard { inner: decoder, state: Rc::clone(&state), limits: *limits, gzip: true };
+        let guard = Guard {
+            inner: decoder,
+            state: Rc::clone(&state),
+            limits: *limits,
+            gzip: true,
+        };
         walk(guard, limits, &mut visit, |guard| {
             // Nothing may follow the gzip stream.
             let rest = guard.inner.get_mut();
             let more = rest.fill_buf().map_err(read_error)?;
-            if more.is_empty() { Ok(()) } else { Err(Error::TrailingData) }
+            if more.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::TrailingData)
+            }
         })
     } else {
-        let guard = Guard { inner: buffered, state: Rc::clone(&state), limits: *limits, gzip: false };
+        let guard = Guard {
+            inner: buffered,
+            state: Rc::clone(&state),
+            limits: *limits,
+            gzip: false,
+        };
         walk(guard, limits, &mut visit, |_| Ok(()))
     };
     // A limit tripped inside a reader wins over whatever error the tar or
@@ -216,27 +246,48 @@ fn walk<R: Read>(
             let name = normalise(&raw_name)?;
             let kind = entry.header().entry_type();
             if !(kind.is_file() || kind == tar::EntryType::Continuous) {
-                return Err(Error::NotRegularFile { name, kind: kind_name(kind).to_owned() });
+                return Err(Error::NotRegularFile {
+                    name,
+                    kind: kind_name(kind).to_owned(),
+                });
             }
             if names.len() >= limits.max_members {
-                return Err(Error::TooManyMembers { max: limits.max_members });
+                return Err(Error::TooManyMembers {
+                    max: limits.max_members,
+                });
             }
             if !names.insert(name.clone()) {
                 return Err(Error::DuplicateMember { name });
             }
             let size = entry.size();
             if size > limits.max_member_size {
-                return Err(Error::MemberTooLarge { name, size, max: limits.max_member_size });
+                return Err(Error::MemberTooLarge {
+                    name,
+                    size,
+                    max: limits.max_member_size,
+                });
             }
             if size > limits.max_total_size {
-                return Err(Error::TooLarge { max: limits.max_total_size });
+                return Err(Error::TooLarge {
+                    max: limits.max_total_size,
+                });
             }
             let padded = size.checked_add(BLOCK - 1).map(|s| s & !(BLOCK - 1));
             end_of_last = padded
                 .and_then(|p| entry.raw_file_position().checked_add(p))
-                .ok_or(Error::Corrupt { reason: "member size overflows".into() })?;
-            let mut reader = ExactReader { inner: &mut entry, left: size };
-            let mut member = MemberReader { name: &name, size, index, inner: &mut reader };
+                .ok_or(Error::Corrupt {
+                    reason: "member size overflows".into(),
+                })?;
+            let mut reader = ExactReader {
+                inner: &mut entry,
+                left: size,
+            };
+            let mut member = MemberReader {
+                name: &name,
+                size,
+                index,
+                inner: &mut reader,
+            };
             visit(&mut member)?;
             index += 1;
         }
@@ -310,10 +361,12 @@ fn kind_name(kind: tar::EntryType) -> &'static str {
 pub(crate) fn read_error(e: io::Error) -> Error {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => Error::Truncated,
-        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
-            Error::Corrupt { reason: e.to_string() }
-        }
-        _ => Error::Corrupt { reason: e.to_string() },
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => Error::Corrupt {
+            reason: e.to_string(),
+        },
+        _ => Error::Corrupt {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -340,10 +393,15 @@ impl<R: Read> Read for ExactReader<'_, R> {
         if self.left == 0 || buf.is_empty() {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "member ends early"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "member ends early",
+            ));
         }
         self.left -= n as u64;
         Ok(n)
@@ -381,7 +439,9 @@ struct CountIn<R> {
 impl<R: Read> Read for CountIn<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.state.compressed.set(self.state.compressed.get() + n as u64);
+        self.state
+            .compressed
+            .set(self.state.compressed.get() + n as u64);
         Ok(n)
     }
 }
@@ -444,7 +504,11 @@ mod tests {
 
     fn check(input: &[u8], expected: &str) {
         let got = match read_members(input, &Limits::default(), |_| true) {
-            Ok(m) => m.iter().map(|m| format!("{}={}", m.name(), m.data().len())).collect::<Vec<_>>().join(","),
+            Ok(m) => m
+                .iter()
+                .map(|m| format!("{}={}", m.name(), m.data().len()))
+                .collect::<Vec<_>>()
+                .join(","),
             Err(e) => format!("error: {e}"),
         };
         assert_eq!(got, expected);
@@ -466,11 +530,17 @@ mod tests {
         check(&g[..g.len() - 4], "error: the archive is truncated");
         let mut trailing = g.clone();
         trailing.push(0);
-        check(&trailing, "error: the archive has unexpected data after its end");
+        check(
+            &trailing,
+            "error: the archive has unexpected data after its end",
+        );
         let mut t2 = t.clone();
         t2.extend_from_slice(b"junk");
         check(&t2, "error: the archive has unexpected data after its end");
-        check(&tar_of(&[("a", b"1"), ("./a", b"2")]), "error: the archive has the member \"a\" twice");
+        check(
+            &tar_of(&[("a", b"1"), ("./a", b"2")]),
+            "error: the archive has the member \"a\" twice",
+        );
     }
 
     #[test]
@@ -480,22 +550,34 @@ mod tests {
         h.set_entry_type(tar::EntryType::Symlink);
         h.set_size(0);
         b.append_link(&mut h, "l", "/etc/passwd").unwrap();
-        check(&b.into_inner().unwrap(), "error: the archive member \"l\" is a symbolic link, not a regular file");
+        check(
+            &b.into_inner().unwrap(),
+            "error: the archive member \"l\" is a symbolic link, not a regular file",
+        );
         // `..` written raw into the header (the builder refuses it).
         let mut raw = tar_of(&[("xx/a", b"1")]);
         raw[..4].copy_from_slice(b"../a");
         let mut h = tar::Header::from_byte_slice(&raw[..512]).clone();
         h.set_cksum();
         raw[..512].copy_from_slice(h.as_bytes());
-        check(&raw, "error: the archive has a member with an unsafe name: \"../a\"");
+        check(
+            &raw,
+            "error: the archive has a member with an unsafe name: \"../a\"",
+        );
     }
 
     #[test]
     fn caps_bombs() {
         let zeros = vec![0u8; 40 << 20];
         let g = gz(&tar_of(&[("z", &zeros)]));
-        check(&g, "error: the archive expands more than 200 times its compressed size (a decompression bomb?)");
-        let limits = Limits { max_total_size: 1 << 20, ..Limits::default() };
+        check(
+            &g,
+            "error: the archive expands more than 200 times its compressed size (a decompression bomb?)",
+        );
+        let limits = Limits {
+            max_total_size: 1 << 20,
+            ..Limits::default()
+        };
         let r = read_members(&g[..], &limits, |_| true);
         assert!(matches!(r, Err(Error::TooLarge { .. })), "{r:?}");
     }

@@ -77,7 +77,9 @@ pub enum Error {
         max: u64,
     },
     /// The archive expands far more than real data does: a decompression bomb.
-    #[error("the archive expands more than {max_ratio} times its compressed size (a decompression bomb?)")]
+    #[error(
+        "the archive expands more than {max_ratio} times its compressed size (a decompression bomb?)"
+    )]
     CompressionRatio {
         /// The limit.
         max_ratio: u64,
@@ -97,7 +99,9 @@ pub enum Error {
     #[error("the TrueNAS backup has no pwenc_secret, so its credentials cannot be read")]
     PwencSecretMissing,
     /// The pwenc secret does not open the backup's check value.
-    #[error("the pwenc secret does not match this TrueNAS database (stg_pwenc_check does not open), so its credentials cannot be read")]
+    #[error(
+        "the pwenc secret does not match this TrueNAS database (stg_pwenc_check does not open), so its credentials cannot be read"
+    )]
     PwencSecretWrong,
     /// The input is not a TrueNAS configuration backup.
     #[error("not a TrueNAS configuration backup: {reason}")]
@@ -177,7 +181,9 @@ pub enum Error {
         found: u64,
     },
     /// A member's SHA-256 disagrees with the manifest.
-    #[error("the bundle member {name:?} does not match its manifest's SHA-256 (damaged or altered)")]
+    #[error(
+        "the bundle member {name:?} does not match its manifest's SHA-256 (damaged or altered)"
+    )]
     HashMismatch {
         /// The member's name.
         name: String,
@@ -224,6 +230,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -67,10 +67,20 @@ pub struct ExportReport {
 pub fn default_bundle_name(host: &str, at: OffsetDateTime, encrypted: bool) -> String {
     let host: String = host
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
-    let host = if host.is_empty() { "box".to_owned() } else { host };
+    let host = if host.is_empty() {
+        "box".to_owned()
+    } else {
+        host
+    };
     let at = at.to_offset(time::UtcOffset::UTC);
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -131,7 +141,11 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     };
 
     let (db_size, db_hash) = hash_file(&snapshot)?;
-    let mut members = vec![MemberEntry { name: DATABASE_NAME.into(), size: db_size, sha256: db_hash }];
+    let mut members = vec![MemberEntry {
+        name: DATABASE_NAME.into(),
+        size: db_size,
+        sha256: db_hash,
+    }];
     let seed = if options.include_seed {
         let seed = store.seed()?;
         if let Some(db) = &info.fingerprint {
@@ -157,18 +171,26 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         (None, None) => None,
     };
     let created = options.created.unwrap_or_else(OffsetDateTime::now_utc);
-    let created = created.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(created);
+    let created = created
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(created);
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         version: FORMAT_VERSION,
         producer: format!("nascfg {}", env!("CARGO_PKG_VERSION")),
         created: created
             .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| Error::Manifest { reason: e.to_string() })?,
+            .map_err(|e| Error::Manifest {
+                reason: e.to_string(),
+            })?,
         schema_version: info.schema_version,
         seed_fingerprint: fingerprint,
         seed_included: seed.is_some(),
-        counts: Counts { credentials: info.credentials as u64, keypairs: info.keypairs as u64 },
+        counts: Counts {
+            credentials: info.credentials as u64,
+            keypairs: info.keypairs as u64,
+        },
         members,
     };
     let manifest_bytes = manifest.to_json_bytes();
@@ -186,26 +208,49 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let file = temp.as_file_mut().try_clone().map_err(io_err)?;
     let buffered = BufWriter::with_capacity(IO_BUFFER, file);
     let sink = match &options.passphrase {
-        Some(pass) => {
-            Sink::Age(nascfg_crypto::encrypt_with_passphrase(pass, options.work_factor, buffered)?)
-        }
+        Some(pass) => Sink::Age(nascfg_crypto::encrypt_with_passphrase(
+            pass,
+            options.work_factor,
+            buffered,
+        )?),
         None => Sink::Plain(buffered),
     };
     let gzip = ParallelGz::new(sink).map_err(io_err)?;
     let mut tar = tar::Builder::new(gzip);
     tar.mode(tar::HeaderMode::Deterministic);
 
-    append(&mut tar, MANIFEST_NAME, manifest_bytes.len() as u64, mtime, &mut &manifest_bytes[..])
-        .map_err(io_err)?;
+    append(
+        &mut tar,
+        MANIFEST_NAME,
+        manifest_bytes.len() as u64,
+        mtime,
+        &mut &manifest_bytes[..],
+    )
+    .map_err(io_err)?;
     let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
-    let mut db = Progress { inner: db, done: 0, total: db_size, report: options.progress };
+    let mut db = Progress {
+        inner: db,
+        done: 0,
+        total: db_size,
+        report: options.progress,
+    };
     append(&mut tar, DATABASE_NAME, db_size, mtime, &mut db).map_err(io_err)?;
     if db.done != db_size {
-        return Err(Error::io(&snapshot, io::Error::other("the snapshot changed while being read")));
+        return Err(Error::io(
+            &snapshot,
+            io::Error::other("the snapshot changed while being read"),
+        ));
     }
     if let Some(seed) = seed {
         let bytes = seed.expose_bytes();
-        append(&mut tar, SEED_NAME, bytes.len() as u64, mtime, &mut &bytes[..]).map_err(io_err)?;
+        append(
+            &mut tar,
+            SEED_NAME,
+            bytes.len() as u64,
+            mtime,
+            &mut &bytes[..],
+        )
+        .map_err(io_err)?;
     }
     let gzip = tar.into_inner().map_err(io_err)?;
     let sink = gzip.finish().map_err(io_err)?;
@@ -292,16 +337,31 @@ impl<W: Write> ParallelGz<W> {
     fn new(mut out: W) -> io::Result<Self> {
         // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=4 (fastest) OS=255 (unknown)
         out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255])?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-        Ok(ParallelGz { out, crc: flate2::Crc::new(), pending: Vec::with_capacity(CHUNK * threads), threads })
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        Ok(ParallelGz {
+            out,
+            crc: flate2::Crc::new(),
+            pending: Vec::with_capacity(CHUNK * threads),
+            threads,
+        })
     }
 
     /// Deflates and writes the pending input; `last` finishes the stream.
     fn drain(&mut self, last: bool) -> io::Result<()> {
-        let chunks: Vec<&[u8]> = if self.pending.is_empty() { vec![&[]] } else { self.pending.chunks(CHUNK).collect() };
+        let chunks: Vec<&[u8]> = if self.pending.is_empty() {
+            vec![&[]]
+        } else {
+            self.pending.chunks(CHUNK).collect()
+        };
         let count = chunks.len();
         let outputs: Vec<io::Result<Vec<u8>>> = if count == 1 || self.threads == 1 {
-            chunks.iter().enumerate().map(|(i, c)| deflate_chunk(c, last && i + 1 == count)).collect()
+            chunks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| deflate_chunk(c, last && i + 1 == count))
+                .collect()
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunks
@@ -311,7 +371,10 @@ impl<W: Write> ParallelGz<W> {
                     .collect();
                 handles
                     .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("compression thread failed"))))
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(io::Error::other("compression thread failed")))
+                    })
                     .collect()
             })
         };
@@ -352,14 +415,22 @@ impl<W: Write> Write for ParallelGz<W> {
 fn deflate_chunk(data: &[u8], last: bool) -> io::Result<Vec<u8>> {
     use flate2::{Compress, FlushCompress, Status};
     let mut c = Compress::new(flate2::Compression::fast(), false);
-    let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
     let mut out = Vec::with_capacity(data.len() / 2 + 4096);
     loop {
         if out.capacity() - out.len() < 4096 {
             out.reserve(out.capacity().max(64 << 10));
         }
-        let consumed = usize::try_from(c.total_in()).unwrap_or(data.len()).min(data.len());
-        let status = c.compress_vec(&data[consumed..], &mut out, flush).map_err(io::Error::other)?;
+        let consumed = usize::try_from(c.total_in())
+            .unwrap_or(data.len())
+            .min(data.len());
+        let status = c
+            .compress_vec(&data[consumed..], &mut out, flush)
+            .map_err(io::Error::other)?;
         let all_in = usize::try_from(c.total_in()).is_ok_and(|n| n == data.len());
         match status {
             Status::StreamEnd => return Ok(out),
@@ -420,7 +491,11 @@ mod tests {
             let data: Vec<u8> = (0..len)
                 .map(|i| {
                     state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    if i % 3 == 0 { (state >> 24) as u8 } else { b'a' + (i % 7) as u8 }
+                    if i % 3 == 0 {
+                        (state >> 24) as u8
+                    } else {
+                        b'a' + (i % 7) as u8
+                    }
                 })
                 .collect();
             let mut gz = ParallelGz::new(Vec::new()).unwrap();
@@ -442,8 +517,17 @@ mod tests {
     #[test]
     fn default_names() {
         let at = time::macros::datetime!(2026-11-27 09:57:09 UTC);
-        assert_eq!(default_bundle_name("nas-1", at, false), "nascfg-nas-1-20261127T095709Z.tar.gz");
-        assert_eq!(default_bundle_name("a b/c", at, true), "nascfg-a_b_c-20261127T095709Z.tar.gz.age");
-        assert_eq!(default_bundle_name("", at, false), "nascfg-box-20261127T095709Z.tar.gz");
+        assert_eq!(
+            default_bundle_name("nas-1", at, false),
+            "nascfg-nas-1-20261127T095709Z.tar.gz"
+        );
+        assert_eq!(
+            default_bundle_name("a b/c", at, true),
+            "nascfg-a_b_c-20261127T095709Z.tar.gz.age"
+        );
+        assert_eq!(
+            default_bundle_name("", at, false),
+            "nascfg-box-20261127T095709Z.tar.gz"
+        );
     }
 }

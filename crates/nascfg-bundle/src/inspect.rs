@@ -20,7 +20,12 @@ use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest,
 /// more to name an unknown one in the error), the database up to 16 GiB, gzip
 /// expansion up to 200 times.
 pub fn bundle_limits() -> Limits {
-    Limits { max_members: 4, max_member_size: 16 << 30, max_total_size: 16 << 30, max_ratio: 200 }
+    Limits {
+        max_members: 4,
+        max_member_size: 16 << 30,
+        max_total_size: 16 << 30,
+        max_ratio: 200,
+    }
 }
 
 /// Whether a bundle file is passphrase-protected (starts with the age header).
@@ -56,17 +61,32 @@ pub(crate) fn read_bundle(
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = Vec::with_capacity(32);
-    (&mut file).take(32).read_to_end(&mut head).map_err(|e| Error::io(path, e))?;
+    (&mut file)
+        .take(32)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
     file.rewind().map_err(|e| Error::io(path, e))?;
     let encrypted = nascfg_crypto::is_passphrase_protected(&head);
-    let input = Progress { inner: BufReader::with_capacity(IO_BUFFER, file), done: 0, total, report: progress };
+    let input = Progress {
+        inner: BufReader::with_capacity(IO_BUFFER, file),
+        done: 0,
+        total,
+        report: progress,
+    };
     let db_path = staging.join(DATABASE_NAME);
-    let mut state = Reading { manifest: None, seen: 0, seed: None, db_path: &db_path };
+    let mut state = Reading {
+        manifest: None,
+        seen: 0,
+        seed: None,
+        db_path: &db_path,
+    };
     if encrypted {
         let pass = passphrase.ok_or(Error::PassphraseRequired)?;
         let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(|e| match e {
             nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
-            nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => Error::Truncated,
+            nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Error::Truncated
+            }
             other => Error::Crypto(other),
         })?;
         visit_members_strict(reader, limits, true, |m| state.visit(m))?;
@@ -78,15 +98,21 @@ pub(crate) fn read_bundle(
     }
     let manifest = state.manifest.ok_or(Error::ManifestMissing)?;
     if let Some(missing) = manifest.members.get(state.seen) {
-        return Err(Error::MissingMember { name: missing.name.clone() });
+        return Err(Error::MissingMember {
+            name: missing.name.clone(),
+        });
     }
     let seed = state.seed;
     let info = nascfg_store::inspect_database(&db_path)?;
-    let disagrees = |what: &str| Error::Manifest { reason: format!("its {what} disagrees with the database") };
+    let disagrees = |what: &str| Error::Manifest {
+        reason: format!("its {what} disagrees with the database"),
+    };
     if info.schema_version != manifest.schema_version {
         return Err(disagrees("schema version"));
     }
-    if info.credentials as u64 != manifest.counts.credentials || info.keypairs as u64 != manifest.counts.keypairs {
+    if info.credentials as u64 != manifest.counts.credentials
+        || info.keypairs as u64 != manifest.counts.keypairs
+    {
         return Err(disagrees("counts"));
     }
     if let Some(db_fp) = &info.fingerprint {
@@ -96,10 +122,18 @@ pub(crate) fn read_bundle(
     }
     if let Some(seed) = &seed {
         if manifest.seed_fingerprint.as_deref() != Some(seed.fingerprint().to_string().as_str()) {
-            return Err(Error::Manifest { reason: "the bundled seed is not the one its manifest names".into() });
+            return Err(Error::Manifest {
+                reason: "the bundled seed is not the one its manifest names".into(),
+            });
         }
     }
-    Ok(Staged { manifest, db_path, seed, info, encrypted })
+    Ok(Staged {
+        manifest,
+        db_path,
+        seed,
+        info,
+        encrypted,
+    })
 }
 
 struct Reading<'p> {
@@ -124,18 +158,26 @@ impl Reading<'_> {
                 });
             }
             let mut bytes = Vec::new();
-            member.read_to_end(&mut bytes).map_err(crate::archive::read_error)?;
+            member
+                .read_to_end(&mut bytes)
+                .map_err(crate::archive::read_error)?;
             self.manifest = Some(Manifest::parse(&bytes)?);
             return Ok(());
         };
         let Some(entry) = manifest.members.get(self.seen) else {
-            return Err(Error::UnknownMember { name: member.name().to_owned() });
+            return Err(Error::UnknownMember {
+                name: member.name().to_owned(),
+            });
         };
         if entry.name != member.name() {
             return Err(if manifest.member(member.name()).is_some() {
-                Error::MissingMember { name: entry.name.clone() }
+                Error::MissingMember {
+                    name: entry.name.clone(),
+                }
             } else {
-                Error::UnknownMember { name: member.name().to_owned() }
+                Error::UnknownMember {
+                    name: member.name().to_owned(),
+                }
             });
         }
         if entry.size != member.size() {
@@ -148,10 +190,14 @@ impl Reading<'_> {
         let mut hasher = Sha256::new();
         if entry.name == SEED_NAME {
             let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(32));
-            member.read_to_end(&mut bytes).map_err(crate::archive::read_error)?;
+            member
+                .read_to_end(&mut bytes)
+                .map_err(crate::archive::read_error)?;
             hasher.update(&bytes[..]);
             check_hash(&entry.name, &entry.sha256, hasher)?;
-            self.seed = Some(Seed::from_bytes(&bytes).map_err(|_| Error::SeedLength { len: bytes.len() as u64 })?);
+            self.seed = Some(Seed::from_bytes(&bytes).map_err(|_| Error::SeedLength {
+                len: bytes.len() as u64,
+            })?);
         } else {
             let file = OpenOptions::new()
                 .write(true)
@@ -169,7 +215,8 @@ impl Reading<'_> {
                     Err(e) => return Err(crate::archive::read_error(e)),
                 };
                 hasher.update(&buf[..n]);
-                out.write_all(&buf[..n]).map_err(|e| Error::io(self.db_path, e))?;
+                out.write_all(&buf[..n])
+                    .map_err(|e| Error::io(self.db_path, e))?;
             }
             // No fsync: the staged copy is thrown away after a crash, and
             // `DataDir::install` makes its own durable copy.
@@ -185,7 +232,9 @@ fn check_hash(name: &str, expected: &str, hasher: Sha256) -> Result<()> {
     if hex::encode(hasher.finalize()) == expected {
         Ok(())
     } else {
-        Err(Error::HashMismatch { name: name.to_owned() })
+        Err(Error::HashMismatch {
+            name: name.to_owned(),
+        })
     }
 }
 
@@ -239,7 +288,12 @@ impl Inspection {
                 serde_json::json!({"case": "seed-matches", "fingerprint": fingerprint.to_string()})
             }
             Restorability::NoSecrets => serde_json::json!({"case": "no-secrets"}),
-            Restorability::SecretsWouldBeLost { fingerprint, credentials, keypairs, sealed_values } => {
+            Restorability::SecretsWouldBeLost {
+                fingerprint,
+                credentials,
+                keypairs,
+                sealed_values,
+            } => {
                 serde_json::json!({
                     "case": "secrets-would-be-lost",
                     "fingerprint": fingerprint.as_ref().map(ToString::to_string),
@@ -291,7 +345,9 @@ pub(crate) fn restorability(staged: &Staged, this_box: Option<&Fingerprint>) -> 
         return Restorability::NoSecrets;
     }
     match (&staged.info.fingerprint, this_box) {
-        (Some(db), Some(this)) if db == this => Restorability::SeedMatches { fingerprint: db.clone() },
+        (Some(db), Some(this)) if db == this => Restorability::SeedMatches {
+            fingerprint: db.clone(),
+        },
         (fp, _) => Restorability::SecretsWouldBeLost {
             fingerprint: fp.clone(),
             credentials: staged.info.credentials,

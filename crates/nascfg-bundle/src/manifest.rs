@@ -72,15 +72,26 @@ impl Manifest {
         let bad = |reason: String| Error::Manifest { reason };
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let object = value.as_object().ok_or_else(|| bad("not a JSON object".into()))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
         match object.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT_NAME) => {}
-            Some(other) => return Err(Error::UnknownFormat { found: other.chars().take(64).collect() }),
+            Some(other) => {
+                return Err(Error::UnknownFormat {
+                    found: other.chars().take(64).collect(),
+                });
+            }
             None => return Err(bad("no \"format\"".into())),
         }
         match object.get("version").and_then(serde_json::Value::as_u64) {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
-            Some(v) => return Err(Error::UnsupportedVersion { found: v, supported: FORMAT_VERSION }),
+            Some(v) => {
+                return Err(Error::UnsupportedVersion {
+                    found: v,
+                    supported: FORMAT_VERSION,
+                });
+            }
             None => return Err(bad("no numeric \"version\"".into())),
         }
         let manifest: Manifest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
@@ -89,23 +100,39 @@ impl Manifest {
     }
 
     fn check(&self) -> Result<()> {
-        let bad = |reason: &str| Error::Manifest { reason: reason.to_owned() };
-        if time::OffsetDateTime::parse(&self.created, &time::format_description::well_known::Rfc3339)
-            .is_err()
+        let bad = |reason: &str| Error::Manifest {
+            reason: reason.to_owned(),
+        };
+        if time::OffsetDateTime::parse(
+            &self.created,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .is_err()
         {
             return Err(bad("\"created\" is not an RFC 3339 time"));
         }
-        let expected: &[&str] =
-            if self.seed_included { &[DATABASE_NAME, SEED_NAME] } else { &[DATABASE_NAME] };
+        let expected: &[&str] = if self.seed_included {
+            &[DATABASE_NAME, SEED_NAME]
+        } else {
+            &[DATABASE_NAME]
+        };
         let names: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
         if names != expected {
-            return Err(bad(&format!("members must be {expected:?}, found {names:?}")));
+            return Err(bad(&format!(
+                "members must be {expected:?}, found {names:?}"
+            )));
         }
         for member in &self.members {
             if member.sha256.len() != 64
-                || !member.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                || !member
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
             {
-                return Err(bad(&format!("the SHA-256 of {} is not 64 lower-case hex digits", member.name)));
+                return Err(bad(&format!(
+                    "the SHA-256 of {} is not 64 lower-case hex digits",
+                    member.name
+                )));
             }
             if member.name == SEED_NAME && member.size != 32 {
                 return Err(Error::SeedLength { len: member.size });

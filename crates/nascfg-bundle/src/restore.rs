@@ -113,7 +113,9 @@ pub fn load_seed_file(path: &Path) -> Result<Seed> {
         .and_then(|f| f.take(33).read_to_end(&mut bytes))
         .map_err(|e| Error::io(path, e))?;
     if bytes.len() != 32 {
-        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        let len = std::fs::metadata(path)
+            .map(|m| m.len())
+            .unwrap_or(bytes.len() as u64);
         return Err(Error::SeedLength { len });
     }
     Ok(Seed::from_bytes(&bytes)?)
@@ -128,10 +130,24 @@ pub fn load_seed_file(path: &Path) -> Result<Seed> {
 /// one crash-safe swap ([`DataDir::install`]) keeps the previous database and
 /// seed. When secrets would be lost it refuses ([`Error::SecretsWouldBeLost`])
 /// unless `allow_lost_secrets`.
-pub fn restore(data_dir: &DataDir, path: &Path, options: &RestoreOptions<'_>) -> Result<RestoreReport> {
-    let given_seed = options.seed_file.as_deref().map(load_seed_file).transpose()?;
+pub fn restore(
+    data_dir: &DataDir,
+    path: &Path,
+    options: &RestoreOptions<'_>,
+) -> Result<RestoreReport> {
+    let given_seed = options
+        .seed_file
+        .as_deref()
+        .map(load_seed_file)
+        .transpose()?;
     let staging = staging_dir(data_dir)?;
-    let staged = read_bundle(path, options.passphrase.as_ref(), staging.path(), &options.limits, options.progress)?;
+    let staged = read_bundle(
+        path,
+        options.passphrase.as_ref(),
+        staging.path(),
+        &options.limits,
+        options.progress,
+    )?;
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
         nascfg_store::migrate_database(&staged.db_path)?;
         Some(staged.info.schema_version)
@@ -161,7 +177,12 @@ pub fn restore(data_dir: &DataDir, path: &Path, options: &RestoreOptions<'_>) ->
     } else if let (Some(db), Some(this)) = (&db_fp, &box_fp)
         && db == this
     {
-        (RestoreCase::BoxSeedMatches { fingerprint: db.clone() }, None)
+        (
+            RestoreCase::BoxSeedMatches {
+                fingerprint: db.clone(),
+            },
+            None,
+        )
     } else {
         // Strip the staged copy (ours to change) to count exactly what would be lost.
         let credentials = nascfg_store::strip_secrets(&staged.db_path)?;
@@ -170,10 +191,18 @@ pub fn restore(data_dir: &DataDir, path: &Path, options: &RestoreOptions<'_>) ->
             return Err(Error::SecretsWouldBeLost {
                 credentials,
                 keypairs,
-                fingerprint: db_fp.map(|f| f.to_string()).unwrap_or_else(|| "unknown".into()),
+                fingerprint: db_fp
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "unknown".into()),
             });
         }
-        (RestoreCase::SecretsDropped { credentials, keypairs }, None)
+        (
+            RestoreCase::SecretsDropped {
+                credentials,
+                keypairs,
+            },
+            None,
+        )
     };
 
     // Prove every remaining sealed value opens under the seed that will be in place.
@@ -226,9 +255,15 @@ fn box_seed(data_dir: &DataDir) -> Result<Option<Seed>> {
 /// when its parent exists, else in the system's temporary directory. Never
 /// inside the data directory.
 fn staging_dir(data_dir: &DataDir) -> Result<tempfile::TempDir> {
-    let beside = data_dir.path().parent().filter(|p| !p.as_os_str().is_empty() && p.is_dir());
+    let beside = data_dir
+        .path()
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && p.is_dir());
     if let Some(parent) = beside {
-        if let Ok(dir) = tempfile::Builder::new().prefix(".nascfg-restore-").tempdir_in(parent) {
+        if let Ok(dir) = tempfile::Builder::new()
+            .prefix(".nascfg-restore-")
+            .tempdir_in(parent)
+        {
             return Ok(dir);
         }
     }

@@ -24,7 +24,11 @@ fn dir() -> PathBuf {
 }
 
 fn expected_credentials() -> Vec<(&'static str, ProviderKind, &'static str)> {
-    vec![("offsite-s3", ProviderKind::S3, "s3"), ("backup-b2", ProviderKind::B2, "b2"), ("home-sftp", ProviderKind::Sftp, "sftp")]
+    vec![
+        ("offsite-s3", ProviderKind::S3, "s3"),
+        ("backup-b2", ProviderKind::B2, "b2"),
+        ("home-sftp", ProviderKind::Sftp, "sftp"),
+    ]
 }
 
 fn generate(out: &Path) {
@@ -32,11 +36,18 @@ fn generate(out: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     let data = DataDir::new(tmp.path().join("data"));
     std::fs::create_dir_all(data.path()).unwrap();
-    Seed::from_bytes(&SEED).unwrap().write_to(&data.seed_path()).unwrap();
+    Seed::from_bytes(&SEED)
+        .unwrap()
+        .write_to(&data.seed_path())
+        .unwrap();
     let mut store = Store::open(&data).unwrap();
-    store.generate_keypair("golden-key", nascfg_store::KeyType::Ed25519).unwrap();
+    store
+        .generate_keypair("golden-key", nascfg_store::KeyType::Ed25519)
+        .unwrap();
     for (name, provider, salt) in expected_credentials() {
-        store.add_credential(&credential(name, provider, salt, Some("golden-key")).unwrap()).unwrap();
+        store
+            .add_credential(&credential(name, provider, salt, Some("golden-key")).unwrap())
+            .unwrap();
     }
     let created = Some(time::macros::datetime!(2026-01-01 00:00:00 UTC));
     let export = |file: &str, include_seed: bool, passphrase: Option<&str>| {
@@ -69,34 +80,95 @@ fn generate(out: &Path) {
     let mut trailing = good.clone();
     trailing.extend_from_slice(b"trailing");
     let bad: Vec<(&str, Vec<u8>)> = vec![
-        ("bad-not-gzip.tar", tar(&[Entry::file("manifest.json", manifest), Entry::file("config.db", db)])),
+        (
+            "bad-not-gzip.tar",
+            tar(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("config.db", db),
+            ]),
+        ),
         ("bad-truncated.tar.gz", good[..good.len() / 2].to_vec()),
         ("bad-trailing.tar.gz", trailing),
-        ("bad-dotdot.tar.gz", full(&[Entry::file("manifest.json", manifest), Entry::file("../config.db", db)])),
-        ("bad-absolute.tar.gz", full(&[Entry::file("manifest.json", manifest), Entry::file("/config.db", db)])),
+        (
+            "bad-dotdot.tar.gz",
+            full(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("../config.db", db),
+            ]),
+        ),
+        (
+            "bad-absolute.tar.gz",
+            full(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("/config.db", db),
+            ]),
+        ),
         (
             "bad-symlink.tar.gz",
             full(&[
                 Entry::file("manifest.json", manifest),
-                Entry { name: "config.db".into(), data: vec![], kind: tar::EntryType::Symlink, link: Some("/etc/shadow".into()) },
+                Entry {
+                    name: "config.db".into(),
+                    data: vec![],
+                    kind: tar::EntryType::Symlink,
+                    link: Some("/etc/shadow".into()),
+                },
             ]),
         ),
-        ("bad-duplicate.tar.gz", full(&[Entry::file("manifest.json", manifest), Entry::file("config.db", db), Entry::file("config.db", db)])),
+        (
+            "bad-duplicate.tar.gz",
+            full(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("config.db", db),
+                Entry::file("config.db", db),
+            ]),
+        ),
         (
             "bad-unknown-member.tar.gz",
-            full(&[Entry::file("manifest.json", manifest), Entry::file("config.db", db), Entry::file("secret-seed", seed), Entry::file("extra", b"x")]),
+            full(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("config.db", db),
+                Entry::file("secret-seed", seed),
+                Entry::file("extra", b"x"),
+            ]),
         ),
-        ("bad-manifest-not-first.tar.gz", full(&[Entry::file("config.db", db), Entry::file("manifest.json", manifest)])),
-        ("bad-manifest-malformed.tar.gz", full(&[Entry::file("manifest.json", b"{\"format\": \"nascfg-bundle\",")])),
+        (
+            "bad-manifest-not-first.tar.gz",
+            full(&[
+                Entry::file("config.db", db),
+                Entry::file("manifest.json", manifest),
+            ]),
+        ),
+        (
+            "bad-manifest-malformed.tar.gz",
+            full(&[Entry::file(
+                "manifest.json",
+                b"{\"format\": \"nascfg-bundle\",",
+            )]),
+        ),
         (
             "bad-version-2.tar.gz",
-            full(&[Entry::file("manifest.json", &with(&|v| v["version"] = 2.into())), Entry::file("config.db", db), Entry::file("secret-seed", seed)]),
+            full(&[
+                Entry::file("manifest.json", &with(&|v| v["version"] = 2.into())),
+                Entry::file("config.db", db),
+                Entry::file("secret-seed", seed),
+            ]),
         ),
-        ("bad-hash.tar.gz", full(&[Entry::file("manifest.json", manifest), Entry::file("config.db", &tampered), Entry::file("secret-seed", seed)])),
+        (
+            "bad-hash.tar.gz",
+            full(&[
+                Entry::file("manifest.json", manifest),
+                Entry::file("config.db", &tampered),
+                Entry::file("secret-seed", seed),
+            ]),
+        ),
         (
             "bad-size.tar.gz",
             full(&[
-                Entry::file("manifest.json", &with(&|v| v["members"][0]["size"] = 4096.into())),
+                Entry::file(
+                    "manifest.json",
+                    &with(&|v| v["members"][0]["size"] = 4096.into()),
+                ),
                 Entry::file("config.db", db),
                 Entry::file("secret-seed", seed),
             ]),
@@ -118,16 +190,34 @@ fn generate(out: &Path) {
     ];
     let mut expected = serde_json::Map::new();
     let names = [
-        "NotGzip", "Truncated", "TrailingData", "UnsafePath", "UnsafePath", "NotRegularFile", "DuplicateMember",
-        "UnknownMember", "ManifestNotFirst", "Manifest", "UnsupportedVersion", "HashMismatch", "SizeMismatch",
+        "NotGzip",
+        "Truncated",
+        "TrailingData",
+        "UnsafePath",
+        "UnsafePath",
+        "NotRegularFile",
+        "DuplicateMember",
+        "UnknownMember",
+        "ManifestNotFirst",
+        "Manifest",
+        "UnsupportedVersion",
+        "HashMismatch",
+        "SizeMismatch",
         "Store(NotADatabase",
     ];
     for ((file, bytes), error) in bad.iter().zip(names) {
         std::fs::write(out.join(file), bytes).unwrap();
         expected.insert((*file).to_owned(), error.into());
     }
-    expected.insert("good-passphrase.tar.gz.age (wrong passphrase)".into(), "WrongPassphrase".into());
-    std::fs::write(out.join("expected.json"), serde_json::to_vec_pretty(&expected).unwrap()).unwrap();
+    expected.insert(
+        "good-passphrase.tar.gz.age (wrong passphrase)".into(),
+        "WrongPassphrase".into(),
+    );
+    std::fs::write(
+        out.join("expected.json"),
+        serde_json::to_vec_pretty(&expected).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -137,7 +227,9 @@ fn golden_bundles() {
         generate(&dir);
     }
     let seed_file = dir.join("seed.bin");
-    let fingerprint = Seed::from_bytes(&std::fs::read(&seed_file).unwrap()).unwrap().fingerprint();
+    let fingerprint = Seed::from_bytes(&std::fs::read(&seed_file).unwrap())
+        .unwrap()
+        .fingerprint();
     let cases: [(&str, Option<PathBuf>, Option<&str>); 3] = [
         ("good-no-seed.tar.gz", Some(seed_file.clone()), None),
         ("good-with-seed.tar.gz", None, None),
@@ -146,10 +238,17 @@ fn golden_bundles() {
     for (file, seed_file, pass) in cases {
         let tmp = tempfile::tempdir().unwrap();
         let target = DataDir::new(tmp.path().join("data"));
-        let options = RestoreOptions { seed_file, passphrase: pass.map(SecretString::from), ..Default::default() };
+        let options = RestoreOptions {
+            seed_file,
+            passphrase: pass.map(SecretString::from),
+            ..Default::default()
+        };
         let report = nascfg_bundle::restore(&target, &dir.join(file), &options).unwrap();
         assert_eq!(report.manifest.created, "2026-01-01T00:00:00Z");
-        assert_eq!(report.manifest.seed_fingerprint.as_deref(), Some(fingerprint.to_string().as_str()));
+        assert_eq!(
+            report.manifest.seed_fingerprint.as_deref(),
+            Some(fingerprint.to_string().as_str())
+        );
         let mut store = Store::open(&target).unwrap();
         assert_eq!(store.seed_fingerprint().unwrap(), fingerprint);
         for (name, provider, salt) in expected_credentials() {
@@ -158,7 +257,13 @@ fn golden_bundles() {
             assert_eq!(got, want, "{file}: {name}");
             assert!(!got.secret_attributes().is_empty());
         }
-        assert!(store.keypair_private("golden-key").unwrap().expose_secret().contains("OPENSSH PRIVATE KEY"));
+        assert!(
+            store
+                .keypair_private("golden-key")
+                .unwrap()
+                .expose_secret()
+                .contains("OPENSSH PRIVATE KEY")
+        );
     }
 
     let expected: serde_json::Map<String, serde_json::Value> =
@@ -174,9 +279,16 @@ fn golden_bundles() {
             Some(f) => (dir.join(f), Some(SecretString::from("wrong"))),
             None => (dir.join(file), None),
         };
-        let options = RestoreOptions { allow_lost_secrets: true, passphrase: pass, ..Default::default() };
+        let options = RestoreOptions {
+            allow_lost_secrets: true,
+            passphrase: pass,
+            ..Default::default()
+        };
         let err = nascfg_bundle::restore(&target, &path, &options).unwrap_err();
-        assert!(format!("{err:?}").starts_with(error), "{file}: expected {error}, got {err:?}");
+        assert!(
+            format!("{err:?}").starts_with(error),
+            "{file}: expected {error}, got {err:?}"
+        );
         assert_eq!(before, tree_hash(target.path()), "{file}");
     }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use nascfg_bundle::{PwencSecret, PwencWriter, RcloneConf, rclone_obscure, rclone_reveal};
+use proptest::prelude::*;
 use secrecy::{ExposeSecret as _, SecretString};
 
 fn pwenc_key() -> PwencSecret {
@@ -93,4 +94,21 @@ fn rclone_config_encryption_vector() {
     assert!(RcloneConf::parse(exact.as_bytes(), None).is_err());
     let tampered = exact.replace("AAEC", "AAED");
     assert!(RcloneConf::parse(tampered.as_bytes(), Some(&password)).is_err());
+}
+
+proptest! {
+    /// Both writers' output decrypts to the plaintext (one that does not end
+    /// in `{`, which TrueNAS's decryption strips), and obscure round-trips.
+    #[test]
+    fn pwenc_and_obscure_round_trip(text in "\\PC{0,80}", key in any::<[u8; 32]>(), nonce in any::<[u8; 8]>()) {
+        let text = text.trim_end_matches('{');
+        let secret = PwencSecret::from_bytes(&key).unwrap();
+        for writer in [PwencWriter::Padded, PwencWriter::Unpadded] {
+            let stored = secret.encrypt(text, writer, nonce);
+            let opened = secret.decrypt(&stored).unwrap();
+            prop_assert_eq!(opened.expose_secret(), text);
+        }
+        let revealed = rclone_reveal(&rclone_obscure(text)).unwrap();
+        prop_assert_eq!(revealed.expose_secret(), text);
+    }
 }

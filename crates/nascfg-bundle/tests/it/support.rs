@@ -10,7 +10,12 @@ use sha2::{Digest, Sha256};
 
 /// Attributes for `provider` built from its field specs, strings from `salt`.
 /// `None` when this simple generator cannot make a valid credential for it.
-pub fn credential(name: &str, provider: ProviderKind, salt: &str, keypair: Option<&str>) -> Option<Credential> {
+pub fn credential(
+    name: &str,
+    provider: ProviderKind,
+    salt: &str,
+    keypair: Option<&str>,
+) -> Option<Credential> {
     let mut attrs = serde_json::Map::new();
     for field in provider.spec().fields() {
         let value = match field.kind() {
@@ -68,14 +73,19 @@ pub fn tree_hash(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries {
             let p = e.unwrap().path();
             if p.is_dir() {
                 out.insert(p.clone(), "dir".into());
                 stack.push(p);
             } else {
-                out.insert(p.clone(), hex::encode(Sha256::digest(std::fs::read(&p).unwrap())));
+                out.insert(
+                    p.clone(),
+                    hex::encode(Sha256::digest(std::fs::read(&p).unwrap())),
+                );
             }
         }
     }
@@ -92,7 +102,12 @@ pub struct Entry {
 
 impl Entry {
     pub fn file(name: &str, data: &[u8]) -> Entry {
-        Entry { name: name.into(), data: data.to_vec(), kind: tar::EntryType::Regular, link: None }
+        Entry {
+            name: name.into(),
+            data: data.to_vec(),
+            kind: tar::EntryType::Regular,
+            link: None,
+        }
     }
 }
 

@@ -7,8 +7,8 @@ use nascfg_bundle::{
     Error as BundleError, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions,
     RestoreReport,
 };
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::Fingerprint;
+use nascfg_crypto::secrecy::SecretString;
 
 use crate::cli::{BackupCommand, Cli, PassphraseArgs};
 use crate::cmd::common;
@@ -16,14 +16,26 @@ use crate::output;
 
 pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
     match command {
-        BackupCommand::Export { output, include_seed, passphrase } => {
-            export(cli, output.as_deref(), *include_seed, passphrase)
-        }
+        BackupCommand::Export {
+            output,
+            include_seed,
+            passphrase,
+        } => export(cli, output.as_deref(), *include_seed, passphrase),
         BackupCommand::Inspect { file, passphrase } => inspect(cli, file, passphrase),
-        BackupCommand::Restore { file, seed_file, allow_lost_secrets, dry_run, passphrase } => restore(
+        BackupCommand::Restore {
+            file,
+            seed_file,
+            allow_lost_secrets,
+            dry_run,
+            passphrase,
+        } => restore(
             cli,
             file,
-            RestoreArgs { seed_file: seed_file.clone(), allow_lost_secrets: *allow_lost_secrets, dry_run: *dry_run },
+            RestoreArgs {
+                seed_file: seed_file.clone(),
+                allow_lost_secrets: *allow_lost_secrets,
+                dry_run: *dry_run,
+            },
             passphrase,
         ),
     }
@@ -81,7 +93,11 @@ fn export(
     passphrase: &PassphraseArgs,
 ) -> anyhow::Result<()> {
     let store = common::open_store(cli)?;
-    let passphrase = if passphrase_given(passphrase) { common::read_passphrase(passphrase, true)? } else { None };
+    let passphrase = if passphrase_given(passphrase) {
+        common::read_passphrase(passphrase, true)?
+    } else {
+        None
+    };
     let out = match out {
         Some(p) => p.to_path_buf(),
         None => PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
@@ -120,8 +136,16 @@ fn export(
             report.size,
             m.counts.credentials,
             m.counts.keypairs,
-            if m.seed_included { "included" } else { "not included" },
-            if report.encrypted { ", passphrase-protected" } else { "" },
+            if m.seed_included {
+                "included"
+            } else {
+                "not included"
+            },
+            if report.encrypted {
+                ", passphrase-protected"
+            } else {
+                ""
+            },
         );
         if !m.seed_included {
             if let Some(fp) = &m.seed_fingerprint {
@@ -158,7 +182,8 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
 fn inspect(cli: &Cli, file: &Path, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
     let this_box = this_box_seed(cli)?;
-    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref()).map_err(bundle_error)?;
+    let inspection =
+        nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref()).map_err(bundle_error)?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
@@ -172,32 +197,66 @@ fn print_inspection(file: &Path, i: &Inspection) {
     println!("format:        {} version {}", m.format, m.version);
     println!("producer:      {}", m.producer);
     println!("created:       {}", m.created);
-    println!("encrypted:     {}", if i.encrypted { "yes (passphrase)" } else { "no" });
+    println!(
+        "encrypted:     {}",
+        if i.encrypted {
+            "yes (passphrase)"
+        } else {
+            "no"
+        }
+    );
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
-    println!("seed:          {} ({})", if m.seed_included { "included" } else { "not included" },
-        m.seed_fingerprint.as_deref().unwrap_or("none recorded"));
+    println!(
+        "seed:          {} ({})",
+        if m.seed_included {
+            "included"
+        } else {
+            "not included"
+        },
+        m.seed_fingerprint.as_deref().unwrap_or("none recorded")
+    );
     for member in &m.members {
-        println!("member:        {} {} bytes sha256 {} ok", member.name, member.size, member.sha256);
+        println!(
+            "member:        {} {} bytes sha256 {} ok",
+            member.name, member.size, member.sha256
+        );
     }
-    println!("checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, schema)");
+    println!(
+        "checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, schema)"
+    );
     let verdict = match &i.restorability {
-        Restorability::SeedInBundle => "restorable with every secret: the seed is in the bundle".to_owned(),
+        Restorability::SeedInBundle => {
+            "restorable with every secret: the seed is in the bundle".to_owned()
+        }
         Restorability::SeedMatches { fingerprint } => {
             format!("restorable with every secret: this box's seed matches ({fingerprint})")
         }
         Restorability::NoSecrets => "restorable: the bundle holds no secrets".to_owned(),
-        Restorability::SecretsWouldBeLost { fingerprint, credentials, keypairs, .. } => format!(
+        Restorability::SecretsWouldBeLost {
+            fingerprint,
+            credentials,
+            keypairs,
+            ..
+        } => format!(
             "secrets would be lost ({credentials} credential(s), {keypairs} key pair(s)): give the seed {} with --seed-file",
-            fingerprint.as_ref().map(ToString::to_string).unwrap_or_else(|| "it was sealed under".into())
+            fingerprint
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "it was sealed under".into())
         ),
         _ => "unknown".to_owned(),
     };
     println!("restore:       {verdict}");
 }
 
-fn restore(cli: &Cli, file: &Path, args: RestoreArgs, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+fn restore(
+    cli: &Cli,
+    file: &Path,
+    args: RestoreArgs,
+    passphrase: &PassphraseArgs,
+) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
@@ -232,7 +291,10 @@ fn case_json(case: &RestoreCase) -> serde_json::Value {
             serde_json::json!({"case": "box-seed-matches", "fingerprint": fingerprint.to_string()})
         }
         RestoreCase::NoSecrets => serde_json::json!({"case": "no-secrets"}),
-        RestoreCase::SecretsDropped { credentials, keypairs } => {
+        RestoreCase::SecretsDropped {
+            credentials,
+            keypairs,
+        } => {
             serde_json::json!({"case": "secrets-dropped", "credentials": credentials, "keypairs": keypairs})
         }
         _ => serde_json::json!({"case": "other"}),
@@ -265,14 +327,24 @@ fn print_report(r: &RestoreReport) {
             format!("with every secret: this box's seed matches ({fingerprint})")
         }
         RestoreCase::NoSecrets => "(it holds no secrets)".to_owned(),
-        RestoreCase::SecretsDropped { credentials, keypairs } => format!(
+        RestoreCase::SecretsDropped {
+            credentials,
+            keypairs,
+        } => format!(
             "WITHOUT secrets: {credentials} credential(s) need their secrets re-entered \
              (`nascfg cred update NAME --set FIELD=VALUE`), {keypairs} key pair(s) lost their private keys"
         ),
         _ => String::new(),
     };
-    let verb = if r.dry_run { "would restore" } else { "restored" };
-    println!("{verb} {} credential(s) and {} key pair(s) {what}", m.counts.credentials, m.counts.keypairs);
+    let verb = if r.dry_run {
+        "would restore"
+    } else {
+        "restored"
+    };
+    println!(
+        "{verb} {} credential(s) and {} key pair(s) {what}",
+        m.counts.credentials, m.counts.keypairs
+    );
     if let Some(v) = r.migrated_from {
         println!("the database was migrated from schema version {v}");
     }
