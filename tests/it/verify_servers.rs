@@ -705,7 +705,7 @@ fn ftp_switches_to_explicit_tls_when_offered() {
     assert_invalid(
         "FTP over TLS",
         &v,
-        "TLS handshake failed",
+        "TLS handshake failed: invalid peer certificate",
         &[&server.password],
     );
 }

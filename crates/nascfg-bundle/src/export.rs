@@ -148,13 +148,13 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     }];
     let seed = if options.include_seed {
         let seed = store.seed()?;
-        if let Some(db) = &info.fingerprint {
-            if *db != seed.fingerprint() {
-                return Err(Error::SeedFileMismatch {
-                    bundle: db.to_string(),
-                    given: seed.fingerprint().to_string(),
-                });
-            }
+        if let Some(db) = &info.fingerprint
+            && *db != seed.fingerprint()
+        {
+            return Err(Error::SeedFileMismatch {
+                bundle: db.to_string(),
+                given: seed.fingerprint().to_string(),
+            });
         }
         members.push(MemberEntry {
             name: SEED_NAME.into(),

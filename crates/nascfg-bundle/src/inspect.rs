@@ -115,17 +115,17 @@ pub(crate) fn read_bundle(
     {
         return Err(disagrees("counts"));
     }
-    if let Some(db_fp) = &info.fingerprint {
-        if manifest.seed_fingerprint.as_deref() != Some(db_fp.to_string().as_str()) {
-            return Err(disagrees("seed fingerprint"));
-        }
+    if let Some(db_fp) = &info.fingerprint
+        && manifest.seed_fingerprint.as_deref() != Some(db_fp.to_string().as_str())
+    {
+        return Err(disagrees("seed fingerprint"));
     }
-    if let Some(seed) = &seed {
-        if manifest.seed_fingerprint.as_deref() != Some(seed.fingerprint().to_string().as_str()) {
-            return Err(Error::Manifest {
-                reason: "the bundled seed is not the one its manifest names".into(),
-            });
-        }
+    if let Some(seed) = &seed
+        && manifest.seed_fingerprint.as_deref() != Some(seed.fingerprint().to_string().as_str())
+    {
+        return Err(Error::Manifest {
+            reason: "the bundled seed is not the one its manifest names".into(),
+        });
     }
     Ok(Staged {
         manifest,

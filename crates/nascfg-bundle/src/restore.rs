@@ -259,13 +259,12 @@ fn staging_dir(data_dir: &DataDir) -> Result<tempfile::TempDir> {
         .path()
         .parent()
         .filter(|p| !p.as_os_str().is_empty() && p.is_dir());
-    if let Some(parent) = beside {
-        if let Ok(dir) = tempfile::Builder::new()
+    if let Some(parent) = beside
+        && let Ok(dir) = tempfile::Builder::new()
             .prefix(".nascfg-restore-")
             .tempdir_in(parent)
-        {
-            return Ok(dir);
-        }
+    {
+        return Ok(dir);
     }
     tempfile::Builder::new()
         .prefix("nascfg-restore-")

@@ -27,6 +27,31 @@ pub fn parse_sets(
     sets: &[String],
     empty: EmptyValue,
 ) -> anyhow::Result<Map<String, Value>> {
+    let (out, errors) = parse_sets_lenient(provider, sets, empty);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(sets_error(provider, &errors))
+    }
+}
+
+/// The error for problems in `--set` values, with its hint.
+pub fn sets_error(provider: ProviderKind, errors: &ValidationErrors) -> anyhow::Error {
+    output::hint(
+        anyhow::anyhow!("invalid --set values:\n{errors}"),
+        format!(
+            "`nascfg providers show {}` lists the fields and their kinds",
+            provider.type_str()
+        ),
+    )
+}
+
+/// Parses what can be parsed, and lists every problem.
+pub fn parse_sets_lenient(
+    provider: ProviderKind,
+    sets: &[String],
+    empty: EmptyValue,
+) -> (Map<String, Value>, ValidationErrors) {
     let spec = provider.spec();
     let mut out = Map::new();
     let mut errors = ValidationErrors::new();
@@ -100,17 +125,7 @@ pub fn parse_sets(
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(output::hint(
-            anyhow::anyhow!("invalid --set values:\n{errors}"),
-            format!(
-                "`nascfg providers show {}` lists the fields and their kinds",
-                provider.type_str()
-            ),
-        ))
-    }
+    (out, errors)
 }
 
 /// Reads a value, without one trailing newline, refusing more than 1 MiB or non-UTF-8.

@@ -102,7 +102,24 @@ fn add(
                 anyhow::bail!("give NAME and --provider TYPE, or --from-json FILE");
             };
             let provider = parse_provider(provider)?;
-            let mut values = attrs::parse_sets(provider, set, EmptyValue::IsText)?;
+            let (mut values, mut errors) =
+                attrs::parse_sets_lenient(provider, set, EmptyValue::IsText);
+            if !errors.is_empty() {
+                // List every problem at once: the unparsable values and what validation finds in the rest.
+                if let Err(more) = Credential::new(name, provider, values) {
+                    let bad: Vec<String> = errors.iter().map(|e| e.field().to_owned()).collect();
+                    for e in more.iter().filter(|e| !bad.iter().any(|b| b == e.field())) {
+                        errors.push(e.clone());
+                    }
+                }
+                return Err(output::hint(
+                    anyhow::anyhow!("invalid credential:\n{errors}"),
+                    format!(
+                        "`nascfg providers show {}` lists the fields and their kinds",
+                        provider.type_str()
+                    ),
+                ));
+            }
             attrs::prompt_missing_secrets(provider, &mut values)?;
             Credential::new(name, provider, values.clone())
                 .map_err(|e| invalid(e, provider, &values))?
