@@ -1,6 +1,7 @@
 //! `nascfg backup export|inspect|restore` end to end: the main job (a new box
 //! from a backup), the refused restore, `--allow-lost-secrets`, `--seed-file`,
 //! passphrases, and the reference tools (`age`, `tar`, `sqlite3`) on a bundle.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! `backup restore` killed at any moment leaves the old state or the new one,
 //! each with a matching seed: at every install failpoint (abort) and by
 //! kill -9 at random moments, 55 trials in all.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 use std::path::Path;
 
@@ -97,7 +98,7 @@ fn setup() -> Setup {
 impl Setup {
     fn args(&self, trial: usize) -> Vec<String> {
         let mut args = vec!["backup".to_owned(), "restore".to_owned()];
-        if trial % 2 == 0 {
+        if trial.is_multiple_of(2) {
             args.push(self.with_seed.clone());
         } else {
             args.push(self.without_seed.clone());

@@ -284,6 +284,11 @@ fn http_url_answers() {
         "HTTP file",
         &verify(&http(&format!("{}hello.txt", server.url)), &roomy()),
     );
+    // nginx redirects a folder without its slash (301): the URL answers.
+    assert_valid(
+        "HTTP redirect",
+        &verify(&http(&format!("{}dav", server.url)), &roomy()),
+    );
     let v = verify(&http(&format!("{}missing/", server.url)), &roomy());
     assert_invalid("HTTP missing", &v, "404 Not Found", &[]);
 }

@@ -61,14 +61,14 @@ pub fn ensure_test_user() {
         .stderr(Stdio::null())
         .status();
     if !exists.map(|s| s.success()).unwrap_or(false) {
-        let status = Command::new("useradd")
+        let status = Command::new(sbin("useradd"))
             .args(["--create-home", "--shell", "/bin/bash", TEST_USER])
             .status()
             .expect("run useradd (the servers' tests need root)");
         assert!(status.success(), "useradd {TEST_USER} failed");
     }
     // Always (re)set the password, so a user left by someone else works too.
-    let mut child = Command::new("chpasswd")
+    let mut child = Command::new(sbin("chpasswd"))
         .stdin(Stdio::piped())
         .spawn()
         .expect("run chpasswd");
@@ -85,6 +85,16 @@ pub fn ensure_test_user() {
     let _ = std::fs::create_dir_all(&home);
     let _ = std::fs::write(format!("{home}/hello.txt"), "hello\n");
     *done = true;
+}
+
+/// `/usr/sbin/NAME` when it exists (root's PATH may lack /usr/sbin), else `NAME`.
+fn sbin(name: &str) -> String {
+    let path = format!("/usr/sbin/{name}");
+    if Path::new(&path).exists() {
+        path
+    } else {
+        name.to_owned()
+    }
 }
 
 /// A child process killed (and reaped) on drop.

@@ -100,6 +100,10 @@ impl DataDir {
     }
 
     /// Takes the exclusive writer lock (blocking), creating the directory if needed.
+    ///
+    /// Not reentrant: every writing [`Store`](crate::Store) method, `Store::open` and
+    /// [`DataDir::install`] take it themselves, so do not call them while holding it
+    /// in the same process (the second lock would wait for the first forever).
     pub fn lock(&self) -> Result<DataDirLock, Error> {
         self.create()?;
         let path = self.file(LOCK_FILE);

@@ -202,17 +202,21 @@ impl Store {
                 )?;
             }
         }
-        let fingerprint = match &seed {
-            SeedState::Loaded(s) => s.fingerprint(),
-            _ => match recorded {
-                Some(f) => f,
-                None => {
-                    return Err(Error::SeedUnreadable {
-                        path: seed_path,
-                        reason: "unknown".into(),
-                    });
-                }
-            },
+        let fingerprint = match (&seed, recorded) {
+            (SeedState::Loaded(s), _) => s.fingerprint(),
+            (_, Some(f)) => f,
+            (SeedState::Unreadable(reason), None) => {
+                return Err(Error::SeedUnreadable {
+                    path: seed_path,
+                    reason: reason.clone(),
+                });
+            }
+            (SeedState::Missing, None) => {
+                return Err(Error::SeedUnreadable {
+                    path: seed_path,
+                    reason: "the file does not exist".into(),
+                });
+            }
         };
         let store = Store {
             dir: dir.clone(),

@@ -192,7 +192,7 @@ async fn session(
             let changed = state.lock().map(|s| s.changed).unwrap_or(false);
             if changed {
                 return Err(Failure::new(format!(
-                    "host key changed: {}:{} presents a different host key than the one recorded on first use (possible man-in-the-middle; if the server was reinstalled, forget the recorded key)",
+                    "host key changed: {}:{} presents a different host key than the one recorded on first use (possibly a man-in-the-middle; confirm the new key with the server's administrator)",
                     login.host, login.port
                 )));
             }

@@ -1,4 +1,5 @@
 //! Integration tests of nascfg-bundle through its public API.
+#![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod bad_input;
 mod golden;

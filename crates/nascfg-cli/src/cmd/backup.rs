@@ -147,12 +147,12 @@ fn export(
                 ""
             },
         );
-        if !m.seed_included {
-            if let Some(fp) = &m.seed_fingerprint {
-                println!(
-                    "to restore its secrets elsewhere you need this box's seed ({fp}): `nascfg seed export -o FILE`"
-                );
-            }
+        if !m.seed_included
+            && let Some(fp) = &m.seed_fingerprint
+        {
+            println!(
+                "to restore its secrets elsewhere you need this box's seed ({fp}): `nascfg seed export -o FILE`"
+            );
         }
     }
     Ok(())

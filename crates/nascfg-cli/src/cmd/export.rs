@@ -55,14 +55,12 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
         for skipped in &export.skipped {
             eprintln!("skipped {}: {}", skipped.name, skipped.reason);
         }
-        if let Some(path) = out {
-            if !cli.quiet {
-                eprintln!(
-                    "wrote {} remote(s) to {} (mode 0600)",
-                    export.exported.len(),
-                    path.display()
-                );
-            }
+        if let Some(path) = out.as_ref().filter(|_| !cli.quiet) {
+            eprintln!(
+                "wrote {} remote(s) to {} (mode 0600)",
+                export.exported.len(),
+                path.display()
+            );
         }
     }
     Ok(())
