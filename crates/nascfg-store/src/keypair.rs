@@ -124,7 +124,7 @@ impl Store {
     }
 
     fn insert_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let seal_key = self.key()?;
         let private = key
             .to_openssh(LineEnding::LF)
@@ -208,7 +208,7 @@ impl Store {
     /// Deletes a key pair; SFTP credentials that used it lose their `private_key`
     /// attribute. Returns their names.
     pub fn delete_keypair(&mut self, name: &str) -> Result<Vec<String>, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let tx = self.conn.transaction()?;
         let mut unbound = Vec::new();
         {

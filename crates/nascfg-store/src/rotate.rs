@@ -118,7 +118,7 @@ impl Store {
     /// Replaces the seed with a new one and re-seals every sealed value under it,
     /// in one transaction; keeps the old seed as `secret-seed.old-<timestamp>`.
     pub fn rotate_seed(&mut self) -> Result<RotateReport, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let old_key = self.key()?;
         let old_fp = self.seed()?.fingerprint();
         let new_seed = Seed::generate();

@@ -77,6 +77,9 @@ pub struct Store {
     pub(crate) dir: DataDir,
     pub(crate) conn: Connection,
     pub(crate) seed: SeedState,
+    /// The writer lock held for a whole `in_transaction` batch; while it is
+    /// held, the store's own write methods do not take it again.
+    pub(crate) batch_lock: Option<crate::datadir::DataDirLock>,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,6 +133,15 @@ fn db_fingerprint(conn: &Connection) -> Result<Option<Fingerprint>, Error> {
 }
 
 impl Store {
+    /// The data-dir writer lock for one change, unless a batch already holds it.
+    pub(crate) fn write_lock(&self) -> Result<Option<crate::datadir::DataDirLock>, Error> {
+        if self.batch_lock.is_some() {
+            Ok(None)
+        } else {
+            self.dir.lock().map(Some)
+        }
+    }
+
     /// Opens the store, creating the directory, the seed and the database on first use;
     /// completes or rolls back an interrupted install or seed rotation; migrates an older schema.
     pub fn open(dir: &DataDir) -> Result<Store, Error> {
@@ -219,6 +231,7 @@ impl Store {
             }
         };
         let store = Store {
+            batch_lock: None,
             dir: dir.clone(),
             conn,
             seed,
@@ -296,7 +309,7 @@ impl Store {
 
     /// Adds a credential; its secrets are sealed.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let key = self.key()?;
         self.check_keypair_reference(credential)?;
         // A savepoint, so that `in_transaction` can hold several of these in one.
@@ -334,7 +347,7 @@ impl Store {
         &mut self,
         credentials: &[Credential],
     ) -> Result<Vec<CredentialId>, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let key = self.key()?;
         for c in credentials {
             self.check_keypair_reference(c)?;
@@ -440,7 +453,7 @@ impl Store {
         changes: Map<String, Value>,
         rename: Option<&str>,
     ) -> Result<Credential, Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let key = self.key()?;
         let summary = self.credential_summary(name)?;
         if changes.is_empty() && rename.is_none_or(|r| r == name) {
@@ -475,7 +488,7 @@ impl Store {
     /// Replaces a stored credential wholesale (import --replace, a refreshed OAuth token).
     /// The credential keeps its id; its name may change.
     pub fn replace_credential(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         self.key()?;
         self.credential_summary(name)?;
         self.check_keypair_reference(credential)?;
@@ -531,7 +544,7 @@ impl Store {
 
     /// Deletes a credential.
     pub fn delete_credential(&mut self, name: &str) -> Result<(), Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         let n = self
             .conn
             .execute("DELETE FROM credential WHERE name = ?1", [name])?;
@@ -583,7 +596,7 @@ impl Store {
         port: u16,
         key_line: &str,
     ) -> Result<(), Error> {
-        let _lock = self.dir.lock()?;
+        let _lock = self.write_lock()?;
         self.conn.execute(
             "INSERT INTO known_host(host, port, key) VALUES (?1, ?2, ?3)
              ON CONFLICT(host, port) DO UPDATE SET key = excluded.key",

@@ -150,17 +150,28 @@ impl crate::Store {
         &mut self,
         f: impl FnOnce(&mut crate::Store) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.conn.execute_batch("SAVEPOINT nascfg_batch")?;
+        // One writer lock for the whole batch (the write methods inside do not
+        // take it again), and an IMMEDIATE transaction so that SQLite's write
+        // lock is ours from the start rather than upgraded half-way.
+        self.batch_lock = Some(self.dir.lock()?);
+        let result = self.run_batch(f);
+        self.batch_lock = None;
+        result
+    }
+
+    fn run_batch<T>(
+        &mut self,
+        f: impl FnOnce(&mut crate::Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
         match f(self) {
             Ok(value) => {
-                self.conn.execute_batch("RELEASE nascfg_batch")?;
+                self.conn.execute_batch("COMMIT")?;
                 Ok(value)
             }
             Err(err) => {
                 // The error that made us roll back is the one worth reporting.
-                let _ = self
-                    .conn
-                    .execute_batch("ROLLBACK TO nascfg_batch; RELEASE nascfg_batch");
+                let _ = self.conn.execute_batch("ROLLBACK");
                 Err(err)
             }
         }
