@@ -163,6 +163,11 @@ pub fn restore(
         let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
         (RestoreCase::SeedFromBundle { fingerprint }, install)
     } else if staged.info.sealed_values == 0 {
+        // Nothing is sealed, but the database may still name another seed:
+        // forget it, so this box's seed (or a new one) is recorded on first use.
+        if db_fp.is_some() && db_fp != box_fp {
+            nascfg_store::strip_secrets(&staged.db_path)?;
+        }
         (RestoreCase::NoSecrets, None)
     } else if let Some(seed) = given_seed {
         let fingerprint = seed.fingerprint();
