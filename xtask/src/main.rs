@@ -85,10 +85,10 @@ fn fuzz_targets(root: &Path) -> Result<Vec<String>> {
     let mut targets = Vec::new();
     for entry in std::fs::read_dir(root.join("fuzz/fuzz_targets"))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            if let Some(stem) = path.file_stem() {
-                targets.push(stem.to_string_lossy().into_owned());
-            }
+        if path.extension().is_some_and(|e| e == "rs")
+            && let Some(stem) = path.file_stem()
+        {
+            targets.push(stem.to_string_lossy().into_owned());
         }
     }
     targets.sort();

@@ -21,7 +21,10 @@ impl std::error::Error for Hinted {}
 
 /// Wraps an error with a hint line.
 pub fn hint(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Hinted { error: error.into(), hint: hint.into() })
+    anyhow::Error::new(Hinted {
+        error: error.into(),
+        hint: hint.into(),
+    })
 }
 
 /// Prints `error: ...` (with its causes) and `hint: ...` to standard error.
