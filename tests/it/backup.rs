@@ -44,6 +44,8 @@ fn old_box() -> Nascfg {
         "access_key_id=AKIAIOSFODNN7EXAMPLE",
         "--set",
         &format!("secret_access_key={S3_SECRET}"),
+        "--set",
+        "region=eu-west-1",
     ]);
     a.ok(&["keypair", "generate", "nas-key"]);
     a.ok(&[
@@ -247,9 +249,12 @@ fn without_the_seed_it_is_refused_then_allowed_and_marked() {
         "update",
         "offsite",
         "--set",
+        "access_key_id=AKIAIOSFODNN7EXAMPLE",
+        "--set",
         "secret_access_key=NEWSECRETNEWSECRETNEWSECRETNEWSECRET1234",
     ]);
     let shown = reveal(&b, "offsite");
+    assert_eq!(shown["provider"]["region"], "eu-west-1");
     assert_eq!(shown["provider"]["access_key_id"], "AKIAIOSFODNN7EXAMPLE");
     assert_eq!(shown["needs_secrets"], false);
 }

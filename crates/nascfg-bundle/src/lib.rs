@@ -30,7 +30,8 @@ mod truenas;
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use error::{Error, Result};
 pub use export::{
-    ExportOptions, ExportReport, ProgressFn, default_bundle_name, default_bundle_name_now, export, host_name,
+    ExportOptions, ExportReport, ProgressFn, default_bundle_name, default_bundle_name_now, export,
+    host_name,
 };
 pub use import::{ImportItem, ImportOptions, ImportReport, ImportStatus};
 pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted};
@@ -40,8 +41,9 @@ pub use manifest::{
 };
 pub use pwenc::{PwencSecret, PwencWriter};
 pub use rclone::{
-    MAX_CONF_LEN, RcloneConf, RcloneExport, RcloneImport, RcloneRemote, RcloneSection, RcloneSkipped, RcloneTarget,
-    rclone_credential, rclone_export, rclone_import, rclone_obscure, rclone_reveal, rclone_section,
+    MAX_CONF_LEN, RcloneConf, RcloneExport, RcloneImport, RcloneRemote, RcloneSection,
+    RcloneSkipped, RcloneTarget, rclone_credential, rclone_export, rclone_import, rclone_obscure,
+    rclone_reveal, rclone_section,
 };
 pub use restore::{RestoreCase, RestoreOptions, RestoreReport, load_seed_file, restore};
 pub use truenas::{MAX_TRUENAS_DB, TruenasBackup, truenas_import};
