@@ -5,6 +5,9 @@ use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use gzp::ZWriter;
+use gzp::deflate::Gzip;
+use gzp::par::compress::{ParCompress, ParCompressBuilder};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{PassphraseWriter, WorkFactor};
 use nascfg_store::Store;
@@ -215,7 +218,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         )?),
         None => Sink::Plain(buffered),
     };
-    let gzip = ParallelGz::new(sink).map_err(io_err)?;
+    let gzip = ParallelGzip::new(sink).map_err(io_err)?;
     let mut tar = tar::Builder::new(gzip);
     tar.mode(tar::HeaderMode::Deterministic);
 
@@ -319,123 +322,84 @@ struct Snapshot {
     keypairs: usize,
 }
 
-/// Bytes of input per independently deflated chunk.
-const CHUNK: usize = 1 << 20;
+/// Bytes of input per block that gzp deflates on its own (a fresh window
+/// each, as before; bigger blocks lose less ratio to the resets).
+const GZIP_BLOCK: usize = 1 << 20;
 
-/// A gzip writer that deflates on every core (as pigz does): the input is cut
-/// into 1 MiB chunks, each deflated with a fresh window and ended with a sync
-/// flush (the last one finished), so their concatenation is one ordinary
-/// gzip member that any decoder reads. Output is byte-for-byte deterministic.
-struct ParallelGz<W: Write> {
-    out: W,
-    crc: flate2::Crc,
-    pending: Vec<u8>,
-    threads: usize,
+/// Turns gzp's error into an I/O error (its own I/O errors unchanged).
+fn gzp_error(e: gzp::GzpError) -> io::Error {
+    match e {
+        gzp::GzpError::Io(e) => e,
+        other => io::Error::other(other),
+    }
 }
 
-impl<W: Write> ParallelGz<W> {
-    fn new(mut out: W) -> io::Result<Self> {
-        // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=4 (fastest) OS=255 (unknown)
-        out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255])?;
+/// One ordinary gzip member deflated on up to four cores by gzp (as pigz
+/// does: blocks end with a sync flush, the last one finished), at level 1.
+///
+/// A thin guard around [`ParCompress`]: gzp's own `Drop` finishes the stream
+/// and panics when that fails, and its `write` panics once its pipeline has
+/// shut down after an error. This wrapper stops using the pipeline after its
+/// first error and finishes it, ignoring errors, when dropped unfinished (an
+/// export that failed elsewhere), so failures stay `io::Error`s.
+struct ParallelGzip<W: Write + Send + 'static> {
+    inner: Option<ParCompress<'static, Gzip, W>>,
+}
+
+impl<W: Write + Send + 'static> ParallelGzip<W> {
+    fn new(out: W) -> io::Result<Self> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 4);
-        Ok(ParallelGz {
-            out,
-            crc: flate2::Crc::new(),
-            pending: Vec::with_capacity(CHUNK * threads),
-            threads,
-        })
+        let inner = ParCompressBuilder::<Gzip>::new()
+            .num_threads(threads)
+            .map_err(gzp_error)?
+            .buffer_size(GZIP_BLOCK)
+            .map_err(gzp_error)?
+            .compression_level(gzp::par::compress::Compression::fast())
+            .from_writer(out);
+        Ok(ParallelGzip { inner: Some(inner) })
     }
 
-    /// Deflates and writes the pending input; `last` finishes the stream.
-    fn drain(&mut self, last: bool) -> io::Result<()> {
-        let chunks: Vec<&[u8]> = if self.pending.is_empty() {
-            vec![&[]]
-        } else {
-            self.pending.chunks(CHUNK).collect()
-        };
-        let count = chunks.len();
-        let outputs: Vec<io::Result<Vec<u8>>> = if count == 1 || self.threads == 1 {
-            chunks
-                .iter()
-                .enumerate()
-                .map(|(i, c)| deflate_chunk(c, last && i + 1 == count))
-                .collect()
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| scope.spawn(move || deflate_chunk(c, last && i + 1 == count)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(io::Error::other("compression thread failed")))
-                    })
-                    .collect()
-            })
-        };
-        for output in outputs {
-            self.out.write_all(&output?)?;
-        }
-        self.crc.update(&self.pending);
-        self.pending.clear();
-        Ok(())
-    }
-
+    /// Ends the stream (trailer written, threads joined) and hands back `W`.
     fn finish(mut self) -> io::Result<W> {
-        self.drain(true)?;
-        self.out.write_all(&self.crc.sum().to_le_bytes())?;
-        self.out.write_all(&self.crc.amount().to_le_bytes())?;
-        Ok(self.out)
+        let mut inner = self.inner.take().ok_or_else(closed)?;
+        inner.finish().map_err(gzp_error)
+    }
+
+    /// Runs `op` on the pipeline; after an error gzp has shut it down, so it
+    /// is dropped (which then does nothing) and never used again.
+    fn with<T>(
+        &mut self,
+        op: impl FnOnce(&mut ParCompress<'static, Gzip, W>) -> io::Result<T>,
+    ) -> io::Result<T> {
+        let inner = self.inner.as_mut().ok_or_else(closed)?;
+        let result = op(inner);
+        if result.is_err() {
+            self.inner = None;
+        }
+        result
     }
 }
 
-impl<W: Write> Write for ParallelGz<W> {
+fn closed() -> io::Error {
+    io::Error::other("the gzip stream is closed after an earlier error")
+}
+
+impl<W: Write + Send + 'static> Write for ParallelGzip<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let room = CHUNK * self.threads - self.pending.len();
-        let n = buf.len().min(room);
-        self.pending.extend_from_slice(&buf[..n]);
-        if self.pending.len() == CHUNK * self.threads {
-            self.drain(false)?;
-        }
-        Ok(n)
+        self.with(|gz| gz.write(buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.with(|gz| gz.flush())
     }
 }
 
-/// Raw deflate of one chunk at level 1: ended by a sync flush (an empty
-/// stored block, byte-aligned, not final), or finished when `last`.
-fn deflate_chunk(data: &[u8], last: bool) -> io::Result<Vec<u8>> {
-    use flate2::{Compress, FlushCompress, Status};
-    let mut c = Compress::new(flate2::Compression::fast(), false);
-    let flush = if last {
-        FlushCompress::Finish
-    } else {
-        FlushCompress::Sync
-    };
-    let mut out = Vec::with_capacity(data.len() / 2 + 4096);
-    loop {
-        if out.capacity() - out.len() < 4096 {
-            out.reserve(out.capacity().max(64 << 10));
-        }
-        let consumed = usize::try_from(c.total_in())
-            .unwrap_or(data.len())
-            .min(data.len());
-        let status = c
-            .compress_vec(&data[consumed..], &mut out, flush)
-            .map_err(io::Error::other)?;
-        let all_in = usize::try_from(c.total_in()).is_ok_and(|n| n == data.len());
-        match status {
-            Status::StreamEnd => return Ok(out),
-            _ if !last && all_in && out.len() < out.capacity() => return Ok(out),
-            _ => {}
+impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
+    fn drop(&mut self) {
+        if let Some(mut inner) = self.inner.take() {
+            let _ = inner.finish();
         }
     }
 }
@@ -484,25 +448,54 @@ impl<R: Read> Read for Progress<'_, R> {
 mod tests {
     use super::*;
 
+    /// Text-like data with some noise, `len` bytes.
+    fn sample(len: usize) -> Vec<u8> {
+        let mut state = 1u32;
+        (0..len)
+            .map(|i| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                if i % 3 == 0 {
+                    (state >> 24) as u8
+                } else {
+                    b'a' + (i % 7) as u8
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn parallel_gzip_is_one_ordinary_member() {
-        for len in [0usize, 1, CHUNK - 1, CHUNK, 5 * CHUNK + 12345] {
-            let mut state = 1u32;
-            let data: Vec<u8> = (0..len)
-                .map(|i| {
-                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                    if i % 3 == 0 {
-                        (state >> 24) as u8
-                    } else {
-                        b'a' + (i % 7) as u8
-                    }
-                })
-                .collect();
-            let mut gz = ParallelGz::new(Vec::new()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..2 * GZIP_BLOCK + 7)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 32) as u8
+            })
+            .collect();
+        let cases = [
+            0usize,
+            1,
+            GZIP_BLOCK - 1,
+            GZIP_BLOCK,
+            5 * GZIP_BLOCK + 12345,
+        ]
+        .map(sample)
+        .into_iter()
+        // Incompressible input: blocks that deflate to more than they hold.
+        .chain([noise]);
+        for data in cases {
+            let len = data.len();
+            let mut gz = ParallelGzip::new(Vec::new()).unwrap();
             for piece in data.chunks(100_000) {
                 gz.write_all(piece).unwrap();
             }
             let bytes = gz.finish().unwrap();
+            // Level 1 (XFL=4), as the header says.
+            assert_eq!(&bytes[..4], &[0x1f, 0x8b, 8, 0], "len {len}");
+            assert_eq!(bytes[8], 4, "len {len}");
             let mut back = Vec::new();
             let mut decoder = flate2::read::GzDecoder::new(&bytes[..]);
             decoder.read_to_end(&mut back).unwrap();
@@ -511,7 +504,50 @@ mod tests {
             let mut bufread = flate2::bufread::GzDecoder::new(&bytes[..]);
             std::io::copy(&mut bufread, &mut std::io::sink()).unwrap();
             assert!(bufread.into_inner().is_empty(), "len {len}");
+            // GNU gzip agrees.
+            let path = dir.path().join(format!("{len}.gz"));
+            std::fs::write(&path, &bytes).unwrap();
+            let status = std::process::Command::new("gzip")
+                .arg("-t")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(status.success(), "gzip -t, len {len}");
         }
+    }
+
+    /// A sink that fails every write.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"))
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_sink_is_an_io_error_not_a_panic() {
+        let data = sample(3 * GZIP_BLOCK);
+        // The error comes back from a write or from finish, never a panic.
+        let mut gz = ParallelGzip::new(Broken).unwrap();
+        let written = data.chunks(100_000).try_for_each(|p| gz.write_all(p));
+        let err = match written {
+            Err(e) => e,
+            Ok(()) => gz.finish().err().unwrap(),
+        };
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        // Dropped unfinished (an export failing elsewhere): no panic either,
+        // with a sink that fails or one that works.
+        let mut gz = ParallelGzip::new(Broken).unwrap();
+        let _ = gz.write_all(&data);
+        drop(gz);
+        let mut gz = ParallelGzip::new(Vec::new()).unwrap();
+        gz.write_all(&data).unwrap();
+        drop(gz);
     }
 
     #[test]
