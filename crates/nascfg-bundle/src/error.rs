@@ -18,6 +18,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The output file exists and the export was not asked to replace it.
+    #[error("{} already exists; nothing was written", path.display())]
+    OutputExists {
+        /// The existing file, left untouched.
+        path: PathBuf,
+    },
     /// The input is not gzip-compressed (a bundle always is).
     #[error("not a nascfg bundle: the file is not gzip-compressed")]
     NotGzip,

@@ -30,8 +30,8 @@ mod truenas;
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use error::{Error, Result};
 pub use export::{
-    ExportOptions, ExportReport, ProgressFn, default_bundle_name, default_bundle_name_now, export,
-    host_name,
+    Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,
+    default_bundle_name_now, export, host_name,
 };
 pub use import::{ImportItem, ImportOptions, ImportReport, ImportStatus};
 pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted};

@@ -183,9 +183,13 @@ pub enum KeypairCommand {
 pub enum BackupCommand {
     /// Write a backup bundle of this box's configuration.
     Export {
-        /// Where to write the bundle (default: a name with host and time).
+        /// Where to write the bundle (default: a new name with host and time). An existing
+        /// file is never replaced unless --force is given.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace the file given with -o if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
         /// Put the secret seed into the bundle.
         #[arg(long)]
         include_seed: bool,
