@@ -4,6 +4,7 @@
 mod age_interop;
 mod backup;
 mod backup_crash;
+mod completions;
 mod concurrency;
 mod cred;
 mod import_truenas;
