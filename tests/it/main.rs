@@ -14,5 +14,6 @@ mod providers;
 mod rclone;
 mod rotate_crash;
 mod seed;
+mod tidy;
 mod verify_cloud;
 mod verify_servers;
