@@ -48,6 +48,14 @@ pub enum Command {
     /// Export credentials for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Print a shell completion script to standard output.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print this manual page (roff) to standard output.
+    Man,
 }
 
 #[derive(Debug, Args)]
