@@ -3,7 +3,5 @@
 
 mod bad_input;
 mod golden;
-mod imports_kat;
-mod rclone_mapping;
 mod roundtrip;
 mod support;

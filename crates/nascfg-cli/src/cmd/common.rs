@@ -71,6 +71,18 @@ pub fn store_error(err: Error) -> anyhow::Error {
     output::hint(err, hint)
 }
 
+/// An import or rclone export error with the hint it carries (a store error
+/// with the store's hint).
+pub fn interop_error(err: nascfg_interop::Error) -> anyhow::Error {
+    match err {
+        nascfg_interop::Error::Store(inner) => store_error(inner),
+        other => match other.hint() {
+            Some(hint) => output::hint(other, hint),
+            None => other.into(),
+        },
+    }
+}
+
 /// True when standard input is a terminal (so we may prompt).
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal()
