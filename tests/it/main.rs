@@ -11,6 +11,7 @@ mod keypair;
 mod leak;
 mod providers;
 mod rclone;
+mod release_hooks;
 mod rotate_crash;
 mod seed;
 mod verify_cloud;

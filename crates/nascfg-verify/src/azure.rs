@@ -52,7 +52,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 
 /// The test override, the credential's endpoint, or the account's public endpoint.
 fn endpoint(check: &Check<'_>, account: &str) -> Result<Url, Failure> {
-    if let Some(url) = &check.options.endpoint_override {
+    if let Some(url) = check.options.endpoint_override() {
         return Ok(url.clone());
     }
     let text = match check.optional_text("endpoint") {

@@ -12,9 +12,11 @@
 //! timeout (default 15 s) and an overall deadline (default 30 s). Secret
 //! values of the credential never appear in the error or the excerpt.
 //!
-//! [`VerifyOptions::endpoint_override`] sends a provider's requests to
-//! another base URL. It exists for tests, which reach loopback stand-ins of
-//! cloud APIs through it; production never needs it.
+//! With the cargo feature `test-endpoints` (tests only), `VerifyOptions`
+//! has an `endpoint_override` that sends a provider's requests to another
+//! base URL, so that tests reach loopback stand-ins of cloud APIs. Without
+//! the feature, as in the shipped binary, the field does not exist: nothing
+//! can send a credential's secrets anywhere but to its own service.
 //!
 //! ```no_run
 //! use nascfg_credentials::{Credential, ProviderKind};
@@ -91,7 +93,9 @@ pub struct VerifyOptions {
     /// Give up the whole check after this long (default 30 s).
     pub deadline: Duration,
     /// Send the provider's requests to this base URL instead of the real
-    /// service. For tests only (loopback stand-ins); production never needs it.
+    /// service. For tests only (loopback stand-ins): it exists only with the
+    /// `test-endpoints` feature.
+    #[cfg(feature = "test-endpoints")]
     pub endpoint_override: Option<url::Url>,
     /// SFTP: the OpenSSH private key of the key pair the credential names,
     /// resolved by the caller from the store.
@@ -106,10 +110,21 @@ impl Default for VerifyOptions {
         VerifyOptions {
             connect_timeout: Duration::from_secs(15),
             deadline: Duration::from_secs(30),
+            #[cfg(feature = "test-endpoints")]
             endpoint_override: None,
             private_key: None,
             known_host_key: None,
         }
+    }
+}
+
+impl VerifyOptions {
+    /// The test endpoint override; always none without the `test-endpoints` feature.
+    pub(crate) fn endpoint_override(&self) -> Option<&url::Url> {
+        #[cfg(feature = "test-endpoints")]
+        return self.endpoint_override.as_ref();
+        #[cfg(not(feature = "test-endpoints"))]
+        None
     }
 }
 

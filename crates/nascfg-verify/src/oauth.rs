@@ -12,12 +12,17 @@ use url::Url;
 use crate::http::HttpResponse;
 use crate::{Check, Failure, Success};
 
-/// The real URL `real`, or with the test endpoint override: the override's
+/// The real URL `real`, or with the test endpoint override (feature `test-endpoints`): the override's
 /// scheme, host and port with `real`'s path and query.
 pub(crate) fn api_url(check: &Check<'_>, real: &str) -> Result<Url, Failure> {
+    rebased(real, check.options.endpoint_override())
+}
+
+/// `real`, moved to `base`'s scheme, host and port when a base is given.
+fn rebased(real: &str, base: Option<&Url>) -> Result<Url, Failure> {
     let mut url =
         Url::parse(real).map_err(|e| Failure::new(format!("bad service URL {real:?}: {e}")))?;
-    if let Some(base) = &check.options.endpoint_override {
+    if let Some(base) = base {
         let rebased = url
             .set_scheme(base.scheme())
             .and_then(|()| url.set_host(base.host_str()).map_err(|_| ()))
@@ -463,27 +468,9 @@ mod tests {
 
     #[test]
     fn endpoint_override_keeps_path_and_query() {
-        let attrs = serde_json::json!({"token": r#"{"access_token": "abc"}"#});
-        let credential = nascfg_credentials::Credential::new(
-            "h",
-            nascfg_credentials::ProviderKind::Hubic,
-            attrs.as_object().unwrap().clone(),
-        )
-        .unwrap();
         let url = |over: Option<&str>, real: &str| {
-            let options = crate::VerifyOptions {
-                endpoint_override: over.map(|o| o.parse().unwrap()),
-                ..Default::default()
-            };
-            let deadline = crate::Deadline::after(std::time::Duration::from_secs(1));
-            let http = crate::http::HttpClient::new(&options, deadline);
-            let check = Check {
-                credential: &credential,
-                options: &options,
-                deadline,
-                http: &http,
-            };
-            api_url(&check, real)
+            let base: Option<Url> = over.map(|o| o.parse().unwrap());
+            rebased(real, base.as_ref())
                 .map(|u| u.to_string())
                 .map_err(|f| f.excerpt)
         };

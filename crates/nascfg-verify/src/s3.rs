@@ -79,7 +79,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 /// The base URL of the service: the test override, the credential's
 /// endpoint, the regional AWS endpoint, or `https://s3.amazonaws.com`.
 fn endpoint(check: &Check<'_>, region: Option<&str>) -> Result<Url, Failure> {
-    if let Some(url) = &check.options.endpoint_override {
+    if let Some(url) = check.options.endpoint_override() {
         return Ok(url.clone());
     }
     let text = match check.optional_text("endpoint") {
