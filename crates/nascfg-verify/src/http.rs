@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use secrecy::{ExposeSecret as _, SecretString};
 use ureq::http;
 use url::Url;
 
@@ -87,6 +88,34 @@ impl HttpClient {
     /// `GET url` with these headers.
     pub(crate) fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse, Failure> {
         self.send("GET", url, headers, None)
+    }
+
+    /// `POST url` with a body that holds a secret (a password, a refresh token, a login hash),
+    /// asking for a JSON answer. The caller keeps the body in a `SecretString` until it is sent.
+    pub(crate) fn post_secret(
+        &self,
+        url: &Url,
+        content_type: &str,
+        body: &SecretString,
+    ) -> Result<HttpResponse, Failure> {
+        let headers = [
+            ("content-type", content_type),
+            ("accept", "application/json"),
+        ];
+        self.send("POST", url, &headers, Some(body.expose_secret().as_bytes()))
+    }
+
+    /// [`HttpClient::post_secret`] of `body` as JSON; the serialized text is held as a secret.
+    pub(crate) fn post_json_secret(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<HttpResponse, Failure> {
+        self.post_secret(
+            url,
+            "application/json",
+            &SecretString::from(body.to_string()),
+        )
     }
 
     /// Sends one request; the body (if any) is sent with a Content-Length.

@@ -133,16 +133,9 @@ fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAu
         form.append_pair("client_secret", secret.expose_secret());
     }
     let body = SecretString::from(form.finish());
-    let headers = [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("accept", "application/json"),
-    ];
-    let response = check.http.send(
-        "POST",
-        &url,
-        &headers,
-        Some(body.expose_secret().as_bytes()),
-    )?;
+    let response = check
+        .http
+        .post_secret(&url, "application/x-www-form-urlencoded", &body)?;
     let refused = |why: String| {
         Failure::with_detail(
             why.clone(),
@@ -186,8 +179,9 @@ fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAu
     Ok(token.refreshed(SecretString::from(access.to_owned()), new_refresh, expiry))
 }
 
-/// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`
-fn oauth_error(response: &HttpResponse) -> String {
+/// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`,
+/// else the status and the API's reason.
+pub(crate) fn oauth_error(response: &HttpResponse) -> String {
     let json: Option<Value> = serde_json::from_str(&response.body).ok();
     let field = |name: &str| {
         json.as_ref()
