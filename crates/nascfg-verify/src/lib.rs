@@ -43,8 +43,9 @@
 //!   `status_line()` = `404 Not Found`); no proxies, no redirects followed,
 //!   statuses are answers; transport errors become `connection refused`,
 //!   `timed out after 30 s`, `TLS handshake failed: ...`.
-//! - `excerpt.rs`: `first_line(text)`, `truncate`, `scrub(text, secrets)`,
-//!   `xml_element(body, tag)`.
+//! - `excerpt.rs`: `first_line(text)`, `truncate`, `scrub(text, secrets)`.
+//! - `xml.rs`: `root_name(body)`, `element_text(body, tag)` over roxmltree,
+//!   for the XML answers of S3 and Azure.
 //! - Real-server protocols: `s3`, `azure`, `ftp`, `sftp`, `webdav`, `http_url`.
 //! - Cloud APIs: `b2`, `gcs`, `google_drive`, `google_photos`, `onedrive`,
 //!   `dropbox`, `box_com`, `pcloud`, `yandex`, `swift`, `mega`, `hubic`, and
@@ -74,6 +75,7 @@ mod s3;
 mod sftp;
 mod swift;
 mod webdav;
+mod xml;
 mod yandex;
 
 use std::time::Duration;
