@@ -135,31 +135,10 @@ impl HttpClient {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let result = match body {
-            Some(body) => {
-                let request = builder
-                    .body(body.to_vec())
-                    .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
-            None => {
-                let request = builder
-                    .body(())
-                    .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
+        let mut response = match body {
+            Some(body) => self.run(builder.body(body.to_vec()), remaining)?,
+            None => self.run(builder.body(()), remaining)?,
         };
-        let mut response = result.map_err(|e| self.transport_failure(e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -182,6 +161,23 @@ impl HttpClient {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
+    }
+
+    /// Runs one built request, bounded by `remaining`.
+    fn run(
+        &self,
+        request: Result<http::Request<impl ureq::AsSendBody>, http::Error>,
+        remaining: Duration,
+    ) -> Result<http::Response<ureq::Body>, Failure> {
+        let request = request.map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .build();
+        self.agent
+            .run(request)
+            .map_err(|e| self.transport_failure(e))
     }
 
     /// Turns a ureq error into a failure with a short, actionable excerpt.

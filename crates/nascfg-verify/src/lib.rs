@@ -150,6 +150,53 @@ pub struct Verification {
 /// Checks `credential` against its service, within the options' bounds.
 /// Never panics on a server's answer; never puts a secret in the result.
 pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
+    match run(credential, options, dispatch) {
+        Ok(success) => Verification {
+            valid: true,
+            refreshed_token: success.refreshed_token,
+            host_key_seen: success.host_key_seen,
+            ..Verification::default()
+        },
+        Err(answer) => answer,
+    }
+}
+
+/// The provider module's check.
+fn dispatch(check: &Check<'_>) -> Outcome {
+    match check.credential.provider() {
+        ProviderKind::S3 => s3::verify(check),
+        ProviderKind::B2 => b2::verify(check),
+        ProviderKind::Box => box_com::verify(check),
+        ProviderKind::Dropbox => dropbox::verify(check),
+        ProviderKind::Ftp => ftp::verify(check),
+        ProviderKind::GoogleCloudStorage => gcs::verify(check),
+        ProviderKind::GoogleDrive => google_drive::verify(check),
+        ProviderKind::GooglePhotos => google_photos::verify(check),
+        ProviderKind::Http => http_url::verify(check),
+        ProviderKind::Hubic => hubic::verify(check),
+        ProviderKind::Mega => mega::verify(check),
+        ProviderKind::AzureBlob => azure::verify(check),
+        ProviderKind::OneDrive => onedrive::verify(check),
+        ProviderKind::OpenstackSwift => swift::verify(check),
+        ProviderKind::Pcloud => pcloud::verify(check),
+        ProviderKind::Sftp => sftp::verify(check),
+        ProviderKind::Webdav => webdav::verify(check),
+        ProviderKind::Yandex => yandex::verify(check),
+        #[allow(unreachable_patterns)]
+        other => Err(Failure::new(format!(
+            "verifying {other} credentials is not supported"
+        ))),
+    }
+}
+
+/// Runs `check_with` on a `Check` of `credential` bounded by the options (also used by
+/// `onedrive_drives`); a failure becomes the invalid answer: a deadline overshoot is a time-out,
+/// secrets are scrubbed.
+pub(crate) fn run<T>(
+    credential: &Credential,
+    options: &VerifyOptions,
+    check_with: impl FnOnce(&Check<'_>) -> Result<T, Failure>,
+) -> Result<T, Verification> {
     let deadline = Deadline::after(options.deadline);
     let http = HttpClient::new(options, deadline);
     let check = Check {
@@ -158,84 +205,46 @@ pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification 
         deadline,
         http: &http,
     };
-    let outcome = match credential.provider() {
-        ProviderKind::S3 => s3::verify(&check),
-        ProviderKind::B2 => b2::verify(&check),
-        ProviderKind::Box => box_com::verify(&check),
-        ProviderKind::Dropbox => dropbox::verify(&check),
-        ProviderKind::Ftp => ftp::verify(&check),
-        ProviderKind::GoogleCloudStorage => gcs::verify(&check),
-        ProviderKind::GoogleDrive => google_drive::verify(&check),
-        ProviderKind::GooglePhotos => google_photos::verify(&check),
-        ProviderKind::Http => http_url::verify(&check),
-        ProviderKind::Hubic => hubic::verify(&check),
-        ProviderKind::Mega => mega::verify(&check),
-        ProviderKind::AzureBlob => azure::verify(&check),
-        ProviderKind::OneDrive => onedrive::verify(&check),
-        ProviderKind::OpenstackSwift => swift::verify(&check),
-        ProviderKind::Pcloud => pcloud::verify(&check),
-        ProviderKind::Sftp => sftp::verify(&check),
-        ProviderKind::Webdav => webdav::verify(&check),
-        ProviderKind::Yandex => yandex::verify(&check),
-        #[allow(unreachable_patterns)]
-        other => Err(Failure::new(format!(
-            "verifying {other} credentials is not supported"
-        ))),
-    };
-    finish(credential, options, deadline, outcome)
+    check_with(&check).map_err(|failure| failed(credential, options, deadline, failure))
 }
 
-/// Turns a check's outcome into the answer (also used by `onedrive_drives`):
-/// a deadline overshoot is a time-out; secrets are scrubbed.
-pub(crate) fn finish(
+/// The invalid answer for `failure`.
+fn failed(
     credential: &Credential,
     options: &VerifyOptions,
     deadline: Deadline,
-    outcome: Outcome,
+    failure: Failure,
 ) -> Verification {
     // A check that ran past its deadline (a blocking call that overshot) still
     // answers "timed out", so callers see one consistent reason.
-    let outcome = match outcome {
-        Err(_) if deadline.remaining().is_none() => Err(deadline.timed_out()),
-        other => other,
+    let failure = match deadline.remaining() {
+        None => deadline.timed_out(),
+        Some(_) => failure,
     };
     let secrets = secret_values(credential, options);
     let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-    match outcome {
-        Ok(success) => Verification {
-            valid: true,
-            error: None,
-            excerpt: None,
-            refreshed_token: success.refreshed_token,
-            host_key_seen: success.host_key_seen,
-        },
-        Err(failure) => {
-            let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
-            let excerpt = if excerpt.is_empty() {
-                "verification failed".to_owned()
-            } else {
-                excerpt
-            };
-            let error = match &failure.detail {
-                Some(detail)
-                    if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() =>
-                {
-                    format!(
-                        "{}\n{}",
-                        failure.excerpt.trim(),
-                        excerpt::scrub(detail.trim(), &secrets)
-                    )
-                }
-                _ => failure.excerpt.trim().to_owned(),
-            };
-            Verification {
-                valid: false,
-                error: Some(excerpt::scrub(&error, &secrets)),
-                excerpt: Some(excerpt),
-                refreshed_token: failure.refreshed_token,
-                host_key_seen: failure.host_key_seen,
-            }
+    let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
+    let excerpt = if excerpt.is_empty() {
+        "verification failed".to_owned()
+    } else {
+        excerpt
+    };
+    let error = match &failure.detail {
+        Some(detail) if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() => {
+            format!(
+                "{}\n{}",
+                failure.excerpt.trim(),
+                excerpt::scrub(detail.trim(), &secrets)
+            )
         }
+        _ => failure.excerpt.trim().to_owned(),
+    };
+    Verification {
+        valid: false,
+        error: Some(excerpt::scrub(&error, &secrets)),
+        excerpt: Some(excerpt),
+        refreshed_token: failure.refreshed_token,
+        host_key_seen: failure.host_key_seen,
     }
 }
 
