@@ -13,6 +13,7 @@ mod keypair;
 mod leak;
 mod providers;
 mod rclone;
+mod release_hooks;
 mod rotate_crash;
 mod seed;
 mod tidy;

@@ -95,7 +95,9 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Send the provider's API requests to this base URL instead of the real
-    /// service (for test stand-ins on loopback; production never needs it).
+    /// service (for test stand-ins on loopback). Only in builds with the
+    /// `test-endpoints` feature: the shipped binary has no such option.
+    #[cfg(feature = "test-endpoints")]
     #[arg(long, value_name = "URL", env = "NASCFG_VERIFY_ENDPOINT")]
     pub endpoint_override: Option<String>,
 }
