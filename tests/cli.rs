@@ -12,7 +12,8 @@ use std::process::Output;
 use std::sync::OnceLock;
 
 /// The path of the `nascfg` binary, built once per test process (a no-op when fresh),
-/// in the same target directory and profile as the running test.
+/// in the same target directory and profile as the running test, with the test
+/// hooks of feature `test-endpoints` (failpoints) that the shipped binary lacks.
 pub fn nascfg_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -41,6 +42,8 @@ pub fn nascfg_bin() -> &'static Path {
             "nascfg-cli",
             "--bin",
             "nascfg",
+            "--features",
+            "test-endpoints",
             "--target-dir",
         ])
         .arg(&target_dir);
@@ -128,6 +131,7 @@ impl Nascfg {
         let mut cmd = assert_cmd::Command::new(nascfg_bin());
         cmd.env_remove("NASCFG_DATA_DIR")
             .env_remove("NASCFG_FAILPOINT")
+            .env_remove("NASCFG_FAILPOINT_DIR")
             .env_remove("NASCFG_VERIFY_ENDPOINT")
             .env("HOME", self.tmp.path())
             .env("XDG_DATA_HOME", self.tmp.path().join("xdg"))

@@ -45,5 +45,5 @@ pub use rclone::{
     RcloneSkipped, RcloneTarget, rclone_credential, rclone_export, rclone_import, rclone_obscure,
     rclone_reveal, rclone_section,
 };
-pub use restore::{RestoreCase, RestoreOptions, RestoreReport, load_seed_file, restore};
+pub use restore::{RestoreCase, RestoreOptions, RestoreReport, restore};
 pub use truenas::{MAX_TRUENAS_DB, TruenasBackup, truenas_import};
