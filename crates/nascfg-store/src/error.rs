@@ -88,9 +88,9 @@ pub enum Error {
     /// inspection) has a schema object that nascfg does not create for its
     /// version, lacks one, or has one that differs: its schema is not data
     /// nascfg can accept, whatever its rows hold.
-    #[error("the database {path} is not nascfg's: {object}")]
+    #[error("the database is not nascfg's: {object}")]
     ForeignSchema {
-        /// The file.
+        /// The file (often a staged copy, so not in the message).
         path: PathBuf,
         /// The object and what is wrong with it (`the trigger "t" on credential is not nascfg's`).
         object: String,
@@ -98,9 +98,9 @@ pub enum Error {
     /// A row of a database that is to become a store is not one nascfg's own
     /// writes produce (a credential `cred add` would refuse, a malformed
     /// sealed value, id or uid).
-    #[error("the database {path} holds {row} that nascfg would not write: {reason}")]
+    #[error("the database holds {row} that nascfg would not write: {reason}")]
     InvalidRow {
-        /// The file.
+        /// The file (often a staged copy, so not in the message).
         path: PathBuf,
         /// Which row (`the credential "offsite"`, `key pair row 3`).
         row: String,

@@ -176,6 +176,14 @@ fn canonical_schema(version: u32) -> Vec<SchemaObject> {
     schema_objects(&conn).expect("sqlite_master of an in-memory database reads")
 }
 
+/// An object's type from an untrusted file, for an error message.
+fn kind(kind: &str) -> String {
+    match kind {
+        "table" | "index" | "view" | "trigger" => kind.to_owned(),
+        other => format!("object of type {}", shown(other)),
+    }
+}
+
 /// A name from an untrusted file, short and quoted, for an error message.
 fn shown(name: &str) -> String {
     let short: String = name.chars().take(64).collect();
@@ -211,15 +219,15 @@ pub(crate) fn check_schema(path: &Path, conn: &Connection, version: u32) -> Resu
                     String::new()
                 };
                 return Err(foreign(format!(
-                    "it has a {} {}{on} that nascfg does not create",
-                    shown(&object.kind),
+                    "it has the {} {}{on}, which nascfg does not create",
+                    kind(&object.kind),
                     shown(&object.name)
                 )));
             }
             Some(o) if o != object => {
                 return Err(foreign(format!(
                     "its {} {} differs from nascfg's schema version {version}",
-                    shown(&object.kind),
+                    kind(&object.kind),
                     shown(&object.name)
                 )));
             }
