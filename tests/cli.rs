@@ -155,6 +155,7 @@ impl Nascfg {
         let mut cmd = assert_cmd::Command::new(bin);
         cmd.env_remove("NASCFG_DATA_DIR")
             .env_remove("NASCFG_FAILPOINT")
+            .env_remove("NASCFG_FAILPOINT_DIR")
             .env_remove("NASCFG_VERIFY_ENDPOINT")
             .env("HOME", self.tmp.path())
             .env("XDG_DATA_HOME", self.tmp.path().join("xdg"))

@@ -158,7 +158,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     // the snapshot here: it costs as much as the rest of the export, and
     // restore and inspect check it anyway.)
     let info = {
-        let _lock = store.data_dir().lock()?;
+        let _guard = store.lock()?;
         store.snapshot_to(&snapshot)?;
         Snapshot {
             schema_version: nascfg_store::SCHEMA_VERSION,
@@ -202,7 +202,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let created = created
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
-        .unwrap_or(created);
+        .expect("0 is a valid nanosecond");
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         version: FORMAT_VERSION,

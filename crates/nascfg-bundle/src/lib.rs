@@ -35,4 +35,4 @@ pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,
 };
-pub use restore::{RestoreCase, RestoreOptions, RestoreReport, load_seed_file, restore};
+pub use restore::{RestoreCase, RestoreOptions, RestoreReport, restore};

@@ -327,7 +327,8 @@ fn store_all(
     cred_items: &[ImportItem],
     cred_actions: Vec<CredAction>,
 ) -> Result<(), Error> {
-    store.in_transaction(|store| {
+    let guard = store.lock()?;
+    store.in_transaction(&guard, |store| {
         for (item, action) in key_items.iter().zip(key_actions) {
             if let KeyAction::Add(pem) = action {
                 store.import_keypair(&item.name, &pem)?;

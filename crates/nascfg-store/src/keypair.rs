@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
 
+use crate::datadir::WriteGuard;
 use crate::error::Error;
 use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed};
 
@@ -41,7 +42,7 @@ pub struct KeypairSummary {
 
 const MAX_KEY_TEXT: usize = 64 * 1024;
 
-fn key_type_name(alg: &Algorithm) -> String {
+pub(crate) fn key_type_name(alg: &Algorithm) -> String {
     match alg {
         Algorithm::Ed25519 => "ed25519".into(),
         Algorithm::Rsa { .. } => "rsa".into(),
@@ -49,7 +50,7 @@ fn key_type_name(alg: &Algorithm) -> String {
     }
 }
 
-fn validate_name(name: &str) -> Result<(), Error> {
+pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     let bad = |reason: &str| {
         Err(Error::InvalidName {
             name: name.to_owned(),
@@ -87,12 +88,23 @@ impl Store {
         })?;
         let mut key = key;
         key.set_comment(name);
-        self.insert_keypair(name, &key)
+        let guard = self.lock()?;
+        self.insert_keypair(&guard, name, &key)
     }
 
-    /// Imports an unencrypted OpenSSH private key.
+    /// Imports an unencrypted OpenSSH private key. Takes the lock for this one change.
     pub fn import_keypair(
         &mut self,
+        name: &str,
+        openssh_private_pem: &SecretString,
+    ) -> Result<KeypairSummary, Error> {
+        let guard = self.lock()?;
+        self.import_keypair_under(&guard, name, openssh_private_pem)
+    }
+
+    pub(crate) fn import_keypair_under(
+        &mut self,
+        guard: &WriteGuard,
         name: &str,
         openssh_private_pem: &SecretString,
     ) -> Result<KeypairSummary, Error> {
@@ -120,11 +132,15 @@ impl Store {
                 reason: "the private key is encrypted with a passphrase".into(),
             });
         }
-        self.insert_keypair(name, &key)
+        self.insert_keypair(guard, name, &key)
     }
 
-    fn insert_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
-        let _lock = self.write_lock()?;
+    fn insert_keypair(
+        &mut self,
+        _guard: &WriteGuard,
+        name: &str,
+        key: &PrivateKey,
+    ) -> Result<KeypairSummary, Error> {
         let seal_key = self.key()?;
         let private = key
             .to_openssh(LineEnding::LF)
@@ -208,7 +224,7 @@ impl Store {
     /// Deletes a key pair; SFTP credentials that used it lose their `private_key`
     /// attribute. Returns their names.
     pub fn delete_keypair(&mut self, name: &str) -> Result<Vec<String>, Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         let tx = self.conn.transaction()?;
         let mut unbound = Vec::new();
         {

@@ -31,22 +31,27 @@
 //! Architecture invariant: this crate is the only one that knows SQL and the schema.
 #![deny(missing_docs)]
 
+mod batch;
 mod datadir;
 mod error;
 mod failpoint;
 mod keypair;
 mod rotate;
 mod schema;
+mod seed;
 mod staged;
 mod store;
 mod truenas;
 
 pub use crate::{
-    datadir::{DataDir, DataDirLock, Installed},
+    batch::Batch,
+    datadir::{DataDir, Installed, WriteGuard},
     error::Error,
+    failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
+    seed::{SeedProblem, load_seed},
     staged::{
         DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
     },

@@ -180,7 +180,7 @@ fn bundle_passphrase(file: &Path, args: &PassphraseArgs) -> anyhow::Result<Optio
 /// This box's seed fingerprint, if it has a readable seed (nothing is created).
 fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     let dir = common::data_dir(cli)?;
-    match nascfg_bundle::load_seed_file(&dir.seed_path()) {
+    match nascfg_store::load_seed(&dir.seed_path()) {
         Ok(seed) => Ok(Some(seed.fingerprint())),
         Err(_) => Ok(None),
     }
@@ -212,6 +212,15 @@ fn print_inspection(file: &Path, i: &Inspection) {
             "no"
         }
     );
+    println!(
+        "authenticated: {}",
+        if i.authenticated() {
+            "yes: the passphrase (age) authenticates every byte"
+        } else {
+            "NO: anyone who could write this file could have altered its manifest and database \
+             (not its sealed secrets); restore it only if it came to you safely"
+        }
+    );
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
@@ -231,7 +240,7 @@ fn print_inspection(file: &Path, i: &Inspection) {
         );
     }
     println!(
-        "checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, schema)"
+        "checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, exactly nascfg's schema, every row valid)"
     );
     let verdict = match &i.restorability {
         Restorability::SeedInBundle => {
