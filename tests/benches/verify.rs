@@ -113,8 +113,10 @@ fn main() {
     // A server that accepts and never answers: the answer must come at the deadline.
     let silent = Silent::start();
     let deadline = Duration::from_secs(2);
-    let mut bounded = VerifyOptions::default();
-    bounded.deadline = deadline;
+    let bounded = VerifyOptions {
+        deadline,
+        ..VerifyOptions::default()
+    };
     let base = format!("http://127.0.0.1:{}", silent.port);
     let cases = [
         (

@@ -37,11 +37,12 @@ fn credential(provider: ProviderKind, attributes: Value) -> Credential {
 }
 
 fn options(endpoint: &str) -> VerifyOptions {
-    let mut options = VerifyOptions::default();
-    options.connect_timeout = Duration::from_secs(10);
-    options.deadline = Duration::from_secs(60);
-    options.endpoint_override = Some(endpoint.parse().unwrap());
-    options
+    VerifyOptions {
+        connect_timeout: Duration::from_secs(10),
+        deadline: Duration::from_secs(60),
+        endpoint_override: Some(endpoint.parse().unwrap()),
+        ..VerifyOptions::default()
+    }
 }
 
 fn token_json(access: &str, refresh: Option<&str>, token_type: &str, expiry: &str) -> String {

@@ -22,18 +22,20 @@ fn credential(provider: ProviderKind, attributes: Value) -> Credential {
 
 /// Short bounds: a loopback server answers in milliseconds.
 fn options() -> VerifyOptions {
-    let mut options = VerifyOptions::default();
-    options.connect_timeout = Duration::from_secs(2);
-    options.deadline = Duration::from_secs(2);
-    options
+    VerifyOptions {
+        connect_timeout: Duration::from_secs(2),
+        deadline: Duration::from_secs(2),
+        ..VerifyOptions::default()
+    }
 }
 
 /// Bounds for checks that must succeed (generous: CI machines are shared).
 fn roomy() -> VerifyOptions {
-    let mut options = VerifyOptions::default();
-    options.connect_timeout = Duration::from_secs(10);
-    options.deadline = Duration::from_secs(30);
-    options
+    VerifyOptions {
+        connect_timeout: Duration::from_secs(10),
+        deadline: Duration::from_secs(30),
+        ..VerifyOptions::default()
+    }
 }
 
 #[track_caller]

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong reading, writing or restoring a bundle, or
 /// reading any untrusted archive through the safe reader.
 ///
-/// No variant ever carries secret bytes.
+/// No variant ever carries secret bytes. Every variant has its guidance in
+/// [`Error::hint`], so a new variant does not compile until it has one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed.
     #[error("cannot access {}: {source}", path.display())]
@@ -180,7 +180,8 @@ pub enum Error {
         /// The seed file's fingerprint.
         given: String,
     },
-    /// A cryptographic operation (passphrase, seed) failed.
+    /// A cryptographic operation (passphrase, seed) failed. Only the
+    /// passphrase layer of a bundle (reading or writing it) gives these.
     #[error(transparent)]
     Crypto(#[from] nascfg_crypto::Error),
     /// The store refused or failed (a staged database that is not SQLite,
@@ -192,7 +193,76 @@ pub enum Error {
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What to do about a bundle that fails any integrity check.
+const USE_AN_INTACT_BUNDLE: &str = "the file is not an intact nascfg bundle (damaged, truncated or altered); \
+     use another copy. Nothing was changed";
+
 impl Error {
+    /// What the user can do next, for a `hint:` line. A store error gives
+    /// the store's guidance.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            Error::PassphraseRequired => {
+                "give it with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked)"
+            }
+            Error::WrongPassphrase => "check the passphrase; nothing was changed",
+            Error::SecretsWouldBeLost { .. } => {
+                "give the seed the bundle was made with (`--seed-file FILE`, from `nascfg seed export` on the old box), \
+                 or pass --allow-lost-secrets to restore without them and re-enter them; nothing was changed"
+            }
+            Error::SeedFileMismatch { .. } => {
+                "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
+            }
+            Error::SeedLength { .. } => {
+                "a seed file holds exactly 32 raw bytes (the box's secret-seed); nothing was changed"
+            }
+            Error::Io { .. } => "check the path and permissions",
+            Error::OutputExists { .. } => {
+                "choose another name with -o, or add --force to replace the file"
+            }
+            Error::NotGzip
+            | Error::Truncated
+            | Error::TrailingData
+            | Error::Corrupt { .. }
+            | Error::UnsafePath { .. }
+            | Error::NotRegularFile { .. }
+            | Error::DuplicateMember { .. }
+            | Error::TooManyMembers { .. }
+            | Error::MemberTooLarge { .. }
+            | Error::TooLarge { .. }
+            | Error::CompressionRatio { .. }
+            | Error::Manifest { .. }
+            | Error::UnknownFormat { .. }
+            | Error::UnsupportedVersion { .. }
+            | Error::ManifestNotFirst
+            | Error::ManifestMissing
+            | Error::UnknownMember { .. }
+            | Error::MissingMember { .. }
+            | Error::SizeMismatch { .. }
+            | Error::HashMismatch { .. } => USE_AN_INTACT_BUNDLE,
+            // The passphrase layer: a read or write failure is about the
+            // file; anything else means the file is not what it should be.
+            Error::Crypto(inner) => match inner {
+                nascfg_crypto::Error::Io { .. } | nascfg_crypto::Error::Stream(_) => {
+                    "check the path and permissions"
+                }
+                nascfg_crypto::Error::WrongPassphrase => {
+                    "check the passphrase; nothing was changed"
+                }
+                nascfg_crypto::Error::SeedLength { .. }
+                | nascfg_crypto::Error::Malformed(_)
+                | nascfg_crypto::Error::UnsupportedVersion(_)
+                | nascfg_crypto::Error::WrongKey { .. }
+                | nascfg_crypto::Error::Damaged
+                | nascfg_crypto::Error::NotPassphraseProtected
+                | nascfg_crypto::Error::ExcessiveWork { .. }
+                | nascfg_crypto::Error::DamagedPassphraseFile => USE_AN_INTACT_BUNDLE,
+            },
+            Error::Store(inner) => return inner.hint(),
+        };
+        Some(hint.to_owned())
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

@@ -240,7 +240,6 @@ fn check_hash(name: &str, expected: &str, hasher: Sha256) -> Result<()> {
 
 /// Whether this box could restore a bundle with its secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Restorability {
     /// The bundle carries its seed: every secret comes along.
     SeedInBundle,

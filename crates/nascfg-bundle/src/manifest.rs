@@ -154,7 +154,8 @@ impl Manifest {
 
     /// The manifest as pretty JSON (what the bundle holds).
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut out = serde_json::to_vec_pretty(self)
+            .expect("a manifest is strings, numbers and string-keyed maps, which always serialize");
         out.push(b'\n');
         out
     }

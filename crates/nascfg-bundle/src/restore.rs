@@ -59,7 +59,6 @@ impl std::fmt::Debug for RestoreOptions<'_> {
 
 /// Which case of a restore applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum RestoreCase {
     /// The bundle carried its seed; database and seed installed together.
     SeedFromBundle {

@@ -28,10 +28,12 @@ pub fn hint(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow:
 }
 
 /// Prints `error: ...` (with its causes) and `hint: ...` to standard error.
+/// The hint is the one given with [`hint`], else the guidance of the first
+/// error in the chain that carries one (each library crate's `Error::hint`).
 pub fn print_error(err: &anyhow::Error) {
     let (error, hint) = match err.downcast_ref::<Hinted>() {
-        Some(h) => (&h.error, Some(h.hint.as_str())),
-        None => (err, None),
+        Some(h) => (&h.error, Some(h.hint.clone())),
+        None => (err, err.chain().find_map(guidance)),
     };
     eprintln!("error: {error}");
     for cause in error.chain().skip(1) {
@@ -39,6 +41,25 @@ pub fn print_error(err: &anyhow::Error) {
     }
     if let Some(hint) = hint {
         eprintln!("hint: {hint}");
+    }
+}
+
+/// The guidance a library error carries, if `error` is one.
+fn guidance(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = error.downcast_ref::<nascfg_store::Error>() {
+        e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_bundle::Error>() {
+        e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_interop::Error>() {
+        e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_credentials::Error>() {
+        e.hint().map(str::to_owned)
+    } else if let Some(e) = error.downcast_ref::<nascfg_credentials::ValidationErrors>() {
+        e.hint().map(str::to_owned)
+    } else if let Some(e) = error.downcast_ref::<nascfg_crypto::Error>() {
+        e.hint().map(str::to_owned)
+    } else {
+        None
     }
 }
 

@@ -126,9 +126,18 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+impl ValidationErrors {
+    /// What the user can do next, for a `hint:` line.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some("fix the fields listed above; `nascfg providers show TYPE` lists a provider's fields")
+    }
+}
+
 /// Everything that can go wrong in this crate. Never carries a secret value.
+///
+/// Every variant has its guidance in [`Error::hint`], so a new variant does
+/// not compile until it has one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A provider type string that is not one of the 18.
     #[error("unknown provider {given:?} (known: {known})", known = crate::provider::known_types())]
@@ -150,6 +159,21 @@ pub enum Error {
     /// The input is JSON but not shaped like a credential document.
     #[error("not a credential document: {0}")]
     Shape(String),
+}
+
+impl Error {
+    /// What the user can do next, for a `hint:` line.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::UnknownProvider { .. } => Some("`nascfg providers` lists the 18 provider types"),
+            Error::Invalid(errors) => errors.hint(),
+            Error::Json { .. } => Some("correct the JSON at the line and column named"),
+            Error::Shape(_) => Some(
+                "give a TrueNAS API document: {\"name\": ..., \"provider\": {\"type\": \"S3\", ...}}; \
+                 `nascfg providers show TYPE` lists the fields",
+            ),
+        }
+    }
 }
 
 impl From<ValidationErrors> for Error {

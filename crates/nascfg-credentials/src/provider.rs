@@ -202,7 +202,6 @@ impl ProviderSpec {
 
 /// What kind of JSON document a [`FieldKind::JsonDocument`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum DocumentKind {
     /// A Google service-account key file (see `ServiceAccountKey`).
     ServiceAccountKey,
@@ -212,7 +211,6 @@ pub enum DocumentKind {
 
 /// The kind of value a field takes, with its constraints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum FieldKind {
     /// A single-line string (plain or secret) of at most `max_len` characters.
     Text {

@@ -8,9 +8,10 @@ use crate::KeyId;
 ///
 /// No variant ever carries secret bytes: seeds, keys, plaintexts and
 /// passphrases stay out of errors, and so does the untrusted input that failed
-/// to parse (only its length or what was wrong with it is named).
+/// to parse (only its length or what was wrong with it is named). Every
+/// variant has its guidance in [`Error::hint`], so a new variant does not
+/// compile until it has one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A secret seed was not exactly 32 bytes long.
     #[error("the secret seed must be exactly 32 bytes, but this one has {len} bytes")]
@@ -74,4 +75,33 @@ pub enum Error {
     /// The passphrase-protected file's header is damaged or not understood.
     #[error("the passphrase-protected file is damaged or in an unknown age version")]
     DamagedPassphraseFile,
+}
+
+impl Error {
+    /// What the user can do next, for a `hint:` line. A crate that wraps
+    /// these errors may give more specific guidance where it knows what the
+    /// input was (nascfg-bundle does, for a bundle's passphrase layer).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::SeedLength { .. } => {
+                "a secret seed file holds exactly 32 raw bytes (the box's secret-seed)"
+            }
+            Error::Io { .. } | Error::Stream(_) => {
+                "check the path, its permissions and the free space"
+            }
+            Error::Malformed(_) | Error::Damaged => {
+                "the value is damaged or was altered; use an intact copy (a backup)"
+            }
+            Error::UnsupportedVersion(_) => "use the newer nascfg that wrote it",
+            Error::WrongKey { .. } => {
+                "put back the seed this value was sealed under (a kept secret-seed.old-* file or a \
+                 `nascfg seed export`); `nascfg seed fingerprint` shows this box's"
+            }
+            Error::WrongPassphrase => "check the passphrase",
+            Error::NotPassphraseProtected => "give a passphrase-protected (age) file",
+            Error::ExcessiveWork { .. } | Error::DamagedPassphraseFile => {
+                "the file is damaged or was altered; use another copy"
+            }
+        })
+    }
 }

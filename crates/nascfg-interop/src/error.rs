@@ -81,9 +81,8 @@ const GIVE_A_TRUENAS_BACKUP: &str = "give a TrueNAS configuration backup (the .t
      or freenas-v1.db with --pwenc-secret); nothing was imported";
 
 impl Error {
-    /// What the user can do next, for a `hint:` line. `None` for
-    /// [`Error::Store`]: the store's errors carry their own guidance, which
-    /// the caller gives.
+    /// What the user can do next, for a `hint:` line. A store error gives
+    /// the store's guidance.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
             Error::Io { .. } => "check the path and its permissions; nothing was imported",
@@ -109,7 +108,7 @@ impl Error {
             Error::NotObscured => {
                 "give the value as `rclone obscure` writes it (or as it stands in rclone.conf)"
             }
-            Error::Store(_) => return None,
+            Error::Store(inner) => return inner.hint(),
         };
         Some(hint.to_owned())
     }

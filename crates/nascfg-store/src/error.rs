@@ -6,8 +6,10 @@ use nascfg_credentials::ValidationErrors;
 use nascfg_crypto::Fingerprint;
 
 /// Everything that can go wrong in the store. No variant ever carries a secret.
+///
+/// Every variant has its guidance in [`Error::hint`], so a new variant does
+/// not compile until it has one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// No credential or key pair of that name.
     #[error("no {what} named {name:?}")]
@@ -159,6 +161,79 @@ pub enum Error {
     /// The data directory cannot be found (no --data-dir and no home).
     #[error("cannot find a data directory: set --data-dir, NASCFG_DATA_DIR or XDG_DATA_HOME")]
     NoDataDir,
+}
+
+impl Error {
+    /// What the user can do next, for a `hint:` line. Wrapped errors (a
+    /// validation's, a cryptographic one) give their own.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            Error::NotFound {
+                what: "key pair", ..
+            } => "`nascfg keypair list` lists the key pairs".to_owned(),
+            Error::NotFound { .. } => "`nascfg cred list` lists the credentials".to_owned(),
+            Error::Duplicate {
+                what: "key pair",
+                name,
+            } => format!(
+                "choose another name, or delete the old one first: `nascfg keypair delete {name}`"
+            ),
+            Error::Duplicate { name, .. } => format!(
+                "choose another name, or change the existing one: `nascfg cred update {name} --set KEY=VALUE`"
+            ),
+            Error::Invalid(errors) => return errors.hint().map(str::to_owned),
+            Error::InvalidStored { name, .. } => {
+                format!("correct it with `nascfg cred update {name} --set KEY=VALUE`, or delete it")
+            }
+            Error::SeedMismatch { .. } | Error::SeedMissing { .. } => {
+                "put back the seed this database was sealed under (a kept secret-seed.old-* file or a `nascfg seed export`), \
+                 or restore a backup with `nascfg backup restore FILE --seed-file SEED` \
+                 (or `--allow-lost-secrets` to re-enter the secrets); nothing was changed"
+                    .to_owned()
+            }
+            Error::SeedFile { .. } => {
+                "the secret seed must be a readable file of exactly 32 bytes; put back the box's seed \
+                 (from a `nascfg seed export` or a kept secret-seed.old-* file); nothing was changed"
+                    .to_owned()
+            }
+            Error::NewerSchema { .. } => {
+                "use the newer nascfg that wrote this database; it was left unchanged".to_owned()
+            }
+            Error::NotADatabase { .. } => {
+                "move the file away or point --data-dir at another directory; it was left unchanged"
+                    .to_owned()
+            }
+            Error::Damaged { .. } => "restore a backup with `nascfg backup restore FILE`".to_owned(),
+            Error::ForeignSchema { .. } | Error::InvalidRow { .. } => {
+                "this database was altered or is not nascfg's: do not restore it; use a copy you trust \
+                 (a passphrase-protected bundle is authenticated, a plain one is not). Nothing was changed"
+                    .to_owned()
+            }
+            Error::Replaced { .. } => "run the command again; it changed nothing".to_owned(),
+            Error::NeedsSecrets { name } => format!(
+                "its secrets were not restored; re-enter them with `nascfg cred update {name} --set FIELD=VALUE` \
+                 (or delete and re-create a key pair)"
+            ),
+            Error::SealedValue { .. } => {
+                "the stored value is damaged; re-enter it with `nascfg cred update NAME --set FIELD=VALUE`"
+                    .to_owned()
+            }
+            Error::InvalidKey { .. } => {
+                "give an unencrypted private key in OpenSSH format; `ssh-keygen -p -N '' -f COPY` removes a \
+                 passphrase and rewrites a copy in OpenSSH format"
+                    .to_owned()
+            }
+            Error::InvalidName { .. } => {
+                "names are 1 to 100 characters, without control characters".to_owned()
+            }
+            Error::NoDataDir => "pass --data-dir DIR".to_owned(),
+            Error::Sqlite(_) | Error::Io { .. } => {
+                "check the data directory's permissions and free space (`--data-dir`)".to_owned()
+            }
+            Error::Crypto(inner) => return inner.hint().map(str::to_owned),
+        };
+        Some(hint)
+    }
 }
 
 pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {

@@ -13,7 +13,6 @@ use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed}
 
 /// The kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum KeyType {
     /// Ed25519 (the default).
     Ed25519,

@@ -88,7 +88,6 @@ use crate::http::HttpClient;
 
 /// How a verification runs.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct VerifyOptions {
     /// Give up connecting after this long (default 15 s).
     pub connect_timeout: Duration,
@@ -132,7 +131,6 @@ impl VerifyOptions {
 
 /// The answer of a verification.
 #[derive(Debug, Clone, Default)]
-#[non_exhaustive]
 pub struct Verification {
     /// Whether the credential works.
     pub valid: bool,

@@ -17,7 +17,6 @@ const MAX_DRIVES: usize = 1000;
 
 /// One drive the signed-in user can reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Drive {
     /// The drive ID (what a OneDrive credential's `drive_id` holds).
     pub id: String,
@@ -29,7 +28,6 @@ pub struct Drive {
 
 /// The drives of a OneDrive credential's account.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct DriveList {
     /// The drives, in Graph's order.
     pub drives: Vec<Drive>,

@@ -117,7 +117,7 @@ fn export(
         existing,
         ..ExportOptions::default()
     };
-    let report = nascfg_bundle::export(&store, &out, &options).map_err(bundle_error);
+    let report = nascfg_bundle::export(&store, &out, &options);
     bar.finish();
     let report = report?;
     if include_seed && !report.encrypted {
@@ -167,13 +167,13 @@ fn export(
 
 /// The passphrase of an encrypted bundle: from the flags, or a prompt on a terminal.
 fn bundle_passphrase(file: &Path, args: &PassphraseArgs) -> anyhow::Result<Option<SecretString>> {
-    let encrypted = nascfg_bundle::is_encrypted(file).map_err(bundle_error)?;
+    let encrypted = nascfg_bundle::is_encrypted(file)?;
     if !encrypted {
         return Ok(None);
     }
     match common::read_passphrase(args, false)? {
         Some(p) => Ok(Some(p)),
-        None => Err(bundle_error(BundleError::PassphraseRequired)),
+        None => Err(BundleError::PassphraseRequired.into()),
     }
 }
 
@@ -189,8 +189,7 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
 fn inspect(cli: &Cli, file: &Path, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
     let this_box = this_box_seed(cli)?;
-    let inspection =
-        nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref()).map_err(bundle_error)?;
+    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
@@ -262,7 +261,6 @@ fn print_inspection(file: &Path, i: &Inspection) {
                 .map(ToString::to_string)
                 .unwrap_or_else(|| "it was sealed under".into())
         ),
-        _ => "unknown".to_owned(),
     };
     println!("restore:       {verdict}");
 }
@@ -285,7 +283,7 @@ fn restore(
         progress: Some(&progress),
         ..RestoreOptions::default()
     };
-    let report = nascfg_bundle::restore(&dir, file, &options).map_err(bundle_error);
+    let report = nascfg_bundle::restore(&dir, file, &options);
     bar.finish();
     let report = report?;
     if cli.json {
@@ -313,7 +311,6 @@ fn case_json(case: &RestoreCase) -> serde_json::Value {
         } => {
             serde_json::json!({"case": "secrets-dropped", "credentials": credentials, "keypairs": keypairs})
         }
-        _ => serde_json::json!({"case": "other"}),
     }
 }
 
@@ -350,7 +347,6 @@ fn print_report(r: &RestoreReport) {
             "WITHOUT secrets: {credentials} credential(s) need their secrets re-entered \
              (`nascfg cred update NAME --set FIELD=VALUE`), {keypairs} key pair(s) lost their private keys"
         ),
-        _ => String::new(),
     };
     let verb = if r.dry_run {
         "would restore"
@@ -375,38 +371,4 @@ fn print_report(r: &RestoreReport) {
             println!("the previous seed is kept as {}", p.display());
         }
     }
-}
-
-/// A bundle error with the hint that says what to do next.
-fn bundle_error(err: BundleError) -> anyhow::Error {
-    let err = match err {
-        BundleError::Store(inner) => return common::store_error(inner),
-        other => other,
-    };
-    let hint = match &err {
-        BundleError::PassphraseRequired => {
-            "give it with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked)".to_owned()
-        }
-        BundleError::WrongPassphrase => "check the passphrase; nothing was changed".to_owned(),
-        BundleError::SecretsWouldBeLost { .. } => {
-            "give the seed the bundle was made with (`--seed-file FILE`, from `nascfg seed export` on the old box), \
-             or pass --allow-lost-secrets to restore without them and re-enter them; nothing was changed"
-                .to_owned()
-        }
-        BundleError::SeedFileMismatch { .. } => {
-            "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
-                .to_owned()
-        }
-        BundleError::SeedLength { .. } => {
-            "a seed file holds exactly 32 raw bytes (the box's secret-seed); nothing was changed".to_owned()
-        }
-        BundleError::Io { .. } => "check the path and permissions".to_owned(),
-        BundleError::OutputExists { .. } => {
-            "choose another name with -o, or add --force to replace the file".to_owned()
-        }
-        _ => "the file is not an intact nascfg bundle (damaged, truncated or altered); \
-              use another copy. Nothing was changed"
-            .to_owned(),
-    };
-    output::hint(err, hint)
 }

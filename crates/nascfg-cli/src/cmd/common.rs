@@ -1,6 +1,5 @@
 //! What every command that touches the data directory shares: finding it,
-//! opening the store, turning store errors into `error:`/`hint:` lines, and
-//! reading passphrases.
+//! opening the store, and reading passphrases.
 
 use std::io::IsTerminal;
 
@@ -12,81 +11,19 @@ use crate::output;
 
 /// The data directory: `--data-dir`, `NASCFG_DATA_DIR`, else the XDG default.
 pub fn data_dir(cli: &Cli) -> anyhow::Result<DataDir> {
-    DataDir::resolve(cli.data_dir.as_deref()).map_err(store_error)
+    Ok(DataDir::resolve(cli.data_dir.as_deref())?)
 }
 
 /// Opens (creating on first use) the store of the data directory.
 pub fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     let dir = data_dir(cli)?;
-    Store::open(&dir).map_err(store_error)
+    Ok(Store::open(&dir)?)
 }
 
-/// A store error with the hint that says what to do next.
+/// A store error as the command's error; its hint is its own
+/// ([`Error::hint`]), so `?` does the same.
 pub fn store_error(err: Error) -> anyhow::Error {
-    let hint = match &err {
-        Error::NotFound { what: "key pair", .. } => "`nascfg keypair list` lists the key pairs".to_owned(),
-        Error::NotFound { .. } => "`nascfg cred list` lists the credentials".to_owned(),
-        Error::Duplicate { what: "key pair", name } => {
-            format!("choose another name, or delete the old one first: `nascfg keypair delete {name}`")
-        }
-        Error::Duplicate { name, .. } => {
-            format!("choose another name, or change the existing one: `nascfg cred update {name} --set KEY=VALUE`")
-        }
-        Error::Invalid(_) => "fix the fields listed above; `nascfg providers show TYPE` lists a provider's fields".to_owned(),
-        Error::InvalidStored { name, .. } => {
-            format!("correct it with `nascfg cred update {name} --set KEY=VALUE`, or delete it")
-        }
-        Error::SeedMismatch { .. } | Error::SeedMissing { .. } => {
-            "put back the seed this database was sealed under (a kept secret-seed.old-* file or a `nascfg seed export`), \
-             or restore a backup with `nascfg backup restore FILE --seed-file SEED` \
-             (or `--allow-lost-secrets` to re-enter the secrets); nothing was changed"
-                .to_owned()
-        }
-        Error::SeedFile { .. } => {
-            "the secret seed must be a readable file of exactly 32 bytes; put back the box's seed \
-             (from a `nascfg seed export` or a kept secret-seed.old-* file); nothing was changed"
-                .to_owned()
-        }
-        Error::NewerSchema { .. } => "use the newer nascfg that wrote this database; it was left unchanged".to_owned(),
-        Error::NotADatabase { .. } => {
-            "move the file away or point --data-dir at another directory; it was left unchanged".to_owned()
-        }
-        Error::Damaged { .. } => "restore a backup with `nascfg backup restore FILE`".to_owned(),
-        Error::ForeignSchema { .. } | Error::InvalidRow { .. } => {
-            "this database was altered or is not nascfg's: do not restore it; use a copy you trust \
-             (a passphrase-protected bundle is authenticated, a plain one is not). Nothing was changed"
-                .to_owned()
-        }
-        Error::Replaced { .. } => "run the command again; it changed nothing".to_owned(),
-        Error::NeedsSecrets { name } => format!(
-            "its secrets were not restored; re-enter them with `nascfg cred update {name} --set FIELD=VALUE` \
-             (or delete and re-create a key pair)"
-        ),
-        Error::SealedValue { .. } => {
-            "the stored value is damaged; re-enter it with `nascfg cred update NAME --set FIELD=VALUE`".to_owned()
-        }
-        Error::InvalidKey { .. } => {
-            "give an unencrypted private key in OpenSSH format; `ssh-keygen -p -N '' -f COPY` removes a \
-             passphrase and rewrites a copy in OpenSSH format"
-                .to_owned()
-        }
-        Error::InvalidName { .. } => "names are 1 to 100 characters, without control characters".to_owned(),
-        Error::NoDataDir => "pass --data-dir DIR".to_owned(),
-        _ => "check the data directory's permissions and free space (`--data-dir`)".to_owned(),
-    };
-    output::hint(err, hint)
-}
-
-/// An import or rclone export error with the hint it carries (a store error
-/// with the store's hint).
-pub fn interop_error(err: nascfg_interop::Error) -> anyhow::Error {
-    match err {
-        nascfg_interop::Error::Store(inner) => store_error(inner),
-        other => match other.hint() {
-            Some(hint) => output::hint(other, hint),
-            None => other.into(),
-        },
-    }
+    err.into()
 }
 
 /// True when standard input is a terminal (so we may prompt).

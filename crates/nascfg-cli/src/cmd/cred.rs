@@ -7,7 +7,7 @@ use nascfg_store::CredentialSummary;
 use serde_json::{Map, Value, json};
 
 use super::attrs::{self, EmptyValue};
-use super::common::{open_store, store_error};
+use super::common::open_store;
 use crate::cli::{Cli, CredCommand, VerifyArgs};
 use crate::output;
 
@@ -45,10 +45,9 @@ pub fn run(cli: &Cli, command: &CredCommand) -> anyhow::Result<()> {
     }
 }
 
-/// Parses a provider type string with a hint listing them.
+/// Parses a provider type string (the error's hint says where they are listed).
 pub fn parse_provider(text: &str) -> anyhow::Result<ProviderKind> {
-    text.parse::<ProviderKind>()
-        .map_err(|e| output::hint(e, "`nascfg providers` lists the 18 provider types"))
+    Ok(text.parse::<ProviderKind>()?)
 }
 
 fn invalid(
@@ -89,13 +88,7 @@ fn add(
                     "give a TrueNAS API document: {\"name\": ..., \"provider\": {\"type\": \"S3\", ...}}",
                 )
             })?;
-            Credential::from_api_json(&value).map_err(|e| {
-                output::hint(
-                    e,
-                    "give a TrueNAS API document: {\"name\": ..., \"provider\": {\"type\": \"S3\", ...}}; \
-                     `nascfg providers show TYPE` lists the fields",
-                )
-            })?
+            Credential::from_api_json(&value)?
         }
         None => {
             let (Some(name), Some(provider)) = (name, provider) else {
@@ -132,11 +125,9 @@ fn add(
         verify_before_save(cli, &credential, verify_args)?;
     }
     let mut store = open_store(cli)?;
-    let id = store.add_credential(&credential).map_err(store_error)?;
+    let id = store.add_credential(&credential)?;
     if cli.json {
-        let summary = store
-            .credential_summary(credential.name())
-            .map_err(store_error)?;
+        let summary = store.credential_summary(credential.name())?;
         output::print_json(&summary_json(&summary))?;
     } else if !cli.quiet {
         println!(
@@ -253,12 +244,13 @@ pub fn summary_json(summary: &CredentialSummary) -> Value {
 }
 
 fn credential_json(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Value {
-    serde_json::to_value(SummaryJson(summary, revealed)).unwrap_or(Value::Null)
+    serde_json::to_value(SummaryJson(summary, revealed))
+        .expect("a summary is strings, numbers and JSON values, which always serialize")
 }
 
 fn list(cli: &Cli) -> anyhow::Result<()> {
     let store = open_store(cli)?;
-    let all = store.list_credentials().map_err(store_error)?;
+    let all = store.list_credentials()?;
     if cli.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let items: Vec<SummaryJson<'_>> = all.iter().map(|s| SummaryJson(s, None)).collect();
@@ -326,9 +318,9 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
 
 fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
     let mut store = open_store(cli)?;
-    let summary = store.credential_summary(name).map_err(store_error)?;
+    let summary = store.credential_summary(name)?;
     let revealed = if reveal {
-        let credential = store.credential(name).map_err(store_error)?;
+        let credential = store.credential(name)?;
         match credential
             .to_api_json(Shape::Current, Reveal::Revealed)
             .get("provider")
@@ -380,7 +372,7 @@ fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow
         ));
     }
     let mut store = open_store(cli)?;
-    let summary = store.credential_summary(name).map_err(store_error)?;
+    let summary = store.credential_summary(name)?;
     let mut changes = attrs::parse_sets(summary.provider, set, EmptyValue::Removes)?;
     if summary.needs_secrets {
         attrs::prompt_missing_secrets(summary.provider, &mut changes)?;
@@ -391,15 +383,13 @@ fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow
         .update_credential(name, changes, rename)
         .map_err(|e| match e {
             nascfg_store::Error::Invalid(errors) => invalid(errors, summary.provider, &given),
-            other => store_error(other),
+            other => other.into(),
         })?;
     for warning in updated.warnings() {
         eprintln!("warning: {warning}");
     }
     if cli.json {
-        let summary = store
-            .credential_summary(updated.name())
-            .map_err(store_error)?;
+        let summary = store.credential_summary(updated.name())?;
         output::print_json(&summary_json(&summary))?;
     } else if !cli.quiet {
         if updated.name() != name {
@@ -414,7 +404,7 @@ fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow
 
 fn delete(cli: &Cli, name: &str) -> anyhow::Result<()> {
     let mut store = open_store(cli)?;
-    store.delete_credential(name).map_err(store_error)?;
+    store.delete_credential(name)?;
     if cli.json {
         output::print_json(&json!({ "deleted": name }))?;
     } else if !cli.quiet {

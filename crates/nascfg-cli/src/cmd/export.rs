@@ -14,14 +14,13 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
     let ExportCommand::Rclone { output: out, names } = command;
     let mut store = common::open_store(cli)?;
     let has_mega_credential = store
-        .list_credentials()
-        .map_err(common::store_error)?
+        .list_credentials()?
         .iter()
         .any(|c| c.provider == ProviderKind::Mega && (names.is_empty() || names.contains(&c.name)));
     let target = rclone::Target {
         has_mega: !has_mega_credential || rclone_has_mega(),
     };
-    let export = rclone::export(&mut store, names, target).map_err(common::interop_error)?;
+    let export = rclone::export(&mut store, names, target)?;
     let text = export.text();
     match out {
         Some(path) => {

@@ -8,7 +8,7 @@ use nascfg_interop::{ImportOptions, ImportReport, ImportStatus, truenas};
 use secrecy::SecretString;
 
 use crate::cli::{Cli, ImportCommand};
-use crate::cmd::common::{self, interop_error};
+use crate::cmd::common;
 use crate::output;
 
 /// rclone's own variable for the config password, used when no `--password-env` is given.
@@ -23,14 +23,13 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
             replace,
         } => {
             // Read, check the seed and decrypt before the store is even opened.
-            let backup =
-                truenas::Backup::read(file, pwenc_secret.as_deref()).map_err(interop_error)?;
+            let backup = truenas::Backup::read(file, pwenc_secret.as_deref())?;
             let mut store = common::open_store(cli)?;
             let options = ImportOptions {
                 dry_run: *dry_run,
                 replace: *replace,
             };
-            let report = backup.import(&mut store, &options).map_err(interop_error)?;
+            let report = backup.import(&mut store, &options)?;
             print_report(cli, &report)
         }
         ImportCommand::Rclone {
@@ -45,15 +44,13 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let conf = rclone::Conf::parse(&bytes, password.as_ref()).map_err(interop_error)?;
+            let conf = rclone::Conf::parse(&bytes, password.as_ref())?;
             let mut store = common::open_store(cli)?;
             let options = ImportOptions {
                 dry_run: *dry_run,
                 replace: *replace,
             };
-            let report = rclone::Import::from_conf(&conf)
-                .import(&mut store, &options)
-                .map_err(interop_error)?;
+            let report = rclone::Import::from_conf(&conf).import(&mut store, &options)?;
             print_report(cli, &report)
         }
     }

@@ -3,13 +3,13 @@
 use nascfg_store::Store;
 use serde_json::json;
 
-use super::common::{data_dir, store_error};
+use super::common::data_dir;
 use crate::cli::Cli;
 use crate::output;
 
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
     let dir = data_dir(cli)?;
-    let outcome = Store::init(&dir).map_err(store_error)?;
+    let outcome = Store::init(&dir)?;
     let created = outcome.created_dir || outcome.created_seed || outcome.created_db;
     if cli.json {
         return output::print_json(&json!({

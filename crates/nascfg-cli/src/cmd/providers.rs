@@ -1,7 +1,7 @@
 //! `nascfg providers [--json]` and `nascfg providers show TYPE [--json]`:
 //! the provider catalog of nascfg-credentials, as a table or as JSON.
 
-use nascfg_credentials::{FieldSpec, ProviderKind, ProviderSpec};
+use nascfg_credentials::{FieldKind, FieldSpec, ProviderKind, ProviderSpec};
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, ProvidersArgs, ProvidersCommand};
@@ -137,9 +137,17 @@ fn spec_json(spec: &ProviderSpec) -> Value {
 }
 
 fn kind_text(f: &FieldSpec) -> String {
-    match f.integer_range() {
-        Some((min, max)) if f.kind().name() == "integer" => format!("integer {min}-{max}"),
-        _ => f.kind().name().to_owned(),
+    match f.kind() {
+        FieldKind::Integer { min, max } => format!("integer {min}-{max}"),
+        kind @ (FieldKind::Text { .. }
+        | FieldKind::Port
+        | FieldKind::Boolean
+        | FieldKind::Url
+        | FieldKind::Enum { .. }
+        | FieldKind::JsonDocument(_)
+        | FieldKind::KeyPairRef
+        | FieldKind::NullableInteger { .. }
+        | FieldKind::NullableEnum { .. }) => kind.name().to_owned(),
     }
 }
 
@@ -161,21 +169,27 @@ fn default_text(f: &FieldSpec) -> String {
 }
 
 fn allowed_text(f: &FieldSpec) -> Option<String> {
-    if let Some(allowed) = f.allowed_values() {
-        let mut list = allowed.join(", ");
-        if f.kind().name().ends_with("-or-null") {
-            list = format!("null, {list}");
+    match f.kind() {
+        FieldKind::Enum { allowed } => Some(format!("{} (any case)", allowed.join(", "))),
+        FieldKind::NullableEnum { allowed } => {
+            Some(format!("null, {} (any case)", allowed.join(", ")))
         }
-        return Some(format!("{list} (any case)"));
+        FieldKind::NullableInteger { allowed } => {
+            let list = allowed
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(format!("null, {list}"))
+        }
+        FieldKind::Text { .. }
+        | FieldKind::Integer { .. }
+        | FieldKind::Port
+        | FieldKind::Boolean
+        | FieldKind::Url
+        | FieldKind::JsonDocument(_)
+        | FieldKind::KeyPairRef => None,
     }
-    f.allowed_integers().map(|allowed| {
-        let list = allowed
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!("null, {list}")
-    })
 }
 
 /// A plain left-aligned text table, columns two spaces apart.

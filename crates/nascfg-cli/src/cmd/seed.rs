@@ -6,7 +6,7 @@ use nascfg_crypto::WorkFactor;
 use nascfg_store::Store;
 use serde_json::json;
 
-use super::common::{data_dir, open_store, read_passphrase, store_error};
+use super::common::{data_dir, open_store, read_passphrase};
 use crate::cli::{Cli, PassphraseArgs, SeedCommand};
 use crate::output;
 
@@ -24,8 +24,8 @@ pub fn run(cli: &Cli, command: &SeedCommand) -> anyhow::Result<()> {
 
 fn fingerprint(cli: &Cli) -> anyhow::Result<()> {
     let store = open_store(cli)?;
-    let seed = store.seed_fingerprint().map_err(store_error)?;
-    let db = store.fingerprint().map_err(store_error)?;
+    let seed = store.seed_fingerprint()?;
+    let db = store.fingerprint()?;
     let differs = db.as_ref().is_some_and(|d| *d != seed);
     if cli.json {
         output::print_json(&json!({
@@ -49,9 +49,9 @@ fn rotate(cli: &Cli) -> anyhow::Result<()> {
     // One lock from opening the store to the end of the rotation: a restore
     // cannot slip in between and have its database re-sealed behind its back.
     let dir = data_dir(cli)?;
-    let guard = dir.lock().map_err(store_error)?;
-    let mut store = Store::open_locked(&dir, &guard).map_err(store_error)?;
-    let report = store.rotate_seed(&guard).map_err(store_error)?;
+    let guard = dir.lock()?;
+    let mut store = Store::open_locked(&dir, &guard)?;
+    let report = store.rotate_seed(&guard)?;
     drop(guard);
     if cli.json {
         return output::print_json(&json!({
@@ -91,8 +91,8 @@ fn export(
         ));
     }
     let store = open_store(cli)?;
-    let seed = store.seed().map_err(store_error)?;
-    if let Some(db) = store.fingerprint().map_err(store_error)?
+    let seed = store.seed()?;
+    if let Some(db) = store.fingerprint()?
         && db != seed.fingerprint()
     {
         eprintln!(

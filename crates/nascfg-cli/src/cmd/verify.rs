@@ -17,7 +17,7 @@ use nascfg_verify::{Verification, VerifyOptions};
 use serde_json::{Map, Value, json};
 
 use super::attrs::{self, EmptyValue};
-use super::common::{open_store, store_error};
+use super::common::open_store;
 use crate::cli::{Cli, VerifyArgs};
 use crate::output;
 
@@ -107,19 +107,27 @@ pub fn check_before_save(
 
 /// The verification options from the command line.
 fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
-    let mut options = VerifyOptions::default();
-    options.connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
-    options.deadline = Duration::from_secs(args.timeout.max(1));
+    let options = VerifyOptions {
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        deadline: Duration::from_secs(args.timeout.max(1)),
+        ..VerifyOptions::default()
+    };
     #[cfg(feature = "test-endpoints")]
-    if let Some(url) = &args.endpoint_override {
-        let parsed = nascfg_verify::url::Url::parse(url).map_err(|e| {
-            output::hint(
-                anyhow::anyhow!("--endpoint-override {url:?} is not a URL: {e}"),
-                "give a base URL such as http://127.0.0.1:8080/ (for test stand-ins only)",
-            )
-        })?;
-        options.endpoint_override = Some(parsed);
-    }
+    let options = match &args.endpoint_override {
+        Some(url) => {
+            let parsed = nascfg_verify::url::Url::parse(url).map_err(|e| {
+                output::hint(
+                    anyhow::anyhow!("--endpoint-override {url:?} is not a URL: {e}"),
+                    "give a base URL such as http://127.0.0.1:8080/ (for test stand-ins only)",
+                )
+            })?;
+            VerifyOptions {
+                endpoint_override: Some(parsed),
+                ..options
+            }
+        }
+        None => options,
+    };
     Ok(options)
 }
 
@@ -131,7 +139,7 @@ fn verify_stored(
     options: &mut VerifyOptions,
 ) -> anyhow::Result<Verification> {
     let mut store = open_store(cli)?;
-    let credential = store.credential(name).map_err(store_error)?;
+    let credential = store.credential(name)?;
     let host_port = sftp_inputs(&mut store, &credential, options)?;
     let verification = nascfg_verify::verify(&credential, options);
     if let (Some((host, port)), Some(seen), None, true) = (
@@ -140,9 +148,7 @@ fn verify_stored(
         &options.known_host_key,
         verification.valid,
     ) {
-        store
-            .record_known_host(host, *port, seen)
-            .map_err(store_error)?;
+        store.record_known_host(host, *port, seen)?;
         if !cli.quiet && !cli.json {
             eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
         }
@@ -155,9 +161,7 @@ fn verify_stored(
         );
         match credential.updated(changes) {
             Ok(updated) => {
-                store
-                    .replace_credential(name, &updated)
-                    .map_err(store_error)?;
+                store.replace_credential(name, &updated)?;
                 if !cli.quiet && !cli.json {
                     eprintln!("saved the refreshed OAuth token of {name}");
                 }
@@ -193,14 +197,14 @@ fn sftp_inputs(
         return Ok(None);
     }
     if let Some(key_pair) = credential.text("private_key").filter(|k| !k.is_empty()) {
-        options.private_key = Some(store.keypair_private(key_pair).map_err(store_error)?);
+        options.private_key = Some(store.keypair_private(key_pair)?);
     }
     let host = credential.text("host").unwrap_or_default().to_owned();
     let port = credential
         .integer("port")
         .and_then(|p| u16::try_from(p).ok())
         .unwrap_or(22);
-    options.known_host_key = store.known_host(&host, port).map_err(store_error)?;
+    options.known_host_key = store.known_host(&host, port)?;
     Ok(Some((host, port)))
 }
 
