@@ -118,10 +118,30 @@ fn add_from_json() {
     );
     assert_eq!(from_stdin.code, 0, "{}", from_stdin.transcript());
     let bad = n.run_stdin(&["cred", "add", "--from-json", "-"], "{not json");
+    // Each refusal carries the hint of its own error.
+    let refused: Vec<_> = [
+        ("not_a_document", r#"["b2"]"#),
+        (
+            "unknown_provider",
+            r#"{"name": "x", "provider": {"type": "NOSUCH"}}"#,
+        ),
+        (
+            "invalid_fields",
+            r#"{"name": "x", "provider": {"type": "FTP", "host": "h", "port": 70000, "user": "u", "pass": "p"}}"#,
+        ),
+    ]
+    .into_iter()
+    .map(|(name, doc)| (name, n.run_stdin(&["cred", "add", "--from-json", "-"], doc)))
+    .collect();
     let list = n.json(&["cred", "list"]);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
-    n.settings()
-        .bind(|| assert_snapshot!("cred_from_json_bad", bad.transcript()));
+    n.settings().bind(|| {
+        assert_snapshot!("cred_from_json_bad", bad.transcript());
+        for (name, run) in &refused {
+            assert_eq!(run.code, 1, "{name}: {}", run.transcript());
+            assert_snapshot!(format!("cred_from_json_{name}"), run.transcript());
+        }
+    });
 }
 
 #[test]
