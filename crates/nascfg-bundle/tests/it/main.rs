@@ -4,5 +4,6 @@
 mod bad_input;
 mod foreign_schema;
 mod golden;
+mod hints;
 mod roundtrip;
 mod support;

@@ -1,0 +1,47 @@
+//! Every error carries its guidance; wrapped errors give the inner one's,
+//! except where the bundle knows better.
+
+use std::io;
+
+use nascfg_bundle::Error;
+
+#[track_caller]
+fn check(error: Error, expected: &str) {
+    assert_eq!(error.hint().as_deref(), Some(expected), "{error}");
+}
+
+const INTACT: &str = "the file is not an intact nascfg bundle (damaged, truncated or altered); \
+                      use another copy. Nothing was changed";
+
+#[test]
+fn hints() {
+    check(Error::Truncated, INTACT);
+    check(
+        Error::HashMismatch {
+            name: "config.db".into(),
+        },
+        INTACT,
+    );
+    check(
+        Error::WrongPassphrase,
+        "check the passphrase; nothing was changed",
+    );
+    // The passphrase layer: writing it fails like any file, damage is damage.
+    check(
+        Error::Crypto(nascfg_crypto::Error::Stream(io::Error::from(
+            io::ErrorKind::StorageFull,
+        ))),
+        "check the path and permissions",
+    );
+    check(
+        Error::Crypto(nascfg_crypto::Error::DamagedPassphraseFile),
+        INTACT,
+    );
+    // A store error gives the store's guidance.
+    check(
+        Error::Store(nascfg_store::Error::Replaced {
+            path: "config.db".into(),
+        }),
+        "run the command again; it changed nothing",
+    );
+}
