@@ -35,16 +35,21 @@ mod datadir;
 mod error;
 mod failpoint;
 mod keypair;
+mod private_key;
 mod rotate;
 mod schema;
 mod staged;
 mod store;
 mod truenas;
 
+/// The key type of [`parse_private_key`] and [`Store::add_keypair`].
+pub use ssh_key;
+
 pub use crate::{
     datadir::{DataDir, DataDirLock, Installed},
     error::Error,
     keypair::{KeyType, KeypairSummary},
+    private_key::parse_private_key,
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
     staged::{
