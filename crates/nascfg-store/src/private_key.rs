@@ -96,14 +96,16 @@ pub fn parse_private_key(
         "DSA PRIVATE KEY" => Err(invalid(
             "a DSA key; OpenSSH no longer accepts DSA keys, make an Ed25519 or RSA key instead",
         )),
-        label if label.contains("PUBLIC KEY") => Err(invalid(
-            "this is a public key; give the private key (the file without .pub)",
-        )),
+        label if label.contains("PUBLIC KEY") => Err(public_key()),
         label => Err(invalid(format!(
             "unsupported format (-----BEGIN {}-----)",
             label.chars().take(40).collect::<String>()
         ))),
     }
+}
+
+fn public_key() -> Error {
+    invalid("this is a public key; give the private key (the file without .pub)")
 }
 
 fn invalid(reason: impl Into<String>) -> Error {
@@ -129,6 +131,13 @@ impl<'a> Armor<'a> {
                 "a PuTTY key (.ppk); write it in OpenSSH format with \
                  `puttygen KEY.ppk -O private-openssh -o KEY`",
             ));
+        }
+        let first_word = text.split_whitespace().next().unwrap_or("");
+        if ["ssh-", "ecdsa-sha2-", "sk-"]
+            .iter()
+            .any(|p| first_word.starts_with(p))
+        {
+            return Err(public_key());
         }
         let mut lines = text.lines().map(str::trim);
         let label = lines
