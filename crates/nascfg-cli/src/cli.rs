@@ -171,7 +171,9 @@ pub enum KeypairCommand {
     /// An encrypted key's passphrase comes from --passphrase-file or
     /// --passphrase-env, else from a hidden prompt on a terminal.
     Import {
+        /// The name to store the key pair under.
         name: String,
+        /// The private key file.
         #[arg(long, value_name = "FILE")]
         private_key: PathBuf,
         #[command(flatten)]
