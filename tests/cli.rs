@@ -9,55 +9,77 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// The path of the `nascfg` binary, built once per test process (a no-op when fresh),
-/// in the same target directory and profile as the running test.
+/// The `nascfg` binary the tests run: built with the feature `test-endpoints` (endpoint overrides,
+/// failpoints), once per test process (a no-op when fresh), in the same target directory and profile
+/// as the running test, and copied to `target/<profile>/nascfg-test-endpoints`.
 pub fn nascfg_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap_or_default();
-        // target/<profile>/deps/it-xxxx
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let profile = profile_dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("debug")
-            .to_owned();
-        let target_dir = profile_dir
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "nascfg-cli",
-            "--bin",
-            "nascfg",
-            "--target-dir",
-        ])
-        .arg(&target_dir);
-        match profile.as_str() {
-            "debug" => {}
-            "release" => {
-                cmd.arg("--release");
-            }
-            other => {
-                cmd.args(["--profile", other]);
-            }
+    BIN.get_or_init(|| build_nascfg(&["--features", "test-endpoints"], "nascfg-test-endpoints"))
+}
+
+/// The `nascfg` binary as shipped (no features): what `cargo build` gives, to show that the test
+/// hooks are not in it. Built like [`nascfg_bin`] and copied to `target/<profile>/nascfg-default`.
+pub fn nascfg_default_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| build_nascfg(&[], "nascfg-default"))
+}
+
+/// Builds the binary with `features` and copies it to `name` beside it. Both builds write
+/// `target/<profile>/nascfg`, so a build and its copy run under one lock: a test never runs the
+/// other build's binary.
+fn build_nascfg(features: &[&str], name: &str) -> PathBuf {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let _build = BUILD.lock().unwrap_or_else(PoisonError::into_inner);
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/it-xxxx
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("the test binary lies in target/<profile>/deps");
+    let profile = profile_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("debug")
+        .to_owned();
+    let target_dir = profile_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .expect("the profile directory lies in the target directory");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.args([
+        "build",
+        "--quiet",
+        "-p",
+        "nascfg-cli",
+        "--bin",
+        "nascfg",
+        "--target-dir",
+    ])
+    .arg(&target_dir)
+    .args(features);
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
         }
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-        let status = cmd.status().expect("run cargo build for the nascfg binary");
-        assert!(status.success(), "cargo build of the nascfg binary failed");
-        profile_dir.join("nascfg")
-    })
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let status = cmd.status().expect("run cargo build for the nascfg binary");
+    assert!(status.success(), "cargo build of the nascfg binary failed");
+    // Copy, then rename into place: another test process may be running the old copy.
+    let built = profile_dir.join("nascfg");
+    let copy = profile_dir.join(name);
+    let partial = profile_dir.join(format!("{name}.{}.partial", std::process::id()));
+    std::fs::copy(&built, &partial).expect("copy the nascfg binary");
+    std::fs::rename(&partial, &copy).expect("move the nascfg binary copy into place");
+    copy
 }
 
 /// What one run of `nascfg` did.
@@ -125,9 +147,15 @@ impl Nascfg {
     /// A command running `nascfg --data-dir <data dir>`, with NASCFG_* variables cleared
     /// and no terminal on standard input.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(nascfg_bin());
+        self.cmd_of(nascfg_bin())
+    }
+
+    /// [`Nascfg::cmd`] running the binary at `bin` (e.g. [`nascfg_default_bin`]).
+    pub fn cmd_of(&self, bin: &Path) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(bin);
         cmd.env_remove("NASCFG_DATA_DIR")
             .env_remove("NASCFG_FAILPOINT")
+            .env_remove("NASCFG_FAILPOINT_DIR")
             .env_remove("NASCFG_VERIFY_ENDPOINT")
             .env("HOME", self.tmp.path())
             .env("XDG_DATA_HOME", self.tmp.path().join("xdg"))

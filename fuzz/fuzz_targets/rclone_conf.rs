@@ -3,21 +3,21 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nascfg_bundle::{RcloneConf, RcloneImport, rclone_credential, rclone_reveal};
+use nascfg_interop::rclone;
 use secrecy::SecretString;
 
 fuzz_target!(|data: &[u8]| {
     let password = SecretString::from("fuzz".to_owned());
-    let Ok(conf) = RcloneConf::parse(data, Some(&password)) else {
+    let Ok(conf) = rclone::Conf::parse(data, Some(&password)) else {
         return;
     };
     for section in conf.sections() {
-        let _ = rclone_credential(section);
+        let _ = rclone::credential_from_section(section);
         for (_, value) in section.entries() {
-            let _ = rclone_reveal(value);
+            let _ = rclone::reveal(value);
         }
     }
-    let _ = RcloneImport::from_conf(&conf);
+    let _ = rclone::Import::from_conf(&conf);
     let text = conf.to_text();
-    let _ = RcloneConf::parse(text.as_bytes(), None);
+    let _ = rclone::Conf::parse(text.as_bytes(), None);
 });

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use nascfg_bundle::{ImportOptions, TruenasBackup};
+use nascfg_interop::{ImportOptions, truenas};
 use nascfg_store::{DataDir, Store};
 
 struct Fixture {
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     drop(file);
     let secret = fx.dir.path().join("pwenc_secret");
     let with_secret = data.first().is_some_and(|b| b & 1 == 1);
-    let backup = TruenasBackup::read(&input, with_secret.then_some(secret.as_path()));
+    let backup = truenas::Backup::read(&input, with_secret.then_some(secret.as_path()));
     if let Ok(backup) = backup {
         let _ = backup.import(
             &mut fx.store,

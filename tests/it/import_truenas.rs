@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use nascfg_bundle::{PwencSecret, PwencWriter};
+use nascfg_interop::pwenc::{Secret as PwencSecret, Writer as PwencWriter};
 use nascfg_tests::cli::Nascfg;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

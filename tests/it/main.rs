@@ -4,6 +4,8 @@
 mod age_interop;
 mod backup;
 mod backup_crash;
+mod backup_overwrite;
+mod completions;
 mod concurrency;
 mod cred;
 mod import_truenas;
@@ -11,7 +13,9 @@ mod keypair;
 mod leak;
 mod providers;
 mod rclone;
+mod release_hooks;
 mod rotate_crash;
 mod seed;
+mod tidy;
 mod verify_cloud;
 mod verify_servers;

@@ -7,7 +7,7 @@
 
 use std::process::Command;
 
-use nascfg_bundle::{RcloneConf, rclone_reveal};
+use nascfg_interop::rclone;
 use nascfg_tests::cli::Nascfg;
 use nascfg_tests::servers::{Sshd, Vsftpd, WebDav};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -76,7 +76,7 @@ fn shown(n: &Nascfg, name: &str) -> Value {
 }
 
 fn reveal(v: &Value) -> String {
-    rclone_reveal(v.as_str().unwrap())
+    rclone::reveal(v.as_str().unwrap())
         .unwrap()
         .expose_secret()
         .to_owned()
@@ -228,7 +228,7 @@ fn rclone_reads_every_exported_file() {
 
     // rclone reads exactly what we wrote.
     let dumped = dump(conf_s);
-    let ours = RcloneConf::parse(&std::fs::read(&conf).unwrap(), None).unwrap();
+    let ours = rclone::Conf::parse(&std::fs::read(&conf).unwrap(), None).unwrap();
     assert_eq!(dumped.as_object().unwrap().len(), ours.sections().len());
     assert_eq!(ours.sections().len(), 17, "{dumped:#}");
     for section in ours.sections() {
@@ -290,7 +290,7 @@ fn rclone_reads_every_exported_file() {
 
     // Standard output when no -o; names select.
     let out = n.ok(&["export", "rclone", "b2", "http"]);
-    let conf = RcloneConf::parse(out.as_bytes(), None).unwrap();
+    let conf = rclone::Conf::parse(out.as_bytes(), None).unwrap();
     assert_eq!(conf.sections().len(), 2);
     n.fail(&["export", "rclone", "no-such-credential"]);
 }
@@ -458,7 +458,7 @@ fn import_reads_plain_and_encrypted_files() {
     assert_eq!(shown(&n, "od")["drive_type"], "BUSINESS");
 
     // Encrypted (RCLONE_ENCRYPT_V0), with the password from the environment.
-    let conf = RcloneConf::parse(text.as_bytes(), None).unwrap();
+    let conf = rclone::Conf::parse(text.as_bytes(), None).unwrap();
     let password = SecretString::from("correct horse".to_owned());
     let encrypted = n.write_file("enc.conf", conf.to_encrypted_text(&password, [7; 24]));
     // rclone itself opens it with the same password.
@@ -521,7 +521,7 @@ fn export_then_import_gives_the_same_credentials() {
         17,
         "{report:#}"
     );
-    let exported = RcloneConf::parse(&std::fs::read(&conf).unwrap(), None).unwrap();
+    let exported = rclone::Conf::parse(&std::fs::read(&conf).unwrap(), None).unwrap();
     let listed = n.json(&["cred", "list"]);
     for cred in listed.as_array().unwrap() {
         let name = cred["name"].as_str().unwrap();

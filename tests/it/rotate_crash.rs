@@ -113,7 +113,7 @@ fn rotate_survives_kill_at_random_moments() {
     let span = start.elapsed().as_micros().max(1000) as u64;
     let mut rng = rand_core::OsRng;
     let mut killed = 0;
-    for trial in 0..40 {
+    for trial in 0..45 {
         let n = Nascfg::new();
         copy_dir(t.data_dir(), n.data_dir());
         let mut child = std::process::Command::new(nascfg_bin())

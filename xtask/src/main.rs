@@ -5,6 +5,8 @@
 //!   fuzz targets (built and run briefly), benchmarks (built).
 //! - `cargo xtask fuzz [SECONDS]`: runs every fuzz target for a while.
 //! - `cargo xtask bench`: runs the benchmarks.
+//! - `cargo xtask dist`: the release binary, its shell completions and its man page
+//!   under `target/dist/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +26,8 @@ fn main() -> Result<()> {
         }
         Some("bench") => run("cargo", &["bench", "--workspace"]),
         Some("demo") => demo(&root),
-        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench|demo"),
+        Some("dist") => dist(&root),
+        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench|demo|dist"),
     }
 }
 
@@ -33,6 +36,13 @@ fn project_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` (relative to the root) or `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
 }
 
 fn run(program: &str, args: &[&str]) -> Result<()> {
@@ -81,6 +91,74 @@ fn ci(root: &Path) -> Result<()> {
     fuzz_run(root, 10)
 }
 
+/// The completion scripts `cargo xtask dist` writes: shell and file name
+/// (the names each shell looks for, as clap_complete's `Shell::file_name` gives them).
+const COMPLETIONS: &[(&str, &str)] = &[
+    ("bash", "nascfg.bash"),
+    ("zsh", "_nascfg"),
+    ("fish", "nascfg.fish"),
+    ("elvish", "nascfg.elv"),
+    ("powershell", "_nascfg.ps1"),
+];
+
+/// `cargo xtask dist`: builds the release binary (default features: no test
+/// hooks) and lays out what a package needs under `target/dist/`: `nascfg`,
+/// `completions/` (one script per shell) and `man/nascfg.1`, the last two
+/// printed by the built binary itself, so they match it.
+fn dist(root: &Path) -> Result<()> {
+    run(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "nascfg-cli",
+            "--bin",
+            "nascfg",
+        ],
+    )?;
+    let target = target_dir(root);
+    let bin = target.join("release/nascfg");
+    let dist = target.join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)
+            .with_context(|| format!("cannot remove the old {}", dist.display()))?;
+    }
+    std::fs::create_dir_all(dist.join("completions"))?;
+    std::fs::create_dir_all(dist.join("man"))?;
+    std::fs::copy(&bin, dist.join("nascfg"))
+        .with_context(|| format!("cannot copy {}", bin.display()))?;
+    for (shell, file) in COMPLETIONS {
+        let script = output_of(&bin, &["completions", shell])?;
+        std::fs::write(dist.join("completions").join(file), script)?;
+    }
+    std::fs::write(dist.join("man/nascfg.1"), output_of(&bin, &["man"])?)?;
+    eprintln!(
+        "wrote {}: nascfg, completions/, man/nascfg.1",
+        dist.display()
+    );
+    Ok(())
+}
+
+/// Runs `bin ARGS` and returns its standard output; fails unless it exits 0
+/// with some output.
+fn output_of(bin: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    if !out.status.success() || out.stdout.is_empty() {
+        bail!(
+            "nascfg {} failed with {}: {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out.stdout)
+}
+
 fn fuzz_targets(root: &Path) -> Result<Vec<String>> {
     let mut targets = Vec::new();
     for entry in std::fs::read_dir(root.join("fuzz/fuzz_targets"))? {
@@ -126,10 +204,7 @@ fn demo(root: &Path) -> Result<()> {
         "cargo",
         &["build", "--quiet", "-p", "nascfg-cli", "--bin", "nascfg"],
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("debug/nascfg");
+    let bin = target_dir(root).join("debug/nascfg");
     let work = std::env::temp_dir().join(format!("nascfg-demo-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let result = demo_steps(&bin, &work);

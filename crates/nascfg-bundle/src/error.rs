@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-/// Everything that can go wrong reading, writing or restoring a bundle (and
-/// reading other systems' backups).
+/// Everything that can go wrong reading, writing or restoring a bundle, or
+/// reading any untrusted archive through the safe reader.
 ///
 /// No variant ever carries secret bytes.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,12 @@ pub enum Error {
         /// What the operating system said.
         #[source]
         source: std::io::Error,
+    },
+    /// The output file exists and the export was not asked to replace it.
+    #[error("{} already exists; nothing was written", path.display())]
+    OutputExists {
+        /// The existing file, left untouched.
+        path: PathBuf,
     },
     /// The input is not gzip-compressed (a bundle always is).
     #[error("not a nascfg bundle: the file is not gzip-compressed")]
@@ -84,48 +90,6 @@ pub enum Error {
         /// The limit.
         max_ratio: u64,
     },
-    // --- imports (TrueNAS, rclone) ---
-    /// A TrueNAS pwenc secret is not exactly 32 bytes.
-    #[error("the TrueNAS pwenc secret must be exactly 32 bytes, not {len}")]
-    PwencSecretLength {
-        /// Its length.
-        len: usize,
-    },
-    /// A pwenc value cannot be decrypted: not base64, too short, or not
-    /// UTF-8 once decrypted (a wrong secret or a damaged value).
-    #[error("a TrueNAS encrypted value cannot be read (wrong pwenc secret or damaged value)")]
-    PwencMalformed,
-    /// The TrueNAS backup carries no pwenc secret and none was given.
-    #[error("the TrueNAS backup has no pwenc_secret, so its credentials cannot be read")]
-    PwencSecretMissing,
-    /// The pwenc secret does not open the backup's check value.
-    #[error(
-        "the pwenc secret does not match this TrueNAS database (stg_pwenc_check does not open), so its credentials cannot be read"
-    )]
-    PwencSecretWrong,
-    /// The input is not a TrueNAS configuration backup.
-    #[error("not a TrueNAS configuration backup: {reason}")]
-    NotTruenasBackup {
-        /// Why, in words.
-        reason: String,
-    },
-    /// An rclone.conf cannot be read.
-    #[error("cannot read the rclone.conf (line {line}): {message}")]
-    RcloneConf {
-        /// The line (1-based; 0 for the whole file).
-        line: usize,
-        /// What is wrong (never a value).
-        message: String,
-    },
-    /// The rclone.conf is encrypted and no password was given.
-    #[error("the rclone.conf is encrypted and no password was given")]
-    RclonePasswordNeeded,
-    /// The rclone.conf password is wrong (or the file is damaged).
-    #[error("the rclone.conf password is wrong, or the file is damaged")]
-    RcloneWrongPassword,
-    /// A value is not obscured the way rclone obscures.
-    #[error("a value is not obscured as rclone obscures (input too short or not base64)")]
-    NotObscured,
     /// `manifest.json` is malformed.
     #[error("the bundle's manifest is malformed: {reason}")]
     Manifest {

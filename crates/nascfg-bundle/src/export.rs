@@ -39,6 +39,25 @@ pub struct ExportOptions<'a> {
     pub created: Option<OffsetDateTime>,
     /// Called as the database is written.
     pub progress: Option<ProgressFn<'a>>,
+    /// What to do when the output file already exists.
+    pub existing: Existing,
+}
+
+/// What [`export`] does when its output file already exists. Whatever the
+/// choice, the bundle is written to a temporary file first and only a
+/// complete, synced bundle ever gets the final name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse with [`Error::OutputExists`] and leave the file untouched
+    /// (checked before any work and again, atomically, at the final link).
+    #[default]
+    Refuse,
+    /// Replace it (an atomic rename over it).
+    Replace,
+    /// Pick the next free name by inserting `-1`, `-2`, ... before the
+    /// extension (`nascfg-nas-20261201T101500Z-1.tar.gz`): for default names,
+    /// so two exports in the same second keep both files.
+    NextFreeName,
 }
 
 impl std::fmt::Debug for ExportOptions<'_> {
@@ -48,6 +67,7 @@ impl std::fmt::Debug for ExportOptions<'_> {
             .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
             .field("work_factor", &self.work_factor)
             .field("created", &self.created)
+            .field("existing", &self.existing)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +139,11 @@ pub fn host_name() -> String {
 /// The database is a consistent snapshot ([`Store::snapshot_to`]); it is read
 /// twice (hash, then archive) and streamed, so memory does not grow with it.
 pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<ExportReport> {
+    if options.existing == Existing::Refuse && std::fs::symlink_metadata(out).is_ok() {
+        return Err(Error::OutputExists {
+            path: out.to_path_buf(),
+        });
+    }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -133,7 +158,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     // the snapshot here: it costs as much as the rest of the export, and
     // restore and inspect check it anyway.)
     let info = {
-        let _lock = store.data_dir().lock()?;
+        let _guard = store.lock()?;
         store.snapshot_to(&snapshot)?;
         Snapshot {
             schema_version: nascfg_store::SCHEMA_VERSION,
@@ -177,7 +202,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let created = created
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)
-        .unwrap_or(created);
+        .expect("0 is a valid nanosecond");
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         version: FORMAT_VERSION,
@@ -265,16 +290,64 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     drop(buffered);
     temp.as_file().sync_all().map_err(io_err)?;
     let size = temp.as_file().metadata().map_err(io_err)?.len();
-    temp.persist(out).map_err(|e| Error::io(out, e.error))?;
+    let out = persist(temp, out, options.existing)?;
     if let Ok(dir) = File::open(&parent) {
         let _ = dir.sync_all();
     }
     Ok(ExportReport {
-        path: out.to_path_buf(),
+        path: out,
         manifest,
         size,
         encrypted: options.passphrase.is_some(),
     })
+}
+
+/// Gives the finished temporary file its final name as `existing` says: an
+/// exclusive link (never replacing a file that appeared meanwhile) or a rename.
+fn persist(temp: tempfile::NamedTempFile, out: &Path, existing: Existing) -> Result<PathBuf> {
+    match existing {
+        Existing::Replace => {
+            temp.persist(out).map_err(|e| Error::io(out, e.error))?;
+            Ok(out.to_path_buf())
+        }
+        Existing::Refuse => match temp.persist_noclobber(out) {
+            Ok(_) => Ok(out.to_path_buf()),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Err(Error::OutputExists {
+                path: out.to_path_buf(),
+            }),
+            Err(e) => Err(Error::io(out, e.error)),
+        },
+        Existing::NextFreeName => {
+            let mut temp = temp;
+            for n in 0u32.. {
+                let candidate = numbered(out, n);
+                match temp.persist_noclobber(&candidate) {
+                    Ok(_) => return Ok(candidate),
+                    Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => temp = e.file,
+                    Err(e) => return Err(Error::io(&candidate, e.error)),
+                }
+            }
+            unreachable!("u32 names run out only after four billion bundles in one second")
+        }
+    }
+}
+
+/// `out` with `-n` inserted before its `.tar.gz` (or last) extension; `n = 0`
+/// is `out` itself.
+fn numbered(out: &Path, n: u32) -> PathBuf {
+    if n == 0 {
+        return out.to_path_buf();
+    }
+    let name = out
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let split = name
+        .find(".tar")
+        .or_else(|| name.rfind('.'))
+        .unwrap_or(name.len());
+    let (stem, ext) = name.split_at(split);
+    out.with_file_name(format!("{stem}-{n}{ext}"))
 }
 
 fn append<W: Write>(

@@ -280,6 +280,14 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// Whether the bundle's contents are authenticated: a passphrase-protected
+    /// bundle is (age authenticates every chunk under the passphrase); a plain
+    /// one is not, since whoever can write it can change its database and
+    /// recompute the manifest's sizes and SHA-256 sums, which only detect damage.
+    pub fn authenticated(&self) -> bool {
+        self.encrypted
+    }
+
     /// A JSON report (no secret in it).
     pub fn to_json(&self) -> serde_json::Value {
         let restorable = match &self.restorability {
@@ -304,8 +312,10 @@ impl Inspection {
             }
         };
         serde_json::json!({
-            "manifest": serde_json::to_value(&self.manifest).unwrap_or_default(),
+            "manifest": serde_json::to_value(&self.manifest)
+                .expect("a manifest is strings and numbers, which always serialize"),
             "encrypted": self.encrypted,
+            "authenticated": self.authenticated(),
             "checks": {"members": "ok", "database": "ok"},
             "schema_version": self.schema_version,
             "sealed_values": self.sealed_values,

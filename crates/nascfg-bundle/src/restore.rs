@@ -1,7 +1,6 @@
 //! Restoring a bundle onto a box: every check first, then the three cases of
 //! DESIGN.md, then one crash-safe swap.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use nascfg_crypto::secrecy::SecretString;
@@ -106,21 +105,6 @@ pub struct RestoreReport {
     pub installed: Option<Installed>,
 }
 
-/// Reads a seed file of exactly 32 bytes.
-pub fn load_seed_file(path: &Path) -> Result<Seed> {
-    let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(33));
-    std::fs::File::open(path)
-        .and_then(|f| f.take(33).read_to_end(&mut bytes))
-        .map_err(|e| Error::io(path, e))?;
-    if bytes.len() != 32 {
-        let len = std::fs::metadata(path)
-            .map(|m| m.len())
-            .unwrap_or(bytes.len() as u64);
-        return Err(Error::SeedLength { len });
-    }
-    Ok(Seed::from_bytes(&bytes)?)
-}
-
 /// Restores the bundle at `path` into `data_dir`.
 ///
 /// Every check comes first, on a staged copy (never the live files): the
@@ -130,6 +114,15 @@ pub fn load_seed_file(path: &Path) -> Result<Seed> {
 /// one crash-safe swap ([`DataDir::install`]) keeps the previous database and
 /// seed. When secrets would be lost it refuses ([`Error::SecretsWouldBeLost`])
 /// unless `allow_lost_secrets`.
+///
+/// The data directory's lock is held from reading this box's seed (which
+/// decides the case) until the install is done, so a `seed rotate` runs
+/// wholly before or wholly after. Reading and checking the bundle comes
+/// before the lock. A dry run takes the lock too (its report is then exactly
+/// what a restore at that moment would do). When the data directory does not
+/// exist yet, there is no seed to race for: the case is decided without the
+/// lock (so that a refused restore or a dry run creates nothing), and the
+/// install takes it, refusing if a seed appeared meanwhile.
 pub fn restore(
     data_dir: &DataDir,
     path: &Path,
@@ -138,7 +131,7 @@ pub fn restore(
     let given_seed = options
         .seed_file
         .as_deref()
-        .map(load_seed_file)
+        .map(nascfg_store::load_seed)
         .transpose()?;
     let staging = staging_dir(data_dir)?;
     let staged = read_bundle(
@@ -154,7 +147,16 @@ pub fn restore(
     } else {
         None
     };
-    let box_seed = box_seed(data_dir)?;
+    nascfg_store::failpoint("restore-before-lock");
+    let guard = if data_dir.path().is_dir() {
+        Some(data_dir.lock()?)
+    } else {
+        None
+    };
+    let box_seed = match &guard {
+        Some(guard) => data_dir.seed(guard)?,
+        None => None,
+    };
     let box_fp = box_seed.as_ref().map(Seed::fingerprint);
 
     let db_fp = staged.info.fingerprint.clone();
@@ -171,9 +173,9 @@ pub fn restore(
         (RestoreCase::NoSecrets, None)
     } else if let Some(seed) = given_seed {
         let fingerprint = seed.fingerprint();
-        if db_fp.as_ref().is_some_and(|db| *db != fingerprint) {
+        if let Some(db) = db_fp.as_ref().filter(|db| **db != fingerprint) {
             return Err(Error::SeedFileMismatch {
-                bundle: db_fp.map(|f| f.to_string()).unwrap_or_default(),
+                bundle: db.to_string(),
                 given: fingerprint.to_string(),
             });
         }
@@ -230,11 +232,26 @@ pub fn restore(
         }
     }
 
+    nascfg_store::failpoint("restore-after-checks");
     let installs_seed = seed_to_install.is_some();
     let installed = if options.dry_run {
         None
     } else {
-        Some(data_dir.install(&staged.db_path, seed_to_install.as_ref())?)
+        let guard = match guard {
+            Some(guard) => guard,
+            None => {
+                let guard = data_dir.lock()?;
+                if data_dir.seed(&guard)?.is_some() {
+                    // Another nascfg made this box a seed while we decided
+                    // without one: decide again, from the start.
+                    return Err(Error::Store(nascfg_store::Error::Replaced {
+                        path: data_dir.db_path(),
+                    }));
+                }
+                guard
+            }
+        };
+        Some(data_dir.install(&guard, &staged.db_path, seed_to_install.as_ref())?)
     };
     Ok(RestoreReport {
         manifest: staged.manifest,
@@ -244,16 +261,6 @@ pub fn restore(
         installs_seed,
         installed,
     })
-}
-
-/// This box's seed, if it has one.
-fn box_seed(data_dir: &DataDir) -> Result<Option<Seed>> {
-    let path = data_dir.seed_path();
-    match std::fs::symlink_metadata(&path) {
-        Ok(_) => Ok(Some(load_seed_file(&path)?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
 }
 
 /// A private staging directory beside the data directory (same filesystem)

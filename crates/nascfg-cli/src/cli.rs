@@ -48,6 +48,14 @@ pub enum Command {
     /// Export credentials for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Print a shell completion script to standard output.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print this manual page (roff) to standard output.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -87,7 +95,9 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
     /// Send the provider's API requests to this base URL instead of the real
-    /// service (for test stand-ins on loopback; production never needs it).
+    /// service (for test stand-ins on loopback). Only in builds with the
+    /// `test-endpoints` feature: the shipped binary has no such option.
+    #[cfg(feature = "test-endpoints")]
     #[arg(long, value_name = "URL", env = "NASCFG_VERIFY_ENDPOINT")]
     pub endpoint_override: Option<String>,
 }
@@ -197,9 +207,13 @@ pub enum KeypairCommand {
 pub enum BackupCommand {
     /// Write a backup bundle of this box's configuration.
     Export {
-        /// Where to write the bundle (default: a name with host and time).
+        /// Where to write the bundle (default: a new name with host and time). An existing
+        /// file is never replaced unless --force is given.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace the file given with -o if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
         /// Put the secret seed into the bundle.
         #[arg(long)]
         include_seed: bool,

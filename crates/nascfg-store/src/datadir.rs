@@ -24,10 +24,33 @@ pub struct DataDir {
     path: PathBuf,
 }
 
-/// The exclusive writer lock of a data directory; released on drop.
+/// The held writer lock (an exclusive `flock` on `lock`) of one data directory;
+/// released on drop.
+///
+/// Every multi-step change takes it as an argument ([`DataDir::install`],
+/// [`Store::rotate_seed`](crate::Store::rotate_seed),
+/// [`Store::in_transaction`](crate::Store::in_transaction)): holding one is the
+/// proof that no other nascfg process changes the directory meanwhile. The lock
+/// is not reentrant (a second `flock` from the same process waits forever), so
+/// take it once per change and hand the guard down; functions that take a guard
+/// never lock again.
 #[derive(Debug)]
-pub struct DataDirLock {
+pub struct WriteGuard {
     _file: File,
+    dir: PathBuf,
+}
+
+impl WriteGuard {
+    /// Panics when this guard is not the lock of `dir`: passing another data
+    /// directory's guard is a bug, not an input error.
+    pub(crate) fn check(&self, dir: &DataDir) {
+        assert!(
+            self.dir == dir.path,
+            "the write guard of {} was passed for {}",
+            self.dir.display(),
+            dir.path.display()
+        );
+    }
 }
 
 /// What [`DataDir::install`] did: where the previous files were kept.
@@ -99,12 +122,15 @@ impl DataDir {
         Ok(true)
     }
 
-    /// Takes the exclusive writer lock (blocking), creating the directory if needed.
+    /// Takes the exclusive writer lock (blocking until other nascfg processes
+    /// release it), creating the directory if needed.
     ///
-    /// Not reentrant: every writing [`Store`](crate::Store) method, `Store::open` and
-    /// [`DataDir::install`] take it themselves, so do not call them while holding it
-    /// in the same process (the second lock would wait for the first forever).
-    pub fn lock(&self) -> Result<DataDirLock, Error> {
+    /// Not reentrant: [`Store::open`](crate::Store::open) and the store's
+    /// single-change methods (`add_credential`, ...) take it themselves, so do
+    /// not call them while holding a guard; use the guard-taking forms
+    /// ([`Store::open_locked`](crate::Store::open_locked),
+    /// [`Store::in_transaction`](crate::Store::in_transaction)) instead.
+    pub fn lock(&self) -> Result<WriteGuard, Error> {
         self.create()?;
         let path = self.file(LOCK_FILE);
         let file = OpenOptions::new()
@@ -116,7 +142,10 @@ impl DataDir {
             .open(&path)
             .map_err(io(&path))?;
         file.lock().map_err(io(&path))?;
-        Ok(DataDirLock { _file: file })
+        Ok(WriteGuard {
+            _file: file,
+            dir: self.path.clone(),
+        })
     }
 
     /// Installs `staged_db` (and `seed`, when given) as this box's database (and seed),
@@ -124,11 +153,17 @@ impl DataDir {
     ///
     /// The staged database must already be checked (see `inspect_database`); it is
     /// copied, so the caller keeps it. After a crash at any instant, the next
-    /// `Store::open` finds either the old state or the new one.
-    pub fn install(&self, staged_db: &Path, seed: Option<&Seed>) -> Result<Installed, Error> {
-        let _lock = self.lock()?;
+    /// `Store::open` finds either the old state or the new one. `guard` is this
+    /// directory's lock, held by the caller since it decided what to install.
+    pub fn install(
+        &self,
+        guard: &WriteGuard,
+        staged_db: &Path,
+        seed: Option<&Seed>,
+    ) -> Result<Installed, Error> {
+        guard.check(self);
         // Finish or undo an earlier interrupted install first.
-        self.recover_install()?;
+        self.recover_install(guard)?;
         let staged = self.file(STAGED_DB);
         remove_if_exists(&staged)?;
         copy_database(staged_db, &staged)?;
@@ -160,8 +195,9 @@ impl DataDir {
     }
 
     /// Completes an install whose commit marker exists, or removes the staged
-    /// files of one that never committed. Call under the lock.
-    pub(crate) fn recover_install(&self) -> Result<(), Error> {
+    /// files of one that never committed.
+    pub(crate) fn recover_install(&self, guard: &WriteGuard) -> Result<(), Error> {
+        guard.check(self);
         let marker = self.file(INSTALL_MARKER);
         match fs::read(&marker) {
             Ok(bytes) => {
@@ -221,10 +257,7 @@ impl DataDir {
 /// Copies a (possibly WAL-mode) SQLite database through SQLite's backup API into
 /// a fresh single file, mode 0600, fsynced.
 fn copy_database(from: &Path, to: &Path) -> Result<(), Error> {
-    crate::schema::check_header(from)?;
-    let src =
-        rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| crate::schema::map_open_error(from, e))?;
+    let src = crate::schema::open_untrusted(from)?;
     create_private_file(to)?;
     {
         let mut dst = rusqlite::Connection::open(to)?;
@@ -325,5 +358,5 @@ pub(crate) fn unique_stamp(dir: &DataDir) -> String {
     (1..)
         .map(|n| format!("{base}-{n}"))
         .find(|s| !taken(s))
-        .unwrap_or(base)
+        .expect("the directory holds finitely many files, so a suffix is free")
 }

@@ -52,13 +52,13 @@ pub enum Error {
         /// The fingerprint recorded in the database.
         database: Fingerprint,
     },
-    /// The seed file cannot be read or is not a seed.
-    #[error("cannot read the secret seed {path}: {reason}")]
-    SeedUnreadable {
+    /// A seed file is missing, cannot be read, or is not 32 bytes (see [`load_seed`](crate::load_seed)).
+    #[error("cannot read the secret seed {path}: {problem}")]
+    SeedFile {
         /// The seed file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// What is wrong with it.
+        problem: crate::seed::SeedProblem,
     },
     /// The database was written by a newer nascfg.
     #[error(
@@ -83,6 +83,36 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong.
         detail: String,
+    },
+    /// A database that is to become a store (a bundle's, on restore or
+    /// inspection) has a schema object that nascfg does not create for its
+    /// version, lacks one, or has one that differs: its schema is not data
+    /// nascfg can accept, whatever its rows hold.
+    #[error("the database is not nascfg's: {object}")]
+    ForeignSchema {
+        /// The file (often a staged copy, so not in the message).
+        path: PathBuf,
+        /// The object and what is wrong with it (`the trigger "t" on credential is not nascfg's`).
+        object: String,
+    },
+    /// A row of a database that is to become a store is not one nascfg's own
+    /// writes produce (a credential `cred add` would refuse, a malformed
+    /// sealed value, id or uid).
+    #[error("the database holds {row} that nascfg would not write: {reason}")]
+    InvalidRow {
+        /// The file (often a staged copy, so not in the message).
+        path: PathBuf,
+        /// Which row (`the credential "offsite"`, `key pair row 3`).
+        row: String,
+        /// What is wrong (field names and messages, never secret values).
+        reason: String,
+    },
+    /// The live database was replaced (by a restore in another process) after
+    /// this store opened it; writing now would write into the replaced file.
+    #[error("the database {path} was replaced while this command ran (by a restore?)")]
+    Replaced {
+        /// The live database.
+        path: PathBuf,
     },
     /// The credential's (or key pair's) secrets were dropped by a restore and must be re-entered.
     #[error("the secrets of {name:?} must be re-entered")]

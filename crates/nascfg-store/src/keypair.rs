@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
 
+use crate::datadir::WriteGuard;
 use crate::error::Error;
 use crate::private_key::parse_private_key;
 use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed};
@@ -40,7 +41,7 @@ pub struct KeypairSummary {
     pub needs_secrets: bool,
 }
 
-fn key_type_name(alg: &Algorithm) -> String {
+pub(crate) fn key_type_name(alg: &Algorithm) -> String {
     match alg {
         Algorithm::Ed25519 => "ed25519".into(),
         Algorithm::Rsa { .. } => "rsa".into(),
@@ -48,7 +49,7 @@ fn key_type_name(alg: &Algorithm) -> String {
     }
 }
 
-fn validate_name(name: &str) -> Result<(), Error> {
+pub(crate) fn validate_name(name: &str) -> Result<(), Error> {
     let bad = |reason: &str| {
         Err(Error::InvalidName {
             name: name.to_owned(),
@@ -86,26 +87,47 @@ impl Store {
         })?;
         let mut key = key;
         key.set_comment(name);
-        self.insert_keypair(name, &key)
+        let guard = self.lock()?;
+        self.insert_keypair(&guard, name, &key)
     }
 
     /// Imports an unencrypted private key in any format [`parse_private_key`]
     /// reads; an encrypted one gives [`Error::KeyPassphraseNeeded`]. Stored
-    /// normalized, in the OpenSSH format.
+    /// normalized, in the OpenSSH format. Takes the lock for this one change.
     pub fn import_keypair(
         &mut self,
         name: &str,
         private_key: &SecretString,
     ) -> Result<KeypairSummary, Error> {
+        let guard = self.lock()?;
+        self.import_keypair_under(&guard, name, private_key)
+    }
+
+    pub(crate) fn import_keypair_under(
+        &mut self,
+        guard: &WriteGuard,
+        name: &str,
+        private_key: &SecretString,
+    ) -> Result<KeypairSummary, Error> {
         validate_name(name)?;
         let key = parse_private_key(private_key.expose_secret(), &mut || None)?;
-        self.add_keypair(name, &key)
+        self.add_keypair_under(guard, name, &key)
     }
 
     /// Stores a key read by [`parse_private_key`] (decrypted) under `name`.
     /// A key without a comment (every format but OpenSSH's) gets `name` as its
-    /// comment.
+    /// comment. Takes the lock for this one change.
     pub fn add_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
+        let guard = self.lock()?;
+        self.add_keypair_under(&guard, name, key)
+    }
+
+    fn add_keypair_under(
+        &mut self,
+        guard: &WriteGuard,
+        name: &str,
+        key: &PrivateKey,
+    ) -> Result<KeypairSummary, Error> {
         validate_name(name)?;
         if key.is_encrypted() {
             return Err(Error::KeyPassphraseNeeded);
@@ -113,13 +135,17 @@ impl Store {
         if key.comment().is_empty() {
             let mut key = key.clone();
             key.set_comment(name);
-            return self.insert_keypair(name, &key);
+            return self.insert_keypair(guard, name, &key);
         }
-        self.insert_keypair(name, key)
+        self.insert_keypair(guard, name, key)
     }
 
-    fn insert_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
-        let _lock = self.write_lock()?;
+    fn insert_keypair(
+        &mut self,
+        _guard: &WriteGuard,
+        name: &str,
+        key: &PrivateKey,
+    ) -> Result<KeypairSummary, Error> {
         let seal_key = self.key()?;
         let private = key
             .to_openssh(LineEnding::LF)
@@ -218,7 +244,7 @@ impl Store {
         name: &str,
         when_used: WhenUsed,
     ) -> Result<Vec<String>, Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         let tx = self.conn.transaction()?;
         let mut users = Vec::new();
         {

@@ -31,6 +31,7 @@
 //! Architecture invariant: this crate is the only one that knows SQL and the schema.
 #![deny(missing_docs)]
 
+mod batch;
 mod datadir;
 mod error;
 mod failpoint;
@@ -38,6 +39,7 @@ mod keypair;
 mod private_key;
 mod rotate;
 mod schema;
+mod seed;
 mod staged;
 mod store;
 mod truenas;
@@ -46,12 +48,15 @@ mod truenas;
 pub use ssh_key;
 
 pub use crate::{
-    datadir::{DataDir, DataDirLock, Installed},
+    batch::Batch,
+    datadir::{DataDir, Installed, WriteGuard},
     error::Error,
+    failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
     private_key::parse_private_key,
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
+    seed::{SeedProblem, load_seed},
     staged::{
         DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
     },

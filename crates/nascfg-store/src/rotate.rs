@@ -7,7 +7,7 @@ use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::params;
 use zeroize::Zeroizing;
 
-use crate::datadir::{self, DataDir, NEW_SEED};
+use crate::datadir::{self, DataDir, NEW_SEED, WriteGuard};
 use crate::error::{Error, io};
 use crate::failpoint::failpoint;
 use crate::schema;
@@ -59,11 +59,12 @@ pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
     Ok(Some(kept))
 }
 
-type Row = (Vec<u8>, Vec<u8>, String);
+/// One sealed value to re-seal: its context (associated data) and its text.
+type Row = (Vec<u8>, String);
 
 fn reseal(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<String>, Error> {
     rows.iter()
-        .map(|(_, context, text)| {
+        .map(|(context, text)| {
             let owner = || String::from_utf8_lossy(context).into_owned();
             let sealed = SealedValue::parse(text).map_err(|source| Error::SealedValue {
                 owner: owner(),
@@ -97,13 +98,10 @@ fn reseal_all(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<St
             .collect();
         handles
             .into_iter()
+            // A panic in a re-seal thread is a bug: pass it on rather than report damage.
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::SealedValue {
-                        owner: "re-seal".into(),
-                        source: nascfg_crypto::Error::Damaged,
-                    })
-                })
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
     });
@@ -117,8 +115,10 @@ fn reseal_all(old: &SealingKey, new: &SealingKey, rows: &[Row]) -> Result<Vec<St
 impl Store {
     /// Replaces the seed with a new one and re-seals every sealed value under it,
     /// in one transaction; keeps the old seed as `secret-seed.old-<timestamp>`.
-    pub fn rotate_seed(&mut self) -> Result<RotateReport, Error> {
-        let _lock = self.write_lock()?;
+    /// `guard` is this store's directory lock ([`Store::lock`], or the one
+    /// [`Store::open_locked`] was opened under), held across the whole change.
+    pub fn rotate_seed(&mut self, guard: &WriteGuard) -> Result<RotateReport, Error> {
+        self.check_guard(guard)?;
         let old_key = self.key()?;
         let old_fp = self.seed()?.fingerprint();
         let new_seed = Seed::generate();
@@ -130,7 +130,8 @@ impl Store {
         let new_key = SealingKey::derive(&new_seed);
 
         let tx = self.conn.transaction()?;
-        // (credential id or -1 for key pairs, field) kept as bytes: the row key; context; sealed text.
+        // The rows' keys, and beside them (same order) what to re-seal.
+        let mut cred_keys: Vec<(i64, String)> = Vec::new();
         let mut cred_rows: Vec<Row> = Vec::new();
         {
             let mut stmt = tx.prepare(
@@ -141,11 +142,11 @@ impl Store {
                 let id: i64 = r.get(0)?;
                 let field: String = r.get(1)?;
                 let uid: String = r.get(2)?;
-                let mut key = id.to_le_bytes().to_vec();
-                key.extend_from_slice(field.as_bytes());
-                cred_rows.push((key, credential_context(&uid, &field), r.get(3)?));
+                cred_rows.push((credential_context(&uid, &field), r.get(3)?));
+                cred_keys.push((id, field));
             }
         }
+        let mut kp_keys: Vec<i64> = Vec::new();
         let mut kp_rows: Vec<Row> = Vec::new();
         {
             let mut stmt = tx.prepare("SELECT id, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL")?;
@@ -153,7 +154,8 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
                 let uid: String = r.get(1)?;
-                kp_rows.push((id.to_le_bytes().to_vec(), keypair_context(&uid), r.get(2)?));
+                kp_rows.push((keypair_context(&uid), r.get(2)?));
+                kp_keys.push(id);
             }
         }
         let cred_new = reseal_all(&old_key, &new_key, &cred_rows)?;
@@ -162,20 +164,15 @@ impl Store {
             let mut stmt = tx.prepare(
                 "UPDATE credential_secret SET sealed = ?3 WHERE credential_id = ?1 AND field = ?2",
             )?;
-            for ((key, _, _), sealed) in cred_rows.iter().zip(&cred_new) {
-                let (id, field) = key.split_at(8);
-                let id = i64::from_le_bytes(id.try_into().unwrap_or_default());
-                stmt.execute(params![
-                    id,
-                    std::str::from_utf8(field).unwrap_or_default(),
-                    sealed
-                ])?;
+            for ((id, field), sealed) in cred_keys.iter().zip(&cred_new) {
+                let n = stmt.execute(params![id, field, sealed])?;
+                assert_eq!(n, 1, "the re-sealed row was read in this transaction");
             }
             let mut stmt =
                 tx.prepare("UPDATE keypair SET private_key_sealed = ?2 WHERE id = ?1")?;
-            for ((key, _, _), sealed) in kp_rows.iter().zip(&kp_new) {
-                let id = i64::from_le_bytes(key.as_slice().try_into().unwrap_or_default());
-                stmt.execute(params![id, sealed])?;
+            for (id, sealed) in kp_keys.iter().zip(&kp_new) {
+                let n = stmt.execute(params![id, sealed])?;
+                assert_eq!(n, 1, "the re-sealed row was read in this transaction");
             }
         }
         schema::meta_set(&tx, META_FINGERPRINT, &new_fp.to_string())?;

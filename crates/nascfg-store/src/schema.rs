@@ -114,6 +114,139 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// Opens a database file that is not ours yet (a bundle's, another system's):
+/// read-only, defensive (no writable schema, no shadow-table writes), and with
+/// `trusted_schema` off, so that views and triggers it carries cannot call
+/// functions with side effects.
+pub(crate) fn open_untrusted(path: &Path) -> Result<Connection, Error> {
+    let conn = open_ro(path)?;
+    harden(path, &conn)?;
+    Ok(conn)
+}
+
+/// The defensive settings of [`open_untrusted`], for any connection to a
+/// database that came from outside (also read-write ones to a checked copy).
+pub(crate) fn harden(path: &Path, conn: &Connection) -> Result<(), Error> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)
+        .map_err(|e| map_open_error(path, e))?;
+    conn.pragma_update(None, "trusted_schema", false)
+        .map_err(|e| map_open_error(path, e))?;
+    Ok(())
+}
+
+/// One entry of `sqlite_master`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SchemaObject {
+    kind: String,
+    name: String,
+    table: String,
+    sql: Option<String>,
+}
+
+fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
+    let mut stmt =
+        conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name, type")?;
+    let text = |v: rusqlite::types::Value| match v {
+        rusqlite::types::Value::Text(s) => s,
+        // Not text in sqlite_master: never equal to ours, and shown as such.
+        other => format!("{other:?}"),
+    };
+    let rows = stmt.query_map([], |r| {
+        Ok(SchemaObject {
+            kind: text(r.get(0)?),
+            name: text(r.get(1)?),
+            table: text(r.get(2)?),
+            sql: match r.get::<_, rusqlite::types::Value>(3)? {
+                rusqlite::types::Value::Null => None,
+                other => Some(text(other)),
+            },
+        })
+    })?;
+    rows.collect()
+}
+
+/// The schema nascfg writes at `version`: this build's own migrations run on
+/// an empty in-memory database.
+fn canonical_schema(version: u32) -> Vec<SchemaObject> {
+    let conn = Connection::open_in_memory().expect("an in-memory database opens");
+    for migration in &MIGRATIONS[..version as usize] {
+        conn.execute_batch(migration)
+            .expect("nascfg's own migrations run on an empty database");
+    }
+    schema_objects(&conn).expect("sqlite_master of an in-memory database reads")
+}
+
+/// An object's type from an untrusted file, for an error message.
+fn kind(kind: &str) -> String {
+    match kind {
+        "table" | "index" | "view" | "trigger" => kind.to_owned(),
+        other => format!("object of type {}", shown(other)),
+    }
+}
+
+/// A name from an untrusted file, short and quoted, for an error message.
+fn shown(name: &str) -> String {
+    let short: String = name.chars().take(64).collect();
+    if short.len() < name.len() {
+        format!("{short:?}...")
+    } else {
+        format!("{short:?}")
+    }
+}
+
+/// Refuses every difference between the file's `sqlite_master` and the schema
+/// nascfg writes at `version` (the file's): an object nascfg does not create
+/// (trigger, view, table, index), one it lacks, one whose SQL differs.
+pub(crate) fn check_schema(path: &Path, conn: &Connection, version: u32) -> Result<(), Error> {
+    let found = schema_objects(conn).map_err(|e| match map_open_error(path, e) {
+        Error::Sqlite(e) => Error::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("its schema cannot be read: {e}"),
+        },
+        other => other,
+    })?;
+    let ours = canonical_schema(version);
+    let foreign = |object: String| Error::ForeignSchema {
+        path: path.to_path_buf(),
+        object,
+    };
+    for object in &found {
+        match ours.iter().find(|o| o.name == object.name) {
+            None => {
+                let on = if object.table != object.name {
+                    format!(" on {}", shown(&object.table))
+                } else {
+                    String::new()
+                };
+                return Err(foreign(format!(
+                    "it has the {} {}{on}, which nascfg does not create",
+                    kind(&object.kind),
+                    shown(&object.name)
+                )));
+            }
+            Some(o) if o != object => {
+                return Err(foreign(format!(
+                    "its {} {} differs from nascfg's schema version {version}",
+                    kind(&object.kind),
+                    shown(&object.name)
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(missing) = ours
+        .iter()
+        .find(|o| !found.iter().any(|f| f.name == o.name))
+    {
+        return Err(foreign(format!(
+            "it lacks the {} {} of nascfg's schema version {version}",
+            missing.kind,
+            shown(&missing.name)
+        )));
+    }
+    Ok(())
+}
+
 /// Opens a database file read-only (for inspecting untrusted files).
 pub(crate) fn open_ro(path: &Path) -> Result<Connection, Error> {
     check_header(path)?;

@@ -8,10 +8,11 @@ use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
-use crate::datadir::{self, DataDir, NEW_SEED};
+use crate::datadir::{self, DataDir, NEW_SEED, WriteGuard};
 use crate::error::{Error, io};
 use crate::failpoint::failpoint;
 use crate::schema;
+use crate::seed::{SeedProblem, read_seed};
 
 pub(crate) const META_FINGERPRINT: &str = "seed_fingerprint";
 
@@ -68,8 +69,20 @@ pub struct InitOutcome {
 
 pub(crate) enum SeedState {
     Loaded(Box<Seed>),
-    Missing,
-    Unreadable(String),
+    Failed(SeedProblem),
+}
+
+impl SeedState {
+    fn load(path: &Path) -> SeedState {
+        match read_seed(path) {
+            Ok(seed) => SeedState::Loaded(Box::new(seed)),
+            Err(problem) => SeedState::Failed(problem),
+        }
+    }
+
+    fn is_missing(&self) -> bool {
+        matches!(self, SeedState::Failed(SeedProblem::Missing))
+    }
 }
 
 /// The open config database of one data directory.
@@ -77,9 +90,9 @@ pub struct Store {
     pub(crate) dir: DataDir,
     pub(crate) conn: Connection,
     pub(crate) seed: SeedState,
-    /// The writer lock held for a whole `in_transaction` batch; while it is
-    /// held, the store's own write methods do not take it again.
-    pub(crate) batch_lock: Option<crate::datadir::DataDirLock>,
+    /// The device and inode of `config.db` when it was opened: a restore in
+    /// another process replaces the file, and writes must not go to the old one.
+    db_file: (u64, u64),
 }
 
 impl std::fmt::Debug for Store {
@@ -93,9 +106,9 @@ impl std::fmt::Debug for Store {
 pub(crate) fn now() -> String {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        .expect("0 is a valid nanosecond");
     now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+        .expect("the clock's year is within RFC 3339's 0 to 9999")
 }
 
 pub(crate) fn new_uid() -> String {
@@ -113,16 +126,10 @@ pub(crate) fn keypair_context(uid: &str) -> Vec<u8> {
     format!("nascfg/v1/keypair/{uid}/private_key").into_bytes()
 }
 
-fn load_seed(path: &Path) -> SeedState {
-    match Seed::load(path) {
-        Ok(s) => SeedState::Loaded(Box::new(s)),
-        Err(nascfg_crypto::Error::Io { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            SeedState::Missing
-        }
-        Err(e) => SeedState::Unreadable(e.to_string()),
-    }
+fn file_identity(path: &Path) -> Result<(u64, u64), Error> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 fn db_fingerprint(conn: &Connection) -> Result<Option<Fingerprint>, Error> {
@@ -133,24 +140,52 @@ fn db_fingerprint(conn: &Connection) -> Result<Option<Fingerprint>, Error> {
 }
 
 impl Store {
-    /// The data-dir writer lock for one change, unless a batch already holds it.
-    pub(crate) fn write_lock(&self) -> Result<Option<crate::datadir::DataDirLock>, Error> {
-        if self.batch_lock.is_some() {
-            Ok(None)
-        } else {
-            self.dir.lock().map(Some)
+    /// Takes this store's data-directory lock for a change made through the
+    /// guard-taking methods ([`Store::rotate_seed`], [`Store::in_transaction`]).
+    /// Fails with [`Error::Replaced`] when a restore replaced the database
+    /// since this store opened it.
+    pub fn lock(&self) -> Result<WriteGuard, Error> {
+        let guard = self.dir.lock()?;
+        self.check_guard(&guard)?;
+        Ok(guard)
+    }
+
+    /// Checks that `guard` is this store's directory's lock (a bug otherwise)
+    /// and that the database this store has open is still the live one.
+    pub(crate) fn check_guard(&self, guard: &WriteGuard) -> Result<(), Error> {
+        guard.check(&self.dir);
+        let path = self.dir.db_path();
+        match file_identity(&path) {
+            Ok(id) if id == self.db_file => Ok(()),
+            Ok(_) => Err(Error::Replaced { path }),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::Replaced { path })
+            }
+            Err(e) => Err(e),
         }
     }
 
     /// Opens the store, creating the directory, the seed and the database on first use;
     /// completes or rolls back an interrupted install or seed rotation; migrates an older schema.
+    /// Takes the data directory's lock for that and releases it before returning.
     pub fn open(dir: &DataDir) -> Result<Store, Error> {
-        Store::open_inner(dir).map(|(s, _)| s)
+        let created_dir = !dir.path().is_dir();
+        let guard = dir.lock()?;
+        Store::open_inner(dir, &guard, created_dir).map(|(s, _)| s)
+    }
+
+    /// Like [`Store::open`], under a lock the caller already holds and keeps
+    /// for the change it is about to make (`seed rotate`).
+    pub fn open_locked(dir: &DataDir, guard: &WriteGuard) -> Result<Store, Error> {
+        Store::open_inner(dir, guard, false).map(|(s, _)| s)
     }
 
     /// Like [`Store::open`], saying what was created.
     pub fn init(dir: &DataDir) -> Result<InitOutcome, Error> {
-        let (store, outcome) = Store::open_inner(dir)?;
+        let created_dir = !dir.path().is_dir();
+        let guard = dir.lock()?;
+        let (store, outcome) = Store::open_inner(dir, &guard, created_dir)?;
+        drop(guard);
         match &store.seed {
             SeedState::Loaded(seed) => {
                 let fingerprint = seed.fingerprint();
@@ -167,18 +202,21 @@ impl Store {
                     ..outcome
                 })
             }
-            SeedState::Missing => Err(store.missing_seed_error()?),
-            SeedState::Unreadable(reason) => Err(Error::SeedUnreadable {
+            SeedState::Failed(SeedProblem::Missing) => Err(store.missing_seed_error()?),
+            SeedState::Failed(problem) => Err(Error::SeedFile {
                 path: dir.seed_path(),
-                reason: reason.clone(),
+                problem: problem.clone(),
             }),
         }
     }
 
-    fn open_inner(dir: &DataDir) -> Result<(Store, InitOutcome), Error> {
-        let created_dir = !dir.path().is_dir();
-        let _lock = dir.lock()?;
-        dir.recover_install()?;
+    fn open_inner(
+        dir: &DataDir,
+        guard: &WriteGuard,
+        created_dir: bool,
+    ) -> Result<(Store, InitOutcome), Error> {
+        guard.check(dir);
+        dir.recover_install(guard)?;
         let db_path = dir.db_path();
         let created_db = !db_path.exists();
         schema::check_header(&db_path)?;
@@ -190,12 +228,12 @@ impl Store {
         schema::check_version(&db_path, &conn)?;
         schema::live_pragmas(&db_path, &conn)?;
         schema::migrate(&db_path, &mut conn)?;
-        recover_rotation(dir, &conn)?;
+        recover_rotation(dir, guard, &conn)?;
         let seed_path = dir.seed_path();
-        let mut seed = load_seed(&seed_path);
+        let mut seed = SeedState::load(&seed_path);
         let mut created_seed = false;
         let recorded = db_fingerprint(&conn)?;
-        if matches!(seed, SeedState::Missing) && recorded.is_none() {
+        if seed.is_missing() && recorded.is_none() {
             let fresh = Seed::generate();
             fresh.write_to(&seed_path)?;
             datadir::sync_dir(dir.path())?;
@@ -217,21 +255,15 @@ impl Store {
         let fingerprint = match (&seed, recorded) {
             (SeedState::Loaded(s), _) => s.fingerprint(),
             (_, Some(f)) => f,
-            (SeedState::Unreadable(reason), None) => {
-                return Err(Error::SeedUnreadable {
+            (SeedState::Failed(problem), None) => {
+                return Err(Error::SeedFile {
                     path: seed_path,
-                    reason: reason.clone(),
-                });
-            }
-            (SeedState::Missing, None) => {
-                return Err(Error::SeedUnreadable {
-                    path: seed_path,
-                    reason: "the file does not exist".into(),
+                    problem: problem.clone(),
                 });
             }
         };
         let store = Store {
-            batch_lock: None,
+            db_file: file_identity(&db_path)?,
             dir: dir.clone(),
             conn,
             seed,
@@ -266,10 +298,10 @@ impl Store {
     pub fn seed(&self) -> Result<&Seed, Error> {
         match &self.seed {
             SeedState::Loaded(s) => Ok(s),
-            SeedState::Missing => Err(self.missing_seed_error()?),
-            SeedState::Unreadable(reason) => Err(Error::SeedUnreadable {
+            SeedState::Failed(SeedProblem::Missing) => Err(self.missing_seed_error()?),
+            SeedState::Failed(problem) => Err(Error::SeedFile {
                 path: self.dir.seed_path(),
-                reason: reason.clone(),
+                problem: problem.clone(),
             }),
         }
     }
@@ -278,9 +310,9 @@ impl Store {
         let path = self.dir.seed_path();
         Ok(match db_fingerprint(&self.conn)? {
             Some(database) => Error::SeedMissing { path, database },
-            None => Error::SeedUnreadable {
+            None => Error::SeedFile {
                 path,
-                reason: "the file does not exist".into(),
+                problem: SeedProblem::Missing,
             },
         })
     }
@@ -292,7 +324,7 @@ impl Store {
         if let (Some(db), SeedState::Loaded(s)) = (&recorded, &self.seed)
             && *db != s.fingerprint()
         {
-            self.seed = load_seed(&self.dir.seed_path());
+            self.seed = SeedState::load(&self.dir.seed_path());
         }
         let seed = self.seed()?;
         let fp = seed.fingerprint();
@@ -307,9 +339,17 @@ impl Store {
 
     // ---- credentials ----
 
-    /// Adds a credential; its secrets are sealed.
+    /// Adds a credential; its secrets are sealed. Takes the lock for this one change.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
-        let _lock = self.write_lock()?;
+        let guard = self.lock()?;
+        self.add_credential_under(&guard, credential)
+    }
+
+    pub(crate) fn add_credential_under(
+        &mut self,
+        _guard: &WriteGuard,
+        credential: &Credential,
+    ) -> Result<CredentialId, Error> {
         let key = self.key()?;
         self.check_keypair_reference(credential)?;
         // A savepoint, so that `in_transaction` can hold several of these in one.
@@ -347,7 +387,7 @@ impl Store {
         &mut self,
         credentials: &[Credential],
     ) -> Result<Vec<CredentialId>, Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         let key = self.key()?;
         for c in credentials {
             self.check_keypair_reference(c)?;
@@ -453,7 +493,7 @@ impl Store {
         changes: Map<String, Value>,
         rename: Option<&str>,
     ) -> Result<Credential, Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         let key = self.key()?;
         let summary = self.credential_summary(name)?;
         if changes.is_empty() && rename.is_none_or(|r| r == name) {
@@ -488,7 +528,16 @@ impl Store {
     /// Replaces a stored credential wholesale (import --replace, a refreshed OAuth token).
     /// The credential keeps its id; its name may change.
     pub fn replace_credential(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
-        let _lock = self.write_lock()?;
+        let guard = self.lock()?;
+        self.replace_credential_under(&guard, name, credential)
+    }
+
+    pub(crate) fn replace_credential_under(
+        &mut self,
+        _guard: &WriteGuard,
+        name: &str,
+        credential: &Credential,
+    ) -> Result<(), Error> {
         self.key()?;
         self.credential_summary(name)?;
         self.check_keypair_reference(credential)?;
@@ -544,7 +593,7 @@ impl Store {
 
     /// Deletes a credential.
     pub fn delete_credential(&mut self, name: &str) -> Result<(), Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         let n = self
             .conn
             .execute("DELETE FROM credential WHERE name = ?1", [name])?;
@@ -596,7 +645,7 @@ impl Store {
         port: u16,
         key_line: &str,
     ) -> Result<(), Error> {
-        let _lock = self.write_lock()?;
+        let _guard = self.lock()?;
         self.conn.execute(
             "INSERT INTO known_host(host, port, key) VALUES (?1, ?2, ?3)
              ON CONFLICT(host, port) DO UPDATE SET key = excluded.key",
@@ -752,8 +801,9 @@ pub(crate) fn load_credential(
     })
 }
 
-/// Finishes or undoes an interrupted seed rotation. Call under the lock.
-fn recover_rotation(dir: &DataDir, conn: &Connection) -> Result<(), Error> {
+/// Finishes or undoes an interrupted seed rotation.
+fn recover_rotation(dir: &DataDir, guard: &WriteGuard, conn: &Connection) -> Result<(), Error> {
+    guard.check(dir);
     let new_path = dir.file(NEW_SEED);
     if !new_path.exists() {
         return Ok(());
@@ -761,18 +811,18 @@ fn recover_rotation(dir: &DataDir, conn: &Connection) -> Result<(), Error> {
     let Some(recorded) = db_fingerprint(conn)? else {
         return Ok(());
     };
-    let new = match Seed::load(&new_path) {
-        Ok(s) => s,
-        Err(_) => {
+    let new = match SeedState::load(&new_path) {
+        SeedState::Loaded(s) => s,
+        SeedState::Failed(_) => {
             // A half-written .new is impossible (atomic write), but never trust it over the db.
-            if matches!(load_seed(&dir.seed_path()), SeedState::Loaded(s) if s.fingerprint() == recorded)
+            if matches!(SeedState::load(&dir.seed_path()), SeedState::Loaded(s) if s.fingerprint() == recorded)
             {
                 datadir::remove_if_exists(&new_path)?;
             }
             return Ok(());
         }
     };
-    let current = load_seed(&dir.seed_path());
+    let current = SeedState::load(&dir.seed_path());
     let current_fp = match &current {
         SeedState::Loaded(s) => Some(s.fingerprint()),
         _ => None,

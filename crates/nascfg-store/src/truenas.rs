@@ -2,8 +2,9 @@
 //!
 //! Only the SQL lives here: the rows come back with their attributes still
 //! pwenc-encrypted; nascfg-bundle decrypts, maps and validates them. The file
-//! is untrusted: it is opened read-only, with `trusted_schema` off, and only
-//! real tables (not views) of the expected names are read.
+//! is untrusted: it is opened read-only, defensive (`SQLITE_DBCONFIG_DEFENSIVE`),
+//! with `trusted_schema` off, and only real tables (not views) of the expected
+//! names are read.
 
 use std::path::Path;
 
@@ -57,7 +58,7 @@ pub fn read_truenas_db(path: &Path) -> Result<TruenasTables, Error> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.pragma_update(None, "trusted_schema", false)?;
+    crate::schema::harden(path, &conn)?;
     conn.pragma_update(None, "query_only", true)?;
     let is_table = |name: &str| -> Result<bool, Error> {
         let n: i64 = conn
@@ -141,76 +142,9 @@ fn text_of(value: Value) -> String {
     }
 }
 
-impl crate::Store {
-    /// Runs `f` as one SQLite transaction: whatever it stores through the
-    /// store is committed together when it returns `Ok`, and nothing is
-    /// stored when it returns an error (imports use it to store every
-    /// credential and key pair in one go).
-    pub fn in_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut crate::Store) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        // One writer lock for the whole batch (the write methods inside do not
-        // take it again), and an IMMEDIATE transaction so that SQLite's write
-        // lock is ours from the start rather than upgraded half-way.
-        self.batch_lock = Some(self.dir.lock()?);
-        let result = self.run_batch(f);
-        self.batch_lock = None;
-        result
-    }
-
-    fn run_batch<T>(
-        &mut self,
-        f: impl FnOnce(&mut crate::Store) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        match f(self) {
-            Ok(value) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(value)
-            }
-            Err(err) => {
-                // The error that made us roll back is the one worth reporting.
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(err)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use nascfg_credentials::{Credential, ProviderKind};
-
     use super::*;
-    use crate::{DataDir, Store};
-
-    fn b2(name: &str) -> Credential {
-        let mut attrs = serde_json::Map::new();
-        attrs.insert("account".into(), "a".into());
-        attrs.insert("key".into(), "k".into());
-        Credential::new(name, ProviderKind::B2, attrs).unwrap()
-    }
-
-    #[test]
-    fn a_failed_transaction_stores_nothing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&DataDir::new(tmp.path().join("d"))).unwrap();
-        let result = store.in_transaction(|s| {
-            s.add_credential(&b2("one"))?;
-            s.add_credential(&b2("one"))
-        });
-        assert!(matches!(result, Err(Error::Duplicate { .. })));
-        assert!(store.list_credentials().unwrap().is_empty());
-        store
-            .in_transaction(|s| {
-                s.add_credential(&b2("one"))?;
-                s.add_credential(&b2("two"))
-            })
-            .unwrap();
-        assert_eq!(store.list_credentials().unwrap().len(), 2);
-        assert_eq!(store.credential("two").unwrap(), b2("two"));
-    }
 
     #[test]
     fn reads_only_truenas_databases() {

@@ -10,8 +10,9 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use url::Url;
 
-use crate::excerpt::{first_line, xml_element};
+use crate::excerpt::first_line;
 use crate::http::HttpResponse;
+use crate::xml;
 use crate::{Check, Failure, Outcome, Success};
 
 /// The REST API version we speak (supported by Azure and Azurite 3.35).
@@ -52,7 +53,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 
 /// The test override, the credential's endpoint, or the account's public endpoint.
 fn endpoint(check: &Check<'_>, account: &str) -> Result<Url, Failure> {
-    if let Some(url) = &check.options.endpoint_override {
+    if let Some(url) = check.options.endpoint_override() {
         return Ok(url.clone());
     }
     let text = match check.optional_text("endpoint") {
@@ -90,7 +91,7 @@ fn string_to_sign(account: &str, url: &Url, date: &str) -> String {
 /// 200 with an enumeration result is valid; otherwise `Code: Message`.
 fn judge(response: &HttpResponse) -> Outcome {
     if response.is_success() {
-        if response.body.contains("EnumerationResults") {
+        if xml::root_name(&response.body).as_deref() == Some("EnumerationResults") {
             return Ok(Success::default());
         }
         return Err(Failure::new(format!(
@@ -98,12 +99,11 @@ fn judge(response: &HttpResponse) -> Outcome {
             response.status_line()
         )));
     }
-    let code = xml_element(&response.body, "Code")
+    let code = xml::element_text(&response.body, "Code")
         .filter(|c| !c.is_empty())
-        .map(str::to_owned)
         .or_else(|| response.header("x-ms-error-code").map(str::to_owned));
-    let message = xml_element(&response.body, "Message")
-        .map(first_line)
+    let message = xml::element_text(&response.body, "Message")
+        .map(|m| first_line(&m))
         .filter(|m| !m.is_empty());
     let excerpt = match (code, message) {
         (Some(c), Some(m)) => format!("{c}: {m}"),

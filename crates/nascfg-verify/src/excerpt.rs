@@ -46,16 +46,6 @@ pub fn scrub(text: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// Extracts the text of the first `<tag>...</tag>` element in an XML body,
-/// without an XML parser (service error bodies are tiny and flat).
-pub(crate) fn xml_element<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
-    let open = format!("<{tag}>");
-    let close = format!("</{tag}>");
-    let start = body.find(&open)? + open.len();
-    let len = body[start..].find(&close)?;
-    Some(body[start..start + len].trim())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,13 +76,5 @@ mod tests {
             "key ******** and ********"
         );
         assert_eq!(scrub("a b", &["a"]), "a b");
-    }
-
-    #[test]
-    fn xml_element_finds_code() {
-        let body = "<Error><Code>AccessDenied</Code><Message> no </Message></Error>";
-        assert_eq!(xml_element(body, "Code"), Some("AccessDenied"));
-        assert_eq!(xml_element(body, "Message"), Some("no"));
-        assert_eq!(xml_element(body, "Other"), None);
     }
 }

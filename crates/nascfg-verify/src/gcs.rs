@@ -15,7 +15,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::oauth::{api_error, api_url};
+use crate::oauth::{api_error, api_url, oauth_error};
 use crate::{Check, Failure, Outcome, Success};
 
 /// Read-only access to Cloud Storage is all a check needs.
@@ -34,20 +34,20 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some())
         .ok_or_else(|| Failure::new("the key file's token_uri is not an http(s) URL"))?;
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
-        .append_pair("assertion", assertion.expose_secret())
-        .finish();
-    let headers = [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("accept", "application/json"),
-    ];
-    let response = check
-        .http
-        .send("POST", &token_url, &headers, Some(form.as_bytes()))?;
+    // The signed assertion is as good as an access token for its hour.
+    let form = SecretString::from(
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+            .append_pair("assertion", assertion.expose_secret())
+            .finish(),
+    );
+    let response =
+        check
+            .http
+            .post_secret(&token_url, "application/x-www-form-urlencoded", &form)?;
     if !response.is_success() {
         return Err(Failure::with_detail(
-            token_error(&response),
+            oauth_error(&response),
             format!(
                 "the token endpoint {} refused the service account: {}",
                 key.token_uri(),
@@ -87,22 +87,6 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         return Err(Failure::new(api_error(&response)));
     }
     Ok(Success::default())
-}
-
-/// `invalid_grant: Invalid JWT Signature.` from an OAuth error answer, else the status and reason.
-fn token_error(response: &crate::http::HttpResponse) -> String {
-    let json: Option<Value> = serde_json::from_str(&response.body).ok();
-    let field = |k: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(k))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    match (field("error"), field("error_description")) {
-        (Some(e), Some(d)) => format!("{e}: {d}"),
-        (Some(e), None) => e.to_owned(),
-        _ => api_error(response),
-    }
 }
 
 /// The signed JWT: header `{"alg":"RS256","typ":"JWT"}`, claims `iss`, `scope`, `aud` (= token_uri),

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use secrecy::{ExposeSecret as _, SecretString};
 use ureq::http;
 use url::Url;
 
@@ -89,6 +90,34 @@ impl HttpClient {
         self.send("GET", url, headers, None)
     }
 
+    /// `POST url` with a body that holds a secret (a password, a refresh token, a login hash),
+    /// asking for a JSON answer. The caller keeps the body in a `SecretString` until it is sent.
+    pub(crate) fn post_secret(
+        &self,
+        url: &Url,
+        content_type: &str,
+        body: &SecretString,
+    ) -> Result<HttpResponse, Failure> {
+        let headers = [
+            ("content-type", content_type),
+            ("accept", "application/json"),
+        ];
+        self.send("POST", url, &headers, Some(body.expose_secret().as_bytes()))
+    }
+
+    /// [`HttpClient::post_secret`] of `body` as JSON; the serialized text is held as a secret.
+    pub(crate) fn post_json_secret(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> Result<HttpResponse, Failure> {
+        self.post_secret(
+            url,
+            "application/json",
+            &SecretString::from(body.to_string()),
+        )
+    }
+
     /// Sends one request; the body (if any) is sent with a Content-Length.
     /// Transport problems become failures such as `connection refused` or
     /// `timed out after 30 s`.
@@ -106,31 +135,10 @@ impl HttpClient {
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
-        let result = match body {
-            Some(body) => {
-                let request = builder
-                    .body(body.to_vec())
-                    .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
-            None => {
-                let request = builder
-                    .body(())
-                    .map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(remaining))
-                    .build();
-                self.agent.run(request)
-            }
+        let mut response = match body {
+            Some(body) => self.run(builder.body(body.to_vec()), remaining)?,
+            None => self.run(builder.body(()), remaining)?,
         };
-        let mut response = result.map_err(|e| self.transport_failure(e))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -153,6 +161,23 @@ impl HttpClient {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
+    }
+
+    /// Runs one built request, bounded by `remaining`.
+    fn run(
+        &self,
+        request: Result<http::Request<impl ureq::AsSendBody>, http::Error>,
+        remaining: Duration,
+    ) -> Result<http::Response<ureq::Body>, Failure> {
+        let request = request.map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(remaining))
+            .build();
+        self.agent
+            .run(request)
+            .map_err(|e| self.transport_failure(e))
     }
 
     /// Turns a ureq error into a failure with a short, actionable excerpt.

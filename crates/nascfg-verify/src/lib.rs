@@ -12,9 +12,11 @@
 //! timeout (default 15 s) and an overall deadline (default 30 s). Secret
 //! values of the credential never appear in the error or the excerpt.
 //!
-//! [`VerifyOptions::endpoint_override`] sends a provider's requests to
-//! another base URL. It exists for tests, which reach loopback stand-ins of
-//! cloud APIs through it; production never needs it.
+//! With the cargo feature `test-endpoints` (tests only), `VerifyOptions`
+//! has an `endpoint_override` that sends a provider's requests to another
+//! base URL, so that tests reach loopback stand-ins of cloud APIs. Without
+//! the feature, as in the shipped binary, the field does not exist: nothing
+//! can send a credential's secrets anywhere but to its own service.
 //!
 //! ```no_run
 //! use nascfg_credentials::{Credential, ProviderKind};
@@ -41,8 +43,9 @@
 //!   `status_line()` = `404 Not Found`); no proxies, no redirects followed,
 //!   statuses are answers; transport errors become `connection refused`,
 //!   `timed out after 30 s`, `TLS handshake failed: ...`.
-//! - `excerpt.rs`: `first_line(text)`, `truncate`, `scrub(text, secrets)`,
-//!   `xml_element(body, tag)`.
+//! - `excerpt.rs`: `first_line(text)`, `truncate`, `scrub(text, secrets)`.
+//! - `xml.rs`: `root_name(body)`, `element_text(body, tag)` over roxmltree,
+//!   for the XML answers of S3 and Azure.
 //! - Real-server protocols: `s3`, `azure`, `ftp`, `sftp`, `webdav`, `http_url`.
 //! - Cloud APIs: `b2`, `gcs`, `google_drive`, `google_photos`, `onedrive`,
 //!   `dropbox`, `box_com`, `pcloud`, `yandex`, `swift`, `mega`, `hubic`, and
@@ -72,6 +75,7 @@ mod s3;
 mod sftp;
 mod swift;
 mod webdav;
+mod xml;
 mod yandex;
 
 use std::time::Duration;
@@ -91,7 +95,9 @@ pub struct VerifyOptions {
     /// Give up the whole check after this long (default 30 s).
     pub deadline: Duration,
     /// Send the provider's requests to this base URL instead of the real
-    /// service. For tests only (loopback stand-ins); production never needs it.
+    /// service. For tests only (loopback stand-ins): it exists only with the
+    /// `test-endpoints` feature.
+    #[cfg(feature = "test-endpoints")]
     pub endpoint_override: Option<url::Url>,
     /// SFTP: the OpenSSH private key of the key pair the credential names,
     /// resolved by the caller from the store.
@@ -106,10 +112,21 @@ impl Default for VerifyOptions {
         VerifyOptions {
             connect_timeout: Duration::from_secs(15),
             deadline: Duration::from_secs(30),
+            #[cfg(feature = "test-endpoints")]
             endpoint_override: None,
             private_key: None,
             known_host_key: None,
         }
+    }
+}
+
+impl VerifyOptions {
+    /// The test endpoint override; always none without the `test-endpoints` feature.
+    pub(crate) fn endpoint_override(&self) -> Option<&url::Url> {
+        #[cfg(feature = "test-endpoints")]
+        return self.endpoint_override.as_ref();
+        #[cfg(not(feature = "test-endpoints"))]
+        None
     }
 }
 
@@ -133,6 +150,53 @@ pub struct Verification {
 /// Checks `credential` against its service, within the options' bounds.
 /// Never panics on a server's answer; never puts a secret in the result.
 pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
+    match run(credential, options, dispatch) {
+        Ok(success) => Verification {
+            valid: true,
+            refreshed_token: success.refreshed_token,
+            host_key_seen: success.host_key_seen,
+            ..Verification::default()
+        },
+        Err(answer) => answer,
+    }
+}
+
+/// The provider module's check.
+fn dispatch(check: &Check<'_>) -> Outcome {
+    match check.credential.provider() {
+        ProviderKind::S3 => s3::verify(check),
+        ProviderKind::B2 => b2::verify(check),
+        ProviderKind::Box => box_com::verify(check),
+        ProviderKind::Dropbox => dropbox::verify(check),
+        ProviderKind::Ftp => ftp::verify(check),
+        ProviderKind::GoogleCloudStorage => gcs::verify(check),
+        ProviderKind::GoogleDrive => google_drive::verify(check),
+        ProviderKind::GooglePhotos => google_photos::verify(check),
+        ProviderKind::Http => http_url::verify(check),
+        ProviderKind::Hubic => hubic::verify(check),
+        ProviderKind::Mega => mega::verify(check),
+        ProviderKind::AzureBlob => azure::verify(check),
+        ProviderKind::OneDrive => onedrive::verify(check),
+        ProviderKind::OpenstackSwift => swift::verify(check),
+        ProviderKind::Pcloud => pcloud::verify(check),
+        ProviderKind::Sftp => sftp::verify(check),
+        ProviderKind::Webdav => webdav::verify(check),
+        ProviderKind::Yandex => yandex::verify(check),
+        #[allow(unreachable_patterns)]
+        other => Err(Failure::new(format!(
+            "verifying {other} credentials is not supported"
+        ))),
+    }
+}
+
+/// Runs `check_with` on a `Check` of `credential` bounded by the options (also used by
+/// `onedrive_drives`); a failure becomes the invalid answer: a deadline overshoot is a time-out,
+/// secrets are scrubbed.
+pub(crate) fn run<T>(
+    credential: &Credential,
+    options: &VerifyOptions,
+    check_with: impl FnOnce(&Check<'_>) -> Result<T, Failure>,
+) -> Result<T, Verification> {
     let deadline = Deadline::after(options.deadline);
     let http = HttpClient::new(options, deadline);
     let check = Check {
@@ -141,84 +205,46 @@ pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification 
         deadline,
         http: &http,
     };
-    let outcome = match credential.provider() {
-        ProviderKind::S3 => s3::verify(&check),
-        ProviderKind::B2 => b2::verify(&check),
-        ProviderKind::Box => box_com::verify(&check),
-        ProviderKind::Dropbox => dropbox::verify(&check),
-        ProviderKind::Ftp => ftp::verify(&check),
-        ProviderKind::GoogleCloudStorage => gcs::verify(&check),
-        ProviderKind::GoogleDrive => google_drive::verify(&check),
-        ProviderKind::GooglePhotos => google_photos::verify(&check),
-        ProviderKind::Http => http_url::verify(&check),
-        ProviderKind::Hubic => hubic::verify(&check),
-        ProviderKind::Mega => mega::verify(&check),
-        ProviderKind::AzureBlob => azure::verify(&check),
-        ProviderKind::OneDrive => onedrive::verify(&check),
-        ProviderKind::OpenstackSwift => swift::verify(&check),
-        ProviderKind::Pcloud => pcloud::verify(&check),
-        ProviderKind::Sftp => sftp::verify(&check),
-        ProviderKind::Webdav => webdav::verify(&check),
-        ProviderKind::Yandex => yandex::verify(&check),
-        #[allow(unreachable_patterns)]
-        other => Err(Failure::new(format!(
-            "verifying {other} credentials is not supported"
-        ))),
-    };
-    finish(credential, options, deadline, outcome)
+    check_with(&check).map_err(|failure| failed(credential, options, deadline, failure))
 }
 
-/// Turns a check's outcome into the answer (also used by `onedrive_drives`):
-/// a deadline overshoot is a time-out; secrets are scrubbed.
-pub(crate) fn finish(
+/// The invalid answer for `failure`.
+fn failed(
     credential: &Credential,
     options: &VerifyOptions,
     deadline: Deadline,
-    outcome: Outcome,
+    failure: Failure,
 ) -> Verification {
     // A check that ran past its deadline (a blocking call that overshot) still
     // answers "timed out", so callers see one consistent reason.
-    let outcome = match outcome {
-        Err(_) if deadline.remaining().is_none() => Err(deadline.timed_out()),
-        other => other,
+    let failure = match deadline.remaining() {
+        None => deadline.timed_out(),
+        Some(_) => failure,
     };
     let secrets = secret_values(credential, options);
     let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-    match outcome {
-        Ok(success) => Verification {
-            valid: true,
-            error: None,
-            excerpt: None,
-            refreshed_token: success.refreshed_token,
-            host_key_seen: success.host_key_seen,
-        },
-        Err(failure) => {
-            let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
-            let excerpt = if excerpt.is_empty() {
-                "verification failed".to_owned()
-            } else {
-                excerpt
-            };
-            let error = match &failure.detail {
-                Some(detail)
-                    if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() =>
-                {
-                    format!(
-                        "{}\n{}",
-                        failure.excerpt.trim(),
-                        excerpt::scrub(detail.trim(), &secrets)
-                    )
-                }
-                _ => failure.excerpt.trim().to_owned(),
-            };
-            Verification {
-                valid: false,
-                error: Some(excerpt::scrub(&error, &secrets)),
-                excerpt: Some(excerpt),
-                refreshed_token: failure.refreshed_token,
-                host_key_seen: failure.host_key_seen,
-            }
+    let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
+    let excerpt = if excerpt.is_empty() {
+        "verification failed".to_owned()
+    } else {
+        excerpt
+    };
+    let error = match &failure.detail {
+        Some(detail) if !detail.trim().is_empty() && detail.trim() != failure.excerpt.trim() => {
+            format!(
+                "{}\n{}",
+                failure.excerpt.trim(),
+                excerpt::scrub(detail.trim(), &secrets)
+            )
         }
+        _ => failure.excerpt.trim().to_owned(),
+    };
+    Verification {
+        valid: false,
+        error: Some(excerpt::scrub(&error, &secrets)),
+        excerpt: Some(excerpt),
+        refreshed_token: failure.refreshed_token,
+        host_key_seen: failure.host_key_seen,
     }
 }
 

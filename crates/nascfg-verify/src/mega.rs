@@ -76,14 +76,8 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 fn call(check: &Check<'_>, url: &url::Url, id: u32, commands: &Value) -> Result<Value, Failure> {
     let mut url = url.clone();
     url.query_pairs_mut().append_pair("id", &id.to_string());
-    let body = SecretString::from(commands.to_string());
-    let headers = [("content-type", "application/json")];
-    let response = check.http.send(
-        "POST",
-        &url,
-        &headers,
-        Some(body.expose_secret().as_bytes()),
-    )?;
+    // The second command holds the user handle, which proves the password.
+    let response = check.http.post_json_secret(&url, commands)?;
     result(&response)
 }
 

@@ -12,12 +12,17 @@ use url::Url;
 use crate::http::HttpResponse;
 use crate::{Check, Failure, Success};
 
-/// The real URL `real`, or with the test endpoint override: the override's
+/// The real URL `real`, or with the test endpoint override (feature `test-endpoints`): the override's
 /// scheme, host and port with `real`'s path and query.
 pub(crate) fn api_url(check: &Check<'_>, real: &str) -> Result<Url, Failure> {
+    rebased(real, check.options.endpoint_override())
+}
+
+/// `real`, moved to `base`'s scheme, host and port when a base is given.
+fn rebased(real: &str, base: Option<&Url>) -> Result<Url, Failure> {
     let mut url =
         Url::parse(real).map_err(|e| Failure::new(format!("bad service URL {real:?}: {e}")))?;
-    if let Some(base) = &check.options.endpoint_override {
+    if let Some(base) = base {
         let rebased = url
             .set_scheme(base.scheme())
             .and_then(|()| url.set_host(base.host_str()).map_err(|_| ()))
@@ -128,16 +133,9 @@ fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAu
         form.append_pair("client_secret", secret.expose_secret());
     }
     let body = SecretString::from(form.finish());
-    let headers = [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("accept", "application/json"),
-    ];
-    let response = check.http.send(
-        "POST",
-        &url,
-        &headers,
-        Some(body.expose_secret().as_bytes()),
-    )?;
+    let response = check
+        .http
+        .post_secret(&url, "application/x-www-form-urlencoded", &body)?;
     let refused = |why: String| {
         Failure::with_detail(
             why.clone(),
@@ -181,8 +179,9 @@ fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAu
     Ok(token.refreshed(SecretString::from(access.to_owned()), new_refresh, expiry))
 }
 
-/// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`
-fn oauth_error(response: &HttpResponse) -> String {
+/// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`,
+/// else the status and the API's reason.
+pub(crate) fn oauth_error(response: &HttpResponse) -> String {
     let json: Option<Value> = serde_json::from_str(&response.body).ok();
     let field = |name: &str| {
         json.as_ref()
@@ -463,27 +462,9 @@ mod tests {
 
     #[test]
     fn endpoint_override_keeps_path_and_query() {
-        let attrs = serde_json::json!({"token": r#"{"access_token": "abc"}"#});
-        let credential = nascfg_credentials::Credential::new(
-            "h",
-            nascfg_credentials::ProviderKind::Hubic,
-            attrs.as_object().unwrap().clone(),
-        )
-        .unwrap();
         let url = |over: Option<&str>, real: &str| {
-            let options = crate::VerifyOptions {
-                endpoint_override: over.map(|o| o.parse().unwrap()),
-                ..Default::default()
-            };
-            let deadline = crate::Deadline::after(std::time::Duration::from_secs(1));
-            let http = crate::http::HttpClient::new(&options, deadline);
-            let check = Check {
-                credential: &credential,
-                options: &options,
-                deadline,
-                http: &http,
-            };
-            api_url(&check, real)
+            let base: Option<Url> = over.map(|o| o.parse().unwrap());
+            rebased(real, base.as_ref())
                 .map(|u| u.to_string())
                 .map_err(|f| f.excerpt)
         };

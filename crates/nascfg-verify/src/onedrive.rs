@@ -5,8 +5,6 @@
 use nascfg_credentials::{Credential, OAuthToken};
 use serde_json::Value;
 
-use crate::deadline::Deadline;
-use crate::http::HttpClient;
 use crate::oauth::{access, api_url, get_with_token};
 use crate::{Check, Failure, Outcome, Verification, VerifyOptions};
 
@@ -45,26 +43,17 @@ pub fn onedrive_drives(
     credential: &Credential,
     options: &VerifyOptions,
 ) -> Result<DriveList, Verification> {
-    let deadline = Deadline::after(options.deadline);
-    let http = HttpClient::new(options, deadline);
-    let check = Check {
-        credential,
-        options,
-        deadline,
-        http: &http,
-    };
     let mut refreshed = None;
-    let outcome = list(&check, &mut refreshed).map_err(|failure| Failure {
-        refreshed_token: refreshed.clone(),
-        ..failure
-    });
-    match outcome {
-        Ok(drives) => Ok(DriveList {
-            drives,
-            refreshed_token: refreshed,
-        }),
-        Err(failure) => Err(crate::finish(credential, options, deadline, Err(failure))),
-    }
+    let drives = crate::run(credential, options, |check| {
+        list(check, &mut refreshed).map_err(|failure| Failure {
+            refreshed_token: refreshed.clone(),
+            ..failure
+        })
+    })?;
+    Ok(DriveList {
+        drives,
+        refreshed_token: refreshed,
+    })
 }
 
 fn list(check: &Check<'_>, refreshed: &mut Option<OAuthToken>) -> Result<Vec<Drive>, Failure> {

@@ -16,8 +16,9 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use url::Url;
 
-use crate::excerpt::{first_line, xml_element};
+use crate::excerpt::first_line;
 use crate::http::HttpResponse;
+use crate::xml;
 use crate::{Check, Failure, Outcome, Success};
 
 /// The endpoint used when the credential names none.
@@ -79,7 +80,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
 /// The base URL of the service: the test override, the credential's
 /// endpoint, the regional AWS endpoint, or `https://s3.amazonaws.com`.
 fn endpoint(check: &Check<'_>, region: Option<&str>) -> Result<Url, Failure> {
-    if let Some(url) = &check.options.endpoint_override {
+    if let Some(url) = check.options.endpoint_override() {
         return Ok(url.clone());
     }
     let text = match check.optional_text("endpoint") {
@@ -110,7 +111,7 @@ fn discovered_region(response: &HttpResponse) -> Option<String> {
         return None;
     }
     let from_header = response.header("x-amz-bucket-region").map(str::to_owned);
-    let from_body = xml_element(&response.body, "Region").map(str::to_owned);
+    let from_body = xml::element_text(&response.body, "Region");
     from_header
         .or(from_body)
         .map(|r| r.trim().to_owned())
@@ -137,7 +138,7 @@ fn list_buckets(
 /// Turns the ListBuckets answer into the verdict.
 fn judge(response: &HttpResponse) -> Outcome {
     if response.is_success() {
-        if response.body.contains("ListAllMyBucketsResult") {
+        if xml::root_name(&response.body).as_deref() == Some("ListAllMyBucketsResult") {
             return Ok(Success::default());
         }
         return Err(Failure::with_detail(
@@ -153,10 +154,10 @@ fn judge(response: &HttpResponse) -> Outcome {
 
 /// `Code: Message` from an S3 XML error, else the status line.
 fn error_failure(response: &HttpResponse) -> Failure {
-    let code = xml_element(&response.body, "Code").filter(|c| !c.is_empty());
-    let message = xml_element(&response.body, "Message").filter(|m| !m.is_empty());
+    let code = xml::element_text(&response.body, "Code").filter(|c| !c.is_empty());
+    let message = xml::element_text(&response.body, "Message").filter(|m| !m.is_empty());
     let excerpt = match (code, message) {
-        (Some(c), Some(m)) => format!("{c}: {}", first_line(m)),
+        (Some(c), Some(m)) => format!("{c}: {}", first_line(&m)),
         (Some(c), None) => format!("{c} ({})", response.status_line()),
         _ => match first_line(&response.body) {
             b if b.is_empty() => response.status_line(),
@@ -308,6 +309,48 @@ mod tests {
         assert_eq!(
             hex::encode(k_signing),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    /// The two ListBucket-shaped examples of the S3 documentation ("Signature Calculations for the
+    /// Authorization Header: Transferring Payload in a Single Chunk", `GET Bucket Lifecycle` and
+    /// `Get Bucket (List Objects)`): an empty payload, signed headers
+    /// `host;x-amz-content-sha256;x-amz-date`, exactly what `sign_v4` signs.
+    #[test]
+    fn sign_v4_matches_the_s3_documentation_examples() {
+        #[track_caller]
+        fn check(url: &str, expected_signature: &str) {
+            let keys = Keys {
+                access_key_id: "AKIAIOSFODNN7EXAMPLE",
+                secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            };
+            let now = time::macros::datetime!(2013-05-24 00:00:00 UTC);
+            let headers = sign_v4(&Url::parse(url).unwrap(), &keys, "us-east-1", now).unwrap();
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap()
+            };
+            assert_eq!(header("x-amz-date"), "20130524T000000Z");
+            assert_eq!(header("x-amz-content-sha256"), EMPTY_SHA256);
+            assert_eq!(
+                header("authorization"),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
+                     SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={expected_signature}"
+                )
+            );
+        }
+        check(
+            "https://examplebucket.s3.amazonaws.com/?lifecycle",
+            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543",
+        );
+        // The query is signed sorted, whatever order it is sent in.
+        check(
+            "https://examplebucket.s3.amazonaws.com/?prefix=J&max-keys=2",
+            "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7",
         );
     }
 

@@ -13,6 +13,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
+use crate::http::HttpResponse;
 use crate::oauth::{api_error, api_url};
 use crate::{Check, Failure, Outcome, Success};
 
@@ -134,15 +135,6 @@ fn auth_v2(
     user: &str,
     key: &SecretString,
 ) -> Result<(String, SecretString), Failure> {
-    let base = auth.trim_end_matches('/');
-    let url = api_url(
-        check,
-        &if base.ends_with("/tokens") {
-            base.to_owned()
-        } else {
-            format!("{base}/tokens")
-        },
-    )?;
     let mut body = json!({"auth": {"passwordCredentials": {"username": user, "password": key.expose_secret()}}});
     if let Some(tenant) = check.optional_text("tenant") {
         body["auth"]["tenantName"] = tenant.into();
@@ -150,47 +142,18 @@ fn auth_v2(
     if let Some(tenant_id) = check.optional_text("tenant_id") {
         body["auth"]["tenantId"] = tenant_id.into();
     }
-    let body = SecretString::from(body.to_string());
-    let headers = [
-        ("content-type", "application/json"),
-        ("accept", "application/json"),
-    ];
-    let response = check.http.send(
-        "POST",
-        &url,
-        &headers,
-        Some(body.expose_secret().as_bytes()),
-    )?;
-    if !response.is_success() {
-        return Err(Failure::new(format!(
-            "authentication (Keystone v2): {}",
-            api_error(&response)
-        )));
-    }
-    let json: Value =
-        serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 2))?;
+    let (response, json) = keystone_token(check, auth, Keystone::V2, &body)?;
     let token = json
         .pointer("/access/token/id")
         .and_then(Value::as_str)
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Err(not_keystone(&response, 2));
-    };
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| Keystone::V2.not_a_token(&response))?;
     let interface = format!("{}URL", endpoint_type(check));
-    let region = check.optional_text("region");
-    let storage = object_store(&json, "/access/serviceCatalog")
-        .into_iter()
-        .find_map(|endpoint| {
-            let region_ok = region
-                .as_deref()
-                .is_none_or(|r| endpoint.get("region").and_then(Value::as_str) == Some(r));
-            region_ok
-                .then(|| endpoint.get(&interface).and_then(Value::as_str))
-                .flatten()
-                .map(str::to_owned)
-        });
-    let storage = storage.ok_or_else(|| no_endpoint(check))?;
-    Ok((storage, SecretString::from(token.to_owned())))
+    let storage = storage_url(check, &json, "/access/serviceCatalog", |endpoint| {
+        endpoint.get(&interface).and_then(Value::as_str)
+    })?;
+    Ok((storage, SecretString::from(token)))
 }
 
 fn auth_v3(
@@ -199,15 +162,6 @@ fn auth_v3(
     user: &str,
     key: &SecretString,
 ) -> Result<(String, SecretString), Failure> {
-    let base = auth.trim_end_matches('/');
-    let url = api_url(
-        check,
-        &if base.ends_with("/auth/tokens") {
-            base.to_owned()
-        } else {
-            format!("{base}/auth/tokens")
-        },
-    )?;
     let domain = |name: Option<String>| match name {
         Some(name) => json!({"name": name}),
         None => json!({"id": "default"}),
@@ -236,48 +190,108 @@ fn auth_v3(
     if let Some(project) = project {
         body["auth"]["scope"] = json!({"project": project});
     }
-    let body = SecretString::from(body.to_string());
-    let headers = [
-        ("content-type", "application/json"),
-        ("accept", "application/json"),
-    ];
-    let response = check.http.send(
-        "POST",
-        &url,
-        &headers,
-        Some(body.expose_secret().as_bytes()),
-    )?;
-    if !response.is_success() {
-        return Err(Failure::new(format!(
-            "authentication (Keystone v3): {}",
-            api_error(&response)
-        )));
-    }
+    let (response, json) = keystone_token(check, auth, Keystone::V3, &body)?;
     let token = response
         .header("x-subject-token")
         .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let Some(token) = token else {
-        return Err(not_keystone(&response, 3));
-    };
-    let json: Value =
-        serde_json::from_str(&response.body).map_err(|_| not_keystone(&response, 3))?;
+        .map(str::to_owned)
+        .ok_or_else(|| Keystone::V3.not_a_token(&response))?;
     let interface = endpoint_type(check);
+    let storage = storage_url(check, &json, "/token/catalog", |endpoint| {
+        let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
+        (field("interface") == Some(interface.as_str()))
+            .then(|| field("url"))
+            .flatten()
+    })?;
+    Ok((storage, SecretString::from(token)))
+}
+
+/// The Keystone identity API versions, and how each names its token endpoint.
+#[derive(Debug, Clone, Copy)]
+enum Keystone {
+    /// `POST <auth>/tokens`, the token in the body.
+    V2,
+    /// `POST <auth>/auth/tokens`, the token in `X-Subject-Token`.
+    V3,
+}
+
+impl Keystone {
+    fn number(self) -> u8 {
+        match self {
+            Keystone::V2 => 2,
+            Keystone::V3 => 3,
+        }
+    }
+
+    /// The path of the token endpoint below the auth URL.
+    fn tokens_path(self) -> &'static str {
+        match self {
+            Keystone::V2 => "/tokens",
+            Keystone::V3 => "/auth/tokens",
+        }
+    }
+
+    /// A 2xx answer that is not a Keystone token.
+    fn not_a_token(self, response: &HttpResponse) -> Failure {
+        Failure::new(format!(
+            "authentication (Keystone v{}): {}, but the answer is not a Keystone token: is the auth URL and auth_version right?",
+            self.number(),
+            response.status_line()
+        ))
+    }
+}
+
+/// Posts the password `body` (it holds the key) to the Keystone token endpoint below `auth`;
+/// answers the 2xx response and its JSON.
+fn keystone_token(
+    check: &Check<'_>,
+    auth: &str,
+    version: Keystone,
+    body: &Value,
+) -> Result<(HttpResponse, Value), Failure> {
+    let base = auth.trim_end_matches('/');
+    let tokens = version.tokens_path();
+    let url = api_url(
+        check,
+        &if base.ends_with(tokens) {
+            base.to_owned()
+        } else {
+            format!("{base}{tokens}")
+        },
+    )?;
+    let response = check.http.post_json_secret(&url, body)?;
+    if !response.is_success() {
+        return Err(Failure::new(format!(
+            "authentication (Keystone v{}): {}",
+            version.number(),
+            api_error(&response)
+        )));
+    }
+    let json: Value =
+        serde_json::from_str(&response.body).map_err(|_| version.not_a_token(&response))?;
+    Ok((response, json))
+}
+
+/// The storage URL from the catalog at `pointer`: the first `object-store` endpoint in the
+/// credential's region (any region when none is set) that `url_of` finds a URL in.
+fn storage_url<'a>(
+    check: &Check<'_>,
+    catalog: &'a Value,
+    pointer: &str,
+    url_of: impl Fn(&'a Value) -> Option<&'a str>,
+) -> Result<String, Failure> {
     let region = check.optional_text("region");
-    let storage = object_store(&json, "/token/catalog")
+    object_store(catalog, pointer)
         .into_iter()
         .find_map(|endpoint| {
             let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
             let region_ok = region
                 .as_deref()
                 .is_none_or(|r| field("region_id") == Some(r) || field("region") == Some(r));
-            (region_ok && field("interface") == Some(interface.as_str()))
-                .then(|| field("url"))
-                .flatten()
-                .map(str::to_owned)
-        });
-    let storage = storage.ok_or_else(|| no_endpoint(check))?;
-    Ok((storage, SecretString::from(token)))
+            region_ok.then(|| url_of(endpoint)).flatten()
+        })
+        .map(str::to_owned)
+        .ok_or_else(|| no_endpoint(check))
 }
 
 /// The endpoints of the `object-store` services in the catalog at `pointer`.
@@ -290,13 +304,6 @@ fn object_store<'a>(json: &'a Value, pointer: &str) -> Vec<&'a Value> {
         .filter_map(|service| service.get("endpoints").and_then(Value::as_array))
         .flatten()
         .collect()
-}
-
-fn not_keystone(response: &crate::http::HttpResponse, version: u8) -> Failure {
-    Failure::new(format!(
-        "authentication (Keystone v{version}): {}, but the answer is not a Keystone token: is the auth URL and auth_version right?",
-        response.status_line()
-    ))
 }
 
 fn no_endpoint(check: &Check<'_>) -> Failure {

@@ -382,7 +382,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
         "seed-file-31",
         &f.bundle(&plain, &f.db),
         &bad_seed,
-        "SeedLength",
+        "Store(SeedFile",
     );
     let other_seed = f.tmp.join("other-seed");
     std::fs::write(&other_seed, Seed::generate().expose_bytes()).unwrap();

@@ -56,6 +56,8 @@ fn generate(out: &Path) {
             passphrase: passphrase.map(SecretString::from),
             work_factor: WorkFactor::new(10),
             created,
+            // Regenerating the fixtures replaces them on purpose.
+            existing: nascfg_bundle::Existing::Replace,
             ..Default::default()
         };
         nascfg_bundle::export(&store, &out.join(file), &options).unwrap();

@@ -2,8 +2,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod bad_input;
+mod foreign_schema;
 mod golden;
-mod imports_kat;
-mod rclone_mapping;
 mod roundtrip;
 mod support;

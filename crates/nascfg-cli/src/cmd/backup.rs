@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use nascfg_bundle::{
-    Error as BundleError, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions,
-    RestoreReport,
+    Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
+    RestoreOptions, RestoreReport,
 };
 use nascfg_crypto::Fingerprint;
 use nascfg_crypto::secrecy::SecretString;
@@ -18,9 +18,10 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
     match command {
         BackupCommand::Export {
             output,
+            force,
             include_seed,
             passphrase,
-        } => export(cli, output.as_deref(), *include_seed, passphrase),
+        } => export(cli, output.as_deref(), *force, *include_seed, passphrase),
         BackupCommand::Inspect { file, passphrase } => inspect(cli, file, passphrase),
         BackupCommand::Restore {
             file,
@@ -89,6 +90,7 @@ fn passphrase_given(args: &PassphraseArgs) -> bool {
 fn export(
     cli: &Cli,
     out: Option<&Path>,
+    force: bool,
     include_seed: bool,
     passphrase: &PassphraseArgs,
 ) -> anyhow::Result<()> {
@@ -98,9 +100,13 @@ fn export(
     } else {
         None
     };
-    let out = match out {
-        Some(p) => p.to_path_buf(),
-        None => PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
+    let (out, existing) = match out {
+        Some(p) if force => (p.to_path_buf(), Existing::Replace),
+        Some(p) => (p.to_path_buf(), Existing::Refuse),
+        None => (
+            PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
+            Existing::NextFreeName,
+        ),
     };
     let bar = Bar::new(cli, "exporting");
     let progress = |done: u64, total: u64| bar.update(done, total);
@@ -108,6 +114,7 @@ fn export(
         include_seed,
         passphrase,
         progress: Some(&progress),
+        existing,
         ..ExportOptions::default()
     };
     let report = nascfg_bundle::export(&store, &out, &options).map_err(bundle_error);
@@ -173,7 +180,7 @@ fn bundle_passphrase(file: &Path, args: &PassphraseArgs) -> anyhow::Result<Optio
 /// This box's seed fingerprint, if it has a readable seed (nothing is created).
 fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     let dir = common::data_dir(cli)?;
-    match nascfg_bundle::load_seed_file(&dir.seed_path()) {
+    match nascfg_store::load_seed(&dir.seed_path()) {
         Ok(seed) => Ok(Some(seed.fingerprint())),
         Err(_) => Ok(None),
     }
@@ -205,6 +212,15 @@ fn print_inspection(file: &Path, i: &Inspection) {
             "no"
         }
     );
+    println!(
+        "authenticated: {}",
+        if i.authenticated() {
+            "yes: the passphrase (age) authenticates every byte"
+        } else {
+            "NO: anyone who could write this file could have altered its manifest and database \
+             (not its sealed secrets); restore it only if it came to you safely"
+        }
+    );
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
@@ -224,7 +240,7 @@ fn print_inspection(file: &Path, i: &Inspection) {
         );
     }
     println!(
-        "checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, schema)"
+        "checks:        manifest ok, members ok (sizes, SHA-256), database ok (SQLite integrity, exactly nascfg's schema, every row valid)"
     );
     let verdict = match &i.restorability {
         Restorability::SeedInBundle => {
@@ -385,6 +401,9 @@ fn bundle_error(err: BundleError) -> anyhow::Error {
             "a seed file holds exactly 32 raw bytes (the box's secret-seed); nothing was changed".to_owned()
         }
         BundleError::Io { .. } => "check the path and permissions".to_owned(),
+        BundleError::OutputExists { .. } => {
+            "choose another name with -o, or add --force to replace the file".to_owned()
+        }
         _ => "the file is not an intact nascfg bundle (damaged, truncated or altered); \
               use another copy. Nothing was changed"
             .to_owned(),

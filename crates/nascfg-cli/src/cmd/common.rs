@@ -42,7 +42,7 @@ pub fn store_error(err: Error) -> anyhow::Error {
              (or `--allow-lost-secrets` to re-enter the secrets); nothing was changed"
                 .to_owned()
         }
-        Error::SeedUnreadable { .. } => {
+        Error::SeedFile { .. } => {
             "the secret seed must be a readable file of exactly 32 bytes; put back the box's seed \
              (from a `nascfg seed export` or a kept secret-seed.old-* file); nothing was changed"
                 .to_owned()
@@ -52,6 +52,12 @@ pub fn store_error(err: Error) -> anyhow::Error {
             "move the file away or point --data-dir at another directory; it was left unchanged".to_owned()
         }
         Error::Damaged { .. } => "restore a backup with `nascfg backup restore FILE`".to_owned(),
+        Error::ForeignSchema { .. } | Error::InvalidRow { .. } => {
+            "this database was altered or is not nascfg's: do not restore it; use a copy you trust \
+             (a passphrase-protected bundle is authenticated, a plain one is not). Nothing was changed"
+                .to_owned()
+        }
+        Error::Replaced { .. } => "run the command again; it changed nothing".to_owned(),
         Error::NeedsSecrets { name } => format!(
             "its secrets were not restored; re-enter them with `nascfg cred update {name} --set FIELD=VALUE` \
              (or delete and re-create a key pair)"
@@ -81,6 +87,18 @@ pub fn store_error(err: Error) -> anyhow::Error {
         _ => "check the data directory's permissions and free space (`--data-dir`)".to_owned(),
     };
     output::hint(err, hint)
+}
+
+/// An import or rclone export error with the hint it carries (a store error
+/// with the store's hint).
+pub fn interop_error(err: nascfg_interop::Error) -> anyhow::Error {
+    match err {
+        nascfg_interop::Error::Store(inner) => store_error(inner),
+        other => match other.hint() {
+            Some(hint) => output::hint(other, hint),
+            None => other.into(),
+        },
+    }
 }
 
 /// True when standard input is a terminal (so we may prompt).

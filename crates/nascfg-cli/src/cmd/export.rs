@@ -3,11 +3,11 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use nascfg_bundle::{RcloneTarget, rclone_export};
 use nascfg_credentials::ProviderKind;
+use nascfg_interop::rclone;
 
 use crate::cli::{Cli, ExportCommand};
-use crate::cmd::{common, import::import_error};
+use crate::cmd::common;
 use crate::output;
 
 pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
@@ -18,10 +18,10 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
         .map_err(common::store_error)?
         .iter()
         .any(|c| c.provider == ProviderKind::Mega && (names.is_empty() || names.contains(&c.name)));
-    let target = RcloneTarget {
+    let target = rclone::Target {
         has_mega: !has_mega_credential || rclone_has_mega(),
     };
-    let export = rclone_export(&mut store, names, target).map_err(import_error)?;
+    let export = rclone::export(&mut store, names, target).map_err(common::interop_error)?;
     let text = export.text();
     match out {
         Some(path) => {

@@ -3,14 +3,12 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use nascfg_bundle::{
-    Error as BundleError, ImportOptions, ImportReport, ImportStatus, MAX_CONF_LEN, RcloneConf,
-    RcloneImport, TruenasBackup,
-};
+use nascfg_interop::rclone::{self, MAX_CONF_LEN};
+use nascfg_interop::{ImportOptions, ImportReport, ImportStatus, truenas};
 use secrecy::SecretString;
 
 use crate::cli::{Cli, ImportCommand};
-use crate::cmd::common;
+use crate::cmd::common::{self, interop_error};
 use crate::output;
 
 /// rclone's own variable for the config password, used when no `--password-env` is given.
@@ -26,13 +24,13 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
         } => {
             // Read, check the seed and decrypt before the store is even opened.
             let backup =
-                TruenasBackup::read(file, pwenc_secret.as_deref()).map_err(import_error)?;
+                truenas::Backup::read(file, pwenc_secret.as_deref()).map_err(interop_error)?;
             let mut store = common::open_store(cli)?;
             let options = ImportOptions {
                 dry_run: *dry_run,
                 replace: *replace,
             };
-            let report = backup.import(&mut store, &options).map_err(import_error)?;
+            let report = backup.import(&mut store, &options).map_err(interop_error)?;
             print_report(cli, &report)
         }
         ImportCommand::Rclone {
@@ -42,20 +40,20 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
             replace,
         } => {
             let bytes = read_conf(file)?;
-            let password = if RcloneConf::is_encrypted(&bytes) {
+            let password = if rclone::Conf::is_encrypted(&bytes) {
                 password(password_env.as_deref())?
             } else {
                 None
             };
-            let conf = RcloneConf::parse(&bytes, password.as_ref()).map_err(import_error)?;
+            let conf = rclone::Conf::parse(&bytes, password.as_ref()).map_err(interop_error)?;
             let mut store = common::open_store(cli)?;
             let options = ImportOptions {
                 dry_run: *dry_run,
                 replace: *replace,
             };
-            let report = RcloneImport::from_conf(&conf)
+            let report = rclone::Import::from_conf(&conf)
                 .import(&mut store, &options)
-                .map_err(import_error)?;
+                .map_err(interop_error)?;
             print_report(cli, &report)
         }
     }
@@ -161,39 +159,4 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
         println!("{imported} credential(s) imported, {skipped} skipped");
     }
     Ok(())
-}
-
-/// An import error with the hint that says what to do next.
-pub fn import_error(err: BundleError) -> anyhow::Error {
-    let err = match err {
-        BundleError::Store(inner) => return common::store_error(inner),
-        other => other,
-    };
-    let hint = match &err {
-        BundleError::PwencSecretMissing => {
-            "give the TrueNAS pwenc_secret with --pwenc-secret FILE, or export the configuration from TrueNAS \
-             with \"Export Password Secret Seed\"; nothing was imported"
-        }
-        BundleError::PwencSecretWrong | BundleError::PwencMalformed => {
-            "give the pwenc_secret of the TrueNAS system that wrote this backup (--pwenc-secret FILE); \
-             nothing was imported"
-        }
-        BundleError::PwencSecretLength { .. } => {
-            "a TrueNAS pwenc_secret file is exactly 32 bytes; nothing was imported"
-        }
-        BundleError::RclonePasswordNeeded => {
-            "give the rclone config password with --password-env VAR (or RCLONE_CONFIG_PASS); nothing was imported"
-        }
-        BundleError::RcloneWrongPassword => {
-            "check the rclone config password; nothing was imported"
-        }
-        BundleError::RcloneConf { .. } => {
-            "check that the file is an rclone.conf (`rclone --config FILE config dump`)"
-        }
-        _ => {
-            "give a TrueNAS configuration backup (the .tar with freenas-v1.db and pwenc_secret, or freenas-v1.db \
-              with --pwenc-secret); nothing was imported"
-        }
-    };
-    output::hint(err, hint)
 }

@@ -3,11 +3,13 @@
 pub mod attrs;
 mod backup;
 pub mod common;
+mod completions;
 mod cred;
 mod export;
 mod import;
 mod init;
 mod keypair;
+mod man;
 mod providers;
 mod seed;
 mod verify;
@@ -25,5 +27,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Seed(c) => seed::run(cli, c),
         Command::Import(c) => import::run(cli, c),
         Command::Export(c) => export::run(cli, c),
+        Command::Completions { shell } => completions::run(*shell),
+        Command::Man => man::run(),
     }
 }

@@ -3,9 +3,10 @@
 use std::io::Write;
 
 use nascfg_crypto::WorkFactor;
+use nascfg_store::Store;
 use serde_json::json;
 
-use super::common::{open_store, read_passphrase, store_error};
+use super::common::{data_dir, open_store, read_passphrase, store_error};
 use crate::cli::{Cli, PassphraseArgs, SeedCommand};
 use crate::output;
 
@@ -45,8 +46,13 @@ fn fingerprint(cli: &Cli) -> anyhow::Result<()> {
 }
 
 fn rotate(cli: &Cli) -> anyhow::Result<()> {
-    let mut store = open_store(cli)?;
-    let report = store.rotate_seed().map_err(store_error)?;
+    // One lock from opening the store to the end of the rotation: a restore
+    // cannot slip in between and have its database re-sealed behind its back.
+    let dir = data_dir(cli)?;
+    let guard = dir.lock().map_err(store_error)?;
+    let mut store = Store::open_locked(&dir, &guard).map_err(store_error)?;
+    let report = store.rotate_seed(&guard).map_err(store_error)?;
+    drop(guard);
     if cli.json {
         return output::print_json(&json!({
             "old": report.old.to_string(),

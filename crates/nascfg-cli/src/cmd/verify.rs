@@ -110,6 +110,7 @@ fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
     let mut options = VerifyOptions::default();
     options.connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
     options.deadline = Duration::from_secs(args.timeout.max(1));
+    #[cfg(feature = "test-endpoints")]
     if let Some(url) = &args.endpoint_override {
         let parsed = nascfg_verify::url::Url::parse(url).map_err(|e| {
             output::hint(

@@ -81,7 +81,10 @@ fn wrong_or_short_seed_refuses_secrets_but_lists() {
     let mut store = Store::open(&dir).unwrap();
     assert!(matches!(
         store.credential("cred-0"),
-        Err(Error::SeedUnreadable { .. })
+        Err(Error::SeedFile {
+            problem: nascfg_store::SeedProblem::WrongLength { len: 16 },
+            ..
+        })
     ));
     drop(store);
     std::fs::remove_file(dir.seed_path()).unwrap();

@@ -10,7 +10,7 @@ fn rotate_reseals_everything_and_keeps_the_old_seed() {
         .generate_keypair("k", nascfg_store::KeyType::Ed25519)
         .unwrap();
     let old_seed = std::fs::read(dir.seed_path()).unwrap();
-    let report = store.rotate_seed().unwrap();
+    let report = store.rotate_seed(&store.lock().unwrap()).unwrap();
     assert_eq!(report.resealed, 11);
     assert_ne!(report.old, report.new);
     let kept = report.old_seed_kept.unwrap();
@@ -31,7 +31,7 @@ fn rotate_reseals_everything_and_keeps_the_old_seed() {
     }
     store.keypair_private("k").unwrap();
     // Twice in a row: a second old seed file.
-    let second = store.rotate_seed().unwrap();
+    let second = store.rotate_seed(&store.lock().unwrap()).unwrap();
     assert_ne!(second.old_seed_kept.unwrap(), kept);
 }
 
@@ -42,7 +42,7 @@ fn open_finishes_a_committed_rotation() {
     drop(store_with(&dir, 3));
     let old = std::fs::read(dir.seed_path()).unwrap();
     let mut store = Store::open(&dir).unwrap();
-    store.rotate_seed().unwrap();
+    store.rotate_seed(&store.lock().unwrap()).unwrap();
     drop(store);
     // Put the state back to "committed, not renamed": new seed as .new, old as secret-seed.
     std::fs::rename(dir.seed_path(), dir.path().join("secret-seed.new")).unwrap();

@@ -36,7 +36,7 @@ fn strip_then_restore_marks_credentials() {
     // Installed on another box: listed, marked, and fixable.
     let (_t2, other) = temp_dir();
     drop(Store::open(&other).unwrap());
-    other.install(&snap, None).unwrap();
+    other.install(&other.lock().unwrap(), &snap, None).unwrap();
     let mut store = Store::open(&other).unwrap();
     let list = store.list_credentials().unwrap();
     assert!(list.iter().all(|c| c.needs_secrets));

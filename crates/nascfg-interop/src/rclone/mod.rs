@@ -1,5 +1,6 @@
-//! rclone: its configuration file, its "obscure" obfuscation, and the mapping
-//! between rclone remotes and nascfg credentials (export and import).
+//! rclone: its configuration file ([`Conf`], plain or encrypted), its
+//! "obscure" obfuscation ([`obscure`], [`reveal`]), and the mapping between
+//! rclone remotes and nascfg credentials, both ways ([`export`], [`Import`]).
 
 mod conf;
 mod mapping;
@@ -13,16 +14,16 @@ use secrecy::SecretString;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-pub use conf::{MAX_CONF_LEN, RcloneConf, RcloneSection};
-pub use mapping::RcloneTarget;
-pub use obscure::{rclone_obscure, rclone_reveal};
+pub use conf::{Conf, MAX_CONF_LEN, Section};
+pub use mapping::Target;
+pub use obscure::{obscure, reveal};
 
 use crate::Error;
 use crate::import::{Candidates, ImportOptions, ImportReport, apply};
 
 /// One credential of an rclone export.
 #[derive(Debug, Clone, Serialize)]
-pub struct RcloneRemote {
+pub struct Remote {
     /// The credential's name.
     pub name: String,
     /// The rclone remote (section) name it was written as.
@@ -34,7 +35,7 @@ pub struct RcloneRemote {
 
 /// A credential an export left out, and why.
 #[derive(Debug, Clone, Serialize)]
-pub struct RcloneSkipped {
+pub struct Skipped {
     /// The credential's name.
     pub name: String,
     /// Why rclone cannot take it.
@@ -43,31 +44,31 @@ pub struct RcloneSkipped {
 
 /// An rclone.conf made from stored credentials. Its text holds secrets:
 /// `Debug` shows only the names.
-pub struct RcloneExport {
-    conf: RcloneConf,
+pub struct Export {
+    conf: Conf,
     /// The credentials written, in order.
-    pub exported: Vec<RcloneRemote>,
+    pub exported: Vec<Remote>,
     /// The credentials left out.
-    pub skipped: Vec<RcloneSkipped>,
+    pub skipped: Vec<Skipped>,
 }
 
-impl std::fmt::Debug for RcloneExport {
+impl std::fmt::Debug for Export {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RcloneExport")
+        f.debug_struct("Export")
             .field("exported", &self.exported)
             .field("skipped", &self.skipped)
             .finish_non_exhaustive()
     }
 }
 
-impl RcloneExport {
+impl Export {
     /// The rclone.conf text (plain; rclone reads it as it is).
     pub fn text(&self) -> Zeroizing<String> {
         self.conf.to_text()
     }
 
     /// The configuration as sections.
-    pub fn conf(&self) -> &RcloneConf {
+    pub fn conf(&self) -> &Conf {
         &self.conf
     }
 }
@@ -75,11 +76,7 @@ impl RcloneExport {
 /// Writes the named credentials (all when `names` is empty) as rclone
 /// remotes. Credentials rclone cannot use are skipped with the reason; a
 /// name that does not exist is an error.
-pub fn rclone_export(
-    store: &mut Store,
-    names: &[String],
-    target: RcloneTarget,
-) -> Result<RcloneExport, Error> {
+pub fn export(store: &mut Store, names: &[String], target: Target) -> Result<Export, Error> {
     let all: Vec<String> = store
         .list_credentials()?
         .into_iter()
@@ -98,8 +95,8 @@ pub fn rclone_export(
         }
         names.to_vec()
     };
-    let mut export = RcloneExport {
-        conf: RcloneConf::new(),
+    let mut export = Export {
+        conf: Conf::new(),
         exported: Vec::new(),
         skipped: Vec::new(),
     };
@@ -108,7 +105,7 @@ pub fn rclone_export(
         let cred = match store.credential(&name) {
             Ok(c) => c,
             Err(e @ nascfg_store::Error::NeedsSecrets { .. }) => {
-                export.skipped.push(RcloneSkipped {
+                export.skipped.push(Skipped {
                     name,
                     reason: e.to_string(),
                 });
@@ -122,7 +119,7 @@ pub fn rclone_export(
                     Ok(pem) => Some(pem),
                     Err(e @ nascfg_store::Error::NeedsSecrets { .. }) => {
                         let reason = format!("its key pair {key:?} cannot be read: {e}");
-                        export.skipped.push(RcloneSkipped { name, reason });
+                        export.skipped.push(Skipped { name, reason });
                         continue;
                     }
                     Err(e) => return Err(e.into()),
@@ -148,7 +145,7 @@ pub fn rclone_export(
                     );
                 }
                 export.conf.push(section);
-                export.exported.push(RcloneRemote {
+                export.exported.push(Remote {
                     name,
                     remote,
                     notes,
@@ -156,30 +153,30 @@ pub fn rclone_export(
             }
             Err(reason) => {
                 taken.remove(&remote);
-                export.skipped.push(RcloneSkipped { name, reason });
+                export.skipped.push(Skipped { name, reason });
             }
         }
     }
     Ok(export)
 }
 
-/// The rclone section for one credential (what [`rclone_export`] writes for
+/// The rclone section for one credential (what [`export`] writes for
 /// it), or why rclone cannot take it. `key_pem` is the OpenSSH private key
 /// of an SFTP credential's key pair.
-pub fn rclone_section(
+pub fn section_from_credential(
     credential: &Credential,
     remote: &str,
     key_pem: Option<&SecretString>,
-    target: RcloneTarget,
-) -> Result<RcloneSection, String> {
+    target: Target,
+) -> Result<Section, String> {
     mapping::to_section(credential, remote, key_pem, target).map(|(s, _)| s)
 }
 
 /// The credential an rclone section maps to (validated), with the private
 /// key of an SFTP `key_pem` (the credential then refers to a key pair named
 /// like the remote), or why it cannot be imported.
-pub fn rclone_credential(
-    section: &RcloneSection,
+pub fn credential_from_section(
+    section: &Section,
 ) -> Result<(Credential, Option<SecretString>), String> {
     let (mut cand, key) = mapping::from_section(section);
     if let Some(reason) = cand.skip.take() {
@@ -200,22 +197,22 @@ pub fn rclone_credential(
 }
 
 /// An rclone.conf mapped to credentials, ready to be imported.
-pub struct RcloneImport {
+pub struct Import {
     candidates: Candidates,
 }
 
-impl std::fmt::Debug for RcloneImport {
+impl std::fmt::Debug for Import {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RcloneImport")
+        f.debug_struct("Import")
             .field("remotes", &self.candidates.credentials.len())
             .finish()
     }
 }
 
-impl RcloneImport {
+impl Import {
     /// Maps every section (revealing obscured values); sections of other
     /// backends become skipped items with the reason.
-    pub fn from_conf(conf: &RcloneConf) -> RcloneImport {
+    pub fn from_conf(conf: &Conf) -> Import {
         let mut candidates = Candidates {
             keys: Vec::new(),
             credentials: Vec::new(),
@@ -225,7 +222,7 @@ impl RcloneImport {
             candidates.credentials.push(cand);
             candidates.keys.extend(key);
         }
-        RcloneImport { candidates }
+        Import { candidates }
     }
 
     /// Validates every credential, then (unless a dry run) stores the key
@@ -233,15 +230,4 @@ impl RcloneImport {
     pub fn import(self, store: &mut Store, options: &ImportOptions) -> Result<ImportReport, Error> {
         apply(store, self.candidates, options)
     }
-}
-
-/// Reads an rclone.conf (plain or encrypted) and imports it.
-pub fn rclone_import(
-    store: &mut Store,
-    conf_bytes: &[u8],
-    password: Option<&SecretString>,
-    options: &ImportOptions,
-) -> Result<ImportReport, Error> {
-    let conf = RcloneConf::parse(conf_bytes, password)?;
-    RcloneImport::from_conf(&conf).import(store, options)
 }

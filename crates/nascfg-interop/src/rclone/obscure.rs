@@ -25,7 +25,7 @@ const KEY: [u8; 32] = [
 const MAX_LEN: usize = 1024 * 1024;
 
 /// Obscures a value exactly as `rclone obscure` does, with a random IV.
-pub fn rclone_obscure(plaintext: &str) -> String {
+pub fn obscure(plaintext: &str) -> String {
     let mut iv = [0u8; 16];
     OsRng.fill_bytes(&mut iv);
     obscure_with_iv(plaintext, iv)
@@ -42,7 +42,7 @@ pub(crate) fn obscure_with_iv(plaintext: &str, iv: [u8; 16]) -> String {
 }
 
 /// Reveals a value obscured by rclone (`rclone reveal`).
-pub fn rclone_reveal(obscured: &str) -> Result<SecretString, Error> {
+pub fn reveal(obscured: &str) -> Result<SecretString, Error> {
     if obscured.len() > MAX_LEN {
         return Err(Error::NotObscured);
     }
@@ -70,7 +70,7 @@ mod tests {
 
     fn check(plaintext: &str, iv: [u8; 16], obscured: &str) {
         assert_eq!(obscure_with_iv(plaintext, iv), obscured);
-        assert_eq!(rclone_reveal(obscured).unwrap().expose_secret(), plaintext);
+        assert_eq!(reveal(obscured).unwrap().expose_secret(), plaintext);
     }
 
     #[test]
@@ -96,7 +96,7 @@ mod tests {
             "AAECAwQFBgcICQoLDA0OD2LwFVdisTSqpU56FmHArUNElUsrouDa8YMK068AEFBRBqYuL19MeA",
         );
         assert_eq!(
-            rclone_reveal("PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH")
+            reveal("PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH")
                 .unwrap()
                 .expose_secret(),
             "password"
@@ -105,15 +105,15 @@ mod tests {
 
     #[test]
     fn random_iv_round_trips() {
-        let a = rclone_obscure("hunter2");
-        assert_ne!(a, rclone_obscure("hunter2"));
-        assert_eq!(rclone_reveal(&a).unwrap().expose_secret(), "hunter2");
+        let a = obscure("hunter2");
+        assert_ne!(a, obscure("hunter2"));
+        assert_eq!(reveal(&a).unwrap().expose_secret(), "hunter2");
     }
 
     #[test]
     fn not_obscured() {
         for bad in ["", "short", "!!!!not base64!!!!", "YWFhYWFhYWFhYWFhYWFh"] {
-            assert!(rclone_reveal(bad).is_err(), "{bad:?}");
+            assert!(reveal(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -188,7 +188,7 @@ pub(crate) fn apply(
         };
         let parsed = key.private.and_then(|pem| {
             let private = nascfg_store::parse_private_key(pem.expose_secret(), &mut || None)
-                .map_err(|_| "the private key is not an OpenSSH private key".to_owned())?;
+                .map_err(|e| e.to_string())?;
             if private.is_encrypted() {
                 return Err("the private key is protected by a passphrase".to_owned());
             }
@@ -327,7 +327,8 @@ fn store_all(
     cred_items: &[ImportItem],
     cred_actions: Vec<CredAction>,
 ) -> Result<(), Error> {
-    store.in_transaction(|store| {
+    let guard = store.lock()?;
+    store.in_transaction(&guard, |store| {
         for (item, action) in key_items.iter().zip(key_actions) {
             if let KeyAction::Add(pem) = action {
                 store.import_keypair(&item.name, &pem)?;

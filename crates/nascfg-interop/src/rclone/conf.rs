@@ -29,15 +29,15 @@ pub const MAX_CONF_LEN: usize = 16 * 1024 * 1024;
 const ENCRYPT_MARKER: &str = "RCLONE_ENCRYPT_V0:";
 
 /// One `[remote]` section: its name and its `key = value` entries in order.
-pub struct RcloneSection {
+pub struct Section {
     name: String,
     entries: Vec<(String, Zeroizing<String>)>,
 }
 
-impl std::fmt::Debug for RcloneSection {
+impl std::fmt::Debug for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Values may be secrets: only the keys are shown.
-        f.debug_struct("RcloneSection")
+        f.debug_struct("Section")
             .field("name", &self.name)
             .field(
                 "keys",
@@ -51,10 +51,10 @@ impl std::fmt::Debug for RcloneSection {
     }
 }
 
-impl RcloneSection {
+impl Section {
     /// A section with no entries.
-    pub fn new(name: &str) -> RcloneSection {
-        RcloneSection {
+    pub fn new(name: &str) -> Section {
+        Section {
             name: name.to_owned(),
             entries: Vec::new(),
         }
@@ -97,20 +97,20 @@ impl RcloneSection {
 
 /// An rclone.conf: its sections in order.
 #[derive(Debug, Default)]
-pub struct RcloneConf {
-    sections: Vec<RcloneSection>,
+pub struct Conf {
+    sections: Vec<Section>,
 }
 
-impl RcloneConf {
+impl Conf {
     /// An empty configuration.
-    pub fn new() -> RcloneConf {
-        RcloneConf::default()
+    pub fn new() -> Conf {
+        Conf::default()
     }
 
     /// Reads an rclone.conf, decrypting it with `password` when it is
     /// encrypted. An encrypted file without a password, or with a wrong
     /// one, is an error.
-    pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<RcloneConf, Error> {
+    pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Conf, Error> {
         if bytes.len() > MAX_CONF_LEN {
             return Err(Error::RcloneConf {
                 line: 0,
@@ -143,17 +143,17 @@ impl RcloneConf {
     }
 
     /// The sections in order.
-    pub fn sections(&self) -> &[RcloneSection] {
+    pub fn sections(&self) -> &[Section] {
         &self.sections
     }
 
     /// The section of this name.
-    pub fn section(&self, name: &str) -> Option<&RcloneSection> {
+    pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
 
     /// Adds a section (replacing one of the same name).
-    pub fn push(&mut self, section: RcloneSection) {
+    pub fn push(&mut self, section: Section) {
         match self.sections.iter_mut().find(|s| s.name == section.name) {
             Some(old) => *old = section,
             None => self.sections.push(section),
@@ -201,8 +201,9 @@ fn config_key(password: &SecretString) -> Zeroizing<[u8; 32]> {
 pub(crate) fn encrypt(plain: &[u8], password: &SecretString, nonce: [u8; 24]) -> String {
     let key = config_key(password);
     let cipher = XSalsa20Poly1305::new(key.as_ref().into());
-    // Encryption of an in-memory buffer under a 24-byte nonce cannot fail.
-    let sealed = cipher.encrypt(&nonce.into(), plain).unwrap_or_default();
+    let sealed = cipher
+        .encrypt(&nonce.into(), plain)
+        .expect("XSalsa20-Poly1305 encryption of an in-memory buffer cannot fail");
     let mut body = Vec::with_capacity(24 + sealed.len());
     body.extend_from_slice(&nonce);
     body.extend_from_slice(&sealed);
@@ -253,8 +254,8 @@ fn encrypted_body(text: &str) -> Option<String> {
     None
 }
 
-fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
-    let mut conf = RcloneConf::new();
+fn parse_plain(text: &str) -> Result<Conf, Error> {
+    let mut conf = Conf::new();
     let mut current: Option<usize> = None;
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -277,7 +278,7 @@ fn parse_plain(text: &str) -> Result<RcloneConf, Error> {
             current = Some(match conf.sections.iter().position(|s| s.name == name) {
                 Some(i) => i,
                 None => {
-                    conf.sections.push(RcloneSection::new(name));
+                    conf.sections.push(Section::new(name));
                     conf.sections.len() - 1
                 }
             });
@@ -353,15 +354,15 @@ mod tests {
             text.contains(&format!("\nRCLONE_ENCRYPT_V0:\n{body}\n")),
             "{text}"
         );
-        let conf = RcloneConf::parse(text.as_bytes(), Some(&password)).unwrap();
+        let conf = Conf::parse(text.as_bytes(), Some(&password)).unwrap();
         assert_eq!(conf.section("remote").unwrap().backend(), Some("local"));
         let wrong = SecretString::from("asdg".to_owned());
         assert!(matches!(
-            RcloneConf::parse(text.as_bytes(), Some(&wrong)),
+            Conf::parse(text.as_bytes(), Some(&wrong)),
             Err(Error::RcloneWrongPassword)
         ));
         assert!(matches!(
-            RcloneConf::parse(text.as_bytes(), None),
+            Conf::parse(text.as_bytes(), None),
             Err(Error::RclonePasswordNeeded)
         ));
     }
@@ -369,7 +370,7 @@ mod tests {
     #[test]
     fn reads_sections_comments_and_quotes() {
         let text = "\u{feff}top = ignored\n# comment\n; other\n[a]\ntype = s3\nkey=v=w\n  q = `quoted`  \n  d = \"kept\"\n\n[b]\ntype=ftp\n[a]\nextra = 1\n";
-        let conf = RcloneConf::parse(text.as_bytes(), None).unwrap();
+        let conf = Conf::parse(text.as_bytes(), None).unwrap();
         assert_eq!(conf.sections().len(), 2);
         let a = conf.section("a").unwrap();
         assert_eq!(a.get("key"), Some("v=w"));
@@ -387,7 +388,7 @@ mod tests {
             ("[]\n", 1),
             ("[a]\n = x\n", 2),
         ] {
-            match RcloneConf::parse(text.as_bytes(), None) {
+            match Conf::parse(text.as_bytes(), None) {
                 Err(Error::RcloneConf { line: l, .. }) => assert_eq!(l, line, "{text:?}"),
                 other => panic!("{text:?}: {other:?}"),
             }
@@ -396,8 +397,8 @@ mod tests {
 
     #[test]
     fn writes_what_it_reads() {
-        let mut conf = RcloneConf::new();
-        let mut s = RcloneSection::new("x y");
+        let mut conf = Conf::new();
+        let mut s = Section::new("x y");
         s.set("type", "webdav");
         s.set("url", "http://127.0.0.1:1/");
         s.set("pass", " spaced ");
@@ -407,7 +408,7 @@ mod tests {
             text.as_str(),
             "[x y]\ntype = webdav\nurl = http://127.0.0.1:1/\npass = ` spaced `\n\n"
         );
-        let back = RcloneConf::parse(text.as_bytes(), None).unwrap();
+        let back = Conf::parse(text.as_bytes(), None).unwrap();
         assert_eq!(
             back.section("x y").unwrap().get("url"),
             Some("http://127.0.0.1:1/")

@@ -3,7 +3,8 @@
 //! Seed"), or the bare database with the secret given separately.
 //!
 //! The input is untrusted and never modified: it is opened read-only, a tar
-//! goes through the same safe reader as our bundles, and the database is
+//! goes through nascfg-bundle's safe reader (`nascfg_bundle::visit_members`,
+//! with [`Limits`] sized for a TrueNAS backup), and the database is
 //! copied to a private temporary file that nascfg-store opens read-only.
 //! The secret is checked against `system_settings.stg_pwenc_check` before any
 //! credential is read, so a wrong or missing secret is an error, never an
@@ -15,6 +16,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::str::FromStr as _;
 
+use nascfg_bundle::{Limits, visit_members};
 use nascfg_credentials::{FieldKind, ProviderKind};
 use nascfg_store::{Store, TruenasRow, read_truenas_db};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -22,38 +24,37 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::archive::{Limits, visit_members};
 use crate::import::{
     Candidates, CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply,
 };
-use crate::pwenc::PwencSecret;
+use crate::pwenc::Secret;
 
 /// The largest TrueNAS database read (TrueNAS itself takes uploads up to 10 MiB).
-pub const MAX_TRUENAS_DB: u64 = 256 << 20;
+pub const MAX_DB: u64 = 256 << 20;
 const DB_MEMBER: &str = "freenas-v1.db";
 const SECRET_MEMBER: &str = "pwenc_secret";
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// A TrueNAS backup read and decrypted, ready to be imported: everything up
 /// to storing. Holds secrets; `Debug` shows only counts.
-pub struct TruenasBackup {
+pub struct Backup {
     candidates: Candidates,
 }
 
-impl std::fmt::Debug for TruenasBackup {
+impl std::fmt::Debug for Backup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TruenasBackup")
+        f.debug_struct("Backup")
             .field("credentials", &self.candidates.credentials.len())
             .field("keypairs", &self.candidates.keys.len())
             .finish()
     }
 }
 
-impl TruenasBackup {
+impl Backup {
     /// Reads a backup (tar or bare database). `pwenc_secret` is the file
     /// holding the 32-byte secret; it is needed for a bare database and, for
     /// a tar, overrides the one inside.
-    pub fn read(input: &Path, pwenc_secret: Option<&Path>) -> Result<TruenasBackup, Error> {
+    pub fn read(input: &Path, pwenc_secret: Option<&Path>) -> Result<Backup, Error> {
         let dir = tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
         let db_path = dir.path().join(DB_MEMBER);
         let mut file = File::open(input).map_err(|e| Error::io(input, e))?;
@@ -64,24 +65,17 @@ impl TruenasBackup {
             copy_bounded(&mut file, &db_path).map_err(|e| match e {
                 CopyError::Io(e) => Error::io(input, e),
                 CopyError::TooLarge => Error::NotTruenasBackup {
-                    reason: format!("the database is larger than {MAX_TRUENAS_DB} bytes"),
+                    reason: format!("the database is larger than {MAX_DB} bytes"),
                 },
             })?;
             None
         } else {
-            read_tar(&mut file, &db_path).map_err(|e| match e {
-                Error::Truncated | Error::TrailingData | Error::Corrupt { .. } => {
-                    Error::NotTruenasBackup {
-                        reason: format!("neither an SQLite database nor a readable tar ({e})"),
-                    }
-                }
-                other => other,
-            })?
+            read_tar(&mut file, &db_path)?
         };
         let secret = match pwenc_secret {
             Some(path) => Some(read_secret_file(path)?),
             None => embedded_secret
-                .map(|b| PwencSecret::from_bytes(&b))
+                .map(|b| Secret::from_bytes(&b))
                 .transpose()?,
         };
         let tables = read_truenas_db(&db_path).map_err(|e| match e {
@@ -119,7 +113,7 @@ impl TruenasBackup {
             .filter(|row| row.kind == "SSH_KEY_PAIR")
             .map(|row| key_candidate(&secret, row))
             .collect();
-        Ok(TruenasBackup {
+        Ok(Backup {
             candidates: Candidates { keys, credentials },
         })
     }
@@ -141,21 +135,10 @@ impl TruenasBackup {
     }
 }
 
-/// Reads a TrueNAS backup and imports it: [`TruenasBackup::read`], then
-/// [`TruenasBackup::import`].
-pub fn truenas_import(
-    store: &mut Store,
-    input: &Path,
-    pwenc_secret: Option<&Path>,
-    options: &ImportOptions,
-) -> Result<ImportReport, Error> {
-    TruenasBackup::read(input, pwenc_secret)?.import(store, options)
-}
-
 const UNREADABLE: &str = "its attributes cannot be decrypted (damaged value)";
 
 fn decrypt_json(
-    secret: &PwencSecret,
+    secret: &Secret,
     text: &str,
 ) -> Result<serde_json::Map<String, Value>, &'static str> {
     let plain = secret.decrypt(text).map_err(|_| UNREADABLE)?;
@@ -166,7 +149,7 @@ fn decrypt_json(
     }
 }
 
-fn credential_candidate(secret: &PwencSecret, row: &TruenasRow) -> CredentialCandidate {
+fn credential_candidate(secret: &Secret, row: &TruenasRow) -> CredentialCandidate {
     let mut cand = CredentialCandidate::new(&row.name, &row.kind);
     let Ok(kind) = ProviderKind::from_str(row.kind.trim()) else {
         cand.skip(format!("unknown provider {:?}", row.kind));
@@ -219,7 +202,7 @@ fn credential_candidate(secret: &PwencSecret, row: &TruenasRow) -> CredentialCan
     cand
 }
 
-fn key_candidate(secret: &PwencSecret, row: &TruenasRow) -> KeyCandidate {
+fn key_candidate(secret: &Secret, row: &TruenasRow) -> KeyCandidate {
     let private = decrypt_json(secret, &row.attributes)
         .map_err(str::to_owned)
         .and_then(|attrs| match attrs.get("private_key") {
@@ -234,47 +217,56 @@ fn key_candidate(secret: &PwencSecret, row: &TruenasRow) -> KeyCandidate {
     KeyCandidate::new(&row.id.to_string(), &row.name, private)
 }
 
-/// Reads the tar: the database goes to `db_path`, the secret is returned.
+/// Reads the tar through nascfg-bundle's safe reader: the database goes to
+/// `db_path`, the secret is returned.
 fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
     let limits = Limits {
         max_members: 16,
-        max_member_size: MAX_TRUENAS_DB,
-        max_total_size: MAX_TRUENAS_DB + (1 << 20),
+        max_member_size: MAX_DB,
+        max_total_size: MAX_DB + (1 << 20),
         ..Limits::default()
     };
     let mut secret = None;
+    // The visitor answers in the reader's error type; a secret of the wrong
+    // size is ours to report, once the whole archive has passed the reader.
+    let mut secret_len = None;
     let mut have_db = false;
     visit_members(input, &limits, |member| {
         match member.name() {
             DB_MEMBER => {
                 copy_bounded(member, db_path).map_err(|e| match e {
-                    CopyError::Io(_) => Error::Truncated,
-                    CopyError::TooLarge => Error::MemberTooLarge {
+                    CopyError::Io(_) => nascfg_bundle::Error::Truncated,
+                    CopyError::TooLarge => nascfg_bundle::Error::MemberTooLarge {
                         name: DB_MEMBER.into(),
-                        size: MAX_TRUENAS_DB + 1,
-                        max: MAX_TRUENAS_DB,
+                        size: MAX_DB + 1,
+                        max: MAX_DB,
                     },
                 })?;
                 have_db = true;
             }
             SECRET_MEMBER => {
                 if member.size() != 32 {
-                    return Err(Error::PwencSecretLength {
-                        len: usize::try_from(member.size()).unwrap_or(usize::MAX),
-                    });
+                    secret_len = Some(member.size());
+                    return Ok(());
                 }
                 let mut bytes = Zeroizing::new(Vec::with_capacity(32));
                 member
                     .take(33)
                     .read_to_end(&mut bytes)
-                    .map_err(|_| Error::Truncated)?;
+                    .map_err(|_| nascfg_bundle::Error::Truncated)?;
                 secret = Some(bytes);
             }
             // root_authorized_keys and the like, and anything newer: not ours.
             _ => {}
         }
         Ok(())
-    })?;
+    })
+    .map_err(archive_error)?;
+    if let Some(len) = secret_len {
+        return Err(Error::PwencSecretLength {
+            len: usize::try_from(len).unwrap_or(usize::MAX),
+        });
+    }
     if !have_db {
         return Err(Error::NotTruenasBackup {
             reason: format!("the archive has no {DB_MEMBER}"),
@@ -283,13 +275,26 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
     Ok(secret)
 }
 
-fn read_secret_file(path: &Path) -> Result<PwencSecret, Error> {
+/// An error of the safe reader: a tar it cannot read at all means the input
+/// is not a TrueNAS backup; a tar that breaks its rules stays an archive error.
+fn archive_error(e: nascfg_bundle::Error) -> Error {
+    match e {
+        nascfg_bundle::Error::Truncated
+        | nascfg_bundle::Error::TrailingData
+        | nascfg_bundle::Error::Corrupt { .. } => Error::NotTruenasBackup {
+            reason: format!("neither an SQLite database nor a readable tar ({e})"),
+        },
+        other => Error::Archive(other),
+    }
+}
+
+fn read_secret_file(path: &Path) -> Result<Secret, Error> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Zeroizing::new(Vec::with_capacity(33));
     file.take(1024)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
-    PwencSecret::from_bytes(&bytes)
+    Secret::from_bytes(&bytes)
 }
 
 enum CopyError {
@@ -297,7 +302,7 @@ enum CopyError {
     TooLarge,
 }
 
-/// Copies at most [`MAX_TRUENAS_DB`] bytes into a new private file.
+/// Copies at most [`MAX_DB`] bytes into a new private file.
 fn copy_bounded(input: &mut impl Read, dest: &Path) -> Result<(), CopyError> {
     let mut out = std::fs::OpenOptions::new()
         .write(true)
@@ -305,9 +310,8 @@ fn copy_bounded(input: &mut impl Read, dest: &Path) -> Result<(), CopyError> {
         .mode(0o600)
         .open(dest)
         .map_err(CopyError::Io)?;
-    let copied =
-        std::io::copy(&mut input.take(MAX_TRUENAS_DB + 1), &mut out).map_err(CopyError::Io)?;
-    if copied > MAX_TRUENAS_DB {
+    let copied = std::io::copy(&mut input.take(MAX_DB + 1), &mut out).map_err(CopyError::Io)?;
+    if copied > MAX_DB {
         return Err(CopyError::TooLarge);
     }
     out.flush().map_err(CopyError::Io)?;

@@ -7,8 +7,8 @@ use nascfg_credentials::{AttrValue, Credential, ProviderKind};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Map, Value};
 
-use super::conf::{RcloneSection, encode_value};
-use super::obscure::{rclone_obscure, rclone_reveal};
+use super::conf::{Section, encode_value};
+use super::obscure::{obscure, reveal};
 use crate::import::{CredentialCandidate, KeyCandidate};
 
 /// How a value is written: as it is, or obscured.
@@ -171,15 +171,15 @@ fn provider_of(rclone_type: &str) -> Option<ProviderKind> {
 
 /// What the target rclone can take.
 #[derive(Debug, Clone, Copy)]
-pub struct RcloneTarget {
+pub struct Target {
     /// Whether it has the `mega` backend (Debian's rclone 1.60 has not).
     pub has_mega: bool,
 }
 
-impl Default for RcloneTarget {
+impl Default for Target {
     /// A current rclone: it has `mega`.
     fn default() -> Self {
-        RcloneTarget { has_mega: true }
+        Target { has_mega: true }
     }
 }
 
@@ -200,8 +200,8 @@ pub(crate) fn to_section(
     cred: &Credential,
     section_name: &str,
     key_pem: Option<&SecretString>,
-    target: RcloneTarget,
-) -> Result<(RcloneSection, Vec<String>), String> {
+    target: Target,
+) -> Result<(Section, Vec<String>), String> {
     let kind = cred.provider();
     let (rclone_type, keys) = backend(kind).ok_or_else(|| match kind {
         ProviderKind::Hubic => {
@@ -212,9 +212,9 @@ pub(crate) fn to_section(
     if kind == ProviderKind::Mega && !target.has_mega {
         return Err("the target rclone has no mega backend".to_owned());
     }
-    let mut section = RcloneSection::new(section_name);
+    let mut section = Section::new(section_name);
     let mut notes = Vec::new();
-    let put = |section: &mut RcloneSection, key: &str, value: &str| -> Result<(), String> {
+    let put = |section: &mut Section, key: &str, value: &str| -> Result<(), String> {
         if encode_value(value).is_none() {
             return Err(format!(
                 "the value of {key} cannot be written to rclone.conf (line break or backquote)"
@@ -239,7 +239,7 @@ pub(crate) fn to_section(
         }
         match key.form {
             Form::Plain => put(&mut section, key.field, &value)?,
-            Form::Obscured => put(&mut section, key.field, &rclone_obscure(&value))?,
+            Form::Obscured => put(&mut section, key.field, &obscure(&value))?,
         }
     }
     match kind {
@@ -322,7 +322,7 @@ fn derived_keys(kind: ProviderKind) -> &'static [&'static str] {
 
 /// Maps an rclone section back to a credential candidate (and the key pair
 /// of an SFTP remote's `key_pem`).
-pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Option<KeyCandidate>) {
+pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<KeyCandidate>) {
     let name = section.name().to_owned();
     let rclone_type = section.backend().unwrap_or("").to_owned();
     let mut candidate = CredentialCandidate::new(&name, &rclone_type);
@@ -348,7 +348,7 @@ pub(crate) fn from_section(section: &RcloneSection) -> (CredentialCandidate, Opt
         };
         let text = match key.form {
             Form::Plain => SecretString::from(raw.to_owned()),
-            Form::Obscured => match rclone_reveal(raw) {
+            Form::Obscured => match reveal(raw) {
                 Ok(t) => t,
                 Err(_) => {
                     candidate.skip(format!(

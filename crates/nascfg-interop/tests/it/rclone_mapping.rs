@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use nascfg_bundle::{RcloneConf, RcloneTarget, rclone_credential, rclone_reveal, rclone_section};
 use nascfg_credentials::{Credential, ProviderKind, Reveal, Shape};
+use nascfg_interop::rclone::{self, Conf, Target};
 use proptest::prelude::*;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Map, Value, json};
@@ -17,14 +17,14 @@ fn cred(name: &str, kind: ProviderKind, attrs: Value) -> Credential {
     Credential::new(name, kind, map).unwrap()
 }
 
-fn section_of(c: &Credential) -> RcloneConf {
-    let mut conf = RcloneConf::new();
-    conf.push(rclone_section(c, c.name(), None, RcloneTarget::default()).unwrap());
+fn section_of(c: &Credential) -> Conf {
+    let mut conf = Conf::new();
+    conf.push(rclone::section_from_credential(c, c.name(), None, Target::default()).unwrap());
     // Through the text, as rclone and our reader see it.
-    RcloneConf::parse(conf.to_text().as_bytes(), None).unwrap()
+    Conf::parse(conf.to_text().as_bytes(), None).unwrap()
 }
 
-fn get<'a>(conf: &'a RcloneConf, name: &str, key: &str) -> Option<&'a str> {
+fn get<'a>(conf: &'a Conf, name: &str, key: &str) -> Option<&'a str> {
     conf.section(name).unwrap().get(key)
 }
 
@@ -60,7 +60,7 @@ fn value_mappings_of_providers_md() {
         );
         let conf = section_of(&od);
         assert_eq!(get(&conf, "od", "drive_type"), Some(written));
-        let (back, _) = rclone_credential(conf.section("od").unwrap()).unwrap();
+        let (back, _) = rclone::credential_from_section(conf.section("od").unwrap()).unwrap();
         assert_eq!(back, od);
     }
 
@@ -72,7 +72,7 @@ fn value_mappings_of_providers_md() {
     let conf = section_of(&ftp);
     assert_ne!(get(&conf, "f", "pass"), Some("potato"));
     assert_eq!(
-        rclone_reveal(get(&conf, "f", "pass").unwrap())
+        rclone::reveal(get(&conf, "f", "pass").unwrap())
             .unwrap()
             .expose_secret(),
         "potato"
@@ -88,24 +88,24 @@ fn value_mappings_of_providers_md() {
     assert_eq!(get(&conf, "d", "user"), Some(""));
 
     let hubic = cred("h", ProviderKind::Hubic, json!({"token": TOKEN}));
-    assert!(rclone_section(&hubic, "h", None, RcloneTarget::default()).is_err());
+    assert!(rclone::section_from_credential(&hubic, "h", None, Target::default()).is_err());
     let mega = cred(
         "m",
         ProviderKind::Mega,
         json!({"user": "u@example.com", "pass": "p"}),
     );
-    assert!(rclone_section(&mega, "m", None, RcloneTarget { has_mega: false }).is_err());
-    assert!(rclone_section(&mega, "m", None, RcloneTarget { has_mega: true }).is_ok());
+    assert!(rclone::section_from_credential(&mega, "m", None, Target { has_mega: false }).is_err());
+    assert!(rclone::section_from_credential(&mega, "m", None, Target { has_mega: true }).is_ok());
 }
 
 #[test]
 fn import_reads_v2_region_and_skips_other_backends() {
     let text = "[v2]\ntype = s3\nprovider = Other\naccess_key_id = k\nsecret_access_key = s\nregion = other-v2-signature\nendpoint = http://127.0.0.1:1\nacl = private\n\n[c]\ntype = crypt\nremote = x:\n";
-    let conf = RcloneConf::parse(text.as_bytes(), None).unwrap();
-    let (c, _) = rclone_credential(conf.section("v2").unwrap()).unwrap();
+    let conf = Conf::parse(text.as_bytes(), None).unwrap();
+    let (c, _) = rclone::credential_from_section(conf.section("v2").unwrap()).unwrap();
     assert_eq!(c.boolean("signatures_v2"), Some(true));
     assert_eq!(c.text("region"), Some(""));
-    let err = rclone_credential(conf.section("c").unwrap()).unwrap_err();
+    let err = rclone::credential_from_section(conf.section("c").unwrap()).unwrap_err();
     assert!(err.contains("crypt"), "{err}");
 }
 
@@ -137,10 +137,11 @@ fn sftp_key_as_key_pem() {
         json!({"host": "h", "user": "u", "private_key": "s"}),
     );
     let pem = SecretString::from(ED25519_PEM.to_owned());
-    let section = rclone_section(&sftp, "s", Some(&pem), RcloneTarget::default()).unwrap();
+    let section =
+        rclone::section_from_credential(&sftp, "s", Some(&pem), Target::default()).unwrap();
     let key_pem = section.get("key_pem").unwrap();
     assert!(!key_pem.contains('\n') && key_pem.contains("\\n"));
-    let (back, key) = rclone_credential(&section).unwrap();
+    let (back, key) = rclone::credential_from_section(&section).unwrap();
     assert_eq!(back, sftp);
     assert_eq!(key.unwrap().expose_secret(), ED25519_PEM);
 }
@@ -260,12 +261,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn export_then_import_gives_the_same_credential(c in exportable()) {
-        let section = rclone_section(&c, c.name(), None, RcloneTarget::default()).unwrap();
-        let mut conf = RcloneConf::new();
+        let section = rclone::section_from_credential(&c, c.name(), None, Target::default()).unwrap();
+        let mut conf = Conf::new();
         conf.push(section);
         let text = conf.to_text();
-        let read = RcloneConf::parse(text.as_bytes(), None).unwrap();
-        let (back, key) = rclone_credential(read.section(c.name()).unwrap()).unwrap();
+        let read = Conf::parse(text.as_bytes(), None).unwrap();
+        let (back, key) = rclone::credential_from_section(read.section(c.name()).unwrap()).unwrap();
         prop_assert!(key.is_none());
         prop_assert_eq!(
             back.to_api_json(Shape::Current, Reveal::Revealed),

@@ -9,7 +9,7 @@
 //!
 //! CTR cannot tell a wrong key: only the check value
 //! `system_settings.stg_pwenc_check` = pwenc("Donuts!") can, see
-//! [`PwencSecret::check`].
+//! [`Secret::check`].
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 use base64::Engine as _;
@@ -31,30 +31,30 @@ const MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
 /// The TrueNAS machine secret ("Password Secret Seed"): exactly 32 bytes.
 ///
 /// Debug shows nothing of it; it is zeroized on drop.
-pub struct PwencSecret(Zeroizing<[u8; 32]>);
+pub struct Secret(Zeroizing<[u8; 32]>);
 
-impl std::fmt::Debug for PwencSecret {
+impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PwencSecret(..)")
+        f.write_str("Secret(..)")
     }
 }
 
-/// Which TrueNAS writer's format [`PwencSecret::encrypt`] produces.
+/// Which TrueNAS writer's format [`Secret::encrypt`] produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PwencWriter {
+pub enum Writer {
     /// TrueNAS up to 25.10: pads with `{` to the next multiple of 32.
     Padded,
     /// TrueNAS 26.x and later: no padding.
     Unpadded,
 }
 
-impl PwencSecret {
+impl Secret {
     /// Takes the secret from the bytes of a `pwenc_secret` file (exactly 32).
-    pub fn from_bytes(bytes: &[u8]) -> Result<PwencSecret, Error> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Secret, Error> {
         let key: [u8; 32] = bytes
             .try_into()
             .map_err(|_| Error::PwencSecretLength { len: bytes.len() })?;
-        Ok(PwencSecret(Zeroizing::new(key)))
+        Ok(Secret(Zeroizing::new(key)))
     }
 
     /// Decrypts a stored value (either writer). Fails on bad base64, a value
@@ -87,11 +87,11 @@ impl PwencSecret {
 
     /// Encrypts like TrueNAS does, with the given nonce (tests and fixtures;
     /// nascfg never stores anything this way).
-    pub fn encrypt(&self, plaintext: &str, writer: PwencWriter, nonce: [u8; 8]) -> String {
+    pub fn encrypt(&self, plaintext: &str, writer: Writer, nonce: [u8; 8]) -> String {
         let mut data = Zeroizing::new(Vec::with_capacity(8 + plaintext.len() + 32));
         data.extend_from_slice(&nonce);
         data.extend_from_slice(plaintext.as_bytes());
-        if writer == PwencWriter::Padded {
+        if writer == Writer::Padded {
             let pad = 32 - plaintext.len() % 32;
             data.extend(std::iter::repeat_n(PAD, pad));
         }
@@ -120,9 +120,9 @@ mod tests {
 
     use super::*;
 
-    fn key() -> PwencSecret {
+    fn key() -> Secret {
         let bytes: Vec<u8> = (0u8..32).collect();
-        PwencSecret::from_bytes(&bytes).unwrap()
+        Secret::from_bytes(&bytes).unwrap()
     }
     const NONCE: [u8; 8] = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7];
 
@@ -130,16 +130,13 @@ mod tests {
     fn known_answers() {
         let padded = "oKGio6SlpqdtpBDPMpLZqvnJCvjD0rlnhSKV0ypJCV6sBKHi9w1O0Q==";
         let unpadded = "oKGio6SlpqdtpBDPMpLZ";
-        assert_eq!(key().encrypt("Donuts!", PwencWriter::Padded, NONCE), padded);
-        assert_eq!(
-            key().encrypt("Donuts!", PwencWriter::Unpadded, NONCE),
-            unpadded
-        );
+        assert_eq!(key().encrypt("Donuts!", Writer::Padded, NONCE), padded);
+        assert_eq!(key().encrypt("Donuts!", Writer::Unpadded, NONCE), unpadded);
         assert_eq!(key().decrypt(padded).unwrap().expose_secret(), "Donuts!");
         assert_eq!(key().decrypt(unpadded).unwrap().expose_secret(), "Donuts!");
         assert!(key().check(padded));
         assert!(key().check(unpadded));
-        let other = PwencSecret::from_bytes(&[7u8; 32]).unwrap();
+        let other = Secret::from_bytes(&[7u8; 32]).unwrap();
         assert!(!other.check(padded));
         assert!(!other.check(unpadded));
     }
@@ -147,7 +144,7 @@ mod tests {
     #[test]
     fn aligned_plaintext_gets_a_full_block() {
         let text = "0123456789abcdef0123456789abcdef";
-        let enc = key().encrypt(text, PwencWriter::Padded, NONCE);
+        let enc = key().encrypt(text, Writer::Padded, NONCE);
         assert_eq!(STANDARD.decode(&enc).unwrap().len(), 8 + 64);
         assert_eq!(key().decrypt(&enc).unwrap().expose_secret(), text);
     }
@@ -157,6 +154,6 @@ mod tests {
         for bad in ["", "!!!", "AAAA", "oKGio6Slpqc"] {
             assert!(key().decrypt(bad).is_err(), "{bad:?}");
         }
-        assert!(PwencSecret::from_bytes(&[0u8; 31]).is_err());
+        assert!(Secret::from_bytes(&[0u8; 31]).is_err());
     }
 }
