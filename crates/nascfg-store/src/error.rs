@@ -130,11 +130,26 @@ pub enum Error {
         /// Why.
         source: nascfg_crypto::Error,
     },
-    /// A private key that is not an unencrypted OpenSSH key.
+    /// A text that is not a private key nascfg can read (format, algorithm, damage).
     #[error("invalid private key: {reason}")]
     InvalidKey {
         /// Why (never key material).
         reason: String,
+    },
+    /// The private key is encrypted and no passphrase was given.
+    #[error("the private key is encrypted and no passphrase was given")]
+    KeyPassphraseNeeded,
+    /// The passphrase does not decrypt the private key (or the key is damaged:
+    /// the two cannot be told apart).
+    #[error("cannot decrypt the private key: wrong passphrase or damaged key")]
+    KeyPassphraseWrong,
+    /// A key pair that SFTP credentials use; deleting it was refused.
+    #[error("the key pair {name:?} is used by the SFTP credential(s) {}", credentials.join(", "))]
+    KeypairInUse {
+        /// The key pair.
+        name: String,
+        /// The credentials whose `private_key` names it.
+        credentials: Vec<String>,
     },
     /// A name that is not acceptable.
     #[error("invalid name {name:?}: {reason}")]
@@ -219,10 +234,23 @@ impl Error {
                     .to_owned()
             }
             Error::InvalidKey { .. } => {
-                "give an unencrypted private key in OpenSSH format; `ssh-keygen -p -N '' -f COPY` removes a \
-                 passphrase and rewrites a copy in OpenSSH format"
+                "give a private key that `ssh-keygen -y -f FILE` reads (OpenSSH, PEM PKCS#1, SEC1 or PKCS#8); \
+                 nothing was stored"
                     .to_owned()
             }
+            Error::KeyPassphraseNeeded => {
+                "give its passphrase with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal \
+                 to be asked); nothing was stored"
+                    .to_owned()
+            }
+            Error::KeyPassphraseWrong => {
+                "check the passphrase (`ssh-keygen -y -f FILE` asks for it too); nothing was stored"
+                    .to_owned()
+            }
+            Error::KeypairInUse { name, .. } => format!(
+                "point those credentials at another key pair (`nascfg cred update CRED --set private_key=OTHER`), \
+                 or delete it anyway with `nascfg keypair delete {name} --force`; nothing was changed"
+            ),
             Error::InvalidName { .. } => {
                 "names are 1 to 100 characters, without control characters".to_owned()
             }
