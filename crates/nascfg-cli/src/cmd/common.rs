@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_store::{DataDir, Error, Store};
+use nascfg_store::{DataDir, Store};
 
 use crate::cli::{Cli, PassphraseArgs};
 use crate::output;
@@ -18,12 +18,6 @@ pub fn data_dir(cli: &Cli) -> anyhow::Result<DataDir> {
 pub fn open_store(cli: &Cli) -> anyhow::Result<Store> {
     let dir = data_dir(cli)?;
     Ok(Store::open(&dir)?)
-}
-
-/// A store error as the command's error; its hint is its own
-/// ([`Error::hint`]), so `?` does the same.
-pub fn store_error(err: Error) -> anyhow::Error {
-    err.into()
 }
 
 /// True when standard input is a terminal (so we may prompt).

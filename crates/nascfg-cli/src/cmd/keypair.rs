@@ -7,7 +7,7 @@ use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
 use nascfg_store::{KeyType, KeypairSummary, parse_private_key, ssh_key};
 use serde_json::{Value, json};
 
-use super::common::{interactive, open_store, read_passphrase, store_error};
+use super::common::{interactive, open_store, read_passphrase};
 use crate::cli::{self, Cli, KeypairCommand, PassphraseArgs};
 use crate::output;
 
@@ -21,9 +21,7 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 cli::KeyType::Rsa => KeyType::Rsa,
             };
             let mut store = open_store(cli)?;
-            let kp = store
-                .generate_keypair(name, key_type)
-                .map_err(store_error)?;
+            let kp = store.generate_keypair(name, key_type)?;
             print_made(cli, "generated", &kp)
         }
         KeypairCommand::Import {
@@ -34,12 +32,12 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             let text = read_key_file(private_key)?;
             let key = parse_key(&text, private_key, passphrase)?;
             let mut store = open_store(cli)?;
-            let kp = store.add_keypair(name, &key).map_err(store_error)?;
+            let kp = store.add_keypair(name, &key)?;
             print_made(cli, "imported", &kp)
         }
         KeypairCommand::List => {
             let store = open_store(cli)?;
-            let all = store.list_keypairs().map_err(store_error)?;
+            let all = store.list_keypairs()?;
             if cli.json {
                 return output::print_json(&Value::Array(all.iter().map(keypair_json).collect()));
             }
@@ -58,7 +56,7 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
         }
         KeypairCommand::Show { name } => {
             let store = open_store(cli)?;
-            let kp = store.keypair(name).map_err(store_error)?;
+            let kp = store.keypair(name)?;
             if cli.json {
                 return output::print_json(&keypair_json(&kp));
             }
@@ -80,8 +78,7 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 store.delete_keypair_and_unbind(name)
             } else {
                 store.delete_keypair(name).map(|()| Vec::new())
-            }
-            .map_err(store_error)?;
+            }?;
             if cli.json {
                 return output::print_json(
                     &json!({ "deleted": name, "unbound_credentials": unbound }),
@@ -133,7 +130,7 @@ fn parse_key(
             "cannot read the passphrase from the terminal: {e}"
         ));
     }
-    parsed.map_err(store_error)
+    Ok(parsed?)
 }
 
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
