@@ -569,7 +569,14 @@ fn sftp_keys_other_tools_wrote_import() {
                 assert!(ok.success(), "{what}");
                 key
             }
-            None => fixture.clone(),
+            None => {
+                // git checks files out 0644; ssh-keygen reads only private ones.
+                use std::os::unix::fs::PermissionsExt;
+                let key = n.tmp().join("other_key");
+                std::fs::copy(&fixture, &key).unwrap();
+                std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+                key
+            }
         };
         let out = Command::new("ssh-keygen")
             .arg("-y")

@@ -96,11 +96,23 @@ fn core(line: &str) -> String {
         .join(" ")
 }
 
+/// A private (0600) copy of `key` in a temporary directory: git checks files
+/// out 0644, and `ssh-keygen` refuses to read a private key others can read.
+fn private_copy(key: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("key");
+    std::fs::copy(key, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (dir, copy)
+}
+
 /// What `ssh-keygen -y` reads from `key`.
 fn ssh_keygen_public(key: &Path, passphrase: &str) -> String {
+    let (_dir, private) = private_copy(key);
     let out = Command::new("ssh-keygen")
         .args(["-y", "-P", passphrase, "-f"])
-        .arg(key)
+        .arg(&private)
         .output()
         .expect("ssh-keygen (openssh-client) is installed by .ci/setup");
     assert!(out.status.success(), "ssh-keygen -y {}", key.display());

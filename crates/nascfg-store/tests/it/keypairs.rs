@@ -101,11 +101,23 @@ fn core(line: &str) -> String {
         .join(" ")
 }
 
+/// A private (0600) copy of `key` in a temporary directory: git checks files
+/// out 0644, and `ssh-keygen` refuses to read a private key others can read.
+fn private_copy(key: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("key");
+    std::fs::copy(key, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
+    (dir, copy)
+}
+
 /// The public key `ssh-keygen -y` reads from `path`.
 fn ssh_keygen_public(path: &Path) -> String {
+    let (_dir, private) = private_copy(path);
     let out = Command::new("ssh-keygen")
         .args(["-y", "-P", FIXTURE_PASS, "-f"])
-        .arg(path)
+        .arg(&private)
         .output()
         .expect("ssh-keygen (openssh-client) is installed by .ci/setup");
     assert!(out.status.success(), "ssh-keygen -y {}", path.display());
