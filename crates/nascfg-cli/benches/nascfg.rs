@@ -175,8 +175,12 @@ fn grow_store(from: &Path, to: &Path, bytes: u64) {
                 attrs.insert("key".into(), token(&mut state, 40).into());
                 attrs.insert("auth".into(), "https://keystone.example.com/v3".into());
                 attrs.insert("auth_token".into(), token(&mut state, 60 * 1024).into());
-                Credential::new(&format!("swift-{next:07}"), ProviderKind::OpenstackSwift, attrs)
-                    .expect("a valid Swift credential")
+                Credential::new(
+                    &format!("swift-{next:07}"),
+                    ProviderKind::OpenstackSwift,
+                    attrs,
+                )
+                .expect("a valid Swift credential")
             })
             .collect();
         store.add_credentials(&batch).unwrap();
@@ -196,10 +200,25 @@ fn bundle_rows(work: &Path, label: &str, data: &Path, runs: usize) -> (Vec<Row>,
     let tgz = work.join(format!("{label}.tar.gz"));
     let (ours, peer) = pair(
         runs,
-        |_| nascfg(data, &[&"backup", &"export", &"--include-seed", &"--force", &"-o", &bundle]),
+        |_| {
+            nascfg(
+                data,
+                &[
+                    &"backup",
+                    &"export",
+                    &"--include-seed",
+                    &"--force",
+                    &"-o",
+                    &bundle,
+                ],
+            )
+        },
         |_| {
             remove(&tgz);
-            measure("tar", &[&"-czf", &tgz, &"-C", &data, &"config.db", &"secret-seed"])
+            measure(
+                "tar",
+                &[&"-czf", &tgz, &"-C", &data, &"config.db", &"secret-seed"],
+            )
         },
     );
     let export = row(&format!("export, {label}"), &ours, "tar -czf", &peer, 0.5);
@@ -314,7 +333,11 @@ fn main() {
     }
 
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\nnascfg benchmark: medians of {runs} runs (the 4 GiB rows: 1 run)").unwrap();
+    writeln!(
+        out,
+        "\nnascfg benchmark: medians of {runs} runs (the 4 GiB rows: 1 run)"
+    )
+    .unwrap();
     writeln!(
         out,
         "| operation | nascfg | peak RSS | peer | peer time | peer peak RSS | ratio | goal |"
