@@ -9,7 +9,9 @@
 //! each pair runs back to back, alternating which goes first, and the table
 //! shows medians of `NASCFG_BENCH_RUNS` runs (default 5) and their ratio.
 //! Run it with `cargo xtask bench` (`--big` adds a 4 GiB store, for peak
-//! memory, one run).
+//! memory, one run). `NASCFG_BENCH_DIR` puts the files elsewhere than the
+//! target directory (they take about 4 times the store); `NASCFG_BENCH_MID_MB`
+//! sets the middle store's size (default 256; 0 leaves it out).
 //!
 //! The stores: the 50,000 credentials imported from that rclone.conf (about
 //! 19 MiB), and the same plus OpenStack Swift credentials with 60 KiB auth
@@ -264,7 +266,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let big = args.iter().any(|a| a == "--big");
     let runs = env_usize("NASCFG_BENCH_RUNS", 5).max(1);
-    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("nascfg-bench");
+    let work = std::env::var_os("NASCFG_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")))
+        .join("nascfg-bench");
+    let mid_mb = env_usize("NASCFG_BENCH_MID_MB", 256) as u64;
     remove(&work);
     std::fs::create_dir_all(&work).unwrap();
 
@@ -312,14 +318,16 @@ fn main() {
     rows.extend(r);
     sizes.push(s);
 
-    eprintln!("building a 256 MiB store ...");
-    let mid = work.join("store-256m");
-    grow_store(&small, &mid, 256 << 20);
-    eprintln!("export/restore at 256 MiB, {runs} runs ...");
-    let (r, s) = bundle_rows(&work, "256 MiB", &mid, runs);
-    rows.extend(r);
-    sizes.push(s);
-    remove(&mid);
+    if mid_mb > 0 {
+        eprintln!("building a {mid_mb} MiB store ...");
+        let mid = work.join("store-mid");
+        grow_store(&small, &mid, mid_mb << 20);
+        eprintln!("export/restore at {mid_mb} MiB, {runs} runs ...");
+        let (r, s) = bundle_rows(&work, &format!("{mid_mb} MiB"), &mid, runs);
+        rows.extend(r);
+        sizes.push(s);
+        remove(&mid);
+    }
 
     if big {
         eprintln!("building a 4 GiB store ...");
