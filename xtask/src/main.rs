@@ -4,7 +4,10 @@
 //! - `cargo xtask ci`: setup, then exactly what CI checks: fmt, clippy, tests, docs,
 //!   fuzz targets (built and run briefly), benchmarks (built).
 //! - `cargo xtask fuzz [SECONDS]`: runs every fuzz target for a while.
-//! - `cargo xtask bench`: runs the benchmarks.
+//! - `cargo xtask bench [--big]`: nascfg side by side with tar and rclone
+//!   (export, restore, bundle size, import; medians, ratios, peak memory);
+//!   `--big` adds a 4 GiB store. The verification benchmark is
+//!   `cargo bench -p nascfg-tests --bench verify`.
 //! - `cargo xtask dist`: the release binary, its shell completions and its man page
 //!   under `target/dist/`.
 
@@ -24,10 +27,10 @@ fn main() -> Result<()> {
             let secs = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(60);
             fuzz_run(&root, secs)
         }
-        Some("bench") => run("cargo", &["bench", "--workspace"]),
+        Some("bench") => bench(&args[1..]),
         Some("demo") => demo(&root),
         Some("dist") => dist(&root),
-        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench|demo|dist"),
+        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench [--big]|demo|dist"),
     }
 }
 
@@ -60,6 +63,20 @@ fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()
         bail!("{program} {} failed with {status}", args.join(" "));
     }
     Ok(())
+}
+
+/// `cargo xtask bench [--big]`: crates/nascfg-cli/benches/nascfg.rs, which
+/// runs the shipped binary against `tar` and `rclone` on the same files and
+/// prints a table of medians and ratios.
+fn bench(args: &[String]) -> Result<()> {
+    let mut cargo = vec!["bench", "-p", "nascfg-cli", "--bench", "nascfg", "--"];
+    for arg in args {
+        match arg.as_str() {
+            "--big" => cargo.push("--big"),
+            other => bail!("cargo xtask bench: unknown argument {other:?} (only --big)"),
+        }
+    }
+    run("cargo", &cargo)
 }
 
 fn setup(root: &Path) -> Result<()> {

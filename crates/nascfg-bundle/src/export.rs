@@ -163,7 +163,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         Snapshot {
             schema_version: nascfg_store::SCHEMA_VERSION,
             fingerprint: store.fingerprint()?,
-            credentials: store.list_credentials()?.len(),
+            // A count: listing would parse every credential's attributes.
+            credentials: store.credential_count()?,
             keypairs: store.list_keypairs()?.len(),
         }
     };
@@ -399,6 +400,9 @@ struct Snapshot {
 /// each, as before; bigger blocks lose less ratio to the resets).
 const GZIP_BLOCK: usize = 1 << 20;
 
+/// The deflate level; see [`ParallelGzip`].
+const GZIP_LEVEL: u32 = 3;
+
 /// Turns gzp's error into an I/O error (its own I/O errors unchanged).
 fn gzp_error(e: gzp::GzpError) -> io::Error {
     match e {
@@ -408,7 +412,13 @@ fn gzp_error(e: gzp::GzpError) -> io::Error {
 }
 
 /// One ordinary gzip member deflated on up to four cores by gzp (as pigz
-/// does: blocks end with a sync flush, the last one finished), at level 1.
+/// does: blocks end with a sync flush, the last one finished), at level 3.
+///
+/// Measured on a 19 MiB store of 50,000 credentials (2 threads, 1 MiB
+/// blocks) against `tar -czf` (gzip level 6, 7.04 MB in 0.40-0.56 s):
+/// level 1 gives 8.73 MB in 0.09 s, level 2 7.06 MB in 0.24 s, level 3
+/// 7.02 MB in 0.19 s, level 6 6.99 MB in 0.27 s. Level 3 is the fastest
+/// that is no bigger than tar's.
 ///
 /// A thin guard around [`ParCompress`]: gzp's own `Drop` finishes the stream
 /// and panics when that fails, and its `write` panics once its pipeline has
@@ -429,7 +439,7 @@ impl<W: Write + Send + 'static> ParallelGzip<W> {
             .map_err(gzp_error)?
             .buffer_size(GZIP_BLOCK)
             .map_err(gzp_error)?
-            .compression_level(gzp::par::compress::Compression::fast())
+            .compression_level(gzp::par::compress::Compression::new(GZIP_LEVEL))
             .from_writer(out);
         Ok(ParallelGzip { inner: Some(inner) })
     }
@@ -566,9 +576,9 @@ mod tests {
                 gz.write_all(piece).unwrap();
             }
             let bytes = gz.finish().unwrap();
-            // Level 1 (XFL=4), as the header says.
+            // Level 3: neither fastest (XFL=4) nor best (XFL=2), as the header says.
             assert_eq!(&bytes[..4], &[0x1f, 0x8b, 8, 0], "len {len}");
-            assert_eq!(bytes[8], 4, "len {len}");
+            assert_eq!(bytes[8], 0, "len {len}");
             let mut back = Vec::new();
             let mut decoder = flate2::read::GzDecoder::new(&bytes[..]);
             decoder.read_to_end(&mut back).unwrap();

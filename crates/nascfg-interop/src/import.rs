@@ -1,7 +1,7 @@
 //! What TrueNAS and rclone imports share: candidates read from the source,
 //! every check made before anything is stored, and the report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::Store;
@@ -166,17 +166,13 @@ pub(crate) fn apply(
     options: &ImportOptions,
 ) -> Result<ImportReport, Error> {
     let existing_keys = store.list_keypairs()?;
-    let existing_creds: HashSet<String> = store
-        .list_credentials()?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let existing_creds: HashSet<String> = store.credential_names()?.into_iter().collect();
     let mut taken_keys: HashSet<String> = existing_keys.iter().map(|k| k.name.clone()).collect();
 
     // Key pairs: parse, then pick a name (reuse an identical one).
     let mut key_items = Vec::new();
     let mut key_actions = Vec::new();
-    let mut key_names: Vec<(String, Result<String, String>)> = Vec::new();
+    let mut key_names: HashMap<String, Result<String, String>> = HashMap::new();
     for key in candidates.keys {
         let mut item = ImportItem {
             name: key.name.clone(),
@@ -208,7 +204,7 @@ pub(crate) fn apply(
                 item.status = ImportStatus::Skipped;
                 item.reason = Some(reason.clone());
                 key_actions.push(KeyAction::Skip);
-                key_names.push((key.source_id, Err(reason)));
+                key_names.entry(key.source_id).or_insert(Err(reason));
             }
             Ok((pem, public)) => {
                 let same = existing_keys
@@ -219,7 +215,9 @@ pub(crate) fn apply(
                     item.notes
                         .push("an identical key pair of this name is already stored".to_owned());
                     key_actions.push(KeyAction::Reuse);
-                    key_names.push((key.source_id, Ok(same.name.clone())));
+                    key_names
+                        .entry(key.source_id)
+                        .or_insert_with(|| Ok(same.name.clone()));
                 } else {
                     let mut name = key.name.clone();
                     let mut n = 2;
@@ -235,7 +233,7 @@ pub(crate) fn apply(
                     }
                     taken_keys.insert(name.clone());
                     key_actions.push(KeyAction::Add(pem));
-                    key_names.push((key.source_id, Ok(name)));
+                    key_names.entry(key.source_id).or_insert(Ok(name));
                 }
             }
         }
@@ -257,9 +255,8 @@ pub(crate) fn apply(
                 .ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
             if let Some(source) = &cand.key_ref {
                 let name = key_names
-                    .iter()
-                    .find(|(id, _)| id == source)
-                    .map(|(_, n)| n.clone())
+                    .get(source)
+                    .cloned()
                     .unwrap_or_else(|| {
                         Err("it refers to a key pair the source does not have".to_owned())
                     })

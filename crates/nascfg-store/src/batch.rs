@@ -2,6 +2,7 @@
 
 use nascfg_credentials::Credential;
 use nascfg_credentials::secrecy::SecretString;
+use nascfg_crypto::SealingKey;
 
 use crate::datadir::WriteGuard;
 use crate::error::Error;
@@ -15,6 +16,13 @@ use crate::store::{CredentialId, Store};
 pub struct Batch<'a> {
     store: &'a mut Store,
     guard: &'a WriteGuard,
+    /// The sealing key, derived (and the seed checked against the database)
+    /// on first use: nothing can change the seed while the lock is held.
+    key: Option<SealingKey>,
+    /// An operation failed: the batch is rolled back whatever the closure
+    /// returns, and later operations fail (an add writes without a savepoint
+    /// of its own, so after a failure the transaction may hold half of it).
+    failed: bool,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -28,13 +36,30 @@ impl std::fmt::Debug for Batch<'_> {
 impl Batch<'_> {
     /// [`Store::add_credential`], in the batch.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
-        self.store.add_credential_under(self.guard, credential)
+        self.check()?;
+        let key = match self.key.take() {
+            Some(key) => Ok(key),
+            None => self.store.key(),
+        };
+        let added = key.and_then(|key| {
+            // No savepoint per credential (it made SQLite copy every page it
+            // touched to a statement journal): a failure poisons the batch.
+            let added = self.store.add_credential_sealed(&key, credential, false);
+            self.key = Some(key);
+            added
+        });
+        self.failed |= added.is_err();
+        added
     }
 
     /// [`Store::replace_credential`], in the batch.
     pub fn replace_credential(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
-        self.store
-            .replace_credential_under(self.guard, name, credential)
+        self.check()?;
+        let replaced = self
+            .store
+            .replace_credential_under(self.guard, name, credential);
+        self.failed |= replaced.is_err();
+        replaced
     }
 
     /// [`Store::import_keypair`], in the batch.
@@ -43,10 +68,29 @@ impl Batch<'_> {
         name: &str,
         openssh_private_pem: &SecretString,
     ) -> Result<KeypairSummary, Error> {
-        self.store
-            .import_keypair_under(self.guard, name, openssh_private_pem)
+        self.check()?;
+        let imported = self
+            .store
+            .import_keypair_under(self.guard, name, openssh_private_pem);
+        self.failed |= imported.is_err();
+        imported
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if self.failed { Err(aborted()) } else { Ok(()) }
     }
 }
+
+/// What a batch answers once one of its operations failed.
+fn aborted() -> Error {
+    Error::Sqlite(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("an earlier change of this batch failed; the batch is rolled back".into()),
+    ))
+}
+
+/// The page cache of a batch, in SQLite's negative-KiB form (256 MiB at most).
+const BATCH_CACHE_KIB: i64 = -256 * 1024;
 
 impl Store {
     /// Runs `f` as one SQLite transaction under `guard` (this store's lock,
@@ -63,18 +107,39 @@ impl Store {
         // IMMEDIATE, so that SQLite's write lock is ours from the start rather
         // than upgraded half-way.
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut batch = Batch { store: self, guard };
-        match f(&mut batch) {
-            Ok(value) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(value)
+        // A page cache big enough for a large import's changes: with SQLite's
+        // default (2 MiB), a transaction of tens of MiB spills dirty pages to
+        // the WAL again and again, each time a page changes after a spill.
+        // Memory is taken only as pages are used; the default comes back after.
+        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn
+            .pragma_update(None, "cache_size", BATCH_CACHE_KIB)?;
+        let mut batch = Batch {
+            store: self,
+            guard,
+            key: None,
+            failed: false,
+        };
+        let result = match f(&mut batch) {
+            Ok(_) if batch.failed => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(aborted())
             }
+            Ok(value) => self
+                .conn
+                .execute_batch("COMMIT")
+                .map(|()| value)
+                .map_err(Error::from),
             Err(err) => {
                 // The error that made us roll back is the one worth reporting.
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(err)
             }
-        }
+        };
+        let restored = self.conn.pragma_update(None, "cache_size", cache);
+        let value = result?;
+        restored?;
+        Ok(value)
     }
 }
 
@@ -111,5 +176,35 @@ mod tests {
         drop(guard);
         assert_eq!(store.list_credentials().expect("list").len(), 2);
         assert_eq!(store.credential("two").expect("open"), b2("two"));
+    }
+
+    #[test]
+    fn a_batch_that_goes_on_after_a_failure_stores_nothing() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let mut store = Store::open(&DataDir::new(tmp.path().join("d"))).expect("open");
+        store.add_credential(&b2("taken")).expect("add");
+        let guard = store.lock().expect("lock");
+        let result = store.in_transaction(&guard, |s| {
+            s.add_credential(&b2("one"))?;
+            // The caller swallows the failure and carries on.
+            assert!(matches!(
+                s.add_credential(&b2("taken")),
+                Err(Error::Duplicate { .. })
+            ));
+            assert!(s.add_credential(&b2("two")).is_err(), "the batch is spent");
+            Ok(())
+        });
+        assert!(
+            result.is_err(),
+            "a batch with a failed change is rolled back"
+        );
+        drop(guard);
+        let names: Vec<String> = store
+            .list_credentials()
+            .expect("list")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["taken"]);
     }
 }

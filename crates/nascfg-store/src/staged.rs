@@ -162,7 +162,11 @@ pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
         }
     }
     let key = SealingKey::derive(seed);
-    let names = conn
+    // One read transaction for every row below: without it each statement
+    // takes and drops SQLite's shared lock and looks for a hot journal
+    // (fcntl and stat calls, two statements per credential).
+    let read = conn.unchecked_transaction()?;
+    let names = read
         .prepare("SELECT name FROM credential WHERE needs_secrets = 0 ORDER BY id")?
         .query_map([], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;

@@ -351,35 +351,29 @@ impl Store {
         credential: &Credential,
     ) -> Result<CredentialId, Error> {
         let key = self.key()?;
+        self.add_credential_sealed(&key, credential, true)
+    }
+
+    /// Adds a credential sealed under `key` (the caller holds the lock and
+    /// got `key` from [`Store::key`] under it: a batch derives it once).
+    /// `atomic`: in a savepoint of its own, so that a failure leaves nothing;
+    /// a batch goes without and rolls back wholly after a failure instead.
+    pub(crate) fn add_credential_sealed(
+        &mut self,
+        key: &SealingKey,
+        credential: &Credential,
+        atomic: bool,
+    ) -> Result<CredentialId, Error> {
         self.check_keypair_reference(credential)?;
-        // A savepoint, so that `in_transaction` can hold several of these in one.
-        let tx = self.conn.savepoint()?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT 1 FROM credential WHERE name = ?1",
-                [credential.name()],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if exists {
-            return Err(Error::Duplicate {
-                what: "credential",
-                name: credential.name().to_owned(),
-            });
+        if atomic {
+            // A savepoint, so that a transaction around it is not ended.
+            let tx = self.conn.savepoint()?;
+            let id = insert_credential(&tx, key, credential)?;
+            tx.commit()?;
+            Ok(id)
+        } else {
+            insert_credential(&self.conn, key, credential)
         }
-        let uid = new_uid();
-        let now = now();
-        let attrs = Value::Object(credential.plain_attributes()).to_string();
-        tx.execute(
-            "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
-            params![uid, credential.name(), credential.provider().type_str(), attrs, now],
-        )?;
-        let id = tx.last_insert_rowid();
-        insert_secrets(&tx, &key, id, &uid, credential)?;
-        tx.commit()?;
-        Ok(CredentialId(id))
     }
 
     /// Adds many credentials in one transaction (imports); all or none are added.
@@ -418,6 +412,23 @@ impl Store {
         }
         tx.commit()?;
         Ok(ids)
+    }
+
+    /// How many credentials there are (a count, without reading them).
+    pub fn credential_count(&self) -> Result<usize, Error> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM credential", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).expect("a count is never negative"))
+    }
+
+    /// The names of every credential, in one query (an import's collision check).
+    pub fn credential_names(&self) -> Result<Vec<String>, Error> {
+        let mut stmt = self.conn.prepare("SELECT name FROM credential")?;
+        let names = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(names)
     }
 
     /// Every credential, by name, without secrets (no seed needed).
@@ -611,9 +622,8 @@ impl Store {
             Some(k) if !k.is_empty() => {
                 let exists = self
                     .conn
-                    .query_row("SELECT 1 FROM keypair WHERE name = ?1", [k], |_| Ok(()))
-                    .optional()?
-                    .is_some();
+                    .prepare_cached("SELECT 1 FROM keypair WHERE name = ?1")?
+                    .exists([k])?;
                 if exists {
                     Ok(())
                 } else {
@@ -723,6 +733,33 @@ fn summary_from_row(
     })
 }
 
+/// Inserts a new credential (refusing a taken name) and its sealed secrets.
+fn insert_credential(
+    conn: &Connection,
+    key: &SealingKey,
+    credential: &Credential,
+) -> Result<CredentialId, Error> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM credential WHERE name = ?1")?
+        .exists([credential.name()])?;
+    if exists {
+        return Err(Error::Duplicate {
+            what: "credential",
+            name: credential.name().to_owned(),
+        });
+    }
+    let uid = new_uid();
+    let attrs = Value::Object(credential.plain_attributes()).to_string();
+    conn.prepare_cached(
+        "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
+    )?
+    .execute(params![uid, credential.name(), credential.provider().type_str(), attrs, now()])?;
+    let id = conn.last_insert_rowid();
+    insert_secrets(conn, key, id, &uid, credential)?;
+    Ok(CredentialId(id))
+}
+
 fn insert_secrets(
     tx: &rusqlite::Connection,
     key: &SealingKey,
@@ -767,11 +804,12 @@ pub(crate) fn load_credential(
     name: &str,
 ) -> Result<Credential, Error> {
     let (id, uid, provider, attrs, needs): (i64, String, String, String, bool) = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, uid, provider, attributes, needs_secrets FROM credential WHERE name = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
+        )?
+        .query_row([name], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?
         .ok_or_else(|| not_found("credential", name))?;
     if needs {

@@ -1,6 +1,6 @@
 //! `nascfg import truenas FILE` and `nascfg import rclone FILE`.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 
 use nascfg_interop::rclone::{self, MAX_CONF_LEN};
@@ -115,6 +115,8 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
         (ImportStatus::Reused, _) => "reused",
         (ImportStatus::Skipped, _) => "skipped",
     };
+    // One buffered writer: a line per item of 50,000 is not a write(2) each.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (what, items) in [
         ("key pair", &report.keypairs),
         ("credential", &report.credentials),
@@ -126,22 +128,24 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
                 .map(|s| format!(" (was {s:?})"))
                 .unwrap_or_default();
             match &item.reason {
-                Some(reason) => println!(
+                Some(reason) => writeln!(
+                    out,
                     "{} {what} {}{renamed} [{}]: {reason}",
                     verb(item.status),
                     item.name,
                     item.provider
-                ),
-                None => println!(
+                )?,
+                None => writeln!(
+                    out,
                     "{} {what} {}{renamed} [{}]",
                     verb(item.status),
                     item.name,
                     item.provider
-                ),
+                )?,
             }
             if !cli.quiet {
                 for note in &item.notes {
-                    println!("  note: {note}");
+                    writeln!(out, "  note: {note}")?;
                 }
             }
         }
@@ -149,11 +153,13 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
     let imported = report.imported();
     let skipped = report.skipped();
     if report.dry_run {
-        println!(
+        writeln!(
+            out,
             "dry run: {imported} credential(s) would be imported, {skipped} skipped; nothing was stored"
-        );
+        )?;
     } else {
-        println!("{imported} credential(s) imported, {skipped} skipped");
+        writeln!(out, "{imported} credential(s) imported, {skipped} skipped")?;
     }
+    out.flush()?;
     Ok(())
 }

@@ -12,6 +12,8 @@
 //! `"[" + NFKC(password) + "][rclone-config]"`. That is one unsalted hash:
 //! nascfg reads it for import and never uses it for its own storage.
 
+use std::collections::HashMap;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use crypto_secretbox::XSalsa20Poly1305;
@@ -257,6 +259,9 @@ fn encrypted_body(text: &str) -> Option<String> {
 fn parse_plain(text: &str) -> Result<Conf, Error> {
     let mut conf = Conf::new();
     let mut current: Option<usize> = None;
+    // Section name -> index: a repeated header continues its section, found
+    // without scanning every section before it (50,000 remotes).
+    let mut index_of: HashMap<String, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
         let line = raw.trim();
@@ -275,10 +280,11 @@ fn parse_plain(text: &str) -> Result<Conf, Error> {
             if name.is_empty() {
                 return Err(err("empty section name"));
             }
-            current = Some(match conf.sections.iter().position(|s| s.name == name) {
-                Some(i) => i,
+            current = Some(match index_of.get(name) {
+                Some(&i) => i,
                 None => {
                     conf.sections.push(Section::new(name));
+                    index_of.insert(name.to_owned(), conf.sections.len() - 1);
                     conf.sections.len() - 1
                 }
             });
