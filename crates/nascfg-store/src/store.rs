@@ -390,18 +390,12 @@ impl Store {
         let mut ids = Vec::with_capacity(credentials.len());
         {
             let now = now();
-            let mut exists = tx.prepare_cached("SELECT 1 FROM credential WHERE name = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
             )?;
             for c in credentials {
-                if exists.exists([c.name()])? {
-                    return Err(Error::Duplicate {
-                        what: "credential",
-                        name: c.name().to_owned(),
-                    });
-                }
+                ensure_name_free(&tx, c.name())?;
                 let uid = new_uid();
                 let attrs = Value::Object(c.plain_attributes()).to_string();
                 insert.execute(params![uid, c.name(), c.provider().type_str(), attrs, now])?;
@@ -568,20 +562,7 @@ impl Store {
             .optional()?
             .ok_or_else(|| not_found("credential", name))?;
         if credential.name() != name {
-            let taken: bool = tx
-                .query_row(
-                    "SELECT 1 FROM credential WHERE name = ?1",
-                    [credential.name()],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            if taken {
-                return Err(Error::Duplicate {
-                    what: "credential",
-                    name: credential.name().to_owned(),
-                });
-            }
+            ensure_name_free(&tx, credential.name())?;
         }
         tx.execute(
             "UPDATE credential SET name = ?1, provider = ?2, attributes = ?3, needs_secrets = 0, updated_at = ?4 WHERE id = ?5",
@@ -733,21 +714,28 @@ fn summary_from_row(
     })
 }
 
+/// Refuses `name` when a credential already has it: the one check that add,
+/// rename and the import batch share.
+fn ensure_name_free(conn: &Connection, name: &str) -> Result<(), Error> {
+    if conn
+        .prepare_cached("SELECT 1 FROM credential WHERE name = ?1")?
+        .exists([name])?
+    {
+        return Err(Error::Duplicate {
+            what: "credential",
+            name: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Inserts a new credential (refusing a taken name) and its sealed secrets.
 fn insert_credential(
     conn: &Connection,
     key: &SealingKey,
     credential: &Credential,
 ) -> Result<CredentialId, Error> {
-    let exists = conn
-        .prepare_cached("SELECT 1 FROM credential WHERE name = ?1")?
-        .exists([credential.name()])?;
-    if exists {
-        return Err(Error::Duplicate {
-            what: "credential",
-            name: credential.name().to_owned(),
-        });
-    }
+    ensure_name_free(conn, credential.name())?;
     let uid = new_uid();
     let attrs = Value::Object(credential.plain_attributes()).to_string();
     conn.prepare_cached(
