@@ -10,6 +10,8 @@
 //! the TrueNAS secret 0x42 * 32 (`truenas_import.rs`), the rclone config
 //! password "fuzz" (`rclone_conf.rs`).
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
