@@ -535,3 +535,100 @@ fn what_the_user_reads() {
     n.settings()
         .bind(|| insta::assert_snapshot!(transcripts.join("\n")));
 }
+
+/// `type base64` of an OpenSSH public key line (comments may differ).
+fn public_core(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An SFTP credential whose keychain key another tool wrote imports
+/// completely: the key pair is stored (as OpenSSH) with the public key
+/// `ssh-keygen -y` reads, and the credential names it.
+#[test]
+fn sftp_keys_other_tools_wrote_import() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys/ecdsa-p384-76col.key");
+    for (what, generate) in [
+        (
+            "PEM PKCS#1 RSA",
+            Some(&["-t", "rsa", "-b", "2048", "-m", "PEM"][..]),
+        ),
+        ("SEC1 EC", Some(&["-t", "ecdsa", "-b", "256", "-m", "PEM"])),
+        (
+            "PKCS#8 EC",
+            Some(&["-t", "ecdsa", "-b", "521", "-m", "PKCS8"]),
+        ),
+        ("76-column OpenSSH", None),
+    ] {
+        let n = Nascfg::new();
+        let key = match generate {
+            Some(args) => {
+                let key = n.tmp().join("other_key");
+                let ok = Command::new("ssh-keygen")
+                    .args(["-q", "-N", ""])
+                    .args(args)
+                    .arg("-f")
+                    .arg(&key)
+                    .status()
+                    .expect("ssh-keygen (openssh-client) is installed by .ci/setup");
+                assert!(ok.success(), "{what}");
+                key
+            }
+            None => fixture.clone(),
+        };
+        let out = Command::new("ssh-keygen")
+            .arg("-y")
+            .arg("-f")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}");
+        let public = String::from_utf8(out.stdout).unwrap();
+        let private = std::fs::read_to_string(&key).unwrap();
+        assert_eq!(
+            private.contains("OPENSSH PRIVATE KEY"),
+            generate.is_none(),
+            "{what}"
+        );
+        let rows = [Row(
+            7,
+            "sftp",
+            "SFTP",
+            json!({"host": "sftp.example.com", "port": 22, "user": "backup", "private_key": 11}),
+            PwencWriter::Unpadded,
+        )];
+        let keys = [(
+            11,
+            "nas key",
+            "SSH_KEY_PAIR",
+            json!({"private_key": private, "public_key": public}),
+        )];
+        let db = n.tmp().join("freenas-v1.db");
+        build_db(&db, &SEED, Some(PwencWriter::Padded), &rows, &keys);
+        let tar = n.tmp().join("truenas-config.tar");
+        build_tar(&tar, &db, &SEED);
+        let report = n.json(&["import", "truenas", tar.to_str().unwrap()]);
+        assert_eq!(
+            status_of(&report, "sftp"),
+            ("imported".into(), None),
+            "{what}: {report:#}"
+        );
+        assert_eq!(
+            report["keypairs"][0]["status"], "imported",
+            "{what}: {report:#}"
+        );
+        assert_eq!(
+            shown(&n, "sftp")["provider"]["private_key"],
+            "nas key",
+            "{what}"
+        );
+        let stored = n.json(&["keypair", "show", "nas key"]);
+        assert_eq!(
+            public_core(stored["public_key"].as_str().unwrap()),
+            public_core(&public),
+            "{what}"
+        );
+    }
+}

@@ -175,18 +175,32 @@ pub enum KeypairCommand {
         #[arg(long = "type", value_enum, default_value = "ed25519")]
         key_type: KeyType,
     },
-    /// Import a private key in OpenSSH format.
+    /// Import a private key: OpenSSH, PEM (PKCS#1 RSA, SEC1 EC), PKCS#8, encrypted
+    /// or not. It is stored in OpenSSH format, without its passphrase.
+    ///
+    /// An encrypted key's passphrase comes from --passphrase-file or
+    /// --passphrase-env, else from a hidden prompt on a terminal.
     Import {
+        /// The name to store the key pair under.
         name: String,
+        /// The private key file.
         #[arg(long, value_name = "FILE")]
         private_key: PathBuf,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
     },
     /// List key pairs.
     List,
     /// Show one key pair's public key.
     Show { name: String },
-    /// Delete a key pair (SFTP credentials using it are unbound).
-    Delete { name: String },
+    /// Delete a key pair; refused while SFTP credentials use it, unless --force.
+    Delete {
+        name: String,
+        /// Delete it even if SFTP credentials use it; they are left without a
+        /// private key.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

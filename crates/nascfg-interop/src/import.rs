@@ -187,8 +187,8 @@ pub(crate) fn apply(
             notes: Vec::new(),
         };
         let parsed = key.private.and_then(|pem| {
-            let private = ssh_key::PrivateKey::from_openssh(pem.expose_secret().trim())
-                .map_err(|_| "the private key is not an OpenSSH private key".to_owned())?;
+            let private = nascfg_store::parse_private_key(pem.expose_secret(), &mut || None)
+                .map_err(|e| e.to_string())?;
             if private.is_encrypted() {
                 return Err("the private key is protected by a passphrase".to_owned());
             }

@@ -128,11 +128,26 @@ pub enum Error {
         /// Why.
         source: nascfg_crypto::Error,
     },
-    /// A private key that is not an unencrypted OpenSSH key.
+    /// A text that is not a private key nascfg can read (format, algorithm, damage).
     #[error("invalid private key: {reason}")]
     InvalidKey {
         /// Why (never key material).
         reason: String,
+    },
+    /// The private key is encrypted and no passphrase was given.
+    #[error("the private key is encrypted and no passphrase was given")]
+    KeyPassphraseNeeded,
+    /// The passphrase does not decrypt the private key (or the key is damaged:
+    /// the two cannot be told apart).
+    #[error("cannot decrypt the private key: wrong passphrase or damaged key")]
+    KeyPassphraseWrong,
+    /// A key pair that SFTP credentials use; deleting it was refused.
+    #[error("the key pair {name:?} is used by the SFTP credential(s) {}", credentials.join(", "))]
+    KeypairInUse {
+        /// The key pair.
+        name: String,
+        /// The credentials whose `private_key` names it.
+        credentials: Vec<String>,
     },
     /// A name that is not acceptable.
     #[error("invalid name {name:?}: {reason}")]

@@ -1,5 +1,6 @@
-//! SSH key pairs: generated (ed25519, RSA 3072) or imported (unencrypted OpenSSH),
-//! the private key sealed, the public key readable.
+//! SSH key pairs: generated (ed25519, RSA 3072) or imported (any format
+//! [`parse_private_key`] reads), the private key sealed in the OpenSSH format,
+//! the public key readable.
 
 use nascfg_credentials::ProviderKind;
 use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
@@ -9,11 +10,11 @@ use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey};
 
 use crate::datadir::WriteGuard;
 use crate::error::Error;
+use crate::private_key::parse_private_key;
 use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed};
 
 /// The kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum KeyType {
     /// Ed25519 (the default).
     Ed25519,
@@ -39,8 +40,6 @@ pub struct KeypairSummary {
     /// Whether the private key was dropped by a restore without the seed.
     pub needs_secrets: bool,
 }
-
-const MAX_KEY_TEXT: usize = 64 * 1024;
 
 pub(crate) fn key_type_name(alg: &Algorithm) -> String {
     match alg {
@@ -92,47 +91,53 @@ impl Store {
         self.insert_keypair(&guard, name, &key)
     }
 
-    /// Imports an unencrypted OpenSSH private key. Takes the lock for this one change.
+    /// Imports an unencrypted private key in any format [`parse_private_key`]
+    /// reads; an encrypted one gives [`Error::KeyPassphraseNeeded`]. Stored
+    /// normalized, in the OpenSSH format. Takes the lock for this one change.
     pub fn import_keypair(
         &mut self,
         name: &str,
-        openssh_private_pem: &SecretString,
+        private_key: &SecretString,
     ) -> Result<KeypairSummary, Error> {
         let guard = self.lock()?;
-        self.import_keypair_under(&guard, name, openssh_private_pem)
+        self.import_keypair_under(&guard, name, private_key)
     }
 
     pub(crate) fn import_keypair_under(
         &mut self,
         guard: &WriteGuard,
         name: &str,
-        openssh_private_pem: &SecretString,
+        private_key: &SecretString,
     ) -> Result<KeypairSummary, Error> {
         validate_name(name)?;
-        let text = openssh_private_pem.expose_secret();
-        if text.len() > MAX_KEY_TEXT {
-            return Err(Error::InvalidKey {
-                reason: "longer than 64 KiB".into(),
-            });
-        }
-        if !text
-            .trim_start()
-            .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
-        {
-            return Err(Error::InvalidKey {
-                reason: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"
-                    .into(),
-            });
-        }
-        let key = PrivateKey::from_openssh(text.trim()).map_err(|e| Error::InvalidKey {
-            reason: format!("cannot parse the OpenSSH private key: {e}"),
-        })?;
+        let key = parse_private_key(private_key.expose_secret(), &mut || None)?;
+        self.add_keypair_under(guard, name, &key)
+    }
+
+    /// Stores a key read by [`parse_private_key`] (decrypted) under `name`.
+    /// A key without a comment (every format but OpenSSH's) gets `name` as its
+    /// comment. Takes the lock for this one change.
+    pub fn add_keypair(&mut self, name: &str, key: &PrivateKey) -> Result<KeypairSummary, Error> {
+        let guard = self.lock()?;
+        self.add_keypair_under(&guard, name, key)
+    }
+
+    fn add_keypair_under(
+        &mut self,
+        guard: &WriteGuard,
+        name: &str,
+        key: &PrivateKey,
+    ) -> Result<KeypairSummary, Error> {
+        validate_name(name)?;
         if key.is_encrypted() {
-            return Err(Error::InvalidKey {
-                reason: "the private key is encrypted with a passphrase".into(),
-            });
+            return Err(Error::KeyPassphraseNeeded);
         }
-        self.insert_keypair(guard, name, &key)
+        if key.comment().is_empty() {
+            let mut key = key.clone();
+            key.set_comment(name);
+            return self.insert_keypair(guard, name, &key);
+        }
+        self.insert_keypair(guard, name, key)
     }
 
     fn insert_keypair(
@@ -221,12 +226,27 @@ impl Store {
         })
     }
 
-    /// Deletes a key pair; SFTP credentials that used it lose their `private_key`
-    /// attribute. Returns their names.
-    pub fn delete_keypair(&mut self, name: &str) -> Result<Vec<String>, Error> {
+    /// Deletes a key pair that no credential uses; one that SFTP credentials
+    /// use is refused with [`Error::KeypairInUse`], naming them.
+    pub fn delete_keypair(&mut self, name: &str) -> Result<(), Error> {
+        self.delete_keypair_when_used(name, WhenUsed::Refuse)
+            .map(|_| ())
+    }
+
+    /// Deletes a key pair even if SFTP credentials use it: they lose their
+    /// `private_key` attribute. Returns their names.
+    pub fn delete_keypair_and_unbind(&mut self, name: &str) -> Result<Vec<String>, Error> {
+        self.delete_keypair_when_used(name, WhenUsed::Unbind)
+    }
+
+    fn delete_keypair_when_used(
+        &mut self,
+        name: &str,
+        when_used: WhenUsed,
+    ) -> Result<Vec<String>, Error> {
         let _guard = self.lock()?;
         let tx = self.conn.transaction()?;
-        let mut unbound = Vec::new();
+        let mut users = Vec::new();
         {
             let mut stmt = tx.prepare(
                 "SELECT id, name, attributes FROM credential WHERE provider = ?1 ORDER BY name",
@@ -240,26 +260,57 @@ impl Store {
                     ))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut update =
-                tx.prepare("UPDATE credential SET attributes = ?1, updated_at = ?2 WHERE id = ?3")?;
             for (id, cred, attrs) in rows {
-                let Ok(Value::Object(mut attrs)) = serde_json::from_str::<Value>(&attrs) else {
+                let Ok(Value::Object(attrs)) = serde_json::from_str::<Value>(&attrs) else {
                     continue;
                 };
                 if attrs.get("private_key").and_then(Value::as_str) == Some(name) {
-                    attrs.remove("private_key");
-                    update.execute(params![Value::Object(attrs).to_string(), now(), id])?;
-                    unbound.push(cred);
+                    users.push((id, cred, attrs));
                 }
             }
         }
-        let n = tx.execute("DELETE FROM keypair WHERE name = ?1", [name])?;
-        if n == 0 {
+        if tx
+            .query_row("SELECT 1 FROM keypair WHERE name = ?1", [name], |_| Ok(()))
+            .optional()?
+            .is_none()
+        {
             return Err(not_found("key pair", name));
         }
+        match when_used {
+            WhenUsed::Refuse if !users.is_empty() => {
+                return Err(Error::KeypairInUse {
+                    name: name.to_owned(),
+                    credentials: users.into_iter().map(|(_, cred, _)| cred).collect(),
+                });
+            }
+            WhenUsed::Refuse => {}
+            WhenUsed::Unbind => {
+                let mut update = tx.prepare(
+                    "UPDATE credential SET attributes = ?1, updated_at = ?2 WHERE id = ?3",
+                )?;
+                for (id, _, attrs) in &mut users {
+                    attrs.remove("private_key");
+                    update.execute(params![
+                        Value::Object(attrs.clone()).to_string(),
+                        now(),
+                        *id
+                    ])?;
+                }
+            }
+        }
+        tx.execute("DELETE FROM keypair WHERE name = ?1", [name])?;
         tx.commit()?;
-        Ok(unbound)
+        Ok(users.into_iter().map(|(_, cred, _)| cred).collect())
     }
+}
+
+/// What deleting a key pair does to the SFTP credentials that use it.
+#[derive(Clone, Copy)]
+enum WhenUsed {
+    /// Refuse the deletion, naming them.
+    Refuse,
+    /// Remove their `private_key` attribute.
+    Unbind,
 }
 
 fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeypairSummary> {

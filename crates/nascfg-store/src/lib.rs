@@ -36,6 +36,7 @@ mod datadir;
 mod error;
 mod failpoint;
 mod keypair;
+mod private_key;
 mod rotate;
 mod schema;
 mod seed;
@@ -43,12 +44,16 @@ mod staged;
 mod store;
 mod truenas;
 
+/// The key type of [`parse_private_key`] and [`Store::add_keypair`].
+pub use ssh_key;
+
 pub use crate::{
     batch::Batch,
     datadir::{DataDir, Installed, WriteGuard},
     error::Error,
     failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
+    private_key::parse_private_key,
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed},

@@ -66,10 +66,22 @@ pub fn store_error(err: Error) -> anyhow::Error {
             "the stored value is damaged; re-enter it with `nascfg cred update NAME --set FIELD=VALUE`".to_owned()
         }
         Error::InvalidKey { .. } => {
-            "give an unencrypted private key in OpenSSH format; `ssh-keygen -p -N '' -f COPY` removes a \
-             passphrase and rewrites a copy in OpenSSH format"
+            "give a private key that `ssh-keygen -y -f FILE` reads (OpenSSH, PEM PKCS#1, SEC1 or PKCS#8); \
+             nothing was stored"
                 .to_owned()
         }
+        Error::KeyPassphraseNeeded => {
+            "give its passphrase with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal \
+             to be asked); nothing was stored"
+                .to_owned()
+        }
+        Error::KeyPassphraseWrong => {
+            "check the passphrase (`ssh-keygen -y -f FILE` asks for it too); nothing was stored".to_owned()
+        }
+        Error::KeypairInUse { name, .. } => format!(
+            "point those credentials at another key pair (`nascfg cred update CRED --set private_key=OTHER`), \
+             or delete it anyway with `nascfg keypair delete {name} --force`; nothing was changed"
+        ),
         Error::InvalidName { .. } => "names are 1 to 100 characters, without control characters".to_owned(),
         Error::NoDataDir => "pass --data-dir DIR".to_owned(),
         _ => "check the data directory's permissions and free space (`--data-dir`)".to_owned(),

@@ -1,13 +1,14 @@
 //! `nascfg keypair ...`
 
 use std::io::Read;
+use std::path::Path;
 
-use nascfg_crypto::secrecy::SecretString;
-use nascfg_store::{KeyType, KeypairSummary};
+use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
+use nascfg_store::{KeyType, KeypairSummary, parse_private_key, ssh_key};
 use serde_json::{Value, json};
 
-use super::common::{open_store, store_error};
-use crate::cli::{self, Cli, KeypairCommand};
+use super::common::{interactive, open_store, read_passphrase, store_error};
+use crate::cli::{self, Cli, KeypairCommand, PassphraseArgs};
 use crate::output;
 
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -25,10 +26,15 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 .map_err(store_error)?;
             print_made(cli, "generated", &kp)
         }
-        KeypairCommand::Import { name, private_key } => {
+        KeypairCommand::Import {
+            name,
+            private_key,
+            passphrase,
+        } => {
             let text = read_key_file(private_key)?;
+            let key = parse_key(&text, private_key, passphrase)?;
             let mut store = open_store(cli)?;
-            let kp = store.import_keypair(name, &text).map_err(store_error)?;
+            let kp = store.add_keypair(name, &key).map_err(store_error)?;
             print_made(cli, "imported", &kp)
         }
         KeypairCommand::List => {
@@ -68,9 +74,14 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             println!("public key:  {}", kp.public_key);
             Ok(())
         }
-        KeypairCommand::Delete { name } => {
+        KeypairCommand::Delete { name, force } => {
             let mut store = open_store(cli)?;
-            let unbound = store.delete_keypair(name).map_err(store_error)?;
+            let unbound = if *force {
+                store.delete_keypair_and_unbind(name)
+            } else {
+                store.delete_keypair(name).map(|()| Vec::new())
+            }
+            .map_err(store_error)?;
             if cli.json {
                 return output::print_json(
                     &json!({ "deleted": name, "unbound_credentials": unbound }),
@@ -90,6 +101,41 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Reads the key, asking for its passphrase only if it is encrypted: from
+/// --passphrase-file/--passphrase-env if given, else a hidden prompt on a
+/// terminal, else none (the store then says one is needed).
+fn parse_key(
+    text: &SecretString,
+    path: &Path,
+    args: &PassphraseArgs,
+) -> anyhow::Result<ssh_key::PrivateKey> {
+    let mut given = if args.passphrase_file.is_some() || args.passphrase_env.is_some() {
+        read_passphrase(args, false)?
+    } else {
+        None
+    };
+    let mut prompt_error = None;
+    let mut passphrase = || {
+        if let Some(p) = given.take() {
+            return Some(p);
+        }
+        if !interactive() {
+            return None;
+        }
+        rpassword::prompt_password(format!("passphrase for {}: ", path.display()))
+            .map(SecretString::from)
+            .map_err(|e| prompt_error = Some(e))
+            .ok()
+    };
+    let parsed = parse_private_key(text.expose_secret(), &mut passphrase);
+    if let Some(e) = prompt_error {
+        return Err(anyhow::anyhow!(
+            "cannot read the passphrase from the terminal: {e}"
+        ));
+    }
+    parsed.map_err(store_error)
+}
+
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
     let file = std::fs::File::open(path).map_err(|e| {
         output::hint(
@@ -102,13 +148,13 @@ fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
     if buf.len() as u64 > MAX_KEY_FILE {
         return Err(output::hint(
             anyhow::anyhow!("{} is larger than 64 KiB", path.display()),
-            "give an OpenSSH private key file",
+            "give a private key file (OpenSSH, PEM or PKCS#8)",
         ));
     }
     let text = String::from_utf8(buf).map_err(|_| {
         output::hint(
             anyhow::anyhow!("{} is not a text file", path.display()),
-            "give an OpenSSH private key file",
+            "give a private key file (OpenSSH, PEM or PKCS#8)",
         )
     })?;
     Ok(SecretString::from(text))

@@ -1,5 +1,9 @@
+use std::cell::Cell;
+use std::path::Path;
+use std::process::Command;
+
 use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
-use nascfg_store::{Error, KeyType, Store};
+use nascfg_store::{Error, KeyType, Store, parse_private_key};
 
 use crate::{sftp, temp_dir};
 
@@ -25,9 +29,23 @@ fn generate_import_delete_unbinds() {
         Err(Error::Duplicate { .. })
     ));
     store.add_credential(&sftp("s1", "p", Some("k1"))).unwrap();
+    store.add_credential(&sftp("s0", "p", Some("k1"))).unwrap();
     store.add_credential(&sftp("s2", "p", Some("k2"))).unwrap();
-    let unbound = store.delete_keypair("k1").unwrap();
-    assert_eq!(unbound, ["s1"]);
+    // In use: refused, naming the users, nothing changed.
+    match store.delete_keypair("k1") {
+        Err(Error::KeypairInUse { name, credentials }) => {
+            assert_eq!(name, "k1");
+            assert_eq!(credentials, ["s0", "s1"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.list_keypairs().unwrap().len(), 2);
+    assert_eq!(
+        store.credential("s1").unwrap().text("private_key"),
+        Some("k1")
+    );
+    let unbound = store.delete_keypair_and_unbind("k1").unwrap();
+    assert_eq!(unbound, ["s0", "s1"]);
     assert_eq!(store.credential("s1").unwrap().text("private_key"), None);
     assert_eq!(
         store.credential("s2").unwrap().text("private_key"),
@@ -38,6 +56,14 @@ fn generate_import_delete_unbinds() {
         store.delete_keypair("k1"),
         Err(Error::NotFound { .. })
     ));
+    assert!(matches!(
+        store.delete_keypair_and_unbind("k1"),
+        Err(Error::NotFound { .. })
+    ));
+    // Unused: deleted without --force.
+    store.delete_credential("s2").unwrap();
+    store.delete_keypair("k2").unwrap();
+    assert!(store.list_keypairs().unwrap().is_empty());
 }
 
 #[test]
@@ -48,9 +74,162 @@ fn bad_private_keys_are_refused() {
         "",
         "hello",
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----\n",
+        "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n",
+        "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n",
+        "-----BEGIN DSA PRIVATE KEY-----\nMAA=\n-----END DSA PRIVATE KEY-----\n",
+        "PuTTY-User-Key-File-3: ssh-ed25519\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: BF-CBC,0011223344556677\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
     ] {
         let r = store.import_keypair("x", &SecretString::from(text.to_owned()));
         assert!(matches!(r, Err(Error::InvalidKey { .. })), "{text:?}");
     }
     assert!(store.list_keypairs().unwrap().is_empty());
+}
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/keys");
+const FIXTURE_PASS: &str = "fixture-pass";
+
+/// `type base64` of an OpenSSH public key line.
+fn core(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The public key `ssh-keygen -y` reads from `path`.
+fn ssh_keygen_public(path: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .args(["-y", "-P", FIXTURE_PASS, "-f"])
+        .arg(path)
+        .output()
+        .expect("ssh-keygen (openssh-client) is installed by .ci/setup");
+    assert!(out.status.success(), "ssh-keygen -y {}", path.display());
+    core(&String::from_utf8(out.stdout).unwrap())
+}
+
+/// Parses `file` (with `passphrase` if asked for) and compares the public key
+/// with `expected`; returns how often the passphrase was asked for.
+fn check(file: &str, passphrase: Option<&str>, expected: &str) -> usize {
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join(file)).unwrap();
+    let asked = Cell::new(0);
+    let key = parse_private_key(&text, &mut || {
+        asked.set(asked.get() + 1);
+        passphrase.map(|p| SecretString::from(p.to_owned()))
+    })
+    .unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(!key.is_encrypted());
+    assert_eq!(
+        core(&key.public_key().to_openssh().unwrap()),
+        expected,
+        "{file}"
+    );
+    asked.get()
+}
+
+/// Keys other tools wrote (see tests/fixtures/keys/README.md): the public key
+/// equals `ssh-keygen -y`'s, and the passphrase is asked for only when needed.
+#[test]
+fn keys_from_other_tools_read_like_ssh_keygen() {
+    let fixture = |f: &str| Path::new(FIXTURES).join(f);
+    let ed_pkcs8 = core(&std::fs::read_to_string(fixture("ed25519-pkcs8.pub")).unwrap());
+    for (file, encrypted, expected) in [
+        (
+            "ed25519-76col.key",
+            false,
+            ssh_keygen_public(&fixture("ed25519-76col.key")),
+        ),
+        (
+            "ecdsa-p384-76col.key",
+            false,
+            ssh_keygen_public(&fixture("ecdsa-p384-76col.key")),
+        ),
+        (
+            "ecdsa-p521-short.key",
+            false,
+            ssh_keygen_public(&fixture("ecdsa-p521-short.key")),
+        ),
+        (
+            "ecdsa-p521-short-encrypted.key",
+            true,
+            ssh_keygen_public(&fixture("ecdsa-p521-short.key")),
+        ),
+        ("ed25519-pkcs8.key", false, ed_pkcs8.clone()),
+        ("ed25519-pkcs8-encrypted.key", true, ed_pkcs8.clone()),
+        (
+            "ecdsa-p256-pkcs8-sha1.key",
+            true,
+            ssh_keygen_public(&fixture("ecdsa-p256-pkcs8-sha1.key")),
+        ),
+        (
+            "rsa-pkcs1-des3.key",
+            true,
+            ssh_keygen_public(&fixture("rsa-pkcs1-des3.key")),
+        ),
+    ] {
+        assert_eq!(
+            check(file, Some(FIXTURE_PASS), &expected),
+            usize::from(encrypted),
+            "{file}"
+        );
+    }
+}
+
+/// An encrypted key: no passphrase, a wrong one, each refused distinctly.
+#[test]
+fn encrypted_keys_need_the_right_passphrase() {
+    for file in [
+        "ecdsa-p521-short-encrypted.key",
+        "ed25519-pkcs8-encrypted.key",
+        "ecdsa-p256-pkcs8-sha1.key",
+        "rsa-pkcs1-des3.key",
+    ] {
+        let text = std::fs::read_to_string(Path::new(FIXTURES).join(file)).unwrap();
+        let none = parse_private_key(&text, &mut || None);
+        assert!(
+            matches!(none, Err(Error::KeyPassphraseNeeded)),
+            "{file}: {none:?}"
+        );
+        for wrong in ["fixture-pasS", "", "a much longer wrong passphrase"] {
+            let r = parse_private_key(&text, &mut || Some(SecretString::from(wrong.to_owned())));
+            assert!(
+                matches!(r, Err(Error::KeyPassphraseWrong)),
+                "{file} {wrong:?}: {r:?}"
+            );
+        }
+    }
+    // The store's import takes no passphrase: an encrypted key is refused.
+    let (_t, dir) = temp_dir();
+    let mut store = Store::open(&dir).unwrap();
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("rsa-pkcs1-des3.key")).unwrap();
+    assert!(matches!(
+        store.import_keypair("x", &SecretString::from(text)),
+        Err(Error::KeyPassphraseNeeded)
+    ));
+    assert!(store.list_keypairs().unwrap().is_empty());
+}
+
+/// A key without a comment is stored with its name as the comment, and
+/// normalized to OpenSSH.
+#[test]
+fn imported_keys_are_stored_as_openssh() {
+    let (_t, dir) = temp_dir();
+    let mut store = Store::open(&dir).unwrap();
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join("ed25519-pkcs8.key")).unwrap();
+    let kp = store
+        .import_keypair("from-openssl", &SecretString::from(text))
+        .unwrap();
+    assert!(
+        kp.public_key.ends_with(" from-openssl"),
+        "{}",
+        kp.public_key
+    );
+    let private = store.keypair_private("from-openssl").unwrap();
+    let reread = nascfg_store::ssh_key::PrivateKey::from_openssh(private.expose_secret()).unwrap();
+    assert!(!reread.is_encrypted());
+    assert_eq!(reread.public_key().to_openssh().unwrap(), kp.public_key);
 }
