@@ -13,12 +13,12 @@ use nascfg_tests::cli::Nascfg;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const SEED: [u8; 32] = [0x42; 32];
+pub(super) const SEED: [u8; 32] = [0x42; 32];
 const GCS_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAtestonly\n-----END PRIVATE KEY-----\n";
 const TOKEN: &str = r#"{"access_token": "ya29.test", "token_type": "Bearer", "refresh_token": "1//refresh", "expiry": "2030-01-01T00:00:00Z"}"#;
 
 /// One row of system_cloudcredentials: id, name, provider, attributes, writer.
-struct Row(i64, &'static str, &'static str, Value, PwencWriter);
+pub(super) struct Row(i64, &'static str, &'static str, Value, PwencWriter);
 
 fn nonce(i: i64) -> [u8; 8] {
     (i as u64 ^ 0x5a5a_0000_1111_2222).to_be_bytes()
@@ -47,7 +47,7 @@ fn sql_text(s: &str) -> String {
 }
 
 /// Builds freenas-v1.db with the sqlite3 CLI, as TrueNAS lays it out.
-fn build_db(
+pub(super) fn build_db(
     path: &Path,
     seed: &[u8; 32],
     check: Option<PwencWriter>,
@@ -95,7 +95,7 @@ fn build_db(
 }
 
 /// The uncompressed tar TrueNAS writes with "Export Password Secret Seed".
-fn build_tar(path: &Path, db: &Path, seed: &[u8]) {
+pub(super) fn build_tar(path: &Path, db: &Path, seed: &[u8]) {
     let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
     builder.append_path_with_name(db, "freenas-v1.db").unwrap();
     for (name, data) in [
@@ -141,6 +141,13 @@ fn gcs_key() -> String {
 /// bound to a key pair, and two rows that cannot be imported.
 fn full_backup(n: &Nascfg) -> (PathBuf, PathBuf, String) {
     let (private, public) = ssh_keypair(n.tmp());
+    let (tar, db) = full_backup_in(n.tmp(), &private, &public);
+    (tar, db, private)
+}
+
+/// [`full_backup`] with a given key pair, written into `dir`: the tar and
+/// the bare database (also the fuzz corpus's TrueNAS seeds).
+pub(super) fn full_backup_in(dir: &Path, private: &str, public: &str) -> (PathBuf, PathBuf) {
     let rows = [
         Row(
             1,
@@ -215,11 +222,11 @@ fn full_backup(n: &Nascfg) -> (PathBuf, PathBuf, String) {
         ),
         (12, "replication", "SSH_CREDENTIALS", json!({"host": "h"})),
     ];
-    let db = n.tmp().join("freenas-v1.db");
+    let db = dir.join("freenas-v1.db");
     build_db(&db, &SEED, Some(PwencWriter::Padded), &rows, &keys);
-    let tar = n.tmp().join("truenas-config.tar");
+    let tar = dir.join("truenas-config.tar");
     build_tar(&tar, &db, &SEED);
-    (tar, db, private)
+    (tar, db)
 }
 
 fn sha256(path: &Path) -> String {

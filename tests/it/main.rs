@@ -8,6 +8,7 @@ mod backup_overwrite;
 mod completions;
 mod concurrency;
 mod cred;
+mod fuzz_corpus;
 mod import_truenas;
 mod keypair;
 mod leak;

@@ -3,7 +3,10 @@
 //! - `cargo xtask setup`: installs what the tests need (Debian packages, Azurite, cargo-fuzz).
 //! - `cargo xtask ci`: setup, then exactly what CI checks: fmt, clippy, tests, docs,
 //!   fuzz targets (built and run briefly), benchmarks (built).
-//! - `cargo xtask fuzz [SECONDS]`: runs every fuzz target for a while.
+//! - `cargo xtask fuzz [SECONDS]`: writes the seed corpora, then runs every fuzz
+//!   target for a while from its corpus (`fuzz/corpus/<target>/`) with its
+//!   dictionary (`fuzz/dict/<target>.dict`).
+//! - `cargo xtask fuzz-corpus`: writes the seed corpora only.
 //! - `cargo xtask bench [--big]`: nascfg side by side with tar and rclone
 //!   (export, restore, bundle size, import; medians, ratios, peak memory);
 //!   `--big` adds a 4 GiB store. The verification benchmark is
@@ -23,6 +26,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("setup") => setup(&root),
         Some("ci") => ci(&root),
+        Some("fuzz-corpus") => fuzz_corpus(&root),
         Some("fuzz") => {
             let secs = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(60);
             fuzz_run(&root, secs)
@@ -30,7 +34,9 @@ fn main() -> Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("demo") => demo(&root),
         Some("dist") => dist(&root),
-        _ => bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|bench [--big]|demo|dist"),
+        _ => {
+            bail!("usage: cargo xtask ci|setup|fuzz [SECONDS]|fuzz-corpus|bench [--big]|demo|dist")
+        }
     }
 }
 
@@ -190,24 +196,56 @@ fn fuzz_targets(root: &Path) -> Result<Vec<String>> {
     Ok(targets)
 }
 
+/// `cargo xtask fuzz-corpus`: writes each target's seed corpus under
+/// `fuzz/corpus/<target>/`: inputs that pass the formats' front checks (the
+/// golden bundles, TrueNAS backups, sealed values under the target's key,
+/// credential documents, rclone.conf files), built and checked by the test
+/// `fuzz_corpus` (tests/it/fuzz_corpus.rs), so they stay valid as the
+/// formats change. Needs what the tests need (sqlite3, from `.ci/setup`).
+fn fuzz_corpus(root: &Path) -> Result<()> {
+    let out = root.join("fuzz/corpus");
+    run_with_env(
+        "cargo",
+        &[
+            "test",
+            "--locked",
+            "-p",
+            "nascfg-tests",
+            "--test",
+            "it",
+            "fuzz_corpus::",
+        ],
+        &[("NASCFG_WRITE_FUZZ_CORPUS", &out.to_string_lossy())],
+    )
+}
+
+/// Builds the fuzz targets, writes the seed corpora, and runs each target
+/// for `seconds` from its corpus with its dictionary.
 fn fuzz_run(root: &Path, seconds: u32) -> Result<()> {
+    fuzz_corpus(root)?;
     let fuzz_dir = root.join("fuzz");
     std::env::set_current_dir(&fuzz_dir)?;
     run("cargo", &["fuzz", "build", "--sanitizer", "none"])?;
     let max_time = format!("-max_total_time={seconds}");
     for target in fuzz_targets(root)? {
-        run(
-            "cargo",
-            &[
-                "fuzz",
-                "run",
-                "--sanitizer",
-                "none",
-                &target,
-                "--",
-                &max_time,
-            ],
-        )?;
+        let corpus = format!("corpus/{target}");
+        std::fs::create_dir_all(fuzz_dir.join(&corpus))?;
+        let dict = format!("dict/{target}.dict");
+        let mut args = vec![
+            "fuzz",
+            "run",
+            "--sanitizer",
+            "none",
+            &target,
+            &corpus,
+            "--",
+            &max_time,
+        ];
+        let dict_arg = format!("-dict={dict}");
+        if fuzz_dir.join(&dict).exists() {
+            args.push(&dict_arg);
+        }
+        run("cargo", &args)?;
     }
     std::env::set_current_dir(root)?;
     Ok(())

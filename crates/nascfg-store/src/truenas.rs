@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use rusqlite::types::Value;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::Error;
@@ -88,9 +88,8 @@ pub fn read_truenas_db(path: &Path) -> Result<TruenasTables, Error> {
         conn.query_row(
             "SELECT stg_pwenc_check FROM system_settings ORDER BY id LIMIT 1",
             [],
-            |r| r.get::<_, Value>(0),
+            |r| Ok(text_of(r.get_ref(0)?)),
         )
-        .map(text_of)
         .ok()
         .filter(|s| !s.is_empty())
     } else {
@@ -119,26 +118,27 @@ fn rows(conn: &Connection, sql: &str) -> Result<Vec<TruenasRow>, Error> {
     let mut stmt = conn.prepare(sql)?;
     let mapped = stmt.query_map([], |r| {
         Ok(TruenasRow {
-            id: match r.get::<_, Value>(0)? {
-                Value::Integer(i) => i,
+            id: match r.get_ref(0)? {
+                ValueRef::Integer(i) => i,
                 _ => -1,
             },
-            name: text_of(r.get(1)?),
-            kind: text_of(r.get(2)?),
-            attributes: text_of(r.get(3)?),
+            name: text_of(r.get_ref(1)?),
+            kind: text_of(r.get_ref(2)?),
+            attributes: text_of(r.get_ref(3)?),
         })
     })?;
     Ok(mapped.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// A column value as text, whatever type the (untrusted) file gave it.
-fn text_of(value: Value) -> String {
+/// A column value as text, whatever type the (untrusted) file gave it. Read
+/// as a `ValueRef`: SQLite does not check that TEXT is UTF-8, and rusqlite's
+/// `Value` conversion panics on text that is not (found by fuzzing).
+fn text_of(value: ValueRef<'_>) -> String {
     match value {
-        Value::Null => String::new(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(f) => f.to_string(),
-        Value::Text(s) => s,
-        Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+        ValueRef::Null => String::new(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
     }
 }
 
@@ -178,5 +178,52 @@ mod tests {
         assert_eq!(tables.cloud_credentials.len(), 1);
         assert_eq!(tables.cloud_credentials[0].attributes, "A");
         assert!(tables.keychain.is_empty());
+    }
+
+    /// TEXT that is not UTF-8 (SQLite does not check it) in any column read
+    /// is taken lossily, never a panic. The last case is the input the
+    /// truenas_import fuzz target found (a check value with damaged bytes).
+    #[test]
+    fn text_that_is_not_utf8_is_read_lossily() {
+        let tmp = tempfile::tempdir().unwrap();
+        let bad = "CAST(X'A993FF41' AS TEXT)";
+        let cases = [
+            format!("INSERT INTO system_settings VALUES (1, {bad})"),
+            format!("INSERT INTO system_cloudcredentials VALUES (1, {bad}, 'S3', 'x')"),
+            format!("INSERT INTO system_cloudcredentials VALUES (1, 'n', {bad}, 'x')"),
+            format!("INSERT INTO system_cloudcredentials VALUES (1, 'n', 'S3', {bad})"),
+            format!("INSERT INTO system_keychaincredential VALUES (1, {bad}, {bad}, {bad})"),
+        ];
+        for (i, insert) in cases.iter().enumerate() {
+            let path = tmp.path().join(format!("{i}.db"));
+            Connection::open(&path)
+                .unwrap()
+                .execute_batch(&format!(
+                    "CREATE TABLE system_settings(id INTEGER PRIMARY KEY, stg_pwenc_check);
+                     CREATE TABLE system_cloudcredentials(id INTEGER PRIMARY KEY, name, provider, attributes);
+                     CREATE TABLE system_keychaincredential(id INTEGER PRIMARY KEY, name, type, attributes);
+                     {insert};"
+                ))
+                .unwrap();
+            let tables = read_truenas_db(&path).unwrap();
+            let texts: Vec<&str> = (tables.pwenc_check.iter().map(String::as_str))
+                .chain(
+                    tables
+                        .cloud_credentials
+                        .iter()
+                        .chain(&tables.keychain)
+                        .flat_map(|r| [r.name.as_str(), r.kind.as_str(), r.attributes.as_str()]),
+                )
+                .collect();
+            assert!(
+                texts.contains(&"\u{fffd}\u{fffd}\u{fffd}A"),
+                "{insert}: {texts:?}"
+            );
+        }
+        let found = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/truenas-check-not-utf8.db");
+        // Damaged further on: an error, but no panic.
+        let tables = read_truenas_db(&found);
+        assert!(tables.is_err() || tables.is_ok_and(|t| t.pwenc_check.is_some()));
     }
 }

@@ -1,0 +1,327 @@
+//! The fuzz targets' seed corpora (`fuzz/corpus/<target>/`): inputs that pass
+//! each format's front checks, so that fuzzing starts deep (manifest, hashes,
+//! the SQLite checks, the TrueNAS tables and pwenc, AEAD opening). This test
+//! builds them and checks that each one reaches as deep as it is meant to;
+//! with `NASCFG_WRITE_FUZZ_CORPUS=DIR` set it also writes them under DIR
+//! (`cargo xtask fuzz-corpus` does, before every fuzz run).
+//!
+//! The keys here are the fuzz targets' own fixed keys: the sealing key
+//! derived from the seed 0, 1, ..., 31 (`fuzz_targets/sealed_value.rs`),
+//! the TrueNAS secret 0x42 * 32 (`truenas_import.rs`), the rclone config
+//! password "fuzz" (`rclone_conf.rs`).
+
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use nascfg_credentials::{Credential, Reveal, Shape};
+use nascfg_crypto::{SealingKey, Seed, open, seal_with_nonce};
+use nascfg_interop::pwenc::Writer as PwencWriter;
+use nascfg_interop::{rclone, truenas};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use super::import_truenas::{Row, SEED, build_db, build_tar, full_backup_in};
+
+/// One seed: the target it feeds, a file name, the bytes.
+type Seeds = Vec<(&'static str, String, Vec<u8>)>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
+}
+
+/// The golden bundles as they are, and the gzip ones also as the plain tar
+/// inside (the reader takes both).
+fn bundle_seeds(seeds: &mut Seeds) {
+    let dir = root().join("tests/fixtures/bundles");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tar"))
+        .collect();
+    names.sort();
+    for name in names {
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        if let Some(stem) = name.strip_suffix(".tar.gz") {
+            let mut plain = Vec::new();
+            // A truncated fixture gives what precedes the damage.
+            let _ = flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut plain);
+            if !plain.is_empty() {
+                seeds.push(("bundle_reader", format!("{stem}.tar"), plain));
+            }
+        }
+        seeds.push(("bundle_reader", name, bytes));
+    }
+}
+
+/// A test key pair (no other use): TrueNAS keeps SSH keys in its keychain.
+const SSH_PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDMum7ivvl0LCrGjoz0WTj5QDrPMs8ILPcF4NdDmnKZEAAAAJC2keAstpHg
+LAAAAAtzc2gtZWQyNTUxOQAAACDMum7ivvl0LCrGjoz0WTj5QDrPMs8ILPcF4NdDmnKZEA
+AAAEDvSTHs71WdWgl9ZcGCAAbPuRiROp9acAjuQKzo+AtXhsy6buK++XQsKsaOjPRZOPlA
+Os8yzwgs9wXg10OacpkQAAAAC2Z1enotY29ycHVzAQI=
+-----END OPENSSH PRIVATE KEY-----
+";
+const SSH_PUBLIC: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMy6buK++XQsKsaOjPRZOPlAOs8yzwgs9wXg10OacpkQ fuzz-corpus\n";
+
+/// TrueNAS backups in the documented layout: the tar with its secret (the
+/// target reads the embedded one when the first byte is even: "f"), the bare
+/// database (odd first byte "S": the target passes the secret file), and
+/// small ones without a check value or without rows.
+fn truenas_seeds(seeds: &mut Seeds, tmp: &Path) {
+    let (tar, db) = full_backup_in(tmp, SSH_PRIVATE, SSH_PUBLIC);
+    for (path, name) in [(&tar, "full.tar"), (&db, "full.db")] {
+        let backup = truenas::Backup::read(path, Some(&secret_file(tmp))).unwrap();
+        assert!(backup.credential_count() >= 9 && backup.keypair_count() == 1);
+        seeds.push((
+            "truenas_import",
+            name.to_owned(),
+            std::fs::read(path).unwrap(),
+        ));
+    }
+    let no_rows: &[Row] = &[];
+    for (name, check) in [
+        ("empty-unpadded-check", Some(PwencWriter::Unpadded)),
+        ("empty-no-check", None),
+    ] {
+        let db = tmp.join(format!("{name}.db"));
+        build_db(&db, &SEED, check, no_rows, &[]);
+        let tar = tmp.join(format!("{name}.tar"));
+        build_tar(&tar, &db, &SEED);
+        truenas::Backup::read(&tar, None).unwrap();
+        seeds.push((
+            "truenas_import",
+            format!("{name}.tar"),
+            std::fs::read(&tar).unwrap(),
+        ));
+        seeds.push((
+            "truenas_import",
+            format!("{name}.db"),
+            std::fs::read(&db).unwrap(),
+        ));
+    }
+}
+
+fn secret_file(tmp: &Path) -> PathBuf {
+    let path = tmp.join("pwenc_secret");
+    std::fs::write(&path, SEED).unwrap();
+    path
+}
+
+/// Sealed values under the target's key and context (they open), one under
+/// another context (the AEAD refuses it) and one under another key.
+fn sealed_seeds(seeds: &mut Seeds) {
+    let key = |first: u8| {
+        let bytes: Vec<u8> = (first..first + 32).collect();
+        SealingKey::derive(&Seed::from_bytes(&bytes).unwrap())
+    };
+    let ours = key(0);
+    let context = b"credential:7/secret_access_key";
+    for (i, plain) in [
+        &b""[..],
+        b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        &[0xa5; 300],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sealed = seal_with_nonce(&ours, plain, context, [i as u8; 12]);
+        assert_eq!(&open(&ours, &sealed, context).unwrap()[..], plain);
+        seeds.push((
+            "sealed_value",
+            format!("open-{i}"),
+            sealed.to_text().into_bytes(),
+        ));
+    }
+    let other_context = seal_with_nonce(&ours, b"x", b"credential:8/pass", [9; 12]);
+    assert!(open(&ours, &other_context, context).is_err());
+    let other_key = seal_with_nonce(&key(1), b"x", context, [9; 12]);
+    for (name, sealed) in [("other-context", other_context), ("other-key", other_key)] {
+        seeds.push((
+            "sealed_value",
+            name.to_owned(),
+            sealed.to_text().into_bytes(),
+        ));
+    }
+}
+
+/// Every provider's documents from the credential model's fixtures: the
+/// valid inputs, each also in both output shapes, and the invalid ones.
+fn credential_seeds(seeds: &mut Seeds) {
+    let dir = root().join("crates/nascfg-credentials/tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        for (i, case) in doc["valid"].as_array().unwrap().iter().enumerate() {
+            let input = &case["input"];
+            let cred = Credential::from_api_json(input).unwrap();
+            seeds.push((
+                "credential_json",
+                format!("{stem}-{i}"),
+                input.to_string().into_bytes(),
+            ));
+            for (tag, shape) in [("current", Shape::Current), ("legacy", Shape::Legacy)] {
+                let out = cred.to_api_json(shape, Reveal::Revealed).to_string();
+                seeds.push((
+                    "credential_json",
+                    format!("{stem}-{i}-{tag}"),
+                    out.into_bytes(),
+                ));
+            }
+        }
+        for (i, case) in doc["invalid"].as_array().into_iter().flatten().enumerate() {
+            let input = case["input"].to_string().into_bytes();
+            seeds.push(("credential_json", format!("{stem}-invalid-{i}"), input));
+        }
+    }
+}
+
+/// Remotes of the kinds nascfg maps, with obscured passwords ("password",
+/// rclone's own vector), as rclone writes them.
+const RCLONE_CONF: &str = "[s3]
+type = s3
+provider = AWS
+access_key_id = AKIAEXAMPLE
+secret_access_key = wJalrXUtnFEMI/K7MDENG
+region = eu-west-1
+endpoint =
+
+[b2]
+type = b2
+account = 0012ab
+key = K001secret
+
+[ftp]
+type = ftp
+host = ftp.example.com
+user = me
+port = 2121
+pass = PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH
+
+[sftp]
+type = sftp
+host = sftp.example.com
+user = backup
+pass = PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH
+key_file = /root/.ssh/id_ed25519
+
+[dav]
+type = webdav
+url = https://dav.example.com/remote.php/dav
+vendor = nextcloud
+user = me
+pass = PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH
+
+[drive]
+type = drive
+scope = drive
+token = {\"access_token\":\"ya29.x\",\"token_type\":\"Bearer\",\"refresh_token\":\"1//r\",\"expiry\":\"2030-01-01T00:00:00Z\"}
+
+[onedrive]
+type = onedrive
+drive_type = personal
+drive_id = b!xyz
+token = {\"access_token\":\"x\",\"token_type\":\"Bearer\",\"refresh_token\":\"r\",\"expiry\":\"2030-01-01T00:00:00Z\"}
+
+[azure]
+type = azureblob
+account = acct
+key = a2V5
+
+[crypt]
+type = crypt
+remote = s3:bucket
+password = PDPcQVVjVtzFY-GTdDFozqBhTdsPg3qH
+";
+
+/// rclone.conf files: the plain one above, one remote per file, the same
+/// encrypted under the target's password "fuzz" (RCLONE_ENCRYPT_V0), and
+/// rclone's own encryption vector (password "asdf": the target fails it).
+fn rclone_seeds(seeds: &mut Seeds) {
+    let conf = rclone::Conf::parse(RCLONE_CONF.as_bytes(), None).unwrap();
+    assert!(
+        conf.sections()
+            .iter()
+            .filter(|s| rclone::credential_from_section(s).is_ok())
+            .count()
+            >= 6,
+        "most remotes map to credentials"
+    );
+    seeds.push((
+        "rclone_conf",
+        "all.conf".to_owned(),
+        RCLONE_CONF.as_bytes().to_vec(),
+    ));
+    for (i, section) in conf.sections().iter().enumerate() {
+        let mut copy = rclone::Section::new(section.name());
+        for (key, value) in section.entries() {
+            copy.set(key, value);
+        }
+        let mut one = rclone::Conf::new();
+        one.push(copy);
+        let text = one.to_text().as_bytes().to_vec();
+        seeds.push(("rclone_conf", format!("{}.conf", section.name()), text));
+        if i < 2 {
+            let password = SecretString::from("fuzz".to_owned());
+            let enc = one.to_encrypted_text(&password, [i as u8; 24]);
+            rclone::Conf::parse(enc.as_bytes(), Some(&password)).unwrap();
+            seeds.push((
+                "rclone_conf",
+                format!("{}.enc.conf", section.name()),
+                enc.into_bytes(),
+            ));
+        }
+    }
+    let password = SecretString::from("fuzz".to_owned());
+    let enc = conf.to_encrypted_text(&password, [7; 24]);
+    seeds.push(("rclone_conf", "all.enc.conf".to_owned(), enc.into_bytes()));
+    let vector = "RCLONE_ENCRYPT_V0:\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXgQmGS/fSHQOQJHrn6QQJmItJBi046qDiO+UiEEJXxS5necdGj0Y=\n";
+    seeds.push((
+        "rclone_conf",
+        "rclone-vector.enc.conf".to_owned(),
+        vector.into(),
+    ));
+}
+
+#[test]
+fn fuzz_seeds_reach_deep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seeds = Seeds::new();
+    bundle_seeds(&mut seeds);
+    truenas_seeds(&mut seeds, tmp.path());
+    sealed_seeds(&mut seeds);
+    credential_seeds(&mut seeds);
+    rclone_seeds(&mut seeds);
+    for target in [
+        "bundle_reader",
+        "truenas_import",
+        "sealed_value",
+        "credential_json",
+        "rclone_conf",
+    ] {
+        assert!(
+            seeds.iter().filter(|s| s.0 == target).count() >= 3,
+            "{target}"
+        );
+    }
+    let Some(out) = std::env::var_os("NASCFG_WRITE_FUZZ_CORPUS") else {
+        return;
+    };
+    let out = PathBuf::from(out);
+    for (target, name, bytes) in &seeds {
+        let dir = out.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    }
+    eprintln!("wrote {} seeds under {}", seeds.len(), out.display());
+}
