@@ -53,7 +53,9 @@ fn unpack(gz: &[u8]) -> BTreeMap<String, Vec<u8>> {
         let mut entry = entry.expect("the golden bundle is a tar");
         let name = entry.path().expect("a name").to_string_lossy().into_owned();
         let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).expect("the golden bundle reads");
+        entry
+            .read_to_end(&mut bytes)
+            .expect("the golden bundle reads");
         out.insert(name, bytes);
     }
     out
@@ -83,7 +85,9 @@ fn world() -> &'static World {
             serde_json::from_slice(&m[MANIFEST]).expect("the golden manifest")
         };
         let seed = with[SEED].clone();
-        let fingerprint = Seed::from_bytes(&seed).expect("the golden seed").fingerprint();
+        let fingerprint = Seed::from_bytes(&seed)
+            .expect("the golden seed")
+            .fingerprint();
         World {
             golden: Golden {
                 manifest: json(&with),
@@ -248,7 +252,13 @@ struct Input {
     this_box: u8,
 }
 
-const TABLES: &[&str] = &["meta", "credential", "credential_secret", "keypair", "known_host"];
+const TABLES: &[&str] = &[
+    "meta",
+    "credential",
+    "credential_secret",
+    "keypair",
+    "known_host",
+];
 const EXTRAS: &[&str] = &[
     "CREATE TABLE extra (x)",
     "CREATE INDEX extra_idx ON credential (provider)",
@@ -332,7 +342,10 @@ fn edit_database(path: &Path, edits: &[SqlEdit]) {
             SqlEdit::Drop(t) => conn.execute_batch(&format!("DROP TABLE {}", table(t))),
             SqlEdit::Extra(i) => conn.execute_batch(EXTRAS[usize::from(*i) % EXTRAS.len()]),
             SqlEdit::Meta(k, v) => conn
-                .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", [k, v])
+                .execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                    [k, v],
+                )
                 .map(drop),
         };
     }
@@ -372,7 +385,10 @@ fn key(f: &Field) -> (&str, Option<&str>) {
 fn edit_manifest(m: &mut Value, edits: &[ManifestEdit], g: &Golden) {
     for edit in edits.iter().take(8) {
         let Some(obj) = m.as_object_mut() else { return };
-        let members_len = obj.get("members").and_then(Value::as_array).map_or(0, Vec::len);
+        let members_len = obj
+            .get("members")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
         let members = obj.get_mut("members").and_then(Value::as_array_mut);
         let pick = |i: &u8| usize::from(*i) % members_len.max(1);
         match edit {
@@ -441,7 +457,11 @@ fn fix_hashes(m: &mut Value, data: &BTreeMap<&str, &[u8]>) {
         return;
     };
     for entry in ms.iter_mut().filter_map(Value::as_object_mut) {
-        let Some(bytes) = entry.get("name").and_then(Value::as_str).and_then(|n| data.get(n)) else {
+        let Some(bytes) = entry
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(|n| data.get(n))
+        else {
             continue;
         };
         let (size, sha) = (bytes.len(), hex(&Sha256::digest(bytes)));
@@ -508,7 +528,11 @@ fn build(input: &Input, g: &Golden) -> Vec<u8> {
     };
     let members: Vec<Member> = match &input.layout {
         Layout::Golden => (0..golden_len).map(file).collect(),
-        Layout::Shuffled(order) => order.iter().take(6).map(|i| file(usize::from(*i))).collect(),
+        Layout::Shuffled(order) => order
+            .iter()
+            .take(6)
+            .map(|i| file(usize::from(*i)))
+            .collect(),
         Layout::Extra(extra) => (0..golden_len)
             .map(file)
             .chain(extra.iter().take(4).cloned())

@@ -7,8 +7,9 @@
 //! - Seal then mutate (first byte odd): the rest describes a plaintext, a
 //!   nonce and edits; the value is sealed under the fixed key (so the key ids
 //!   match and the AEAD path runs), its text edited, parsed and opened. An
-//!   unedited value opens to its plaintext; an edited one that still parses
-//!   never opens.
+//!   unedited value opens to its plaintext; one edited in place that still
+//!   parses never opens (truncation and appended text may rebuild another
+//!   authentic value, so those only have to not panic).
 #![no_main]
 
 use std::sync::LazyLock;
@@ -76,12 +77,19 @@ fn seal_mode(s: Sealing) {
     };
     assert_eq!(parsed.to_text(), text, "non-canonical encoding accepted");
     let opened = open(&KEY, &parsed, CONTEXT);
+    // Truncating and appending can rebuild a whole authentic value (the
+    // fuzzer learns them from the corpus), so "never opens" is asserted only
+    // for in-place edits of our own value: opening one would be a forgery.
+    let edited_in_place = s.truncate.is_none() && s.append.is_empty();
     match (text == original, s.other_key, s.other_context) {
         (true, false, false) => {
             assert_eq!(&opened.expect("its own value opens")[..], &s.plaintext[..]);
         }
         (true, true, _) => assert!(matches!(opened, Err(Error::WrongKey { .. }))),
-        _ => assert!(opened.is_err(), "an altered or misplaced value opened"),
+        _ if edited_in_place => {
+            assert!(opened.is_err(), "an altered or misplaced value opened")
+        }
+        _ => {}
     }
 }
 
