@@ -143,6 +143,21 @@ struct SchemaObject {
     sql: Option<String>,
 }
 
+/// Column `i` of a row of an untrusted database as an owned value. Text that
+/// is not UTF-8 comes back as a blob, which every check refuses as "not text":
+/// rusqlite's own conversion to `Value` panics on it (found by the
+/// `bundle_builder` fuzz target).
+pub(crate) fn cell(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::{Value, ValueRef};
+    Ok(match row.get_ref(i)? {
+        ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Value::Text(text.to_owned()),
+            Err(_) => Value::Blob(bytes.to_vec()),
+        },
+        other => other.into(),
+    })
+}
+
 fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
     let mut stmt =
         conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name, type")?;
@@ -153,10 +168,10 @@ fn schema_objects(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
     };
     let rows = stmt.query_map([], |r| {
         Ok(SchemaObject {
-            kind: text(r.get(0)?),
-            name: text(r.get(1)?),
-            table: text(r.get(2)?),
-            sql: match r.get::<_, rusqlite::types::Value>(3)? {
+            kind: text(cell(r, 0)?),
+            name: text(cell(r, 1)?),
+            table: text(cell(r, 2)?),
+            sql: match cell(r, 3)? {
                 rusqlite::types::Value::Null => None,
                 other => Some(text(other)),
             },

@@ -13,6 +13,8 @@ use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::Connection;
 use rusqlite::types::Value;
+
+use crate::schema::cell;
 use serde_json::Map;
 
 use crate::error::Error;
@@ -313,8 +315,8 @@ fn check_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
     let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let key = as_text(r.get(0)?);
-        if key.is_none() || as_text(r.get(1)?).is_none() {
+        let key = as_text(cell(r, 0)?);
+        if key.is_none() || as_text(cell(r, 1)?).is_none() {
             return Err(Error::InvalidRow {
                 path: path.to_path_buf(),
                 row: "a metadata row".into(),
@@ -343,30 +345,30 @@ fn check_keypairs(
             path,
             row: format!("key pair row {n}"),
         };
-        check.id(r.get(0)?)?;
-        let name = check.text(r.get(2)?, "name")?;
+        check.id(cell(r, 0)?)?;
+        let name = check.text(cell(r, 2)?, "name")?;
         check.row = format!("the key pair {}", shown(&name));
         crate::keypair::validate_name(&name).map_err(|e| check.bad(e.to_string()))?;
         if !names.insert(name) {
             return Err(check.bad("its name is not unique"));
         }
-        check.uid(r.get(1)?, uids)?;
-        let key_type = check.text(r.get(3)?, "key type")?;
-        let public = check.text(r.get(4)?, "public key")?;
+        check.uid(cell(r, 1)?, uids)?;
+        let key_type = check.text(cell(r, 3)?, "key type")?;
+        let public = check.text(cell(r, 4)?, "public key")?;
         let public = ssh_key::PublicKey::from_openssh(&public)
             .map_err(|_| check.bad("its public key is not an OpenSSH public key"))?;
         if key_type != crate::keypair::key_type_name(&public.algorithm()) {
             return Err(check.bad("its key type is not its public key's"));
         }
-        let fingerprint = check.text(r.get(6)?, "fingerprint")?;
+        let fingerprint = check.text(cell(r, 6)?, "fingerprint")?;
         if fingerprint != public.fingerprint(ssh_key::HashAlg::Sha256).to_string() {
             return Err(check.bad("its fingerprint is not its public key's"));
         }
-        match r.get::<_, Value>(5)? {
+        match cell(r, 5)? {
             Value::Null => {}
             v => check.sealed(v, "private key")?,
         }
-        check.timestamp(r.get(7)?, "creation time")?;
+        check.timestamp(cell(r, 7)?, "creation time")?;
     }
     Ok(names)
 }
@@ -392,28 +394,28 @@ fn check_credentials(
             path,
             row: format!("credential row {n}"),
         };
-        let id = check.id(r.get(0)?)?;
-        let name = check.text(r.get(2)?, "name")?;
+        let id = check.id(cell(r, 0)?)?;
+        let name = check.text(cell(r, 2)?, "name")?;
         check.row = format!("the credential {}", shown(&name));
         if !names.insert(name.clone()) {
             return Err(check.bad("its name is not unique"));
         }
-        check.uid(r.get(1)?, uids)?;
-        let provider = check.text(r.get(3)?, "provider")?;
+        check.uid(cell(r, 1)?, uids)?;
+        let provider = check.text(cell(r, 3)?, "provider")?;
         let provider: ProviderKind = provider
             .parse()
             .map_err(|_| check.bad(format!("unknown provider {}", shown(&provider))))?;
-        let attributes = check.text(r.get(4)?, "attributes")?;
+        let attributes = check.text(cell(r, 4)?, "attributes")?;
         let Ok(serde_json::Value::Object(plain)) = serde_json::from_str(&attributes) else {
             return Err(check.bad("its attributes are not a JSON object"));
         };
-        let needs_secrets = match as_int(r.get(5)?) {
+        let needs_secrets = match as_int(cell(r, 5)?) {
             Some(0) => false,
             Some(1) => true,
             _ => return Err(check.bad("its needs_secrets flag is not 0 or 1")),
         };
-        check.timestamp(r.get(6)?, "creation time")?;
-        check.timestamp(r.get(7)?, "change time")?;
+        check.timestamp(cell(r, 6)?, "creation time")?;
+        check.timestamp(cell(r, 7)?, "change time")?;
 
         let spec = provider.spec();
         let is_secret = |field: &str| spec.field(field).is_some_and(|f| f.secret());
@@ -491,14 +493,14 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
             path,
             row: format!("known host row {n}"),
         };
-        let host = check.text(r.get(0)?, "host")?;
+        let host = check.text(cell(r, 0)?, "host")?;
         if host.is_empty() || host.len() > 255 || host.chars().any(char::is_control) {
             return Err(check.bad("its host is not a host name"));
         }
-        if !as_int(r.get(1)?).is_some_and(|p| (1..=65535).contains(&p)) {
+        if !as_int(cell(r, 1)?).is_some_and(|p| (1..=65535).contains(&p)) {
             return Err(check.bad("its port is not 1 to 65535"));
         }
-        let key = check.text(r.get(2)?, "key")?;
+        let key = check.text(cell(r, 2)?, "key")?;
         ssh_key::PublicKey::from_openssh(&key)
             .map_err(|_| check.bad("its key is not an OpenSSH public key"))?;
     }

@@ -180,6 +180,20 @@ fn rows_nascfg_would_not_write_are_refused() {
             "orphan-secret",
             "PRAGMA foreign_keys = OFF; INSERT INTO credential_secret VALUES (999999, 'pass', 'x');",
         ),
+        // Text that is not UTF-8 (rusqlite's conversion panicked on it; found
+        // by the bundle_builder fuzz target in a key pair's sealed private key).
+        (
+            "keypair-sealed-not-utf8",
+            "UPDATE keypair SET private_key_sealed = CAST(X'6e737631ff' AS TEXT);",
+        ),
+        (
+            "name-not-utf8",
+            &format!("UPDATE credential SET name = CAST(X'6fff66' AS TEXT) {first};"),
+        ),
+        (
+            "meta-not-utf8",
+            "INSERT INTO meta VALUES (CAST(X'ff' AS TEXT), 'x');",
+        ),
         (
             "keypair-public-key",
             "UPDATE keypair SET public_key = 'ssh-ed25519 AAAA';",
