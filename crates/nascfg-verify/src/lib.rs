@@ -57,14 +57,11 @@
 mod azure;
 mod b2;
 mod box_com;
-mod deadline;
 mod dropbox;
-mod excerpt;
 mod ftp;
 mod gcs;
 mod google_drive;
 mod google_photos;
-mod http;
 mod http_url;
 mod hubic;
 mod mega;
@@ -83,8 +80,18 @@ use std::time::Duration;
 use nascfg_credentials::{Credential, OAuthToken, ProviderKind};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::deadline::Deadline;
-use crate::http::HttpClient;
+use nascfg_net::{Deadline, HttpClient};
+
+/// The outbound plumbing, from nascfg-net, under the names the provider modules use.
+mod deadline {
+    pub(crate) use nascfg_net::{Deadline, connect_tcp, run_bounded, timed_out_text};
+}
+mod http {
+    pub(crate) use nascfg_net::{HttpResponse, io_excerpt};
+}
+mod excerpt {
+    pub(crate) use nascfg_net::{first_line, scrub};
+}
 
 /// How a verification runs.
 #[derive(Debug, Clone)]
@@ -126,6 +133,15 @@ impl VerifyOptions {
         return self.endpoint_override.as_ref();
         #[cfg(not(feature = "test-endpoints"))]
         None
+    }
+
+    /// Where requests go: the real services, or the test endpoint override (feature `test-endpoints`).
+    pub(crate) fn endpoints(&self) -> nascfg_net::Endpoints {
+        #[cfg(feature = "test-endpoints")]
+        if let Some(base) = &self.endpoint_override {
+            return nascfg_net::Endpoints::overridden(base.clone());
+        }
+        nascfg_net::Endpoints::real()
     }
 }
 
@@ -196,7 +212,7 @@ pub(crate) fn run<T>(
     check_with: impl FnOnce(&Check<'_>) -> Result<T, Failure>,
 ) -> Result<T, Verification> {
     let deadline = Deadline::after(options.deadline);
-    let http = HttpClient::new(options, deadline);
+    let http = HttpClient::new(options.connect_timeout, deadline);
     let check = Check {
         credential,
         options,
@@ -216,7 +232,7 @@ fn failed(
     // A check that ran past its deadline (a blocking call that overshot) still
     // answers "timed out", so callers see one consistent reason.
     let failure = match deadline.remaining() {
-        None => deadline.timed_out(),
+        None => deadline.timed_out().into(),
         Some(_) => failure,
     };
     let secrets = secret_values(credential, options);
@@ -363,11 +379,20 @@ impl Failure {
     }
 }
 
+impl From<nascfg_net::Error> for Failure {
+    fn from(error: nascfg_net::Error) -> Failure {
+        match error.detail() {
+            Some(detail) => Failure::with_detail(error.to_string(), detail.to_owned()),
+            None => Failure::new(error.to_string()),
+        }
+    }
+}
+
 /// The result of one provider's check.
 pub(crate) type Outcome = Result<Success, Failure>;
 
-pub use crate::excerpt::scrub;
 pub use crate::onedrive::{Drive, DriveList, onedrive_drives};
 pub use nascfg_credentials;
+pub use nascfg_net::scrub;
 pub use secrecy;
 pub use url;
