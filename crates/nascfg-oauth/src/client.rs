@@ -149,9 +149,11 @@ pub(crate) fn token_client(app: &OAuthApp, token_url: Url) -> TokenClient {
 /// The adapter: oauth2's `SyncHttpClient` over nascfg-net's client. The answer's
 /// `Content-Type` is dropped, so that a token answer is judged by its body (some providers
 /// label JSON `text/javascript`), as the rest of nascfg judges answers.
-pub(crate) fn adapter(
-    http: &HttpClient,
-) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, nascfg_net::Error> + '_ {
+/// The status of the last answer is kept in `status`, for the error text.
+pub(crate) fn adapter<'a>(
+    http: &'a HttpClient,
+    status: &'a std::cell::Cell<Option<u16>>,
+) -> impl Fn(oauth2::HttpRequest) -> Result<oauth2::HttpResponse, nascfg_net::Error> + 'a {
     move |request: oauth2::HttpRequest| {
         let url =
             Url::parse(&request.uri().to_string()).map_err(|e| nascfg_net::Error::BadUrl {
@@ -178,6 +180,7 @@ pub(crate) fn adapter(
             &headers,
             Some(request.body().as_slice()),
         )?;
+        status.set(Some(answer.status));
         let mut builder = oauth2::http::Response::builder().status(answer.status);
         for (name, value) in &answer.headers {
             if !name.eq_ignore_ascii_case("content-type") {
@@ -193,8 +196,10 @@ pub(crate) fn adapter(
 /// oauth2's request error as ours; `secrets` are scrubbed from anything a server said.
 pub(crate) fn request_error(
     error: RequestTokenError<nascfg_net::Error, BasicErrorResponse>,
+    status: Option<u16>,
     secrets: &[String],
 ) -> Error {
+    let failed_status = status.filter(|s| !(200..300).contains(s));
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let clean = |text: String| nascfg_net::scrub(&crate::excerpt(&text), &secrets);
     match error {
@@ -207,11 +212,16 @@ pub(crate) fn request_error(
         }
         RequestTokenError::Request(net) => Error::Net(net),
         RequestTokenError::Parse(parse, body) => {
-            // A 200 whose body is an error (pCloud) or not a token at all.
-            let reason = match TokenAnswer::parse(&body) {
-                Err(reason) => reason,
-                Ok(_) => parse.to_string(),
+            // A 200 whose body is an error (pCloud) or not a token at all; or an error status
+            // whose body is not OAuth's error JSON.
+            let reason = match (TokenAnswer::parse(&body), failed_status) {
+                (Err(_), Some(status)) => crate::token::error_reason(status, &body),
+                (Err(reason), None) => reason,
+                (Ok(_), _) => parse.to_string(),
             };
+            if failed_status.is_some() {
+                return Error::Refused(clean(reason));
+            }
             if serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
                 .and_then(|v| v.get("error").cloned())
@@ -222,6 +232,9 @@ pub(crate) fn request_error(
                 Error::BadAnswer(clean(reason))
             }
         }
-        RequestTokenError::Other(text) => Error::BadAnswer(clean(text)),
+        RequestTokenError::Other(text) => match failed_status {
+            Some(status) => Error::Refused(nascfg_net::status_line(status)),
+            None => Error::BadAnswer(clean(text)),
+        },
     }
 }

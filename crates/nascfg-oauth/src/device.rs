@@ -94,11 +94,13 @@ impl DeviceLogin {
         &self.user_code
     }
 
-    /// Polls until the user approved (a token), declined, or the code expired, sleeping with
-    /// `sleep` between polls; each poll is bounded by the network's request deadline.
+    /// Polls until the user approved (a token), declined, the code expired, or `max_wait`
+    /// passed, sleeping with `sleep` between polls; each poll is bounded by the network's
+    /// request deadline.
     pub fn poll(
         self,
         network: &Network,
+        max_wait: Duration,
         sleep: &mut dyn FnMut(Duration),
     ) -> Result<Obtained, Error> {
         let token_url = network.endpoints.url(self.provider.token_url())?;
@@ -111,6 +113,9 @@ impl DeviceLogin {
         loop {
             if started.elapsed() + poll.interval > self.lifetime {
                 return Err(Error::DeviceExpired);
+            }
+            if started.elapsed() + poll.interval > max_wait {
+                return Err(Error::LoginTimedOut(max_wait.as_secs()));
             }
             sleep(poll.interval);
             let mut form = url::form_urlencoded::Serializer::new(String::new());

@@ -177,13 +177,14 @@ impl Login {
         let mut secrets = self.app.secrets();
         secrets.push(callback.code.expose_secret().to_owned());
         secrets.push(self.verifier.secret().to_owned());
+        let status = std::cell::Cell::new(None);
         let answer = client
             .exchange_code(AuthorizationCode::new(
                 callback.code.expose_secret().to_owned(),
             ))
             .set_pkce_verifier(self.verifier)
-            .request(&adapter(&http))
-            .map_err(|e| request_error(e, &secrets))?;
+            .request(&adapter(&http, &status))
+            .map_err(|e| request_error(e, status.get(), &secrets))?;
         let hostname = match (self.provider.token_host(), answer.hostname()) {
             (TokenHost::FromLogin, Some(named)) => {
                 Some(crate::provider::checked_api_host(self.provider, named)?)

@@ -77,10 +77,11 @@ impl Refresher<'_> {
         secrets.push(refresh_token.expose_secret().to_owned());
         secrets.push(token.access_token().expose_secret().to_owned());
         let refresh = RefreshToken::new(refresh_token.expose_secret().to_owned());
+        let status = std::cell::Cell::new(None);
         let answer = client
             .exchange_refresh_token(&refresh)
-            .request(&adapter(self.http))
-            .map_err(|e| request_error(e, &secrets))?;
+            .request(&adapter(self.http, &status))
+            .map_err(|e| request_error(e, status.get(), &secrets))?;
         Ok(answer.refresh_of(token, now))
     }
 }

@@ -154,7 +154,8 @@ pub struct Verification {
     pub error: Option<String>,
     /// A one-line excerpt of the error a person can act on (secrets scrubbed).
     pub excerpt: Option<String>,
-    /// An OAuth token refreshed during the check, to save back.
+    /// An OAuth token refreshed during the check; [`verify_saving`] has already handed it to
+    /// its save callback.
     pub refreshed_token: Option<OAuthToken>,
     /// SFTP: the server's host key (an OpenSSH public key line), to record
     /// on first use.
@@ -163,8 +164,21 @@ pub struct Verification {
 
 /// Checks `credential` against its service, within the options' bounds.
 /// Never panics on a server's answer; never puts a secret in the result.
+/// An OAuth token refreshed on the way is handed back in the answer but saved nowhere: for a
+/// stored credential use [`verify_saving`].
 pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
-    match run(credential, options, dispatch) {
+    verify_saving(credential, options, &mut |_| Ok(()))
+}
+
+/// [`verify`], handing an OAuth token refreshed on the way to `save` (which stores it under the
+/// data directory's writer lock) BEFORE its new access token is used; a failed save fails the
+/// check and the new access token is not used.
+pub fn verify_saving(
+    credential: &Credential,
+    options: &VerifyOptions,
+    save: &mut SaveToken<'_>,
+) -> Verification {
+    match run(credential, options, save, dispatch) {
         Ok(success) => Verification {
             valid: true,
             refreshed_token: success.refreshed_token,
@@ -209,6 +223,7 @@ fn dispatch(check: &Check<'_>) -> Outcome {
 pub(crate) fn run<T>(
     credential: &Credential,
     options: &VerifyOptions,
+    save: &mut SaveToken<'_>,
     check_with: impl FnOnce(&Check<'_>) -> Result<T, Failure>,
 ) -> Result<T, Verification> {
     let deadline = Deadline::after(options.deadline);
@@ -218,6 +233,7 @@ pub(crate) fn run<T>(
         options,
         deadline,
         http: &http,
+        save: SaveSlot(std::cell::RefCell::new(save)),
     };
     check_with(&check).map_err(|failure| failed(credential, options, deadline, failure))
 }
@@ -303,6 +319,17 @@ pub(crate) struct Check<'a> {
     pub(crate) deadline: Deadline,
     /// The shared HTTP client (bounded by `deadline`).
     pub(crate) http: &'a HttpClient,
+    /// Where a refreshed OAuth token is saved before it is used.
+    pub(crate) save: SaveSlot<'a>,
+}
+
+/// The caller's save callback, reachable through a shared `Check`.
+pub(crate) struct SaveSlot<'a>(pub(crate) std::cell::RefCell<&'a mut SaveToken<'a>>);
+
+impl std::fmt::Debug for SaveSlot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaveSlot")
+    }
 }
 
 impl Check<'_> {
@@ -391,8 +418,9 @@ impl From<nascfg_net::Error> for Failure {
 /// The result of one provider's check.
 pub(crate) type Outcome = Result<Success, Failure>;
 
-pub use crate::onedrive::{Drive, DriveList, onedrive_drives};
+pub use crate::onedrive::{Drive, DriveList, onedrive_drives, onedrive_drives_saving};
 pub use nascfg_credentials;
 pub use nascfg_net::scrub;
+pub use nascfg_oauth::SaveToken;
 pub use secrecy;
 pub use url;
