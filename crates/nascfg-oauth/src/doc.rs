@@ -1,4 +1,4 @@
-//! docs/OAUTH.md, generated from the table (a test in the tests crate compares the committed file).
+//! docs/OAUTH.md, generated from the table; a test compares the committed file with it.
 
 use std::fmt::Write as _;
 
@@ -11,7 +11,7 @@ pub fn oauth_doc() -> String {
     let _ = writeln!(w, "# Logging in to OAuth providers\n");
     let _ = writeln!(
         w,
-        "<!-- Generated from crates/nascfg-oauth/src/provider.rs by `cargo xtask docs`; do not edit. -->\n"
+        "<!-- Generated from crates/nascfg-oauth/src/provider.rs; do not edit. Regenerate: UPDATE_DOCS=1 cargo test -p nascfg-oauth oauth_md -->\n"
     );
     let _ = writeln!(
         w,
@@ -136,5 +136,24 @@ fn refresh_text(refresh: RefreshTokens) -> &'static str {
         RefreshTokens::Rotating => "rotate",
         RefreshTokens::SingleUse => "single use",
         RefreshTokens::None => "none (tokens do not expire)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn oauth_md_is_generated_from_the_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/OAUTH.md");
+        let rendered = super::oauth_doc();
+        if std::env::var_os("UPDATE_DOCS").is_some_and(|v| v == "1") {
+            std::fs::write(&path, &rendered).expect("docs/OAUTH.md is writable");
+            return;
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == rendered,
+            "docs/OAUTH.md is out of date with the provider table; regenerate it with \
+             UPDATE_DOCS=1 cargo test -p nascfg-oauth oauth_md"
+        );
     }
 }

@@ -86,12 +86,15 @@ pub fn parse_drives(body: &[u8]) -> Result<Vec<Drive>, String> {
         .collect())
 }
 
+/// Picks one of several drives (a numbered choice on a terminal); `None` when none was chosen.
+pub type ChooseDrive<'a> = dyn FnMut(&[Drive]) -> Option<usize> + 'a;
+
 /// The drive to store: the one named by `wanted` (a `--set drive_id=`), the only one, or
 /// `choose`'s pick among several (a terminal); otherwise an error listing them.
 pub fn choose_drive(
     drives: Vec<Drive>,
     wanted: Option<&str>,
-    choose: Option<&mut dyn FnMut(&[Drive]) -> Option<usize>>,
+    choose: Option<&mut ChooseDrive<'_>>,
 ) -> Result<Drive, Error> {
     let listing = || {
         drives

@@ -53,7 +53,9 @@ pub(crate) fn scrubbed(text: &str, secrets: &[String]) -> String {
 pub use crate::client::{Network, OAuthApp};
 pub use crate::device::DeviceLogin;
 pub use crate::doc::oauth_doc;
-pub use crate::drives::{Drive, GRAPH_DRIVES, choose_drive, onedrive_drives, parse_drives};
+pub use crate::drives::{
+    ChooseDrive, Drive, GRAPH_DRIVES, choose_drive, onedrive_drives, parse_drives,
+};
 pub use crate::error::Error;
 pub use crate::login::{
     Callback, Login, Loopback, Obtained, loopback_port, parse_pasted, paste_port, redirect_uri,

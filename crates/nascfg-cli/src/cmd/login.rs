@@ -353,7 +353,7 @@ fn login_attributes(
     let wanted = text_attr(values, "drive_id").or_else(|| stored_drive.map(str::to_owned));
     let mut ask = |drives: &[Drive]| choose_on_terminal(drives);
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let chooser: Option<&mut dyn FnMut(&[Drive]) -> Option<usize>> =
+    let chooser: Option<&mut nascfg_oauth::ChooseDrive<'_>> =
         if interactive { Some(&mut ask) } else { None };
     let drive = nascfg_oauth::choose_drive(drives, wanted.as_deref(), chooser)?;
     let Some(drive_type) = drive.drive_type() else {
