@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::Store;
-use nascfg_verify::secrecy::ExposeSecret;
 use nascfg_verify::{Verification, VerifyOptions};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
@@ -139,9 +138,27 @@ fn verify_stored(
     options: &mut VerifyOptions,
 ) -> anyhow::Result<Verification> {
     let mut store = open_store(cli)?;
-    let credential = store.credential(name)?;
+    let mut credential = store.credential(name)?;
+    // A token that must be refreshed is refreshed under the writer lock, held through the
+    // check (bounded by its deadline): two commands refreshing at once would otherwise both
+    // spend a refresh token that works once (Box, Microsoft), and the loser's refresh would
+    // be refused or revoke the grant. Under the lock the credential is read again, so a
+    // command that waited uses the token the first one saved.
+    let guard = if token_needs_refresh(&credential) {
+        let guard = store.lock()?;
+        credential = store.credential(name)?;
+        Some(guard)
+    } else {
+        None
+    };
     let host_port = sftp_inputs(&mut store, &credential, options)?;
-    let verification = nascfg_verify::verify(&credential, options);
+    // The refreshed token is stored before its access token is used; a failed save fails
+    // the check.
+    let verification = nascfg_verify::verify_saving(&credential, options, &mut |token| {
+        super::login::save_token(&mut store, guard.as_ref(), name, token)
+            .map_err(|e| format!("{e:#}"))
+    });
+    drop(guard);
     if let (Some((host, port)), Some(seen), None, true) = (
         &host_port,
         &verification.host_key_seen,
@@ -153,23 +170,20 @@ fn verify_stored(
             eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
         }
     }
-    if let Some(token) = &verification.refreshed_token {
-        let mut changes = Map::new();
-        changes.insert(
-            "token".to_owned(),
-            Value::String(token.to_json_string().expose_secret().to_owned()),
-        );
-        match credential.updated(changes) {
-            Ok(updated) => {
-                store.replace_credential(name, &updated)?;
-                if !cli.quiet && !cli.json {
-                    eprintln!("saved the refreshed OAuth token of {name}");
-                }
-            }
-            Err(e) => eprintln!("warning: the refreshed token was not saved: {e}"),
-        }
+    if verification.refreshed_token.is_some() && !cli.quiet && !cli.json {
+        eprintln!("saved the refreshed OAuth token of {name}");
     }
     Ok(verification)
+}
+
+/// Whether `credential` holds an OAuth token whose access token has expired (or expires
+/// within the refresher's slack), so that a check would refresh it.
+fn token_needs_refresh(credential: &Credential) -> bool {
+    use nascfg_verify::secrecy::ExposeSecret;
+    credential
+        .secret("token")
+        .and_then(|text| nascfg_credentials::OAuthToken::parse(text.expose_secret()).ok())
+        .is_some_and(|token| token.is_expired_at(time::OffsetDateTime::now_utc()))
 }
 
 /// Verifies a credential that is not saved (yet). An SFTP key pair named by
