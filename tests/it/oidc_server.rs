@@ -169,6 +169,12 @@ fn pkce_login_refresh_and_api_for_each_provider() {
         let server = OidcServer::start(&provider.config());
         let answer = login(&server, provider);
         let access = answer["access_token"].as_str().expect("access_token");
+        if !provider.has_refresh_tokens() {
+            assert!(answer.get("refresh_token").is_none(), "{answer}");
+            assert!(answer.get("expires_in").is_none(), "{answer}");
+            assert_eq!(api_status(&server, provider, access), 200, "{provider:?}");
+            continue;
+        }
         let refresh = answer["refresh_token"]
             .as_str()
             .unwrap_or_else(|| panic!("{provider:?}: no refresh token in {answer}"));
@@ -399,4 +405,61 @@ fn device_polls_sooner_than_the_interval_get_slow_down() {
     assert_eq!(first["error"], "authorization_pending");
     let (status, second) = token(&server, provider, &form);
     assert_eq!((status, second["error"].as_str()), (400, Some("slow_down")));
+}
+
+#[test]
+fn client_authentication_basic_or_form_and_dropbox_optional_secret() {
+    // A refresh token for each case, then the refresh with the client credentials given as HTTP
+    // Basic, in the form, wrong, or (Dropbox with PKCE) not at all.
+    for provider in [OAuthProvider::Box, OAuthProvider::Dropbox] {
+        let server = OidcServer::start(&provider.config());
+        let rt = login(&server, provider)["refresh_token"]
+            .as_str()
+            .expect("rt")
+            .to_owned();
+        let url = format!("{}{}", server.url(), provider.token_path());
+        let refresh = |auth: Option<&str>, extra: &[(&str, &str)]| {
+            let mut form = vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", rt.as_str()),
+            ];
+            form.extend_from_slice(extra);
+            let body = nascfg_tests::servers::form_encode(&form);
+            let basic;
+            let mut headers = Vec::new();
+            if let Some(a) = auth {
+                basic = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(a)
+                );
+                headers.push(("Authorization", basic.as_str()));
+            }
+            http_request(
+                "POST",
+                &url,
+                &headers,
+                Some(("application/x-www-form-urlencoded", body.as_bytes())),
+            )
+            .expect("token request")
+            .status
+        };
+        let wrong = format!("{CLIENT_ID}:wrong");
+        assert_eq!(refresh(Some(&wrong), &[]), 401, "{provider:?} wrong Basic");
+        assert_eq!(
+            refresh(
+                None,
+                &[("client_id", CLIENT_ID), ("client_secret", "wrong")]
+            ),
+            401,
+            "{provider:?} wrong form secret"
+        );
+        let right = format!("{CLIENT_ID}:{CLIENT_SECRET}");
+        assert_eq!(refresh(Some(&right), &[]), 200, "{provider:?} Basic");
+        let secretless = refresh(None, &[("client_id", CLIENT_ID)]);
+        assert_eq!(
+            secretless == 200,
+            provider == OAuthProvider::Dropbox,
+            "{provider:?} without a secret: {secretless}"
+        );
+    }
 }

@@ -112,6 +112,11 @@ impl OAuthProvider {
         matches!(self, OAuthProvider::Box | OAuthProvider::OneDrive)
     }
 
+    /// Whether the token answer has a refresh token (pCloud's tokens do not expire: none).
+    pub fn has_refresh_tokens(self) -> bool {
+        self != OAuthProvider::Pcloud
+    }
+
     /// The server configuration (see `servers/oidc/server.mjs`) for this provider with one
     /// confidential client [`CLIENT_ID`]/[`CLIENT_SECRET`]; adjust it as JSON before starting.
     pub fn config(self) -> Value {
@@ -206,6 +211,12 @@ impl OAuthProvider {
                 // As my.pcloud.com does: the redirect names the API host of the account's region.
                 config["redirect_extra"] =
                     json!({"locationid": "2", "hostname": "eapi.pcloud.com"});
+                // Its tokens do not expire and come without a refresh token.
+                config["refresh"]["issue"] = false.into();
+                config["ttl"] = json!({"AccessToken": 86_400});
+                config["token_type"] = "bearer".into();
+                config["token_omit"] = json!(["expires_in", "scope"]);
+                config["token_extra"] = json!({"result": 0, "uid": 4_242, "locationid": 2});
             }
             OAuthProvider::Yandex => {
                 // oauth.yandex.com answers `token_type: bearer`; the Disk API wants `OAuth <token>`,
@@ -214,7 +225,11 @@ impl OAuthProvider {
                 config["api_scheme"] = "OAuth".into();
                 config["device_rename"] = json!({"verification_uri": "verification_url"});
             }
-            OAuthProvider::Dropbox | OAuthProvider::Box => {}
+            OAuthProvider::Dropbox => {
+                // With PKCE Dropbox needs no client secret (a given one must be right).
+                config["clients"][0]["secret_optional"] = true.into();
+            }
+            OAuthProvider::Box => {}
         }
         config
     }

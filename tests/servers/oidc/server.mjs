@@ -11,16 +11,18 @@
 //   api              google_drive | google_photos | onedrive | dropbox | box | pcloud | yandex
 //   port             the port to listen on (0: any)
 //   routes           oidc-provider routes: authorization, token, device_authorization, code_verification
-//   clients          [{client_id, client_secret (absent: public client, auth method none)}]
+//   clients          [{client_id, client_secret (absent: public client, auth method none),
+//                     secret_optional (the secret, when given, must be right; Dropbox with PKCE)}]
 //   scopes           the scope values the provider knows (granted on consent)
 //   require_params   {name: value} the authorization request must carry (else 400), e.g. access_type=offline
-//   refresh          {rotate: bool, require_scope: "offline_access" | null} when refresh tokens are issued
+//   refresh          {issue: bool, rotate: bool, require_scope: "offline_access" | null}: refresh tokens
 //   ttl              seconds: AccessToken, AuthorizationCode, DeviceCode, RefreshToken
 //   device           bool: the device authorization grant
 //   device_interval  seconds, added to the device authorization answer as `interval`; polls sooner get slow_down
 //   device_rename    {standard name: provider's name} in the device authorization answer (Yandex: verification_url)
 //   token_type       the token_type of token answers (oidc-provider says "Bearer")
 //   token_extra      fields added to token answers
+//   token_omit       fields removed from token answers (pCloud: expires_in)
 //   redirect_extra   query parameters added to the authorization redirect (pCloud: hostname, locationid)
 //   offline_access_without_consent_prompt  bool: offline_access counts without prompt=consent (Microsoft)
 //   route_aliases    {other path: route path}, e.g. Google's /o/oauth2/v2/auth beside /o/oauth2/auth
@@ -41,7 +43,7 @@ const cfg = JSON.parse(process.argv[2] ?? '{}');
 const user = cfg.user ?? { login: 'tester', password: 'test-password' };
 const routes = cfg.routes ?? {};
 const ttl = { AccessToken: 3600, AuthorizationCode: 60, DeviceCode: 600, RefreshToken: 86400, ...(cfg.ttl ?? {}) };
-const refresh = { rotate: false, require_scope: null, ...(cfg.refresh ?? {}) };
+const refresh = { issue: true, rotate: false, require_scope: null, ...(cfg.refresh ?? {}) };
 const scopes = cfg.scopes ?? [];
 const apiScheme = cfg.api_scheme ?? 'Bearer';
 const deviceInterval = cfg.device_interval ?? 1;
@@ -68,10 +70,11 @@ await new Promise((resolve) => server.listen(cfg.port ?? 0, '127.0.0.1', resolve
 const port = server.address().port;
 const issuer = `http://127.0.0.1:${port}`;
 
-const clients = (cfg.clients ?? [{ client_id: 'test-client', client_secret: 'test-secret' }]).map((c) => ({
+const clientConfigs = cfg.clients ?? [{ client_id: 'test-client', client_secret: 'test-secret' }];
+const clients = clientConfigs.map((c) => ({
   client_id: c.client_id,
-  ...(c.client_secret ? { client_secret: c.client_secret } : {}),
-  token_endpoint_auth_method: c.client_secret ? 'client_secret_post' : 'none',
+  ...(c.client_secret && !c.secret_optional ? { client_secret: c.client_secret } : {}),
+  token_endpoint_auth_method: c.client_secret && !c.secret_optional ? 'client_secret_post' : 'none',
   application_type: 'native',
   redirect_uris: ['http://127.0.0.1/'],
   response_types: ['code'],
@@ -91,7 +94,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   ttl,
   findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-  issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token')
+  issueRefreshToken: async (ctx, client, code) => refresh.issue && client.grantTypeAllowed('refresh_token')
     && (!refresh.require_scope || code.scopes.has(refresh.require_scope)),
   rotateRefreshToken: () => refresh.rotate,
   interactions: { url: async (ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -121,6 +124,7 @@ provider.on('server_error', (ctx, err) => log('server_error', err.stack ?? err))
 // RFC 6749 2.3.1 lets a client authenticate with HTTP Basic or in the form; the real providers take
 // both. oidc-provider insists on the registered method (client_secret_post here), so this moves Basic
 // credentials into the form. The body is read here and handed to oidc-provider already parsed.
+// Returns the form, or null when the request was answered here (a wrong optional secret).
 async function formWithBasic(ctx) {
   const form = new URLSearchParams(ctx.is('application/x-www-form-urlencoded') ? await readBody(ctx) : '');
   const auth = ctx.get('authorization');
@@ -129,6 +133,17 @@ async function formWithBasic(ctx) {
     form.set('client_id', decodeURIComponent(id.replace(/\+/g, ' ')));
     form.set('client_secret', decodeURIComponent((secret ?? '').replace(/\+/g, ' ')));
     delete ctx.req.headers.authorization;
+  }
+  // A secret that is optional (Dropbox with PKCE): checked when given, then dropped, as the client
+  // is registered public.
+  const optional = clientConfigs.find((c) => c.secret_optional && c.client_id === form.get('client_id'));
+  if (optional && form.has('client_secret')) {
+    if (form.get('client_secret') !== optional.client_secret) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+      return null;
+    }
+    form.delete('client_secret');
   }
   ctx.req.body = Object.fromEntries(form);
   return form;
@@ -182,6 +197,7 @@ provider.use(async (ctx, next) => {
   const isDevice = ctx.method === 'POST' && ctx.path === devicePath();
   if (isToken || isDevice) {
     const params = await formWithBasic(ctx);
+    if (!params) return undefined;
     if (isDevice && !params.get('scope')) ctx.req.body.scope = IMPLICIT_SCOPE;
     if (isToken) {
       if (params.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code'
@@ -203,6 +219,7 @@ provider.use(async (ctx, next) => {
   if (isToken && ctx.status === 200 && ctx.body?.access_token) {
     if (cfg.token_type) ctx.body.token_type = cfg.token_type;
     Object.assign(ctx.body, cfg.token_extra ?? {});
+    for (const name of cfg.token_omit ?? []) delete ctx.body[name];
   }
   if (isDevice && ctx.status === 200 && ctx.body?.device_code) {
     ctx.body.interval = deviceInterval;
