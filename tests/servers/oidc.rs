@@ -206,6 +206,8 @@ impl OAuthProvider {
             OAuthProvider::OneDrive => {
                 config["drives"] = json!([["b!personal0123", "OneDrive", "business"]]);
                 config["offline_access_without_consent_prompt"] = true.into();
+                // A public client ("Allow public client flows") needs no secret.
+                config["clients"][0]["secret_optional"] = true.into();
             }
             OAuthProvider::Pcloud => {
                 // As my.pcloud.com does: the redirect names the API host of the account's region.
