@@ -293,6 +293,62 @@ fn rclone_seeds(seeds: &mut Seeds) {
     ));
 }
 
+/// The OAuth parsers (`oauth_redirect.rs`: the first byte picks the parser): redirects this
+/// login accepts (state `fuzz-state-4711`), a bare code, token answers, a Graph drive list.
+fn oauth_seeds(seeds: &mut Seeds) {
+    const STATE: &str = "fuzz-state-4711";
+    let uri = nascfg_oauth::redirect_uri(53682);
+    let pastes = [
+        (
+            0u8,
+            format!("http://127.0.0.1:53682/?code=c0de&state={STATE}"),
+        ),
+        (
+            0,
+            format!(
+                "http://127.0.0.1:53682/?code=c&state={STATE}&locationid=2&hostname=eapi.pcloud.com"
+            ),
+        ),
+        (
+            0,
+            format!(
+                "http://localhost:53682/?error=access_denied&error_description=no&state={STATE}"
+            ),
+        ),
+        (0x80, "displayed-code-123".to_owned()),
+    ];
+    for (i, (mode, text)) in pastes.iter().enumerate() {
+        let parsed = nascfg_oauth::parse_pasted(text, STATE, &uri, mode & 0x80 != 0);
+        // The error redirect passes the state check and stops at `error=`.
+        assert!(parsed.is_ok() || text.contains("error="), "{text}");
+        let mut bytes = vec![*mode];
+        bytes.extend_from_slice(text.as_bytes());
+        seeds.push(("oauth_redirect", format!("paste-{i}"), bytes));
+    }
+    let answers = [
+        r#"{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r"}"#,
+        r#"{"access_token":"a","token_type":"bearer","hostname":"eapi.pcloud.com","result":0}"#,
+        r#"{"access_token":"a","expires_in":"60"}"#,
+    ];
+    for (i, text) in answers.iter().enumerate() {
+        assert!(
+            nascfg_oauth::TokenAnswer::parse(text.as_bytes()).is_ok(),
+            "{text}"
+        );
+        let mut bytes = vec![1u8];
+        bytes.extend_from_slice(text.as_bytes());
+        seeds.push(("oauth_redirect", format!("token-{i}"), bytes));
+    }
+    let drives = r#"{"value":[{"id":"b!1","name":"OneDrive","driveType":"business"}]}"#;
+    assert_eq!(
+        nascfg_oauth::parse_drives(drives.as_bytes()).unwrap().len(),
+        1
+    );
+    let mut bytes = vec![2u8];
+    bytes.extend_from_slice(drives.as_bytes());
+    seeds.push(("oauth_redirect", "drives".to_owned(), bytes));
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -302,12 +358,14 @@ fn fuzz_seeds_reach_deep() {
     sealed_seeds(&mut seeds);
     credential_seeds(&mut seeds);
     rclone_seeds(&mut seeds);
+    oauth_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
         "sealed_value",
         "credential_json",
         "rclone_conf",
+        "oauth_redirect",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,

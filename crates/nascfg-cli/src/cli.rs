@@ -42,6 +42,23 @@ pub enum Command {
     /// The box's secret seed.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Log in to an OAuth provider on this desktop and print the token JSON, to paste on the
+    /// NAS with `nascfg cred add NAME --provider TYPE --set token=-`.
+    ///
+    /// Everything for you (the address to open, instructions) goes to standard error; standard
+    /// output gets only the token JSON (rclone's shape, as `rclone authorize` prints it).
+    Authorize {
+        /// The provider's type string: GOOGLE_DRIVE, GOOGLE_PHOTOS, ONEDRIVE, DROPBOX, BOX,
+        /// PCLOUD or YANDEX (any case).
+        #[arg(value_name = "TYPE")]
+        provider: String,
+        /// Your OAuth app: --set client_id=ID, --set client_secret=SECRET (KEY=@PATH reads a
+        /// file, KEY=- standard input).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        login: LoginArgs,
+    },
     /// Import credentials from other systems.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -102,6 +119,35 @@ pub struct VerifyArgs {
     pub endpoint_override: Option<String>,
 }
 
+/// How an OAuth login runs.
+#[derive(Debug, Args, Clone)]
+pub struct LoginArgs {
+    /// Never open a browser; only print the address to open.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// For a box without a browser: print the address, approve on any machine, then paste
+    /// the address the browser fails to load (or, where the provider shows one, the code).
+    #[arg(long, conflicts_with = "device")]
+    pub paste: bool,
+    /// Log in with a code entered on any device (OneDrive and Yandex; RFC 8628).
+    #[arg(long)]
+    pub device: bool,
+    /// Give up waiting for the login after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Give up connecting to the provider after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    pub connect_timeout: u64,
+    /// Give up each request to the provider after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub deadline: u64,
+    /// Send every request of the login to this base URL instead of the provider (for test
+    /// servers on loopback). Only in builds with the `test-endpoints` feature.
+    #[cfg(feature = "test-endpoints")]
+    #[arg(long, value_name = "URL", env = "NASCFG_VERIFY_ENDPOINT")]
+    pub endpoint_override: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CredCommand {
     /// Add a credential.
@@ -145,6 +191,30 @@ pub enum CredCommand {
     },
     /// Delete a credential.
     Delete { name: String },
+    /// Log in to an OAuth provider and store the token in NAME.
+    ///
+    /// NAME is created with --provider (other attributes by --set, checked as `cred add`
+    /// checks them, stored only once the token is obtained), or, when it exists, reconnected:
+    /// its token is replaced and everything else kept. Your own OAuth app's client_id (and
+    /// client_secret) come from --set or, on reconnect, from NAME; docs/OAUTH.md says how to
+    /// register one per provider.
+    ///
+    /// By default the login waits on 127.0.0.1 for the browser's redirect and opens the
+    /// browser when there is a display; the address is always printed on a line of its own.
+    /// On a box without a browser: --paste.
+    Login {
+        /// The credential to create or reconnect.
+        name: String,
+        /// Create NAME with this provider: GOOGLE_DRIVE, GOOGLE_PHOTOS, ONEDRIVE, DROPBOX,
+        /// BOX, PCLOUD or YANDEX (any case).
+        #[arg(long, value_name = "TYPE")]
+        provider: Option<String>,
+        /// Set one attribute: KEY=VALUE, KEY=@PATH (read a file), KEY=- (read stdin).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        login: LoginArgs,
+    },
     /// Check that a credential works against its service.
     Verify {
         /// A stored credential.

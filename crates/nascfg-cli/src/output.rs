@@ -48,6 +48,8 @@ pub fn print_error(err: &anyhow::Error) {
 fn guidance(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = error.downcast_ref::<nascfg_store::Error>() {
         e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_oauth::Error>() {
+        e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_bundle::Error>() {
         e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_interop::Error>() {

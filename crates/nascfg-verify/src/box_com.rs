@@ -5,14 +5,7 @@
 use crate::oauth::verify_get;
 use crate::{Check, Outcome};
 
-/// Box's OAuth 2.0 token endpoint.
-const TOKEN_URL: &str = "https://api.box.com/oauth2/token";
-
 /// Lists the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
-    verify_get(
-        check,
-        TOKEN_URL,
-        "https://api.box.com/2.0/folders/0/items?limit=1",
-    )
+    verify_get(check, "https://api.box.com/2.0/folders/0/items?limit=1")
 }

@@ -4,12 +4,9 @@
 use crate::oauth::{access, api_error, api_url};
 use crate::{Check, Failure, Outcome};
 
-/// Dropbox's OAuth 2.0 token endpoint.
-const TOKEN_URL: &str = "https://api.dropbox.com/oauth2/token";
-
 /// Lists one entry of the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
-    let access = access(check, TOKEN_URL)?;
+    let access = access(check)?;
     let url = api_url(check, "https://api.dropboxapi.com/2/files/list_folder")
         .map_err(|f| access.failure(f))?;
     let headers = [

@@ -5,9 +5,6 @@
 use crate::oauth::verify_get;
 use crate::{Check, Outcome};
 
-/// Google's OAuth 2.0 token endpoint.
-pub(crate) const TOKEN_URL: &str = crate::google_photos::TOKEN_URL;
-
 /// Lists one file of My Drive, or reads the shared drive the credential names.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     let api = match check.optional_text("team_drive") {
@@ -21,5 +18,5 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         }
         None => "https://www.googleapis.com/drive/v3/files?pageSize=1".to_owned(),
     };
-    verify_get(check, TOKEN_URL, &api)
+    verify_get(check, &api)
 }

@@ -57,14 +57,11 @@
 mod azure;
 mod b2;
 mod box_com;
-mod deadline;
 mod dropbox;
-mod excerpt;
 mod ftp;
 mod gcs;
 mod google_drive;
 mod google_photos;
-mod http;
 mod http_url;
 mod hubic;
 mod mega;
@@ -83,8 +80,18 @@ use std::time::Duration;
 use nascfg_credentials::{Credential, OAuthToken, ProviderKind};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::deadline::Deadline;
-use crate::http::HttpClient;
+use nascfg_net::{Deadline, HttpClient};
+
+/// The outbound plumbing, from nascfg-net, under the names the provider modules use.
+mod deadline {
+    pub(crate) use nascfg_net::{Deadline, connect_tcp, run_bounded, timed_out_text};
+}
+mod http {
+    pub(crate) use nascfg_net::{HttpResponse, io_excerpt};
+}
+mod excerpt {
+    pub(crate) use nascfg_net::{first_line, scrub};
+}
 
 /// How a verification runs.
 #[derive(Debug, Clone)]
@@ -127,6 +134,15 @@ impl VerifyOptions {
         #[cfg(not(feature = "test-endpoints"))]
         None
     }
+
+    /// Where requests go: the real services, or the test endpoint override (feature `test-endpoints`).
+    pub(crate) fn endpoints(&self) -> nascfg_net::Endpoints {
+        #[cfg(feature = "test-endpoints")]
+        if let Some(base) = &self.endpoint_override {
+            return nascfg_net::Endpoints::overridden(base.clone());
+        }
+        nascfg_net::Endpoints::real()
+    }
 }
 
 /// The answer of a verification.
@@ -138,7 +154,8 @@ pub struct Verification {
     pub error: Option<String>,
     /// A one-line excerpt of the error a person can act on (secrets scrubbed).
     pub excerpt: Option<String>,
-    /// An OAuth token refreshed during the check, to save back.
+    /// An OAuth token refreshed during the check; [`verify_saving`] has already handed it to
+    /// its save callback.
     pub refreshed_token: Option<OAuthToken>,
     /// SFTP: the server's host key (an OpenSSH public key line), to record
     /// on first use.
@@ -147,8 +164,21 @@ pub struct Verification {
 
 /// Checks `credential` against its service, within the options' bounds.
 /// Never panics on a server's answer; never puts a secret in the result.
+/// An OAuth token refreshed on the way is handed back in the answer but saved nowhere: for a
+/// stored credential use [`verify_saving`].
 pub fn verify(credential: &Credential, options: &VerifyOptions) -> Verification {
-    match run(credential, options, dispatch) {
+    verify_saving(credential, options, &mut |_| Ok(()))
+}
+
+/// [`verify`], handing an OAuth token refreshed on the way to `save` (which stores it under the
+/// data directory's writer lock) BEFORE its new access token is used; a failed save fails the
+/// check and the new access token is not used.
+pub fn verify_saving(
+    credential: &Credential,
+    options: &VerifyOptions,
+    save: &mut SaveToken<'_>,
+) -> Verification {
+    match run(credential, options, save, dispatch) {
         Ok(success) => Verification {
             valid: true,
             refreshed_token: success.refreshed_token,
@@ -193,15 +223,17 @@ fn dispatch(check: &Check<'_>) -> Outcome {
 pub(crate) fn run<T>(
     credential: &Credential,
     options: &VerifyOptions,
+    save: &mut SaveToken<'_>,
     check_with: impl FnOnce(&Check<'_>) -> Result<T, Failure>,
 ) -> Result<T, Verification> {
     let deadline = Deadline::after(options.deadline);
-    let http = HttpClient::new(options, deadline);
+    let http = HttpClient::new(options.connect_timeout, deadline);
     let check = Check {
         credential,
         options,
         deadline,
         http: &http,
+        save: SaveSlot(std::cell::RefCell::new(save)),
     };
     check_with(&check).map_err(|failure| failed(credential, options, deadline, failure))
 }
@@ -216,7 +248,7 @@ fn failed(
     // A check that ran past its deadline (a blocking call that overshot) still
     // answers "timed out", so callers see one consistent reason.
     let failure = match deadline.remaining() {
-        None => deadline.timed_out(),
+        None => deadline.timed_out().into(),
         Some(_) => failure,
     };
     let secrets = secret_values(credential, options);
@@ -287,6 +319,17 @@ pub(crate) struct Check<'a> {
     pub(crate) deadline: Deadline,
     /// The shared HTTP client (bounded by `deadline`).
     pub(crate) http: &'a HttpClient,
+    /// Where a refreshed OAuth token is saved before it is used.
+    pub(crate) save: SaveSlot<'a>,
+}
+
+/// The caller's save callback, reachable through a shared `Check`.
+pub(crate) struct SaveSlot<'a>(pub(crate) std::cell::RefCell<&'a mut SaveToken<'a>>);
+
+impl std::fmt::Debug for SaveSlot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaveSlot")
+    }
 }
 
 impl Check<'_> {
@@ -363,11 +406,21 @@ impl Failure {
     }
 }
 
+impl From<nascfg_net::Error> for Failure {
+    fn from(error: nascfg_net::Error) -> Failure {
+        match error.detail() {
+            Some(detail) => Failure::with_detail(error.to_string(), detail.to_owned()),
+            None => Failure::new(error.to_string()),
+        }
+    }
+}
+
 /// The result of one provider's check.
 pub(crate) type Outcome = Result<Success, Failure>;
 
-pub use crate::excerpt::scrub;
-pub use crate::onedrive::{Drive, DriveList, onedrive_drives};
+pub use crate::onedrive::{Drive, DriveList, onedrive_drives, onedrive_drives_saving};
 pub use nascfg_credentials;
+pub use nascfg_net::scrub;
+pub use nascfg_oauth::SaveToken;
 pub use secrecy;
 pub use url;

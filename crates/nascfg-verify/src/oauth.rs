@@ -4,7 +4,8 @@
 //! provider's error answer into one line.
 
 use nascfg_credentials::OAuthToken;
-use secrecy::{ExposeSecret, SecretString};
+use nascfg_oauth::{OAuthApp, Refresher};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
@@ -15,25 +16,7 @@ use crate::{Check, Failure, Success};
 /// The real URL `real`, or with the test endpoint override (feature `test-endpoints`): the override's
 /// scheme, host and port with `real`'s path and query.
 pub(crate) fn api_url(check: &Check<'_>, real: &str) -> Result<Url, Failure> {
-    rebased(real, check.options.endpoint_override())
-}
-
-/// `real`, moved to `base`'s scheme, host and port when a base is given.
-fn rebased(real: &str, base: Option<&Url>) -> Result<Url, Failure> {
-    let mut url =
-        Url::parse(real).map_err(|e| Failure::new(format!("bad service URL {real:?}: {e}")))?;
-    if let Some(base) = base {
-        let rebased = url
-            .set_scheme(base.scheme())
-            .and_then(|()| url.set_host(base.host_str()).map_err(|_| ()))
-            .and_then(|()| url.set_port(base.port()));
-        if rebased.is_err() {
-            return Err(Failure::new(format!(
-                "cannot apply the endpoint override {base} to {real}"
-            )));
-        }
-    }
-    Ok(url)
+    Ok(check.options.endpoints().url(real)?)
 }
 
 /// An access token ready for use, and the refreshed token when it had to be refreshed.
@@ -56,10 +39,10 @@ impl Access {
 
     /// A failure after this access was got: still hands back a refreshed token (a provider whose refresh
     /// tokens are single use, like Box, has already spent the stored one).
-    pub(crate) fn failure(&self, failure: Failure) -> Failure {
+    pub(crate) fn failure(&self, failure: impl Into<Failure>) -> Failure {
         Failure {
             refreshed_token: self.refreshed.clone(),
-            ..failure
+            ..failure.into()
         }
     }
 }
@@ -75,30 +58,74 @@ pub(crate) fn stored_token(check: &Check<'_>) -> Result<OAuthToken, Failure> {
     })
 }
 
-/// The stored access token while it is valid (until 10 s before its expiry);
-/// otherwise a new one from `token_url` (real URL; the endpoint override applies).
-pub(crate) fn access(check: &Check<'_>, token_url: &str) -> Result<Access, Failure> {
+/// The stored access token while it is valid (until 10 s before its expiry); otherwise a new one
+/// from the provider's token endpoint (nascfg-oauth's refresher; the endpoint override applies),
+/// saved through the check's save callback before it is used.
+pub(crate) fn access(check: &Check<'_>) -> Result<Access, Failure> {
     let token = stored_token(check)?;
-    access_with(check, &token, token_url)
+    access_with(check, &token)
 }
 
 /// [`access`] for an already parsed token.
-pub(crate) fn access_with(
-    check: &Check<'_>,
-    token: &OAuthToken,
-    token_url: &str,
-) -> Result<Access, Failure> {
+pub(crate) fn access_with(check: &Check<'_>, token: &OAuthToken) -> Result<Access, Failure> {
     if !token.is_expired_at(OffsetDateTime::now_utc()) {
         return Ok(Access {
             authorization: authorization(token),
             refreshed: None,
         });
     }
-    let refreshed = refresh(check, token, token_url)?;
+    let provider = nascfg_oauth::oauth_provider(check.credential.provider()).ok_or_else(|| {
+        Failure::new(format!(
+            "{} tokens cannot be refreshed",
+            check.credential.provider()
+        ))
+    })?;
+    let app = OAuthApp::for_refresh(
+        check.optional_text("client_id").as_deref(),
+        check.credential.secret("client_secret").cloned(),
+    );
+    let endpoints = check.options.endpoints();
+    let hostname = check.optional_text("hostname");
+    let refresher = Refresher {
+        provider,
+        app: &app,
+        http: check.http,
+        endpoints: &endpoints,
+        hostname: hostname.as_deref(),
+    };
+    let mut save = check.save.0.borrow_mut();
+    let fresh = refresher
+        .fresh(token, OffsetDateTime::now_utc(), &mut **save)
+        .map_err(|e| refresh_failure(e, provider, hostname.as_deref()))?;
     Ok(Access {
-        authorization: authorization(&refreshed),
-        refreshed: Some(refreshed),
+        authorization: authorization(&fresh.token),
+        refreshed: Some(fresh.token),
     })
+}
+
+/// A refresh that failed, as a check's failure: the excerpt is the token endpoint's reason.
+fn refresh_failure(
+    error: nascfg_oauth::Error,
+    provider: &nascfg_oauth::OAuthProvider,
+    hostname: Option<&str>,
+) -> Failure {
+    use nascfg_oauth::Error as E;
+    let token_url = provider
+        .token_url_for(hostname)
+        .unwrap_or_else(|_| provider.token_url().to_owned());
+    match error {
+        E::Refused(why) | E::BadAnswer(why) => Failure::with_detail(
+            why.clone(),
+            format!(
+                "refreshing the access token at {token_url} was refused: {why}; log in to the provider again"
+            ),
+        ),
+        E::NoRefreshToken => Failure::new(
+            "the access token has expired and there is no refresh token: log in to the provider again",
+        ),
+        E::Net(net) => net.into(),
+        other => Failure::new(other.to_string()),
+    }
 }
 
 /// `Bearer <access token>`, or the token's own type as given (Yandex: `OAuth`).
@@ -109,74 +136,6 @@ fn authorization(token: &OAuthToken) -> String {
         t => t,
     };
     format!("{kind} {}", token.access_token().expose_secret())
-}
-
-/// Refreshes `token` at `token_url` with its refresh token and the credential's client credentials.
-fn refresh(check: &Check<'_>, token: &OAuthToken, token_url: &str) -> Result<OAuthToken, Failure> {
-    let Some(refresh_token) = token.refresh_token() else {
-        return Err(Failure::new(
-            "the access token has expired and there is no refresh token: log in to the provider again",
-        ));
-    };
-    let url = api_url(check, token_url)?;
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", "refresh_token");
-    form.append_pair("refresh_token", refresh_token.expose_secret());
-    if let Some(id) = check.optional_text("client_id") {
-        form.append_pair("client_id", &id);
-    }
-    if let Some(secret) = check
-        .credential
-        .secret("client_secret")
-        .filter(|s| !s.expose_secret().is_empty())
-    {
-        form.append_pair("client_secret", secret.expose_secret());
-    }
-    let body = SecretString::from(form.finish());
-    let response = check
-        .http
-        .post_secret(&url, "application/x-www-form-urlencoded", &body)?;
-    let refused = |why: String| {
-        Failure::with_detail(
-            why.clone(),
-            format!(
-                "refreshing the access token at {token_url} was refused: {why}; log in to the provider again"
-            ),
-        )
-    };
-    if !response.is_success() {
-        return Err(refused(oauth_error(&response)));
-    }
-    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
-        refused(format!(
-            "{}, but the answer is not JSON",
-            response.status_line()
-        ))
-    })?;
-    let Some(access) = json
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|a| !a.is_empty())
-    else {
-        return Err(refused(format!(
-            "{}, but the answer has no access_token",
-            response.status_line()
-        )));
-    };
-    let new_refresh = json
-        .get("refresh_token")
-        .and_then(Value::as_str)
-        .filter(|r| !r.is_empty())
-        .map(|r| SecretString::from(r.to_owned()));
-    let expires_in = match json.get("expires_in") {
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
-    let expiry = expires_in
-        .filter(|s| *s > 0)
-        .map(|s| OffsetDateTime::now_utc() + time::Duration::seconds(s.min(10 * 365 * 86_400)));
-    Ok(token.refreshed(SecretString::from(access.to_owned()), new_refresh, expiry))
 }
 
 /// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`,
@@ -347,8 +306,8 @@ pub(crate) fn get_with_token(
 }
 
 /// The whole check of an OAuth provider whose API answers a `GET` of `api_url` with 2xx when the token works.
-pub(crate) fn verify_get(check: &Check<'_>, token_url: &str, api: &str) -> crate::Outcome {
-    let access = access(check, token_url)?;
+pub(crate) fn verify_get(check: &Check<'_>, api: &str) -> crate::Outcome {
+    let access = access(check)?;
     let url = api_url(check, api).map_err(|f| access.failure(f))?;
     get_with_token(check, &access, &url)?;
     Ok(access.success())
@@ -458,27 +417,6 @@ mod tests {
         assert_eq!(oauth_error(&r), "invalid_client");
         let r = response(502, &[], "");
         assert_eq!(oauth_error(&r), "502 Bad Gateway");
-    }
-
-    #[test]
-    fn endpoint_override_keeps_path_and_query() {
-        let url = |over: Option<&str>, real: &str| {
-            let base: Option<Url> = over.map(|o| o.parse().unwrap());
-            rebased(real, base.as_ref())
-                .map(|u| u.to_string())
-                .map_err(|f| f.excerpt)
-        };
-        let real = "https://graph.microsoft.com/v1.0/me/drives?$top=1";
-        assert_eq!(url(None, real).unwrap(), real);
-        assert_eq!(
-            url(Some("http://127.0.0.1:8123"), real).unwrap(),
-            "http://127.0.0.1:8123/v1.0/me/drives?$top=1"
-        );
-        assert_eq!(
-            url(Some("https://[::1]"), "http://h:99/x").unwrap(),
-            "https://[::1]/x"
-        );
-        assert!(url(None, "not a url").is_err());
     }
 
     #[test]

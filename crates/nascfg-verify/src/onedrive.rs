@@ -6,10 +6,8 @@ use nascfg_credentials::{Credential, OAuthToken};
 use serde_json::Value;
 
 use crate::oauth::{access, api_url, get_with_token};
-use crate::{Check, Failure, Outcome, Verification, VerifyOptions};
+use crate::{Check, Failure, Outcome, SaveToken, Verification, VerifyOptions};
 
-/// The Microsoft identity platform's token endpoint (any tenant).
-const TOKEN_URL: &str = "https://login.microsoftonline.com/common/oauth2/v2.0/token";
 /// Microsoft Graph.
 const GRAPH: &str = "https://graph.microsoft.com/v1.0";
 /// The most drives kept from one answer.
@@ -41,8 +39,17 @@ pub fn onedrive_drives(
     credential: &Credential,
     options: &VerifyOptions,
 ) -> Result<DriveList, Verification> {
+    onedrive_drives_saving(credential, options, &mut |_| Ok(()))
+}
+
+/// [`onedrive_drives`], saving a refreshed token through `save` before it is used.
+pub fn onedrive_drives_saving(
+    credential: &Credential,
+    options: &VerifyOptions,
+    save: &mut SaveToken<'_>,
+) -> Result<DriveList, Verification> {
     let mut refreshed = None;
-    let drives = crate::run(credential, options, |check| {
+    let drives = crate::run(credential, options, save, |check| {
         list(check, &mut refreshed).map_err(|failure| Failure {
             refreshed_token: refreshed.clone(),
             ..failure
@@ -61,7 +68,7 @@ fn list(check: &Check<'_>, refreshed: &mut Option<OAuthToken>) -> Result<Vec<Dri
             check.credential.name()
         )));
     }
-    let access = access(check, TOKEN_URL)?;
+    let access = access(check)?;
     refreshed.clone_from(&access.refreshed);
     let url = api_url(check, &format!("{GRAPH}/me/drives"))?;
     let response = get_with_token(check, &access, &url)?;
@@ -103,7 +110,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
             "the credential has no drive_id: choose one from the drives list",
         ));
     }
-    let access = access(check, TOKEN_URL)?;
+    let access = access(check)?;
     let mut url = api_url(check, &format!("{GRAPH}/drives")).map_err(|f| access.failure(f))?;
     if let Ok(mut segments) = url.path_segments_mut() {
         segments.push(drive_id).push("root").push("children");

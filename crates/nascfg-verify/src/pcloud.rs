@@ -26,7 +26,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
             "the hostname {host:?} is not a host name (api.pcloud.com or eapi.pcloud.com)"
         )));
     }
-    let access = access(check, &format!("https://{host}/oauth2_token"))?;
+    let access = access(check)?;
     let url = api_url(
         check,
         &format!("https://{host}/listfolder?folderid=0&nofiles=1"),

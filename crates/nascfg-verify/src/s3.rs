@@ -132,7 +132,7 @@ fn list_buckets(
         Signature::V2 => sign_v2(endpoint, keys, now)?,
     };
     let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    check.http.get(endpoint, &headers)
+    Ok(check.http.get(endpoint, &headers)?)
 }
 
 /// Turns the ListBuckets answer into the verdict.

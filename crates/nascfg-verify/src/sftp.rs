@@ -131,7 +131,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         .await
         {
             Ok(result) => result,
-            Err(_) => Err(deadline.timed_out()),
+            Err(_) => Err(deadline.timed_out().into()),
         }
     });
     // Do not wait for a DNS lookup still blocked in the background.
@@ -175,7 +175,7 @@ async fn session(
                 timed_out_text(connect_timeout)
             )));
         }
-        Err(_) => return Err(deadline.timed_out()),
+        Err(_) => return Err(deadline.timed_out().into()),
     };
     let _ = stream.set_nodelay(true);
     let config = Arc::new(client::Config {

@@ -5,14 +5,10 @@
 use crate::oauth::verify_get;
 use crate::{Check, Outcome};
 
-/// Yandex's OAuth 2.0 token endpoint.
-const TOKEN_URL: &str = "https://oauth.yandex.com/token";
-
 /// Reads the root folder.
 pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     verify_get(
         check,
-        TOKEN_URL,
         "https://cloud-api.yandex.net/v1/disk/resources?path=/&limit=1",
     )
 }

@@ -36,6 +36,12 @@ pub fn run(cli: &Cli, command: &CredCommand) -> anyhow::Result<()> {
         CredCommand::Show { name, reveal } => show(cli, name, *reveal),
         CredCommand::Update { name, set, rename } => update(cli, name, set, rename.as_deref()),
         CredCommand::Delete { name } => delete(cli, name),
+        CredCommand::Login {
+            name,
+            provider,
+            set,
+            login,
+        } => super::login::cred_login(cli, name, provider.as_deref(), set, login),
         CredCommand::Verify {
             name,
             provider,

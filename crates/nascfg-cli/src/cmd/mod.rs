@@ -9,6 +9,7 @@ mod export;
 mod import;
 mod init;
 mod keypair;
+mod login;
 mod man;
 mod providers;
 mod seed;
@@ -25,6 +26,11 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Keypair(c) => keypair::run(cli, c),
         Command::Backup(c) => backup::run(cli, c),
         Command::Seed(c) => seed::run(cli, c),
+        Command::Authorize {
+            provider,
+            set,
+            login,
+        } => login::authorize(cli, provider, set, login),
         Command::Import(c) => import::run(cli, c),
         Command::Export(c) => export::run(cli, c),
         Command::Completions { shell } => completions::run(*shell),

@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::Store;
-use nascfg_verify::secrecy::ExposeSecret;
 use nascfg_verify::{Verification, VerifyOptions};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
@@ -141,7 +140,11 @@ fn verify_stored(
     let mut store = open_store(cli)?;
     let credential = store.credential(name)?;
     let host_port = sftp_inputs(&mut store, &credential, options)?;
-    let verification = nascfg_verify::verify(&credential, options);
+    // A refreshed token (Box's refresh tokens work once) is stored under the writer lock
+    // before its access token is used; a failed save fails the check.
+    let verification = nascfg_verify::verify_saving(&credential, options, &mut |token| {
+        super::login::save_token(&mut store, name, token).map_err(|e| format!("{e:#}"))
+    });
     if let (Some((host, port)), Some(seen), None, true) = (
         &host_port,
         &verification.host_key_seen,
@@ -153,21 +156,8 @@ fn verify_stored(
             eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
         }
     }
-    if let Some(token) = &verification.refreshed_token {
-        let mut changes = Map::new();
-        changes.insert(
-            "token".to_owned(),
-            Value::String(token.to_json_string().expose_secret().to_owned()),
-        );
-        match credential.updated(changes) {
-            Ok(updated) => {
-                store.replace_credential(name, &updated)?;
-                if !cli.quiet && !cli.json {
-                    eprintln!("saved the refreshed OAuth token of {name}");
-                }
-            }
-            Err(e) => eprintln!("warning: the refreshed token was not saved: {e}"),
-        }
+    if verification.refreshed_token.is_some() && !cli.quiet && !cli.json {
+        eprintln!("saved the refreshed OAuth token of {name}");
     }
     Ok(verification)
 }

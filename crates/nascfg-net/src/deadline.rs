@@ -1,17 +1,17 @@
-//! The overall time bound of one verification.
+//! The overall time bound of one job (a verification, a login's token call).
 
 use std::time::{Duration, Instant};
 
-/// When a verification must have finished: started at `start`, allowed `limit`.
+/// When a job must have finished: started at `start`, allowed `limit`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Deadline {
+pub struct Deadline {
     start: Instant,
     limit: Duration,
 }
 
 impl Deadline {
     /// A deadline `limit` from now.
-    pub(crate) fn after(limit: Duration) -> Deadline {
+    pub fn after(limit: Duration) -> Deadline {
         Deadline {
             start: Instant::now(),
             limit,
@@ -19,19 +19,19 @@ impl Deadline {
     }
 
     /// The time left, or `None` once the deadline has passed.
-    pub(crate) fn remaining(&self) -> Option<Duration> {
+    pub fn remaining(&self) -> Option<Duration> {
         self.limit
             .checked_sub(self.start.elapsed())
             .filter(|d| !d.is_zero())
     }
 
     /// The time left, or the `timed out after N s` failure.
-    pub(crate) fn remaining_or_fail(&self) -> Result<Duration, crate::Failure> {
+    pub fn remaining_or_fail(&self) -> Result<Duration, crate::Error> {
         self.remaining().ok_or_else(|| self.timed_out())
     }
 
     /// The smaller of the time left and `other` (at least one millisecond).
-    pub(crate) fn cap(&self, other: Duration) -> Duration {
+    pub fn cap(&self, other: Duration) -> Duration {
         self.remaining()
             .unwrap_or_default()
             .min(other)
@@ -39,18 +39,18 @@ impl Deadline {
     }
 
     /// The overall limit.
-    pub(crate) fn limit(&self) -> Duration {
+    pub fn limit(&self) -> Duration {
         self.limit
     }
 
     /// The failure reported when the deadline passes: `timed out after 30 s`.
-    pub(crate) fn timed_out(&self) -> crate::Failure {
-        crate::Failure::new(timed_out_text(self.limit))
+    pub fn timed_out(&self) -> crate::Error {
+        crate::Error::TimedOut { limit: self.limit }
     }
 }
 
 /// `timed out after 30 s` (sub-second limits are shown in milliseconds).
-pub(crate) fn timed_out_text(limit: Duration) -> String {
+pub fn timed_out_text(limit: Duration) -> String {
     if limit.subsec_millis() == 0 || limit.as_secs() >= 10 {
         format!("timed out after {} s", limit.as_secs())
     } else {
@@ -62,42 +62,57 @@ pub(crate) fn timed_out_text(limit: Duration) -> String {
 /// deadline: a peer that stalls inside a library call we cannot interrupt
 /// still cannot hold the caller past the deadline. The abandoned thread ends
 /// on its own once its socket timeouts (set to the time left) fire.
-pub(crate) fn run_bounded<T: Send + 'static>(
+pub fn run_bounded<T, E>(
     deadline: &Deadline,
-    work: impl FnOnce() -> Result<T, crate::Failure> + Send + 'static,
-) -> Result<T, crate::Failure> {
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<crate::Error> + Send + 'static,
+{
     let remaining = deadline.remaining_or_fail()?;
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
-        .name("nascfg-verify".to_owned())
+        .name("nascfg-bounded".to_owned())
         .spawn(move || {
             let _ = tx.send(work());
         })
-        .map_err(|e| crate::Failure::new(format!("cannot start the check: {e}")))?;
+        .map_err(|e| crate::Error::Transport {
+            excerpt: "cannot start the check".to_owned(),
+            detail: e.to_string(),
+        })?;
     match rx.recv_timeout(remaining) {
         Ok(result) => result,
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(deadline.timed_out()),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            Err(crate::Failure::new("the check stopped unexpectedly"))
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(deadline.timed_out().into()),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(crate::Error::Transport {
+            excerpt: "the check stopped unexpectedly".to_owned(),
+            detail: "the worker thread ended without an answer".to_owned(),
         }
+        .into()),
     }
 }
 
 /// Connects to `host:port` (every resolved address in turn) within the
 /// connect timeout and the time left, and sets read/write timeouts to the
 /// time left. Errors read `connection refused`, `connect timed out after 15 s`, ...
-pub(crate) fn connect_tcp(
+pub fn connect_tcp(
     host: &str,
     port: u16,
     connect_timeout: Duration,
     deadline: &Deadline,
-) -> Result<std::net::TcpStream, crate::Failure> {
+) -> Result<std::net::TcpStream, crate::Error> {
     use std::net::ToSocketAddrs;
     let addrs: Vec<_> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| crate::Failure::with_detail(format!("cannot resolve {host}"), e.to_string()))?
+        .map_err(|e| crate::Error::Transport {
+            excerpt: format!("cannot resolve {host}"),
+            detail: e.to_string(),
+        })?
         .collect();
-    let mut last = crate::Failure::new(format!("cannot resolve {host}"));
+    let mut last = crate::Error::Transport {
+        excerpt: format!("cannot resolve {host}"),
+        detail: "no address".to_owned(),
+    };
     for addr in addrs {
         let remaining = deadline.remaining_or_fail()?;
         let limit = remaining.min(connect_timeout);
@@ -107,7 +122,10 @@ pub(crate) fn connect_tcp(
                 stream
                     .set_read_timeout(Some(left))
                     .and_then(|()| stream.set_write_timeout(Some(left)))
-                    .map_err(|e| crate::Failure::new(format!("cannot set timeouts: {e}")))?;
+                    .map_err(|e| crate::Error::Transport {
+                        excerpt: "cannot set timeouts".to_owned(),
+                        detail: e.to_string(),
+                    })?;
                 let _ = stream.set_nodelay(true);
                 return Ok(stream);
             }
@@ -118,19 +136,19 @@ pub(crate) fn connect_tcp(
                 ) =>
             {
                 last = if limit < remaining {
-                    crate::Failure::with_detail(
-                        format!("connect {}", timed_out_text(connect_timeout)),
-                        format!("{addr}: {e}"),
-                    )
+                    crate::Error::ConnectTimedOut {
+                        limit: connect_timeout,
+                        detail: format!("{addr}: {e}"),
+                    }
                 } else {
                     deadline.timed_out()
                 };
             }
             Err(e) => {
-                last = crate::Failure::with_detail(
-                    crate::http::io_excerpt(&e),
-                    format!("{addr}: {e}"),
-                );
+                last = crate::Error::Transport {
+                    excerpt: crate::http::io_excerpt(&e),
+                    detail: format!("{addr}: {e}"),
+                };
             }
         }
     }

@@ -1,13 +1,14 @@
 //! Turning a service's answer into a one-line excerpt, with secrets scrubbed.
 
-use nascfg_credentials::REDACTED;
+/// What a scrubbed secret is replaced with (the same mark the credential model shows).
+pub const REDACTED: &str = "********";
 
 /// The longest excerpt kept, in characters.
 const MAX_EXCERPT: usize = 300;
 
 /// The first meaningful line of `text`: trimmed, not empty, not pure markup
 /// (`<?xml ...?>`, `<html>`), at most 300 characters.
-pub(crate) fn first_line(text: &str) -> String {
+pub fn first_line(text: &str) -> String {
     let line = text
         .lines()
         .map(str::trim)
@@ -23,7 +24,7 @@ fn is_markup_only(line: &str) -> bool {
 }
 
 /// Cuts `text` to at most `max` characters (on a character boundary), adding `...`.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
+pub fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((idx, _)) => format!("{}...", &text[..idx]),
         None => text.to_owned(),

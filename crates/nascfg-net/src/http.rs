@@ -1,7 +1,7 @@
-//! The one HTTP client configuration every HTTP-speaking provider uses.
+//! The one HTTP client configuration every outbound HTTP request uses.
 //!
 //! ureq 3 over rustls (webpki roots), synchronous. Proxies are never read
-//! from the environment, redirects are not followed (a provider sees the
+//! from the environment, redirects are not followed (the caller sees the
 //! 3xx itself), non-2xx statuses are answers, not errors. Every request is
 //! bounded by the connect timeout and by the time left before the deadline.
 
@@ -11,14 +11,14 @@ use secrecy::{ExposeSecret as _, SecretString};
 use ureq::http;
 use url::Url;
 
-use crate::{Deadline, Failure, VerifyOptions};
+use crate::{Deadline, Error};
 
 /// The most of a response body that is read, in bytes.
 const MAX_BODY: u64 = 1024 * 1024;
 
 /// A synchronous HTTP client bounded by a [`Deadline`].
 #[derive(Debug)]
-pub(crate) struct HttpClient {
+pub struct HttpClient {
     agent: ureq::Agent,
     deadline: Deadline,
     connect_timeout: Duration,
@@ -26,18 +26,18 @@ pub(crate) struct HttpClient {
 
 /// An HTTP answer: status, headers (names lower-case) and at most 1 MiB of body.
 #[derive(Debug)]
-pub(crate) struct HttpResponse {
+pub struct HttpResponse {
     /// The status code.
-    pub(crate) status: u16,
+    pub status: u16,
     /// The headers, names lower-case, in order.
-    pub(crate) headers: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8), at most 1 MiB.
-    pub(crate) body: String,
+    pub body: String,
 }
 
 impl HttpResponse {
     /// The first header of that (case-insensitive) name.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -45,18 +45,18 @@ impl HttpResponse {
     }
 
     /// `2xx`.
-    pub(crate) fn is_success(&self) -> bool {
+    pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// `404 Not Found`: the status code and its reason phrase.
-    pub(crate) fn status_line(&self) -> String {
+    pub fn status_line(&self) -> String {
         status_line(self.status)
     }
 }
 
 /// `404 Not Found` for 404, `599` for a code without a canonical reason.
-pub(crate) fn status_line(status: u16) -> String {
+pub fn status_line(status: u16) -> String {
     match http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -67,37 +67,38 @@ pub(crate) fn status_line(status: u16) -> String {
 }
 
 impl HttpClient {
-    /// A client for one verification.
-    pub(crate) fn new(options: &VerifyOptions, deadline: Deadline) -> HttpClient {
+    /// A client for one job: connecting is bounded by `connect_timeout`, every
+    /// request by the time left before `deadline`.
+    pub fn new(connect_timeout: Duration, deadline: Deadline) -> HttpClient {
         let config = ureq::Agent::config_builder()
             .proxy(None)
             .http_status_as_error(false)
             .max_redirects(0)
             .allow_non_standard_methods(true)
-            .timeout_connect(Some(options.connect_timeout))
+            .timeout_connect(Some(connect_timeout))
             .timeout_global(Some(deadline.limit()))
             .user_agent(concat!("nascfg/", env!("CARGO_PKG_VERSION")))
             .build();
         HttpClient {
             agent: config.into(),
             deadline,
-            connect_timeout: options.connect_timeout,
+            connect_timeout,
         }
     }
 
     /// `GET url` with these headers.
-    pub(crate) fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse, Failure> {
+    pub fn get(&self, url: &Url, headers: &[(&str, &str)]) -> Result<HttpResponse, Error> {
         self.send("GET", url, headers, None)
     }
 
     /// `POST url` with a body that holds a secret (a password, a refresh token, a login hash),
     /// asking for a JSON answer. The caller keeps the body in a `SecretString` until it is sent.
-    pub(crate) fn post_secret(
+    pub fn post_secret(
         &self,
         url: &Url,
         content_type: &str,
         body: &SecretString,
-    ) -> Result<HttpResponse, Failure> {
+    ) -> Result<HttpResponse, Error> {
         let headers = [
             ("content-type", content_type),
             ("accept", "application/json"),
@@ -106,11 +107,11 @@ impl HttpClient {
     }
 
     /// [`HttpClient::post_secret`] of `body` as JSON; the serialized text is held as a secret.
-    pub(crate) fn post_json_secret(
+    pub fn post_json_secret(
         &self,
         url: &Url,
         body: &serde_json::Value,
-    ) -> Result<HttpResponse, Failure> {
+    ) -> Result<HttpResponse, Error> {
         self.post_secret(
             url,
             "application/json",
@@ -121,16 +122,16 @@ impl HttpClient {
     /// Sends one request; the body (if any) is sent with a Content-Length.
     /// Transport problems become failures such as `connection refused` or
     /// `timed out after 30 s`.
-    pub(crate) fn send(
+    pub fn send(
         &self,
         method: &str,
         url: &Url,
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
-    ) -> Result<HttpResponse, Failure> {
+    ) -> Result<HttpResponse, Error> {
         let remaining = self.deadline.remaining_or_fail()?;
         let method = http::Method::from_bytes(method.as_bytes())
-            .map_err(|e| Failure::new(format!("bad HTTP method: {e}")))?;
+            .map_err(|e| Error::BadRequest(format!("method: {e}")))?;
         let mut builder = http::Request::builder().method(method).uri(url.as_str());
         for (name, value) in headers {
             builder = builder.header(*name, *value);
@@ -154,7 +155,7 @@ impl HttpClient {
         let mut bytes = Vec::new();
         let mut reader = std::io::Read::take(response.body_mut().as_reader(), MAX_BODY);
         if let Err(e) = std::io::Read::read_to_end(&mut reader, &mut bytes) {
-            return Err(self.transport_failure(ureq::Error::from(e)));
+            return Err(self.transport_error(ureq::Error::from(e)));
         }
         Ok(HttpResponse {
             status,
@@ -168,29 +169,36 @@ impl HttpClient {
         &self,
         request: Result<http::Request<impl ureq::AsSendBody>, http::Error>,
         remaining: Duration,
-    ) -> Result<http::Response<ureq::Body>, Failure> {
-        let request = request.map_err(|e| Failure::new(format!("bad HTTP request: {e}")))?;
+    ) -> Result<http::Response<ureq::Body>, Error> {
+        let request = request.map_err(|e| Error::BadRequest(e.to_string()))?;
         let request = self
             .agent
             .configure_request(request)
             .timeout_global(Some(remaining))
             .build();
-        self.agent
-            .run(request)
-            .map_err(|e| self.transport_failure(e))
+        self.agent.run(request).map_err(|e| self.transport_error(e))
     }
 
-    /// Turns a ureq error into a failure with a short, actionable excerpt.
-    pub(crate) fn transport_failure(&self, err: ureq::Error) -> Failure {
+    /// The deadline every request of this client is bounded by.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// Turns a ureq error into an error with a short, actionable excerpt.
+    fn transport_error(&self, err: ureq::Error) -> Error {
         let detail = err.to_string();
         let excerpt = match &err {
             ureq::Error::Timeout(ureq::Timeout::Connect) if self.deadline.remaining().is_some() => {
-                format!(
-                    "connect {}",
-                    crate::deadline::timed_out_text(self.connect_timeout)
-                )
+                return Error::ConnectTimedOut {
+                    limit: self.connect_timeout,
+                    detail,
+                };
             }
-            ureq::Error::Timeout(_) => crate::deadline::timed_out_text(self.deadline.limit()),
+            ureq::Error::Timeout(_) => {
+                return Error::TimedOut {
+                    limit: self.deadline.limit(),
+                };
+            }
             ureq::Error::Io(io) => io_excerpt(io),
             ureq::Error::HostNotFound => "host not found".to_owned(),
             ureq::Error::ConnectionFailed => "connection failed".to_owned(),
@@ -200,12 +208,12 @@ impl HttpClient {
             ureq::Error::BadUri(uri) => format!("bad URL: {uri}"),
             other => crate::excerpt::first_line(&other.to_string()),
         };
-        Failure::with_detail(excerpt, detail)
+        Error::Transport { excerpt, detail }
     }
 }
 
 /// A short text for an I/O error: `connection refused`, `connection reset`, ...
-pub(crate) fn io_excerpt(err: &std::io::Error) -> String {
+pub fn io_excerpt(err: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match err.kind() {
         K::ConnectionRefused => "connection refused".to_owned(),

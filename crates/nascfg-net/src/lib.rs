@@ -1,0 +1,34 @@
+//! The outbound plumbing that nascfg-oauth, nascfg-verify and nascfg-remote
+//! share: one HTTP client configuration (ureq 3 over rustls with the web
+//! roots, no proxies from the environment, no redirects followed), connect
+//! and overall deadlines, one-line excerpts of answers with secrets scrubbed,
+//! and the test-only endpoint rebasing.
+//!
+//! Architecture invariant: nascfg-net knows no provider and no check; it
+//! depends on no other nascfg crate.
+//!
+//! ```
+//! use std::time::Duration;
+//! use nascfg_net::{Deadline, Endpoints, HttpClient, scrub};
+//!
+//! let http = HttpClient::new(Duration::from_secs(15), Deadline::after(Duration::from_secs(30)));
+//! let url = Endpoints::real().url("https://api.box.com/2.0/folders/0").unwrap();
+//! assert_eq!(url.host_str(), Some("api.box.com"));
+//! assert_eq!(scrub("token abcdef refused", &["abcdef"]), "token ******** refused");
+//! # drop(http);
+//! ```
+#![deny(missing_docs)]
+
+mod deadline;
+mod endpoints;
+mod error;
+mod excerpt;
+mod http;
+
+pub use crate::deadline::{Deadline, connect_tcp, run_bounded, timed_out_text};
+pub use crate::endpoints::{Endpoints, rebased};
+pub use crate::error::Error;
+pub use crate::excerpt::{REDACTED, first_line, scrub, truncate};
+pub use crate::http::{HttpClient, HttpResponse, io_excerpt, status_line};
+pub use secrecy;
+pub use url;
