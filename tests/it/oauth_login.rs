@@ -806,8 +806,8 @@ fn a_token_endpoint_that_does_not_answer_is_refused() {
             "--no-browser",
             "--connect-timeout",
             "2",
-            "--timeout",
-            "8",
+            "--deadline",
+            "3",
             "--endpoint-override",
             &silent.url(),
         ]

@@ -198,6 +198,12 @@ provider.use(async (ctx, next) => {
   if (isToken || isDevice) {
     const params = await formWithBasic(ctx);
     if (!params) return undefined;
+    // Yandex and Microsoft take the device authorization request with the client_id alone (the
+    // secret, where the app has one, comes with the token requests).
+    const known = clientConfigs.find((c) => c.client_id === params.get('client_id'));
+    if (isDevice && known?.client_secret && !known.secret_optional && !params.has('client_secret')) {
+      ctx.req.body.client_secret = known.client_secret;
+    }
     if (isDevice && !params.get('scope')) ctx.req.body.scope = IMPLICIT_SCOPE;
     if (isToken) {
       if (params.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code'
