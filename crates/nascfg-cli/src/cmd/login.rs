@@ -11,7 +11,7 @@ use nascfg_credentials::{Credential, OAuthToken, ProviderKind};
 use nascfg_oauth::{
     DeviceLogin, Drive, Login, Loopback, Network, OAuthApp, OAuthProvider, Obtained,
 };
-use nascfg_store::Store;
+use nascfg_store::{Store, WriteGuard};
 use nascfg_verify::secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Map, Value};
 
@@ -388,21 +388,40 @@ fn choose_on_terminal(drives: &[Drive]) -> Option<usize> {
 /// under the lock, so a change made meanwhile by another command is kept.
 fn store_changes(store: &mut Store, name: &str, changes: Map<String, Value>) -> anyhow::Result<()> {
     let guard = store.lock()?;
+    store_changes_under(store, &guard, name, changes)
+}
+
+/// [`store_changes`] with the writer lock already held.
+fn store_changes_under(
+    store: &mut Store,
+    guard: &WriteGuard,
+    name: &str,
+    changes: Map<String, Value>,
+) -> anyhow::Result<()> {
     let current = store.credential(name)?;
     let updated = current
         .updated(changes)
         .map_err(|e| anyhow::anyhow!("invalid credential:\n{e}"))?;
-    store.in_transaction(&guard, |batch| batch.replace_credential(name, &updated))?;
+    store.in_transaction(guard, |batch| batch.replace_credential(name, &updated))?;
     Ok(())
 }
 
-/// Saves a refreshed OAuth token into credential `name` under the writer lock (for the
-/// refresher's save callback, before the new access token is used).
-pub fn save_token(store: &mut Store, name: &str, token: &OAuthToken) -> anyhow::Result<()> {
+/// Saves a refreshed OAuth token into credential `name` (for the refresher's save callback,
+/// before the new access token is used), under `guard` when the caller holds the writer lock,
+/// else under a lock taken for the save.
+pub fn save_token(
+    store: &mut Store,
+    guard: Option<&WriteGuard>,
+    name: &str,
+    token: &OAuthToken,
+) -> anyhow::Result<()> {
     let mut changes = Map::new();
     changes.insert(
         "token".to_owned(),
         Value::String(token.to_json_string().expose_secret().to_owned()),
     );
-    store_changes(store, name, changes)
+    match guard {
+        Some(guard) => store_changes_under(store, guard, name, changes),
+        None => store_changes(store, name, changes),
+    }
 }

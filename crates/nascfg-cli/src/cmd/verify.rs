@@ -138,13 +138,27 @@ fn verify_stored(
     options: &mut VerifyOptions,
 ) -> anyhow::Result<Verification> {
     let mut store = open_store(cli)?;
-    let credential = store.credential(name)?;
+    let mut credential = store.credential(name)?;
+    // A token that must be refreshed is refreshed under the writer lock, held through the
+    // check (bounded by its deadline): two commands refreshing at once would otherwise both
+    // spend a refresh token that works once (Box, Microsoft), and the loser's refresh would
+    // be refused or revoke the grant. Under the lock the credential is read again, so a
+    // command that waited uses the token the first one saved.
+    let guard = if token_needs_refresh(&credential) {
+        let guard = store.lock()?;
+        credential = store.credential(name)?;
+        Some(guard)
+    } else {
+        None
+    };
     let host_port = sftp_inputs(&mut store, &credential, options)?;
-    // A refreshed token (Box's refresh tokens work once) is stored under the writer lock
-    // before its access token is used; a failed save fails the check.
+    // The refreshed token is stored before its access token is used; a failed save fails
+    // the check.
     let verification = nascfg_verify::verify_saving(&credential, options, &mut |token| {
-        super::login::save_token(&mut store, name, token).map_err(|e| format!("{e:#}"))
+        super::login::save_token(&mut store, guard.as_ref(), name, token)
+            .map_err(|e| format!("{e:#}"))
     });
+    drop(guard);
     if let (Some((host, port)), Some(seen), None, true) = (
         &host_port,
         &verification.host_key_seen,
@@ -160,6 +174,16 @@ fn verify_stored(
         eprintln!("saved the refreshed OAuth token of {name}");
     }
     Ok(verification)
+}
+
+/// Whether `credential` holds an OAuth token whose access token has expired (or expires
+/// within the refresher's slack), so that a check would refresh it.
+fn token_needs_refresh(credential: &Credential) -> bool {
+    use nascfg_verify::secrecy::ExposeSecret;
+    credential
+        .secret("token")
+        .and_then(|text| nascfg_credentials::OAuthToken::parse(text.expose_secret()).ok())
+        .is_some_and(|token| token.is_expired_at(time::OffsetDateTime::now_utc()))
 }
 
 /// Verifies a credential that is not saved (yet). An SFTP key pair named by
