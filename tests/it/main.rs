@@ -12,6 +12,8 @@ mod fuzz_corpus;
 mod import_truenas;
 mod keypair;
 mod leak;
+mod oauth_login;
+mod oidc_server;
 mod providers;
 mod rclone;
 mod release_hooks;

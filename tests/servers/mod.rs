@@ -1,4 +1,5 @@
 //! Real servers started on loopback for the tests: sshd, vsftpd, nginx (WebDAV, HTTP), Azurite, s3s-fs,
+//! oidc-provider (an OAuth 2.0 authorization server, with a [`Browser`] to walk its login pages),
 //! and a silent listener that accepts connections and never answers.
 //!
 //! Each `start()` picks free loopback ports, writes its configuration into its own temporary directory,
@@ -15,6 +16,7 @@
 mod azurite;
 mod ftp;
 mod nginx;
+mod oidc;
 mod s3;
 mod silent;
 mod sshd;
@@ -29,6 +31,11 @@ use std::time::{Duration, Instant};
 pub use azurite::Azurite;
 pub use ftp::Vsftpd;
 pub use nginx::{HttpServer, WebDav};
+pub use oidc::{
+    Browser, CLIENT_ID, CLIENT_SECRET, Consent, HttpAnswer, OAuthProvider, OIDC_LOGIN,
+    OIDC_PASSWORD, OidcServer, form_encode, http_get, http_post_form, http_request, percent_encode,
+    query_of, wait_for,
+};
 pub use s3::S3Server;
 pub use silent::{Silent, closed_port};
 pub use sshd::Sshd;

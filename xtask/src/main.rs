@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's own automation.
 //!
-//! - `cargo xtask setup`: installs what the tests need (Debian packages, Azurite, cargo-fuzz).
+//! - `cargo xtask setup`: installs what the tests need (Debian packages, Azurite, oidc-provider, cargo-fuzz).
 //! - `cargo xtask ci`: setup, then exactly what CI checks: fmt, clippy, tests, docs,
 //!   fuzz targets (built and run briefly), benchmarks (built).
 //! - `cargo xtask fuzz [SECONDS]`: writes the seed corpora, then runs every fuzz
