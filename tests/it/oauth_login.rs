@@ -579,29 +579,6 @@ fn box_rotation_keeps_the_newest_refresh_token() {
     }
 }
 
-#[test]
-fn a_stray_request_does_not_end_the_loopback_login() {
-    let provider = OAuthProvider::GoogleDrive;
-    let server = OidcServer::start(&provider.config());
-    let nascfg = Nascfg::new();
-    nascfg.ok(&["init"]);
-    let mut args: Vec<String> = ["cred", "login", "gd"].map(String::from).to_vec();
-    args.extend(new_credential_args(provider));
-    args.extend(["--no-browser", "--endpoint-override", server.url()].map(String::from));
-    let running = Running::spawn(&nascfg, &strs(&args));
-    let url = running.url();
-    let redirect = Browser::new(&server).authorize(&url).expect("browser");
-    let base = redirect.split('?').next().expect("a base").to_owned();
-    for stray in ["favicon.ico", ""] {
-        let answer = http_get(&format!("{base}{stray}")).expect("stray request");
-        assert_eq!(answer.status, 404, "GET /{stray}: {}", answer.body);
-    }
-    assert_eq!(http_get(&redirect).expect("redirect").status, 200);
-    let run = running.finish();
-    assert_eq!(run.code, 0, "{}", run.transcript());
-    assert_verified("after a stray request", &nascfg, &server, "gd");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Bad input: exit 1 and the data directory byte for byte unchanged.
 // ---------------------------------------------------------------------------------------------
@@ -722,6 +699,23 @@ fn an_error_in_the_redirect_is_refused() {
             str::to_owned,
         );
         assert!(run.stderr.contains("access_denied"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_stray_request_before_the_redirect_is_refused() {
+    let server = OidcServer::start(&OAuthProvider::Box.config());
+    let nascfg = prepared(&server);
+    for stray in ["favicon.ico", "", "other?code=x"] {
+        let run = refused(
+            &format!("stray request /{stray}"),
+            &server,
+            &nascfg,
+            Mode::Loopback,
+            Consent::Allow,
+            |r| format!("{}{stray}", r.split('?').next().expect("a base")),
+        );
+        assert!(run.stderr.contains("loopback port"), "{}", run.stderr);
     }
 }
 

@@ -40,6 +40,10 @@ pub enum Error {
     /// No redirect arrived before the login's time ran out.
     #[error("no redirect arrived within {0} s")]
     LoginTimedOut(u64),
+    /// A request other than the redirect reached the loopback port first (another program,
+    /// not the browser coming back from the provider).
+    #[error("a request for {0} reached the login's loopback port before the provider's redirect")]
+    StrayRequest(String),
     /// The loopback listener failed.
     #[error("the loopback listener failed: {0}")]
     Loopback(String),
@@ -114,6 +118,11 @@ impl Error {
             }
             Error::LoginTimedOut(_) => {
                 "start again and finish the login in the browser in time, or give --timeout SECONDS".to_owned()
+            }
+            Error::StrayRequest(_) => {
+                "another program on this machine reached the login's port; nothing was stored: \
+                 start the login again (or use --paste)"
+                    .to_owned()
             }
             Error::Loopback(_) => {
                 "use --paste, or free the port (another program may be using it)".to_owned()

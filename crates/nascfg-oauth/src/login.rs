@@ -196,9 +196,12 @@ impl Login {
         Ok(Obtained { token, hostname })
     }
 
-    /// Waits on `listener` for this login's redirect, at most `timeout`: stray requests (no
-    /// `state`, another path) are answered 404 and ignored; the redirect is answered with a page
-    /// that says to return to the terminal, and the listener is closed.
+    /// Waits on `listener` for this login's redirect, at most `timeout`. The first request must
+    /// be the redirect: any other (no `state`, another path) is answered 404 and ends the login
+    /// with [`Error::StrayRequest`], since before the redirect only another program can be
+    /// talking to the port. A connection that sends nothing (a browser's preconnect) is
+    /// ignored. The redirect is answered with a page that says to return to the terminal, and
+    /// the listener is closed.
     pub fn wait_for_redirect(
         &self,
         listener: Loopback,
@@ -244,12 +247,15 @@ impl Login {
             rest.clear();
         }
         let mut stream = reader.into_inner().into_inner();
+        if line.trim().is_empty() {
+            return None;
+        }
         let mut parts = line.split_whitespace();
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let redirect = method == "GET" && is_redirect_target(target, &self.redirect_uri);
         if !redirect {
             respond(&mut stream, "404 Not Found", "text/plain", NOT_FOUND);
-            return None;
+            return Some(Err(Error::StrayRequest(stray_summary(method, target))));
         }
         let full = self
             .redirect_uri
@@ -268,6 +274,20 @@ impl Login {
         }
         Some(result)
     }
+}
+
+/// A stray request, shown without its query (which is not ours to print) and capped.
+fn stray_summary(method: &str, target: &str) -> String {
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let mut shown: String = format!("{method} {path}")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(60)
+        .collect();
+    if shown.trim().is_empty() {
+        shown = "something that is not HTTP".to_owned();
+    }
+    format!("{shown:?}")
 }
 
 /// The loopback listener of one login: 127.0.0.1 only, one redirect accepted.
@@ -502,6 +522,18 @@ mod tests {
             Err("the pasted text is neither the redirect address nor a code"),
         );
         check("", true, Err("nothing was pasted"));
+    }
+
+    #[test]
+    fn a_stray_request_is_shown_without_its_query() {
+        assert_eq!(
+            stray_summary("GET", "/favicon.ico?token=secret"),
+            "\"GET /favicon.ico\""
+        );
+        assert_eq!(
+            stray_summary("\u{1b}", ""),
+            "\"something that is not HTTP\""
+        );
     }
 
     #[test]

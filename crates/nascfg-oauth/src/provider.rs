@@ -72,6 +72,8 @@ pub struct OAuthProvider {
     register_at: &'static str,
     register_redirect: &'static str,
     displays_code: bool,
+    /// The API's `Authorization` scheme.
+    api_scheme: &'static str,
     notes: &'static str,
 }
 
@@ -95,6 +97,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://console.cloud.google.com/apis/credentials (Create credentials > OAuth client ID > Desktop app; enable the Google Drive API)",
         register_redirect: "nothing: a Desktop app client accepts http://127.0.0.1 on any port",
         displays_code: false,
+        api_scheme: "Bearer",
         notes: "Google's device grant does not allow the full `drive` scope. An app left in \"Testing\" gets refresh tokens that expire after 7 days: publish it (it may stay unverified for your own account).",
     },
     OAuthProvider {
@@ -116,6 +119,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://console.cloud.google.com/apis/credentials (Create credentials > OAuth client ID > Desktop app; enable the Photos Library API)",
         register_redirect: "nothing: a Desktop app client accepts http://127.0.0.1 on any port",
         displays_code: false,
+        api_scheme: "Bearer",
         notes: "Since March 2025 the Photos Library API reaches only the media and albums the app itself created. No device grant.",
     },
     OAuthProvider {
@@ -135,6 +139,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://entra.microsoft.com (App registrations > New registration; accounts in any directory and personal Microsoft accounts; Authentication > Allow public client flows: yes, for --device)",
         register_redirect: "http://127.0.0.1 (platform \"Mobile and desktop applications\"; the port is ignored)",
         displays_code: false,
+        api_scheme: "Bearer",
         notes: "A refresh token comes only with the `offline_access` scope. After the login nascfg lists the account's drives (Microsoft Graph `GET /v1.0/me/drives`) and sets `drive_type` and `drive_id`: one drive is taken; with several, give `--set drive_id=...` or choose on the terminal.",
     },
     OAuthProvider {
@@ -158,6 +163,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://www.dropbox.com/developers/apps (Create app > Scoped access; enable the scopes below on the Permissions tab)",
         register_redirect: "http://127.0.0.1:53682/",
         displays_code: true,
+        api_scheme: "Bearer",
         notes: "`token_access_type=offline` asks for a refresh token (access tokens live about 4 hours). With PKCE the app secret is not needed.",
     },
     OAuthProvider {
@@ -175,6 +181,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://app.box.com/developers/console (Create New App > Custom App > User Authentication (OAuth 2.0))",
         register_redirect: "http://127.0.0.1:53682/",
         displays_code: false,
+        api_scheme: "Bearer",
         notes: "Each refresh token works once (for 60 days): nascfg saves the new token under the data directory's writer lock before it uses the new access token, so a crash cannot lose the only valid refresh token.",
     },
     OAuthProvider {
@@ -192,6 +199,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://docs.pcloud.com/my_apps/ (New app; allow \"Private Cloud Access\")",
         register_redirect: "http://127.0.0.1:53682/",
         displays_code: false,
+        api_scheme: "Bearer",
         notes: "pCloud has two API hosts, api.pcloud.com (US) and eapi.pcloud.com (EU). The redirect names the account's host (`hostname`); nascfg fetches the token there and stores the host in the credential's `hostname`. Access tokens do not expire.",
     },
     OAuthProvider {
@@ -213,6 +221,7 @@ pub static PROVIDERS: [OAuthProvider; 7] = [
         register_at: "https://oauth.yandex.com/client/new (platform \"Web services\"; Yandex Disk REST API permissions)",
         register_redirect: "http://127.0.0.1:53682/ (and https://oauth.yandex.com/verification_code to have the code displayed)",
         displays_code: true,
+        api_scheme: "OAuth",
         notes: "The device grant polls the token endpoint with RFC 8628's grant type and falls back to Yandex's own (`grant_type=device_code`, `code=`) when the server does not know it. The Disk API takes `Authorization: OAuth <token>`.",
     },
 ];
@@ -281,6 +290,12 @@ impl OAuthProvider {
     /// The redirect URI to register.
     pub fn register_redirect(&self) -> &'static str {
         self.register_redirect
+    }
+
+    /// The scheme of the `Authorization` header the provider's API takes (`Bearer`; Yandex
+    /// Disk: `OAuth`), whatever `token_type` its token endpoint says (Yandex says `bearer`).
+    pub fn api_scheme(&self) -> &'static str {
+        self.api_scheme
     }
 
     /// Whether the provider can show the authorization code for pasting (so `--paste` takes a

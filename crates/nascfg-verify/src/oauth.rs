@@ -70,7 +70,7 @@ pub(crate) fn access(check: &Check<'_>) -> Result<Access, Failure> {
 pub(crate) fn access_with(check: &Check<'_>, token: &OAuthToken) -> Result<Access, Failure> {
     if !token.is_expired_at(OffsetDateTime::now_utc()) {
         return Ok(Access {
-            authorization: authorization(token),
+            authorization: authorization(check, token),
             refreshed: None,
         });
     }
@@ -98,7 +98,7 @@ pub(crate) fn access_with(check: &Check<'_>, token: &OAuthToken) -> Result<Acces
         .fresh(token, OffsetDateTime::now_utc(), &mut **save)
         .map_err(|e| refresh_failure(e, provider, hostname.as_deref()))?;
     Ok(Access {
-        authorization: authorization(&fresh.token),
+        authorization: authorization(check, &fresh.token),
         refreshed: Some(fresh.token),
     })
 }
@@ -128,14 +128,22 @@ fn refresh_failure(
     }
 }
 
-/// `Bearer <access token>`, or the token's own type as given (Yandex: `OAuth`).
-fn authorization(token: &OAuthToken) -> String {
-    let kind = match token.token_type().trim() {
+/// The `Authorization` header: the scheme the provider's API takes (the OAuth table's; Yandex
+/// Disk: `OAuth`, though its token endpoint says `bearer`), else `Bearer` or the token's own type.
+fn authorization(check: &Check<'_>, token: &OAuthToken) -> String {
+    let scheme = nascfg_oauth::oauth_provider(check.credential.provider())
+        .map(nascfg_oauth::OAuthProvider::api_scheme);
+    let kind = scheme.unwrap_or_else(|| token_scheme(token));
+    format!("{kind} {}", token.access_token().expose_secret())
+}
+
+/// `Bearer`, or the token's own type as given.
+fn token_scheme(token: &OAuthToken) -> &str {
+    match token.token_type().trim() {
         "" => "Bearer",
         t if t.eq_ignore_ascii_case("bearer") => "Bearer",
         t => t,
-    };
-    format!("{kind} {}", token.access_token().expose_secret())
+    }
 }
 
 /// An OAuth error answer (RFC 6749 section 5.2) in one line: `invalid_grant: Token has been expired or revoked.`,
@@ -427,8 +435,13 @@ mod tests {
             ))
             .unwrap()
         };
-        assert_eq!(authorization(&token("bearer")), "Bearer abc");
-        assert_eq!(authorization(&token("")), "Bearer abc");
-        assert_eq!(authorization(&token("OAuth")), "OAuth abc");
+        assert_eq!(token_scheme(&token("bearer")), "Bearer");
+        assert_eq!(token_scheme(&token("")), "Bearer");
+        assert_eq!(token_scheme(&token("OAuth")), "OAuth");
+        let yandex = nascfg_oauth::oauth_provider(nascfg_credentials::ProviderKind::Yandex);
+        assert_eq!(
+            yandex.map(nascfg_oauth::OAuthProvider::api_scheme),
+            Some("OAuth")
+        );
     }
 }
