@@ -52,7 +52,7 @@ pub enum Command {
         /// PCLOUD or YANDEX (any case).
         #[arg(value_name = "TYPE")]
         provider: String,
-        /// Your OAuth app: --set client_id=ID, --set client_secret=SECRET (KEY=@PATH reads a
+        /// Your OAuth app: --set client_id=ID, --set client_secret=@FILE (KEY=@PATH reads a
         /// file, KEY=- standard input).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,

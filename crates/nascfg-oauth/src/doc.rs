@@ -20,7 +20,7 @@ pub fn oauth_doc() -> String {
     );
     let _ = writeln!(
         w,
-        "```\nnascfg cred login mydrive --provider GOOGLE_DRIVE --set client_id=ID --set client_secret=SECRET\n\
+        "```\nnascfg cred login mydrive --provider GOOGLE_DRIVE --set client_id=ID --set client_secret=@app-secret.txt\n\
 nascfg cred login mydrive --paste          # a box without a browser: paste the address the browser fails to load\n\
 nascfg cred login mydrive --device         # OneDrive and Yandex: enter a code on any device\n\
 nascfg authorize DROPBOX --set client_id=ID   # on a desktop: prints the token JSON for `cred add ... --set token=-`\n```\n"
