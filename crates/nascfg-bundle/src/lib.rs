@@ -18,6 +18,8 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod config;
+mod diff;
 mod error;
 mod export;
 mod inspect;
@@ -25,6 +27,12 @@ mod manifest;
 mod restore;
 
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
+pub use config::{Configuration, content_digest};
+pub use diff::{
+    AttributeChange, CredentialChange, CredentialDiff, CredentialEntry, Diff, KeypairChange,
+    KeypairDiff, KeypairEntry, KnownHost, KnownHostChange, KnownHostDiff, Rename, SecretChange,
+    SecretChangeKind, SecretsCompared, SeedChange, ValueChange, diff,
+};
 pub use error::{Error, Result};
 pub use export::{
     Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,
