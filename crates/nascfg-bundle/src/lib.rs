@@ -1,4 +1,4 @@
-//! Backup bundles (export, inspect, restore) and the safe reader every
+//! Backup bundles (export, inspect, restore, diff) and the safe reader every
 //! untrusted archive goes through (nascfg-interop reads TrueNAS backup tars
 //! with it).
 //!
@@ -13,6 +13,23 @@
 //! let empty = vec![0u8; 1024];
 //! let members = read_members(&empty[..], &Limits::default(), |_| true)?;
 //! assert!(members.is_empty());
+//! # Ok::<(), nascfg_bundle::Error>(())
+//! ```
+//!
+//! What changed between a bundle and this box, and whether anything did
+//! (`backup push --if-changed`):
+//!
+//! ```no_run
+//! use nascfg_bundle::{Configuration, diff};
+//! use nascfg_store::{DataDir, Store};
+//!
+//! let store = Store::open(&DataDir::resolve(None)?)?;
+//! let this_box = Configuration::from_store(&store)?;
+//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), None, store.seed().ok())?;
+//! let changes = diff(&bundle, &this_box);
+//! println!("{}", changes.to_json());
+//! let unchanged = bundle.manifest().and_then(|m| m.content_sha256.as_deref())
+//!     == nascfg_bundle::content_digest(&store)?.as_deref();
 //! # Ok::<(), nascfg_bundle::Error>(())
 //! ```
 #![deny(missing_docs)]

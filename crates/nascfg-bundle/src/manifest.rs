@@ -40,8 +40,9 @@ pub struct Manifest {
     pub counts: Counts,
     /// The members after the manifest, in archive order.
     pub members: Vec<MemberEntry>,
-    /// The configuration's content digest ([`Configuration::content_digest`]
-    /// (crate::Configuration::content_digest)), 64 lower-case hex digits:
+    /// The configuration's content digest
+    /// ([`Configuration::content_digest`](crate::Configuration::content_digest)),
+    /// 64 lower-case hex digits:
     /// equal for two exports of an unchanged configuration. Optional:
     /// bundles written before it existed, or by a box whose seed could not
     /// open its secrets, have none (`backup push --if-changed` then pushes).
