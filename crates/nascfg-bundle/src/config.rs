@@ -5,7 +5,10 @@ use std::path::Path;
 
 use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
 use nascfg_crypto::{ContentMacKey, Fingerprint, SealingKey, Seed};
-use nascfg_store::{Content, DataDir, SealedSecret, Store};
+use nascfg_store::{
+    Content, ContentItem, CredentialContent, DataDir, KeypairContent, KnownHostContent,
+    SealedSecret, Store,
+};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -184,63 +187,197 @@ impl Configuration {
     /// to a credential, key pair, known host or the seed changes it. `None`
     /// when some secret could not be opened (the seed is unknown).
     pub fn content_digest(&self) -> Option<String> {
-        let mac = |value: &SecretString| -> Option<serde_json::Value> {
-            let key = self.mac_key.as_ref()?;
-            Some(hex::encode(key.mac(&[b"secret", value.expose_secret().as_bytes()])).into())
-        };
         if !self.secrets_opened() {
             return None;
         }
-        let mut credentials = Vec::with_capacity(self.content.credentials.len());
+        let mut digest = ContentDigest::new();
         for (c, opened) in self.content.credentials.iter().zip(&self.opened) {
-            let mut secrets = serde_json::Map::new();
+            let mut macs = Vec::with_capacity(c.secrets.len());
             for (s, value) in c.secrets.iter().zip(opened) {
-                secrets.insert(s.field().to_owned(), mac(value.as_ref()?)?);
+                let key = self.mac_key.as_ref()?;
+                macs.push((s.field(), secret_mac(key, value.as_ref()?)));
             }
-            credentials.push(serde_json::json!({
-                "name": c.name,
-                "provider": c.provider.type_str(),
-                "attributes": canonical(&serde_json::Value::Object(c.attributes.clone())),
-                "secrets": canonical(&serde_json::Value::Object(secrets)),
-                "needs_secrets": c.needs_secrets,
-            }));
+            digest.credential(c, macs);
         }
-        let mut keypairs = Vec::with_capacity(self.content.keypairs.len());
         for (k, opened) in self.content.keypairs.iter().zip(&self.opened_keys) {
             let private = match (&k.private_key, opened) {
-                (None, _) => serde_json::Value::Null,
-                (Some(_), Some(value)) => mac(value)?,
+                (None, _) => None,
+                (Some(_), Some(value)) => Some(secret_mac(self.mac_key.as_ref()?, value)),
                 (Some(_), None) => return None,
             };
-            keypairs.push(serde_json::json!({
-                "name": k.name,
-                "key_type": k.key_type,
-                "public_key": k.public_key,
-                "private_key": private,
-            }));
+            digest.keypair(k, private);
         }
-        let known_hosts: Vec<serde_json::Value> = self
-            .content
-            .known_hosts
-            .iter()
-            .map(|h| serde_json::json!({"host": h.host, "port": h.port, "key": h.key}))
-            .collect();
-        let view = serde_json::json!({
-            "content": CONTENT_DIGEST_VERSION,
-            "seed_fingerprint": self.seed_fingerprint.as_ref().map(ToString::to_string),
-            "credentials": credentials,
-            "keypairs": keypairs,
-            "known_hosts": known_hosts,
-        });
-        let bytes = serde_json::to_vec(&canonical(&view))
-            .expect("JSON values with string keys always serialize");
-        Some(hex::encode(Sha256::digest(&bytes)))
+        for h in &self.content.known_hosts {
+            digest.known_host(h);
+        }
+        Some(digest.finish(self.seed_fingerprint.as_ref()))
     }
+}
+
+fn secret_mac(key: &ContentMacKey, value: &SecretString) -> String {
+    hex::encode(key.mac(&[b"secret", value.expose_secret().as_bytes()]))
 }
 
 /// The version of the content digest's serialization, inside what is hashed:
 /// a new serialization is a new version (and changes every digest once).
 const CONTENT_DIGEST_VERSION: &str = "nascfg-content-v1";
+
+/// The sections of the serialized view after `content`, in key order.
+const SECTIONS: [&str; 3] = ["credentials", "keypairs", "known_hosts"];
+
+/// SHA-256 over the canonical JSON of a view, written item by item (so a
+/// store is hashed without being held in memory): exactly the bytes
+/// `serde_json` writes for the whole object with its keys in byte order,
+/// `{"content":..,"credentials":[..],"keypairs":[..],"known_hosts":[..],"seed_fingerprint":..}`.
+struct ContentDigest {
+    hasher: Sha256,
+    section: usize,
+    first: bool,
+}
+
+impl ContentDigest {
+    fn new() -> ContentDigest {
+        let mut hasher = Sha256::new();
+        hasher.update(br#"{"content":""#);
+        hasher.update(CONTENT_DIGEST_VERSION.as_bytes());
+        hasher.update(br#"","credentials":["#);
+        ContentDigest {
+            hasher,
+            section: 0,
+            first: true,
+        }
+    }
+
+    fn advance(&mut self, to: usize) {
+        while self.section < to {
+            self.section += 1;
+            self.hasher.update(br#"],""#);
+            self.hasher.update(SECTIONS[self.section].as_bytes());
+            self.hasher.update(br#"":["#);
+            self.first = true;
+        }
+    }
+
+    fn item(&mut self, section: usize, value: serde_json::Value) {
+        assert!(section >= self.section, "items come in section order");
+        self.advance(section);
+        if !self.first {
+            self.hasher.update(b",");
+        }
+        self.first = false;
+        let bytes = serde_json::to_vec(&canonical(&value))
+            .expect("JSON values with string keys always serialize");
+        self.hasher.update(&bytes);
+    }
+
+    /// A credential, its secrets given as (field, hex HMAC).
+    fn credential(&mut self, c: &CredentialContent, secrets: Vec<(&str, String)>) {
+        let secrets: serde_json::Map<String, serde_json::Value> = secrets
+            .into_iter()
+            .map(|(f, m)| (f.to_owned(), m.into()))
+            .collect();
+        self.item(
+            0,
+            serde_json::json!({
+                "name": c.name,
+                "provider": c.provider.type_str(),
+                "attributes": c.attributes,
+                "secrets": secrets,
+                "needs_secrets": c.needs_secrets,
+            }),
+        );
+    }
+
+    fn keypair(&mut self, k: &KeypairContent, private: Option<String>) {
+        self.item(
+            1,
+            serde_json::json!({
+                "name": k.name,
+                "key_type": k.key_type,
+                "public_key": k.public_key,
+                "private_key": private,
+            }),
+        );
+    }
+
+    fn known_host(&mut self, h: &KnownHostContent) {
+        self.item(
+            2,
+            serde_json::json!({"host": h.host, "port": h.port, "key": h.key}),
+        );
+    }
+
+    fn finish(mut self, seed_fingerprint: Option<&Fingerprint>) -> String {
+        self.advance(SECTIONS.len() - 1);
+        self.hasher.update(br#"],"seed_fingerprint":"#);
+        let fp = serde_json::to_vec(&seed_fingerprint.map(ToString::to_string))
+            .expect("a string always serializes");
+        self.hasher.update(&fp);
+        self.hasher.update(b"}");
+        hex::encode(self.hasher.finalize())
+    }
+}
+
+/// This box's content digest (see [`Configuration::content_digest`]), to
+/// compare with a bundle's [`Manifest::content_sha256`] (`backup push
+/// --if-changed`). Streams the store in one read transaction, opening one
+/// secret at a time: memory does not grow with the store. `None` when the
+/// box's seed is missing, is not the one its database records, or does not
+/// open a secret.
+pub fn content_digest(store: &Store) -> Result<Option<String>> {
+    let Ok(seed) = store.seed() else {
+        return Ok(None);
+    };
+    if store
+        .fingerprint()?
+        .is_some_and(|db| db != seed.fingerprint())
+    {
+        return Ok(None);
+    }
+    let key = SealingKey::derive(seed);
+    let mac_key = ContentMacKey::derive(seed);
+    let mut digest = ContentDigest::new();
+    let mut unopened = false;
+    let recorded = store.visit_content(|item| {
+        if unopened {
+            return Ok(());
+        }
+        let mut mac = |secret: &SealedSecret| match secret.open(&key) {
+            Ok(value) => Some(secret_mac(&mac_key, &value)),
+            Err(_) => {
+                unopened = true;
+                None
+            }
+        };
+        match item {
+            ContentItem::Credential(c) => {
+                let macs = c
+                    .secrets
+                    .iter()
+                    .map(|s| mac(s).map(|m| (s.field(), m)))
+                    .collect::<Option<Vec<_>>>();
+                if let Some(macs) = macs {
+                    digest.credential(&c, macs);
+                }
+            }
+            ContentItem::Keypair(k) => match &k.private_key {
+                None => digest.keypair(&k, None),
+                Some(sealed) => {
+                    if let Some(m) = mac(sealed) {
+                        digest.keypair(&k, Some(m));
+                    }
+                }
+            },
+            ContentItem::KnownHost(h) => digest.known_host(&h),
+        }
+        Ok(())
+    })?;
+    if unopened {
+        return Ok(None);
+    }
+    let fingerprint = recorded.unwrap_or_else(|| seed.fingerprint());
+    Ok(Some(digest.finish(Some(&fingerprint))))
+}
 
 /// `value` with every object's keys in byte order (serde_json keeps
 /// insertion order in this workspace).
@@ -260,11 +397,4 @@ fn canonical(value: &serde_json::Value) -> serde_json::Value {
         }
         other => other.clone(),
     }
-}
-
-/// This box's content digest (see [`Configuration::content_digest`]), to
-/// compare with a bundle's [`Manifest::content_sha256`] (`backup push
-/// --if-changed`). `None` when a secret cannot be opened with the box's seed.
-pub fn content_digest(store: &Store) -> Result<Option<String>> {
-    Ok(Configuration::from_store(store)?.content_digest())
 }

@@ -167,7 +167,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
             credentials: store.credential_count()?,
             keypairs: store.list_keypairs()?.len(),
             // Under the same lock as the snapshot, so it is the snapshot's.
-            content_sha256: crate::config::Configuration::from_store(store)?.content_digest(),
+            content_sha256: crate::config::content_digest(store)?,
         }
     };
 

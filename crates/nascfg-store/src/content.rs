@@ -2,7 +2,6 @@
 //! row ids, timestamps or SQLite's layout. Read from the live store or from a
 //! staged (checked) database file, for diffs and content digests.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -120,12 +119,25 @@ impl fmt::Debug for SealedSecret {
     }
 }
 
+/// One item of a configuration's content, as [`Store::visit_content`]
+/// hands them over: every credential (by name), then every key pair (by
+/// name), then every known host (by host and port).
+#[derive(Debug, Clone)]
+pub enum ContentItem {
+    /// A credential.
+    Credential(CredentialContent),
+    /// A key pair.
+    Keypair(KeypairContent),
+    /// A known host key.
+    KnownHost(KnownHostContent),
+}
+
 /// Reads the logical content of a staged database file (a bundle's, after
 /// [`inspect_database`](crate::inspect_database) checked it), read-only and
 /// defensively; never a live data directory.
 pub fn read_content(path: &Path) -> Result<Content, Error> {
     let (conn, _) = crate::staged::open_checked(path)?;
-    query_content(&conn, path)
+    collect(&conn, path)
 }
 
 impl Store {
@@ -133,120 +145,155 @@ impl Store {
     /// consistent view under concurrent writers). No seed is needed.
     pub fn content(&self) -> Result<Content, Error> {
         let read = self.conn.unchecked_transaction()?;
-        let content = query_content(&read, &self.dir.db_path())?;
+        let content = collect(&read, &self.dir.db_path())?;
         read.finish()?;
         Ok(content)
     }
+
+    /// Streams this store's content to `visit`, one item at a time, in one
+    /// transaction, in the order [`ContentItem`] says; memory does not grow
+    /// with the store. Returns the fingerprint the database records. Stops at
+    /// the first error `visit` returns.
+    pub fn visit_content(
+        &self,
+        visit: impl FnMut(ContentItem) -> Result<(), Error>,
+    ) -> Result<Option<Fingerprint>, Error> {
+        let read = self.conn.unchecked_transaction()?;
+        let path = self.dir.db_path();
+        let fingerprint = fingerprint(&read, &path)?;
+        visit_rows(&read, &path, visit)?;
+        read.finish()?;
+        Ok(fingerprint)
+    }
 }
 
-fn query_content(conn: &Connection, path: &Path) -> Result<Content, Error> {
-    let bad = |row: String, reason: &str| Error::InvalidRow {
+fn bad(path: &Path, row: String, reason: &str) -> Error {
+    Error::InvalidRow {
         path: path.to_path_buf(),
         row,
         reason: reason.to_owned(),
-    };
-    let fingerprint = match schema::meta_get(conn, META_FINGERPRINT)? {
-        None => None,
-        Some(s) => Some(
-            s.parse()
-                .map_err(|_| bad("the seed fingerprint".into(), "it is malformed"))?,
-        ),
-    };
+    }
+}
 
-    let mut credentials = Vec::new();
-    let mut by_id = HashMap::new();
+fn fingerprint(conn: &Connection, path: &Path) -> Result<Option<Fingerprint>, Error> {
+    match schema::meta_get(conn, META_FINGERPRINT)? {
+        None => Ok(None),
+        Some(s) => Ok(Some(s.parse().map_err(|_| {
+            bad(path, "the seed fingerprint".into(), "it is malformed")
+        })?)),
+    }
+}
+
+fn collect(conn: &Connection, path: &Path) -> Result<Content, Error> {
+    let mut content = Content {
+        fingerprint: fingerprint(conn, path)?,
+        credentials: Vec::new(),
+        keypairs: Vec::new(),
+        known_hosts: Vec::new(),
+    };
+    visit_rows(conn, path, |item| {
+        match item {
+            ContentItem::Credential(c) => content.credentials.push(c),
+            ContentItem::Keypair(k) => content.keypairs.push(k),
+            ContentItem::KnownHost(h) => content.known_hosts.push(h),
+        }
+        Ok(())
+    })?;
+    Ok(content)
+}
+
+fn visit_rows(
+    conn: &Connection,
+    path: &Path,
+    mut visit: impl FnMut(ContentItem) -> Result<(), Error>,
+) -> Result<(), Error> {
+    // One pass over credentials joined with their secrets, by name then field:
+    // a credential is complete when the next row has another id.
     let mut stmt = conn.prepare(
-        "SELECT id, uid, name, provider, attributes, needs_secrets FROM credential ORDER BY name",
+        "SELECT c.id, c.uid, c.name, c.provider, c.attributes, c.needs_secrets, s.field, s.sealed
+         FROM credential c LEFT JOIN credential_secret s ON s.credential_id = c.id
+         ORDER BY c.name, s.field",
     )?;
     let mut rows = stmt.query([])?;
+    let mut current: Option<(i64, CredentialContent)> = None;
     while let Some(r) = rows.next()? {
-        let (id, uid, name, provider, attributes, needs_secrets): (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            bool,
-        ) = (
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        );
-        let row = || format!("the credential {name:?}");
-        let provider: ProviderKind = provider
-            .parse()
-            .map_err(|_| bad(row(), "its provider is unknown"))?;
-        let Ok(Value::Object(attributes)) = serde_json::from_str(&attributes) else {
-            return Err(bad(row(), "its attributes are not a JSON object"));
-        };
-        by_id.insert(id, credentials.len());
-        credentials.push(CredentialContent {
-            uid,
-            name,
-            provider,
-            attributes,
-            secrets: Vec::new(),
-            needs_secrets,
-        });
+        let id: i64 = r.get(0)?;
+        if current.as_ref().is_none_or(|(cur, _)| *cur != id) {
+            if let Some((_, done)) = current.take() {
+                visit(ContentItem::Credential(done))?;
+            }
+            let (uid, name, provider, attributes, needs_secrets): (
+                String,
+                String,
+                String,
+                String,
+                bool,
+            ) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let row = || format!("the credential {name:?}");
+            let provider: ProviderKind = provider
+                .parse()
+                .map_err(|_| bad(path, row(), "its provider is unknown"))?;
+            let Ok(Value::Object(attributes)) = serde_json::from_str(&attributes) else {
+                return Err(bad(path, row(), "its attributes are not a JSON object"));
+            };
+            current = Some((
+                id,
+                CredentialContent {
+                    uid,
+                    name,
+                    provider,
+                    attributes,
+                    secrets: Vec::new(),
+                    needs_secrets,
+                },
+            ));
+        }
+        let (field, sealed): (Option<String>, Option<String>) = (r.get(6)?, r.get(7)?);
+        if let (Some(field), Some(sealed), Some((_, credential))) = (field, sealed, &mut current) {
+            credential.secrets.push(SealedSecret {
+                context: credential_context(&credential.uid, &field),
+                field,
+                sealed,
+            });
+        }
     }
-    let mut stmt =
-        conn.prepare("SELECT credential_id, field, sealed FROM credential_secret ORDER BY field")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (id, field, sealed): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let Some(&index) = by_id.get(&id) else {
-            return Err(bad("a sealed value".into(), "it belongs to no credential"));
-        };
-        let credential = &mut credentials[index];
-        credential.secrets.push(SealedSecret {
-            context: credential_context(&credential.uid, &field),
-            field,
-            sealed,
-        });
+    if let Some((_, done)) = current.take() {
+        visit(ContentItem::Credential(done))?;
     }
 
     let mut stmt = conn.prepare(
         "SELECT uid, name, key_type, public_key, fingerprint, private_key_sealed FROM keypair ORDER BY name",
     )?;
-    let keypairs = stmt
-        .query_map([], |r| {
-            let uid: String = r.get(0)?;
-            let sealed: Option<String> = r.get(5)?;
-            Ok(KeypairContent {
-                private_key: sealed.map(|sealed| SealedSecret {
-                    field: "private_key".into(),
-                    sealed,
-                    context: keypair_context(&uid),
-                }),
-                uid,
-                name: r.get(1)?,
-                key_type: r.get(2)?,
-                public_key: r.get(3)?,
-                fingerprint: r.get(4)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let uid: String = r.get(0)?;
+        let sealed: Option<String> = r.get(5)?;
+        visit(ContentItem::Keypair(KeypairContent {
+            private_key: sealed.map(|sealed| SealedSecret {
+                field: "private_key".into(),
+                sealed,
+                context: keypair_context(&uid),
+            }),
+            uid,
+            name: r.get(1)?,
+            key_type: r.get(2)?,
+            public_key: r.get(3)?,
+            fingerprint: r.get(4)?,
+        }))?;
+    }
 
     let mut stmt = conn.prepare("SELECT host, port, key FROM known_host ORDER BY host, port")?;
-    let mut known_hosts = Vec::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (host, port, key): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
         let port = u16::try_from(port).map_err(|_| {
             bad(
+                path,
                 format!("the known host {host:?}"),
                 "its port is not 0 to 65535",
             )
         })?;
-        known_hosts.push(KnownHostContent { host, port, key });
+        visit(ContentItem::KnownHost(KnownHostContent { host, port, key }))?;
     }
-    Ok(Content {
-        fingerprint,
-        credentials,
-        keypairs,
-        known_hosts,
-    })
+    Ok(())
 }

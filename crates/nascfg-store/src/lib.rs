@@ -51,7 +51,8 @@ pub use ssh_key;
 pub use crate::{
     batch::Batch,
     content::{
-        Content, CredentialContent, KeypairContent, KnownHostContent, SealedSecret, read_content,
+        Content, ContentItem, CredentialContent, KeypairContent, KnownHostContent, SealedSecret,
+        read_content,
     },
     datadir::{DataDir, Installed, WriteGuard},
     error::Error,
