@@ -4,6 +4,7 @@
 mod age_interop;
 mod backup;
 mod backup_crash;
+mod backup_diff;
 mod backup_overwrite;
 mod completions;
 mod concurrency;

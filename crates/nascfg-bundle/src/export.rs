@@ -166,6 +166,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
             // A count: listing would parse every credential's attributes.
             credentials: store.credential_count()?,
             keypairs: store.list_keypairs()?.len(),
+            // Under the same lock as the snapshot, so it is the snapshot's.
+            content_sha256: crate::config::content_digest(store)?,
         }
     };
 
@@ -221,6 +223,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
             keypairs: info.keypairs as u64,
         },
         members,
+        content_sha256: info.content_sha256,
     };
     let manifest_bytes = manifest.to_json_bytes();
     let mtime = u64::try_from(created.unix_timestamp()).unwrap_or(0);
@@ -394,6 +397,7 @@ struct Snapshot {
     fingerprint: Option<nascfg_crypto::Fingerprint>,
     credentials: usize,
     keypairs: usize,
+    content_sha256: Option<String>,
 }
 
 /// Bytes of input per block that gzp deflates on its own (a fresh window

@@ -1,4 +1,4 @@
-//! Backup bundles (export, inspect, restore) and the safe reader every
+//! Backup bundles (export, inspect, restore, diff) and the safe reader every
 //! untrusted archive goes through (nascfg-interop reads TrueNAS backup tars
 //! with it).
 //!
@@ -15,9 +15,28 @@
 //! assert!(members.is_empty());
 //! # Ok::<(), nascfg_bundle::Error>(())
 //! ```
+//!
+//! What changed between a bundle and this box, and whether anything did
+//! (`backup push --if-changed`):
+//!
+//! ```no_run
+//! use nascfg_bundle::{Configuration, diff};
+//! use nascfg_store::{DataDir, Store};
+//!
+//! let store = Store::open(&DataDir::resolve(None)?)?;
+//! let this_box = Configuration::from_store(&store)?;
+//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), None, store.seed().ok())?;
+//! let changes = diff(&bundle, &this_box);
+//! println!("{}", changes.to_json());
+//! let unchanged = bundle.manifest().and_then(|m| m.content_sha256.as_deref())
+//!     == nascfg_bundle::content_digest(&store)?.as_deref();
+//! # Ok::<(), nascfg_bundle::Error>(())
+//! ```
 #![deny(missing_docs)]
 
 mod archive;
+mod config;
+mod diff;
 mod error;
 mod export;
 mod inspect;
@@ -25,6 +44,12 @@ mod manifest;
 mod restore;
 
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
+pub use config::{Configuration, content_digest};
+pub use diff::{
+    AttributeChange, CredentialChange, CredentialDiff, CredentialEntry, Diff, KeypairChange,
+    KeypairDiff, KeypairEntry, KnownHost, KnownHostChange, KnownHostDiff, Rename, SecretChange,
+    SecretChangeKind, SecretsCompared, SeedChange, ValueChange, diff,
+};
 pub use error::{Error, Result};
 pub use export::{
     Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,

@@ -40,6 +40,14 @@ pub struct Manifest {
     pub counts: Counts,
     /// The members after the manifest, in archive order.
     pub members: Vec<MemberEntry>,
+    /// The configuration's content digest
+    /// ([`Configuration::content_digest`](crate::Configuration::content_digest)),
+    /// 64 lower-case hex digits:
+    /// equal for two exports of an unchanged configuration. Optional:
+    /// bundles written before it existed, or by a box whose seed could not
+    /// open its secrets, have none (`backup push --if-changed` then pushes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_sha256: Option<String>,
 }
 
 /// How many things the bundled database holds.
@@ -62,6 +70,13 @@ pub struct MemberEntry {
     pub size: u64,
     /// Its SHA-256, lower-case hex.
     pub sha256: String,
+}
+
+/// 64 lower-case hex digits.
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl Manifest {
@@ -123,12 +138,7 @@ impl Manifest {
             )));
         }
         for member in &self.members {
-            if member.sha256.len() != 64
-                || !member
-                    .sha256
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-            {
+            if !is_sha256_hex(&member.sha256) {
                 return Err(bad(&format!(
                     "the SHA-256 of {} is not 64 lower-case hex digits",
                     member.name
@@ -137,6 +147,11 @@ impl Manifest {
             if member.name == SEED_NAME && member.size != 32 {
                 return Err(Error::SeedLength { len: member.size });
             }
+        }
+        if let Some(digest) = &self.content_sha256
+            && !is_sha256_hex(digest)
+        {
+            return Err(bad("\"content_sha256\" is not 64 lower-case hex digits"));
         }
         if self.seed_included && self.seed_fingerprint.is_none() {
             return Err(bad("the seed is included but its fingerprint is missing"));

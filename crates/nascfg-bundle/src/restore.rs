@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
-use nascfg_store::{DataDir, Installed, SCHEMA_VERSION};
+use nascfg_store::{DataDir, Installed, SCHEMA_VERSION, Store};
 
 use crate::archive::Limits;
+use crate::config::Configuration;
+use crate::diff::{Diff, diff};
 use crate::error::{Error, Result};
 use crate::export::ProgressFn;
 use crate::inspect::{bundle_limits, read_bundle};
@@ -102,6 +104,9 @@ pub struct RestoreReport {
     pub installs_seed: bool,
     /// Where the previous database and seed were kept.
     pub installed: Option<Installed>,
+    /// With `dry_run`: what the restore would change on this box (this box's
+    /// configuration against the bundle's); never a secret.
+    pub diff: Option<Diff>,
 }
 
 /// Restores the bundle at `path` into `data_dir`.
@@ -146,6 +151,12 @@ pub fn restore(
     } else {
         None
     };
+    // The bundle's view for a dry run's diff, before any case changes the staged copy.
+    let bundle_content = if options.dry_run {
+        Some(nascfg_store::read_content(&staged.db_path)?)
+    } else {
+        None
+    };
     nascfg_store::failpoint("restore-before-lock");
     let guard = if data_dir.path().is_dir() {
         Some(data_dir.lock()?)
@@ -159,6 +170,28 @@ pub fn restore(
     let box_fp = box_seed.as_ref().map(Seed::fingerprint);
 
     let db_fp = staged.info.fingerprint.clone();
+    let diff = match bundle_content {
+        Some(content) => {
+            let fingerprint = content
+                .fingerprint
+                .clone()
+                .or_else(|| staged.seed.as_ref().map(Seed::fingerprint));
+            let seed = staged
+                .seed
+                .as_ref()
+                .or(given_seed.as_ref())
+                .or(box_seed.as_ref());
+            let bundle = Configuration::new(content, fingerprint, seed);
+            let this_box = match &guard {
+                Some(guard) if data_dir.db_path().is_file() => {
+                    Configuration::from_store(&Store::open_locked(data_dir, guard)?)?
+                }
+                _ => Configuration::empty(),
+            };
+            Some(diff(&this_box, &bundle))
+        }
+        None => None,
+    };
     let (case, seed_to_install): (RestoreCase, Option<Seed>) = if let Some(seed) = staged.seed {
         let fingerprint = seed.fingerprint();
         let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
@@ -259,6 +292,7 @@ pub fn restore(
         migrated_from,
         installs_seed,
         installed,
+        diff,
     })
 }
 

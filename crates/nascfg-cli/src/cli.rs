@@ -305,9 +305,30 @@ pub enum BackupCommand {
         /// Restore even though secrets cannot be opened; they must be re-entered.
         #[arg(long)]
         allow_lost_secrets: bool,
-        /// Check everything, change nothing.
+        /// Check everything, change nothing; also shows what the restore would
+        /// change on this box (as `backup diff - FILE` does).
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+    },
+    /// Show what changed between two configurations: bundles, or a bundle and this box.
+    ///
+    /// Credentials added, removed, renamed (same credential, another name) and changed (the
+    /// fields that differ; a secret field only as "set", "removed", "changed", or "cannot
+    /// tell" when its seed is unknown, never its value), key pairs, known SFTP host keys and
+    /// the seed fingerprint. Secrets are compared in memory when each side's seed is known
+    /// (the bundle carries it, or it is this box's); otherwise by their sealed text.
+    ///
+    /// Exit status: 0 whether or not the two differ (1 only when a side cannot be read);
+    /// with --json, "identical" says whether they differ.
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The configuration before: a bundle file, or `-` for this box.
+        a: String,
+        /// The configuration after: a bundle file, or `-` for this box.
+        b: String,
+        /// For passphrase-protected bundles (the same passphrase for both).
         #[command(flatten)]
         passphrase: PassphraseArgs,
     },

@@ -16,6 +16,8 @@ pub(crate) const SEAL_KEY_LABEL: &[u8] = b"nascfg/v1/seal/key";
 pub(crate) const SEAL_KEY_ID_LABEL: &[u8] = b"nascfg/v1/seal/key-id";
 /// The seed's public fingerprint.
 pub(crate) const FINGERPRINT_LABEL: &[u8] = b"nascfg/v1/fingerprint";
+/// The key of the keyed hash that stands for a secret in a content digest.
+pub(crate) const CONTENT_MAC_LABEL: &[u8] = b"nascfg/v1/content-mac/key";
 
 /// HKDF-SHA256 with the default salt: `N` bytes of output for `label`.
 pub(crate) fn derive<const N: usize>(seed: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; N]> {

@@ -35,6 +35,7 @@
 //! Architecture invariant: this crate knows nothing of credentials, databases or tar.
 #![deny(missing_docs)]
 
+mod content_mac;
 mod error;
 mod fingerprint;
 mod kdf;
@@ -44,6 +45,7 @@ mod secret_file;
 mod seed;
 
 pub use crate::{
+    content_mac::ContentMacKey,
     error::Error,
     fingerprint::Fingerprint,
     passphrase::{

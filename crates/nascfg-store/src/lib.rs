@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod content;
 mod datadir;
 mod error;
 mod failpoint;
@@ -49,6 +50,10 @@ pub use ssh_key;
 
 pub use crate::{
     batch::Batch,
+    content::{
+        Content, ContentItem, CredentialContent, KeypairContent, KnownHostContent, SealedSecret,
+        read_content,
+    },
     datadir::{DataDir, Installed, WriteGuard},
     error::Error,
     failpoint::failpoint,

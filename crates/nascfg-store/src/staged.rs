@@ -56,7 +56,7 @@ fn damaged(path: &Path, e: rusqlite::Error) -> Error {
 /// Opens an untrusted database file and checks what every use of it needs:
 /// SQLite, a schema version this build reads (not 0), and exactly nascfg's
 /// schema of that version. Returns the connection (read-only) and the version.
-fn open_checked(path: &Path) -> Result<(Connection, u32), Error> {
+pub(crate) fn open_checked(path: &Path) -> Result<(Connection, u32), Error> {
     let conn = schema::open_untrusted(path)?;
     let version = schema::check_version(path, &conn)?;
     if version == 0 {

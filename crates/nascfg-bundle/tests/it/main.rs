@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 mod bad_input;
+mod content;
 mod foreign_schema;
 mod golden;
 mod hints;

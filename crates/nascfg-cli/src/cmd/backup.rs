@@ -23,6 +23,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             passphrase,
         } => export(cli, output.as_deref(), *force, *include_seed, passphrase),
         BackupCommand::Inspect { file, passphrase } => inspect(cli, file, passphrase),
+        BackupCommand::Diff { a, b, passphrase } => super::backup_diff::run(cli, a, b, passphrase),
         BackupCommand::Restore {
             file,
             seed_file,
@@ -166,7 +167,10 @@ fn export(
 }
 
 /// The passphrase of an encrypted bundle: from the flags, or a prompt on a terminal.
-fn bundle_passphrase(file: &Path, args: &PassphraseArgs) -> anyhow::Result<Option<SecretString>> {
+pub(super) fn bundle_passphrase(
+    file: &Path,
+    args: &PassphraseArgs,
+) -> anyhow::Result<Option<SecretString>> {
     let encrypted = nascfg_bundle::is_encrypted(file)?;
     if !encrypted {
         return Ok(None);
@@ -324,6 +328,7 @@ fn report_json(r: &RestoreReport) -> serde_json::Value {
         "keypairs": r.manifest.counts.keypairs,
         "previous_db": r.installed.as_ref().and_then(|i| i.previous_db.clone()),
         "previous_seed": r.installed.as_ref().and_then(|i| i.previous_seed.clone()),
+        "diff": r.diff.as_ref().map(nascfg_bundle::Diff::to_json),
     })
 }
 
@@ -362,6 +367,11 @@ fn print_report(r: &RestoreReport) {
     }
     if r.dry_run {
         println!("dry run: every check passed; nothing was changed");
+    }
+    if let Some(diff) = &r.diff {
+        println!();
+        println!("what the restore would change on this box:");
+        super::backup_diff::print_diff(diff);
     }
     if let Some(installed) = &r.installed {
         if let Some(p) = &installed.previous_db {

@@ -2,6 +2,7 @@
 
 pub mod attrs;
 mod backup;
+mod backup_diff;
 pub mod common;
 mod completions;
 mod cred;

@@ -1,0 +1,145 @@
+//! `nascfg backup diff A B`, and the diff that `backup restore --dry-run` prints.
+
+use std::path::Path;
+
+use nascfg_bundle::{Configuration, Diff, SecretsCompared};
+
+use crate::cli::{Cli, PassphraseArgs};
+use crate::cmd::backup::bundle_passphrase;
+use crate::cmd::common;
+use crate::output;
+
+/// The command-line name of this box in `backup diff`.
+const THIS_BOX: &str = "-";
+
+pub fn run(cli: &Cli, a: &str, b: &str, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+    let dir = common::data_dir(cli)?;
+    // This box's seed opens a bundle's secrets sealed under it (nothing is created).
+    let box_seed = nascfg_store::load_seed(&dir.seed_path()).ok();
+    let load = |spec: &str| -> anyhow::Result<Configuration> {
+        if spec == THIS_BOX {
+            return Ok(Configuration::from_data_dir(&dir)?);
+        }
+        let path = Path::new(spec);
+        let pass = bundle_passphrase(path, passphrase)?;
+        Ok(Configuration::from_bundle(
+            path,
+            pass.as_ref(),
+            box_seed.as_ref(),
+        )?)
+    };
+    let before = load(a)?;
+    let after = load(b)?;
+    let diff = nascfg_bundle::diff(&before, &after);
+    if cli.json {
+        return output::print_json(&diff.to_json());
+    }
+    let name = |spec: &str| {
+        if spec == THIS_BOX {
+            "this box".to_owned()
+        } else {
+            spec.to_owned()
+        }
+    };
+    println!("--- {}", name(a));
+    println!("+++ {}", name(b));
+    print_diff(&diff);
+    Ok(())
+}
+
+/// Prints a diff grouped: seed, credentials (added, removed, renamed,
+/// changed with field names), key pairs, known hosts. Never a secret.
+pub fn print_diff(diff: &Diff) {
+    if diff.is_empty() {
+        println!("no differences");
+        return;
+    }
+    if let Some(seed) = &diff.seed {
+        println!(
+            "seed: {} -> {}",
+            seed.from.as_deref().unwrap_or("none"),
+            seed.to.as_deref().unwrap_or("none")
+        );
+    }
+    let c = &diff.credentials;
+    if !(c.added.is_empty() && c.removed.is_empty() && c.renamed.is_empty() && c.changed.is_empty())
+    {
+        println!("credentials:");
+        for e in &c.added {
+            println!("  added:   {} ({})", e.name, e.provider);
+        }
+        for e in &c.removed {
+            println!("  removed: {} ({})", e.name, e.provider);
+        }
+        for r in &c.renamed {
+            println!("  renamed: {} -> {}", r.from, r.to);
+        }
+        for ch in &c.changed {
+            println!("  changed: {}", ch.name);
+            if let Some(p) = &ch.provider {
+                println!("    provider: {} -> {}", p.from, p.to);
+            }
+            for a in &ch.attributes {
+                let show = |v: &Option<serde_json::Value>| match v {
+                    Some(v) => v.to_string(),
+                    None => "(unset)".to_owned(),
+                };
+                println!("    {}: {} -> {}", a.field, show(&a.from), show(&a.to));
+            }
+            for s in &ch.secrets {
+                println!("    {}: secret {}", s.field, s.change.describe());
+            }
+            if let Some(n) = &ch.needs_secrets {
+                println!(
+                    "    {}",
+                    if n.to {
+                        "its secrets must be re-entered"
+                    } else {
+                        "its secrets are present again"
+                    }
+                );
+            }
+        }
+    }
+    let k = &diff.keypairs;
+    if !(k.added.is_empty() && k.removed.is_empty() && k.renamed.is_empty() && k.changed.is_empty())
+    {
+        println!("key pairs:");
+        for e in &k.added {
+            println!("  added:   {} ({} {})", e.name, e.key_type, e.fingerprint);
+        }
+        for e in &k.removed {
+            println!("  removed: {} ({} {})", e.name, e.key_type, e.fingerprint);
+        }
+        for r in &k.renamed {
+            println!("  renamed: {} -> {}", r.from, r.to);
+        }
+        for ch in &k.changed {
+            println!("  changed: {}", ch.name);
+            if let Some(p) = &ch.public_key {
+                println!("    public key: {} -> {}", p.from, p.to);
+            }
+            if let Some(p) = ch.private_key {
+                println!("    private key: {}", p.describe());
+            }
+        }
+    }
+    let h = &diff.known_hosts;
+    if !(h.added.is_empty() && h.removed.is_empty() && h.changed.is_empty()) {
+        println!("known hosts:");
+        for e in &h.added {
+            println!("  added:   {}:{} {}", e.host, e.port, e.key);
+        }
+        for e in &h.removed {
+            println!("  removed: {}:{} {}", e.host, e.port, e.key);
+        }
+        for e in &h.changed {
+            println!("  changed: {}:{} {} -> {}", e.host, e.port, e.from, e.to);
+        }
+    }
+    if diff.secrets_compared == SecretsCompared::SealedText {
+        println!(
+            "note: a side's seed is unknown, so secrets were compared by their sealed text only"
+        );
+    }
+}
