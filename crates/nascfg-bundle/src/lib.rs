@@ -28,9 +28,9 @@ pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_mem
 pub use error::{Error, Result};
 pub use export::{
     Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,
-    default_bundle_name_now, export, host_name,
+    WrittenBundle, default_bundle_name_now, export, export_to_writer, host_name,
 };
-pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted};
+pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted, peek_manifest};
 pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,

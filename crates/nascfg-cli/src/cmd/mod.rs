@@ -12,6 +12,7 @@ mod keypair;
 mod login;
 mod man;
 mod providers;
+mod remote;
 mod seed;
 mod verify;
 
