@@ -15,6 +15,7 @@ mod leak;
 mod providers;
 mod rclone;
 mod release_hooks;
+mod remote;
 mod rotate_crash;
 mod seed;
 mod tidy;

@@ -27,8 +27,12 @@ pub(crate) struct OpenDal {
     one_shot: bool,
 }
 
+/// A field's value, secret or not (some catalogs mark an identifier secret).
 fn text(cred: &Credential, field: &str) -> String {
-    cred.text(field).unwrap_or_default().trim().to_owned()
+    match cred.text(field) {
+        Some(t) => t.trim().to_owned(),
+        None => secret(cred, field).trim().to_owned(),
+    }
 }
 
 fn secret(cred: &Credential, field: &str) -> String {
@@ -112,7 +116,7 @@ impl OpenDal {
             }
             ProviderKind::Webdav => {
                 let mut b = opendal::services::Webdav::default()
-                    .endpoint(&text(cred, "url"))
+                    .endpoint(text(cred, "url").trim_end_matches('/'))
                     .root(&format!("/{}", location.path()));
                 let user = text(cred, "user");
                 if !user.is_empty() {
