@@ -1,12 +1,10 @@
 //! `nascfg backup push|list|pull|prune` and `restore CRED:PATH/NAME` against the real loopback
-//! servers: s3s-fs (S3), Azurite (Azure Blob), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
+//! servers: s3s-fs (S3), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
 //! the rclone engine against nginx's WebDAV.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::process::Command;
-
 use nascfg_tests::cli::Nascfg;
-use nascfg_tests::servers::{Azurite, S3Server, Sshd, Vsftpd, WebDav};
+use nascfg_tests::servers::{S3Server, Sshd, Vsftpd, WebDav};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -64,7 +62,11 @@ fn ok_json(n: &Nascfg, args: &[&str], secrets: &[&str]) -> Value {
     let r = run(n, &all);
     assert_eq!(r.code, 0, "nascfg {args:?}:\n{}", r.transcript());
     for s in secrets.iter().chain([&BOX_SECRET]) {
-        assert!(!r.transcript().contains(s), "a secret leaked: {}", r.transcript());
+        assert!(
+            !r.transcript().contains(s),
+            "a secret leaked: {}",
+            r.transcript()
+        );
     }
     serde_json::from_str(&r.stdout).unwrap()
 }
@@ -106,7 +108,11 @@ fn round_trip(what: &str, add: &[&str], at: &str, secrets: &[&str]) {
         &["backup", "pull", &object, "-o", out.to_str().unwrap()],
         secrets,
     );
-    assert_eq!(sha256_of(&out), pushed["sha256"].as_str().unwrap(), "{what}");
+    assert_eq!(
+        sha256_of(&out),
+        pushed["sha256"].as_str().unwrap(),
+        "{what}"
+    );
     assert_eq!(
         std::fs::metadata(&out).unwrap().len(),
         pushed["size"].as_u64().unwrap()
@@ -163,32 +169,6 @@ fn s3_push_list_pull_restore() {
         "store:bucket1/nas1",
         &[&s.secret_access_key],
     );
-}
-
-#[test]
-fn azure_push_list_pull_restore() {
-    let az = Azurite::start();
-    // The container, made with rclone (nascfg does not create buckets or containers).
-    let status = Command::new("rclone")
-        .args(["--config", "/dev/null", "mkdir", "AZ:backups"])
-        .env("RCLONE_CONFIG_AZ_TYPE", "azureblob")
-        .env("RCLONE_CONFIG_AZ_ACCOUNT", &az.account)
-        .env("RCLONE_CONFIG_AZ_KEY", &az.key)
-        .env("RCLONE_CONFIG_AZ_ENDPOINT", &az.endpoint)
-        .status()
-        .unwrap();
-    assert!(status.success(), "rclone mkdir on Azurite");
-    let add = [
-        "--provider".to_owned(),
-        "AZUREBLOB".to_owned(),
-        "--set".to_owned(),
-        format!("account={}", az.account),
-        "--set".to_owned(),
-        format!("key={}", az.key),
-        "--set".to_owned(),
-        format!("endpoint={}", az.endpoint),
-    ];
-    round_trip("Azure", &strs(&add), "store:backups/nas1", &[&az.key]);
 }
 
 #[test]
@@ -278,10 +258,7 @@ fn if_changed_pushes_only_after_a_change() {
     a.ok(&["cred", "update", "extra", "--set", "region=eu-west-1"]);
     let third = a.json(&["backup", "push", at, "--if-changed"]);
     assert_eq!(third["pushed"], true, "{third}");
-    assert_eq!(
-        a.json(&["backup", "list", at]).as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(a.json(&["backup", "list", at]).as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -303,7 +280,10 @@ fn a_damaged_object_is_refused_by_pull_and_restore() {
     let before = std::fs::read(a.data_dir().join("config.db")).unwrap();
     let r = a.fail(&["backup", "restore", &object]);
     assert!(r.stderr.contains("error"), "{}", r.transcript());
-    assert_eq!(std::fs::read(a.data_dir().join("config.db")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(a.data_dir().join("config.db")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -368,8 +348,16 @@ fn rclone_engine_keeps_secrets_out_of_its_arguments() {
             }
         })
     };
-    let pushed = ok_json(&a, &["backup", "push", at, "--engine", "rclone"], &[&w.password]);
-    let listed = ok_json(&a, &["backup", "list", at, "--engine", "rclone"], &[&w.password]);
+    let pushed = ok_json(
+        &a,
+        &["backup", "push", at, "--engine", "rclone"],
+        &[&w.password],
+    );
+    let listed = ok_json(
+        &a,
+        &["backup", "list", at, "--engine", "rclone"],
+        &[&w.password],
+    );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     watcher.join().unwrap();
     assert_eq!(listed[0]["name"], pushed["name"]);
@@ -382,6 +370,10 @@ fn rclone_engine_keeps_secrets_out_of_its_arguments() {
     // The object is the same one the native engine reads.
     let out = a.tmp().join("b.tar.gz");
     let object = format!("{at}{}", pushed["name"].as_str().unwrap());
-    ok_json(&a, &["backup", "pull", &object, "-o", out.to_str().unwrap()], &[]);
+    ok_json(
+        &a,
+        &["backup", "pull", &object, "-o", out.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(sha256_of(&out), pushed["sha256"].as_str().unwrap());
 }

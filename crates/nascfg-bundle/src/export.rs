@@ -163,9 +163,11 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let io_err = |e: io::Error| Error::io(&temp_path, e);
     let file = temp.as_file_mut().try_clone().map_err(io_err)?;
     let buffered = BufWriter::with_capacity(IO_BUFFER, file);
-    let (manifest, mut buffered) = write_bundle(store, work.path(), buffered, options)
-        .map_err(|e| match e {
-            Error::Io { path, source } if path.as_os_str().is_empty() => Error::io(&temp_path, source),
+    let (manifest, mut buffered) =
+        write_bundle(store, work.path(), buffered, options).map_err(|e| match e {
+            Error::Io { path, source } if path.as_os_str().is_empty() => {
+                Error::io(&temp_path, source)
+            }
             other => other,
         })?;
     buffered.flush().map_err(io_err)?;
@@ -343,7 +345,7 @@ pub fn export_to_writer<W: Write + Send + 'static>(
     let work = tempfile::Builder::new()
         .prefix(".nascfg-export-")
         .tempdir()
-        .map_err(|e| Error::io(&std::env::temp_dir(), e))?;
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let (manifest, out) = write_bundle(store, work.path(), out, options)?;
     Ok((
         WrittenBundle {

@@ -27,8 +27,8 @@ mod restore;
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use error::{Error, Result};
 pub use export::{
-    Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,
-    WrittenBundle, default_bundle_name_now, export, export_to_writer, host_name,
+    Existing, ExportOptions, ExportReport, ProgressFn, WrittenBundle, default_bundle_name,
+    default_bundle_name_now, export, export_to_writer, host_name,
 };
 pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted, peek_manifest};
 pub use manifest::{

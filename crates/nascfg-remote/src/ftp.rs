@@ -37,11 +37,12 @@ impl Ftp {
         let at = location.to_string();
         let fail = |e: FtpError| ftp_error("connect", &at, e, &deadline);
         let host = cred.text("host").unwrap_or_default().to_owned();
-        let port = u16::try_from(cred.integer("port").unwrap_or(21)).map_err(|_| Error::Service {
-            operation: "connect",
-            location: at.clone(),
-            message: "the port is out of range".into(),
-        })?;
+        let port =
+            u16::try_from(cred.integer("port").unwrap_or(21)).map_err(|_| Error::Service {
+                operation: "connect",
+                location: at.clone(),
+                message: "the port is out of range".into(),
+            })?;
         let stream = nascfg_net::connect_tcp(&host, port, access.connect_timeout, &deadline)
             .map_err(|e| Error::Service {
                 operation: "connect",
@@ -86,7 +87,11 @@ impl Ftp {
         let home = ftp.pwd().map_err(fail)?;
         let home = home.trim_end_matches('/');
         let dir = if location.segments().is_empty() {
-            if home.is_empty() { "/".to_owned() } else { home.to_owned() }
+            if home.is_empty() {
+                "/".to_owned()
+            } else {
+                home.to_owned()
+            }
         } else {
             format!("{home}/{}", location.path())
         };
@@ -214,7 +219,10 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let stream = self.stream.as_mut().expect("an unfinished upload has its stream");
+        let stream = self
+            .stream
+            .as_mut()
+            .expect("an unfinished upload has its stream");
         stream.write_all(chunk).map_err(|e| Error::Service {
             operation: "upload",
             location: self.engine.location.join(&self.name),
@@ -224,7 +232,10 @@ impl Sink<'_> {
 
     pub(crate) fn finish(mut self) -> Result<()> {
         let engine = self.engine;
-        let stream = self.stream.take().expect("an unfinished upload has its stream");
+        let stream = self
+            .stream
+            .take()
+            .expect("an unfinished upload has its stream");
         let finished = stream.finish();
         let mut ftp = engine.ftp.borrow_mut();
         let result =
@@ -240,7 +251,11 @@ impl Sink<'_> {
         if let Some(stream) = self.stream.take() {
             // Closing the data connection ends the transfer; then the partial file goes.
             let _ = stream.finish();
-            let _ = self.engine.ftp.borrow_mut().rm(self.engine.path(&self.temp));
+            let _ = self
+                .engine
+                .ftp
+                .borrow_mut()
+                .rm(self.engine.path(&self.temp));
         }
     }
 }
@@ -290,4 +305,3 @@ fn ftp_error(operation: &'static str, at: &str, e: FtpError, deadline: &Deadline
         message,
     }
 }
-

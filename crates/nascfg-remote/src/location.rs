@@ -118,7 +118,10 @@ mod tests {
     fn split_and_join() {
         let l = Location::parse("c:b/p/n.tar.gz").expect("valid");
         let (parent, name) = l.split_name().expect("has a name");
-        assert_eq!((parent.to_string(), name.as_str()), ("c:b/p".to_owned(), "n.tar.gz"));
+        assert_eq!(
+            (parent.to_string(), name.as_str()),
+            ("c:b/p".to_owned(), "n.tar.gz")
+        );
         assert_eq!(parent.join("x"), "c:b/p/x");
         assert!(Location::parse("c:").expect("valid").split_name().is_err());
     }

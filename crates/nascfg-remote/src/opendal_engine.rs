@@ -338,13 +338,13 @@ impl Sink<'_> {
                     .map_err(|e| engine.error("rename", Some(&name), e))
             });
             if let Err(e) = renamed {
-                let _ = engine
-                    .runner
-                    .run("delete", Some(&target), async {
-                        engine.op.delete(&target).await.map_err(|e| {
-                            engine.error("delete", Some(&target), e)
-                        })
-                    });
+                let _ = engine.runner.run("delete", Some(&target), async {
+                    engine
+                        .op
+                        .delete(&target)
+                        .await
+                        .map_err(|e| engine.error("delete", Some(&target), e))
+                });
                 return Err(e);
             }
         }

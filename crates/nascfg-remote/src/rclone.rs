@@ -35,7 +35,11 @@ impl std::fmt::Debug for RcloneRemote {
         f.debug_struct("RcloneRemote")
             .field(
                 "keys",
-                &self.entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                &self
+                    .entries
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -121,13 +125,23 @@ impl Rclone {
         for (key, value) in self.remote.environment() {
             cmd.env(key, value);
         }
-        cmd.args(["--config", "/dev/null", "--retries", "1", "--low-level-retries", "2"])
-            .arg(format!("--contimeout={}s", self.connect_timeout.as_secs().max(1)))
-            .arg(format!("--timeout={}s", self.deadline.as_secs().max(1)))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args([
+            "--config",
+            "/dev/null",
+            "--retries",
+            "1",
+            "--low-level-retries",
+            "2",
+        ])
+        .arg(format!(
+            "--contimeout={}s",
+            self.connect_timeout.as_secs().max(1)
+        ))
+        .arg(format!("--timeout={}s", self.deadline.as_secs().max(1)))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         cmd
     }
 
@@ -171,7 +185,13 @@ impl Rclone {
 
     /// rclone's error line, secrets scrubbed; exit 3 and 4 (directory or
     /// file not found) as `NotFound`.
-    fn failure(&self, operation: &'static str, at: String, code: Option<i32>, stderr: &[u8]) -> Error {
+    fn failure(
+        &self,
+        operation: &'static str,
+        at: String,
+        code: Option<i32>,
+        stderr: &[u8],
+    ) -> Error {
         if matches!(code, Some(3 | 4)) {
             return Error::NotFound { location: at };
         }
@@ -293,7 +313,10 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let stdin = self.stdin.as_mut().expect("an unfinished upload has its pipe");
+        let stdin = self
+            .stdin
+            .as_mut()
+            .expect("an unfinished upload has its pipe");
         stdin.write_all(chunk).map_err(|e| Error::Service {
             operation: "upload",
             location: self.engine.at(Some(&self.name)),
@@ -304,7 +327,10 @@ impl Sink<'_> {
     pub(crate) fn finish(mut self) -> Result<()> {
         let engine = self.engine;
         drop(self.stdin.take());
-        let child = self.child.take().expect("an unfinished upload has its child");
+        let child = self
+            .child
+            .take()
+            .expect("an unfinished upload has its child");
         let at = engine.at(Some(&self.name));
         let out = child.wait_with_output().map_err(|e| Error::Service {
             operation: "upload",
@@ -318,7 +344,11 @@ impl Sink<'_> {
         let moved = engine.run(
             "upload",
             Some(&self.name),
-            &["moveto", &engine.object(&self.temp), &engine.object(&self.name)],
+            &[
+                "moveto",
+                &engine.object(&self.temp),
+                &engine.object(&self.name),
+            ],
         );
         if let Err(e) = moved {
             let _ = engine.run("delete", None, &["deletefile", &engine.object(&self.temp)]);
@@ -332,9 +362,11 @@ impl Sink<'_> {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
-            let _ = self
-                .engine
-                .run("delete", None, &["deletefile", &self.engine.object(&self.temp)]);
+            let _ = self.engine.run(
+                "delete",
+                None,
+                &["deletefile", &self.engine.object(&self.temp)],
+            );
         }
     }
 }

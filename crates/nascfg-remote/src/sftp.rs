@@ -190,7 +190,12 @@ impl Sftp {
         format!("{}/{name}", self.dir)
     }
 
-    fn error(&self, operation: &'static str, name: Option<&str>, e: russh_sftp::client::error::Error) -> Error {
+    fn error(
+        &self,
+        operation: &'static str,
+        name: Option<&str>,
+        e: russh_sftp::client::error::Error,
+    ) -> Error {
         let at = self.runner.at(name);
         if let russh_sftp::client::error::Error::Status(status) = &e
             && status.status_code == russh_sftp::protocol::StatusCode::NoSuchFile
@@ -310,7 +315,11 @@ async fn authenticate(
                 "the key pair's private key cannot be read (not an unencrypted OpenSSH key)".into(),
             )
         })?;
-        let hash = handle.best_supported_rsa_hash().await.map_err(fail)?.flatten();
+        let hash = handle
+            .best_supported_rsa_hash()
+            .await
+            .map_err(fail)?
+            .flatten();
         let result = handle
             .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
             .await
@@ -359,7 +368,10 @@ impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
         let engine = self.engine;
         let name = self.name.clone();
-        let file = self.file.as_mut().expect("an unfinished upload has its file");
+        let file = self
+            .file
+            .as_mut()
+            .expect("an unfinished upload has its file");
         engine.runner.run("upload", Some(&name), async {
             file.write_all(chunk)
                 .await
@@ -388,7 +400,11 @@ impl Sink<'_> {
         });
         if result.is_err() {
             let _ = engine.runner.run("delete", None, async {
-                engine.sftp.remove_file(temp.as_str()).await.map_err(|e| engine.error("delete", None, e))
+                engine
+                    .sftp
+                    .remove_file(temp.as_str())
+                    .await
+                    .map_err(|e| engine.error("delete", None, e))
             });
         }
         result
@@ -400,7 +416,11 @@ impl Sink<'_> {
             drop(file);
             let temp = engine.path(&self.temp);
             let _ = engine.runner.run("delete", None, async {
-                engine.sftp.remove_file(temp.as_str()).await.map_err(|e| engine.error("delete", None, e))
+                engine
+                    .sftp
+                    .remove_file(temp.as_str())
+                    .await
+                    .map_err(|e| engine.error("delete", None, e))
             });
         }
     }

@@ -9,8 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::location::Location;
 use crate::ftp::Ftp;
+use crate::location::Location;
 use crate::opendal_engine::OpenDal;
 use crate::rclone::{Rclone, RcloneRemote};
 use crate::sftp::Sftp;
@@ -65,7 +65,10 @@ impl std::fmt::Debug for Access {
         f.debug_struct("Access")
             .field("connect_timeout", &self.connect_timeout)
             .field("deadline", &self.deadline)
-            .field("private_key", &self.private_key.as_ref().map(|_| "********"))
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "********"),
+            )
             .field("known_host_key", &self.known_host_key)
             .field("rclone", &self.rclone)
             .field("engine", &self.engine)
@@ -392,7 +395,10 @@ impl Upload<'_> {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
-        let sink = self.sink.as_mut().expect("an unfinished upload has its sink");
+        let sink = self
+            .sink
+            .as_mut()
+            .expect("an unfinished upload has its sink");
         let result = match sink {
             Sink::OpenDal(s) => s.write(chunk),
             Sink::Ftp(s) => s.write(&chunk),
@@ -465,7 +471,7 @@ impl Drop for Upload<'_> {
             match sink {
                 Sink::OpenDal(s) => s.abort(),
                 Sink::Ftp(s) => s.abort(),
-            Sink::Sftp(s) => s.abort(),
+                Sink::Sftp(s) => s.abort(),
                 Sink::Rclone(s) => s.abort(),
             }
         }

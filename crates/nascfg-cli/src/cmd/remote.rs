@@ -12,9 +12,7 @@ use std::time::Duration;
 use nascfg_bundle::{ExportOptions, Manifest};
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_remote::{
-    Access, BundleName, EngineChoice, Location, Policy, RcloneRemote, Storage,
-};
+use nascfg_remote::{Access, BundleName, EngineChoice, Location, Policy, RcloneRemote, Storage};
 use nascfg_store::Store;
 use serde_json::json;
 
@@ -100,9 +98,7 @@ fn bundles(storage: &Storage) -> anyhow::Result<Vec<(BundleName, u64)>> {
 
 /// A private directory (0700) for a pulled bundle, removed on drop.
 fn private_dir() -> anyhow::Result<tempfile::TempDir> {
-    Ok(tempfile::Builder::new()
-        .prefix("nascfg-pull-")
-        .tempdir()?)
+    Ok(tempfile::Builder::new().prefix("nascfg-pull-").tempdir()?)
 }
 
 /// Downloads `name` into a new 0600 file `path`.
@@ -194,11 +190,8 @@ pub fn push(
         return Ok(());
     }
     let now = time::OffsetDateTime::now_utc();
-    let taken: std::collections::BTreeSet<String> = storage
-        .list()?
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
+    let taken: std::collections::BTreeSet<String> =
+        storage.list()?.into_iter().map(|o| o.name).collect();
     let name = free_name(
         &nascfg_bundle::default_bundle_name(&nascfg_bundle::host_name(), now, pass.is_some()),
         &taken,
@@ -249,7 +242,9 @@ pub fn push(
     if let Err(e) = copied {
         bar.finish();
         drop(upload);
-        return Err(anyhow::Error::new(e).context(format!("upload to {} failed", location.join(&name))));
+        return Err(
+            anyhow::Error::new(e).context(format!("upload to {} failed", location.join(&name)))
+        );
     }
     let written = match exported {
         Ok(w) => w,
@@ -288,7 +283,11 @@ pub fn push(
             } else {
                 "not included"
             },
-            if encrypted { ", passphrase-protected" } else { "" }
+            if encrypted {
+                ", passphrase-protected"
+            } else {
+                ""
+            }
         );
     }
     Ok(())
@@ -475,7 +474,8 @@ pub fn pull(
     if !encrypted {
         nascfg_bundle::inspect(&temp, None, None).map_err(|e| {
             output::hint(
-                anyhow::Error::new(e).context(format!("{location} failed its checks; nothing written")),
+                anyhow::Error::new(e)
+                    .context(format!("{location} failed its checks; nothing written")),
                 "the copy on the service is damaged: pull another bundle (`nascfg backup list`)",
             )
         })?;
