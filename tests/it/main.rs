@@ -18,6 +18,7 @@ mod oidc_server;
 mod providers;
 mod rclone;
 mod release_hooks;
+mod remote;
 mod rotate_crash;
 mod seed;
 mod tidy;

@@ -78,6 +78,11 @@ const EXCLUSIVE: &[Exclusive] = &[
         rule: "only the network crates open connections",
     },
     Exclusive {
+        packages: &["opendal", "reqwest"],
+        owners: &["nascfg-remote"],
+        rule: "only nascfg-remote knows OpenDAL",
+    },
+    Exclusive {
         packages: &["axum"],
         owners: &["nascfg-web"],
         rule: "only nascfg-web listens",

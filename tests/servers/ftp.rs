@@ -76,7 +76,7 @@ impl Vsftpd {
             &config,
             &format!(
                 "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n\
-                 anonymous_enable=NO\nlocal_enable=YES\nwrite_enable=NO\nchroot_local_user=NO\n\
+                 anonymous_enable=NO\nlocal_enable=YES\nwrite_enable=YES\nchroot_local_user=NO\n\
                  pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv}\npasv_address=127.0.0.1\n\
                  seccomp_sandbox=NO\nsecure_chroot_dir={empty}\npam_service_name=vsftpd\n\
                  userlist_enable=NO\ndelay_failed_login=0\nxferlog_enable=NO\n\

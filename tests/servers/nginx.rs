@@ -24,6 +24,11 @@ pub struct WebDav {
 }
 
 impl WebDav {
+    /// The folder `/dav/` serves, for tests that damage a file on the server.
+    pub fn root(&self) -> std::path::PathBuf {
+        self._dir.path().join("www").join("dav")
+    }
+
     /// Starts nginx with a WebDAV share for `davuser` on a free loopback port.
     pub fn start() -> WebDav {
         let user = "davuser".to_owned();
@@ -81,6 +86,12 @@ fn start_nginx(
     let root = dir.path().join("www");
     std::fs::create_dir_all(root.join("dav")).expect("create web root");
     std::fs::write(root.join("dav").join("hello.txt"), "hello\n").expect("write a file");
+    {
+        // nginx's workers (not root) write what WebDAV clients upload.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.join("dav"), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod the WebDAV folder");
+    }
     std::fs::write(root.join("hello.txt"), "hello\n").expect("write a file");
     for tmp in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         std::fs::create_dir_all(dir.path().join("tmp").join(tmp)).expect("create temp dir");

@@ -85,6 +85,14 @@ impl S3Server {
     }
 }
 
+impl S3Server {
+    /// The folder s3s-fs serves (buckets are its subfolders), for tests that
+    /// damage an object on the server.
+    pub fn root(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
 impl Drop for S3Server {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -152,7 +152,50 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         .prefix(".nascfg-export-")
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, e))?;
-    let snapshot = work.path().join(DATABASE_NAME);
+    let mut temp = tempfile::Builder::new()
+        .prefix(".nascfg-bundle-")
+        .tempfile_in(&parent)
+        .map_err(|e| Error::io(&parent, e))?;
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(temp.path(), e))?;
+    let temp_path = temp.path().to_path_buf();
+    let io_err = |e: io::Error| Error::io(&temp_path, e);
+    let file = temp.as_file_mut().try_clone().map_err(io_err)?;
+    let buffered = BufWriter::with_capacity(IO_BUFFER, file);
+    let (manifest, mut buffered) =
+        write_bundle(store, work.path(), buffered, options).map_err(|e| match e {
+            Error::Io { path, source } if path.as_os_str().is_empty() => {
+                Error::io(&temp_path, source)
+            }
+            other => other,
+        })?;
+    buffered.flush().map_err(io_err)?;
+    drop(buffered);
+    temp.as_file().sync_all().map_err(io_err)?;
+    let size = temp.as_file().metadata().map_err(io_err)?.len();
+    let out = persist(temp, out, options.existing)?;
+    if let Ok(dir) = File::open(&parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(ExportReport {
+        path: out,
+        manifest,
+        size,
+        encrypted: options.passphrase.is_some(),
+    })
+}
+
+/// Writes a bundle of `store` into `out` (the database snapshot goes to a file
+/// in `work`, a private directory); returns the manifest and `out`, flushed.
+/// An I/O error of `out` comes back with an empty path, for the caller to name.
+fn write_bundle<W: Write + Send + 'static>(
+    store: &Store,
+    work: &Path,
+    out: W,
+    options: &ExportOptions<'_>,
+) -> Result<(Manifest, W)> {
+    let snapshot = work.join(DATABASE_NAME);
     // Writers take the data directory's lock, so holding it makes the
     // snapshot and the counts in the manifest agree. (No integrity check of
     // the snapshot here: it costs as much as the rest of the export, and
@@ -228,17 +271,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let manifest_bytes = manifest.to_json_bytes();
     let mtime = u64::try_from(created.unix_timestamp()).unwrap_or(0);
 
-    let mut temp = tempfile::Builder::new()
-        .prefix(".nascfg-bundle-")
-        .tempfile_in(&parent)
-        .map_err(|e| Error::io(&parent, e))?;
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(temp.path(), e))?;
-    let temp_path = temp.path().to_path_buf();
-    let io_err = |e: io::Error| Error::io(&temp_path, e);
-    let file = temp.as_file_mut().try_clone().map_err(io_err)?;
-    let buffered = BufWriter::with_capacity(IO_BUFFER, file);
+    let io_err = |e: io::Error| Error::io(Path::new(""), e);
+    let buffered = out;
     let sink = match &options.passphrase {
         Some(pass) => Sink::Age(nascfg_crypto::encrypt_with_passphrase(
             pass,
@@ -291,19 +325,38 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         Sink::Age(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
-    drop(buffered);
-    temp.as_file().sync_all().map_err(io_err)?;
-    let size = temp.as_file().metadata().map_err(io_err)?.len();
-    let out = persist(temp, out, options.existing)?;
-    if let Ok(dir) = File::open(&parent) {
-        let _ = dir.sync_all();
-    }
-    Ok(ExportReport {
-        path: out,
-        manifest,
-        size,
-        encrypted: options.passphrase.is_some(),
-    })
+    Ok((manifest, buffered))
+}
+
+/// What [`export_to_writer`] wrote.
+#[derive(Debug, Clone)]
+pub struct WrittenBundle {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Whether it is passphrase-protected.
+    pub encrypted: bool,
+}
+
+/// Writes a bundle of `store` into `out`, the same bytes [`export`] writes to
+/// a file (for an upload: nothing of the bundle touches the disk but the
+/// database snapshot, in a private temporary directory, as for [`export`]).
+pub fn export_to_writer<W: Write + Send + 'static>(
+    store: &Store,
+    out: W,
+    options: &ExportOptions<'_>,
+) -> Result<(WrittenBundle, W)> {
+    let work = tempfile::Builder::new()
+        .prefix(".nascfg-export-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let (manifest, out) = write_bundle(store, work.path(), out, options)?;
+    Ok((
+        WrittenBundle {
+            manifest,
+            encrypted: options.passphrase.is_some(),
+        },
+        out,
+    ))
 }
 
 /// Gives the finished temporary file its final name as `existing` says: an
@@ -491,12 +544,12 @@ impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
     }
 }
 
-enum Sink {
-    Plain(BufWriter<File>),
-    Age(PassphraseWriter<BufWriter<File>>),
+enum Sink<W: Write> {
+    Plain(W),
+    Age(PassphraseWriter<W>),
 }
 
-impl Write for Sink {
+impl<W: Write> Write for Sink<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Plain(w) => w.write(buf),

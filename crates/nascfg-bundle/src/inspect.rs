@@ -365,3 +365,34 @@ pub(crate) fn restorability(staged: &Staged, this_box: Option<&Fingerprint>) -> 
         },
     }
 }
+
+/// The manifest of an unencrypted bundle, from the start of its bytes alone
+/// (the manifest is the first member): for listing bundles on a remote
+/// without reading them whole. Checks nothing but the manifest's own rules;
+/// [`inspect`] and [`crate::restore`] check everything.
+pub fn peek_manifest(head: &[u8]) -> Result<crate::Manifest> {
+    let mut found = None;
+    let result = crate::archive::visit_members(head, &bundle_limits(), |member| {
+        if member.name() != crate::MANIFEST_NAME || member.size() > 1 << 20 {
+            return Err(Error::Manifest {
+                reason: "the first member is not the manifest".into(),
+            });
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(member, &mut bytes).map_err(|e| Error::Manifest {
+            reason: e.to_string(),
+        })?;
+        found = Some(crate::Manifest::parse(&bytes)?);
+        // Stop here: what follows is not needed (and may be cut off).
+        Err(Error::Manifest {
+            reason: String::new(),
+        })
+    });
+    match (found, result) {
+        (Some(manifest), _) => Ok(manifest),
+        (None, Err(e)) => Err(e),
+        (None, Ok(())) => Err(Error::Manifest {
+            reason: "the bundle has no manifest".into(),
+        }),
+    }
+}

@@ -52,10 +52,10 @@ pub use diff::{
 };
 pub use error::{Error, Result};
 pub use export::{
-    Existing, ExportOptions, ExportReport, ProgressFn, default_bundle_name,
-    default_bundle_name_now, export, host_name,
+    Existing, ExportOptions, ExportReport, ProgressFn, WrittenBundle, default_bundle_name,
+    default_bundle_name_now, export, export_to_writer, host_name,
 };
-pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted};
+pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted, peek_manifest};
 pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,

@@ -292,13 +292,19 @@ pub enum BackupCommand {
     },
     /// Check a bundle and tell whether this box could restore it.
     Inspect {
+        /// A bundle file, or CRED:PATH/NAME on a credential's storage.
         file: PathBuf,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
     /// Restore a bundle onto this box.
     Restore {
+        /// A bundle file, or CRED:PATH/NAME on a credential's storage.
         file: PathBuf,
+        #[command(flatten)]
+        remote: RemoteArgs,
         /// The seed the bundle's secrets were sealed under.
         #[arg(long, value_name = "FILE")]
         seed_file: Option<PathBuf>,
@@ -332,6 +338,86 @@ pub enum BackupCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
     },
+    /// Export a bundle and upload it to CRED:PATH as nascfg-<host>-<UTC time>.tar.gz[.age].
+    Push {
+        /// Where: a stored credential's name, `:`, a path (bucket or container first for
+        /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
+        location: String,
+        /// Put the secret seed into the bundle (only with a passphrase).
+        #[arg(long)]
+        include_seed: bool,
+        /// Upload nothing when the configuration equals that of the newest bundle there.
+        #[arg(long)]
+        if_changed: bool,
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// List the bundles at CRED:PATH, newest first.
+    List {
+        location: String,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Download CRED:PATH/NAME to a file, byte for byte.
+    Pull {
+        /// CRED:PATH/NAME.
+        location: String,
+        /// The file to write; an existing one is not replaced unless --force is given.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Delete old bundles at CRED:PATH (restic's --keep-* policy, per host; never the newest).
+    Prune {
+        location: String,
+        /// Keep the N newest bundles.
+        #[arg(long, value_name = "N")]
+        keep_last: u32,
+        /// Keep the newest bundle of each of the N most recent days that have one.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        keep_daily: u32,
+        /// Likewise for ISO weeks.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        keep_weekly: u32,
+        /// Likewise for months.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        keep_monthly: u32,
+        /// Say what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Print a systemd service and timer that push a backup daily.
+    Schedule {
+        /// Print the units (the only mode: nascfg installs nothing itself).
+        #[arg(long, required = true)]
+        print: bool,
+        /// The location to push to (default: a placeholder to edit).
+        #[arg(long, value_name = "CRED:PATH")]
+        location: Option<String>,
+    },
+}
+
+/// How a command reaches a credential's storage.
+#[derive(Debug, Args, Clone)]
+pub struct RemoteArgs {
+    /// Give up connecting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    pub connect_timeout: u64,
+    /// Give up the transfers after this many seconds in all.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub timeout: u64,
+    /// `auto`: OpenDAL, FTP or SFTP where they serve the provider, rclone for the rest;
+    /// `rclone`: rclone for every provider it has a backend for.
+    #[arg(long, value_name = "ENGINE", default_value = "auto", value_parser = ["auto", "rclone"])]
+    pub engine: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,8 @@ fn guidance(error: &(dyn std::error::Error + 'static)) -> Option<String> {
         e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_bundle::Error>() {
         e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_remote::Error>() {
+        e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_interop::Error>() {
         e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_credentials::Error>() {

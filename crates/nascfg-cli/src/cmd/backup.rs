@@ -11,7 +11,7 @@ use nascfg_crypto::Fingerprint;
 use nascfg_crypto::secrecy::SecretString;
 
 use crate::cli::{BackupCommand, Cli, PassphraseArgs};
-use crate::cmd::common;
+use crate::cmd::{common, remote};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
@@ -22,24 +22,84 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             include_seed,
             passphrase,
         } => export(cli, output.as_deref(), *force, *include_seed, passphrase),
-        BackupCommand::Inspect { file, passphrase } => inspect(cli, file, passphrase),
+        BackupCommand::Inspect {
+            file,
+            passphrase,
+            remote: remote_args,
+        } => {
+            if remote::is_remote(file) {
+                let (_dir, path) = remote::fetch(cli, file, remote_args)?;
+                return inspect(cli, &path, passphrase);
+            }
+            inspect(cli, file, passphrase)
+        }
         BackupCommand::Diff { a, b, passphrase } => super::backup_diff::run(cli, a, b, passphrase),
         BackupCommand::Restore {
             file,
+            remote: remote_args,
             seed_file,
             allow_lost_secrets,
             dry_run,
             passphrase,
-        } => restore(
-            cli,
-            file,
-            RestoreArgs {
+        } => {
+            let args = RestoreArgs {
                 seed_file: seed_file.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
-            },
+            };
+            if remote::is_remote(file) {
+                // Pulled whole into a private 0600 file first; then the same checks as a
+                // local bundle, all before the live data is touched.
+                let (_dir, path) = remote::fetch(cli, file, remote_args)?;
+                return restore(cli, &path, args, passphrase);
+            }
+            restore(cli, file, args, passphrase)
+        }
+        BackupCommand::Push {
+            location,
+            include_seed,
+            if_changed,
             passphrase,
+            remote: remote_args,
+        } => remote::push(
+            cli,
+            location,
+            *include_seed,
+            *if_changed,
+            passphrase,
+            remote_args,
         ),
+        BackupCommand::List {
+            location,
+            remote: remote_args,
+        } => remote::list(cli, location, remote_args),
+        BackupCommand::Pull {
+            location,
+            output,
+            force,
+            remote: remote_args,
+        } => remote::pull(cli, location, output, *force, remote_args),
+        BackupCommand::Prune {
+            location,
+            keep_last,
+            keep_daily,
+            keep_weekly,
+            keep_monthly,
+            dry_run,
+            remote: remote_args,
+        } => remote::prune(
+            cli,
+            location,
+            nascfg_remote::Policy {
+                last: *keep_last,
+                daily: *keep_daily,
+                weekly: *keep_weekly,
+                monthly: *keep_monthly,
+            },
+            *dry_run,
+            remote_args,
+        ),
+        BackupCommand::Schedule { print: _, location } => remote::schedule(location.as_deref()),
     }
 }
 
@@ -50,10 +110,10 @@ struct RestoreArgs {
 }
 
 /// A progress bar on standard error, only when it is a terminal and not --quiet.
-struct Bar(Option<indicatif::ProgressBar>);
+pub(crate) struct Bar(Option<indicatif::ProgressBar>);
 
 impl Bar {
-    fn new(cli: &Cli, what: &str) -> Bar {
+    pub(crate) fn new(cli: &Cli, what: &str) -> Bar {
         if cli.quiet || !std::io::stderr().is_terminal() {
             return Bar(None);
         }
@@ -68,7 +128,7 @@ impl Bar {
         Bar(Some(bar))
     }
 
-    fn update(&self, done: u64, total: u64) {
+    pub(crate) fn update(&self, done: u64, total: u64) {
         if let Some(bar) = &self.0 {
             if bar.length() != Some(total) {
                 bar.set_length(total);
@@ -77,7 +137,7 @@ impl Bar {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }

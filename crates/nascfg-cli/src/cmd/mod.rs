@@ -13,6 +13,7 @@ mod keypair;
 mod login;
 mod man;
 mod providers;
+mod remote;
 mod seed;
 mod verify;
 

@@ -1,0 +1,100 @@
+//! The one error type of nascfg-remote.
+
+use std::path::PathBuf;
+
+/// What went wrong with a remote location or a transfer. Never holds a secret:
+/// a service's answer is scrubbed of the credential's secrets before it gets here.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `CRED:PATH` could not be parsed.
+    #[error("{given:?} is not a remote location: {reason}")]
+    Location {
+        /// What was given.
+        given: String,
+        /// Why it is not one.
+        reason: String,
+    },
+    /// The credential's provider has no engine here, or its fields do not
+    /// configure one.
+    #[error("credential {credential} ({provider}) cannot hold backups: {reason}")]
+    Unsupported {
+        /// The credential's name.
+        credential: String,
+        /// Its provider.
+        provider: String,
+        /// Why.
+        reason: String,
+    },
+    /// The service refused or failed an operation.
+    #[error("{operation} {location}: {message}")]
+    Service {
+        /// `upload`, `list`, `read`, `stat`, `delete`, `connect`.
+        operation: &'static str,
+        /// `CRED:PATH[/NAME]`.
+        location: String,
+        /// What the service or transport said (one line, secrets scrubbed).
+        message: String,
+    },
+    /// The object does not exist.
+    #[error("{location} does not exist")]
+    NotFound {
+        /// `CRED:PATH/NAME`.
+        location: String,
+    },
+    /// The operation ran past its deadline.
+    #[error("{operation} {location}: timed out after {seconds} s")]
+    TimedOut {
+        /// What was running.
+        operation: &'static str,
+        /// Where.
+        location: String,
+        /// The limit that was hit.
+        seconds: u64,
+    },
+    /// The object read back differs from what was uploaded.
+    #[error("{location}: the upload did not read back intact ({what})")]
+    ReadBack {
+        /// `CRED:PATH/NAME`.
+        location: String,
+        /// `size 10 != 12`, `sha256 ... != ...`.
+        what: String,
+    },
+    /// The rclone binary is not installed.
+    #[error("rclone is not installed (needed for {provider} credentials)")]
+    RcloneMissing {
+        /// The provider that needs it.
+        provider: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::Location { .. } => "give CRED:PATH, e.g. `s3-backups:my-bucket/nas1` (bucket first for S3, B2, GCS, Azure, Swift; a folder for SFTP, FTP and WebDAV)".into(),
+            Error::Unsupported { credential, .. } => format!("`nascfg cred show {credential}` shows its fields; see docs/ARCHITECTURE.md (nascfg-remote) for the engines"),
+            Error::Service { .. } => "check the location and the credential (`nascfg cred verify NAME`); `-v` may say more".into(),
+            Error::NotFound { .. } => "`nascfg backup list CRED:PATH` lists the bundles there".into(),
+            Error::TimedOut { .. } => "raise --timeout / --connect-timeout, or check the network".into(),
+            Error::ReadBack { .. } => "the copy on the service cannot be trusted: push again, and check the service".into(),
+            Error::RcloneMissing { .. } => "install rclone (`apt-get install rclone` on Debian)".into(),
+            Error::Io { .. } => return None,
+        })
+    }
+
+    /// Whether the error means the object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,155 @@
+//! The names of pushed bundles: `nascfg-<host>-<YYYYmmddTHHMMSSZ>[-N].tar.gz[.age]`,
+//! as `backup export` names its files. Only names that parse are bundles to
+//! `list` and `prune`; everything else at a location is left alone.
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// A bundle's name, parsed: the host, the UTC time, the sequence number of a
+/// same-second duplicate, whether it is passphrase-protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleName {
+    name: String,
+    host: String,
+    created: OffsetDateTime,
+    sequence: u32,
+    encrypted: bool,
+}
+
+impl BundleName {
+    /// Parses a file name; `None` for anything that is not a bundle's name.
+    pub fn parse(name: &str) -> Option<BundleName> {
+        let (rest, encrypted) = match name.strip_suffix(".age") {
+            Some(rest) => (rest, true),
+            None => (name, false),
+        };
+        let rest = rest.strip_prefix("nascfg-")?.strip_suffix(".tar.gz")?;
+        let (head, tail) = rest.rsplit_once('-')?;
+        let (host, stamp, sequence) = match parse_stamp(tail) {
+            Some(stamp) => (head, stamp, 0),
+            None => {
+                if tail.is_empty() || !tail.bytes().all(|b| b.is_ascii_digit()) || tail.len() > 9 {
+                    return None;
+                }
+                let (host, stamp) = head.rsplit_once('-')?;
+                (host, parse_stamp(stamp)?, tail.parse().ok()?)
+            }
+        };
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return None;
+        }
+        Some(BundleName {
+            name: name.to_owned(),
+            host: host.to_owned(),
+            created: stamp,
+            sequence,
+            encrypted,
+        })
+    }
+
+    /// The file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The host that pushed it.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// When it was written (UTC, to the second).
+    pub fn created(&self) -> OffsetDateTime {
+        self.created
+    }
+
+    /// `1`, `2`, ... for the second and later bundle of the same second; `0` otherwise.
+    pub fn sequence(&self) -> u32 {
+        self.sequence
+    }
+
+    /// Whether the name says it is passphrase-protected (`.age`).
+    pub fn encrypted(&self) -> bool {
+        self.encrypted
+    }
+
+    /// Orders newest first: by time, then sequence, then name (descending).
+    pub fn newest_first(a: &BundleName, b: &BundleName) -> std::cmp::Ordering {
+        (b.created, b.sequence, &b.name).cmp(&(a.created, a.sequence, &a.name))
+    }
+}
+
+/// `YYYYmmddTHHMMSSZ`.
+fn parse_stamp(s: &str) -> Option<OffsetDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(range)?;
+        if !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let date = Date::from_calendar_date(
+        i32::try_from(digits(0..4)?).ok()?,
+        Month::try_from(u8::try_from(digits(4..6)?).ok()?).ok()?,
+        u8::try_from(digits(6..8)?).ok()?,
+    )
+    .ok()?;
+    let time = Time::from_hms(
+        u8::try_from(digits(9..11)?).ok()?,
+        u8::try_from(digits(11..13)?).ok()?,
+        u8::try_from(digits(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: &str, expected: Option<(&str, &str, u32, bool)>) {
+        let got = BundleName::parse(name);
+        let got = got.as_ref().map(|b| {
+            (
+                b.host().to_owned(),
+                b.created()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .expect("formats"),
+                b.sequence(),
+                b.encrypted(),
+            )
+        });
+        let expected = expected.map(|(h, t, s, e)| (h.to_owned(), t.to_owned(), s, e));
+        assert_eq!(got, expected, "{name}");
+    }
+
+    #[test]
+    fn parse() {
+        check(
+            "nascfg-nas1-20261201T101500Z.tar.gz",
+            Some(("nas1", "2026-12-01T10:15:00Z", 0, false)),
+        );
+        check(
+            "nascfg-my-nas.lan-20261201T101500Z-2.tar.gz.age",
+            Some(("my-nas.lan", "2026-12-01T10:15:00Z", 2, true)),
+        );
+        check(
+            "nascfg-a-1-20260101T000000Z.tar.gz",
+            Some(("a-1", "2026-01-01T00:00:00Z", 0, false)),
+        );
+        check("nascfg-nas1-20261301T101500Z.tar.gz", None);
+        check("nascfg-nas1-20261201T101500Z.tar", None);
+        check("nascfg--20261201T101500Z.tar.gz", None);
+        check("nascfg-20261201T101500Z.tar.gz", None);
+        check("notes.txt", None);
+        check(".nascfg-nas1-20261201T101500Z.tar.gz.partial", None);
+        check("nascfg-nas1-20261201T101500Z-x.tar.gz", None);
+        check("nascfg-nas/1-20261201T101500Z.tar.gz", None);
+    }
+}

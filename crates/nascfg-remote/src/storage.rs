@@ -1,0 +1,479 @@
+//! [`Storage`]: one location on one credential's storage, and the engines
+//! behind it (OpenDAL, SFTP over russh, rclone).
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use nascfg_credentials::{Credential, ProviderKind};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::ftp::Ftp;
+use crate::location::Location;
+use crate::opendal_engine::OpenDal;
+use crate::rclone::{Rclone, RcloneRemote};
+use crate::sftp::Sftp;
+
+/// Size of the chunks an upload hands to its engine (and of S3 and Azure parts).
+pub(crate) const CHUNK: usize = 8 << 20;
+
+/// Which engine moves the bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// OpenDAL or SFTP where they serve the provider, rclone for the rest.
+    #[default]
+    Auto,
+    /// rclone for every provider it has a backend for.
+    Rclone,
+}
+
+/// How to reach a credential's storage: deadlines and what the store holds
+/// beside the credential.
+pub struct Access {
+    /// Give up connecting after this long (default 15 s).
+    pub connect_timeout: Duration,
+    /// Give up the whole command's transfers after this long (default 1 h).
+    pub deadline: Duration,
+    /// SFTP: the OpenSSH private key of the credential's key pair.
+    pub private_key: Option<SecretString>,
+    /// SFTP: the host key recorded on first use; when given, the server's must match.
+    pub known_host_key: Option<String>,
+    /// The credential as an rclone remote (its section's keys and values),
+    /// for the rclone engine. Built by the caller (nascfg-interop knows the
+    /// mapping); `None` when rclone cannot take the credential.
+    pub rclone: Option<RcloneRemote>,
+    /// Which engine to use.
+    pub engine: EngineChoice,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            connect_timeout: Duration::from_secs(15),
+            deadline: Duration::from_secs(3600),
+            private_key: None,
+            known_host_key: None,
+            rclone: None,
+            engine: EngineChoice::Auto,
+        }
+    }
+}
+
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "********"),
+            )
+            .field("known_host_key", &self.known_host_key)
+            .field("rclone", &self.rclone)
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+/// An object at a location: its name and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The name (no path).
+    pub name: String,
+    /// The size in bytes.
+    pub size: u64,
+}
+
+/// What a finished upload wrote and read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// `CRED:PATH/NAME`.
+    pub location: String,
+    /// The object's name.
+    pub name: String,
+    /// Its size in bytes, as read back.
+    pub size: u64,
+    /// Its SHA-256 (hex), as read back.
+    pub sha256: String,
+}
+
+/// The engine behind a [`Storage`].
+pub(crate) enum Engine {
+    OpenDal(OpenDal),
+    Ftp(Ftp),
+    Sftp(Sftp),
+    Rclone(Rclone),
+}
+
+/// One location (`CRED:PATH`) on a credential's storage, open for the
+/// length of a command: the credential's secrets are held by the engine until
+/// the storage is dropped, and go only to the credential's own service.
+pub struct Storage {
+    location: Location,
+    engine: Engine,
+    /// The credential's secret values, scrubbed from every message.
+    secrets: Vec<SecretString>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("location", &self.location.to_string())
+            .field("engine", &self.engine_name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Storage {
+    /// Opens `location` on `credential`'s storage (`location.credential()`
+    /// names it; the caller has looked it up). Connects where the engine keeps
+    /// a session (SFTP); the HTTP engines connect on first use.
+    pub fn open(credential: &Credential, location: &Location, access: Access) -> Result<Storage> {
+        let secrets: Vec<SecretString> = credential
+            .secret_attributes()
+            .into_iter()
+            .map(|(_, s)| s.clone())
+            .filter(|s| !s.expose_secret().is_empty())
+            .chain(access.private_key.clone())
+            .collect();
+        let kind = credential.provider();
+        let unsupported = |reason: &str| Error::Unsupported {
+            credential: credential.name().to_owned(),
+            provider: kind.type_str().to_owned(),
+            reason: reason.to_owned(),
+        };
+        let native = access.engine == EngineChoice::Auto
+            && match kind {
+                ProviderKind::S3 => credential.boolean("signatures_v2") != Some(true),
+                ProviderKind::AzureBlob
+                | ProviderKind::GoogleCloudStorage
+                | ProviderKind::Webdav
+                | ProviderKind::Ftp
+                | ProviderKind::Sftp => true,
+                _ => false,
+            };
+        let engine = if native {
+            if kind == ProviderKind::Sftp {
+                Engine::Sftp(Sftp::connect(credential, location, &access)?)
+            } else if kind == ProviderKind::Ftp {
+                Engine::Ftp(Ftp::connect(credential, location, &access)?)
+            } else {
+                Engine::OpenDal(OpenDal::new(credential, location, &access)?)
+            }
+        } else {
+            if kind == ProviderKind::Http {
+                return Err(unsupported("an HTTP credential is read-only"));
+            }
+            let remote = access.rclone.clone().ok_or_else(|| {
+                unsupported("rclone has no backend for it, and no other engine serves it")
+            })?;
+            Engine::Rclone(Rclone::new(remote, location, &access, kind)?)
+        };
+        Ok(Storage {
+            location: location.clone(),
+            engine,
+            secrets,
+        })
+    }
+
+    /// `opendal`, `ftp`, `sftp` or `rclone`.
+    pub fn engine_name(&self) -> &'static str {
+        match &self.engine {
+            Engine::OpenDal(_) => "opendal",
+            Engine::Ftp(_) => "ftp",
+            Engine::Sftp(_) => "sftp",
+            Engine::Rclone(_) => "rclone",
+        }
+    }
+
+    /// The location this storage is open at.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The SSH host key the SFTP server presented (an OpenSSH line), for the
+    /// caller to record on first use.
+    pub fn host_key_seen(&self) -> Option<String> {
+        match &self.engine {
+            Engine::Sftp(s) => s.host_key_seen(),
+            Engine::OpenDal(_) | Engine::Ftp(_) | Engine::Rclone(_) => None,
+        }
+    }
+
+    /// Starts an upload of `name`. Write the bytes into it, then
+    /// [`Upload::finish`]: only then does the object carry its name (a
+    /// temporary name then a rename, or a multipart upload completed at the
+    /// end); dropping it unfinished removes what was sent where it can.
+    pub fn upload(&self, name: &str) -> Result<Upload<'_>> {
+        check_name(&self.location, name)?;
+        let sink = match &self.engine {
+            Engine::OpenDal(e) => Sink::OpenDal(e.start(name).map_err(|e| self.scrubbed(e))?),
+            Engine::Ftp(e) => Sink::Ftp(e.start(name).map_err(|e| self.scrubbed(e))?),
+            Engine::Sftp(e) => Sink::Sftp(e.start(name).map_err(|e| self.scrubbed(e))?),
+            Engine::Rclone(e) => Sink::Rclone(e.start(name).map_err(|e| self.scrubbed(e))?),
+        };
+        Ok(Upload {
+            storage: self,
+            name: name.to_owned(),
+            sink: Some(sink),
+            buffer: Vec::with_capacity(CHUNK),
+            size: 0,
+            hash: Sha256::new(),
+        })
+    }
+
+    /// Uploads everything `reader` gives as `name` (see [`Storage::upload`]).
+    pub fn put(&self, name: &str, reader: &mut dyn Read) -> Result<Pushed> {
+        let mut upload = self.upload(name)?;
+        std::io::copy(reader, &mut upload).map_err(|e| self.io_error("upload", name, e))?;
+        upload.finish()
+    }
+
+    /// The objects directly at this location (not in folders below it),
+    /// unsorted. A location that does not exist yet has none.
+    pub fn list(&self) -> Result<Vec<Object>> {
+        match &self.engine {
+            Engine::OpenDal(e) => e.list(),
+            Engine::Ftp(e) => e.list(),
+            Engine::Sftp(e) => e.list(),
+            Engine::Rclone(e) => e.list(),
+        }
+        .map_err(|e| self.scrubbed(e))
+    }
+
+    /// Streams object `name` into `out`; returns its size.
+    pub fn get(&self, name: &str, out: &mut dyn Write) -> Result<u64> {
+        check_name(&self.location, name)?;
+        match &self.engine {
+            Engine::OpenDal(e) => e.get(name, out),
+            Engine::Ftp(e) => e.get(name, out),
+            Engine::Sftp(e) => e.get(name, out),
+            Engine::Rclone(e) => e.get(name, out),
+        }
+        .map_err(|e| self.scrubbed(e))
+    }
+
+    /// The size of object `name`.
+    pub fn stat(&self, name: &str) -> Result<u64> {
+        check_name(&self.location, name)?;
+        match &self.engine {
+            Engine::OpenDal(e) => e.stat(name),
+            Engine::Ftp(e) => e.stat(name),
+            Engine::Sftp(e) => e.stat(name),
+            Engine::Rclone(e) => e.stat(name),
+        }
+        .map_err(|e| self.scrubbed(e))
+    }
+
+    /// Deletes object `name`.
+    pub fn delete(&self, name: &str) -> Result<()> {
+        check_name(&self.location, name)?;
+        match &self.engine {
+            Engine::OpenDal(e) => e.delete(name),
+            Engine::Ftp(e) => e.delete(name),
+            Engine::Sftp(e) => e.delete(name),
+            Engine::Rclone(e) => e.delete(name),
+        }
+        .map_err(|e| self.scrubbed(e))
+    }
+
+    /// Reads object `name` back whole: its size and SHA-256 (hex).
+    pub fn digest(&self, name: &str) -> Result<(u64, String)> {
+        let mut hasher = HashWriter(Sha256::new());
+        let size = self.get(name, &mut hasher)?;
+        Ok((size, hex::encode(hasher.0.finalize())))
+    }
+
+    fn io_error(&self, operation: &'static str, name: &str, e: std::io::Error) -> Error {
+        // An engine's error travels through io::Write as its own Error.
+        match e.downcast::<Error>() {
+            Ok(inner) => self.scrubbed(inner),
+            Err(e) => self.scrubbed(Error::Service {
+                operation,
+                location: self.location.join(name),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// `e` with every secret of the credential replaced.
+    fn scrubbed(&self, e: Error) -> Error {
+        let secrets: Vec<&str> = self.secrets.iter().map(|s| s.expose_secret()).collect();
+        let clean = |text: String| nascfg_net::scrub(&text, &secrets);
+        match e {
+            Error::Service {
+                operation,
+                location,
+                message,
+            } => Error::Service {
+                operation,
+                location,
+                message: clean(message),
+            },
+            Error::Unsupported {
+                credential,
+                provider,
+                reason,
+            } => Error::Unsupported {
+                credential,
+                provider,
+                reason: clean(reason),
+            },
+            Error::Location { given, reason } => Error::Location {
+                given,
+                reason: clean(reason),
+            },
+            other @ (Error::NotFound { .. }
+            | Error::TimedOut { .. }
+            | Error::ReadBack { .. }
+            | Error::RcloneMissing { .. }
+            | Error::Io { .. }) => other,
+        }
+    }
+}
+
+/// An object name is one path segment.
+fn check_name(location: &Location, name: &str) -> Result<()> {
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains('/')
+        || name.chars().any(char::is_control)
+    {
+        return Err(Error::Location {
+            given: location.join(name),
+            reason: "an object name is one path segment".into(),
+        });
+    }
+    Ok(())
+}
+
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An engine's half of an upload in progress.
+pub(crate) enum Sink<'a> {
+    OpenDal(crate::opendal_engine::Sink<'a>),
+    Ftp(crate::ftp::Sink<'a>),
+    Sftp(crate::sftp::Sink<'a>),
+    Rclone(crate::rclone::Sink<'a>),
+}
+
+/// An upload in progress (see [`Storage::upload`]): an [`std::io::Write`]
+/// that hashes what passes and hands the engine chunks of [`CHUNK`] bytes.
+pub struct Upload<'a> {
+    storage: &'a Storage,
+    name: String,
+    sink: Option<Sink<'a>>,
+    buffer: Vec<u8>,
+    size: u64,
+    hash: Sha256,
+}
+
+impl std::fmt::Debug for Upload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upload<'_> {
+    fn send_buffer(&mut self) -> Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+        let sink = self
+            .sink
+            .as_mut()
+            .expect("an unfinished upload has its sink");
+        let result = match sink {
+            Sink::OpenDal(s) => s.write(chunk),
+            Sink::Ftp(s) => s.write(&chunk),
+            Sink::Sftp(s) => s.write(&chunk),
+            Sink::Rclone(s) => s.write(&chunk),
+        };
+        result.map_err(|e| self.storage.scrubbed(e))
+    }
+
+    /// Completes the upload: the object gets its name, then is read back and
+    /// must have the size and SHA-256 of what was written.
+    pub fn finish(mut self) -> Result<Pushed> {
+        self.send_buffer()?;
+        let sink = self.sink.take().expect("an unfinished upload has its sink");
+        let result = match sink {
+            Sink::OpenDal(s) => s.finish(),
+            Sink::Ftp(s) => s.finish(),
+            Sink::Sftp(s) => s.finish(),
+            Sink::Rclone(s) => s.finish(),
+        };
+        result.map_err(|e| self.storage.scrubbed(e))?;
+        let sha256 = hex::encode(std::mem::take(&mut self.hash).finalize());
+        let location = self.storage.location.join(&self.name);
+        let (size, read_back) = self.storage.digest(&self.name)?;
+        if size != self.size {
+            return Err(Error::ReadBack {
+                location,
+                what: format!("size {size} != {}", self.size),
+            });
+        }
+        if read_back != sha256 {
+            return Err(Error::ReadBack {
+                location,
+                what: format!("sha256 {read_back} != {sha256}"),
+            });
+        }
+        Ok(Pushed {
+            location,
+            name: self.name.clone(),
+            size,
+            sha256,
+        })
+    }
+}
+
+impl Write for Upload<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.sink.is_none() {
+            return Err(std::io::Error::other("the upload is finished"));
+        }
+        let room = CHUNK - self.buffer.len();
+        let n = buf.len().min(room);
+        self.buffer.extend_from_slice(&buf[..n]);
+        self.hash.update(&buf[..n]);
+        self.size += n as u64;
+        if self.buffer.len() == CHUNK {
+            self.send_buffer().map_err(std::io::Error::other)?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Upload<'_> {
+    fn drop(&mut self) {
+        if let Some(sink) = self.sink.take() {
+            match sink {
+                Sink::OpenDal(s) => s.abort(),
+                Sink::Ftp(s) => s.abort(),
+                Sink::Sftp(s) => s.abort(),
+                Sink::Rclone(s) => s.abort(),
+            }
+        }
+    }
+}
