@@ -349,6 +349,26 @@ fn oauth_seeds(seeds: &mut Seeds) {
     seeds.push(("oauth_redirect", "drives".to_owned(), bytes));
 }
 
+/// The private-key reader (`private_key.rs`, passphrase `fixture-pass`): the key fixtures
+/// in every format, plain and encrypted, each read to a key.
+fn private_key_seeds(seeds: &mut Seeds) {
+    let dir = root().join("tests/fixtures/keys");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".key"))
+        .collect();
+    names.sort();
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        let parsed = nascfg_store::parse_private_key(&text, &mut || {
+            Some(SecretString::from("fixture-pass"))
+        });
+        assert!(parsed.is_ok(), "{name}: {parsed:?}");
+        seeds.push(("private_key", name, text.into_bytes()));
+    }
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -359,6 +379,7 @@ fn fuzz_seeds_reach_deep() {
     credential_seeds(&mut seeds);
     rclone_seeds(&mut seeds);
     oauth_seeds(&mut seeds);
+    private_key_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
@@ -366,6 +387,7 @@ fn fuzz_seeds_reach_deep() {
         "credential_json",
         "rclone_conf",
         "oauth_redirect",
+        "private_key",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,
