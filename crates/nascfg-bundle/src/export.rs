@@ -41,6 +41,11 @@ pub struct ExportOptions<'a> {
     pub progress: Option<ProgressFn<'a>>,
     /// What to do when the output file already exists.
     pub existing: Existing,
+    /// Record the configuration's content digest (`content_sha256`) in the
+    /// manifest. It opens every secret, which costs more than the rest of an
+    /// export of a large store, so only `backup push` asks (its
+    /// `--if-changed` compares it); a plain export leaves it out.
+    pub content_digest: bool,
 }
 
 /// What [`export`] does when its output file already exists. Whatever the
@@ -68,6 +73,7 @@ impl std::fmt::Debug for ExportOptions<'_> {
             .field("work_factor", &self.work_factor)
             .field("created", &self.created)
             .field("existing", &self.existing)
+            .field("content_digest", &self.content_digest)
             .finish_non_exhaustive()
     }
 }
@@ -210,7 +216,11 @@ fn write_bundle<W: Write + Send + 'static>(
             credentials: store.credential_count()?,
             keypairs: store.list_keypairs()?.len(),
             // Under the same lock as the snapshot, so it is the snapshot's.
-            content_sha256: crate::config::content_digest(store)?,
+            content_sha256: if options.content_digest {
+                crate::config::content_digest(store)?
+            } else {
+                None
+            },
         }
     };
 

@@ -24,7 +24,21 @@ fn the_three_digests_agree() {
         assert_eq!(view.content_digest().as_deref(), Some(streamed.as_str()));
 
         let out = tmp.path().join("b.tar.gz");
-        let report = export(&store, &out, &ExportOptions::default()).unwrap();
+        let plain = export(
+            &store,
+            &tmp.path().join("plain.tar.gz"),
+            &ExportOptions::default(),
+        );
+        assert_eq!(
+            plain.unwrap().manifest.content_sha256,
+            None,
+            "only when asked"
+        );
+        let options = ExportOptions {
+            content_digest: true,
+            ..ExportOptions::default()
+        };
+        let report = export(&store, &out, &options).unwrap();
         assert_eq!(
             report.manifest.content_sha256.as_deref(),
             Some(streamed.as_str())

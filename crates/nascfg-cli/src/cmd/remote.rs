@@ -203,6 +203,8 @@ pub fn push(
             include_seed,
             passphrase: pass,
             created: Some(now),
+            // What the next `--if-changed` compares.
+            content_digest: true,
             ..ExportOptions::default()
         };
         let result = nascfg_bundle::export_to_writer(
