@@ -1,10 +1,10 @@
 //! `nascfg backup push|list|pull|prune` and `restore CRED:PATH/NAME` against the real loopback
-//! servers: s3s-fs (S3), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
+//! servers: s3s-fs (S3), Azurite (Azure Blob), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
 //! the rclone engine against nginx's WebDAV.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use nascfg_tests::cli::Nascfg;
-use nascfg_tests::servers::{S3Server, Sshd, Vsftpd, WebDav};
+use nascfg_tests::servers::{Azurite, S3Server, Sshd, Vsftpd, WebDav};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -169,6 +169,23 @@ fn s3_push_list_pull_restore() {
         "store:bucket1/nas1",
         &[&s.secret_access_key],
     );
+}
+
+#[test]
+fn azure_push_list_pull_restore() {
+    let z = Azurite::start();
+    z.create_container("backups");
+    let add = [
+        "--provider".to_owned(),
+        "AZUREBLOB".to_owned(),
+        "--set".to_owned(),
+        format!("account={}", z.account),
+        "--set".to_owned(),
+        format!("key={}", z.key),
+        "--set".to_owned(),
+        format!("endpoint={}", z.endpoint),
+    ];
+    round_trip("Azure", &strs(&add), "store:backups/nas1", &[&z.key]);
 }
 
 #[test]
