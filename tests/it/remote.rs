@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use nascfg_tests::cli::Nascfg;
-use nascfg_tests::servers::{Azurite, S3Server, Sshd, Vsftpd, WebDav};
+use nascfg_tests::servers::{Azurite, CutProxy, S3Server, Sshd, Vsftpd, WebDav};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -325,6 +325,114 @@ fn a_damaged_object_is_refused_by_pull_and_restore() {
         std::fs::read(a.data_dir().join("config.db")).unwrap(),
         before
     );
+}
+
+/// Every file under `dir` (recursively) with its SHA-256.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let hash = hex_of(&std::fs::read(&p).unwrap_or_default());
+                out.insert(p.display().to_string(), hash);
+            }
+        }
+    }
+    out
+}
+
+/// The bytes after which the proxy cuts a connection: past the requests before the upload
+/// (listings), well inside the bundle (a 60 KiB sealed token makes it larger).
+const CUT_AFTER: u64 = 24 << 10;
+
+#[test]
+fn a_connection_cut_mid_upload_leaves_no_bundle_and_the_box_unchanged() {
+    let s = S3Server::start();
+    let w = WebDav::start();
+    let s3_proxy = CutProxy::start(s.port, CUT_AFTER);
+    let dav_proxy = CutProxy::start(w.port, CUT_AFTER);
+    let mut s3 = s3_add(&s);
+    *s3.last_mut().unwrap() = format!("endpoint=http://127.0.0.1:{}", s3_proxy.port);
+    let mut dav = webdav_add(&w);
+    dav[3] = format!("url=http://127.0.0.1:{}/dav/", dav_proxy.port);
+    // (what, the credential through the proxy, the same straight to the server, where, the
+    // server's folder, the proxy)
+    let cases = [
+        (
+            "S3",
+            s3,
+            s3_add(&s),
+            "store:bucket1/nas1",
+            s.root().join("bucket1"),
+            &s3_proxy,
+        ),
+        (
+            "WebDAV",
+            dav,
+            webdav_add(&w),
+            "store:backups",
+            w.root(),
+            &dav_proxy,
+        ),
+    ];
+    for (what, add, direct, at, server_dir, proxy) in cases {
+        let a = new_box(&strs(&add));
+        let mut args = vec!["cred", "add", "direct"];
+        args.extend(strs(&direct));
+        a.ok(&args);
+        let token = a.write_file("token", "t".repeat(60 << 10));
+        a.ok(&[
+            "cred",
+            "add",
+            "big",
+            "--provider",
+            "OPENSTACK_SWIFT",
+            "--set",
+            "user=u",
+            "--set",
+            "key=k",
+            "--set",
+            "auth=https://auth.example/v3",
+            "--set",
+            &format!("auth_token=@{token}"),
+        ]);
+        let before = tree(a.data_dir());
+        let r = a.fail(&["backup", "push", at]);
+        assert!(
+            proxy.cuts() >= 1,
+            "{what}: nothing was cut:\n{}",
+            r.transcript()
+        );
+        assert!(r.stderr.contains("error"), "{what}: {}", r.transcript());
+        assert!(
+            !r.transcript().contains(BOX_SECRET),
+            "{what}: {}",
+            r.transcript()
+        );
+        assert_eq!(tree(a.data_dir()), before, "{what}: the box changed");
+        let bundles: Vec<String> = tree(&server_dir)
+            .into_keys()
+            .filter(|p| p.contains(".tar.gz"))
+            .collect();
+        assert!(
+            bundles.iter().all(|p| !std::path::Path::new(p)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("nascfg-")),
+            "{what}: an object under a final name: {bundles:?}"
+        );
+        // The listing agrees: no bundle.
+        let listed = a.json(&["backup", "list", &at.replace("store:", "direct:")]);
+        assert_eq!(listed, serde_json::json!([]), "{what}");
+    }
 }
 
 #[test]

@@ -76,7 +76,8 @@ impl Azurite {
             .expect("the account key is base64");
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes any key");
         mac.update(string_to_sign.as_bytes());
-        let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
         let authorization = format!("SharedKey {}:{signature}", self.account);
         let answer = super::http_request(
             "PUT",
