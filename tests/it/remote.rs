@@ -300,6 +300,16 @@ fn if_changed_pushes_only_after_a_change() {
     let third = a.json(&["backup", "push", at, "--if-changed"]);
     assert_eq!(third["pushed"], true, "{third}");
     assert_eq!(a.json(&["backup", "list", at]).as_array().unwrap().len(), 2);
+    // `backup diff` reads remote bundles too: the change between the two, none against the box.
+    let (old, new) = (
+        first["location"].as_str().unwrap(),
+        third["location"].as_str().unwrap(),
+    );
+    let diff = a.json(&["backup", "diff", old, new]);
+    assert_eq!(diff["identical"], false, "{diff}");
+    assert!(diff.to_string().contains("region"), "{diff}");
+    let none = a.json(&["backup", "diff", new, "-"]);
+    assert_eq!(none["identical"], true, "{none}");
 }
 
 #[test]
