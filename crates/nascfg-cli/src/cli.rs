@@ -341,7 +341,7 @@ pub enum BackupCommand {
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// Export a bundle and upload it to CRED:PATH as nascfg-<host>-<UTC time>.tar.gz[.age].
+    /// Export a bundle and upload it to CRED:PATH as `nascfg-<host>-<UTC time>.tar.gz[.age]`.
     Push {
         /// Where: a stored credential's name, `:`, a path (bucket or container first for
         /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).

@@ -378,7 +378,7 @@ pub(crate) enum Sink<'a> {
 }
 
 /// An upload in progress (see [`Storage::upload`]): an [`std::io::Write`]
-/// that hashes what passes and hands the engine chunks of [`CHUNK`] bytes.
+/// that hashes what passes and hands the engine chunks of 8 MiB.
 pub struct Upload<'a> {
     storage: &'a Storage,
     name: String,
