@@ -1,10 +1,10 @@
 //! `nascfg backup push|list|pull|prune` and `restore CRED:PATH/NAME` against the real loopback
-//! servers: s3s-fs (S3), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
+//! servers: s3s-fs (S3), Azurite (Azure Blob), OpenSSH (SFTP), nginx (WebDAV), vsftpd (FTP), and
 //! the rclone engine against nginx's WebDAV.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use nascfg_tests::cli::Nascfg;
-use nascfg_tests::servers::{S3Server, Sshd, Vsftpd, WebDav};
+use nascfg_tests::servers::{Azurite, CutProxy, S3Server, Sshd, Vsftpd, WebDav};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -172,6 +172,23 @@ fn s3_push_list_pull_restore() {
 }
 
 #[test]
+fn azure_push_list_pull_restore() {
+    let z = Azurite::start();
+    z.create_container("backups");
+    let add = [
+        "--provider".to_owned(),
+        "AZUREBLOB".to_owned(),
+        "--set".to_owned(),
+        format!("account={}", z.account),
+        "--set".to_owned(),
+        format!("key={}", z.key),
+        "--set".to_owned(),
+        format!("endpoint={}", z.endpoint),
+    ];
+    round_trip("Azure", &strs(&add), "store:backups/nas1", &[&z.key]);
+}
+
+#[test]
 fn sftp_push_list_pull_restore() {
     let s = Sshd::start();
     let add = [
@@ -255,10 +272,44 @@ fn if_changed_pushes_only_after_a_change() {
     assert_eq!(first["pushed"], true, "{first}");
     let second = a.json(&["backup", "push", at, "--if-changed"]);
     assert_eq!(second["pushed"], false, "{second}");
+    // Changes to the database's bytes that leave the configuration as it was push nothing:
+    // the comparison is of the logical content and the seed, not of the file.
+    let db = a.data_dir().join("config.db");
+    let before = std::fs::read(&db).unwrap();
+    let resave = format!("secret_access_key={BOX_SECRET}");
+    let same: [(&str, &dyn Fn()); 2] = [
+        ("a VACUUM", &|| {
+            let status = std::process::Command::new("sqlite3")
+                .arg(&db)
+                .arg("VACUUM;")
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }),
+        ("a secret re-saved with its value", &|| {
+            a.ok(&["cred", "update", "extra", "--set", &resave]);
+        }),
+    ];
+    for (what, change) in same {
+        change();
+        let again = a.json(&["backup", "push", at, "--if-changed"]);
+        assert_eq!(again["pushed"], false, "after {what}: {again}");
+    }
+    assert_ne!(std::fs::read(&db).unwrap(), before, "the bytes did change");
     a.ok(&["cred", "update", "extra", "--set", "region=eu-west-1"]);
     let third = a.json(&["backup", "push", at, "--if-changed"]);
     assert_eq!(third["pushed"], true, "{third}");
     assert_eq!(a.json(&["backup", "list", at]).as_array().unwrap().len(), 2);
+    // `backup diff` reads remote bundles too: the change between the two, none against the box.
+    let (old, new) = (
+        first["location"].as_str().unwrap(),
+        third["location"].as_str().unwrap(),
+    );
+    let diff = a.json(&["backup", "diff", old, new]);
+    assert_eq!(diff["identical"], false, "{diff}");
+    assert!(diff.to_string().contains("region"), "{diff}");
+    let none = a.json(&["backup", "diff", new, "-"]);
+    assert_eq!(none["identical"], true, "{none}");
 }
 
 #[test]
@@ -284,6 +335,114 @@ fn a_damaged_object_is_refused_by_pull_and_restore() {
         std::fs::read(a.data_dir().join("config.db")).unwrap(),
         before
     );
+}
+
+/// Every file under `dir` (recursively) with its SHA-256.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let hash = hex_of(&std::fs::read(&p).unwrap_or_default());
+                out.insert(p.display().to_string(), hash);
+            }
+        }
+    }
+    out
+}
+
+/// The bytes after which the proxy cuts a connection: past the requests before the upload
+/// (listings), well inside the bundle (a 60 KiB sealed token makes it larger).
+const CUT_AFTER: u64 = 24 << 10;
+
+#[test]
+fn a_connection_cut_mid_upload_leaves_no_bundle_and_the_box_unchanged() {
+    let s = S3Server::start();
+    let w = WebDav::start();
+    let s3_proxy = CutProxy::start(s.port, CUT_AFTER);
+    let dav_proxy = CutProxy::start(w.port, CUT_AFTER);
+    let mut s3 = s3_add(&s);
+    *s3.last_mut().unwrap() = format!("endpoint=http://127.0.0.1:{}", s3_proxy.port);
+    let mut dav = webdav_add(&w);
+    dav[3] = format!("url=http://127.0.0.1:{}/dav/", dav_proxy.port);
+    // (what, the credential through the proxy, the same straight to the server, where, the
+    // server's folder, the proxy)
+    let cases = [
+        (
+            "S3",
+            s3,
+            s3_add(&s),
+            "store:bucket1/nas1",
+            s.root().join("bucket1"),
+            &s3_proxy,
+        ),
+        (
+            "WebDAV",
+            dav,
+            webdav_add(&w),
+            "store:backups",
+            w.root(),
+            &dav_proxy,
+        ),
+    ];
+    for (what, add, direct, at, server_dir, proxy) in cases {
+        let a = new_box(&strs(&add));
+        let mut args = vec!["cred", "add", "direct"];
+        args.extend(strs(&direct));
+        a.ok(&args);
+        let token = a.write_file("token", "t".repeat(60 << 10));
+        a.ok(&[
+            "cred",
+            "add",
+            "big",
+            "--provider",
+            "OPENSTACK_SWIFT",
+            "--set",
+            "user=u",
+            "--set",
+            "key=k",
+            "--set",
+            "auth=https://auth.example/v3",
+            "--set",
+            &format!("auth_token=@{token}"),
+        ]);
+        let before = tree(a.data_dir());
+        let r = a.fail(&["backup", "push", at]);
+        assert!(
+            proxy.cuts() >= 1,
+            "{what}: nothing was cut:\n{}",
+            r.transcript()
+        );
+        assert!(r.stderr.contains("error"), "{what}: {}", r.transcript());
+        assert!(
+            !r.transcript().contains(BOX_SECRET),
+            "{what}: {}",
+            r.transcript()
+        );
+        assert_eq!(tree(a.data_dir()), before, "{what}: the box changed");
+        let bundles: Vec<String> = tree(&server_dir)
+            .into_keys()
+            .filter(|p| p.contains(".tar.gz"))
+            .collect();
+        assert!(
+            bundles.iter().all(|p| !std::path::Path::new(p)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("nascfg-")),
+            "{what}: an object under a final name: {bundles:?}"
+        );
+        // The listing agrees: no bundle.
+        let listed = a.json(&["backup", "list", &at.replace("store:", "direct:")]);
+        assert_eq!(listed, serde_json::json!([]), "{what}");
+    }
 }
 
 #[test]

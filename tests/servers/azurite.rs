@@ -52,6 +52,51 @@ impl Azurite {
             _dir: dir,
         }
     }
+
+    /// Creates the container `name` (Create Container, signed with the account's Shared Key):
+    /// what a user does once in the portal before pointing backups at it.
+    pub fn create_container(&self, name: &str) {
+        use base64::Engine as _;
+        use hmac::{Hmac, Mac};
+        let date = time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+            ))
+            .expect("format the date");
+        let version = "2021-12-02";
+        // VERB, then eleven standard headers (all empty: Content-Length 0 is signed as empty),
+        // the x-ms-* headers, and the resource (the account, then the URL's path, then the query).
+        let string_to_sign = format!(
+            "PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n\
+             /{account}/{account}/{name}\nrestype:container",
+            account = self.account
+        );
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(&self.key)
+            .expect("the account key is base64");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes any key");
+        mac.update(string_to_sign.as_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let authorization = format!("SharedKey {}:{signature}", self.account);
+        let answer = super::http_request(
+            "PUT",
+            &format!("{}/{name}?restype=container", self.endpoint),
+            &[
+                ("x-ms-date", &date),
+                ("x-ms-version", version),
+                ("authorization", &authorization),
+                ("content-length", "0"),
+            ],
+            None,
+        )
+        .unwrap_or_else(|e| panic!("create container {name}: {e}"));
+        assert_eq!(
+            answer.status, 201,
+            "create container {name}: {}",
+            answer.body
+        );
+    }
 }
 
 fn azurite_bin() -> PathBuf {

@@ -1,6 +1,7 @@
 //! Real servers started on loopback for the tests: sshd, vsftpd, nginx (WebDAV, HTTP), Azurite, s3s-fs,
 //! oidc-provider (an OAuth 2.0 authorization server, with a [`Browser`] to walk its login pages),
-//! and a silent listener that accepts connections and never answers.
+//! a silent listener that accepts connections and never answers, and a proxy that cuts a
+//! connection mid-upload ([`CutProxy`]).
 //!
 //! Each `start()` picks free loopback ports, writes its configuration into its own temporary directory,
 //! polls for readiness with a deadline, and kills the server on `Drop`. They run as root in CI;
@@ -14,6 +15,7 @@
 //! ```
 
 mod azurite;
+mod cut;
 mod ftp;
 mod nginx;
 mod oidc;
@@ -29,6 +31,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use azurite::Azurite;
+pub use cut::CutProxy;
 pub use ftp::Vsftpd;
 pub use nginx::{HttpServer, WebDav};
 pub use oidc::{

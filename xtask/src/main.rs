@@ -9,7 +9,8 @@
 //! - `cargo xtask fuzz-corpus`: writes the seed corpora only.
 //! - `cargo xtask bench [--big]`: nascfg side by side with tar and rclone
 //!   (export, restore, bundle size, import; medians, ratios, peak memory);
-//!   `--big` adds a 4 GiB store. The verification benchmark is
+//!   `--big` adds a 4 GiB store; then `backup push` against `rclone copyto` of
+//!   the same bundle to s3s-fs (`--bench remote` of nascfg-tests). The verification benchmark is
 //!   `cargo bench -p nascfg-tests --bench verify`.
 //! - `cargo xtask dist`: the release binary, its shell completions and its man page
 //!   under `target/dist/`.
@@ -73,7 +74,8 @@ fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()
 
 /// `cargo xtask bench [--big]`: crates/nascfg-cli/benches/nascfg.rs, which
 /// runs the shipped binary against `tar` and `rclone` on the same files and
-/// prints a table of medians and ratios.
+/// prints a table of medians and ratios; then tests/benches/remote.rs,
+/// `backup push` against `rclone copyto` to the same S3 server.
 fn bench(args: &[String]) -> Result<()> {
     let mut cargo = vec!["bench", "-p", "nascfg-cli", "--bench", "nascfg", "--"];
     for arg in args {
@@ -82,7 +84,11 @@ fn bench(args: &[String]) -> Result<()> {
             other => bail!("cargo xtask bench: unknown argument {other:?} (only --big)"),
         }
     }
-    run("cargo", &cargo)
+    run("cargo", &cargo)?;
+    run(
+        "cargo",
+        &["bench", "-p", "nascfg-tests", "--bench", "remote"],
+    )
 }
 
 fn setup(root: &Path) -> Result<()> {

@@ -318,7 +318,8 @@ pub enum BackupCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
     },
-    /// Show what changed between two configurations: bundles, or a bundle and this box.
+    /// Show what changed between two configurations: bundles (local or CRED:PATH/NAME), or a
+    /// bundle and this box.
     ///
     /// Credentials added, removed, renamed (same credential, another name) and changed (the
     /// fields that differ; a secret field only as "set", "removed", "changed", or "cannot
@@ -330,15 +331,17 @@ pub enum BackupCommand {
     /// with --json, "identical" says whether they differ.
     #[command(verbatim_doc_comment)]
     Diff {
-        /// The configuration before: a bundle file, or `-` for this box.
+        /// The configuration before: a bundle file, CRED:PATH/NAME, or `-` for this box.
         a: String,
-        /// The configuration after: a bundle file, or `-` for this box.
+        /// The configuration after: a bundle file, CRED:PATH/NAME, or `-` for this box.
         b: String,
         /// For passphrase-protected bundles (the same passphrase for both).
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
-    /// Export a bundle and upload it to CRED:PATH as nascfg-<host>-<UTC time>.tar.gz[.age].
+    /// Export a bundle and upload it to CRED:PATH as `nascfg-<host>-<UTC time>.tar.gz[.age]`.
     Push {
         /// Where: a stored credential's name, `:`, a path (bucket or container first for
         /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).

@@ -93,3 +93,158 @@ fn bucket(rule: &str, bundle: &BundleName, index: usize) -> i64 {
         _ => i64::try_from(index).expect("fewer bundles than i64::MAX"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! `plan` against a straightforward model of restic's policy, written
+    //! from its definition rather than as `plan`'s single pass: per host,
+    //! group the bundles by period, take the newest of each of the N most
+    //! recent periods; the N newest for `last`; the newest always.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    type Key = (OffsetDateTime, u32, String);
+
+    fn key(b: &BundleName) -> Key {
+        (b.created(), b.sequence(), b.name().to_owned())
+    }
+
+    /// The period of `t` for a rule, ordered in time.
+    fn period(rule: &str, t: OffsetDateTime) -> (i32, u16) {
+        match rule {
+            "daily" => (t.year(), t.ordinal()),
+            "weekly" => {
+                let (year, week, _) = t.to_iso_week_date();
+                (year, u16::from(week))
+            }
+            "monthly" => (t.year(), u16::from(u8::from(t.month()))),
+            other => unreachable!("no period for {other}"),
+        }
+    }
+
+    fn model(bundles: &[BundleName], p: Policy) -> BTreeMap<String, BTreeSet<&'static str>> {
+        let mut out: BTreeMap<String, BTreeSet<&'static str>> = bundles
+            .iter()
+            .map(|b| (b.name().to_owned(), BTreeSet::new()))
+            .collect();
+        let hosts: BTreeSet<&str> = bundles.iter().map(BundleName::host).collect();
+        for host in hosts {
+            let mut mine: Vec<&BundleName> = bundles.iter().filter(|b| b.host() == host).collect();
+            mine.sort_by_key(|b| std::cmp::Reverse(key(b)));
+            let mut mark = |b: &BundleName, rule| {
+                out.get_mut(b.name()).expect("every name").insert(rule);
+            };
+            mark(mine[0], "newest");
+            for b in mine.iter().take(p.last as usize) {
+                mark(b, "last");
+            }
+            for (rule, n) in [
+                ("daily", p.daily),
+                ("weekly", p.weekly),
+                ("monthly", p.monthly),
+            ] {
+                let mut newest_of: BTreeMap<(i32, u16), &BundleName> = BTreeMap::new();
+                for b in &mine {
+                    let slot = newest_of.entry(period(rule, b.created())).or_insert(b);
+                    if key(b) > key(slot) {
+                        *slot = b;
+                    }
+                }
+                for b in newest_of.values().rev().take(n as usize) {
+                    mark(b, rule);
+                }
+            }
+        }
+        out
+    }
+
+    /// Bundles of up to three hosts at random times: dense (a few weeks, several a day)
+    /// or sparse (over two years, across year and ISO-week-year boundaries).
+    fn bundles() -> impl Strategy<Value = Vec<BundleName>> {
+        let one = (
+            0usize..3,
+            prop_oneof![0i64..20, 0i64..800],
+            0i64..86_400,
+            0u32..3,
+            any::<bool>(),
+        );
+        proptest::collection::vec(one, 1..60).prop_map(|items| {
+            let start = time::macros::datetime!(2024-12-20 00:00 UTC);
+            let mut names = BTreeSet::new();
+            for (host, day, second, sequence, encrypted) in items {
+                let t = start + time::Duration::seconds(day * 86_400 + second);
+                let stamp = format!(
+                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                );
+                let sequence = match sequence {
+                    0 => String::new(),
+                    n => format!("-{n}"),
+                };
+                let age = if encrypted { ".age" } else { "" };
+                let host = ["nas1", "nas-2", "box.lan"][host];
+                names.insert(format!("nascfg-{host}-{stamp}{sequence}.tar.gz{age}"));
+            }
+            names
+                .iter()
+                .map(|n| BundleName::parse(n).expect("a generated name parses"))
+                .collect()
+        })
+    }
+
+    fn policy() -> impl Strategy<Value = Policy> {
+        (0u32..6, 0u32..6, 0u32..6, 0u32..6).prop_map(|(last, daily, weekly, monthly)| Policy {
+            last,
+            daily,
+            weekly,
+            monthly,
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn plan_follows_the_policy(bundles in bundles(), policy in policy()) {
+            let decisions = plan(&bundles, policy);
+            // Every bundle once, newest first.
+            prop_assert_eq!(decisions.len(), bundles.len());
+            for pair in decisions.windows(2) {
+                prop_assert!(key(&pair[0].bundle) > key(&pair[1].bundle));
+            }
+            let got: BTreeMap<String, BTreeSet<&'static str>> = decisions
+                .iter()
+                .map(|d| (d.bundle.name().to_owned(), d.reasons.iter().copied().collect()))
+                .collect();
+            let expected = model(&bundles, policy);
+            prop_assert_eq!(&got, &expected);
+            // Never a host's newest; per rule and host, at most N kept, in distinct periods.
+            let hosts: BTreeSet<&str> = bundles.iter().map(BundleName::host).collect();
+            for host in hosts {
+                let mine: Vec<&Decision> =
+                    decisions.iter().filter(|d| d.bundle.host() == host).collect();
+                prop_assert!(mine[0].keep());
+                for (rule, n) in [("daily", policy.daily), ("weekly", policy.weekly), ("monthly", policy.monthly)] {
+                    let periods: Vec<(i32, u16)> = mine
+                        .iter()
+                        .filter(|d| d.reasons.contains(&rule))
+                        .map(|d| period(rule, d.bundle.created()))
+                        .collect();
+                    let distinct: BTreeSet<_> = periods.iter().collect();
+                    prop_assert!(periods.len() <= n as usize);
+                    prop_assert_eq!(distinct.len(), periods.len());
+                }
+                let last = mine.iter().filter(|d| d.reasons.contains(&"last")).count();
+                prop_assert_eq!(last, mine.len().min(policy.last as usize));
+            }
+        }
+    }
+}

@@ -153,13 +153,15 @@ impl Storage {
                 | ProviderKind::Sftp => true,
                 _ => false,
             };
-        let engine = if native {
+        // Opening connects and logs in (SFTP, FTP): what the server answers then is
+        // scrubbed like any transfer's error.
+        let opened = if native {
             if kind == ProviderKind::Sftp {
-                Engine::Sftp(Sftp::connect(credential, location, &access)?)
+                Sftp::connect(credential, location, &access).map(Engine::Sftp)
             } else if kind == ProviderKind::Ftp {
-                Engine::Ftp(Ftp::connect(credential, location, &access)?)
+                Ftp::connect(credential, location, &access).map(Engine::Ftp)
             } else {
-                Engine::OpenDal(OpenDal::new(credential, location, &access)?)
+                OpenDal::new(credential, location, &access).map(Engine::OpenDal)
             }
         } else {
             if kind == ProviderKind::Http {
@@ -168,8 +170,9 @@ impl Storage {
             let remote = access.rclone.clone().ok_or_else(|| {
                 unsupported("rclone has no backend for it, and no other engine serves it")
             })?;
-            Engine::Rclone(Rclone::new(remote, location, &access, kind)?)
+            Rclone::new(remote, location, &access, kind).map(Engine::Rclone)
         };
+        let engine = opened.map_err(|e| scrub(&secrets, e))?;
         Ok(Storage {
             location: location.clone(),
             engine,
@@ -299,37 +302,42 @@ impl Storage {
 
     /// `e` with every secret of the credential replaced.
     fn scrubbed(&self, e: Error) -> Error {
-        let secrets: Vec<&str> = self.secrets.iter().map(|s| s.expose_secret()).collect();
-        let clean = |text: String| nascfg_net::scrub(&text, &secrets);
-        match e {
-            Error::Service {
-                operation,
-                location,
-                message,
-            } => Error::Service {
-                operation,
-                location,
-                message: clean(message),
-            },
-            Error::Unsupported {
-                credential,
-                provider,
-                reason,
-            } => Error::Unsupported {
-                credential,
-                provider,
-                reason: clean(reason),
-            },
-            Error::Location { given, reason } => Error::Location {
-                given,
-                reason: clean(reason),
-            },
-            other @ (Error::NotFound { .. }
-            | Error::TimedOut { .. }
-            | Error::ReadBack { .. }
-            | Error::RcloneMissing { .. }
-            | Error::Io { .. }) => other,
-        }
+        scrub(&self.secrets, e)
+    }
+}
+
+/// `e` with every one of `secrets` replaced.
+fn scrub(secrets: &[SecretString], e: Error) -> Error {
+    let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+    let clean = |text: String| nascfg_net::scrub(&text, &secrets);
+    match e {
+        Error::Service {
+            operation,
+            location,
+            message,
+        } => Error::Service {
+            operation,
+            location,
+            message: clean(message),
+        },
+        Error::Unsupported {
+            credential,
+            provider,
+            reason,
+        } => Error::Unsupported {
+            credential,
+            provider,
+            reason: clean(reason),
+        },
+        Error::Location { given, reason } => Error::Location {
+            given,
+            reason: clean(reason),
+        },
+        other @ (Error::NotFound { .. }
+        | Error::TimedOut { .. }
+        | Error::ReadBack { .. }
+        | Error::RcloneMissing { .. }
+        | Error::Io { .. }) => other,
     }
 }
 
@@ -370,7 +378,7 @@ pub(crate) enum Sink<'a> {
 }
 
 /// An upload in progress (see [`Storage::upload`]): an [`std::io::Write`]
-/// that hashes what passes and hands the engine chunks of [`CHUNK`] bytes.
+/// that hashes what passes and hands the engine chunks of 8 MiB.
 pub struct Upload<'a> {
     storage: &'a Storage,
     name: String,
@@ -475,5 +483,67 @@ impl Drop for Upload<'_> {
                 Sink::Rclone(s) => s.abort(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+
+    use nascfg_credentials::{Credential, ProviderKind};
+
+    use super::*;
+
+    const PASSWORD: &str = "Ftp-Pw-echoed-9c1d";
+
+    /// An FTP server on loopback that refuses the login quoting the password
+    /// back (as some servers quote the command they refuse).
+    fn echoing_ftp_server() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("local address").port();
+        std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut out = stream.try_clone().expect("clone the stream");
+            let mut lines = BufReader::new(stream);
+            out.write_all(b"220 echo\r\n").expect("greet");
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let command = line.trim_end().to_owned();
+                line.clear();
+                let answer = if command.starts_with("USER") {
+                    "331 password please".to_owned()
+                } else if command.starts_with("PASS") {
+                    format!("530 refused: {command}")
+                } else {
+                    "502 no".to_owned()
+                };
+                if out.write_all(format!("{answer}\r\n").as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        port
+    }
+
+    #[test]
+    fn a_login_error_is_scrubbed() {
+        let port = echoing_ftp_server();
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("host".into(), "127.0.0.1".into());
+        attributes.insert("port".into(), port.into());
+        attributes.insert("user".into(), "u".into());
+        attributes.insert("pass".into(), PASSWORD.into());
+        let credential =
+            Credential::new("ftp", ProviderKind::Ftp, attributes).expect("a valid credential");
+        let location = Location::parse("ftp:backups").expect("a location");
+        let access = Access {
+            connect_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(20),
+            ..Access::default()
+        };
+        let error = Storage::open(&credential, &location, access).expect_err("the login fails");
+        let text = format!("{error} {error:?}");
+        assert!(text.contains("530 refused"), "{text}");
+        assert!(!text.contains(PASSWORD), "{text}");
     }
 }

@@ -33,7 +33,12 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             }
             inspect(cli, file, passphrase)
         }
-        BackupCommand::Diff { a, b, passphrase } => super::backup_diff::run(cli, a, b, passphrase),
+        BackupCommand::Diff {
+            a,
+            b,
+            passphrase,
+            remote: remote_args,
+        } => super::backup_diff::run(cli, a, b, passphrase, remote_args),
         BackupCommand::Restore {
             file,
             remote: remote_args,

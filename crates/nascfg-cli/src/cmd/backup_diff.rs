@@ -4,15 +4,21 @@ use std::path::Path;
 
 use nascfg_bundle::{Configuration, Diff, SecretsCompared};
 
-use crate::cli::{Cli, PassphraseArgs};
+use crate::cli::{Cli, PassphraseArgs, RemoteArgs};
 use crate::cmd::backup::bundle_passphrase;
-use crate::cmd::common;
+use crate::cmd::{common, remote};
 use crate::output;
 
 /// The command-line name of this box in `backup diff`.
 const THIS_BOX: &str = "-";
 
-pub fn run(cli: &Cli, a: &str, b: &str, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+pub fn run(
+    cli: &Cli,
+    a: &str,
+    b: &str,
+    passphrase: &PassphraseArgs,
+    remote_args: &RemoteArgs,
+) -> anyhow::Result<()> {
     let dir = common::data_dir(cli)?;
     // This box's seed opens a bundle's secrets sealed under it (nothing is created).
     let box_seed = nascfg_store::load_seed(&dir.seed_path()).ok();
@@ -21,6 +27,14 @@ pub fn run(cli: &Cli, a: &str, b: &str, passphrase: &PassphraseArgs) -> anyhow::
             return Ok(Configuration::from_data_dir(&dir)?);
         }
         let path = Path::new(spec);
+        // A remote bundle is pulled whole into a private 0600 file first, then read
+        // like a local one; the file goes when its view is built.
+        let pulled = if remote::is_remote(path) {
+            Some(remote::fetch(cli, path, remote_args)?)
+        } else {
+            None
+        };
+        let path = pulled.as_ref().map_or(path, |(_, p)| p.as_path());
         let pass = bundle_passphrase(path, passphrase)?;
         Ok(Configuration::from_bundle(
             path,

@@ -308,9 +308,10 @@ fn free_name(name: &str, taken: &std::collections::BTreeSet<String>) -> String {
         .expect("some number is free")
 }
 
-/// Whether this box's configuration equals that of the bundle `newest`: its
-/// seed fingerprint and whether the seed is included, and the content of the
-/// database. A bundle that cannot be read (encrypted without the passphrase,
+/// Whether this box's configuration equals that of the bundle `newest`
+/// (whether the seed is included, and the content digest, which covers the
+/// seed fingerprint). The bundle is read whole and checked, so a damaged
+/// newest bundle is replaced rather than trusted. A bundle that cannot be read (encrypted without the passphrase,
 /// damaged) counts as changed.
 fn unchanged(
     cli: &Cli,
@@ -336,36 +337,24 @@ fn unchanged(
     if manifest.seed_included != include_seed {
         return Ok(false);
     }
-    same_configuration(store, &manifest, dir.path())
+    same_configuration(store, &manifest)
 }
 
-/// The configuration comparison behind `--if-changed`: the seed fingerprint
-/// and the database's content. (Until the manifest carries a logical content
-/// digest, the database is compared as a fresh snapshot's SHA-256.)
-fn same_configuration(store: &Store, manifest: &Manifest, work: &Path) -> anyhow::Result<bool> {
-    let fingerprint = store.fingerprint()?.map(|f| f.to_string());
-    if fingerprint != manifest.seed_fingerprint {
-        return Ok(false);
-    }
-    let Some(db) = manifest.member(nascfg_bundle::DATABASE_NAME) else {
+/// The configuration comparison behind `--if-changed`: this box's content
+/// digest (the logical content of its credentials, key pairs and known hosts,
+/// each secret as a MAC under a seed-derived key, and the seed fingerprint)
+/// against the one the bundle's manifest records. Not the database's bytes:
+/// a VACUUM or a secret re-sealed with the same value changes those and not
+/// the configuration. Either digest absent (an older bundle, a box whose seed
+/// does not open its secrets) counts as changed.
+fn same_configuration(store: &Store, manifest: &Manifest) -> anyhow::Result<bool> {
+    let Some(theirs) = manifest.content_sha256.as_deref() else {
         return Ok(false);
     };
-    let snapshot = work.join("snapshot.db");
-    {
-        let _guard = store.lock()?;
-        store.snapshot_to(&snapshot)?;
-    }
-    let mut file = std::fs::File::open(&snapshot)?;
-    let mut hasher = sha2_hasher();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher.hex() == db.sha256)
+    let Some(ours) = nascfg_bundle::content_digest(store)? else {
+        return Ok(false);
+    };
+    Ok(ours == theirs)
 }
 
 pub fn list(cli: &Cli, location: &str, args: &RemoteArgs) -> anyhow::Result<()> {
