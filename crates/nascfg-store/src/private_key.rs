@@ -29,6 +29,56 @@ mod openssh;
 /// Largest key file we read; real keys are a few KiB.
 const MAX_KEY_TEXT: usize = 64 * 1024;
 
+/// The most bcrypt-pbkdf rounds an OpenSSH key may ask for (`ssh-keygen -a`;
+/// its default is 16, and 100 is common advice). A crafted key asking for
+/// billions would hang the import for days: found by the `private_key` fuzz
+/// target.
+const MAX_BCRYPT_ROUNDS: u32 = 1_000;
+/// The most PBKDF2 iterations an encrypted PKCS#8 key may ask for (OpenSSL
+/// writes 2048; OWASP advises 600,000 for HMAC-SHA256).
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// The largest scrypt cost (N) and memory (128 * r * N bytes) an encrypted
+/// PKCS#8 key may ask for (OpenSSL's `-scrypt` writes N = 16384, r = 8).
+const MAX_SCRYPT_COST: u64 = 1 << 20;
+const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
+const MAX_SCRYPT_PARALLELIZATION: u16 = 16;
+
+/// A key whose passphrase derivation asks for more work than any real key
+/// needs, refused before any of it is done.
+fn too_costly(what: String) -> Error {
+    invalid(format!(
+        "the key's passphrase derivation asks for {what}, more than nascfg does for one key; \
+         re-encrypt a copy with `ssh-keygen -p -f COPY`"
+    ))
+}
+
+/// Refuses an encrypted PKCS#8 key whose key derivation would cost more than
+/// the limits above, before deriving anything.
+fn check_pbes2_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Error> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = scheme else {
+        return Ok(());
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(too_costly(format!(
+            "{} PBKDF2 iterations",
+            p.iteration_count
+        ))),
+        Kdf::Scrypt(p)
+            if p.cost_parameter > MAX_SCRYPT_COST
+                || p.parallelization > MAX_SCRYPT_PARALLELIZATION
+                || 128 * u64::from(p.block_size) * p.cost_parameter > MAX_SCRYPT_MEMORY =>
+        {
+            Err(too_costly(format!(
+                "scrypt with N = {}, r = {}, p = {}",
+                p.cost_parameter, p.block_size, p.parallelization
+            )))
+        }
+        // Within the limits, or a KDF the decryption itself refuses.
+        _ => Ok(()),
+    }
+}
+
 /// rsaEncryption (RFC 8017, appendix C).
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 /// id-Ed25519 (RFC 8410, section 3).
@@ -403,6 +453,7 @@ fn encrypted_pkcs8(
 ) -> Result<PrivateKey, Error> {
     let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der)
         .map_err(|e| invalid(format!("cannot read the encrypted PKCS#8 private key: {e}")))?;
+    check_pbes2_cost(&info.encryption_algorithm)?;
     let passphrase = passphrase().ok_or(Error::KeyPassphraseNeeded)?;
     let plain = info
         .decrypt(passphrase.expose_secret().as_bytes())

@@ -42,6 +42,11 @@ pub(super) fn read(
     if !key.is_encrypted() {
         return Ok(key);
     }
+    if let ssh_key::Kdf::Bcrypt { rounds, .. } = key.kdf()
+        && *rounds > super::MAX_BCRYPT_ROUNDS
+    {
+        return Err(super::too_costly(format!("{rounds} bcrypt-pbkdf rounds")));
+    }
     let passphrase = passphrase().ok_or(Error::KeyPassphraseNeeded)?;
     let passphrase = passphrase.expose_secret().as_bytes();
     key.decrypt(passphrase)

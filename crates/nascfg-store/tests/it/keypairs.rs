@@ -225,6 +225,74 @@ fn encrypted_keys_need_the_right_passphrase() {
     assert!(store.list_keypairs().unwrap().is_empty());
 }
 
+/// The body of a PEM-armoured fixture, decoded.
+fn armored_body(file: &str) -> (String, Vec<u8>) {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(Path::new(FIXTURES).join(file)).unwrap();
+    let label = text.lines().next().unwrap().to_owned();
+    let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    (label, body)
+}
+
+fn armored(label: &str, body: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(body);
+    let end = label.replace("BEGIN", "END");
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(70)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!("{label}\n{}\n{end}\n", lines.join("\n"))
+}
+
+/// A key whose passphrase derivation asks for absurd work is refused before
+/// any of it is done (the private_key fuzz target hung on an OpenSSH key
+/// asking for 2^32 - 1 bcrypt rounds: days of work).
+#[test]
+fn keys_asking_for_absurd_kdf_work_are_refused() {
+    // OpenSSH: kdfoptions = string salt, uint32 rounds; set the rounds.
+    let (label, mut body) = armored_body("ecdsa-p521-short-encrypted.key");
+    let at = body.windows(6).position(|w| w == b"bcrypt").unwrap() + 6;
+    let salt_len = u32::from_be_bytes(body[at + 4..at + 8].try_into().unwrap()) as usize;
+    let rounds = at + 8 + salt_len;
+    body[rounds..rounds + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+    let openssh = armored(&label, &body);
+
+    // PKCS#8 PBES2: the PBKDF2 iteration count, re-encoded.
+    use pkcs8::der::{Decode as _, Encode as _};
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2::Kdf};
+    let (label, der) = armored_body("ed25519-pkcs8-encrypted.key");
+    let mut info = pkcs8::EncryptedPrivateKeyInfo::from_der(&der).unwrap();
+    let EncryptionScheme::Pbes2(params) = &mut info.encryption_algorithm else {
+        panic!("the fixture is PBES2");
+    };
+    let Kdf::Pbkdf2(kdf) = &mut params.kdf else {
+        panic!("the fixture uses PBKDF2");
+    };
+    kdf.iteration_count = u32::MAX;
+    let pkcs8_key = armored(&label, &info.to_der().unwrap());
+
+    for (what, text, says) in [
+        ("openssh", openssh, "4294967295 bcrypt-pbkdf rounds"),
+        ("pkcs8", pkcs8_key, "4294967295 PBKDF2 iterations"),
+    ] {
+        let asked = Cell::new(0);
+        let r = parse_private_key(&text, &mut || {
+            asked.set(asked.get() + 1);
+            Some(SecretString::from("fixture-pass"))
+        });
+        let Err(Error::InvalidKey { reason }) = &r else {
+            panic!("{what}: {r:?}");
+        };
+        assert!(reason.contains(says), "{what}: {reason}");
+        assert_eq!(asked.get(), 0, "{what}: refused before asking");
+    }
+}
+
 /// A key without a comment is stored with its name as the comment, and
 /// normalized to OpenSSH.
 #[test]
