@@ -180,6 +180,14 @@ async fn fill(c: &Client, css: &str, text: &str) {
     e.send_keys(text).await.expect("type");
 }
 
+/// Waits for the flash message of a successful change; the page on failure.
+async fn flashed(c: &Client) {
+    if c.wait().for_element(Locator::Css("p.flash")).await.is_err() {
+        let source = c.source().await.unwrap_or_default();
+        panic!("no confirmation; the page:\n{source}");
+    }
+}
+
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
@@ -269,10 +277,7 @@ async fn journey() {
     seen.page(&c).await;
     shot(&c, "credential-verified").await;
     click(&c, "button[value='save']").await;
-    c.wait()
-        .for_element(Locator::Css("p.flash"))
-        .await
-        .expect("saved");
+    flashed(&c).await;
     let list = seen.page(&c).await;
     // Markup in a name is text.
     assert!(
@@ -305,10 +310,7 @@ async fn journey() {
     click(&c, "details summary").await;
     fill(&c, "#f_region", "eu-west-1").await;
     click(&c, "button[value='save']").await;
-    c.wait()
-        .for_element(Locator::Css("p.flash"))
-        .await
-        .expect("saved");
+    flashed(&c).await;
     seen.page(&c).await;
     let shown = a.json(&["cred", "show", name, "--reveal", "--json"]);
     assert_eq!(
