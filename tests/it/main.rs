@@ -24,3 +24,4 @@ mod seed;
 mod tidy;
 mod verify_cloud;
 mod verify_servers;
+mod web;

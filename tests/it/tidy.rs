@@ -73,9 +73,20 @@ const EXCLUSIVE: &[Exclusive] = &[
         rule: "only nascfg-cli knows clap",
     },
     Exclusive {
-        packages: &["ureq", "russh", "russh-sftp", "suppaftp", "rustls"],
+        packages: &["ureq", "russh", "russh-sftp", "suppaftp"],
         owners: NETWORK_CRATES,
         rule: "only the network crates open connections",
+    },
+    Exclusive {
+        packages: &["rustls"],
+        owners: &[
+            "nascfg-verify",
+            "nascfg-net",
+            "nascfg-oauth",
+            "nascfg-remote",
+            "nascfg-web",
+        ],
+        rule: "only the network crates and the web UI's TLS listener speak TLS",
     },
     Exclusive {
         packages: &["opendal", "reqwest"],
@@ -390,8 +401,8 @@ fn exclusive_dependencies() {
         &[],
         &[
             "nascfg-store depends on rustls (normal): nascfg-verify, nascfg-net, nascfg-oauth, \
-           nascfg-remote may [docs/ARCHITECTURE.md, Architecture invariants: \"only the network \
-           crates open connections\"]",
+           nascfg-remote, nascfg-web may [docs/ARCHITECTURE.md, Architecture invariants: \"only the \
+           network crates and the web UI's TLS listener speak TLS\"]",
         ],
     );
     check_case(

@@ -65,6 +65,27 @@ pub enum Command {
     /// Export credentials for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Serve the web UI: the credential form, verify, key pairs, backups.
+    ///
+    /// Prints a one-time login URL; open it in a browser on this machine (or, with TLS,
+    /// on the network). Runs until interrupted.
+    Serve {
+        /// The address to listen on. A non-loopback address needs --tls-cert and
+        /// --tls-key, or --insecure-http.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+        /// The TLS certificate chain (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The TLS private key (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on a non-loopback address (sessions travel in clear text).
+        #[arg(long, conflicts_with = "tls_cert")]
+        insecure_http: bool,
+        #[command(flatten)]
+        verify_args: VerifyArgs,
+    },
     /// Print a shell completion script to standard output.
     Completions {
         /// The shell to complete for.

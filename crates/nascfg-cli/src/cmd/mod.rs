@@ -15,6 +15,7 @@ mod man;
 mod providers;
 mod remote;
 mod seed;
+mod serve;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -35,6 +36,20 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         } => login::authorize(cli, provider, set, login),
         Command::Import(c) => import::run(cli, c),
         Command::Export(c) => export::run(cli, c),
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            insecure_http,
+            verify_args,
+        } => serve::run(
+            cli,
+            *listen,
+            tls_cert.as_deref(),
+            tls_key.as_deref(),
+            *insecure_http,
+            verify_args,
+        ),
         Command::Completions { shell } => completions::run(*shell),
         Command::Man => man::run(),
     }

@@ -105,7 +105,7 @@ pub fn check_before_save(
 }
 
 /// The verification options from the command line.
-fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
+pub(super) fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
     let options = VerifyOptions {
         connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
         deadline: Duration::from_secs(args.timeout.max(1)),

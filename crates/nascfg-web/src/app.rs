@@ -1,0 +1,232 @@
+//! The server's state: configuration, the login token, sessions, uploads.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_store::DataDir;
+use nascfg_verify::VerifyOptions;
+use rand::RngCore;
+
+/// How long a session lives without a request.
+pub(crate) const IDLE_EXPIRY: Duration = Duration::from_secs(30 * 60);
+
+/// A PEM certificate chain and its private key, for a non-loopback `--listen`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain (PEM).
+    pub cert: PathBuf,
+    /// The private key (PEM).
+    pub key: PathBuf,
+}
+
+/// What `nascfg serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory the store lives in.
+    pub data_dir: DataDir,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// TLS; required for a non-loopback address unless `insecure_http`.
+    pub tls: Option<TlsFiles>,
+    /// Serve plain HTTP on a non-loopback address anyway.
+    pub insecure_http: bool,
+    /// How Verify Credential checks (timeouts; the test endpoint override).
+    pub verify: VerifyOptions,
+}
+
+impl Config {
+    /// Plain HTTP on `listen`, default verification options.
+    pub fn new(data_dir: DataDir, listen: SocketAddr) -> Config {
+        Config {
+            data_dir,
+            listen,
+            tls: None,
+            insecure_http: false,
+            verify: VerifyOptions::default(),
+        }
+    }
+}
+
+/// One logged-in browser.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) csrf: String,
+    pub(crate) last_seen: Instant,
+    pub(crate) flash: Option<String>,
+}
+
+/// A bundle uploaded for restore: kept until restored or the server stops.
+pub(crate) struct Upload {
+    /// Removed (with the file) when the upload is dropped.
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) path: PathBuf,
+    pub(crate) file_name: String,
+    pub(crate) passphrase: Option<SecretString>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("path", &self.path)
+            .field("file_name", &self.file_name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) data_dir: DataDir,
+    /// `Host` header values accepted; `None`: any (a TLS wildcard listen).
+    pub(crate) hosts: Option<Vec<String>>,
+    pub(crate) secure: bool,
+    pub(crate) cookie_name: String,
+    pub(crate) verify: VerifyOptions,
+    login_token: Mutex<Option<String>>,
+    pub(crate) sessions: Mutex<HashMap<String, Session>>,
+    pub(crate) uploads: Mutex<HashMap<String, Upload>>,
+}
+
+/// The web application: its routes and state, without a listener (the route
+/// tests drive it in-process; [`crate::Server`] puts it on a socket).
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) inner: Arc<Inner>,
+    login_token: String,
+}
+
+/// 32 random bytes as hex: login tokens, session ids, CSRF tokens, upload ids.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Equality that takes the same time wherever the first difference is.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl App {
+    /// The application for a server reachable at `addr` (the bound address,
+    /// port resolved), over TLS when `secure`.
+    pub fn new(data_dir: DataDir, addr: SocketAddr, secure: bool, verify: VerifyOptions) -> App {
+        let port = addr.port();
+        let hosts = if addr.ip().is_unspecified() {
+            // Any address of this machine: only under TLS, where the certificate's
+            // name defeats DNS rebinding (Server::bind refuses it otherwise).
+            None
+        } else if addr.ip().is_loopback() {
+            Some(vec![
+                format!("{addr}"),
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+            ])
+        } else {
+            Some(vec![format!("{addr}")])
+        };
+        let token = random_token();
+        App {
+            inner: Arc::new(Inner {
+                data_dir,
+                hosts,
+                secure,
+                // Cookies are shared by every port of a host: one name per port keeps two
+                // servers on one machine from logging each other out.
+                cookie_name: format!("nascfg_session_{port}"),
+                verify,
+                login_token: Mutex::new(Some(token.clone())),
+                sessions: Mutex::new(HashMap::new()),
+                uploads: Mutex::new(HashMap::new()),
+            }),
+            login_token: token,
+        }
+    }
+
+    /// The one-time token of the login URL (`/login?token=...`).
+    pub fn login_token(&self) -> &str {
+        &self.login_token
+    }
+
+    /// The routes, with the access checks around them.
+    pub fn router(&self) -> Router {
+        crate::pages::router(self.clone())
+    }
+
+    /// Exchanges the one-time login token for a new session id; `None` when the
+    /// token is wrong or already used.
+    pub(crate) fn exchange(&self, token: &str) -> Option<String> {
+        let mut slot = self
+            .inner
+            .login_token
+            .lock()
+            .expect("no panics under the lock");
+        match slot.as_deref() {
+            Some(expected) if same(expected, token) => {
+                *slot = None;
+            }
+            _ => return None,
+        }
+        let id = random_token();
+        self.inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock")
+            .insert(
+                id.clone(),
+                Session {
+                    csrf: random_token(),
+                    last_seen: Instant::now(),
+                    flash: None,
+                },
+            );
+        Some(id)
+    }
+
+    /// The session's CSRF token, refreshing its idle timer; `None` when there is
+    /// no such session or it expired (then it is removed).
+    pub(crate) fn touch(&self, id: &str) -> Option<String> {
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock");
+        let now = Instant::now();
+        sessions.retain(|_, s| now.duration_since(s.last_seen) < IDLE_EXPIRY);
+        let session = sessions.get_mut(id)?;
+        session.last_seen = now;
+        Some(session.csrf.clone())
+    }
+
+    /// Leaves a message for the session's next page.
+    pub(crate) fn flash(&self, id: &str, message: String) {
+        if let Some(s) = self
+            .inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock")
+            .get_mut(id)
+        {
+            s.flash = Some(message);
+        }
+    }
+
+    /// Takes the session's message, if any.
+    pub(crate) fn take_flash(&self, id: &str) -> Option<String> {
+        self.inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock")
+            .get_mut(id)
+            .and_then(|s| s.flash.take())
+    }
+}

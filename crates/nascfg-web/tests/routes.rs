@@ -1,0 +1,329 @@
+//! The access checks and the escaping, in-process (tower's `oneshot`): no
+//! socket, no browser.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use nascfg_credentials::{Credential, ProviderKind};
+use nascfg_store::{DataDir, Store};
+use nascfg_web::App;
+use serde_json::json;
+use tower::ServiceExt;
+
+const HOST: &str = "127.0.0.1:8787";
+const SECRET: &str = "s3cr3t-Value-That-Must-Not-Leak-9f2";
+
+struct Ui {
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    app: App,
+}
+
+fn ui() -> Ui {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = DataDir::new(dir.path().join("data"));
+    let app = App::new(
+        data.clone(),
+        HOST.parse().expect("an address"),
+        false,
+        nascfg_verify::VerifyOptions::default(),
+    );
+    Ui {
+        _dir: dir,
+        data,
+        app,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn send(ui: &Ui, request: Request<Body>) -> Answer {
+    let response = ui
+        .app
+        .router()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("a body");
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::HOST, HOST);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).expect("a request")
+}
+
+fn post(path: &str, cookie: &str, form: &[(&str, &str)]) -> Request<Body> {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    Request::post(path)
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("a request")
+}
+
+/// Logs in; returns the cookie header value and the page's CSRF token.
+async fn login(ui: &Ui) -> (String, String) {
+    let token = ui.app.login_token().to_owned();
+    let a = send(ui, get(&format!("/login?token={token}"), None)).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let set = a.headers[header::SET_COOKIE].to_str().expect("ASCII");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    let cookie = set.split(';').next().expect("a cookie").to_owned();
+    let page = send(ui, get("/credentials", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page
+        .body
+        .split("\"X-CSRF-Token\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries its CSRF token")
+        .to_owned();
+    (cookie, csrf)
+}
+
+fn add_s3(ui: &Ui, name: &str) {
+    let credential = Credential::from_api_json(&json!({
+        "name": name,
+        "provider": {"type": "S3", "access_key_id": "AKIAEXAMPLE", "secret_access_key": SECRET,
+                     "endpoint": "http://127.0.0.1:9/"}
+    }))
+    .expect("a valid credential");
+    Store::open(&ui.data)
+        .expect("a store")
+        .add_credential(&credential)
+        .expect("added");
+}
+
+#[tokio::test]
+async fn the_login_token_works_once() {
+    let ui = self::ui();
+    let token = ui.app.login_token().to_owned();
+    login(&ui).await;
+    let again = send(&ui, get(&format!("/login?token={token}"), None)).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    let wrong = self::ui();
+    let a = send(&wrong, get("/login?token=00", None)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn refusals() {
+    let ui = self::ui();
+    let (cookie, csrf) = login(&ui).await;
+    // (what, request, expected status)
+    let foreign_host = Request::get("/credentials")
+        .header(header::HOST, "evil.example:8787")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .expect("a request");
+    let foreign_origin = Request::post("/credentials/delete")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}&name=x")))
+        .expect("a request");
+    let cases: Vec<(&str, Request<Body>, StatusCode)> = vec![
+        (
+            "no session",
+            get("/credentials", None),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a made-up session",
+            get("/credentials", Some("nascfg_session_8787=abc")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "no session on a POST",
+            post("/credentials/delete", "", &[("csrf", &csrf), ("name", "x")]),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "POST without CSRF",
+            post("/credentials/delete", &cookie, &[("name", "x")]),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "POST with a wrong CSRF",
+            post(
+                "/credentials/delete",
+                &cookie,
+                &[("csrf", "0000"), ("name", "x")],
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "foreign Host",
+            foreign_host,
+            StatusCode::MISDIRECTED_REQUEST,
+        ),
+        ("foreign Origin", foreign_origin, StatusCode::FORBIDDEN),
+        (
+            "upload without CSRF",
+            Request::post("/backups/upload")
+                .header(header::HOST, HOST)
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+                .body(Body::from("--x--\r\n"))
+                .expect("a request"),
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (what, request, expected) in cases {
+        let a = send(&ui, request).await;
+        assert_eq!(a.status, expected, "{what}: {}", a.body);
+        assert!(
+            a.headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ASCII")
+                .starts_with("default-src 'self'"),
+            "{what}: CSP on refusals too"
+        );
+    }
+    // The CSRF token as a header (htmx) is accepted.
+    let ok = Request::post("/credentials/verify")
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &cookie)
+        .header("x-csrf-token", &csrf)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("provider=S3&name=n"))
+        .expect("a request");
+    assert_eq!(send(&ui, ok).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn secrets_never_reach_the_browser_and_markup_is_text() {
+    let ui = self::ui();
+    let markup = "<script>alert(1)</script>\"'&";
+    add_s3(&ui, markup);
+    let (cookie, csrf) = login(&ui).await;
+    let q: String = url::form_urlencoded::byte_serialize(markup.as_bytes()).collect();
+    let mut bodies = Vec::new();
+    for path in [
+        "/credentials".to_owned(),
+        format!("/credentials/edit?name={q}"),
+        format!("/credentials/delete?name={q}"),
+        "/credentials/fields?provider=S3".to_owned(),
+        "/keypairs".to_owned(),
+        "/backups".to_owned(),
+    ] {
+        let a = send(&ui, get(&path, Some(&cookie))).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert!(
+            !a.body.contains("<script>alert"),
+            "{path} renders markup as markup"
+        );
+        bodies.push(a.body);
+    }
+    assert!(
+        bodies[0].contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || bodies[0].contains("&lt;script&gt;")
+    );
+    // Save with the secret left empty: the stored one is kept.
+    let saved = send(
+        &ui,
+        post(
+            "/credentials/save",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("original", markup),
+                ("name", markup),
+                ("provider", "S3"),
+                ("access_key_id", ""),
+                ("secret_access_key", ""),
+                ("region", "eu-west-1"),
+                ("endpoint", "http://127.0.0.1:9/"),
+                ("max_upload_parts", "10000"),
+                ("action", "save"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    bodies.push(saved.body);
+    let mut store = Store::open(&ui.data).expect("a store");
+    let stored = store.credential(markup).expect("still there");
+    use nascfg_credentials::secrecy::ExposeSecret;
+    assert_eq!(
+        stored
+            .secret("secret_access_key")
+            .expect("kept")
+            .expose_secret(),
+        SECRET
+    );
+    assert_eq!(stored.text("region"), Some("eu-west-1"));
+    // Verify (fails to connect): the answer holds no secret either.
+    let v = send(
+        &ui,
+        post(
+            "/credentials/verify",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("original", markup),
+                ("name", markup),
+                ("provider", "S3"),
+            ],
+        ),
+    )
+    .await;
+    assert!(v.body.contains("invalid"), "{}", v.body);
+    bodies.push(v.body);
+    for body in &bodies {
+        assert!(!body.contains(SECRET), "a page carried the secret");
+        assert!(
+            !body.contains("AKIAEXAMPLE"),
+            "a page carried the access key id (secret)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_list_is_paginated() {
+    let ui = self::ui();
+    let mut store = Store::open(&ui.data).expect("a store");
+    let many: Vec<Credential> = (0..150)
+        .map(|i| {
+            Credential::new(
+                &format!("c{i:03}"),
+                ProviderKind::Ftp,
+                serde_json::from_value(json!({"host": "h", "user": "u", "pass": "p"}))
+                    .expect("a map"),
+            )
+            .expect("valid")
+        })
+        .collect();
+    store.add_credentials(&many).expect("added");
+    let (cookie, _) = login(&ui).await;
+    let first = send(&ui, get("/credentials", Some(&cookie))).await;
+    assert!(first.body.contains("page 1 of 2"));
+    assert_eq!(
+        first.body.matches("<tr>").count(),
+        101,
+        "a header row and 100 rows"
+    );
+    let second = send(&ui, get("/credentials?page=2", Some(&cookie))).await;
+    assert_eq!(second.body.matches("<tr>").count(), 51);
+}
