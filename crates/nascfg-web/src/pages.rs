@@ -203,11 +203,11 @@ struct PageQuery {
     page: Option<usize>,
 }
 
+/// One page of the list: (name, provider, needs secrets) rows, and the total.
+pub(crate) type ListPage = (Vec<(String, ProviderKind, bool)>, usize);
+
 /// The rows of one page of the list, and the total.
-pub(crate) fn list_page(
-    dir: &DataDir,
-    page: usize,
-) -> Result<(Vec<(String, ProviderKind, bool)>, usize), nascfg_store::Error> {
+pub(crate) fn list_page(dir: &DataDir, page: usize) -> Result<ListPage, nascfg_store::Error> {
     let store = Store::open(dir)?;
     let all = store.list_credentials()?;
     let total = all.len();
@@ -531,14 +531,12 @@ fn verify_form(
 }
 
 fn failure_state(
-    app: &App,
     s: Submitted,
     errors: ValidationErrors,
     verify: Option<VerifyView>,
     key_pairs: Vec<String>,
     secrets_set: Vec<String>,
 ) -> FormState {
-    let _ = app;
     let values = s
         .changes
         .into_iter()
@@ -589,17 +587,25 @@ async fn save_credential(
             "change_provider" => {
                 let mut s = submitted;
                 s.changes = Map::new();
-                Err((s, ValidationErrors::new(), None, key_pairs, secrets_set))
+                Err(Box::new((
+                    s,
+                    ValidationErrors::new(),
+                    None,
+                    key_pairs,
+                    secrets_set,
+                )))
             }
             "verify" => match verify_form(&dir, &options, &submitted) {
-                Ok(v) => Err((
+                Ok(v) => Err(Box::new((
                     submitted,
                     ValidationErrors::new(),
                     Some(VerifyView::from(&v)),
                     key_pairs,
                     secrets_set,
-                )),
-                Err(FormFailure::Invalid(e)) => Err((submitted, e, None, key_pairs, secrets_set)),
+                ))),
+                Err(FormFailure::Invalid(e)) => {
+                    Err(Box::new((submitted, e, None, key_pairs, secrets_set)))
+                }
                 Err(FormFailure::Store(e)) => Ok(Err(e)),
             },
             _ => {
@@ -641,7 +647,7 @@ async fn save_credential(
                     Ok(name) => Ok(Ok(name)),
                     Err(FormFailure::Invalid(e))
                     | Err(FormFailure::Store(nascfg_store::Error::Invalid(e))) => {
-                        Err((submitted, e, None, key_pairs, secrets_set))
+                        Err(Box::new((submitted, e, None, key_pairs, secrets_set)))
                     }
                     Err(FormFailure::Store(
                         e @ (nascfg_store::Error::Duplicate { .. }
@@ -651,7 +657,7 @@ async fn save_credential(
                             "name",
                             e.to_string(),
                         ));
-                        Err((submitted, errors, None, key_pairs, secrets_set))
+                        Err(Box::new((submitted, errors, None, key_pairs, secrets_set)))
                     }
                     Err(FormFailure::Store(e)) => Ok(Err(e)),
                 }
@@ -667,8 +673,9 @@ async fn save_credential(
             format!("saved credential {name}"),
         ),
         Ok(Err(e)) => store_problem(&sess, &e, "/credentials"),
-        Err((s, errors, verify, key_pairs, secrets_set)) => {
-            let st = failure_state(&app, s, errors, verify, key_pairs, secrets_set);
+        Err(again) => {
+            let (s, errors, verify, key_pairs, secrets_set) = *again;
+            let st = failure_state(s, errors, verify, key_pairs, secrets_set);
             form_page(&app, &sess, st)
         }
     }
