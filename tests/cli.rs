@@ -7,6 +7,7 @@
 //! assert_eq!(list, serde_json::json!([]));
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -241,6 +242,32 @@ fn regex_escape(text: &str) -> String {
             out.push('\\');
         }
         out.push(c);
+    }
+    out
+}
+
+/// Every file under `dir` (recursively) with its SHA-256 in hex: a data directory's state, to show
+/// a refused or failed command changed nothing.
+pub fn tree(dir: &Path) -> BTreeMap<String, String> {
+    use sha2::{Digest as _, Sha256};
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.expect("a readable directory entry").path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                out.insert(
+                    p.display().to_string(),
+                    format!("{:x}", Sha256::digest(bytes)),
+                );
+            }
+        }
     }
     out
 }

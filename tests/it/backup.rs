@@ -3,32 +3,12 @@
 //! passphrases, and the reference tools (`age`, `tar`, `sqlite3`) on a bundle.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
-use nascfg_tests::cli::Nascfg;
+use nascfg_tests::cli::{Nascfg, tree};
 use sha2::{Digest, Sha256};
 
 const S3_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-/// Every file of a data directory with its SHA-256.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries {
-            let p = e.unwrap().path();
-            out.insert(
-                p.display().to_string(),
-                format!(
-                    "{:x}",
-                    Sha256::digest(std::fs::read(&p).unwrap_or_default())
-                ),
-            );
-        }
-    }
-    out
-}
 
 /// A box with an S3 and an SFTP credential (and the key pair it uses).
 fn old_box() -> Nascfg {

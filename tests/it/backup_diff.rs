@@ -3,12 +3,10 @@
 //! digest moves), secrets never in any output, a dry run that changes nothing.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use nascfg_tests::cli::Nascfg;
+use nascfg_tests::cli::{Nascfg, tree};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const S3_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const SFTP_PASS: &str = "hunter2-correct-horse";
@@ -17,24 +15,6 @@ const B2_KEY: &str = "K000b2applicationkeysecretvalue";
 
 /// Every secret value any case uses: none may appear in any output.
 const SECRETS: &[&str] = &[S3_SECRET, SFTP_PASS, NEW_PASS, B2_KEY, "PRIVATE KEY"];
-
-/// Every file of a data directory with its SHA-256.
-fn tree(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries {
-            let p = e.unwrap().path();
-            out.insert(
-                p.display().to_string(),
-                format!(
-                    "{:x}",
-                    Sha256::digest(std::fs::read(&p).unwrap_or_default())
-                ),
-            );
-        }
-    }
-    out
-}
 
 /// A box with an S3 and an SFTP credential, the key pair the SFTP one uses
 /// and a spare key pair.

@@ -3,7 +3,7 @@
 //! the rclone engine against nginx's WebDAV.
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use nascfg_tests::cli::Nascfg;
+use nascfg_tests::cli::{Nascfg, tree};
 use nascfg_tests::servers::{Azurite, CutProxy, S3Server, Sshd, Vsftpd, WebDav};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -335,27 +335,6 @@ fn a_damaged_object_is_refused_by_pull_and_restore() {
         std::fs::read(a.data_dir().join("config.db")).unwrap(),
         before
     );
-}
-
-/// Every file under `dir` (recursively) with its SHA-256.
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                todo.push(p);
-            } else {
-                let hash = hex_of(&std::fs::read(&p).unwrap_or_default());
-                out.insert(p.display().to_string(), hash);
-            }
-        }
-    }
-    out
 }
 
 /// The bytes after which the proxy cuts a connection: past the requests before the upload

@@ -417,7 +417,7 @@ fn onedrive_drive_list_and_unknown_drive() {
     let got: Vec<(&str, &str, &str)> = list
         .drives
         .iter()
-        .map(|d| (d.id.as_str(), d.name.as_str(), d.drive_type.as_str()))
+        .map(|d| (d.id.as_str(), d.name.as_str(), d.graph_type.as_str()))
         .collect();
     assert_eq!(got, ONEDRIVE_DRIVES.to_vec());
     assert!(list.refreshed_token.is_none());

@@ -2,7 +2,8 @@
 //! share: one HTTP client configuration (ureq 3 over rustls with the web
 //! roots, no proxies from the environment, no redirects followed), connect
 //! and overall deadlines, one-line excerpts of answers with secrets scrubbed,
-//! and the test-only endpoint rebasing.
+//! the test-only endpoint rebasing, and (features `ftp`, `ssh`) the FTP and SSH sessions that
+//! verify and remote both open.
 //!
 //! Architecture invariant: nascfg-net knows no provider and no check; it
 //! depends on no other nascfg crate.
@@ -23,12 +24,20 @@ mod deadline;
 mod endpoints;
 mod error;
 mod excerpt;
+#[cfg(feature = "ftp")]
+mod ftp;
 mod http;
+#[cfg(feature = "ssh")]
+mod ssh;
 
 pub use crate::deadline::{Deadline, connect_tcp, run_bounded, timed_out_text};
 pub use crate::endpoints::{Endpoints, rebased};
 pub use crate::error::Error;
 pub use crate::excerpt::{REDACTED, first_line, scrub, truncate};
+#[cfg(feature = "ftp")]
+pub use crate::ftp::{FtpOpenError, ftp_open};
 pub use crate::http::{HttpClient, HttpResponse, io_excerpt, status_line};
+#[cfg(feature = "ssh")]
+pub use crate::ssh::{HostKeyCheck, HostKeys, SshAuthError, ssh_authenticate};
 pub use secrecy;
 pub use url;

@@ -7,15 +7,12 @@
 
 use std::cell::RefCell;
 use std::io::Write;
-use std::net::TcpStream;
-use std::sync::Arc;
-use std::time::Duration;
 
 use nascfg_credentials::Credential;
-use nascfg_net::Deadline;
+use nascfg_net::{Deadline, FtpOpenError, ftp_open};
 use secrecy::ExposeSecret;
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
+use suppaftp::{FtpError, RustlsFtpStream};
 
 use crate::error::{Error, Result};
 use crate::location::Location;
@@ -43,39 +40,15 @@ impl Ftp {
                 location: at.clone(),
                 message: "the port is out of range".into(),
             })?;
-        let stream = nascfg_net::connect_tcp(&host, port, access.connect_timeout, &deadline)
-            .map_err(|e| Error::Service {
-                operation: "connect",
-                location: at.clone(),
-                message: e.to_string(),
+        let mut ftp =
+            ftp_open(&host, port, access.connect_timeout, &deadline).map_err(|e| match e {
+                FtpOpenError::Connect(net) => Error::Service {
+                    operation: "connect",
+                    location: at.clone(),
+                    message: net.to_string(),
+                },
+                FtpOpenError::Ftp(e) | FtpOpenError::Tls(e) => fail(e),
             })?;
-        let mut ftp = RustlsFtpStream::connect_with_stream(stream).map_err(fail)?;
-        let connect_timeout = access.connect_timeout;
-        ftp = ftp.passive_stream_builder(move |addr| {
-            let remaining = deadline.remaining().unwrap_or(Duration::from_millis(1));
-            let stream = TcpStream::connect_timeout(&addr, remaining.min(connect_timeout))
-                .map_err(FtpError::ConnectionError)?;
-            stream
-                .set_read_timeout(Some(remaining))
-                .map_err(FtpError::ConnectionError)?;
-            stream
-                .set_write_timeout(Some(remaining))
-                .map_err(FtpError::ConnectionError)?;
-            Ok(stream)
-        });
-        let offers_tls = match ftp.feat() {
-            Ok(features) => features.iter().any(|(name, value)| {
-                name.eq_ignore_ascii_case("AUTH")
-                    && value
-                        .as_deref()
-                        .is_some_and(|v| v.to_ascii_uppercase().contains("TLS"))
-            }),
-            Err(FtpError::UnexpectedResponse(_)) => false,
-            Err(e) => return Err(fail(e)),
-        };
-        if offers_tls {
-            ftp = ftp.into_secure(tls_connector(), &host).map_err(fail)?;
-        }
         let user = cred.text("user").unwrap_or_default().to_owned();
         let pass = cred
             .secret("pass")
@@ -258,19 +231,6 @@ impl Sink<'_> {
                 .rm(self.engine.path(&self.temp));
         }
     }
-}
-
-/// rustls over ring, web PKI roots (as verify).
-fn tls_connector() -> RustlsConnector {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    RustlsConnector::from(Arc::new(config))
 }
 
 fn ftp_error(operation: &'static str, at: &str, e: FtpError, deadline: &Deadline) -> Error {

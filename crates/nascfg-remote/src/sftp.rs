@@ -6,11 +6,12 @@
 //! `ssh` binary, and a secret never goes into a temporary file.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use nascfg_credentials::Credential;
+use nascfg_net::{HostKeyCheck, HostKeys, SshAuthError, ssh_authenticate};
 use russh::client::{self, Handle};
-use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::keys::PublicKey;
 use russh_sftp::client::SftpSession;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,44 +21,6 @@ use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
 use crate::storage::{Access, Object};
 
-#[derive(Debug, Default)]
-struct HostKeyState {
-    seen: Option<String>,
-    changed: bool,
-}
-
-#[derive(Debug)]
-struct HostKeyCheck {
-    known: Option<PublicKey>,
-    state: Arc<Mutex<HostKeyState>>,
-}
-
-impl client::Handler for HostKeyCheck {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        server_key: &PublicKeyOrCertificate,
-    ) -> std::result::Result<bool, Self::Error> {
-        let key = match server_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
-        };
-        let mut line_key = key.clone();
-        line_key.set_comment("");
-        let line = line_key.to_openssh().ok().map(|s| s.trim().to_owned());
-        let changed = self
-            .known
-            .as_ref()
-            .is_some_and(|known| known.key_data() != key.key_data());
-        if let Ok(mut state) = self.state.lock() {
-            state.seen = line;
-            state.changed = changed;
-        }
-        Ok(!changed)
-    }
-}
-
 /// One SSH connection with its SFTP session, at the location's directory.
 pub(crate) struct Sftp {
     runner: Runner,
@@ -65,7 +28,7 @@ pub(crate) struct Sftp {
     sftp: SftpSession,
     /// The location's directory: relative to the login's home (`.` for the home).
     dir: String,
-    state: Arc<Mutex<HostKeyState>>,
+    keys: HostKeys,
 }
 
 fn service(operation: &'static str, at: String, message: String) -> Error {
@@ -106,11 +69,7 @@ impl Sftp {
             })?),
             None => None,
         };
-        let state = Arc::new(Mutex::new(HostKeyState::default()));
-        let handler = HostKeyCheck {
-            known,
-            state: Arc::clone(&state),
-        };
+        let (handler, keys) = HostKeyCheck::new(known);
         let connect_timeout = access.connect_timeout;
         let private_key = access.private_key.clone();
         let remaining = runner.remaining();
@@ -141,7 +100,7 @@ impl Sftp {
             let mut handle = client::connect_stream(config, stream, handler)
                 .await
                 .map_err(|e| {
-                    if state.lock().map(|s| s.changed).unwrap_or(false) {
+                    if keys.changed() {
                         service(
                             "connect",
                             at.clone(),
@@ -178,12 +137,12 @@ impl Sftp {
             _handle: handle,
             sftp,
             dir,
-            state,
+            keys,
         })
     }
 
     pub(crate) fn host_key_seen(&self) -> Option<String> {
-        self.state.lock().ok().and_then(|s| s.seen.clone())
+        self.keys.seen()
     }
 
     fn path(&self, name: &str) -> String {
@@ -297,7 +256,6 @@ impl Sftp {
     }
 }
 
-/// Public key first (when given), then password.
 async fn authenticate(
     handle: &mut Handle<HostKeyCheck>,
     user: &str,
@@ -305,55 +263,21 @@ async fn authenticate(
     password: Option<&SecretString>,
     at: &str,
 ) -> Result<()> {
-    let fail = |e: russh::Error| service("connect", at.to_owned(), ssh_message(&e));
-    let mut tried = Vec::new();
-    if let Some(pem) = private_key {
-        let key = russh::keys::decode_secret_key(pem.expose_secret(), None).map_err(|_| {
-            service(
-                "connect",
-                at.to_owned(),
-                "the key pair's private key cannot be read (not an unencrypted OpenSSH key)".into(),
-            )
-        })?;
-        let hash = handle
-            .best_supported_rsa_hash()
-            .await
-            .map_err(fail)?
-            .flatten();
-        let result = handle
-            .authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash))
-            .await
-            .map_err(fail)?;
-        if result.success() {
-            return Ok(());
+    let message = match ssh_authenticate(handle, user, private_key, password).await {
+        Ok(()) => return Ok(()),
+        Err(SshAuthError::BadPrivateKey) => {
+            "the key pair's private key cannot be read (not an unencrypted OpenSSH key)".to_owned()
         }
-        tried.push("publickey");
-    }
-    if let Some(password) = password {
-        let result = handle
-            .authenticate_password(user, password.expose_secret())
-            .await
-            .map_err(fail)?;
-        if result.success() {
-            return Ok(());
+        Err(SshAuthError::Ssh(e)) => ssh_message(&e),
+        Err(SshAuthError::Denied(tried)) if tried.is_empty() => {
+            "the credential has neither a password nor a key pair".to_owned()
         }
-        tried.push("password");
-    }
-    if tried.is_empty() {
-        return Err(service(
-            "connect",
-            at.to_owned(),
-            "the credential has neither a password nor a key pair".into(),
-        ));
-    }
-    Err(service(
-        "connect",
-        at.to_owned(),
-        format!(
+        Err(SshAuthError::Denied(tried)) => format!(
             "Permission denied ({}): the server refused the login of {user}",
             tried.join(",")
         ),
-    ))
+    };
+    Err(service("connect", at.to_owned(), message))
 }
 
 /// An SFTP upload in progress, into the temporary name.

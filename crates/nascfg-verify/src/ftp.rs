@@ -1,16 +1,14 @@
 //! FTP: log in and list the login directory (what `rclone lsjson remote:`
-//! lists). When the server's `FEAT` offers `AUTH TLS`, the session switches
-//! to explicit TLS before the password is sent; the server's certificate is
-//! checked against the web PKI roots.
+//! lists), over nascfg-net's session: explicit TLS whenever the server's
+//! `FEAT` offers `AUTH TLS`, before the password is sent.
 
-use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::Duration;
 
+use nascfg_net::{FtpOpenError, ftp_open};
 use secrecy::{ExposeSecret, SecretString};
-use suppaftp::{FtpError, RustlsConnector, RustlsFtpStream};
+use suppaftp::FtpError;
 
-use crate::deadline::{Deadline, connect_tcp, run_bounded};
+use crate::deadline::{Deadline, run_bounded};
 use crate::excerpt::first_line;
 use crate::{Check, Failure, Outcome, Success};
 
@@ -42,63 +40,23 @@ fn session(
     connect_timeout: Duration,
     deadline: &Deadline,
 ) -> Result<(), Failure> {
-    let stream = connect_tcp(host, port, connect_timeout, deadline)?;
     let fail = |e: FtpError| ftp_failure(e, deadline);
-    let mut ftp = RustlsFtpStream::connect_with_stream(stream).map_err(fail)?;
-    let data_deadline = *deadline;
-    ftp = ftp.passive_stream_builder(move |addr| {
-        let remaining = data_deadline
-            .remaining()
-            .unwrap_or(Duration::from_millis(1));
-        let stream = TcpStream::connect_timeout(&addr, remaining.min(connect_timeout))
-            .map_err(FtpError::ConnectionError)?;
-        stream
-            .set_read_timeout(Some(remaining))
-            .map_err(FtpError::ConnectionError)?;
-        stream
-            .set_write_timeout(Some(remaining))
-            .map_err(FtpError::ConnectionError)?;
-        Ok(stream)
-    });
-    // FEAT before login: servers that support explicit TLS say `AUTH TLS`.
-    let offers_tls = match ftp.feat() {
-        Ok(features) => features.iter().any(|(name, value)| {
-            name.eq_ignore_ascii_case("AUTH")
-                && value
-                    .as_deref()
-                    .is_some_and(|v| v.to_ascii_uppercase().contains("TLS"))
-        }),
-        Err(FtpError::UnexpectedResponse(_)) => false,
-        Err(e) => return Err(fail(e)),
-    };
-    if offers_tls {
-        // rustls handshakes on first use (PBSZ), so any error here is the handshake's.
-        ftp = ftp.into_secure(tls_connector()?, host).map_err(|e| {
+    let mut ftp = ftp_open(host, port, connect_timeout, deadline).map_err(|e| match e {
+        FtpOpenError::Connect(net) => net.into(),
+        FtpOpenError::Ftp(e) => fail(e),
+        FtpOpenError::Tls(e) => {
             let text = match e {
                 FtpError::SecureError(msg) => msg,
                 FtpError::ConnectionError(io) => io.to_string(),
                 other => other.to_string(),
             };
             Failure::new(format!("TLS handshake failed: {}", first_line(&text)))
-        })?;
-    }
+        }
+    })?;
     ftp.login(user, pass.expose_secret()).map_err(fail)?;
     ftp.list(None).map_err(fail)?;
     let _ = ftp.quit();
     Ok(())
-}
-
-/// rustls over ring, web PKI roots.
-fn tls_connector() -> Result<RustlsConnector, Failure> {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| Failure::new(format!("TLS setup failed: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(RustlsConnector::from(Arc::new(config)))
 }
 
 /// The server's reply line (`530 Login incorrect.`) or the transport problem.

@@ -84,7 +84,7 @@ use nascfg_net::{Deadline, HttpClient};
 
 /// The outbound plumbing, from nascfg-net, under the names the provider modules use.
 mod deadline {
-    pub(crate) use nascfg_net::{Deadline, connect_tcp, run_bounded, timed_out_text};
+    pub(crate) use nascfg_net::{Deadline, run_bounded, timed_out_text};
 }
 mod http {
     pub(crate) use nascfg_net::{HttpResponse, io_excerpt};
@@ -418,9 +418,10 @@ impl From<nascfg_net::Error> for Failure {
 /// The result of one provider's check.
 pub(crate) type Outcome = Result<Success, Failure>;
 
-pub use crate::onedrive::{Drive, DriveList, onedrive_drives, onedrive_drives_saving};
+pub use crate::onedrive::{DriveList, onedrive_drives, onedrive_drives_saving};
 pub use nascfg_credentials;
 pub use nascfg_net::scrub;
+pub use nascfg_oauth::Drive;
 pub use nascfg_oauth::SaveToken;
 pub use secrecy;
 pub use url;

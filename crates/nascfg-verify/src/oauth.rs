@@ -124,7 +124,26 @@ fn refresh_failure(
             "the access token has expired and there is no refresh token: log in to the provider again",
         ),
         E::Net(net) => net.into(),
-        other => Failure::new(other.to_string()),
+        // A refresh never starts a login or lists drives, but each is still worded as itself.
+        other @ (E::NotOAuth(_)
+        | E::MissingClientId { .. }
+        | E::MissingClientSecret { .. }
+        | E::NoDeviceGrant(_)
+        | E::StateMismatch
+        | E::Denied(_)
+        | E::NotARedirect(_)
+        | E::LoginTimedOut(_)
+        | E::StrayRequest(_)
+        | E::Loopback(_)
+        | E::DeviceExpired
+        | E::DeviceDenied
+        | E::Save(_)
+        | E::BadToken(_)
+        | E::BadHostname(_)
+        | E::NoDrives
+        | E::ChooseDrive(_)
+        | E::UnknownDrive { .. }
+        | E::Drives(_)) => Failure::new(other.to_string()),
     }
 }
 

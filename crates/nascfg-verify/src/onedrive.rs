@@ -3,27 +3,13 @@
 //! and the list of the user's drives (`GET /v1.0/me/drives`) that the product's "Drives List" shows.
 
 use nascfg_credentials::{Credential, OAuthToken};
-use serde_json::Value;
+use nascfg_oauth::{Drive, parse_drives};
 
 use crate::oauth::{access, api_url, get_with_token};
 use crate::{Check, Failure, Outcome, SaveToken, Verification, VerifyOptions};
 
 /// Microsoft Graph.
 const GRAPH: &str = "https://graph.microsoft.com/v1.0";
-/// The most drives kept from one answer.
-const MAX_DRIVES: usize = 1000;
-
-/// One drive the signed-in user can reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drive {
-    /// The drive ID (what a OneDrive credential's `drive_id` holds).
-    pub id: String,
-    /// Its display name.
-    pub name: String,
-    /// Graph's `driveType`: `personal`, `business` or `documentLibrary`.
-    pub drive_type: String,
-}
-
 /// The drives of a OneDrive credential's account.
 #[derive(Debug, Clone)]
 pub struct DriveList {
@@ -72,33 +58,8 @@ fn list(check: &Check<'_>, refreshed: &mut Option<OAuthToken>) -> Result<Vec<Dri
     refreshed.clone_from(&access.refreshed);
     let url = api_url(check, &format!("{GRAPH}/me/drives"))?;
     let response = get_with_token(check, &access, &url)?;
-    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
-        Failure::new(format!(
-            "{}, but the answer is not Graph's JSON",
-            response.status_line()
-        ))
-    })?;
-    let Some(values) = json.get("value").and_then(Value::as_array) else {
-        return Err(Failure::new(format!(
-            "{}, but the answer has no drive list",
-            response.status_line()
-        )));
-    };
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or("").to_owned();
-    Ok(values
-        .iter()
-        .take(MAX_DRIVES)
-        .filter(|v| {
-            v.get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| !id.is_empty())
-        })
-        .map(|v| Drive {
-            id: text(v, "id"),
-            name: text(v, "name"),
-            drive_type: text(v, "driveType"),
-        })
-        .collect())
+    parse_drives(response.body.as_bytes())
+        .map_err(|why| Failure::new(format!("{}, but {why}", response.status_line())))
 }
 
 /// Lists the root folder of the credential's drive.

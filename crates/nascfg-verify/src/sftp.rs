@@ -6,62 +6,16 @@
 //! russh (pure Rust, ring) inside a small current-thread tokio runtime,
 //! bounded as a whole by the deadline.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use nascfg_net::{HostKeyCheck, HostKeys, SshAuthError, ssh_authenticate};
 use russh::client::{self, Handle};
-use russh::keys::{PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::keys::PublicKey;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::deadline::{Deadline, timed_out_text};
 use crate::{Check, Failure, Outcome, Success};
-
-/// What the handler saw of the server's host key.
-#[derive(Debug, Default)]
-struct HostKeyState {
-    /// The key the server presented, as an OpenSSH line.
-    seen: Option<String>,
-    /// The presented key differs from the recorded one.
-    changed: bool,
-}
-
-/// Checks the server's host key against the recorded one (if any).
-#[derive(Debug)]
-struct HostKeyCheck {
-    known: Option<PublicKey>,
-    state: Arc<Mutex<HostKeyState>>,
-}
-
-impl client::Handler for HostKeyCheck {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        server_key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        let key = match server_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
-            PublicKeyOrCertificate::Certificate(cert) => PublicKey::from(cert.public_key().clone()),
-        };
-        let line = openssh_line(&key);
-        let changed = self
-            .known
-            .as_ref()
-            .is_some_and(|known| known.key_data() != key.key_data());
-        if let Ok(mut state) = self.state.lock() {
-            state.seen = line;
-            state.changed = changed;
-        }
-        Ok(!changed)
-    }
-}
-
-/// `ssh-ed25519 AAAA...` without a comment.
-fn openssh_line(key: &PublicKey) -> Option<String> {
-    let mut key = key.clone();
-    key.set_comment("");
-    key.to_openssh().ok().map(|s| s.trim().to_owned())
-}
 
 /// The inputs of one SFTP check, owned.
 struct Login {
@@ -115,7 +69,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(format!("cannot start the SSH client: {e}")))?;
-    let state = Arc::new(Mutex::new(HostKeyState::default()));
+    let (handler, keys) = HostKeyCheck::new(login.known.clone());
     let deadline = check.deadline;
     let remaining = deadline.remaining_or_fail()?;
     let result = runtime.block_on(async {
@@ -125,7 +79,8 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
                 &login,
                 check.options.connect_timeout,
                 &deadline,
-                Arc::clone(&state),
+                handler,
+                &keys,
             ),
         )
         .await
@@ -136,7 +91,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     });
     // Do not wait for a DNS lookup still blocked in the background.
     runtime.shutdown_background();
-    let seen = state.lock().ok().and_then(|s| s.seen.clone());
+    let seen = keys.seen();
     match result {
         Ok(()) => Ok(Success {
             refreshed_token: None,
@@ -153,7 +108,8 @@ async fn session(
     login: &Login,
     connect_timeout: Duration,
     deadline: &Deadline,
-    state: Arc<Mutex<HostKeyState>>,
+    handler: HostKeyCheck,
+    keys: &HostKeys,
 ) -> Result<(), Failure> {
     let limit = deadline.cap(connect_timeout);
     let stream = match tokio::time::timeout(
@@ -182,15 +138,10 @@ async fn session(
         inactivity_timeout: deadline.remaining(),
         ..client::Config::default()
     });
-    let handler = HostKeyCheck {
-        known: login.known.clone(),
-        state: Arc::clone(&state),
-    };
     let mut handle = match client::connect_stream(config, stream, handler).await {
         Ok(handle) => handle,
         Err(e) => {
-            let changed = state.lock().map(|s| s.changed).unwrap_or(false);
-            if changed {
+            if keys.changed() {
                 return Err(Failure::new(format!(
                     "host key changed: {}:{} presents a different host key than the one recorded on first use (possibly a man-in-the-middle; confirm the new key with the server's administrator)",
                     login.host, login.port
@@ -210,45 +161,25 @@ async fn session(
 /// Public key first (when given), then password; `Permission denied (...)`
 /// when neither is accepted.
 async fn authenticate(handle: &mut Handle<HostKeyCheck>, login: &Login) -> Result<(), Failure> {
-    let mut tried = Vec::new();
-    if let Some(pem) = &login.private_key {
-        let key = russh::keys::decode_secret_key(pem.expose_secret(), None).map_err(|_| {
-            Failure::new(
-                "the key pair's private key cannot be read (not an unencrypted OpenSSH key)",
-            )
-        })?;
-        let hash = handle
-            .best_supported_rsa_hash()
-            .await
-            .map_err(|e| ssh_failure(&e, "SSH error"))?
-            .flatten();
-        let result = handle
-            .authenticate_publickey(
-                login.user.as_str(),
-                PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-            )
-            .await
-            .map_err(|e| ssh_failure(&e, "SSH authentication failed"))?;
-        if result.success() {
-            return Ok(());
-        }
-        tried.push("publickey");
+    let auth = ssh_authenticate(
+        handle,
+        &login.user,
+        login.private_key.as_ref(),
+        login.password.as_ref(),
+    )
+    .await;
+    match auth {
+        Ok(()) => Ok(()),
+        Err(SshAuthError::BadPrivateKey) => Err(Failure::new(
+            "the key pair's private key cannot be read (not an unencrypted OpenSSH key)",
+        )),
+        Err(SshAuthError::Ssh(e)) => Err(ssh_failure(&e, "SSH authentication failed")),
+        Err(SshAuthError::Denied(tried)) => Err(Failure::new(format!(
+            "Permission denied ({}): the server refused the login of {}",
+            tried.join(","),
+            login.user
+        ))),
     }
-    if let Some(password) = &login.password {
-        let result = handle
-            .authenticate_password(login.user.as_str(), password.expose_secret())
-            .await
-            .map_err(|e| ssh_failure(&e, "SSH authentication failed"))?;
-        if result.success() {
-            return Ok(());
-        }
-        tried.push("password");
-    }
-    Err(Failure::new(format!(
-        "Permission denied ({}): the server refused the login of {}",
-        tried.join(","),
-        login.user
-    )))
 }
 
 /// Opens the `sftp` subsystem and reads the home directory.
