@@ -66,11 +66,7 @@ impl<W: std::io::Write> std::io::Write for Counting<'_, W> {
 }
 
 /// Runs `work` as one `transfer`: `finish` is called whatever it returns.
-pub(crate) fn transfer<T>(
-    progress: &dyn Progress,
-    what: Transfer,
-    work: impl FnOnce() -> T,
-) -> T {
+pub(crate) fn transfer<T>(progress: &dyn Progress, what: Transfer, work: impl FnOnce() -> T) -> T {
     progress.start(what);
     let out = work();
     progress.finish();

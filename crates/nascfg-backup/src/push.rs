@@ -347,7 +347,11 @@ mod tests {
     fn free_names() {
         check("n-1.tar.gz", &[], "n-1.tar.gz");
         check("n.tar.gz", &["n.tar.gz"], "n-1.tar.gz");
-        check("n.tar.gz.age", &["n.tar.gz.age", "n-1.tar.gz.age"], "n-2.tar.gz.age");
+        check(
+            "n.tar.gz.age",
+            &["n.tar.gz.age", "n-1.tar.gz.age"],
+            "n-2.tar.gz.age",
+        );
         check("plain", &["plain"], "plain-1");
     }
 
