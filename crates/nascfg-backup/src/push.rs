@@ -96,7 +96,7 @@ pub enum PushOutcome {
         newest: String,
     },
     /// A bundle was uploaded and read back.
-    Pushed(PushReport),
+    Pushed(Box<PushReport>),
 }
 
 /// A bundle pushed and read back intact.
@@ -141,12 +141,12 @@ pub fn push(
             let name = free_name(&file.name, &taken);
             let mut reader = file.reader;
             let pushed = upload(storage, &name, &mut reader, progress)?;
-            Ok(PushOutcome::Pushed(PushReport {
+            Ok(PushOutcome::Pushed(Box::new(PushReport {
                 pushed,
                 encrypted: file.encrypted,
                 manifest: file.manifest,
                 engine: storage.engine_name(),
-            }))
+            })))
         }
     }
 }
@@ -225,12 +225,12 @@ fn push_export(
     };
     let pushed = upload.finish();
     progress.finish();
-    Ok(PushOutcome::Pushed(PushReport {
+    Ok(PushOutcome::Pushed(Box::new(PushReport {
         pushed: pushed?,
         encrypted,
         manifest: Some(written.manifest),
         engine: storage.engine_name(),
-    }))
+    })))
 }
 
 /// Uploads everything `reader` gives as `name`, counting for `progress`.

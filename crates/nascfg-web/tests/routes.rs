@@ -126,6 +126,15 @@ async fn the_login_token_works_once() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
 
+/// (what, path, extra form fields, expected status, expected text)
+type RemoteCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    StatusCode,
+    &'a str,
+);
+
 /// The Remote backups screen's answers that need no storage service: which
 /// credentials it offers, and the refusals before anything is sent.
 #[tokio::test]
@@ -161,7 +170,7 @@ async fn remote_backups_offer_storage_and_refuse_before_sending() {
         ("path", "bucket/nas1"),
     ];
     // (what, path, extra fields, expected status, expected text)
-    let cases: &[(&str, &str, &[(&str, &str)], StatusCode, &str)] = &[
+    let cases: &[RemoteCase<'_>] = &[
         (
             "no CSRF token",
             "/backups/remote/push",
