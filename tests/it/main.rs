@@ -25,3 +25,4 @@ mod tidy;
 mod verify_cloud;
 mod verify_servers;
 mod web;
+mod web_remote;

@@ -101,14 +101,15 @@ const EXCLUSIVE: &[Exclusive] = &[
 ];
 
 /// The product crates and the nascfg-* crates each may depend on: every edge
-/// points down the stack `cli → web → {remote, bundle, interop, verify, oauth,
-/// store} → {credentials, crypto}`, with the few sideways edges written out.
+/// points down the stack `cli → web → backup → {remote, bundle, interop, verify,
+/// oauth, store} → {credentials, crypto}`, with the few sideways edges written out.
 /// Crates not written yet have their rows already.
 const ALLOWED: &[(&str, &[&str])] = &[
     (
         "nascfg-cli",
         &[
             "nascfg-web",
+            "nascfg-backup",
             "nascfg-remote",
             "nascfg-bundle",
             "nascfg-interop",
@@ -122,11 +123,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "nascfg-web",
         &[
+            "nascfg-backup",
             "nascfg-remote",
             "nascfg-bundle",
             "nascfg-interop",
             "nascfg-verify",
             "nascfg-oauth",
+            "nascfg-store",
+            "nascfg-credentials",
+            "nascfg-crypto",
+        ],
+    ),
+    (
+        "nascfg-backup",
+        &[
+            "nascfg-remote",
+            "nascfg-bundle",
+            "nascfg-interop",
             "nascfg-store",
             "nascfg-credentials",
             "nascfg-crypto",
@@ -363,7 +376,11 @@ fn allowed_graphs_pass() {
                 "nascfg-remote",
                 &[("russh-sftp", Normal), ("nascfg-oauth", Normal)],
             ),
-            ("nascfg-web", &[("axum", Normal), ("nascfg-remote", Normal)]),
+            ("nascfg-web", &[("axum", Normal), ("nascfg-backup", Normal)]),
+            (
+                "nascfg-backup",
+                &[("nascfg-remote", Normal), ("nascfg-interop", Normal)],
+            ),
             ("nascfg-tests", &[("nascfg-cli", Normal), ("tar", Dev)]),
             ("xtask", &[("anyhow", Normal)]),
         ],
@@ -448,7 +465,7 @@ fn dependency_direction() {
         &[],
         &[
             "nascfg-cli depends on nascfg-tests (normal) against the stated direction: \
-           nascfg-cli may depend on nascfg-web, nascfg-remote, nascfg-bundle, nascfg-interop, \
+           nascfg-cli may depend on nascfg-web, nascfg-backup, nascfg-remote, nascfg-bundle, nascfg-interop, \
            nascfg-verify, nascfg-oauth, nascfg-store, nascfg-credentials, nascfg-crypto \
            [docs/ARCHITECTURE.md, Architecture invariants: \"dependencies point one way\"]",
         ],

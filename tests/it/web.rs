@@ -355,6 +355,38 @@ async fn journey() {
         "{inspected}"
     );
 
+    // Remote backups: push to s3s-fs with the stored credential, then list.
+    c.goto(&format!("{base}/backups/remote"))
+        .await
+        .expect("remote backups");
+    fill(&c, "#r_path", "bucket1/web").await;
+    click(&c, "#push").await;
+    let result = c
+        .wait()
+        .for_element(Locator::Css("#push-result"))
+        .await
+        .expect("the push's result");
+    assert!(
+        result
+            .text()
+            .await
+            .expect("text")
+            .contains("bucket1/web/nascfg-")
+    );
+    seen.page(&c).await;
+    click(&c, "#list").await;
+    c.wait()
+        .for_element(Locator::Css("#bundles"))
+        .await
+        .expect("the listing");
+    let rows = c
+        .find_all(Locator::Css("#bundles tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1, "one bundle pushed");
+    seen.page(&c).await;
+    shot(&c, "remote-backups").await;
+
     // Delete, with a confirmation page.
     c.goto(&format!("{base}/credentials")).await.expect("list");
     click(&c, "td a[href^='/credentials/delete']").await;

@@ -46,7 +46,9 @@ pub fn print_error(err: &anyhow::Error) {
 
 /// The guidance a library error carries, if `error` is one.
 fn guidance(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(e) = error.downcast_ref::<nascfg_store::Error>() {
+    if let Some(e) = error.downcast_ref::<nascfg_backup::Error>() {
+        e.hint()
+    } else if let Some(e) = error.downcast_ref::<nascfg_store::Error>() {
         e.hint()
     } else if let Some(e) = error.downcast_ref::<nascfg_oauth::Error>() {
         e.hint()

@@ -47,4 +47,4 @@ pub use location::Location;
 pub use name::BundleName;
 pub use prune::{Decision, Policy, plan};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
-pub use storage::{Access, EngineChoice, Object, Pushed, Storage, Upload};
+pub use storage::{Access, EngineChoice, Object, Pushed, Storage, Upload, serves_natively};

@@ -98,6 +98,20 @@ pub struct Pushed {
     pub sha256: String,
 }
 
+/// Whether an engine of this crate (OpenDAL, FTP, SFTP) serves `provider`
+/// without rclone (S3 with signature v2 still goes through rclone).
+pub fn serves_natively(provider: ProviderKind) -> bool {
+    matches!(
+        provider,
+        ProviderKind::S3
+            | ProviderKind::AzureBlob
+            | ProviderKind::GoogleCloudStorage
+            | ProviderKind::Webdav
+            | ProviderKind::Ftp
+            | ProviderKind::Sftp
+    )
+}
+
 /// The engine behind a [`Storage`].
 pub(crate) enum Engine {
     OpenDal(OpenDal),
@@ -144,15 +158,8 @@ impl Storage {
             reason: reason.to_owned(),
         };
         let native = access.engine == EngineChoice::Auto
-            && match kind {
-                ProviderKind::S3 => credential.boolean("signatures_v2") != Some(true),
-                ProviderKind::AzureBlob
-                | ProviderKind::GoogleCloudStorage
-                | ProviderKind::Webdav
-                | ProviderKind::Ftp
-                | ProviderKind::Sftp => true,
-                _ => false,
-            };
+            && serves_natively(kind)
+            && !(kind == ProviderKind::S3 && credential.boolean("signatures_v2") == Some(true));
         // Opening connects and logs in (SFTP, FTP): what the server answers then is
         // scrubbed like any transfer's error.
         let opened = if native {

@@ -26,6 +26,7 @@ mod app;
 mod error;
 mod form;
 mod pages;
+mod remote;
 mod server;
 
 pub use crate::app::{App, Config, TlsFiles};

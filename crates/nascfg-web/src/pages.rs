@@ -60,6 +60,7 @@ pub(crate) fn router(app: App) -> Router {
         .route("/backups/export", post(export))
         .route("/backups/upload", post(upload))
         .route("/backups/restore", post(restore))
+        .merge(crate::remote::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD))
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
@@ -76,7 +77,7 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
-fn html(template: &impl Template) -> Response {
+pub(crate) fn html(template: &impl Template) -> Response {
     match template.render() {
         Ok(body) => axum::response::Html(body).into_response(),
         Err(e) => (
@@ -88,7 +89,7 @@ fn html(template: &impl Template) -> Response {
 }
 
 /// Runs store work off the async threads (SQLite, scrypt, network checks).
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f)
         .await
         .expect("a page's work does not panic")
@@ -129,7 +130,7 @@ fn problem(
     response
 }
 
-fn store_problem(sess: &Sess, e: &nascfg_store::Error, back: &'static str) -> Response {
+pub(crate) fn store_problem(sess: &Sess, e: &nascfg_store::Error, back: &'static str) -> Response {
     let status = match e {
         nascfg_store::Error::NotFound { .. } => StatusCode::NOT_FOUND,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -868,7 +869,7 @@ async fn generate_keypair(
     }
 }
 
-fn with_hint(message: &str, hint: Option<String>) -> String {
+pub(crate) fn with_hint(message: &str, hint: Option<String>) -> String {
     match hint {
         Some(h) => format!("{message} ({h})"),
         None => message.to_owned(),
@@ -1157,7 +1158,7 @@ async fn upload(
     inspection_page(&app, &sess, &id, None).await
 }
 
-async fn inspection_page(
+pub(crate) async fn inspection_page(
     app: &App,
     sess: &Sess,
     id: &str,

@@ -126,6 +126,117 @@ async fn the_login_token_works_once() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
 }
 
+/// (what, path, extra form fields, expected status, expected text)
+type RemoteCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    StatusCode,
+    &'a str,
+);
+
+/// The Remote backups screen's answers that need no storage service: which
+/// credentials it offers, and the refusals before anything is sent.
+#[tokio::test]
+async fn remote_backups_offer_storage_and_refuse_before_sending() {
+    let ui = self::ui();
+    add_s3(&ui, "store");
+    let http = Credential::from_api_json(&json!({
+        "name": "readonly", "provider": {"type": "HTTP", "url": "https://example.com/"}
+    }))
+    .expect("a valid credential");
+    Store::open(&ui.data)
+        .expect("a store")
+        .add_credential(&http)
+        .expect("added");
+    let (cookie, csrf) = login(&ui).await;
+    let page = send(&ui, get("/backups/remote", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<option value=\"store\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("readonly"),
+        "an HTTP credential cannot hold backups"
+    );
+    let backups = send(&ui, get("/backups", Some(&cookie))).await;
+    assert!(backups.body.contains("href=\"/backups/remote\""));
+
+    let at = [
+        ("csrf", csrf.as_str()),
+        ("credential", "store"),
+        ("path", "bucket/nas1"),
+    ];
+    // (what, path, extra fields, expected status, expected text)
+    let cases: &[RemoteCase<'_>] = &[
+        (
+            "no CSRF token",
+            "/backups/remote/push",
+            &[("csrf", "")],
+            StatusCode::FORBIDDEN,
+            "CSRF",
+        ),
+        (
+            "the seed without a passphrase",
+            "/backups/remote/push",
+            &[("include_seed", "true")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refusing to push a bundle with the secret seed but without a passphrase",
+        ),
+        (
+            "passphrases that differ",
+            "/backups/remote/push",
+            &[("passphrase", "one-Pass"), ("passphrase2", "other-Pass")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the passphrases differ",
+        ),
+        (
+            "a name that is no bundle's",
+            "/backups/remote/restore",
+            &[("name", "../../etc/passwd")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "is not the name of a bundle",
+        ),
+        (
+            "an encrypted bundle without its passphrase",
+            "/backups/remote/restore",
+            &[("name", "nascfg-nas1-20260101T000000Z.tar.gz.age")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "type its passphrase",
+        ),
+        (
+            "an unknown credential",
+            "/backups/remote/list",
+            &[("credential", "nope")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nope",
+        ),
+        (
+            "a service that does not answer",
+            "/backups/remote/list",
+            &[],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "list store:bucket/nas1",
+        ),
+    ];
+    for (what, path, extra, status, text) in cases {
+        let mut form: Vec<(&str, &str)> = at
+            .iter()
+            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+            .copied()
+            .collect();
+        form.extend_from_slice(extra);
+        let a = send(&ui, post(path, &cookie, &form)).await;
+        assert_eq!(a.status, *status, "{what}: {}", a.body);
+        assert!(a.body.contains(text), "{what}: {}", a.body);
+        for secret in [SECRET, "one-Pass", "other-Pass"] {
+            assert!(!a.body.contains(secret), "{what}: a secret in the answer");
+        }
+    }
+}
+
 #[tokio::test]
 async fn refusals() {
     let ui = self::ui();

@@ -143,6 +143,11 @@ fn backend(kind: ProviderKind) -> Option<(&'static str, &'static [Key])> {
     })
 }
 
+/// Whether rclone has a backend for `kind`.
+pub(crate) fn has_backend(kind: ProviderKind) -> bool {
+    backend(kind).is_some()
+}
+
 /// The provider of an rclone backend `type` (its name or its prefix, as
 /// rclone itself accepts both).
 fn provider_of(rclone_type: &str) -> Option<ProviderKind> {

@@ -172,6 +172,12 @@ pub fn section_from_credential(
     mapping::to_section(credential, remote, key_pem, target).map(|(s, _)| s)
 }
 
+/// Whether rclone has a backend for `provider` (what
+/// [`section_from_credential`] maps it to).
+pub fn has_backend(provider: ProviderKind) -> bool {
+    mapping::has_backend(provider)
+}
+
 /// The credential an rclone section maps to (validated), with the private
 /// key of an SFTP `key_pem` (the credential then refers to a key pair named
 /// like the remote), or why it cannot be imported.

@@ -1,0 +1,72 @@
+//! The one error type of nascfg-backup.
+
+/// What went wrong pushing, listing or pulling a remote bundle. The wrapped
+/// errors are shown as they are (their messages and hints): this crate adds
+/// only what it alone decides.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The location or a transfer failed (scrubbed of the credential's secrets).
+    #[error(transparent)]
+    Remote(#[from] nascfg_remote::Error),
+    /// The store could not give the credential, its key pair or host key.
+    #[error(transparent)]
+    Store(#[from] nascfg_store::Error),
+    /// Writing or checking a bundle failed.
+    #[error(transparent)]
+    Bundle(#[from] nascfg_bundle::Error),
+    /// A bundle with the seed but without a passphrase would leave the box.
+    #[error(
+        "refusing to push a bundle with the secret seed but without a passphrase: \
+         anyone who can read {location} could open every secret"
+    )]
+    SeedWithoutPassphrase {
+        /// `CRED:PATH`, where it would have gone.
+        location: String,
+    },
+    /// The bytes could not be sent (the service or the bundle's source failed).
+    #[error("upload to {location} failed")]
+    Upload {
+        /// `CRED:PATH/NAME`.
+        location: String,
+        /// What the copy said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The thread writing the bundle died.
+    #[error("the export thread panicked")]
+    ExportPanicked,
+    /// A pulled bundle failed the checks of `backup inspect`.
+    #[error("{location} failed its checks; nothing written")]
+    Damaged {
+        /// `CRED:PATH/NAME`.
+        location: String,
+        /// The check that failed.
+        #[source]
+        source: nascfg_bundle::Error,
+    },
+    /// A local file or pipe failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Remote(e) => e.hint(),
+            Error::Store(e) => e.hint(),
+            Error::Bundle(e) => e.hint(),
+            Error::SeedWithoutPassphrase { .. } => {
+                Some("give a passphrase, or push without the seed".to_owned())
+            }
+            Error::Damaged { .. } => Some(
+                "the copy on the service is damaged: pull another bundle (`nascfg backup list`)"
+                    .to_owned(),
+            ),
+            Error::Upload { .. } | Error::ExportPanicked | Error::Io(_) => None,
+        }
+    }
+}
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

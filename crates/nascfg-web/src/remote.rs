@@ -1,0 +1,421 @@
+//! The Remote backups screen: push this box's configuration to a stored
+//! credential's storage, list the bundles there, and restore one through the
+//! same inspection and restore pages an uploaded bundle goes through.
+//!
+//! The work is nascfg-backup's (the CLI's `backup push|list` and remote
+//! restore use the same functions), run off the async threads. A pulled
+//! bundle lands in a private 0600 file and is kept like an upload until it
+//! is restored; nothing touches the live data before the restore's checks.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use nascfg_backup::{Export, Listed, NoProgress, PushOutcome, Reach, Source};
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_remote::{BundleName, Location};
+use nascfg_store::{DataDir, Store};
+use serde::Deserialize;
+
+use crate::access::Sess;
+use crate::app::{App, Upload, random_token};
+use crate::form::Opt;
+use crate::pages::{blocking, html, inspection_page};
+
+/// The routes of this screen (the access checks are the router's).
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route("/backups/remote", get(page))
+        .route("/backups/remote/push", post(push))
+        .route("/backups/remote/list", post(list))
+        .route("/backups/remote/restore", post(restore))
+}
+
+struct PushedView {
+    location: String,
+    name: String,
+    size: u64,
+    sha256: String,
+    contents: String,
+    engine: &'static str,
+}
+
+struct RowView {
+    created: String,
+    host: String,
+    size: u64,
+    encrypted: bool,
+    seed: &'static str,
+    name: String,
+}
+
+struct ListingView {
+    location: String,
+    credential: String,
+    path: String,
+    rows: Vec<RowView>,
+}
+
+#[derive(Template)]
+#[template(path = "remote.html")]
+struct RemotePage {
+    csrf: String,
+    flash: Option<String>,
+    credentials: Vec<Opt>,
+    path: String,
+    include_seed: bool,
+    if_changed: bool,
+    push_error: Option<String>,
+    unchanged: Option<String>,
+    pushed: Option<PushedView>,
+    notes: Vec<String>,
+    list_error: Option<String>,
+    listing: Option<ListingView>,
+    restore_error: Option<String>,
+}
+
+/// What the form said, echoed back (never a passphrase).
+#[derive(Default)]
+struct Echo {
+    credential: String,
+    path: String,
+    include_seed: bool,
+    if_changed: bool,
+}
+
+/// What a request found, for the page.
+#[derive(Default)]
+struct Found {
+    push_error: Option<String>,
+    unchanged: Option<String>,
+    pushed: Option<PushedView>,
+    notes: Vec<String>,
+    list_error: Option<String>,
+    listing: Option<ListingView>,
+    restore_error: Option<String>,
+}
+
+/// The credentials whose provider can hold backups, by name.
+fn storage_credentials(dir: &DataDir) -> Result<Vec<(String, &'static str)>, nascfg_store::Error> {
+    Ok(Store::open(dir)?
+        .list_credentials()?
+        .into_iter()
+        .filter(|s| nascfg_backup::can_hold_backups(s.provider))
+        .map(|s| (s.name, s.provider.title()))
+        .collect())
+}
+
+async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
+    let dir = app.inner.data_dir.clone();
+    let names = blocking(move || storage_credentials(&dir)).await;
+    let names = match names {
+        Ok(n) => n,
+        Err(e) => return crate::pages::store_problem(sess, &e, "/backups"),
+    };
+    let failed =
+        found.push_error.is_some() || found.list_error.is_some() || found.restore_error.is_some();
+    let mut response = html(&RemotePage {
+        csrf: sess.csrf.clone(),
+        flash: app.take_flash(&sess.id),
+        credentials: names
+            .into_iter()
+            .map(|(name, provider)| Opt {
+                label: format!("{name} ({provider})"),
+                selected: name == echo.credential,
+                value: name,
+            })
+            .collect(),
+        path: echo.path,
+        include_seed: echo.include_seed,
+        if_changed: echo.if_changed,
+        push_error: found.push_error,
+        unchanged: found.unchanged,
+        pushed: found.pushed,
+        notes: found.notes,
+        list_error: found.list_error,
+        listing: found.listing,
+        restore_error: found.restore_error,
+    });
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+    render(&app, &sess, Echo::default(), Found::default()).await
+}
+
+/// An error as one line: its message, its causes, and what to do (the web
+/// UI's own words where the library's name a command-line flag).
+fn describe(e: &nascfg_backup::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    let hint = match e {
+        nascfg_backup::Error::SeedWithoutPassphrase { .. } => {
+            Some("type a passphrase (twice), or untick Include the secret seed".to_owned())
+        }
+        nascfg_backup::Error::Damaged { .. } => {
+            Some("the copy on the service is damaged: restore another bundle".to_owned())
+        }
+        other => other.hint(),
+    };
+    crate::pages::with_hint(&text, hint)
+}
+
+/// `CRED:PATH` from the form's two fields.
+fn location(credential: &str, path: &str) -> Result<Location, nascfg_backup::Error> {
+    Ok(Location::parse(&format!("{credential}:{path}"))?)
+}
+
+/// The page's rows for a listing.
+fn listing_view(location: &Location, rows: Vec<Listed>) -> ListingView {
+    ListingView {
+        location: location.to_string(),
+        credential: location.credential().to_owned(),
+        path: location.path(),
+        rows: rows
+            .into_iter()
+            .map(|r| RowView {
+                created: r.created,
+                host: r.bundle.host().to_owned(),
+                size: r.size,
+                encrypted: r.bundle.encrypted(),
+                seed: match r.seed_included {
+                    Some(true) => "included",
+                    Some(false) => "not included",
+                    None => "? (encrypted)",
+                },
+                name: r.bundle.name().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+/// Opens the location's storage with its stored credential; a host key
+/// recorded on first use becomes a note.
+fn open(
+    dir: &DataDir,
+    location: &Location,
+    notes: &mut Vec<String>,
+) -> Result<(Store, nascfg_remote::Storage), nascfg_backup::Error> {
+    let mut store = Store::open(dir)?;
+    let opened = nascfg_backup::open(&mut store, location, &Reach::default())?;
+    if let Some(r) = &opened.host_key_recorded {
+        notes.push(format!(
+            "Recorded the host key of {}:{} (first use): {}",
+            r.host, r.port, r.key
+        ));
+    }
+    Ok((store, opened.storage))
+}
+
+#[derive(Deserialize)]
+struct RemoteForm {
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    include_seed: Option<String>,
+    #[serde(default)]
+    passphrase: String,
+    #[serde(default)]
+    passphrase2: String,
+    #[serde(default)]
+    if_changed: Option<String>,
+}
+
+impl RemoteForm {
+    fn echo(&self) -> Echo {
+        Echo {
+            credential: self.credential.clone(),
+            path: self.path.clone(),
+            include_seed: self.include_seed.is_some(),
+            if_changed: self.if_changed.is_some(),
+        }
+    }
+}
+
+async fn push(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+    axum::Form(f): axum::Form<RemoteForm>,
+) -> Response {
+    let echo = f.echo();
+    if f.passphrase != f.passphrase2 {
+        let found = Found {
+            push_error: Some("the passphrases differ: type the same passphrase twice".to_owned()),
+            ..Found::default()
+        };
+        return render(&app, &sess, echo, found).await;
+    }
+    let (include_seed, if_changed) = (echo.include_seed, echo.if_changed);
+    let passphrase = (!f.passphrase.is_empty()).then(|| SecretString::from(f.passphrase));
+    let (credential, path) = (f.credential, f.path);
+    let dir = app.inner.data_dir.clone();
+    let found = blocking(move || {
+        let mut found = Found::default();
+        let pushed = (|| {
+            let location = location(&credential, &path)?;
+            let export = Export::new(&location, include_seed, passphrase)?;
+            let (store, storage) = open(&dir, &location, &mut found.notes)?;
+            let outcome = nascfg_backup::push(
+                &storage,
+                Source::Export(store, export),
+                if_changed,
+                &NoProgress,
+            )?;
+            Ok::<_, nascfg_backup::Error>((location, storage, outcome))
+        })();
+        let (location, storage) = match pushed {
+            Ok((location, storage, PushOutcome::Unchanged { newest })) => {
+                found.unchanged = Some(newest);
+                (location, storage)
+            }
+            Ok((location, storage, PushOutcome::Pushed(report))) => {
+                let contents = report.manifest.as_ref().map_or_else(String::new, |m| {
+                    format!(
+                        "{} credential(s), {} key pair(s), seed {}{}",
+                        m.counts.credentials,
+                        m.counts.keypairs,
+                        if m.seed_included {
+                            "included"
+                        } else {
+                            "not included"
+                        },
+                        if report.encrypted {
+                            ", passphrase-protected"
+                        } else {
+                            ""
+                        }
+                    )
+                });
+                found.pushed = Some(PushedView {
+                    location: report.pushed.location,
+                    name: report.pushed.name,
+                    size: report.pushed.size,
+                    sha256: report.pushed.sha256,
+                    contents,
+                    engine: report.engine,
+                });
+                (location, storage)
+            }
+            Err(e) => {
+                found.push_error = Some(describe(&e));
+                return found;
+            }
+        };
+        // What is there now, so the new bundle can be seen (and restored) at once.
+        match nascfg_backup::list(&storage) {
+            Ok(rows) => found.listing = Some(listing_view(&location, rows)),
+            Err(e) => found.list_error = Some(describe(&e)),
+        }
+        found
+    })
+    .await;
+    render(&app, &sess, echo, found).await
+}
+
+async fn list(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+    axum::Form(f): axum::Form<RemoteForm>,
+) -> Response {
+    let echo = f.echo();
+    let (credential, path) = (f.credential, f.path);
+    let dir = app.inner.data_dir.clone();
+    let found = blocking(move || {
+        let mut found = Found::default();
+        let listed = (|| {
+            let location = location(&credential, &path)?;
+            let (store, storage) = open(&dir, &location, &mut found.notes)?;
+            drop(store);
+            Ok::<_, nascfg_backup::Error>((location.clone(), nascfg_backup::list(&storage)?))
+        })();
+        match listed {
+            Ok((location, rows)) => found.listing = Some(listing_view(&location, rows)),
+            Err(e) => found.list_error = Some(describe(&e)),
+        }
+        found
+    })
+    .await;
+    render(&app, &sess, echo, found).await
+}
+
+#[derive(Deserialize)]
+struct RestoreForm {
+    credential: String,
+    #[serde(default)]
+    path: String,
+    name: String,
+    #[serde(default)]
+    passphrase: String,
+}
+
+/// Pulls the chosen bundle into a private 0600 file, keeps it as an upload
+/// is kept, and shows its inspection: from there the restore is the upload's.
+async fn restore(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+    axum::Form(f): axum::Form<RestoreForm>,
+) -> Response {
+    let echo = Echo {
+        credential: f.credential.clone(),
+        path: f.path.clone(),
+        ..Echo::default()
+    };
+    let failed = |message: String| Found {
+        restore_error: Some(message),
+        ..Found::default()
+    };
+    let Some(bundle) = BundleName::parse(&f.name) else {
+        let message = format!("{:?} is not the name of a bundle", f.name);
+        return render(&app, &sess, echo, failed(message)).await;
+    };
+    let passphrase = (!f.passphrase.is_empty()).then(|| SecretString::from(f.passphrase));
+    if bundle.encrypted() && passphrase.is_none() {
+        let message = format!(
+            "{} is passphrase-protected: type its passphrase to restore it",
+            bundle.name()
+        );
+        return render(&app, &sess, echo, failed(message)).await;
+    }
+    let (credential, path) = (f.credential, f.path);
+    let dir = app.inner.data_dir.clone();
+    let name = bundle.name().to_owned();
+    let fetched = blocking(move || {
+        let location = location(&credential, &path)?;
+        let (store, storage) = open(&dir, &location, &mut Vec::new())?;
+        drop(store);
+        nascfg_backup::fetch(&storage, &name, &NoProgress)
+    })
+    .await;
+    let fetched = match fetched {
+        Ok(f) => f,
+        Err(e) => return render(&app, &sess, echo, failed(describe(&e))).await,
+    };
+    let (dir, path) = fetched.into_parts();
+    let id = random_token();
+    app.inner
+        .uploads
+        .lock()
+        .expect("no panics under the lock")
+        .insert(
+            id.clone(),
+            Upload {
+                _dir: dir,
+                path,
+                file_name: bundle.name().to_owned(),
+                passphrase,
+            },
+        );
+    inspection_page(&app, &sess, &id, None).await
+}
