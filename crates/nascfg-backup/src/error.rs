@@ -44,6 +44,15 @@ pub enum Error {
         #[source]
         source: nascfg_bundle::Error,
     },
+    /// A bundle file to push could not be read.
+    #[error("cannot read {}", path.display())]
+    ReadFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What reading said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A local file or pipe failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -63,7 +72,10 @@ impl Error {
                 "the copy on the service is damaged: pull another bundle (`nascfg backup list`)"
                     .to_owned(),
             ),
-            Error::Upload { .. } | Error::ExportPanicked | Error::Io(_) => None,
+            Error::Upload { .. }
+            | Error::ExportPanicked
+            | Error::ReadFile { .. }
+            | Error::Io(_) => None,
         }
     }
 }

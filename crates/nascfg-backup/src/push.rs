@@ -67,6 +67,74 @@ pub struct BundleFile {
     pub passphrase: Option<SecretString>,
 }
 
+impl BundleFile {
+    /// The bundle file at `path`, made before by `backup export`, for a push to `location`.
+    ///
+    /// An unencrypted file must start with a nascfg manifest (read from its first bytes, not the
+    /// whole file: restore and inspect check everything where the bundle is used), and must not
+    /// carry the seed: that would put every secret off the box with nothing to protect it. A
+    /// passphrase-protected file is pushed as it is; given `passphrase`, it is opened and checked
+    /// whole first, and its manifest is known for `if_changed`. The name pushed under is the
+    /// file's own when it is a bundle's name (`nascfg-<host>-<time>.tar.gz[.age]`), else one made
+    /// from this host and the manifest's time (or now).
+    pub fn open(
+        path: &std::path::Path,
+        location: &Location,
+        passphrase: Option<SecretString>,
+    ) -> Result<BundleFile> {
+        let encrypted = nascfg_bundle::is_encrypted(path)?;
+        let manifest = if encrypted {
+            match &passphrase {
+                Some(pass) => Some(nascfg_bundle::inspect(path, Some(pass), None)?.manifest),
+                None => None,
+            }
+        } else {
+            let mut head = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(2 << 20).read_to_end(&mut head))
+                .map_err(|source| Error::ReadFile {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            let manifest = nascfg_bundle::peek_manifest(&head)?;
+            if manifest.seed_included {
+                return Err(Error::SeedWithoutPassphrase {
+                    location: location.to_string(),
+                });
+            }
+            Some(manifest)
+        };
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let name = match BundleName::parse(file_name) {
+            Some(parsed) if parsed.encrypted() == encrypted => file_name.to_owned(),
+            Some(_) | None => {
+                let created = manifest
+                    .as_ref()
+                    .and_then(|m| {
+                        time::OffsetDateTime::parse(
+                            &m.created,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .ok()
+                    })
+                    .unwrap_or_else(time::OffsetDateTime::now_utc);
+                nascfg_bundle::default_bundle_name(&nascfg_bundle::host_name(), created, encrypted)
+            }
+        };
+        let reader = std::fs::File::open(path).map_err(|source| Error::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(BundleFile {
+            reader: Box::new(std::io::BufReader::with_capacity(1 << 20, reader)),
+            name,
+            encrypted,
+            manifest,
+            passphrase,
+        })
+    }
+}
+
 impl std::fmt::Debug for BundleFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BundleFile")

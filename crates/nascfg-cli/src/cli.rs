@@ -362,17 +362,23 @@ pub enum BackupCommand {
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// Export a bundle and upload it to CRED:PATH as `nascfg-<host>-<UTC time>.tar.gz[.age]`.
+    /// Export a bundle (or take `--bundle FILE`) and upload it to CRED:PATH as
+    /// `nascfg-<host>-<UTC time>.tar.gz[.age]`.
     Push {
         /// Where: a stored credential's name, `:`, a path (bucket or container first for
         /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
         location: String,
         /// Put the secret seed into the bundle (only with a passphrase).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "bundle")]
         include_seed: bool,
         /// Upload nothing when the configuration equals that of the newest bundle there.
         #[arg(long)]
         if_changed: bool,
+        /// Push this bundle file (made by `backup export`) instead of a new export: to send one
+        /// export to several places. An unencrypted one that holds the seed is refused; a
+        /// passphrase-protected one is checked whole when its passphrase is given.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
         #[command(flatten)]
         passphrase: PassphraseArgs,
         #[command(flatten)]

@@ -64,6 +64,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             location,
             include_seed,
             if_changed,
+            bundle,
             passphrase,
             remote: remote_args,
         } => remote::push(
@@ -71,6 +72,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             location,
             *include_seed,
             *if_changed,
+            bundle.as_deref(),
             passphrase,
             remote_args,
         ),

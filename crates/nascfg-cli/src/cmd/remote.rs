@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use nascfg_backup::{Export, Overwrite, Progress, PushOutcome, Reach, Source, Transfer};
+use nascfg_backup::{
+    BundleFile, Export, Overwrite, Progress, PushOutcome, Reach, Source, Transfer,
+};
 use nascfg_remote::{BundleName, EngineChoice, Location, Policy, Storage};
 use nascfg_store::Store;
 use serde_json::json;
@@ -106,31 +108,43 @@ pub fn push(
     location: &str,
     include_seed: bool,
     if_changed: bool,
+    bundle: Option<&Path>,
     passphrase: &PassphraseArgs,
     args: &RemoteArgs,
 ) -> anyhow::Result<()> {
     let location = parse(location)?;
     let given = passphrase.passphrase_file.is_some() || passphrase.passphrase_env.is_some();
     let pass = if given || include_seed {
-        common::read_passphrase(passphrase, true)?
+        common::read_passphrase(passphrase, bundle.is_none())?
     } else {
         None
     };
-    let export = Export::new(&location, include_seed, pass).map_err(|e| match e {
-        e @ nascfg_backup::Error::SeedWithoutPassphrase { .. } => output::hint(
-            e,
+    let refusal = |hint: &'static str| {
+        move |e: nascfg_backup::Error| match e {
+            e @ nascfg_backup::Error::SeedWithoutPassphrase { .. } => output::hint(e, hint),
+            other => other.into(),
+        }
+    };
+    // Everything about the source is checked before the service is reached.
+    enum Prepared {
+        File(Box<BundleFile>),
+        Export(Export),
+    }
+    let prepared = match bundle {
+        Some(path) => Prepared::File(Box::new(BundleFile::open(path, &location, pass).map_err(refusal(
+            "export it again with --passphrase-file FILE or --passphrase-env VAR, or without --include-seed",
+        ))?)),
+        None => Prepared::Export(Export::new(&location, include_seed, pass).map_err(refusal(
             "give --passphrase-file FILE or --passphrase-env VAR, or push without --include-seed",
-        ),
-        other => other.into(),
-    })?;
+        ))?),
+    };
     let mut store = common::open_store(cli)?;
     let storage = open(&mut store, &location, args)?;
-    let outcome = nascfg_backup::push(
-        &storage,
-        Source::Export(store, export),
-        if_changed,
-        &Bars::new(cli),
-    )?;
+    let source = match prepared {
+        Prepared::File(file) => Source::Bundle(*file),
+        Prepared::Export(export) => Source::Export(store, export),
+    };
+    let outcome = nascfg_backup::push(&storage, source, if_changed, &Bars::new(cli))?;
     let report = match outcome {
         PushOutcome::Unchanged { newest } => {
             if cli.json {
@@ -161,11 +175,17 @@ pub fn push(
             "engine": report.engine,
         }));
     }
-    if !cli.quiet
-        && let Some(m) = &report.manifest
-    {
-        println!(
-            "pushed {} ({} bytes, sha256 {}): {} credential(s), {} key pair(s), seed {}{}",
+    if cli.quiet {
+        return Ok(());
+    }
+    let protected = if encrypted {
+        ", passphrase-protected"
+    } else {
+        ""
+    };
+    match &report.manifest {
+        Some(m) => println!(
+            "pushed {} ({} bytes, sha256 {}): {} credential(s), {} key pair(s), seed {}{protected}",
             pushed.location,
             pushed.size,
             pushed.sha256,
@@ -176,12 +196,12 @@ pub fn push(
             } else {
                 "not included"
             },
-            if encrypted {
-                ", passphrase-protected"
-            } else {
-                ""
-            }
-        );
+        ),
+        // A passphrase-protected file pushed without its passphrase: its contents unread.
+        None => println!(
+            "pushed {} ({} bytes, sha256 {}){protected}",
+            pushed.location, pushed.size, pushed.sha256
+        ),
     }
     Ok(())
 }
