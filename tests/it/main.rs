@@ -25,3 +25,5 @@ mod tidy;
 mod verify_cloud;
 mod verify_servers;
 mod web;
+mod web_oauth;
+mod web_tls;
