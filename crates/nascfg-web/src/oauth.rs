@@ -305,8 +305,7 @@ fn prepare(
             if store
                 .credential_names()
                 .map_err(|e| Failure::store(&e))?
-                .iter()
-                .any(|n| *n == name)
+                .contains(&name)
             {
                 return Err(Failure::new(
                     StatusCode::CONFLICT,
