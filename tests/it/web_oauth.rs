@@ -1,7 +1,8 @@
 //! Login to Provider in the web UI, in a real headless Chromium: the browser goes from the
 //! credential form through the authorization server's login and consent pages (oidc-provider,
 //! `servers/oidc`, standing in for Google's endpoints) back to `nascfg serve`'s own callback,
-//! which stores the token; the CLI then finds it in the store, and no page carried it.
+//! which stores the token; the CLI then finds it in the store, and no page carried it. A
+//! provider registered for rclone's fixed port (Dropbox) goes through the paste page instead.
 
 use std::time::{Duration, Instant};
 
@@ -193,9 +194,81 @@ async fn journey() {
     let second = stored_token(&nascfg, name);
     assert_ne!(first["access_token"], second["access_token"], "a new token");
 
+    // A provider registered for rclone's fixed http://127.0.0.1:53682/: the page asks for the
+    // address the browser fails to load (another server on the same data directory).
+    let dropbox = OidcServer::start(&OAuthProvider::Dropbox.config());
+    let (_server_b, login_b) = super::web_tls::serve(
+        &nascfg,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--endpoint-override",
+            dropbox.url(),
+        ],
+    );
+    let base_b = login_b
+        .split("/login")
+        .next()
+        .expect("an origin")
+        .to_owned();
+    c.goto(&login_b).await.expect("login b");
+    c.goto(&format!("{base_b}/credentials/new?provider=DROPBOX"))
+        .await
+        .expect("the add form");
+    c.wait()
+        .for_element(Locator::Css("#oauth-login"))
+        .await
+        .expect("the Login to Provider button");
+    c.execute(
+        "document.querySelectorAll('details').forEach(d => d.open = true)",
+        vec![],
+    )
+    .await
+    .expect("unfold the advanced fields");
+    fill(&c, "#f__name", "db-web").await;
+    fill(&c, "#f_client_id", CLIENT_ID).await;
+    fill(&c, "#f_client_secret", CLIENT_SECRET).await;
+    click(&c, "#oauth-login").await;
+    let authorize = c
+        .wait()
+        .for_element(Locator::Css("#authorize"))
+        .await
+        .expect("the paste page");
+    seen.push(c.source().await.expect("the paste page"));
+    let url = authorize
+        .attr("href")
+        .await
+        .expect("an attribute")
+        .expect("the authorization URL");
+    // The user approves in a browser anywhere; the redirect to 53682 fails to load.
+    let redirect = nascfg_tests::servers::Browser::new(&dropbox)
+        .authorize(&url)
+        .unwrap_or_else(|e| panic!("authorize: {e}\n{}", dropbox.log()));
+    assert!(
+        redirect.starts_with("http://127.0.0.1:53682/?"),
+        "{redirect}"
+    );
+    fill(&c, "#f__pasted", &redirect).await;
+    click(&c, "form[action='/oauth/paste'] button.primary").await;
+    if c.wait().for_element(Locator::Css("p.flash")).await.is_err() {
+        panic!(
+            "no confirmation; the page:\n{}\n{}",
+            c.source().await.unwrap_or_default(),
+            dropbox.log()
+        );
+    }
+    seen.push(c.source().await.expect("the credential"));
+    let third = stored_token(&nascfg, "db-web");
+    assert!(
+        third["access_token"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{third}"
+    );
+
     // No page the browser saw carried a token or the client secret.
     let mut secrets = vec![CLIENT_SECRET.to_owned()];
-    for token in [&first, &second] {
+    for token in [&first, &second, &third] {
         for key in ["access_token", "refresh_token"] {
             if let Some(t) = token[key].as_str() {
                 secrets.push(t.to_owned());
