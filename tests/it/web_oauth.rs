@@ -266,6 +266,38 @@ async fn journey() {
         "{third}"
     );
 
+    // A provider's redirect is a cross-site navigation: Chromium withholds the SameSite=Strict
+    // cookie, the server answers with a page that reloads the address from its own site, and that
+    // request carries the session (here it then finds no such login).
+    c.goto(&format!("http://localhost:{}/", oidc.port))
+        .await
+        .expect("a page on another site");
+    c.execute(
+        &format!("location.href = '{base}/?code=c0de&state=not-a-login'"),
+        vec![],
+    )
+    .await
+    .expect("navigate from the other site");
+    let refused = c
+        .wait()
+        .for_element(Locator::Css("p.error"))
+        .await
+        .expect("the callback's answer");
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("text")
+            .starts_with("this login is unknown"),
+        "{}",
+        c.source().await.unwrap_or_default()
+    );
+    let url = c.current_url().await.expect("a URL");
+    assert!(
+        url.as_str().contains("nascfg_reloaded=1"),
+        "the cross-site redirect was not reloaded: {url}"
+    );
+
     // No page the browser saw carried a token or the client secret.
     let mut secrets = vec![CLIENT_SECRET.to_owned()];
     for token in [&first, &second, &third] {
