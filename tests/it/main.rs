@@ -25,4 +25,6 @@ mod tidy;
 mod verify_cloud;
 mod verify_servers;
 mod web;
+mod web_oauth;
 mod web_remote;
+mod web_tls;

@@ -20,7 +20,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A child process killed when dropped.
-struct Kid(Child);
+pub(super) struct Kid(pub(super) Child);
 
 impl Drop for Kid {
     fn drop(&mut self) {
@@ -29,7 +29,7 @@ impl Drop for Kid {
     }
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -53,7 +53,7 @@ fn raw(port: u16, request: &str) -> (u16, String) {
 }
 
 /// chromedriver on a free port, ready (its status endpoint says so).
-fn chromedriver() -> (Kid, String) {
+pub(super) fn chromedriver() -> (Kid, String) {
     let port = free_port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
@@ -115,7 +115,7 @@ fn serve(nascfg: &Nascfg) -> (Kid, String, u16) {
     (kid, url, port)
 }
 
-async fn browser(webdriver: &str, downloads: &Path) -> Client {
+pub(super) async fn browser(webdriver: &str, downloads: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -174,7 +174,7 @@ fn downloaded(dir: &Path) -> PathBuf {
     }
 }
 
-async fn fill(c: &Client, css: &str, text: &str) {
+pub(super) async fn fill(c: &Client, css: &str, text: &str) {
     let e = c.find(Locator::Css(css)).await.expect(css);
     e.clear().await.expect("clear");
     e.send_keys(text).await.expect("type");
@@ -188,7 +188,7 @@ async fn flashed(c: &Client) {
     }
 }
 
-async fn click(c: &Client, css: &str) {
+pub(super) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .expect(css)

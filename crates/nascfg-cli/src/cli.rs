@@ -83,6 +83,11 @@ pub enum Command {
         /// Serve plain HTTP on a non-loopback address (sessions travel in clear text).
         #[arg(long, conflicts_with = "tls_cert")]
         insecure_http: bool,
+        /// End a browser's session after this many minutes without a request (it must
+        /// log in again, with a new `nascfg serve`'s URL).
+        #[arg(long, value_name = "MINUTES", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=10080))]
+        session_idle_minutes: u64,
         #[command(flatten)]
         verify_args: VerifyArgs,
     },

@@ -109,6 +109,9 @@ async fn check(app: App, request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let Some(id) = cookie(request.headers(), &app.inner.cookie_name).map(str::to_owned) else {
+        if let Some(reload) = crate::oauth::reload_without_session(&request) {
+            return reload;
+        }
         return refuse(
             StatusCode::UNAUTHORIZED,
             "not logged in: open the login URL that `nascfg serve` printed",

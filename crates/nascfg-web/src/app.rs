@@ -4,16 +4,19 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::DataDir;
 use nascfg_verify::VerifyOptions;
 use rand::RngCore;
+// Tokio's clock, so the route tests can pause and advance it (`tokio::time::advance`)
+// instead of sleeping; outside a paused runtime it is the system's monotonic clock.
+use tokio::time::Instant;
 
-/// How long a session lives without a request.
-pub(crate) const IDLE_EXPIRY: Duration = Duration::from_secs(30 * 60);
+/// How long a session lives without a request, unless `Config::session_idle` says otherwise.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// A PEM certificate chain and its private key, for a non-loopback `--listen`.
 #[derive(Debug, Clone)]
@@ -35,8 +38,12 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Serve plain HTTP on a non-loopback address anyway.
     pub insecure_http: bool,
-    /// How Verify Credential checks (timeouts; the test endpoint override).
+    /// How Verify Credential checks (timeouts; the test endpoint override); Login to
+    /// Provider uses the same timeouts and override.
     pub verify: VerifyOptions,
+    /// A session unused this long is ended: the browser must log in again
+    /// (default [`DEFAULT_SESSION_IDLE`], 30 minutes).
+    pub session_idle: Duration,
 }
 
 impl Config {
@@ -48,6 +55,7 @@ impl Config {
             tls: None,
             insecure_http: false,
             verify: VerifyOptions::default(),
+            session_idle: DEFAULT_SESSION_IDLE,
         }
     }
 }
@@ -81,14 +89,19 @@ impl std::fmt::Debug for Upload {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) data_dir: DataDir,
+    /// The bound address (port resolved): Login to Provider's redirect comes back here.
+    pub(crate) addr: SocketAddr,
     /// `Host` header values accepted; `None`: any (a TLS wildcard listen).
     pub(crate) hosts: Option<Vec<String>>,
     pub(crate) secure: bool,
     pub(crate) cookie_name: String,
     pub(crate) verify: VerifyOptions,
+    session_idle: Duration,
     login_token: Mutex<Option<String>>,
     pub(crate) sessions: Mutex<HashMap<String, Session>>,
     pub(crate) uploads: Mutex<HashMap<String, Upload>>,
+    /// Logins to providers under way, by their `state`.
+    pub(crate) logins: Mutex<HashMap<String, crate::oauth::Pending>>,
 }
 
 /// The web application: its routes and state, without a listener (the route
@@ -117,8 +130,24 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 
 impl App {
     /// The application for a server reachable at `addr` (the bound address,
-    /// port resolved), over TLS when `secure`.
+    /// port resolved), over TLS when `secure`, with the default session idle time.
     pub fn new(data_dir: DataDir, addr: SocketAddr, secure: bool, verify: VerifyOptions) -> App {
+        let config = Config {
+            verify,
+            ..Config::new(data_dir, addr)
+        };
+        App::configured(config, addr, secure)
+    }
+
+    /// The application for `config`, reachable at `addr` (the bound address,
+    /// port resolved; `config.listen` may name port 0), over TLS when `secure`.
+    pub fn configured(config: Config, addr: SocketAddr, secure: bool) -> App {
+        let Config {
+            data_dir,
+            verify,
+            session_idle,
+            ..
+        } = config;
         let port = addr.port();
         let hosts = if addr.ip().is_unspecified() {
             // Any address of this machine: only under TLS, where the certificate's
@@ -138,15 +167,18 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 data_dir,
+                addr,
                 hosts,
                 secure,
                 // Cookies are shared by every port of a host: one name per port keeps two
                 // servers on one machine from logging each other out.
                 cookie_name: format!("nascfg_session_{port}"),
                 verify,
+                session_idle,
                 login_token: Mutex::new(Some(token.clone())),
                 sessions: Mutex::new(HashMap::new()),
                 uploads: Mutex::new(HashMap::new()),
+                logins: Mutex::new(HashMap::new()),
             }),
             login_token: token,
         }
@@ -201,7 +233,8 @@ impl App {
             .lock()
             .expect("no panics under the lock");
         let now = Instant::now();
-        sessions.retain(|_, s| now.duration_since(s.last_seen) < IDLE_EXPIRY);
+        let idle = self.inner.session_idle;
+        sessions.retain(|_, s| now.duration_since(s.last_seen) < idle);
         let session = sessions.get_mut(id)?;
         session.last_seen = now;
         Some(session.csrf.clone())

@@ -25,11 +25,12 @@ mod access;
 mod app;
 mod error;
 mod form;
+mod oauth;
 mod pages;
 mod remote;
 mod server;
 
-pub use crate::app::{App, Config, TlsFiles};
+pub use crate::app::{App, Config, DEFAULT_SESSION_IDLE, TlsFiles};
 pub use crate::error::Error;
 pub use crate::server::Server;
 pub use axum;

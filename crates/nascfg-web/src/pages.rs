@@ -29,7 +29,10 @@ const STYLE: &str = include_str!("../static/style.css");
 
 pub(crate) fn router(app: App) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/credentials") }))
+        .route("/", get(crate::oauth::root))
+        .route("/oauth/start", post(crate::oauth::start))
+        .route("/oauth/callback", get(crate::oauth::callback))
+        .route("/oauth/paste", post(crate::oauth::paste))
         .route("/login", get(login))
         .route(
             "/static/htmx.min.js",

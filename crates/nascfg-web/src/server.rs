@@ -34,12 +34,13 @@ impl Server {
             .set_nonblocking(true)
             .map_err(|source| Error::Bind { addr, source })?;
         let secure = config.tls.is_some();
-        let app = App::new(config.data_dir, bound, secure, config.verify);
+        let tls = config.tls.clone();
+        let app = App::configured(config, bound, secure);
         let login_url = login_url(bound, secure, app.login_token());
         Ok(Server {
             listener,
             app,
-            tls: config.tls,
+            tls,
             login_url,
         })
     }

@@ -438,3 +438,276 @@ async fn the_list_is_paginated() {
     let second = send(&ui, get("/credentials?page=2", Some(&cookie))).await;
     assert_eq!(second.body.matches("<tr>").count(), 51);
 }
+
+/// The UI of [`ui`] with `config`'s settings (the route tests' clock is tokio's, paused).
+fn ui_with(config: impl FnOnce(&mut nascfg_web::Config)) -> Ui {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = DataDir::new(dir.path().join("data"));
+    let addr = HOST.parse().expect("an address");
+    let mut c = nascfg_web::Config::new(data.clone(), addr);
+    config(&mut c);
+    let app = App::configured(c, addr, false);
+    Ui {
+        _dir: dir,
+        data,
+        app,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_session_expires_and_an_active_one_is_extended() {
+    let idle = std::time::Duration::from_secs(60);
+    let ui = ui_with(|c| c.session_idle = idle);
+    let (cookie, _) = login(&ui).await;
+    // (wait since the last request, expected answer)
+    let steps = [
+        (50, StatusCode::OK),
+        // 100 s after the login, 50 s after the last request: extended.
+        (50, StatusCode::OK),
+        (59, StatusCode::OK),
+        // Unused for longer than the idle time: ended for good.
+        (61, StatusCode::UNAUTHORIZED),
+        (0, StatusCode::UNAUTHORIZED),
+    ];
+    for (i, (wait, expected)) in steps.into_iter().enumerate() {
+        tokio::time::advance(std::time::Duration::from_secs(wait)).await;
+        let a = send(&ui, get("/credentials", Some(&cookie))).await;
+        assert_eq!(a.status, expected, "step {i} (after {wait} s): {}", a.body);
+    }
+}
+
+/// The default idle time is the documented 30 minutes.
+#[test]
+fn the_default_session_idle_is_30_minutes() {
+    let c = nascfg_web::Config::new(
+        DataDir::new("/nonexistent".into()),
+        "127.0.0.1:1".parse().expect("an address"),
+    );
+    assert_eq!(c.session_idle, std::time::Duration::from_secs(30 * 60));
+    assert_eq!(nascfg_web::DEFAULT_SESSION_IDLE, c.session_idle);
+}
+
+/// `&amp;` back to `&` in an attribute value.
+fn unescape(text: &str) -> String {
+    text.replace("&amp;", "&").replace("&#38;", "&")
+}
+
+/// The first `href="..."` of a page whose value starts with `prefix`.
+fn href(page: &str, prefix: &str) -> String {
+    let start = page
+        .find(&format!("href=\"{prefix}"))
+        .unwrap_or_else(|| panic!("no link to {prefix} in {page}"))
+        + "href=\"".len();
+    let len = page[start..].find('"').expect("a closing quote");
+    unescape(&page[start..start + len])
+}
+
+fn query_value(url: &str, key: &str) -> Option<String> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+const CLIENT_SECRET: &str = "client-Secret-never-in-a-page-77";
+
+/// Starts Login to Provider on the add form for `provider`; returns the answer.
+async fn start_login(ui: &Ui, cookie: &str, csrf: &str, provider: &str, name: &str) -> Answer {
+    send(
+        ui,
+        post(
+            "/oauth/start",
+            cookie,
+            &[
+                ("csrf", csrf),
+                ("original", ""),
+                ("name", name),
+                ("provider", provider),
+                ("client_id", "id-1"),
+                ("client_secret", CLIENT_SECRET),
+                ("action", "login"),
+            ],
+        ),
+    )
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn login_to_provider_comes_back_to_this_server() {
+    let ui = self::ui_with(|_| {});
+    let (cookie, csrf) = login(&ui).await;
+
+    // The form's button goes to /oauth/start.
+    let form = send(
+        &ui,
+        get("/credentials/new?provider=GOOGLE_DRIVE", Some(&cookie)),
+    )
+    .await;
+    assert!(
+        form.body.contains("formaction=\"/oauth/start\""),
+        "{}",
+        form.body
+    );
+
+    // Google accepts any loopback port: the redirect is this server's root.
+    let a = start_login(&ui, &cookie, &csrf, "GOOGLE_DRIVE", "gd").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(!a.body.contains(CLIENT_SECRET), "{}", a.body);
+    let url = href(&a.body, "https://accounts.google.com/");
+    assert_eq!(
+        query_value(&url, "redirect_uri").as_deref(),
+        Some("http://127.0.0.1:8787/")
+    );
+    assert_eq!(query_value(&url, "client_id").as_deref(), Some("id-1"));
+    let state = query_value(&url, "state").expect("a state");
+
+    // (what, request, status, text in the answer)
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
+        (
+            "the provider's redirect without the session cookie is reloaded from this site",
+            get(&format!("/?code=c&state={state}"), None),
+            StatusCode::OK,
+            "nascfg_reloaded=1",
+        ),
+        (
+            "and refused when it still has no session",
+            get(&format!("/?code=c&state={state}&nascfg_reloaded=1"), None),
+            StatusCode::UNAUTHORIZED,
+            "not logged in",
+        ),
+        (
+            "on /oauth/callback too",
+            get(
+                &format!("/oauth/callback?code=c&state={state}&nascfg_reloaded=1"),
+                None,
+            ),
+            StatusCode::UNAUTHORIZED,
+            "not logged in",
+        ),
+        (
+            "an unknown state",
+            get("/oauth/callback?code=c&state=forged", Some(&cookie)),
+            StatusCode::BAD_REQUEST,
+            "this login is unknown, expired",
+        ),
+        (
+            "no state",
+            get("/oauth/callback?code=c", Some(&cookie)),
+            StatusCode::BAD_REQUEST,
+            "carries no state",
+        ),
+        (
+            "the user said no",
+            get(
+                &format!("/?error=access_denied&error_description=No+thanks&state={state}"),
+                Some(&cookie),
+            ),
+            StatusCode::BAD_REQUEST,
+            "the provider refused the authorization: access_denied: No thanks",
+        ),
+        (
+            "a state is used once",
+            get(
+                &format!("/oauth/callback?code=c&state={state}"),
+                Some(&cookie),
+            ),
+            StatusCode::BAD_REQUEST,
+            "this login is unknown, expired",
+        ),
+        (
+            "the root without a redirect is the list",
+            get("/", Some(&cookie)),
+            StatusCode::SEE_OTHER,
+            "",
+        ),
+    ];
+    for (what, request, status, text) in cases {
+        let a = send(&ui, request).await;
+        assert_eq!(a.status, status, "{what}: {}", a.body);
+        assert!(a.body.contains(text), "{what}: {}", a.body);
+        assert!(!a.body.contains(CLIENT_SECRET), "{what}: {}", a.body);
+    }
+
+    // A login expires after 10 minutes.
+    let a = start_login(&ui, &cookie, &csrf, "ONEDRIVE", "od").await;
+    let url = href(&a.body, "https://login.microsoftonline.com/");
+    let state = query_value(&url, "state").expect("a state");
+    tokio::time::advance(std::time::Duration::from_secs(9 * 60)).await;
+    // (keep the session alive: its idle time is 30 minutes)
+    tokio::time::advance(std::time::Duration::from_secs(2 * 60)).await;
+    let late = send(&ui, get(&format!("/?code=c&state={state}"), Some(&cookie))).await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{}", late.body);
+    assert!(late.body.contains("expired"), "{}", late.body);
+
+    // Nothing was stored by any of this.
+    let store = Store::open(&ui.data).expect("a store");
+    assert!(store.credential_names().expect("names").is_empty());
+}
+
+#[tokio::test]
+async fn login_to_provider_falls_back_to_pasting() {
+    let ui = self::ui();
+    let (cookie, csrf) = login(&ui).await;
+    // Dropbox accepts only rclone's http://127.0.0.1:53682/: the user pastes the redirect.
+    let a = start_login(&ui, &cookie, &csrf, "DROPBOX", "db").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.body.contains("http://127.0.0.1:53682/"), "{}", a.body);
+    assert!(a.body.contains("action=\"/oauth/paste\""), "{}", a.body);
+    assert!(!a.body.contains(CLIENT_SECRET), "{}", a.body);
+    let url = href(&a.body, "https://www.dropbox.com/");
+    let state = query_value(&url, "state").expect("a state");
+    // (what, pasted, text in the answer)
+    let cases = [
+        (
+            "a refusal",
+            format!("http://127.0.0.1:53682/?error=access_denied&state={state}"),
+            "the provider refused the authorization: access_denied",
+        ),
+        (
+            "then the login is gone",
+            format!("http://127.0.0.1:53682/?code=c&state={state}"),
+            "this login is unknown",
+        ),
+    ];
+    for (what, pasted, text) in cases {
+        let a = send(
+            &ui,
+            post(
+                "/oauth/paste",
+                &cookie,
+                &[("csrf", &csrf), ("state", &state), ("pasted", &pasted)],
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{what}: {}", a.body);
+        assert!(a.body.contains(text), "{what}: {}", a.body);
+    }
+    // Without a client id nothing starts; S3 has no login.
+    let cases = [
+        (
+            "GOOGLE_DRIVE",
+            "",
+            "needs your own OAuth app&#39;s client_id",
+        ),
+        ("S3", "id", "has no OAuth login"),
+    ];
+    for (provider, client_id, text) in cases {
+        let a = send(
+            &ui,
+            post(
+                "/oauth/start",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "n"),
+                    ("provider", provider),
+                    ("client_id", client_id),
+                    ("client_secret", "x"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{provider}: {}", a.body);
+        assert!(a.body.contains(text), "{provider}: {}", a.body);
+    }
+}

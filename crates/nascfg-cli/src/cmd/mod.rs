@@ -41,6 +41,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             insecure_http,
+            session_idle_minutes,
             verify_args,
         } => serve::run(
             cli,
@@ -48,6 +49,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
             tls_cert.as_deref(),
             tls_key.as_deref(),
             *insecure_http,
+            *session_idle_minutes,
             verify_args,
         ),
         Command::Completions { shell } => completions::run(*shell),

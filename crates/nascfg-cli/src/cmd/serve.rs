@@ -12,6 +12,7 @@ pub fn run(
     tls_cert: Option<&Path>,
     tls_key: Option<&Path>,
     insecure_http: bool,
+    session_idle_minutes: u64,
     verify_args: &VerifyArgs,
 ) -> anyhow::Result<()> {
     let data_dir = super::common::data_dir(cli)?;
@@ -28,6 +29,7 @@ pub fn run(
         tls,
         insecure_http,
         verify: super::verify::options(verify_args)?,
+        session_idle: std::time::Duration::from_secs(session_idle_minutes * 60),
         ..nascfg_web::Config::new(data_dir, listen)
     };
     let server = nascfg_web::Server::bind(config).map_err(web_error)?;
