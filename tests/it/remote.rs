@@ -264,6 +264,97 @@ fn seed_without_passphrase_is_refused_before_anything_is_uploaded() {
 }
 
 #[test]
+fn a_bundle_file_is_pushed_as_it_is() {
+    let s = S3Server::start();
+    let a = new_box(&strs(&s3_add(&s)));
+    let at = "store:bucket1/files";
+    let secrets: &[&str] = &[&s.secret_access_key];
+
+    // An unencrypted export without the seed: pushed under its own name, byte for byte.
+    let plain = a.tmp().join("nascfg-nas7-20260102T030405Z.tar.gz");
+    a.ok(&["backup", "export", "-o", plain.to_str().unwrap()]);
+    let pushed = ok_json(
+        &a,
+        &["backup", "push", at, "--bundle", plain.to_str().unwrap()],
+        secrets,
+    );
+    assert_eq!(
+        pushed["name"], "nascfg-nas7-20260102T030405Z.tar.gz",
+        "{pushed}"
+    );
+    assert_eq!(pushed["sha256"], sha256_of(&plain).as_str(), "{pushed}");
+    assert_eq!(pushed["manifest"]["seed_included"], false, "{pushed}");
+    let pulled = a.tmp().join("pulled.tar.gz");
+    let object = format!("{at}/nascfg-nas7-20260102T030405Z.tar.gz");
+    ok_json(
+        &a,
+        &["backup", "pull", &object, "-o", pulled.to_str().unwrap()],
+        secrets,
+    );
+    assert_eq!(
+        std::fs::read(&pulled).unwrap(),
+        std::fs::read(&plain).unwrap()
+    );
+
+    // The seed in an unencrypted file never leaves the box; nothing reaches the service.
+    let seeded = a.tmp().join("seeded.tar.gz");
+    a.ok(&[
+        "backup",
+        "export",
+        "--include-seed",
+        "-o",
+        seeded.to_str().unwrap(),
+    ]);
+    let r = run(
+        &a,
+        &["backup", "push", at, "--bundle", seeded.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.transcript());
+    assert!(r.stderr.contains("passphrase"), "{}", r.transcript());
+    // Not a bundle at all: refused by its manifest.
+    let junk = a.write_file("junk.tar.gz", b"not a bundle");
+    let r = run(&a, &["backup", "push", at, "--bundle", &junk]);
+    assert_eq!(r.code, 1, "{}", r.transcript());
+    let names: Vec<String> = a
+        .json(&["backup", "list", at])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["nascfg-nas7-20260102T030405Z.tar.gz"]);
+
+    // A passphrase-protected file with the seed goes as it is, without its passphrase; its name
+    // (not a bundle name) is made from this host and the time.
+    let sealed = a.tmp().join("sealed.age");
+    let r = run(
+        &a,
+        &[
+            "backup",
+            "export",
+            "--include-seed",
+            "--passphrase-env",
+            "NASCFG_TEST_PASS",
+            "-o",
+            sealed.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.transcript());
+    let pushed = ok_json(
+        &a,
+        &["backup", "push", at, "--bundle", sealed.to_str().unwrap()],
+        secrets,
+    );
+    let name = pushed["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("nascfg-") && name.ends_with(".tar.gz.age"),
+        "{pushed}"
+    );
+    assert_eq!(pushed["encrypted"], true, "{pushed}");
+    assert_eq!(pushed["sha256"], sha256_of(&sealed).as_str(), "{pushed}");
+}
+
+#[test]
 fn if_changed_pushes_only_after_a_change() {
     let s = S3Server::start();
     let a = new_box(&strs(&s3_add(&s)));
