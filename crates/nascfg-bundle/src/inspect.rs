@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
-use nascfg_store::DatabaseInfo;
+use nascfg_store::{DatabaseInfo, SecretsOpened};
 use sha2::{Digest, Sha256};
 
 use crate::archive::{Limits, MemberReader, visit_members_strict};
@@ -45,18 +45,24 @@ pub(crate) struct Staged {
     pub(crate) seed: Option<Seed>,
     pub(crate) info: DatabaseInfo,
     pub(crate) encrypted: bool,
+    /// Every credential opened under the seed `read_bundle` was given (or
+    /// the bundle's own), checked in the same pass as the rows.
+    pub(crate) opened: Option<SecretsOpened>,
 }
 
 /// Reads `path` into `staging` (a private directory the caller owns and
 /// removes), checking everything: format, member order and names, sizes,
 /// hashes, the seed's length and fingerprint, the database's integrity and
-/// schema version, and that the manifest agrees with the database.
+/// schema version, and that the manifest agrees with the database. With the
+/// bundle's seed, else `likely_seed`, the rows are also opened and validated
+/// with their secrets in the same pass ([`Staged::opened`]).
 pub(crate) fn read_bundle(
     path: &Path,
     passphrase: Option<&SecretString>,
     staging: &Path,
     limits: &Limits,
     progress: Option<ProgressFn<'_>>,
+    likely_seed: Option<&Seed>,
 ) -> Result<Staged> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -103,7 +109,7 @@ pub(crate) fn read_bundle(
         });
     }
     let seed = state.seed;
-    let info = nascfg_store::inspect_database(&db_path)?;
+    let (info, opened) = nascfg_store::check_database(&db_path, seed.as_ref().or(likely_seed))?;
     let disagrees = |what: &str| Error::Manifest {
         reason: format!("its {what} disagrees with the database"),
     };
@@ -133,6 +139,7 @@ pub(crate) fn read_bundle(
         seed,
         info,
         encrypted,
+        opened,
     })
 }
 
@@ -335,7 +342,14 @@ pub fn inspect(
         .prefix("nascfg-inspect-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let staged = read_bundle(path, passphrase, staging.path(), &bundle_limits(), None)?;
+    let staged = read_bundle(
+        path,
+        passphrase,
+        staging.path(),
+        &bundle_limits(),
+        None,
+        None,
+    )?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {
         schema_version: staged.info.schema_version,
