@@ -12,7 +12,7 @@ use crate::config::Configuration;
 use crate::diff::{Diff, diff};
 use crate::error::{Error, Result};
 use crate::export::ProgressFn;
-use crate::inspect::{bundle_limits, read_bundle};
+use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
 
 /// How to restore a bundle.
@@ -153,7 +153,9 @@ pub fn restore(
         staging.path(),
         &options.limits,
         options.progress,
-        likely_seed.as_ref(),
+        Some(&RestoreHints {
+            likely_seed: likely_seed.as_ref(),
+        }),
     )?;
     drop(likely_seed);
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
@@ -302,7 +304,11 @@ pub fn restore(
             }
         };
         // The staged copy is ours (mode 0600, checked, in a private directory
-        // beside the data directory): moved in, not copied again.
+        // beside the data directory): moved in, not copied again; its fsync
+        // began when it was written (install_file syncs it once more).
+        if let Some(syncing) = staged.syncing {
+            let _ = syncing.join();
+        }
         Some(data_dir.install_file(&guard, &staged.db_path, seed_to_install.as_ref())?)
     };
     Ok(RestoreReport {
