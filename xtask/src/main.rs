@@ -72,23 +72,48 @@ fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()
     Ok(())
 }
 
-/// `cargo xtask bench [--big]`: crates/nascfg-cli/benches/nascfg.rs, which
-/// runs the shipped binary against `tar` and `rclone` on the same files and
-/// prints a table of medians and ratios; then tests/benches/remote.rs,
-/// `backup push` against `rclone copyto` to the same S3 server.
+/// `cargo xtask bench [--big] [--only WORDS]`: crates/nascfg-cli/benches/nascfg.rs,
+/// which runs the shipped binary against `tar` and `rclone` on the same files
+/// and prints a table of medians and ratios; then tests/benches/remote.rs,
+/// `backup push` against `rclone copyto` to the same S3 server. `--only`
+/// (comma-separated: `import`, `export`, `restore`, `remote`) runs only those
+/// rows (it sets `NASCFG_BENCH_ONLY`), to iterate on one of them.
 fn bench(args: &[String]) -> Result<()> {
     let mut cargo = vec!["bench", "-p", "nascfg-cli", "--bench", "nascfg", "--"];
-    for arg in args {
+    let mut only: Option<String> = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--big" => cargo.push("--big"),
-            other => bail!("cargo xtask bench: unknown argument {other:?} (only --big)"),
+            "--only" => match rest.next() {
+                Some(words) => only = Some(words.clone()),
+                None => {
+                    bail!("cargo xtask bench: --only needs a value (import,export,restore,remote)")
+                }
+            },
+            other => bail!("cargo xtask bench: unknown argument {other:?} (--big, --only WORDS)"),
         }
     }
-    run("cargo", &cargo)?;
-    run(
-        "cargo",
-        &["bench", "-p", "nascfg-tests", "--bench", "remote"],
-    )
+    let only = only.or_else(|| std::env::var("NASCFG_BENCH_ONLY").ok());
+    let wants = |word: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.trim().is_empty() || o.split(',').any(|w| w.trim() == word))
+    };
+    let env: Vec<(&str, &str)> = only
+        .as_deref()
+        .map(|o| ("NASCFG_BENCH_ONLY", o))
+        .into_iter()
+        .collect();
+    if ["import", "export", "restore"].iter().any(|w| wants(w)) {
+        run_with_env("cargo", &cargo, &env)?;
+    }
+    if wants("remote") {
+        run(
+            "cargo",
+            &["bench", "-p", "nascfg-tests", "--bench", "remote"],
+        )?;
+    }
+    Ok(())
 }
 
 fn setup(root: &Path) -> Result<()> {

@@ -63,7 +63,14 @@ impl Configuration {
             .prefix("nascfg-diff-")
             .tempdir()
             .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        let staged = read_bundle(path, passphrase, staging.path(), &bundle_limits(), None)?;
+        let staged = read_bundle(
+            path,
+            passphrase,
+            staging.path(),
+            &bundle_limits(),
+            None,
+            None,
+        )?;
         let content = nascfg_store::read_content(&staged.db_path)?;
         let fingerprint = content
             .fingerprint

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
-use nascfg_store::DatabaseInfo;
+use nascfg_store::{DatabaseInfo, SecretsOpened};
 use sha2::{Digest, Sha256};
 
 use crate::archive::{Limits, MemberReader, visit_members_strict};
@@ -45,19 +45,30 @@ pub(crate) struct Staged {
     pub(crate) seed: Option<Seed>,
     pub(crate) info: DatabaseInfo,
     pub(crate) encrypted: bool,
+    /// Every credential opened under the seed `read_bundle` was given (or
+    /// the bundle's own), checked in the same pass as the rows.
+    pub(crate) opened: Option<SecretsOpened>,
+    /// The staged database's fsync, under way (restore only).
+    pub(crate) syncing: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Reads `path` into `staging` (a private directory the caller owns and
 /// removes), checking everything: format, member order and names, sizes,
 /// hashes, the seed's length and fingerprint, the database's integrity and
-/// schema version, and that the manifest agrees with the database.
+/// schema version, and that the manifest agrees with the database. With the
+/// bundle's seed, else a restore's likely seed, the rows are also opened and
+/// validated with their secrets in the same pass ([`Staged::opened`]); for a
+/// restore the staged database's fsync starts as soon as it is written
+/// ([`Staged::syncing`]).
 pub(crate) fn read_bundle(
     path: &Path,
     passphrase: Option<&SecretString>,
     staging: &Path,
     limits: &Limits,
     progress: Option<ProgressFn<'_>>,
+    restore: Option<&RestoreHints<'_>>,
 ) -> Result<Staged> {
+    let likely_seed = restore.and_then(|r| r.likely_seed);
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
     let mut head = Vec::with_capacity(32);
@@ -79,6 +90,8 @@ pub(crate) fn read_bundle(
         seen: 0,
         seed: None,
         db_path: &db_path,
+        early_sync: restore.is_some(),
+        syncing: None,
     };
     if encrypted {
         let pass = passphrase.ok_or(Error::PassphraseRequired)?;
@@ -103,7 +116,8 @@ pub(crate) fn read_bundle(
         });
     }
     let seed = state.seed;
-    let info = nascfg_store::inspect_database(&db_path)?;
+    let syncing = state.syncing;
+    let (info, opened) = nascfg_store::check_database(&db_path, seed.as_ref().or(likely_seed))?;
     let disagrees = |what: &str| Error::Manifest {
         reason: format!("its {what} disagrees with the database"),
     };
@@ -133,7 +147,16 @@ pub(crate) fn read_bundle(
         seed,
         info,
         encrypted,
+        opened,
+        syncing,
     })
+}
+
+/// What a restore adds to [`read_bundle`].
+pub(crate) struct RestoreHints<'a> {
+    /// The seed the sealed values will most likely be opened under when the
+    /// bundle does not carry its own.
+    pub(crate) likely_seed: Option<&'a Seed>,
 }
 
 struct Reading<'p> {
@@ -142,6 +165,8 @@ struct Reading<'p> {
     seen: usize,
     seed: Option<Seed>,
     db_path: &'p Path,
+    early_sync: bool,
+    syncing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Reading<'_> {
@@ -218,9 +243,19 @@ impl Reading<'_> {
                 out.write_all(&buf[..n])
                     .map_err(|e| Error::io(self.db_path, e))?;
             }
-            // No fsync: the staged copy is thrown away after a crash, and
-            // `DataDir::install` makes its own durable copy.
-            out.flush().map_err(|e| Error::io(self.db_path, e))?;
+            // No fsync needed: the staged copy is thrown away after a crash,
+            // and `DataDir::install_file` syncs it before moving it in. For a
+            // restore that sync starts now, on its own thread, so the disk
+            // writes while the database is checked, not after.
+            let file = out
+                .into_inner()
+                .map_err(|e| Error::io(self.db_path, e.into_error()))?;
+            if self.early_sync {
+                self.syncing = Some(std::thread::spawn(move || {
+                    // Errors surface at the install's own sync.
+                    let _ = file.sync_all();
+                }));
+            }
             check_hash(&entry.name, &entry.sha256, hasher)?;
         }
         self.seen += 1;
@@ -335,7 +370,14 @@ pub fn inspect(
         .prefix("nascfg-inspect-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let staged = read_bundle(path, passphrase, staging.path(), &bundle_limits(), None)?;
+    let staged = read_bundle(
+        path,
+        passphrase,
+        staging.path(),
+        &bundle_limits(),
+        None,
+        None,
+    )?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {
         schema_version: staged.info.schema_version,

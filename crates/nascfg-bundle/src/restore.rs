@@ -12,7 +12,7 @@ use crate::config::Configuration;
 use crate::diff::{Diff, diff};
 use crate::error::{Error, Result};
 use crate::export::ProgressFn;
-use crate::inspect::{bundle_limits, read_bundle};
+use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
 
 /// How to restore a bundle.
@@ -138,19 +138,35 @@ pub fn restore(
         .map(nascfg_store::load_seed)
         .transpose()?;
     let staging = staging_dir(data_dir)?;
+    // The seed the sealed values will most likely be opened under, if the
+    // bundle does not carry its own, so the row checks open them in the
+    // same pass: only a hint (this box's seed read without the lock); the
+    // case below is decided under the lock, and any other outcome checks
+    // every credential again.
+    let likely_seed = match &given_seed {
+        Some(seed) => Some(seed.clone()),
+        None => nascfg_store::load_seed(&data_dir.seed_path()).ok(),
+    };
     let staged = read_bundle(
         path,
         options.passphrase.as_ref(),
         staging.path(),
         &options.limits,
         options.progress,
+        Some(&RestoreHints {
+            likely_seed: likely_seed.as_ref(),
+        }),
     )?;
+    drop(likely_seed);
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
         nascfg_store::migrate_database(&staged.db_path)?;
         Some(staged.info.schema_version)
     } else {
         None
     };
+    // What the row checks proved holds of the file as it was read; a
+    // migration or stripped secrets change it.
+    let mut opened = staged.opened.clone().filter(|_| migrated_from.is_none());
     // The bundle's view for a dry run's diff, before any case changes the staged copy.
     let bundle_content = if options.dry_run {
         Some(nascfg_store::read_content(&staged.db_path)?)
@@ -200,6 +216,7 @@ pub fn restore(
         // Nothing is sealed, but the database may still name another seed:
         // forget it, so this box's seed (or a new one) is recorded on first use.
         if db_fp.is_some() && db_fp != box_fp {
+            opened = None;
             nascfg_store::strip_secrets(&staged.db_path)?;
         }
         (RestoreCase::NoSecrets, None)
@@ -224,6 +241,7 @@ pub fn restore(
         )
     } else {
         // Strip the staged copy (ours to change) to count exactly what would be lost.
+        opened = None;
         let credentials = nascfg_store::strip_secrets(&staged.db_path)?;
         let keypairs = staged.info.keypairs;
         if !options.allow_lost_secrets {
@@ -253,7 +271,9 @@ pub fn restore(
     };
     if remaining.sealed_values > 0 {
         match effective {
-            Some(seed) => nascfg_store::verify_secrets_open(&staged.db_path, seed)?,
+            Some(seed) => {
+                nascfg_store::verify_secrets_open_after(&staged.db_path, seed, opened.as_ref())?
+            }
             None => {
                 return Err(Error::SecretsWouldBeLost {
                     credentials: remaining.credentials,
@@ -283,7 +303,13 @@ pub fn restore(
                 guard
             }
         };
-        Some(data_dir.install(&guard, &staged.db_path, seed_to_install.as_ref())?)
+        // The staged copy is ours (mode 0600, checked, in a private directory
+        // beside the data directory): moved in, not copied again; its fsync
+        // began when it was written (install_file syncs it once more).
+        if let Some(syncing) = staged.syncing {
+            let _ = syncing.join();
+        }
+        Some(data_dir.install_file(&guard, &staged.db_path, seed_to_install.as_ref())?)
     };
     Ok(RestoreReport {
         manifest: staged.manifest,

@@ -11,7 +11,10 @@
 //! Run it with `cargo xtask bench` (`--big` adds a 4 GiB store, for peak
 //! memory, one run). `NASCFG_BENCH_DIR` puts the files elsewhere than the
 //! target directory (they take about 4 times the store); `NASCFG_BENCH_MID_MB`
-//! sets the middle store's size (default 256; 0 leaves it out).
+//! sets the middle store's size (default 256; 0 leaves it out);
+//! `NASCFG_BENCH_ONLY` runs only the rows whose operation name contains one
+//! of its comma-separated words (`import`, `export`, `restore`), for
+//! iterating on one of them (`cargo xtask bench --only restore` sets it).
 //!
 //! The stores: the 50,000 credentials imported from that rclone.conf (about
 //! 19 MiB), and the same plus OpenStack Swift credentials with 60 KiB auth
@@ -196,12 +199,26 @@ struct Sizes {
     tgz: u64,
 }
 
-/// Export and restore of the store in `data` against tar, `runs` times.
+/// Whether the operation `what` is to be measured (`NASCFG_BENCH_ONLY`).
+fn wanted(what: &str) -> bool {
+    match std::env::var("NASCFG_BENCH_ONLY") {
+        Ok(only) if !only.trim().is_empty() => only
+            .split(',')
+            .map(str::trim)
+            .any(|w| !w.is_empty() && what.contains(w)),
+        _ => true,
+    }
+}
+
+/// Export and restore of the store in `data` against tar, `runs` times (an
+/// export is made once, unmeasured, when only the restore is wanted).
 fn bundle_rows(work: &Path, label: &str, data: &Path, runs: usize) -> (Vec<Row>, Sizes) {
     let bundle = work.join(format!("{label}.bundle.tar.gz"));
     let tgz = work.join(format!("{label}.tar.gz"));
+    let mut rows = Vec::new();
+    let export_runs = if wanted("export") { runs } else { 1 };
     let (ours, peer) = pair(
-        runs,
+        export_runs,
         |_| {
             nascfg(
                 data,
@@ -223,11 +240,20 @@ fn bundle_rows(work: &Path, label: &str, data: &Path, runs: usize) -> (Vec<Row>,
             )
         },
     );
-    let export = row(&format!("export, {label}"), &ours, "tar -czf", &peer, 0.5);
+    if wanted("export") {
+        rows.push(row(
+            &format!("export, {label}"),
+            &ours,
+            "tar -czf",
+            &peer,
+            0.5,
+        ));
+    }
     let restored = work.join("restored");
     let untarred = work.join("untarred");
+    let restore_runs = if wanted("restore") { runs } else { 0 };
     let (ours, peer) = pair(
-        runs,
+        restore_runs,
         |_| {
             remove(&restored);
             let s = nascfg(&restored, &[&"backup", &"restore", &bundle]);
@@ -242,7 +268,15 @@ fn bundle_rows(work: &Path, label: &str, data: &Path, runs: usize) -> (Vec<Row>,
             s
         },
     );
-    let restore = row(&format!("restore, {label}"), &ours, "tar -xzf", &peer, 1.0);
+    if wanted("restore") {
+        rows.push(row(
+            &format!("restore, {label}"),
+            &ours,
+            "tar -xzf",
+            &peer,
+            1.0,
+        ));
+    }
     let sizes = Sizes {
         label: label.to_owned(),
         db: std::fs::metadata(data.join("config.db")).unwrap().len(),
@@ -251,7 +285,7 @@ fn bundle_rows(work: &Path, label: &str, data: &Path, runs: usize) -> (Vec<Row>,
     };
     remove(&bundle);
     remove(&tgz);
-    (vec![export, restore], sizes)
+    (rows, sizes)
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -294,24 +328,33 @@ fn main() {
 
     let mut rows = Vec::new();
     let mut sizes = Vec::new();
-    eprintln!("import vs rclone config dump, {runs} runs ...");
+    let import_runs = if wanted("import") { runs } else { 0 };
+    eprintln!("import vs rclone config dump, {import_runs} runs ...");
     let imported = work.join("store-import");
     let (ours, peer) = pair(
-        runs,
+        import_runs,
         |_| {
             remove(&imported);
             nascfg(&imported, &[&"import", &"rclone", &conf])
         },
         |_| measure("rclone", &[&"--config", &conf, &"config", &"dump"]),
     );
-    rows.push(row(
-        &format!("import rclone, {REMOTES} remotes"),
-        &ours,
-        "rclone config dump",
-        &peer,
-        0.5,
-    ));
+    if wanted("import") {
+        rows.push(row(
+            &format!("import rclone, {REMOTES} remotes"),
+            &ours,
+            "rclone config dump",
+            &peer,
+            0.5,
+        ));
+    }
     remove(&imported);
+
+    if !wanted("export") && !wanted("restore") {
+        print_table(runs, &rows, &[]);
+        remove(&work);
+        return;
+    }
 
     eprintln!("export/restore at {REMOTES} credentials, {runs} runs ...");
     let (r, s) = bundle_rows(&work, "50k creds", &small, runs);
@@ -340,6 +383,11 @@ fn main() {
         remove(&huge);
     }
 
+    print_table(runs, &rows, &sizes);
+    remove(&work);
+}
+
+fn print_table(runs: usize, rows: &[Row], sizes: &[Sizes]) {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -353,7 +401,7 @@ fn main() {
     .unwrap();
     writeln!(out, "|---|---|---|---|---|---|---|---|").unwrap();
     let mut peak_ok = true;
-    for r in &rows {
+    for r in rows {
         let ratio = r.ours / r.peer;
         if !r.what.starts_with("import") {
             peak_ok &= r.ours_peak <= 64 * 1024;
@@ -373,7 +421,7 @@ fn main() {
         )
         .unwrap();
     }
-    for s in &sizes {
+    for s in sizes {
         let ratio = s.bundle as f64 / s.tgz as f64;
         writeln!(
             out,
@@ -393,5 +441,4 @@ fn main() {
         verdict(peak_ok)
     )
     .unwrap();
-    remove(&work);
 }

@@ -161,12 +161,37 @@ impl DataDir {
         staged_db: &Path,
         seed: Option<&Seed>,
     ) -> Result<Installed, Error> {
+        self.install_with(guard, staged_db, seed, false)
+    }
+
+    /// [`DataDir::install`] of a staged database file the caller made (mode
+    /// 0600, a single file with no `-wal` beside it, checked) and gives up:
+    /// it is fsynced and moved into this directory when both are on one
+    /// filesystem, which spares copying it page by page, else copied.
+    pub fn install_file(
+        &self,
+        guard: &WriteGuard,
+        staged_db: &Path,
+        seed: Option<&Seed>,
+    ) -> Result<Installed, Error> {
+        self.install_with(guard, staged_db, seed, true)
+    }
+
+    fn install_with(
+        &self,
+        guard: &WriteGuard,
+        staged_db: &Path,
+        seed: Option<&Seed>,
+        take: bool,
+    ) -> Result<Installed, Error> {
         guard.check(self);
         // Finish or undo an earlier interrupted install first.
         self.recover_install(guard)?;
         let staged = self.file(STAGED_DB);
         remove_if_exists(&staged)?;
-        copy_database(staged_db, &staged)?;
+        if !(take && move_database(staged_db, &staged)?) {
+            copy_database(staged_db, &staged)?;
+        }
         failpoint("install-after-stage-db");
         if let Some(seed) = seed {
             nascfg_crypto::write_secret_file(&self.file(STAGED_SEED), seed.expose_bytes())
@@ -271,6 +296,24 @@ fn copy_database(from: &Path, to: &Path) -> Result<(), Error> {
     }
     File::open(to).and_then(|f| f.sync_all()).map_err(io(to))?;
     Ok(())
+}
+
+/// Moves a database file the caller gives up to `to`, durably: its contents
+/// are fsynced first (the rename is made durable by the install's later
+/// directory syncs, as a copy's creation is). `false` when the two are on
+/// different filesystems (nothing moved: copy it).
+fn move_database(from: &Path, to: &Path) -> Result<bool, Error> {
+    File::open(from)
+        .and_then(|f| f.sync_all())
+        .map_err(io(from))?;
+    match fs::rename(from, to) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => Ok(false),
+        Err(e) => Err(Error::Io {
+            path: to.to_path_buf(),
+            source: e,
+        }),
+    }
 }
 
 /// Creates an empty file with mode 0600 (so SQLite's -wal/-shm inherit 0600).

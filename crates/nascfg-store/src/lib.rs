@@ -63,7 +63,8 @@ pub use crate::{
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed},
     staged::{
-        DatabaseInfo, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
+        DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
+        strip_secrets, verify_secrets_open, verify_secrets_open_after,
     },
     store::{CredentialId, CredentialSummary, InitOutcome, Store},
     truenas::{TruenasRow, TruenasTables, read_truenas_db},

@@ -15,11 +15,12 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 
 use crate::schema::cell;
-use serde_json::Map;
 
 use crate::error::Error;
 use crate::schema;
-use crate::store::{META_FINGERPRINT, keypair_context, load_credential, open_sealed};
+use crate::store::{
+    META_FINGERPRINT, credential_context, keypair_context, load_credential, open_sealed,
+};
 
 /// What [`inspect_database`] found in a database file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,50 @@ pub(crate) fn open_checked(path: &Path) -> Result<(Connection, u32), Error> {
 /// store's writes would make it (credentials valid for their provider, sealed
 /// values well-formed, names unique, ids and uids well-formed).
 pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
-    let conn = schema::open_untrusted(path)?;
+    check_database(path, None).map(|(info, _)| info)
+}
+
+/// The proof, from [`check_database`], that every credential's sealed values
+/// opened under one seed and every credential (secrets included) is one the
+/// store would write: what [`verify_secrets_open`] checks of credentials, done
+/// in the same pass as the row checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretsOpened {
+    fingerprint: Fingerprint,
+}
+
+/// [`inspect_database`], and with `seed` (when the database records that
+/// seed's fingerprint) also what [`verify_secrets_open`] checks of every
+/// credential, in the same pass over the rows: each row is read, parsed and
+/// validated once, not once per check. The rows are checked on two threads
+/// (two read-only connections, each half of the credentials by id); errors
+/// are the ones a single pass in id order reports.
+///
+/// Returns [`SecretsOpened`] when every credential opened and validated under
+/// `seed`; a credential that did not is not an error here (a restore may yet
+/// drop its secrets or use another seed): [`verify_secrets_open_after`] then
+/// checks every credential again and reports it.
+pub fn check_database(
+    path: &Path,
+    seed: Option<&Seed>,
+) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
+    // SQLite's integrity check (a third of the work on a large store) runs on
+    // its own connection and thread, beside the schema and row checks; its
+    // verdict comes first, as if it had run first: the other checks only read
+    // (a damaged file makes them fail, never write or loop), and nothing they
+    // found counts when the file is damaged.
+    let integrity = schema::open_untrusted(path)?;
+    std::thread::scope(|scope| {
+        let integrity = scope.spawn(move || integrity_check(path, &integrity));
+        let checked = check_opened(path, seed);
+        integrity
+            .join()
+            .expect("the integrity check thread does not panic")?;
+        checked
+    })
+}
+
+fn integrity_check(path: &Path, conn: &Connection) -> Result<(), Error> {
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| damaged(path, e))?;
@@ -85,9 +129,25 @@ pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
             detail: format!("integrity check: {check}"),
         });
     }
-    drop(conn);
+    Ok(())
+}
+
+/// [`check_database`] but for the integrity check.
+fn check_opened(
+    path: &Path,
+    seed: Option<&Seed>,
+) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
     let (conn, schema_version) = open_checked(path)?;
-    check_rows(path, &conn)?;
+    // Only a hint, for choosing whether to open secrets as the rows are
+    // read: the fingerprint itself is checked below, after the rows, as before.
+    let recorded: Option<Fingerprint> = schema::meta_get(&conn, META_FINGERPRINT)
+        .ok()
+        .flatten()
+        .and_then(|s| s.parse().ok());
+    let key = seed
+        .filter(|seed| recorded.as_ref() == Some(&seed.fingerprint()))
+        .map(SealingKey::derive);
+    let all_opened = check_rows(path, &conn, key.as_ref())?;
     let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT)? {
         None => None,
         Some(s) => Some(s.parse().map_err(|_| Error::Damaged {
@@ -95,7 +155,7 @@ pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
             detail: "malformed seed fingerprint".into(),
         })?),
     };
-    Ok(DatabaseInfo {
+    let info = DatabaseInfo {
         schema_version,
         fingerprint,
         credentials: count(&conn, path, "SELECT count(*) FROM credential")?,
@@ -106,7 +166,14 @@ pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
                 path,
                 "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL",
             )?,
-    })
+    };
+    let opened = match (key, seed) {
+        (Some(_), Some(seed)) if all_opened => Some(SecretsOpened {
+            fingerprint: seed.fingerprint(),
+        }),
+        _ => None,
+    };
+    Ok((info, opened))
 }
 
 /// Opens a staged file read-write, after [`open_checked`] found it to be
@@ -153,6 +220,19 @@ pub fn strip_secrets(path: &Path) -> Result<usize, Error> {
 /// that every credential it holds, secrets included, is one the store would
 /// write (decoded through the store's own path, so validated as on `cred show`).
 pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
+    verify_secrets_open_after(path, seed, None)
+}
+
+/// [`verify_secrets_open`] after [`check_database`] of the same, unchanged
+/// file: when `opened` says every credential already opened and validated
+/// under `seed`, only the rest (the recorded fingerprint, the key pairs) is
+/// checked again. The caller passes `None` once it changed the file (a
+/// migration, secrets stripped) or with another seed's proof.
+pub fn verify_secrets_open_after(
+    path: &Path,
+    seed: &Seed,
+    opened: Option<&SecretsOpened>,
+) -> Result<(), Error> {
     let (conn, _) = open_checked(path)?;
     if let Some(db) = schema::meta_get(&conn, META_FINGERPRINT)? {
         let db: Fingerprint = db.parse()?;
@@ -168,10 +248,14 @@ pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
     // takes and drops SQLite's shared lock and looks for a hot journal
     // (fcntl and stat calls, two statements per credential).
     let read = conn.unchecked_transaction()?;
-    let names = read
-        .prepare("SELECT name FROM credential WHERE needs_secrets = 0 ORDER BY id")?
-        .query_map([], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let credentials_done = opened.is_some_and(|o| o.fingerprint == seed.fingerprint());
+    let names = if credentials_done {
+        Vec::new()
+    } else {
+        read.prepare("SELECT name FROM credential WHERE needs_secrets = 0 ORDER BY id")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?
+    };
     for name in names {
         load_credential(&conn, &key, &name).map_err(|e| match e {
             Error::InvalidStored { name, reason } => Error::InvalidRow {
@@ -245,20 +329,61 @@ fn is_timestamp(s: &str) -> bool {
 /// One row of `credential` or `keypair`, its columns as stored (any type).
 struct RowCheck<'p> {
     path: &'p Path,
-    row: String,
+    row: Label<'p>,
+}
+
+/// How an error names a row (made into text only for an error).
+#[derive(Clone, Copy)]
+enum Label<'n> {
+    /// `credential row 7`: before its name is known.
+    Numbered(&'static str, usize),
+    /// `the credential "x"`.
+    Named(&'static str, &'n str),
+}
+
+impl Label<'_> {
+    fn text(self) -> String {
+        match self {
+            Label::Numbered(kind, n) => format!("{kind} row {n}"),
+            Label::Named(kind, name) => format!("the {kind} {}", shown(name)),
+        }
+    }
 }
 
 impl RowCheck<'_> {
     fn bad(&self, reason: impl Into<String>) -> Error {
         Error::InvalidRow {
             path: self.path.to_path_buf(),
-            row: self.row.clone(),
+            row: self.row.text(),
             reason: reason.into(),
         }
     }
 
     fn text(&self, v: Value, what: &str) -> Result<String, Error> {
         as_text(v).ok_or_else(|| self.bad(format!("its {what} is not text")))
+    }
+
+    /// A text column read in place (no copy), as [`RowCheck::text`] checks it.
+    fn text_ref<'r>(
+        &self,
+        r: &'r rusqlite::Row<'_>,
+        i: usize,
+        what: &str,
+    ) -> Result<&'r str, Error> {
+        match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Text(bytes) => {
+                std::str::from_utf8(bytes).map_err(|_| self.bad(format!("its {what} is not text")))
+            }
+            _ => Err(self.bad(format!("its {what} is not text"))),
+        }
+    }
+
+    fn timestamp_ref(&self, r: &rusqlite::Row<'_>, i: usize, what: &str) -> Result<(), Error> {
+        if is_timestamp(self.text_ref(r, i, what)?) {
+            Ok(())
+        } else {
+            Err(self.bad(format!("its {what} is not an RFC 3339 time")))
+        }
     }
 
     fn id(&self, v: Value) -> Result<i64, Error> {
@@ -295,10 +420,12 @@ impl RowCheck<'_> {
 }
 
 /// Every row checked as the store's writes would make it; see [`inspect_database`].
-fn check_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
+/// With `key`, also opens every credential's secrets and validates it with
+/// them; returns whether all of them did.
+fn check_rows(path: &Path, conn: &Connection, key: Option<&SealingKey>) -> Result<bool, Error> {
     let mut uids = HashSet::new();
     let keypairs = check_keypairs(path, conn, &mut uids)?;
-    check_credentials(path, conn, &mut uids, &keypairs)?;
+    let opened = check_credentials(path, conn, &uids, &keypairs, key)?;
     let orphans = count(
         conn,
         path,
@@ -324,7 +451,7 @@ fn check_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
             });
         }
     }
-    Ok(())
+    Ok(opened)
 }
 
 /// Checks the key pairs; returns their names.
@@ -343,13 +470,13 @@ fn check_keypairs(
         n += 1;
         let mut check = RowCheck {
             path,
-            row: format!("key pair row {n}"),
+            row: Label::Numbered("key pair", n),
         };
         check.id(cell(r, 0)?)?;
         let name = check.text(cell(r, 2)?, "name")?;
-        check.row = format!("the key pair {}", shown(&name));
+        check.row = Label::Named("key pair", &name);
         crate::keypair::validate_name(&name).map_err(|e| check.bad(e.to_string()))?;
-        if !names.insert(name) {
+        if !names.insert(name.clone()) {
             return Err(check.bad("its name is not unique"));
         }
         check.uid(cell(r, 1)?, uids)?;
@@ -373,40 +500,118 @@ fn check_keypairs(
     Ok(names)
 }
 
+/// Below this many credentials the rows are checked on one thread.
+const PARALLEL_FROM: usize = 4096;
+
+/// Checks every credential row (see [`check_part`]), the lower half by id on
+/// this thread and the upper half on another, each with its own read-only
+/// connection; returns whether every credential opened (with `key`). The
+/// first bad row in id order is the one reported.
+///
+/// That names and uids are unique within the table is SQLite's to check: the
+/// schema (checked) declares them `UNIQUE` and `PRAGMA integrity_check`
+/// reports a non-unique entry in any unique index. A uid must also differ
+/// from every key pair's (`keypair_uids`), which no index covers.
 fn check_credentials(
     path: &Path,
     conn: &Connection,
-    uids: &mut HashSet<String>,
+    keypair_uids: &HashSet<String>,
     keypairs: &HashSet<String>,
-) -> Result<(), Error> {
-    let mut names = HashSet::new();
+    key: Option<&SealingKey>,
+) -> Result<bool, Error> {
+    let total = count(conn, path, "SELECT count(*) FROM credential")?;
+    let shared = Shared {
+        path,
+        keypair_uids,
+        keypairs,
+        key,
+    };
+    if total < PARALLEL_FROM {
+        return check_part(&shared, conn, i64::MIN, i64::MAX, 0);
+    }
+    let lower = total / 2;
+    let split: i64 = conn
+        .query_row(
+            "SELECT id FROM credential ORDER BY id LIMIT 1 OFFSET ?1",
+            [i64::try_from(lower - 1).expect("a row count fits in i64")],
+            |r| r.get(0),
+        )
+        .map_err(|e| damaged(path, e))?;
+    std::thread::scope(|scope| {
+        let shared = &shared;
+        let upper = scope.spawn(move || {
+            let conn = schema::open_untrusted(path)?;
+            check_part(shared, &conn, split + 1, i64::MAX, lower)
+        });
+        let low = check_part(shared, conn, i64::MIN, split, 0);
+        let high = upper.join().expect("the row-check thread does not panic");
+        Ok(low? & high?)
+    })
+}
+
+/// What every share of [`check_credentials`] reads.
+struct Shared<'a> {
+    path: &'a Path,
+    keypair_uids: &'a HashSet<String>,
+    keypairs: &'a HashSet<String>,
+    key: Option<&'a SealingKey>,
+}
+
+/// Checks the credential rows with ids `from..=to` (after `before` rows) as
+/// the store's writes would make them and, with a key, opens the sealed
+/// values of each one not marked as needing its secrets and validates it
+/// with them, as [`load_credential`] would; returns whether every one opened.
+/// The sealed values are read in one pass over `credential_secret` beside the
+/// credentials, both in id order.
+fn check_part(
+    shared: &Shared<'_>,
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    before: usize,
+) -> Result<bool, Error> {
+    let Shared {
+        path,
+        keypair_uids,
+        keypairs,
+        key,
+    } = *shared;
+    let mut all_opened = key.is_some();
+    // One read transaction for both statements (one shared lock, not one per step).
+    let _read = conn.unchecked_transaction()?;
     let mut stmt = conn.prepare(
-        "SELECT id, uid, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential ORDER BY id",
+        "SELECT id, uid, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
-    let mut secrets_of = conn.prepare(
-        "SELECT field, sealed FROM credential_secret WHERE credential_id = ?1 ORDER BY field",
+    let mut secrets_stmt = conn.prepare(
+        "SELECT credential_id, field, sealed FROM credential_secret WHERE credential_id BETWEEN ?1 AND ?2 ORDER BY credential_id, field",
     )?;
-    let mut rows = stmt.query([])?;
-    let mut n = 0;
+    let mut secret_rows = secrets_stmt.query([from, to])?;
+    // The next sealed value not yet matched to a credential: (credential id, field, sealed).
+    let mut pending: Option<(Option<i64>, Value, Value)> = None;
+    let mut rows = stmt.query([from, to])?;
+    let mut n = before;
     while let Some(r) = rows.next()? {
         n += 1;
         let mut check = RowCheck {
             path,
-            row: format!("credential row {n}"),
+            row: Label::Numbered("credential", n),
         };
         let id = check.id(cell(r, 0)?)?;
-        let name = check.text(cell(r, 2)?, "name")?;
-        check.row = format!("the credential {}", shown(&name));
-        if !names.insert(name.clone()) {
-            return Err(check.bad("its name is not unique"));
+        let name = check.text_ref(r, 2, "name")?;
+        check.row = Label::Named("credential", name);
+        let uid = check.text_ref(r, 1, "uid")?;
+        if !is_uid(uid) {
+            return Err(check.bad("its uid is not 32 lowercase hexadecimal digits"));
         }
-        check.uid(cell(r, 1)?, uids)?;
-        let provider = check.text(cell(r, 3)?, "provider")?;
+        if keypair_uids.contains(uid) {
+            return Err(check.bad("its uid is not unique"));
+        }
+        let provider = check.text_ref(r, 3, "provider")?;
         let provider: ProviderKind = provider
             .parse()
-            .map_err(|_| check.bad(format!("unknown provider {}", shown(&provider))))?;
-        let attributes = check.text(cell(r, 4)?, "attributes")?;
-        let Ok(serde_json::Value::Object(plain)) = serde_json::from_str(&attributes) else {
+            .map_err(|_| check.bad(format!("unknown provider {}", shown(provider))))?;
+        let attributes = check.text_ref(r, 4, "attributes")?;
+        let Ok(serde_json::Value::Object(plain)) = serde_json::from_str(attributes) else {
             return Err(check.bad("its attributes are not a JSON object"));
         };
         let needs_secrets = match as_int(cell(r, 5)?) {
@@ -414,8 +619,8 @@ fn check_credentials(
             Some(1) => true,
             _ => return Err(check.bad("its needs_secrets flag is not 0 or 1")),
         };
-        check.timestamp(cell(r, 6)?, "creation time")?;
-        check.timestamp(cell(r, 7)?, "change time")?;
+        check.timestamp_ref(r, 6, "creation time")?;
+        check.timestamp_ref(r, 7, "change time")?;
 
         let spec = provider.spec();
         let is_secret = |field: &str| spec.field(field).is_some_and(|f| f.secret());
@@ -426,51 +631,105 @@ fn check_credentials(
             )));
         }
         let mut sealed_fields = Vec::new();
-        let mut secrets = secrets_of.query([id])?;
-        while let Some(s) = secrets.next()? {
-            let field = check.text(s.get(0)?, "sealed field name")?;
-            if !is_secret(&field) {
-                return Err(check.bad(format!(
-                    "it has a sealed value for {}, not a secret field of {}",
-                    shown(&field),
-                    provider.type_str()
-                )));
+        let mut secrets = Vec::new();
+        let mut open = key.filter(|_| !needs_secrets);
+        loop {
+            if pending.is_none() {
+                pending = match secret_rows.next()? {
+                    Some(s) => Some((as_int(cell(s, 0)?), cell(s, 1)?, cell(s, 2)?)),
+                    None => None,
+                };
             }
-            check.sealed(s.get(1)?, &format!("sealed {field}"))?;
-            sealed_fields.push(field);
+            match &pending {
+                // A value of no credential (before this one, or not an id at
+                // all): the orphan check reports it.
+                Some((cid, _, _)) if cid.is_none_or(|c| c < id) => pending = None,
+                Some((Some(c), _, _)) if *c == id => {
+                    let (_, field, sealed) = pending.take().expect("just matched");
+                    let field = check.text(field, "sealed field name")?;
+                    if !is_secret(&field) {
+                        return Err(check.bad(format!(
+                            "it has a sealed value for {}, not a secret field of {}",
+                            shown(&field),
+                            provider.type_str()
+                        )));
+                    }
+                    let what = format!("sealed {field}");
+                    let text = check.text(sealed, &what)?;
+                    let sealed = SealedValue::parse(&text).map_err(|e| {
+                        check.bad(format!("its {what} is not a sealed value ({e})"))
+                    })?;
+                    if let Some(k) = open {
+                        match opened_text(k, &sealed, uid, &field) {
+                            Some(value) => secrets.push((field.clone(), value)),
+                            None => open = None,
+                        }
+                    }
+                    sealed_fields.push(field);
+                }
+                _ => break,
+            }
         }
         if needs_secrets && !sealed_fields.is_empty() {
             return Err(check.bad("it is marked as needing its secrets but has sealed values"));
         }
-        check_attributes(&check, &name, provider, plain.clone(), |field| {
-            // Without the seed a secret cannot be checked here (verify_secrets_open
-            // does, with it): a sealed one, or any one of a credential whose
-            // secrets were dropped, is taken as present.
+        let missing_keypair = match plain.get("private_key") {
+            Some(serde_json::Value::String(k))
+                if provider == ProviderKind::Sftp && !k.is_empty() && !keypairs.contains(k) =>
+            {
+                Some(k.clone())
+            }
+            _ => None,
+        };
+        // Without the seed a secret cannot be checked here (with it, it is
+        // opened and checked; else verify_secrets_open does): a sealed one,
+        // or any one of a credential whose secrets were dropped, is taken as
+        // present. Validation is per field, so with its secrets a credential
+        // fails on every field the check without them fails on, and more.
+        let unchecked = |field: &str| {
             is_secret(field) && (needs_secrets || sealed_fields.iter().any(|f| f == field))
-        })?;
-        if provider == ProviderKind::Sftp
-            && let Some(serde_json::Value::String(k)) = plain.get("private_key")
-            && !k.is_empty()
-            && !keypairs.contains(k)
-        {
-            return Err(check.bad(format!("it uses the key pair {}, which it lacks", shown(k))));
+        };
+        let with = if open.is_some() {
+            secrets
+        } else {
+            all_opened &= needs_secrets;
+            Vec::new()
+        };
+        let opened_one = open.is_some();
+        if let Err(errors) = Credential::from_parts(name, provider, plain, with) {
+            attribute_problems(&check, &errors, unchecked)?;
+            // Only its secrets are wrong: verify_secrets_open reports it.
+            all_opened &= !opened_one;
+        }
+        if let Some(k) = missing_keypair {
+            return Err(check.bad(format!(
+                "it uses the key pair {}, which it lacks",
+                shown(&k)
+            )));
         }
     }
-    Ok(())
+    Ok(all_opened)
 }
 
-/// Validates a credential's readable attributes against the provider catalog,
-/// as `cred add` would, except for the secret fields `unchecked` names.
-fn check_attributes(
+/// A sealed value opened as `load_credential` opens it, or `None`.
+fn opened_text(
+    key: &SealingKey,
+    sealed: &SealedValue,
+    uid: &str,
+    field: &str,
+) -> Option<nascfg_credentials::secrecy::SecretString> {
+    let plain = nascfg_crypto::open(key, sealed, &credential_context(uid, field)).ok()?;
+    let text = String::from_utf8(plain.to_vec()).ok()?;
+    Some(nascfg_credentials::secrecy::SecretString::from(text))
+}
+
+/// The problems of a credential's validation, except for the secret fields
+/// `unchecked` names, as `cred add` would report them.
+fn attribute_problems(
     check: &RowCheck<'_>,
-    name: &str,
-    provider: ProviderKind,
-    plain: Map<String, serde_json::Value>,
+    errors: &nascfg_credentials::ValidationErrors,
     unchecked: impl Fn(&str) -> bool,
 ) -> Result<(), Error> {
-    let Err(errors) = Credential::from_parts(name, provider, plain, Vec::new()) else {
-        return Ok(());
-    };
     let problems: Vec<String> = errors
         .iter()
         .filter(|e| !unchecked(e.field()))
@@ -491,7 +750,7 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
         n += 1;
         let check = RowCheck {
             path,
-            row: format!("known host row {n}"),
+            row: Label::Numbered("known host", n),
         };
         let host = check.text(cell(r, 0)?, "host")?;
         if host.is_empty() || host.len() > 255 || host.chars().any(char::is_control) {

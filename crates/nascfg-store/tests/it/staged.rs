@@ -70,3 +70,98 @@ fn inspect_refuses_garbage() {
     std::fs::write(&p, &bytes).unwrap();
     assert!(inspect_database(&p).is_err());
 }
+
+/// A store large enough for the row checks to run on two threads (each half
+/// of the credentials by id), changed by SQL in each case: the first bad row
+/// in id order is reported, whichever half it is in, and the seed's pass
+/// proves the credentials open only when every one did.
+#[test]
+fn row_checks_in_two_halves_report_the_first_bad_row() {
+    let (t, dir) = temp_dir();
+    let mut store = Store::open(&dir).unwrap();
+    let creds: Vec<_> = (0..5000)
+        .map(|i| crate::s3(&format!("cred-{i}"), &format!("secret-{i}")))
+        .collect();
+    store.add_credentials(&creds).unwrap();
+    let snap = t.path().join("snap.db");
+    store.snapshot_to(&snap).unwrap();
+    let seed = store.seed().unwrap().clone();
+    drop(store);
+    // (change, what check_database says (the row|the reason), whether it
+    // proved the secrets open)
+    let cases: &[(&str, &str, bool)] = &[
+        ("", "ok", true),
+        (
+            "UPDATE credential SET attributes = '[]' WHERE name = 'cred-4990'",
+            "the credential \"cred-4990\"|its attributes are not a JSON object",
+            false,
+        ),
+        (
+            "UPDATE credential SET attributes = '[]' WHERE name IN ('cred-10', 'cred-4990')",
+            "the credential \"cred-10\"|its attributes are not a JSON object",
+            false,
+        ),
+        (
+            "UPDATE credential SET uid = 'XYZ' WHERE name = 'cred-3000'",
+            "the credential \"cred-3000\"|its uid is not 32 lowercase hexadecimal digits",
+            false,
+        ),
+        (
+            "UPDATE credential SET name = x'00ff' WHERE name = 'cred-4000'",
+            "credential row 4001 |its name is not text",
+            false,
+        ),
+        (
+            "UPDATE credential SET attributes = json_set(attributes, '$.endpoint', 'not a url') WHERE name = 'cred-4999'",
+            "the credential \"cred-4999\"|endpoint",
+            false,
+        ),
+        // Sealed under another credential's uid: well-formed, but it does not open.
+        (
+            "UPDATE credential_secret SET sealed = (SELECT sealed FROM credential_secret WHERE credential_id = 1) WHERE credential_id = 4000",
+            "ok",
+            false,
+        ),
+    ];
+    for (i, (change, expected, proved)) in cases.iter().enumerate() {
+        let copy = t.path().join(format!("case-{i}.db"));
+        std::fs::copy(&snap, &copy).unwrap();
+        if !change.is_empty() {
+            let conn = rusqlite::Connection::open(&copy).unwrap();
+            conn.execute_batch(change).unwrap();
+        }
+        match nascfg_store::check_database(&copy, Some(&seed)) {
+            Ok((info, opened)) => {
+                assert_eq!(*expected, "ok", "case {i}");
+                assert_eq!(info.credentials, 5000, "case {i}");
+                assert_eq!(opened.is_some(), *proved, "case {i}");
+                let full = verify_secrets_open(&copy, &seed);
+                let after = nascfg_store::verify_secrets_open_after(&copy, &seed, opened.as_ref());
+                assert_eq!(
+                    full.as_ref().map_err(ToString::to_string),
+                    after.as_ref().map_err(ToString::to_string),
+                    "case {i}"
+                );
+                assert_eq!(full.is_ok(), *proved, "case {i}");
+                // Another seed proves nothing (its fingerprint is not the database's).
+                let (_, other) =
+                    nascfg_store::check_database(&copy, Some(&Seed::generate())).unwrap();
+                assert!(other.is_none(), "case {i}");
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    expected.split('|').all(|part| text.contains(part)),
+                    "case {i}: {text}"
+                );
+                assert_eq!(
+                    inspect_database(&copy)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Err(text),
+                    "case {i}: the same error without a seed"
+                );
+            }
+        }
+    }
+}
