@@ -215,16 +215,35 @@ impl std::fmt::Debug for Import {
     }
 }
 
+/// Below this many sections they are mapped on one thread.
+const PARALLEL_FROM: usize = 4096;
+
 impl Import {
     /// Maps every section (revealing obscured values); sections of other
     /// backends become skipped items with the reason.
+    ///
+    /// A large file's sections are mapped on two threads (each section on its
+    /// own; the order is kept).
     pub fn from_conf(conf: &Conf) -> Import {
+        let sections = conf.sections();
+        let mapped: Vec<_> = if sections.len() < PARALLEL_FROM {
+            sections.iter().map(mapping::from_section).collect()
+        } else {
+            let (first, second) = sections.split_at(sections.len() / 2);
+            let map =
+                |part: &[Section]| -> Vec<_> { part.iter().map(mapping::from_section).collect() };
+            std::thread::scope(|scope| {
+                let later = scope.spawn(|| map(second));
+                let mut mapped = map(first);
+                mapped.extend(later.join().expect("mapping a section does not panic"));
+                mapped
+            })
+        };
         let mut candidates = Candidates {
             keys: Vec::new(),
-            credentials: Vec::new(),
+            credentials: Vec::with_capacity(mapped.len()),
         };
-        for section in conf.sections() {
-            let (cand, key) = mapping::from_section(section);
+        for (cand, key) in mapped {
             candidates.credentials.push(cand);
             candidates.keys.extend(key);
         }
