@@ -11,8 +11,8 @@ use nascfg_store::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
-use crate::inspect::{bundle_limits, read_bundle};
+use crate::error::Result;
+use crate::inspect::read_bundle_staged;
 use crate::manifest::Manifest;
 
 /// A configuration's logical view: credentials by name (uid, provider,
@@ -59,18 +59,7 @@ impl Configuration {
         passphrase: Option<&SecretString>,
         this_box: Option<&Seed>,
     ) -> Result<Configuration> {
-        let staging = tempfile::Builder::new()
-            .prefix("nascfg-diff-")
-            .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-        let staged = read_bundle(
-            path,
-            passphrase,
-            staging.path(),
-            &bundle_limits(),
-            None,
-            None,
-        )?;
+        let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-diff-")?;
         let content = nascfg_store::read_content(&staged.db_path)?;
         let fingerprint = content
             .fingerprint

@@ -152,6 +152,29 @@ pub(crate) fn read_bundle(
     })
 }
 
+/// [`read_bundle`] with the default limits into a new private directory
+/// (named with `prefix`) in the system's temporary directory, for reading a
+/// bundle without restoring it; the directory goes when the first is dropped.
+pub(crate) fn read_bundle_staged(
+    path: &Path,
+    passphrase: Option<&SecretString>,
+    prefix: &str,
+) -> Result<(tempfile::TempDir, Staged)> {
+    let staging = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let staged = read_bundle(
+        path,
+        passphrase,
+        staging.path(),
+        &bundle_limits(),
+        None,
+        None,
+    )?;
+    Ok((staging, staged))
+}
+
 /// What a restore adds to [`read_bundle`].
 pub(crate) struct RestoreHints<'a> {
     /// The seed the sealed values will most likely be opened under when the
@@ -366,18 +389,7 @@ pub fn inspect(
     passphrase: Option<&SecretString>,
     this_box: Option<&Fingerprint>,
 ) -> Result<Inspection> {
-    let staging = tempfile::Builder::new()
-        .prefix("nascfg-inspect-")
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let staged = read_bundle(
-        path,
-        passphrase,
-        staging.path(),
-        &bundle_limits(),
-        None,
-        None,
-    )?;
+    let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-inspect-")?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {
         schema_version: staged.info.schema_version,

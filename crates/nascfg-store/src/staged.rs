@@ -656,13 +656,15 @@ fn check_part(
                     }
                     let what = format!("sealed {field}");
                     let text = check.text(sealed, &what)?;
-                    let sealed = SealedValue::parse(&text).map_err(|e| {
+                    SealedValue::parse(&text).map_err(|e| {
                         check.bad(format!("its {what} is not a sealed value ({e})"))
                     })?;
                     if let Some(k) = open {
-                        match opened_text(k, &sealed, uid, &field) {
-                            Some(value) => secrets.push((field.clone(), value)),
-                            None => open = None,
+                        // As load_credential opens it; a value that does not
+                        // open is reported by verify_secrets_open.
+                        match open_sealed(k, &text, &credential_context(uid, &field), String::new) {
+                            Ok(value) => secrets.push((field.clone(), value)),
+                            Err(_) => open = None,
                         }
                     }
                     sealed_fields.push(field);
@@ -709,18 +711,6 @@ fn check_part(
         }
     }
     Ok(all_opened)
-}
-
-/// A sealed value opened as `load_credential` opens it, or `None`.
-fn opened_text(
-    key: &SealingKey,
-    sealed: &SealedValue,
-    uid: &str,
-    field: &str,
-) -> Option<nascfg_credentials::secrecy::SecretString> {
-    let plain = nascfg_crypto::open(key, sealed, &credential_context(uid, field)).ok()?;
-    let text = String::from_utf8(plain.to_vec()).ok()?;
-    Some(nascfg_credentials::secrecy::SecretString::from(text))
 }
 
 /// The problems of a credential's validation, except for the secret fields
