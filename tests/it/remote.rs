@@ -91,6 +91,13 @@ fn round_trip(what: &str, add: &[&str], at: &str, secrets: &[&str]) {
         name.starts_with("nascfg-") && name.ends_with(".tar.gz.age"),
         "{what}: {pushed}"
     );
+    // S3 checks a one-part upload against our SHA-256 and gives it back; the others are read back.
+    let checked_by = if what == "S3" {
+        "service-sha256"
+    } else {
+        "read-back"
+    };
+    assert_eq!(pushed["checked_by"], checked_by, "{what}: {pushed}");
     let listed = ok_json(&a, &["backup", "list", at], secrets);
     let row = listed
         .as_array()
@@ -467,22 +474,7 @@ fn a_connection_cut_mid_upload_leaves_no_bundle_and_the_box_unchanged() {
         let mut args = vec!["cred", "add", "direct"];
         args.extend(strs(&direct));
         a.ok(&args);
-        let token = a.write_file("token", "t".repeat(60 << 10));
-        a.ok(&[
-            "cred",
-            "add",
-            "big",
-            "--provider",
-            "OPENSTACK_SWIFT",
-            "--set",
-            "user=u",
-            "--set",
-            "key=k",
-            "--set",
-            "auth=https://auth.example/v3",
-            "--set",
-            &format!("auth_token=@{token}"),
-        ]);
+        add_big_credential(&a);
         let before = tree(a.data_dir());
         let r = a.fail(&["backup", "push", at]);
         assert!(
@@ -513,6 +505,67 @@ fn a_connection_cut_mid_upload_leaves_no_bundle_and_the_box_unchanged() {
         let listed = a.json(&["backup", "list", &at.replace("store:", "direct:")]);
         assert_eq!(listed, serde_json::json!([]), "{what}");
     }
+}
+
+/// A credential with a 60 KiB token, so that a bundle is large enough to be
+/// cut or changed on its way.
+fn add_big_credential(a: &Nascfg) {
+    let token = a.write_file("token", "t".repeat(60 << 10));
+    a.ok(&[
+        "cred",
+        "add",
+        "big",
+        "--provider",
+        "OPENSTACK_SWIFT",
+        "--set",
+        "user=u",
+        "--set",
+        "key=k",
+        "--set",
+        "auth=https://auth.example/v3",
+        "--set",
+        &format!("auth_token=@{token}"),
+    ]);
+}
+
+/// S3 checks a one-part push against the SHA-256 sent with it: a byte changed on the way is
+/// refused by the service itself, and no object gets a final name (a read-back would find the
+/// damage only after the object was named).
+#[test]
+fn s3_refuses_a_push_damaged_on_the_way() {
+    let s = S3Server::start();
+    let proxy = CutProxy::flipping(s.port, CUT_AFTER);
+    let mut add = s3_add(&s);
+    *add.last_mut().unwrap() = format!("endpoint=http://127.0.0.1:{}", proxy.port);
+    let a = new_box(&strs(&add));
+    add_big_credential(&a);
+    let before = tree(a.data_dir());
+    let r = a.fail(&["backup", "push", "store:bucket1/nas1"]);
+    assert!(
+        proxy.cuts() >= 1,
+        "nothing was changed:\n{}",
+        r.transcript()
+    );
+    // s3s-fs reports the failed SHA-256 check as `InternalError` (AWS says
+    // `XAmzContentSHA256Mismatch`); what matters is that the upload is refused.
+    assert!(
+        r.stderr
+            .contains("error: upload store:bucket1/nas1/nascfg-"),
+        "not refused by the service: {}",
+        r.transcript()
+    );
+    assert!(!r.transcript().contains(BOX_SECRET), "{}", r.transcript());
+    assert!(
+        !r.transcript().contains(&s.secret_access_key),
+        "{}",
+        r.transcript()
+    );
+    assert_eq!(tree(a.data_dir()), before, "the box changed");
+    let named: Vec<String> = tree(&s.root().join("bucket1"))
+        .into_keys()
+        .filter(|p| p.contains("nascfg-"))
+        .collect();
+    assert!(named.is_empty(), "an object under a final name: {named:?}");
 }
 
 #[test]

@@ -89,7 +89,7 @@ const EXCLUSIVE: &[Exclusive] = &[
         rule: "only the network crates and the web UI's TLS listener speak TLS",
     },
     Exclusive {
-        packages: &["opendal", "reqwest"],
+        packages: &["opendal", "reqwest", "reqsign-aws-v4"],
         owners: &["nascfg-remote"],
         rule: "only nascfg-remote knows OpenDAL",
     },

@@ -1,6 +1,7 @@
 //! A loopback TCP proxy in front of a real server that forwards both ways and
-//! cuts a connection once the client has sent a given number of bytes on it:
-//! a network that drops mid-upload.
+//! cuts a connection once the client has sent a given number of bytes on it
+//! (a network that drops mid-upload), or damages the byte at that offset and
+//! goes on (a network that corrupts in flight).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -10,7 +11,8 @@ use std::thread::JoinHandle;
 
 /// Forwards `127.0.0.1:port` to an upstream port; any connection on which the
 /// client sends more than `after` bytes is cut (both sides shut down) at that
-/// byte, after forwarding exactly `after` bytes.
+/// byte, after forwarding exactly `after` bytes (or, [`CutProxy::flipping`],
+/// gets that byte changed).
 #[derive(Debug)]
 pub struct CutProxy {
     /// The port to connect to instead of the upstream's.
@@ -23,6 +25,16 @@ pub struct CutProxy {
 impl CutProxy {
     /// Starts the proxy in front of `127.0.0.1:upstream`.
     pub fn start(upstream: u16, after: u64) -> CutProxy {
+        CutProxy::spawn(upstream, after, false)
+    }
+
+    /// A proxy that forwards everything but changes the byte at offset `at`
+    /// of what a client sends on each connection (`cuts` counts the changes).
+    pub fn flipping(upstream: u16, at: u64) -> CutProxy {
+        CutProxy::spawn(upstream, at, true)
+    }
+
+    fn spawn(upstream: u16, after: u64, flip: bool) -> CutProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let cuts = Arc::new(AtomicUsize::new(0));
@@ -40,7 +52,7 @@ impl CutProxy {
                         continue;
                     };
                     let cuts = cuts.clone();
-                    std::thread::spawn(move || forward(client, server, after, &cuts));
+                    std::thread::spawn(move || forward(client, server, after, flip, &cuts));
                 }
             })
         };
@@ -59,8 +71,15 @@ impl CutProxy {
 }
 
 /// Copies server→client on a thread, client→server here until `after` bytes,
-/// then shuts both connections down.
-fn forward(mut client: TcpStream, mut server: TcpStream, after: u64, cuts: &AtomicUsize) {
+/// then shuts both connections down (or, `flip`, changes byte `after` and
+/// goes on).
+fn forward(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    after: u64,
+    flip: bool,
+    cuts: &AtomicUsize,
+) {
     let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
@@ -78,6 +97,17 @@ fn forward(mut client: TcpStream, mut server: TcpStream, after: u64, cuts: &Atom
             }
             Ok(n) => n,
         };
+        if flip {
+            if sent <= after && after < sent + n as u64 {
+                buffer[(after - sent) as usize] ^= 0x55;
+                cuts.fetch_add(1, Ordering::SeqCst);
+            }
+            if server.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+            sent += n as u64;
+            continue;
+        }
         let room = usize::try_from(after - sent).unwrap_or(usize::MAX);
         let take = n.min(room);
         if server.write_all(&buffer[..take]).is_err() {

@@ -39,6 +39,7 @@ mod opendal_engine;
 mod prune;
 mod rclone;
 mod runtime;
+mod s3_checksum;
 mod sftp;
 mod storage;
 
@@ -47,4 +48,6 @@ pub use location::Location;
 pub use name::BundleName;
 pub use prune::{Decision, Policy, plan};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
-pub use storage::{Access, EngineChoice, Object, Pushed, Storage, Upload, serves_natively};
+pub use storage::{
+    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively,
+};

@@ -13,6 +13,7 @@ use secrecy::ExposeSecret;
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
+use crate::s3_checksum::{self, S3Checksum};
 use crate::storage::{Access, CHUNK, Object};
 
 /// One OpenDAL operator rooted at the location.
@@ -25,6 +26,8 @@ pub(crate) struct OpenDal {
     /// The service takes one write per object (WebDAV): the upload is
     /// collected and sent at the end.
     one_shot: bool,
+    /// S3: an upload of one part goes up checked by the service's SHA-256.
+    s3: Option<S3Checksum>,
 }
 
 /// A field's value, secret or not (some catalogs mark an identifier secret).
@@ -66,18 +69,25 @@ impl OpenDal {
             Ok((bucket.clone(), format!("/{}", rest.join("/"))))
         };
         let config = |e: opendal::Error| unsupported(&e.to_string());
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .connect_timeout(access.connect_timeout)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| unsupported(&format!("cannot set up HTTP: {e}")))?;
+        let mut s3 = None;
         let (op, rename, one_shot) = match kind {
             ProviderKind::S3 => {
                 let (bucket, root) = bucket_and_root()?;
-                let region = text(cred, "region");
+                let region = match text(cred, "region") {
+                    r if r.is_empty() => "us-east-1".to_owned(),
+                    r => r,
+                };
                 let mut b = opendal::services::S3::default()
                     .bucket(&bucket)
                     .root(&root)
-                    .region(if region.is_empty() {
-                        "us-east-1"
-                    } else {
-                        &region
-                    })
+                    .region(&region)
                     .access_key_id(&text(cred, "access_key_id"))
                     .secret_access_key(&secret(cred, "secret_access_key"))
                     .disable_config_load()
@@ -86,6 +96,15 @@ impl OpenDal {
                 if !endpoint.is_empty() {
                     b = b.endpoint(&with_scheme(&endpoint));
                 }
+                s3 = Some(S3Checksum::new(
+                    client.clone(),
+                    &s3_checksum::endpoint(&endpoint, &region),
+                    &bucket,
+                    &segments[1..],
+                    &region,
+                    text(cred, "access_key_id"),
+                    secret(cred, "secret_access_key"),
+                ));
                 (Operator::new(b).map_err(config)?, false, false)
             }
             ProviderKind::AzureBlob => {
@@ -131,13 +150,6 @@ impl OpenDal {
                 )));
             }
         };
-        install_crypto_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(access.connect_timeout)
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| unsupported(&format!("cannot set up HTTP: {e}")))?;
         let op = op.with_context(
             OperationContext::new()
                 .with_http_transport(HttpTransporter::new(ReqwestTransport::new(client))),
@@ -147,6 +159,7 @@ impl OpenDal {
             runner: Runner::new(access.deadline, location)?,
             rename,
             one_shot,
+            s3,
         })
     }
 
@@ -169,23 +182,22 @@ impl OpenDal {
         } else {
             name.to_owned()
         };
-        let writer = if self.one_shot {
-            None
-        } else {
-            Some(self.runner.run("upload", Some(name), async {
-                self.op
-                    .writer_with(&target)
-                    .chunk(CHUNK)
-                    .await
-                    .map_err(|e| self.error("upload", Some(name), e))
-            })?)
-        };
         Ok(Sink {
             engine: self,
             name: name.to_owned(),
             target,
-            writer,
+            writer: None,
             collected: Vec::new(),
+        })
+    }
+
+    fn open_writer(&self, name: &str, target: &str) -> Result<opendal::Writer> {
+        self.runner.run("upload", Some(name), async {
+            self.op
+                .writer_with(target)
+                .chunk(CHUNK)
+                .await
+                .map_err(|e| self.error("upload", Some(name), e))
         })
     }
 
@@ -284,19 +296,23 @@ pub(crate) struct Sink<'a> {
     engine: &'a OpenDal,
     name: String,
     target: String,
+    /// Opened with the first chunk (never for a one-shot service).
     writer: Option<opendal::Writer>,
     collected: Vec<u8>,
 }
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: Vec<u8>) -> Result<()> {
-        if self.writer.is_none() {
+        let engine = self.engine;
+        if engine.one_shot {
             self.collected.extend_from_slice(&chunk);
             return Ok(());
         }
-        let engine = self.engine;
         let name = self.name.clone();
-        let writer = self.writer.as_mut().expect("checked above");
+        if self.writer.is_none() {
+            self.writer = Some(engine.open_writer(&name, &self.target)?);
+        }
+        let writer = self.writer.as_mut().expect("opened above");
         engine.runner.run("upload", Some(&name), async {
             writer
                 .write(chunk)
@@ -305,10 +321,34 @@ impl Sink<'_> {
         })
     }
 
+    /// Whether [`Sink::put_whole`] can take the upload: the service keeps a
+    /// SHA-256 of its own (S3), and nothing has been sent yet.
+    pub(crate) fn checks_sha256(&self) -> bool {
+        self.engine.s3.is_some() && self.writer.is_none()
+    }
+
+    /// Sends the whole upload, `body`, in one request that the service
+    /// checks against `sha256`: `Some(size)` when the service kept that same
+    /// SHA-256, `None` when it keeps none and the object must be read back.
+    /// A PutObject either names the object whole or leaves nothing: there is
+    /// nothing for `abort` to stop.
+    pub(crate) fn put_whole(self, body: Vec<u8>, sha256: &[u8; 32]) -> Result<Option<u64>> {
+        let engine = self.engine;
+        let s3 = engine
+            .s3
+            .as_ref()
+            .expect("put_whole is called after checks_sha256");
+        s3.put(&engine.runner, &self.target, body, sha256)
+    }
+
     pub(crate) fn finish(mut self) -> Result<()> {
         let engine = self.engine;
         let name = self.name.clone();
         let target = self.target.clone();
+        if !engine.one_shot && self.writer.is_none() {
+            // Nothing was written: an empty object.
+            self.writer = Some(engine.open_writer(&name, &target)?);
+        }
         match self.writer.take() {
             Some(mut writer) => {
                 engine.runner.run("upload", Some(&name), async {

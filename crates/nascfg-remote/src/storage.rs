@@ -94,8 +94,30 @@ pub struct Pushed {
     pub name: String,
     /// Its size in bytes, as read back.
     pub size: u64,
-    /// Its SHA-256 (hex), as read back.
+    /// Its SHA-256 (hex), as read back or as the service keeps it.
     pub sha256: String,
+    /// How size and SHA-256 were confirmed.
+    pub checked_by: Checked,
+}
+
+/// How a finished upload's size and SHA-256 were confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    /// The object was read back whole and hashed.
+    ReadBack,
+    /// The service checked the upload against our SHA-256, kept it, and gave
+    /// it back with the object's size (S3's `x-amz-checksum-sha256`).
+    ServiceSha256,
+}
+
+impl Checked {
+    /// `read-back` or `service-sha256`, as `--json` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checked::ReadBack => "read-back",
+            Checked::ServiceSha256 => "service-sha256",
+        }
+    }
 }
 
 /// Whether an engine of this crate (OpenDAL, FTP, SFTP) serves `provider`
@@ -230,6 +252,7 @@ impl Storage {
             buffer: Vec::with_capacity(CHUNK),
             size: 0,
             hash: Sha256::new(),
+            sent: false,
         })
     }
 
@@ -393,6 +416,8 @@ pub struct Upload<'a> {
     buffer: Vec<u8>,
     size: u64,
     hash: Sha256,
+    /// A chunk has gone to the engine.
+    sent: bool,
 }
 
 impl std::fmt::Debug for Upload<'_> {
@@ -410,6 +435,7 @@ impl Upload<'_> {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+        self.sent = true;
         let sink = self
             .sink
             .as_mut()
@@ -423,31 +449,52 @@ impl Upload<'_> {
         result.map_err(|e| self.storage.scrubbed(e))
     }
 
-    /// Completes the upload: the object gets its name, then is read back and
-    /// must have the size and SHA-256 of what was written.
+    /// Completes the upload: the object gets its name, then must have the
+    /// size and SHA-256 of what was written. Where the service checks an
+    /// upload against a SHA-256 of ours and keeps it (S3, an upload of one
+    /// part), its answer is that check; otherwise the object is read back whole.
     pub fn finish(mut self) -> Result<Pushed> {
-        self.send_buffer()?;
-        let sink = self.sink.take().expect("an unfinished upload has its sink");
-        let result = match sink {
-            Sink::OpenDal(s) => s.finish(),
-            Sink::Ftp(s) => s.finish(),
-            Sink::Sftp(s) => s.finish(),
-            Sink::Rclone(s) => s.finish(),
-        };
-        result.map_err(|e| self.storage.scrubbed(e))?;
-        let sha256 = hex::encode(std::mem::take(&mut self.hash).finalize());
+        let digest: [u8; 32] = std::mem::take(&mut self.hash).finalize().into();
+        let sha256 = hex::encode(digest);
         let location = self.storage.location.join(&self.name);
-        let (size, read_back) = self.storage.digest(&self.name)?;
+        let whole = !self.sent && matches!(&self.sink, Some(Sink::OpenDal(s)) if s.checks_sha256());
+        let kept = if whole {
+            let Some(Sink::OpenDal(sink)) = self.sink.take() else {
+                unreachable!("checked above")
+            };
+            let body = std::mem::take(&mut self.buffer);
+            sink.put_whole(body, &digest)
+                .map_err(|e| self.storage.scrubbed(e))?
+        } else {
+            self.send_buffer()?;
+            let sink = self.sink.take().expect("an unfinished upload has its sink");
+            let result = match sink {
+                Sink::OpenDal(s) => s.finish(),
+                Sink::Ftp(s) => s.finish(),
+                Sink::Sftp(s) => s.finish(),
+                Sink::Rclone(s) => s.finish(),
+            };
+            result.map_err(|e| self.storage.scrubbed(e))?;
+            None
+        };
+        let (size, checked_by) = match kept {
+            Some(size) => (size, Checked::ServiceSha256),
+            None => {
+                let (size, read_back) = self.storage.digest(&self.name)?;
+                // A wrong size is reported below, before a hash that must differ.
+                if size == self.size && read_back != sha256 {
+                    return Err(Error::ReadBack {
+                        location,
+                        what: format!("sha256 {read_back} != {sha256}"),
+                    });
+                }
+                (size, Checked::ReadBack)
+            }
+        };
         if size != self.size {
             return Err(Error::ReadBack {
                 location,
                 what: format!("size {size} != {}", self.size),
-            });
-        }
-        if read_back != sha256 {
-            return Err(Error::ReadBack {
-                location,
-                what: format!("sha256 {read_back} != {sha256}"),
             });
         }
         Ok(Pushed {
@@ -455,6 +502,7 @@ impl Upload<'_> {
             name: self.name.clone(),
             size,
             sha256,
+            checked_by,
         })
     }
 }

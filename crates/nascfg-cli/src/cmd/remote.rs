@@ -170,6 +170,7 @@ pub fn push(
             "name": pushed.name,
             "size": pushed.size,
             "sha256": pushed.sha256,
+            "checked_by": pushed.checked_by.as_str(),
             "encrypted": encrypted,
             "manifest": report.manifest,
             "engine": report.engine,
