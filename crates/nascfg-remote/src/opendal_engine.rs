@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
-use crate::s3_checksum::{self, S3Checksum};
+use crate::s3_checksum::S3Checksum;
 use crate::storage::{Access, CHUNK, Object};
 
 /// One OpenDAL operator rooted at the location.
@@ -93,12 +93,17 @@ impl OpenDal {
                     .disable_config_load()
                     .disable_ec2_metadata();
                 let endpoint = text(cred, "endpoint");
-                if !endpoint.is_empty() {
-                    b = b.endpoint(&with_scheme(&endpoint));
-                }
+                let endpoint = if endpoint.is_empty() {
+                    // AWS's regional endpoint (other partitions name theirs).
+                    format!("https://s3.{region}.amazonaws.com")
+                } else {
+                    let endpoint = with_scheme(&endpoint);
+                    b = b.endpoint(&endpoint);
+                    endpoint
+                };
                 s3 = Some(S3Checksum::new(
                     client.clone(),
-                    &s3_checksum::endpoint(&endpoint, &region),
+                    &endpoint,
                     &bucket,
                     &segments[1..],
                     &region,

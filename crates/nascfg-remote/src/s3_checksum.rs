@@ -29,17 +29,9 @@ pub(crate) struct S3Checksum {
     credential: Credential,
 }
 
-/// The S3 endpoint: the credential's (`https://` when it names no scheme), or
-/// AWS's regional one.
-pub(crate) fn endpoint(given: &str, region: &str) -> String {
-    let given = given.trim().trim_end_matches('/');
-    if given.is_empty() {
-        format!("https://s3.{region}.amazonaws.com")
-    } else if given.contains("://") {
-        given.to_owned()
-    } else {
-        format!("https://{given}")
-    }
+/// `{endpoint}/{bucket}`: path-style, as OpenDAL's S3 service addresses it.
+fn bucket_url(endpoint: &str, bucket: &str) -> String {
+    format!("{}/{}", endpoint.trim_end_matches('/'), encode_key(bucket))
 }
 
 /// RFC 3986 percent-encoding of an object key for the request path: every
@@ -73,7 +65,7 @@ impl S3Checksum {
         }
         S3Checksum {
             client,
-            bucket_url: format!("{endpoint}/{}", encode_key(bucket)),
+            bucket_url: bucket_url(endpoint, bucket),
             prefix,
             signer: RequestSigner::new("s3", region),
             credential: Credential {
@@ -243,15 +235,14 @@ mod tests {
     }
 
     #[test]
-    fn the_endpoint_gets_a_scheme_or_is_aws() {
+    fn the_bucket_is_a_path_below_the_endpoint() {
         assert_eq!(
-            endpoint("", "eu-west-1"),
-            "https://s3.eu-west-1.amazonaws.com"
+            bucket_url("https://minio.lan:9000/", "bucket 1"),
+            "https://minio.lan:9000/bucket%201"
         );
-        assert_eq!(endpoint("minio.lan:9000/", "x"), "https://minio.lan:9000");
         assert_eq!(
-            endpoint("http://127.0.0.1:9000", "x"),
-            "http://127.0.0.1:9000"
+            bucket_url("http://127.0.0.1:9000", "b"),
+            "http://127.0.0.1:9000/b"
         );
     }
 }

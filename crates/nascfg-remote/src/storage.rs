@@ -252,7 +252,6 @@ impl Storage {
             buffer: Vec::with_capacity(CHUNK),
             size: 0,
             hash: Sha256::new(),
-            sent: false,
         })
     }
 
@@ -416,8 +415,6 @@ pub struct Upload<'a> {
     buffer: Vec<u8>,
     size: u64,
     hash: Sha256,
-    /// A chunk has gone to the engine.
-    sent: bool,
 }
 
 impl std::fmt::Debug for Upload<'_> {
@@ -435,7 +432,6 @@ impl Upload<'_> {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
-        self.sent = true;
         let sink = self
             .sink
             .as_mut()
@@ -457,7 +453,7 @@ impl Upload<'_> {
         let digest: [u8; 32] = std::mem::take(&mut self.hash).finalize().into();
         let sha256 = hex::encode(digest);
         let location = self.storage.location.join(&self.name);
-        let whole = !self.sent && matches!(&self.sink, Some(Sink::OpenDal(s)) if s.checks_sha256());
+        let whole = matches!(&self.sink, Some(Sink::OpenDal(s)) if s.checks_sha256());
         let kept = if whole {
             let Some(Sink::OpenDal(sink)) = self.sink.take() else {
                 unreachable!("checked above")
