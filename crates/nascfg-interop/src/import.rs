@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use nascfg_credentials::{Credential, ProviderKind};
-use nascfg_store::Store;
+use nascfg_store::{SealedCredential, Sealer, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -93,6 +93,9 @@ pub(crate) struct CredentialCandidate {
     pub key_ref: Option<String>,
     pub skip: Option<String>,
     pub notes: Vec<String>,
+    /// The credential [`CredentialCandidate::validate`] built from it ahead
+    /// of [`apply`] (on a preparing thread), or why it is not valid.
+    pub validated: Option<Result<Credential, String>>,
 }
 
 impl CredentialCandidate {
@@ -105,6 +108,25 @@ impl CredentialCandidate {
             key_ref: None,
             skip: None,
             notes: Vec::new(),
+            validated: None,
+        }
+    }
+
+    /// Builds and validates the credential now, when nothing about it
+    /// depends on the store or on the other candidates (no skip reason, a
+    /// known provider, no key pair to re-link): [`apply`] then takes the
+    /// result as it would have made it. Lets a source validate its
+    /// candidates on several threads.
+    pub fn validate(&mut self) {
+        if self.skip.is_some() || self.key_ref.is_some() {
+            return;
+        }
+        if let Some(kind) = self.provider {
+            self.validated = Some(build(
+                &self.name,
+                kind,
+                std::mem::take(&mut self.attributes),
+            ));
         }
     }
 
@@ -132,12 +154,6 @@ impl KeyCandidate {
     }
 }
 
-/// What the sources hand to [`apply`].
-pub(crate) struct Candidates {
-    pub keys: Vec<KeyCandidate>,
-    pub credentials: Vec<CredentialCandidate>,
-}
-
 enum KeyAction {
     Add(SecretString),
     Reuse,
@@ -150,6 +166,16 @@ enum CredAction {
     Skip,
 }
 
+/// The credential, or its validation errors on one line.
+fn build(
+    name: &str,
+    kind: ProviderKind,
+    attributes: Map<String, Value>,
+) -> Result<Credential, String> {
+    Credential::new(name, kind, attributes)
+        .map_err(|e| e.to_string().lines().collect::<Vec<_>>().join("; "))
+}
+
 /// `type base64` of an OpenSSH public key line (the comment dropped).
 fn public_core(line: &str) -> String {
     line.split_whitespace()
@@ -160,9 +186,16 @@ fn public_core(line: &str) -> String {
 
 /// Checks every candidate against the model and the store, then (unless a
 /// dry run) stores the key pairs and credentials that passed.
-pub(crate) fn apply(
+///
+/// The credentials are `items` made into candidates by `map`: on two
+/// threads (each half in order), which also validate them and, unless a dry
+/// run, seal them ahead, while this thread decides and inserts them in
+/// source order. `keys` are every key pair the items refer to.
+pub(crate) fn apply<S: Send>(
     store: &mut Store,
-    candidates: Candidates,
+    keys: Vec<KeyCandidate>,
+    items: Vec<S>,
+    map: impl Fn(S) -> CredentialCandidate + Sync,
     options: &ImportOptions,
 ) -> Result<ImportReport, Error> {
     let existing_keys = store.list_keypairs()?;
@@ -173,7 +206,7 @@ pub(crate) fn apply(
     let mut key_items = Vec::new();
     let mut key_actions = Vec::new();
     let mut key_names: HashMap<String, Result<String, String>> = HashMap::new();
-    for key in candidates.keys {
+    for key in keys {
         let mut item = ImportItem {
             name: key.name.clone(),
             source_name: None,
@@ -240,74 +273,48 @@ pub(crate) fn apply(
         key_items.push(item);
     }
 
-    // Credentials: re-link key pairs, validate, check names.
-    let mut seen = HashSet::new();
-    let mut cred_items = Vec::new();
-    let mut cred_actions = Vec::new();
-    for mut cand in candidates.credentials {
-        let mut notes = std::mem::take(&mut cand.notes);
-        let decided = (|| -> Result<(Credential, bool), String> {
-            if let Some(reason) = cand.skip.take() {
-                return Err(reason);
-            }
-            let kind = cand
-                .provider
-                .ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
-            if let Some(source) = &cand.key_ref {
-                let name = key_names
-                    .get(source)
-                    .cloned()
-                    .unwrap_or_else(|| {
-                        Err("it refers to a key pair the source does not have".to_owned())
-                    })
-                    .map_err(|why| format!("its key pair cannot be imported: {why}"))?;
-                cand.attributes
-                    .insert("private_key".into(), Value::String(name));
-            }
-            let cred = Credential::new(&cand.name, kind, std::mem::take(&mut cand.attributes))
-                .map_err(|e| e.to_string().lines().collect::<Vec<_>>().join("; "))?;
-            if !seen.insert(cand.name.clone()) {
-                return Err("the source has another credential of this name".to_owned());
-            }
-            let exists = existing_creds.contains(&cand.name);
-            if exists && !options.replace {
-                return Err(
-                    "a credential of this name already exists (use --replace to overwrite it)"
-                        .to_owned(),
-                );
-            }
-            Ok((cred, exists))
-        })();
-        let mut item = ImportItem {
-            name: cand.name.clone(),
-            source_name: None,
-            provider: cand.provider_text.clone(),
-            status: ImportStatus::Imported,
-            reason: None,
-            notes: Vec::new(),
-        };
-        match decided {
-            Ok((cred, exists)) => {
-                notes.extend(cred.warnings());
-                if exists {
-                    item.status = ImportStatus::Replaced;
-                    cred_actions.push(CredAction::Replace(cred));
-                } else {
-                    cred_actions.push(CredAction::Add(cred));
+    // Credentials: re-link key pairs, validate, check names. Each is decided
+    // and (unless a dry run) inserted in source order, inside one
+    // transaction: nothing is visible until every one is in.
+    let mut decide = Decide {
+        key_names,
+        existing_creds,
+        seen: HashSet::new(),
+        replace: options.replace,
+    };
+    let mut cred_items = Vec::with_capacity(items.len());
+    if options.dry_run {
+        prepare_all(items, &map, None, |prepared| {
+            cred_items.push(decide.credential(prepared.cand).0);
+            Ok::<_, Error>(())
+        })?;
+    } else {
+        let guard = store.lock()?;
+        store.in_transaction(&guard, |batch| {
+            for (item, action) in key_items.iter().zip(key_actions) {
+                if let KeyAction::Add(pem) = action {
+                    batch.import_keypair(&item.name, &pem)?;
                 }
             }
-            Err(reason) => {
-                item.status = ImportStatus::Skipped;
-                item.reason = Some(reason);
-                cred_actions.push(CredAction::Skip);
-            }
-        }
-        item.notes = notes;
-        cred_items.push(item);
-    }
-
-    if !options.dry_run {
-        store_all(store, &key_items, key_actions, &cred_items, cred_actions)?;
+            let sealer = batch.sealer()?;
+            prepare_all(items, &map, Some(&sealer), |prepared| {
+                let (item, action) = decide.credential(prepared.cand);
+                match (action, prepared.sealed) {
+                    (CredAction::Add(_), Some(sealed)) => {
+                        batch.add_sealed(&sealed)?;
+                    }
+                    (CredAction::Add(cred), None) => {
+                        batch.add_credential(&cred)?;
+                    }
+                    (CredAction::Replace(cred), _) => {
+                        batch.replace_credential(&item.name, &cred)?
+                    }
+                    (CredAction::Skip, _) => {}
+                }
+                cred_items.push(item);
+                Ok(())
+            })
+        })?;
     }
     Ok(ImportReport {
         dry_run: options.dry_run,
@@ -316,31 +323,145 @@ pub(crate) fn apply(
     })
 }
 
-/// Stores what passed every check, all in one transaction.
-fn store_all(
-    store: &mut Store,
-    key_items: &[ImportItem],
-    key_actions: Vec<KeyAction>,
-    cred_items: &[ImportItem],
-    cred_actions: Vec<CredAction>,
-) -> Result<(), Error> {
-    let guard = store.lock()?;
-    store.in_transaction(&guard, |store| {
-        for (item, action) in key_items.iter().zip(key_actions) {
-            if let KeyAction::Add(pem) = action {
-                store.import_keypair(&item.name, &pem)?;
-            }
-        }
-        for (item, action) in cred_items.iter().zip(cred_actions) {
-            match action {
-                CredAction::Add(cred) => {
-                    store.add_credential(&cred)?;
-                }
-                CredAction::Replace(cred) => store.replace_credential(&item.name, &cred)?,
-                CredAction::Skip => {}
+/// Candidates handed from a preparing thread to the deciding one at a time.
+const CHUNK: usize = 256;
+
+/// A candidate made and validated on a preparing thread, with its
+/// credential sealed ahead when it is valid (what [`apply`] inserts when it
+/// decides to add it; dropped unused otherwise).
+struct Prepared {
+    cand: CredentialCandidate,
+    sealed: Option<SealedCredential>,
+}
+
+/// Maps, validates and (with a sealer) seals `items` on two threads, one
+/// half each, and hands the results to `sink` on this thread in the order
+/// of `items`. The first half comes through a bounded channel; the second
+/// half's thread runs ahead into an unbounded one, so both threads work
+/// while this one takes the first half. An error from `sink` stops both
+/// (their next hand-over fails) and is returned.
+fn prepare_all<S: Send, E>(
+    mut items: Vec<S>,
+    map: &(impl Fn(S) -> CredentialCandidate + Sync),
+    sealer: Option<&Sealer>,
+    mut sink: impl FnMut(Prepared) -> Result<(), E>,
+) -> Result<(), E> {
+    let second = items.split_off(items.len() / 2);
+    std::thread::scope(|scope| {
+        let (send_first, first) = std::sync::mpsc::sync_channel(4);
+        let (send_second, later) = std::sync::mpsc::channel();
+        scope.spawn(move || prepare_half(items, map, sealer, |c| send_first.send(c).is_ok()));
+        scope.spawn(move || prepare_half(second, map, sealer, |c| send_second.send(c).is_ok()));
+        for chunk in first.iter().chain(later.iter()) {
+            for prepared in chunk {
+                sink(prepared)?;
             }
         }
         Ok(())
-    })?;
-    Ok(())
+    })
+}
+
+/// One thread's half of [`prepare_all`]; stops when `send` fails.
+fn prepare_half<S>(
+    items: Vec<S>,
+    map: &impl Fn(S) -> CredentialCandidate,
+    sealer: Option<&Sealer>,
+    send: impl Fn(Vec<Prepared>) -> bool,
+) {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for item in items {
+        let mut cand = map(item);
+        cand.validate();
+        let sealed = match (&cand.validated, sealer) {
+            (Some(Ok(cred)), Some(sealer)) => Some(sealer.seal(cred)),
+            _ => None,
+        };
+        chunk.push(Prepared { cand, sealed });
+        if chunk.len() == CHUNK && !send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))) {
+            return;
+        }
+    }
+    if !chunk.is_empty() {
+        send(chunk);
+    }
+}
+
+/// What deciding a credential needs to know: the key pairs' names in the
+/// store, the credentials already there, the names seen so far.
+struct Decide {
+    key_names: HashMap<String, Result<String, String>>,
+    existing_creds: HashSet<String>,
+    seen: HashSet<String>,
+    replace: bool,
+}
+
+impl Decide {
+    /// Re-links the key pair, validates, checks the name: the report item
+    /// and what to store.
+    fn credential(&mut self, mut cand: CredentialCandidate) -> (ImportItem, CredAction) {
+        let mut notes = std::mem::take(&mut cand.notes);
+        let decided = self.decide(&mut cand);
+        let mut item = ImportItem {
+            source_name: None,
+            provider: std::mem::take(&mut cand.provider_text),
+            status: ImportStatus::Imported,
+            reason: None,
+            notes: Vec::new(),
+            name: cand.name,
+        };
+        let action = match decided {
+            Ok((cred, exists)) => {
+                notes.extend(cred.warnings());
+                if exists {
+                    item.status = ImportStatus::Replaced;
+                    CredAction::Replace(cred)
+                } else {
+                    CredAction::Add(cred)
+                }
+            }
+            Err(reason) => {
+                item.status = ImportStatus::Skipped;
+                item.reason = Some(reason);
+                CredAction::Skip
+            }
+        };
+        item.notes = notes;
+        (item, action)
+    }
+
+    fn decide(&mut self, cand: &mut CredentialCandidate) -> Result<(Credential, bool), String> {
+        if let Some(reason) = cand.skip.take() {
+            return Err(reason);
+        }
+        let kind = cand
+            .provider
+            .ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
+        if let Some(source) = &cand.key_ref {
+            let name = self
+                .key_names
+                .get(source)
+                .cloned()
+                .unwrap_or_else(|| {
+                    Err("it refers to a key pair the source does not have".to_owned())
+                })
+                .map_err(|why| format!("its key pair cannot be imported: {why}"))?;
+            cand.attributes
+                .insert("private_key".into(), Value::String(name));
+        }
+        let cred = match cand.validated.take() {
+            Some(validated) => validated?,
+            None => build(&cand.name, kind, std::mem::take(&mut cand.attributes))?,
+        };
+        if !self.seen.insert(cand.name.clone()) {
+            return Err("the source has another credential of this name".to_owned());
+        }
+        let exists = self.existing_creds.contains(&cand.name);
+        if exists && !self.replace {
+            return Err(
+                "a credential of this name already exists (use --replace to overwrite it)"
+                    .to_owned(),
+            );
+        }
+        Ok((cred, exists))
+    }
 }

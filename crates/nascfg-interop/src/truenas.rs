@@ -24,9 +24,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::Error;
-use crate::import::{
-    Candidates, CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply,
-};
+use crate::import::{CredentialCandidate, ImportOptions, ImportReport, KeyCandidate, apply};
 use crate::pwenc::Secret;
 
 /// The largest TrueNAS database read (TrueNAS itself takes uploads up to 10 MiB).
@@ -38,14 +36,15 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// A TrueNAS backup read and decrypted, ready to be imported: everything up
 /// to storing. Holds secrets; `Debug` shows only counts.
 pub struct Backup {
-    candidates: Candidates,
+    keys: Vec<KeyCandidate>,
+    credentials: Vec<CredentialCandidate>,
 }
 
 impl std::fmt::Debug for Backup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backup")
-            .field("credentials", &self.candidates.credentials.len())
-            .field("keypairs", &self.candidates.keys.len())
+            .field("credentials", &self.credentials.len())
+            .field("keypairs", &self.keys.len())
             .finish()
     }
 }
@@ -113,25 +112,23 @@ impl Backup {
             .filter(|row| row.kind == "SSH_KEY_PAIR")
             .map(|row| key_candidate(&secret, row))
             .collect();
-        Ok(Backup {
-            candidates: Candidates { keys, credentials },
-        })
+        Ok(Backup { keys, credentials })
     }
 
     /// How many cloud credentials the backup holds.
     pub fn credential_count(&self) -> usize {
-        self.candidates.credentials.len()
+        self.credentials.len()
     }
 
     /// How many SSH key pairs the backup holds.
     pub fn keypair_count(&self) -> usize {
-        self.candidates.keys.len()
+        self.keys.len()
     }
 
     /// Validates every credential, then (unless a dry run) stores the key
     /// pairs and credentials in one transaction, sealed under this box's seed.
     pub fn import(self, store: &mut Store, options: &ImportOptions) -> Result<ImportReport, Error> {
-        apply(store, self.candidates, options)
+        apply(store, self.keys, self.credentials, |c| c, options)
     }
 }
 

@@ -7,7 +7,7 @@ use nascfg_crypto::SealingKey;
 use crate::datadir::WriteGuard;
 use crate::error::Error;
 use crate::keypair::KeypairSummary;
-use crate::store::{CredentialId, Store};
+use crate::store::{CredentialId, SealedCredential, Store, seal_credential};
 
 /// The store inside [`Store::in_transaction`]: the changes an import makes,
 /// made under the batch's lock without taking it again. Neither the [`Store`]
@@ -36,18 +36,40 @@ impl std::fmt::Debug for Batch<'_> {
 impl Batch<'_> {
     /// [`Store::add_credential`], in the batch.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
+        let sealed = self.sealer()?.seal(credential);
+        self.add_sealed(&sealed)
+    }
+
+    /// The batch's sealer: seals credentials for [`Batch::add_sealed`] on
+    /// any thread, so that an import can seal while this one inserts. The
+    /// key is derived (and the seed checked against the database) once.
+    pub fn sealer(&mut self) -> Result<Sealer, Error> {
         self.check()?;
-        let key = match self.key.take() {
-            Some(key) => Ok(key),
-            None => self.store.key(),
-        };
-        let added = key.and_then(|key| {
-            // No savepoint per credential (it made SQLite copy every page it
-            // touched to a statement journal): a failure poisons the batch.
-            let added = self.store.add_credential_sealed(&key, credential, false);
-            self.key = Some(key);
-            added
-        });
+        if self.key.is_none() {
+            match self.store.key() {
+                Ok(key) => self.key = Some(key),
+                Err(e) => {
+                    self.failed = true;
+                    return Err(e);
+                }
+            }
+        }
+        let key = self.key.clone().expect("derived above");
+        Ok(Sealer { key })
+    }
+
+    /// Adds a credential sealed by this batch's [`Sealer`].
+    pub fn add_sealed(&mut self, sealed: &SealedCredential) -> Result<CredentialId, Error> {
+        self.check()?;
+        let key_id = self.key.as_ref().map(SealingKey::key_id);
+        assert_eq!(
+            key_id,
+            Some(sealed.key_id),
+            "a credential sealed by another batch's sealer"
+        );
+        // No savepoint per credential (it made SQLite copy every page it
+        // touched to a statement journal): a failure poisons the batch.
+        let added = self.store.insert_sealed(sealed, false);
         self.failed |= added.is_err();
         added
     }
@@ -78,6 +100,29 @@ impl Batch<'_> {
 
     fn check(&self) -> Result<(), Error> {
         if self.failed { Err(aborted()) } else { Ok(()) }
+    }
+}
+
+/// Seals credentials under a batch's key ([`Batch::sealer`]); `Send` and
+/// `Sync`, so one can be shared by threads. `Debug` shows the key id only.
+#[derive(Clone)]
+pub struct Sealer {
+    key: SealingKey,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("key_id", &self.key.key_id())
+            .finish()
+    }
+}
+
+impl Sealer {
+    /// A new uid for `credential`, its secrets sealed, its attributes as
+    /// JSON: everything of an insert that needs no database.
+    pub fn seal(&self, credential: &Credential) -> SealedCredential {
+        seal_credential(&self.key, credential)
     }
 }
 

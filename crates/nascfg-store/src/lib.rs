@@ -49,7 +49,7 @@ mod truenas;
 pub use ssh_key;
 
 pub use crate::{
-    batch::Batch,
+    batch::{Batch, Sealer},
     content::{
         Content, ContentItem, CredentialContent, KeypairContent, KnownHostContent, SealedSecret,
         read_content,
@@ -66,6 +66,6 @@ pub use crate::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,
     },
-    store::{CredentialId, CredentialSummary, InitOutcome, Store},
+    store::{CredentialId, CredentialSummary, InitOutcome, SealedCredential, Store},
     truenas::{TruenasRow, TruenasTables, read_truenas_db},
 };

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
 use nascfg_credentials::{Credential, ProviderKind};
-use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
+use nascfg_crypto::{Fingerprint, KeyId, SealedValue, SealingKey, Seed};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -386,14 +386,28 @@ impl Store {
         atomic: bool,
     ) -> Result<CredentialId, Error> {
         self.check_keypair_reference(credential)?;
+        self.insert_sealed(&seal_credential(key, credential), atomic)
+    }
+
+    /// Inserts a credential sealed by [`seal_credential`] (the caller holds
+    /// the lock and sealed it under this store's key). `atomic`: as for
+    /// [`Store::add_credential_sealed`].
+    pub(crate) fn insert_sealed(
+        &mut self,
+        sealed: &SealedCredential,
+        atomic: bool,
+    ) -> Result<CredentialId, Error> {
+        if let Some(keypair) = &sealed.keypair {
+            self.check_keypair_exists(keypair)?;
+        }
         if atomic {
             // A savepoint, so that a transaction around it is not ended.
             let tx = self.conn.savepoint()?;
-            let id = insert_credential(&tx, key, credential)?;
+            let id = insert_credential(&tx, sealed)?;
             tx.commit()?;
             Ok(id)
         } else {
-            insert_credential(&self.conn, key, credential)
+            insert_credential(&self.conn, sealed)
         }
     }
 
@@ -617,22 +631,21 @@ impl Store {
     }
 
     fn check_keypair_reference(&self, credential: &Credential) -> Result<(), Error> {
-        if credential.provider() != ProviderKind::Sftp {
-            return Ok(());
+        match keypair_reference(credential) {
+            Some(keypair) => self.check_keypair_exists(keypair),
+            None => Ok(()),
         }
-        match credential.text("private_key") {
-            Some(k) if !k.is_empty() => {
-                let exists = self
-                    .conn
-                    .prepare_cached("SELECT 1 FROM keypair WHERE name = ?1")?
-                    .exists([k])?;
-                if exists {
-                    Ok(())
-                } else {
-                    Err(not_found("key pair", k))
-                }
-            }
-            _ => Ok(()),
+    }
+
+    fn check_keypair_exists(&self, keypair: &str) -> Result<(), Error> {
+        let exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM keypair WHERE name = ?1")?
+            .exists([keypair])?;
+        if exists {
+            Ok(())
+        } else {
+            Err(not_found("key pair", keypair))
         }
     }
 
@@ -750,14 +763,68 @@ fn ensure_name_free(conn: &Connection, name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Inserts a new credential (refusing a taken name) and its sealed secrets.
-fn insert_credential(
-    conn: &Connection,
-    key: &SealingKey,
-    credential: &Credential,
-) -> Result<CredentialId, Error> {
+/// The key pair an SFTP credential refers to, if any.
+fn keypair_reference(credential: &Credential) -> Option<&str> {
+    if credential.provider() != ProviderKind::Sftp {
+        return None;
+    }
+    credential.text("private_key").filter(|k| !k.is_empty())
+}
+
+/// A credential made ready to insert: a new uid, its non-secret attributes
+/// as JSON text, its secrets sealed (under that uid) with the store's key.
+/// Holds no plaintext secret. Made by [`crate::Sealer::seal`] on any thread,
+/// inserted by [`crate::Batch::add_sealed`]; `Debug` shows the name and provider.
+pub struct SealedCredential {
+    pub(crate) key_id: KeyId,
+    uid: String,
+    name: String,
+    provider: ProviderKind,
+    attributes: String,
+    /// Field name and the sealed value's text.
+    secrets: Vec<(&'static str, String)>,
+    /// The key pair an SFTP credential refers to (checked on insert).
+    keypair: Option<String>,
+}
+
+impl std::fmt::Debug for SealedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedCredential")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seals `credential`'s secrets under `key` with a new uid: the part of an
+/// insert that needs no database.
+pub(crate) fn seal_credential(key: &SealingKey, credential: &Credential) -> SealedCredential {
     let uid = new_uid();
-    let attrs = Value::Object(credential.plain_attributes()).to_string();
+    let secrets = credential
+        .secret_attributes()
+        .into_iter()
+        .map(|(field, value)| {
+            let sealed = nascfg_crypto::seal(
+                key,
+                value.expose_secret().as_bytes(),
+                &credential_context(&uid, field),
+            );
+            (field, sealed.to_text())
+        })
+        .collect();
+    SealedCredential {
+        key_id: key.key_id(),
+        attributes: Value::Object(credential.plain_attributes()).to_string(),
+        name: credential.name().to_owned(),
+        provider: credential.provider(),
+        keypair: keypair_reference(credential).map(str::to_owned),
+        secrets,
+        uid,
+    }
+}
+
+/// Inserts a new credential (refusing a taken name) and its sealed secrets.
+fn insert_credential(conn: &Connection, sealed: &SealedCredential) -> Result<CredentialId, Error> {
     // A taken name is found by the insert itself (the UNIQUE index on name),
     // not by a query before it: one B-tree search per credential fewer. A
     // failed INSERT changes nothing.
@@ -765,7 +832,7 @@ fn insert_credential(
         "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
     )?
-    .execute(params![uid, credential.name(), credential.provider().type_str(), attrs, now()])
+    .execute(params![sealed.uid, sealed.name, sealed.provider.type_str(), sealed.attributes, now()])
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, Some(ref msg))
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
@@ -773,13 +840,18 @@ fn insert_credential(
         {
             Error::Duplicate {
                 what: "credential",
-                name: credential.name().to_owned(),
+                name: sealed.name.clone(),
             }
         }
         other => Error::from(other),
     })?;
     let id = conn.last_insert_rowid();
-    insert_secrets(conn, key, id, &uid, credential)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)",
+    )?;
+    for (field, text) in &sealed.secrets {
+        stmt.execute(params![id, field, text])?;
+    }
     Ok(CredentialId(id))
 }
 

@@ -256,14 +256,68 @@ fn encrypted_body(text: &str) -> Option<String> {
     None
 }
 
+/// From this size on, a file is parsed in two halves on two threads.
+const PARALLEL_PARSE_FROM: usize = 1 << 20;
+
 fn parse_plain(text: &str) -> Result<Conf, Error> {
+    match split_point(text) {
+        Some(at) if text.len() >= PARALLEL_PARSE_FROM => parse_split(text, at),
+        _ => parse_part(text, 0).map(|(conf, _)| conf),
+    }
+}
+
+/// Where a second half can begin: the first section header after the
+/// middle that starts its line (`[` right after a newline).
+fn split_point(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = text.len() / 2;
+    while let Some(newline) = bytes[from..].iter().position(|&b| b == b'\n') {
+        let at = from + newline + 1;
+        if bytes.get(at) == Some(&b'[') {
+            return Some(at);
+        }
+        from = at;
+    }
+    None
+}
+
+/// Parses `text[..at]` and `text[at..]` (which starts with a section header)
+/// on two threads and joins them: exactly what one pass over `text` gives.
+/// A section the second half repeats continues the first half's, its keys
+/// set in order; the first error in the file is the one reported.
+fn parse_split(text: &str, at: usize) -> Result<Conf, Error> {
+    let (head, tail) = text.split_at(at);
+    let lines_before = head.bytes().filter(|&b| b == b'\n').count();
+    let (first, second) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| parse_part(tail, lines_before));
+        let first = parse_part(head, 0);
+        (first, later.join().expect("parsing does not panic"))
+    });
+    let (mut conf, index_of) = first?;
+    let (rest, _) = second?;
+    for section in rest.sections {
+        match index_of.get(&section.name) {
+            Some(&i) => {
+                for (key, value) in &section.entries {
+                    conf.sections[i].set(key, value);
+                }
+            }
+            None => conf.sections.push(section),
+        }
+    }
+    Ok(conf)
+}
+
+/// One pass over `text`, whose first line is line `lines_before + 1` of the
+/// file: the sections, and each section name's index.
+fn parse_part(text: &str, lines_before: usize) -> Result<(Conf, HashMap<String, usize>), Error> {
     let mut conf = Conf::new();
     let mut current: Option<usize> = None;
     // Section name -> index: a repeated header continues its section, found
     // without scanning every section before it (50,000 remotes).
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
-        let line_no = index + 1;
+        let line_no = lines_before + index + 1;
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             continue;
@@ -306,7 +360,7 @@ fn parse_plain(text: &str) -> Result<Conf, Error> {
             section.set(key, value);
         }
     }
-    Ok(conf)
+    Ok((conf, index_of))
 }
 
 /// Strips the quotes rclone's INI library strips: `` `...` `` and
@@ -348,6 +402,58 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sections(conf: &Conf) -> Vec<(String, Vec<(String, String)>)> {
+        conf.sections()
+            .iter()
+            .map(|s| {
+                let entries = s.entries().map(|(k, v)| (k.to_owned(), v.to_owned()));
+                (s.name().to_owned(), entries.collect())
+            })
+            .collect()
+    }
+
+    /// Two halves on two threads give what one pass gives, wherever the
+    /// split falls: repeated sections across it, repeated keys, keys
+    /// before any section, and the first error's line.
+    #[test]
+    fn a_split_parse_is_one_pass() {
+        let texts = [
+            "top = 1\n[a]\ntype = s3\nx = 1\n\n[b]\ntype = ftp\n[a]\nx = 2\ny = 3\n[c]\n# c\nz = `q`\n[b]\nhost = h\n",
+            "[a]\ntype = s3\n[b]\nbad line\n[c]\nk = v\n[d]\nalso bad\n",
+            "[a]\ntype = s3\n[b]\nk = v\n[c\n[d]\n = v\n",
+            "[a]\r\ntype = s3\r\n[a]\r\ntype = ftp\r\n[b]\r\n",
+        ];
+        for text in texts {
+            let whole = parse_part(text, 0).map(|(c, _)| sections(&c));
+            for at in (1..text.len()).filter(|&i| text.as_bytes()[i - 1] == b'\n') {
+                if text.as_bytes()[at] != b'[' {
+                    continue;
+                }
+                let split = parse_split(text, at).map(|c| sections(&c));
+                match (&whole, &split) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "split at {at} of {text:?}"),
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "split at {at} of {text:?}")
+                    }
+                    _ => panic!("split at {at} of {text:?}: {whole:?} against {split:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_file_is_split_at_a_header() {
+        let text: String = (0..40_000)
+            .map(|i| format!("[r{i}]\ntype = ftp\nhost = h{i}\n\n"))
+            .collect();
+        assert!(text.len() >= PARALLEL_PARSE_FROM);
+        let at = split_point(&text).expect("a header after the middle");
+        assert!(text[at..].starts_with("[r"));
+        let conf = parse_plain(&text).unwrap();
+        assert_eq!(conf.sections().len(), 40_000);
+        assert_eq!(sections(&conf), sections(&parse_part(&text, 0).unwrap().0));
+    }
 
     #[test]
     fn encryption_known_answer() {

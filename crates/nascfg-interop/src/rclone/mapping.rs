@@ -325,6 +325,14 @@ fn derived_keys(kind: ProviderKind) -> &'static [&'static str] {
     }
 }
 
+/// The key pair of an SFTP remote's `key_pem`, as [`from_section`] reads it.
+pub(crate) fn key_from_section(section: &Section) -> Option<KeyCandidate> {
+    match provider_of(section.backend().unwrap_or("")) {
+        Some(ProviderKind::Sftp) => from_section(section).1,
+        _ => None,
+    }
+}
+
 /// Maps an rclone section back to a credential candidate (and the key pair
 /// of an SFTP remote's `key_pem`).
 pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<KeyCandidate>) {

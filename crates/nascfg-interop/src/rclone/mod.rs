@@ -19,7 +19,7 @@ pub use mapping::Target;
 pub use obscure::{obscure, reveal};
 
 use crate::Error;
-use crate::import::{Candidates, ImportOptions, ImportReport, apply};
+use crate::import::{ImportOptions, ImportReport, KeyCandidate, apply};
 
 /// One credential of an rclone export.
 #[derive(Debug, Clone, Serialize)]
@@ -202,57 +202,47 @@ pub fn credential_from_section(
     Ok((cred, pem))
 }
 
-/// An rclone.conf mapped to credentials, ready to be imported.
-pub struct Import {
-    candidates: Candidates,
+/// An rclone.conf to import: its key pairs read, its sections mapped to
+/// credentials as they are imported.
+pub struct Import<'a> {
+    sections: &'a [Section],
+    keys: Vec<KeyCandidate>,
 }
 
-impl std::fmt::Debug for Import {
+impl std::fmt::Debug for Import<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Import")
-            .field("remotes", &self.candidates.credentials.len())
+            .field("remotes", &self.sections.len())
+            .field("keypairs", &self.keys.len())
             .finish()
     }
 }
 
-/// Below this many sections they are mapped on one thread.
-const PARALLEL_FROM: usize = 4096;
-
-impl Import {
-    /// Maps every section (revealing obscured values); sections of other
-    /// backends become skipped items with the reason.
-    ///
-    /// A large file's sections are mapped on two threads (each section on its
-    /// own; the order is kept).
-    pub fn from_conf(conf: &Conf) -> Import {
+impl<'a> Import<'a> {
+    /// Reads the key pairs of the SFTP remotes (`key_pem`), which every
+    /// credential must be able to refer to before any is stored.
+    pub fn from_conf(conf: &'a Conf) -> Import<'a> {
         let sections = conf.sections();
-        let mapped: Vec<_> = if sections.len() < PARALLEL_FROM {
-            sections.iter().map(mapping::from_section).collect()
-        } else {
-            let (first, second) = sections.split_at(sections.len() / 2);
-            let map =
-                |part: &[Section]| -> Vec<_> { part.iter().map(mapping::from_section).collect() };
-            std::thread::scope(|scope| {
-                let later = scope.spawn(|| map(second));
-                let mut mapped = map(first);
-                mapped.extend(later.join().expect("mapping a section does not panic"));
-                mapped
-            })
-        };
-        let mut candidates = Candidates {
-            keys: Vec::new(),
-            credentials: Vec::with_capacity(mapped.len()),
-        };
-        for (cand, key) in mapped {
-            candidates.credentials.push(cand);
-            candidates.keys.extend(key);
-        }
-        Import { candidates }
+        let keys = sections
+            .iter()
+            .filter_map(mapping::key_from_section)
+            .collect();
+        Import { sections, keys }
     }
 
-    /// Validates every credential, then (unless a dry run) stores the key
-    /// pairs and credentials in one transaction.
+    /// Maps every section (revealing obscured values; sections of other
+    /// backends become skipped items with the reason) and validates its
+    /// credential, then (unless a dry run) stores the key pairs and
+    /// credentials in one transaction. The sections are mapped, validated
+    /// and sealed on two threads while this one stores them in order.
     pub fn import(self, store: &mut Store, options: &ImportOptions) -> Result<ImportReport, Error> {
-        apply(store, self.candidates, options)
+        let sections: Vec<&Section> = self.sections.iter().collect();
+        apply(
+            store,
+            self.keys,
+            sections,
+            |section| mapping::from_section(section).0,
+            options,
+        )
     }
 }
