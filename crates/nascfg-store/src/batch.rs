@@ -36,14 +36,21 @@ impl std::fmt::Debug for Batch<'_> {
 impl Batch<'_> {
     /// [`Store::add_credential`], in the batch.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
-        let sealed = self.sealer()?.seal(credential);
+        let sealed = seal_credential(self.key()?, credential);
         self.add_sealed(&sealed)
     }
 
     /// The batch's sealer: seals credentials for [`Batch::add_sealed`] on
-    /// any thread, so that an import can seal while this one inserts. The
-    /// key is derived (and the seed checked against the database) once.
+    /// any thread, so that an import can seal while this one inserts.
     pub fn sealer(&mut self) -> Result<Sealer, Error> {
+        Ok(Sealer {
+            key: self.key()?.clone(),
+        })
+    }
+
+    /// The sealing key, derived (and the seed checked against the database)
+    /// on first use; a failure poisons the batch.
+    fn key(&mut self) -> Result<&SealingKey, Error> {
         self.check()?;
         if self.key.is_none() {
             match self.store.key() {
@@ -54,8 +61,7 @@ impl Batch<'_> {
                 }
             }
         }
-        let key = self.key.clone().expect("derived above");
-        Ok(Sealer { key })
+        Ok(self.key.as_ref().expect("derived above"))
     }
 
     /// Adds a credential sealed by this batch's [`Sealer`].

@@ -385,7 +385,6 @@ impl Store {
         credential: &Credential,
         atomic: bool,
     ) -> Result<CredentialId, Error> {
-        self.check_keypair_reference(credential)?;
         self.insert_sealed(&seal_credential(key, credential), atomic)
     }
 
@@ -423,21 +422,8 @@ impl Store {
         }
         let tx = self.conn.transaction()?;
         let mut ids = Vec::with_capacity(credentials.len());
-        {
-            let now = now();
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO credential(uid, name, provider, attributes, needs_secrets, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)",
-            )?;
-            for c in credentials {
-                ensure_name_free(&tx, c.name())?;
-                let uid = new_uid();
-                let attrs = Value::Object(c.plain_attributes()).to_string();
-                insert.execute(params![uid, c.name(), c.provider().type_str(), attrs, now])?;
-                let id = tx.last_insert_rowid();
-                insert_secrets(&tx, &key, id, &uid, c)?;
-                ids.push(CredentialId(id));
-            }
+        for c in credentials {
+            ids.push(insert_credential(&tx, &seal_credential(&key, c))?);
         }
         tx.commit()?;
         Ok(ids)
@@ -613,7 +599,7 @@ impl Store {
             "DELETE FROM credential_secret WHERE credential_id = ?1",
             [id],
         )?;
-        insert_secrets(&tx, &key, id, &uid, credential)?;
+        write_secrets(&tx, id, &seal_secrets(&key, &uid, credential))?;
         tx.commit()?;
         Ok(())
     }
@@ -800,18 +786,7 @@ impl std::fmt::Debug for SealedCredential {
 /// insert that needs no database.
 pub(crate) fn seal_credential(key: &SealingKey, credential: &Credential) -> SealedCredential {
     let uid = new_uid();
-    let secrets = credential
-        .secret_attributes()
-        .into_iter()
-        .map(|(field, value)| {
-            let sealed = nascfg_crypto::seal(
-                key,
-                value.expose_secret().as_bytes(),
-                &credential_context(&uid, field),
-            );
-            (field, sealed.to_text())
-        })
-        .collect();
+    let secrets = seal_secrets(key, &uid, credential);
     SealedCredential {
         key_id: key.key_id(),
         attributes: Value::Object(credential.plain_attributes()).to_string(),
@@ -846,32 +821,42 @@ fn insert_credential(conn: &Connection, sealed: &SealedCredential) -> Result<Cre
         other => Error::from(other),
     })?;
     let id = conn.last_insert_rowid();
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)",
-    )?;
-    for (field, text) in &sealed.secrets {
-        stmt.execute(params![id, field, text])?;
-    }
+    write_secrets(conn, id, &sealed.secrets)?;
     Ok(CredentialId(id))
 }
 
-fn insert_secrets(
-    tx: &rusqlite::Connection,
+/// `credential`'s secrets sealed under `key` for the credential `uid`:
+/// field name and the sealed value's text.
+fn seal_secrets(
     key: &SealingKey,
-    id: i64,
     uid: &str,
     credential: &Credential,
+) -> Vec<(&'static str, String)> {
+    credential
+        .secret_attributes()
+        .into_iter()
+        .map(|(field, value)| {
+            let sealed = nascfg_crypto::seal(
+                key,
+                value.expose_secret().as_bytes(),
+                &credential_context(uid, field),
+            );
+            (field, sealed.to_text())
+        })
+        .collect()
+}
+
+/// Stores the sealed secrets of the credential row `id`.
+fn write_secrets(
+    conn: &Connection,
+    id: i64,
+    secrets: &[(&'static str, String)],
 ) -> Result<(), Error> {
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = conn.prepare_cached(
         "INSERT INTO credential_secret(credential_id, field, sealed) VALUES (?1, ?2, ?3)",
     )?;
-    for (field, value) in credential.secret_attributes() {
-        let sealed = nascfg_crypto::seal(
-            key,
-            value.expose_secret().as_bytes(),
-            &credential_context(uid, field),
-        );
-        stmt.execute(params![id, field, sealed.to_text()])?;
+    for (field, text) in secrets {
+        stmt.execute(params![id, field, text])?;
     }
     Ok(())
 }
