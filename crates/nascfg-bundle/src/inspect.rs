@@ -235,8 +235,8 @@ impl Reading<'_> {
                 found: member.size(),
             });
         }
-        let mut hasher = Sha256::new();
         if entry.name == SEED_NAME {
+            let mut hasher = Sha256::new();
             let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(32));
             member
                 .read_to_end(&mut bytes)
@@ -253,26 +253,11 @@ impl Reading<'_> {
                 .mode(0o600)
                 .open(self.db_path)
                 .map_err(|e| Error::io(self.db_path, e))?;
-            let mut out = io::BufWriter::with_capacity(IO_BUFFER, file);
-            let mut buf = vec![0u8; IO_BUFFER];
-            loop {
-                let n = match member.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(crate::archive::read_error(e)),
-                };
-                hasher.update(&buf[..n]);
-                out.write_all(&buf[..n])
-                    .map_err(|e| Error::io(self.db_path, e))?;
-            }
+            let (file, hasher) = copy_hashed(member, file, self.db_path)?;
             // No fsync needed: the staged copy is thrown away after a crash,
             // and `DataDir::install_file` syncs it before moving it in. For a
             // restore that sync starts now, on its own thread, so the disk
             // writes while the database is checked, not after.
-            let file = out
-                .into_inner()
-                .map_err(|e| Error::io(self.db_path, e.into_error()))?;
             if self.early_sync {
                 self.syncing = Some(std::thread::spawn(move || {
                     // Errors surface at the install's own sync.
@@ -284,6 +269,69 @@ impl Reading<'_> {
         self.seen += 1;
         Ok(())
     }
+}
+
+/// Buffers in flight between [`copy_hashed`]'s two threads, and their size.
+const COPY_BUFFERS: usize = 4;
+const COPY_BUFFER: usize = 256 << 10;
+
+/// Copies a member into `file` and hashes it: this thread reads (inflates)
+/// while another hashes and writes what was read, so inflating, the third
+/// of the work that SHA-256 and the writes were beside it, no longer waits
+/// for them. A read error wins over a write error (it is the bundle's).
+fn copy_hashed(member: &mut dyn Read, file: File, path: &Path) -> Result<(File, Sha256)> {
+    use std::sync::mpsc::sync_channel;
+    let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(COPY_BUFFERS);
+    let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(COPY_BUFFERS);
+    for _ in 0..COPY_BUFFERS {
+        empty_tx
+            .send(vec![0u8; COPY_BUFFER])
+            .expect("the channel holds every buffer");
+    }
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut file = file;
+            let mut hasher = Sha256::new();
+            for (buf, n) in full_rx {
+                hasher.update(&buf[..n]);
+                file.write_all(&buf[..n])?;
+                // The reader may be gone (it failed): then nothing more comes.
+                let _ = empty_tx.send(buf);
+            }
+            io::Result::Ok((file, hasher))
+        });
+        // The writer stopped (it failed) when no buffer comes back.
+        let mut read = Ok(());
+        while let Ok(mut buf) = empty_rx.recv() {
+            match fill(member, &mut buf) {
+                Ok(0) => break,
+                Ok(n) if full_tx.send((buf, n)).is_ok() => {}
+                Ok(_) => break,
+                Err(e) => {
+                    read = Err(crate::archive::read_error(e));
+                    break;
+                }
+            }
+        }
+        drop(full_tx);
+        let written = writer.join().expect("the staging writer does not panic");
+        read?;
+        written.map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Reads until `buf` is full or the input ends; how many bytes it read.
+fn fill(from: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match from.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 fn check_hash(name: &str, expected: &str, hasher: Sha256) -> Result<()> {

@@ -107,9 +107,10 @@ impl FromStr for ProviderKind {
 
     /// Parses a type string in any case (`s3`, `Google_Drive`).
     fn from_str(s: &str) -> Result<ProviderKind, Error> {
+        let given = s.trim();
         ProviderKind::ALL
             .into_iter()
-            .find(|k| k.type_str().eq_ignore_ascii_case(s.trim()))
+            .find(|k| k.type_str().eq_ignore_ascii_case(given))
             .ok_or_else(|| Error::UnknownProvider {
                 given: truncate(s, 40),
             })

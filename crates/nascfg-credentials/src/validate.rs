@@ -394,13 +394,59 @@ fn canonical(given: &str, allowed: &'static [&'static str]) -> Option<&'static s
         .find(|a| a.eq_ignore_ascii_case(given.trim()))
 }
 
+/// Whether `s` is an http or https URL with a host, as `url::Url::parse`
+/// decides. The common shape is recognized without the full parse (a restore
+/// validates every stored URL, and the parse was an eighth of its row checks);
+/// anything else is parsed.
 fn is_http_url(s: &str) -> bool {
+    plain_http_url(s) || parsed_http_url(s)
+}
+
+fn parsed_http_url(s: &str) -> bool {
     match url::Url::parse(s) {
         Ok(u) => {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
         }
         Err(_) => false,
     }
+}
+
+/// `http://` or `https://`, a host name of dot-separated labels of lowercase
+/// ASCII letters, digits and hyphens (none empty, none with `--`, so no
+/// punycode, the last one starting with a letter, so no IPv4 address), an
+/// optional port of 1-5 digits up to 65535, then nothing or `/`, `?` or `#`
+/// and anything. `Url::parse` accepts every such string (a path, query or
+/// fragment never fails it) with that scheme and a non-empty host; when this
+/// says no, the full parse decides.
+fn plain_http_url(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, port) = match rest[..end].split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (&rest[..end], None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.contains("--")
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let port_ok = port.is_none_or(|p| {
+        (1..=5).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+    });
+    port_ok
+        && host.split('.').all(label_ok)
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
 /// Unusual but accepted shapes, as messages (never quoting a secret).
@@ -470,5 +516,70 @@ impl Problems {
     /// Whether a problem about `field` was already found.
     pub(crate) fn mentions(&self, field: &str) -> bool {
         self.list.iter().any(|(_, f, _)| f == field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{is_http_url, parsed_http_url, plain_http_url};
+
+    #[test]
+    fn plain_urls_skip_the_parse_and_others_are_parsed() {
+        for s in [
+            "https://dav1.example.com/remote.php/dav/files/u1",
+            "http://nas:8080",
+            "https://a-b.c0/x?y#z",
+            "https://s3.eu-west-1.amazonaws.com",
+            "http://example.com:0/",
+            "http://example.com:00080/",
+        ] {
+            assert!(plain_http_url(s), "{s}");
+            assert!(parsed_http_url(s), "{s}");
+        }
+        for (s, ok) in [
+            ("https://Example.com/", true),
+            ("https://xn--nxasmq6b.com/", true),
+            ("https://xn--a.com/", false),
+            ("https://10.0.0.1/", true),
+            ("https://1.2.3.300/", false),
+            ("https://example.123/", false),
+            ("https://user:pw@example.com/", true),
+            ("https://[::1]:8443/", true),
+            ("https://example.com:65536/", false),
+            ("https://example.com:/", true),
+            ("https:example.com", true),
+            ("https://", false),
+            ("ftp://example.com/", false),
+            ("file:///etc/passwd", false),
+            ("https://exa mple.com/", false),
+            ("https://example.com\\path", true),
+        ] {
+            assert!(!plain_http_url(s) || ok, "{s}");
+            assert_eq!(is_http_url(s), ok, "{s}");
+            assert_eq!(is_http_url(s), parsed_http_url(s), "{s}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// What the fast path accepts, the parse accepts: strings near the
+        /// fast path's edges (hyphens, dots, digits, ports, `xn--`).
+        #[test]
+        fn the_fast_path_never_accepts_what_the_parse_refuses(
+            scheme in prop::sample::select(vec!["http://", "https://"]),
+            host in prop_oneof![
+                "(xn--|[a-z0-9.-]|0x|:|[0-9]{1,6}){0,12}",
+                "[a-z0-9-]{1,6}(\\.[a-z0-9-]{1,6}){0,3}(:[0-9]{0,6})?",
+            ],
+            tail in prop::sample::select(vec!["", "/", "/a b", "?q", "#f", "/%zz", "\\x", "\t/"]),
+        ) {
+            let s = format!("{scheme}{host}{tail}");
+            if plain_http_url(&s) {
+                prop_assert!(parsed_http_url(&s), "{}", s);
+            }
+        }
     }
 }

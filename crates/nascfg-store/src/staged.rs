@@ -19,7 +19,8 @@ use crate::schema::cell;
 use crate::error::Error;
 use crate::schema;
 use crate::store::{
-    META_FINGERPRINT, credential_context, keypair_context, load_credential, open_sealed,
+    META_FINGERPRINT, credential_context, keypair_context, load_credential, open_parsed,
+    open_sealed,
 };
 
 /// What [`inspect_database`] found in a database file.
@@ -654,15 +655,16 @@ fn check_part(
                             provider.type_str()
                         )));
                     }
-                    let what = format!("sealed {field}");
-                    let text = check.text(sealed, &what)?;
-                    SealedValue::parse(&text).map_err(|e| {
-                        check.bad(format!("its {what} is not a sealed value ({e})"))
+                    let Some(text) = as_text(sealed) else {
+                        return Err(check.bad(format!("its sealed {field} is not text")));
+                    };
+                    let sealed = SealedValue::parse(&text).map_err(|e| {
+                        check.bad(format!("its sealed {field} is not a sealed value ({e})"))
                     })?;
                     if let Some(k) = open {
                         // As load_credential opens it; a value that does not
                         // open is reported by verify_secrets_open.
-                        match open_sealed(k, &text, &credential_context(uid, &field), String::new) {
+                        match open_parsed(k, &sealed, &credential_context(uid, &field)) {
                             Ok(value) => secrets.push((field.clone(), value)),
                             Err(_) => open = None,
                         }

@@ -139,12 +139,21 @@ pub(crate) fn new_uid() -> String {
     hex::encode(b)
 }
 
+/// `nascfg/v1/credential/{uid}/{field}`, the context a credential's sealed
+/// value is bound to (joined, not formatted: a restore makes one per value).
 pub(crate) fn credential_context(uid: &str, field: &str) -> Vec<u8> {
-    format!("nascfg/v1/credential/{uid}/{field}").into_bytes()
+    [
+        &b"nascfg/v1/credential/"[..],
+        uid.as_bytes(),
+        b"/",
+        field.as_bytes(),
+    ]
+    .concat()
 }
 
+/// `nascfg/v1/keypair/{uid}/private_key`, the context of a key pair's private key.
 pub(crate) fn keypair_context(uid: &str) -> Vec<u8> {
-    format!("nascfg/v1/keypair/{uid}/private_key").into_bytes()
+    [&b"nascfg/v1/keypair/"[..], uid.as_bytes(), b"/private_key"].concat()
 }
 
 fn file_identity(path: &Path) -> Result<(u64, u64), Error> {
@@ -872,9 +881,17 @@ pub(crate) fn open_sealed(
         source,
     };
     let sealed = SealedValue::parse(text).map_err(wrap)?;
-    let plain = nascfg_crypto::open(key, &sealed, context).map_err(wrap)?;
-    let text =
-        String::from_utf8(plain.to_vec()).map_err(|_| wrap(nascfg_crypto::Error::Damaged))?;
+    open_parsed(key, &sealed, context).map_err(wrap)
+}
+
+/// [`open_sealed`] of a value already parsed: its plaintext, which must be UTF-8.
+pub(crate) fn open_parsed(
+    key: &SealingKey,
+    sealed: &SealedValue,
+    context: &[u8],
+) -> Result<SecretString, nascfg_crypto::Error> {
+    let plain = nascfg_crypto::open(key, sealed, context)?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| nascfg_crypto::Error::Damaged)?;
     Ok(SecretString::from(text))
 }
 
@@ -958,4 +975,22 @@ fn recover_rotation(dir: &DataDir, guard: &WriteGuard, conn: &Connection) -> Res
         datadir::sync_dir(dir.path())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{credential_context, keypair_context};
+
+    /// Sealed values already stored are bound to these bytes: they never change.
+    #[test]
+    fn sealing_contexts_are_stable() {
+        assert_eq!(
+            credential_context("0123456789abcdef0123456789abcdef", "pass"),
+            b"nascfg/v1/credential/0123456789abcdef0123456789abcdef/pass"
+        );
+        assert_eq!(
+            keypair_context("0123456789abcdef0123456789abcdef"),
+            b"nascfg/v1/keypair/0123456789abcdef0123456789abcdef/private_key"
+        );
+    }
 }
