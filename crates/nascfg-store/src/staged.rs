@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
@@ -92,9 +94,10 @@ pub struct SecretsOpened {
 /// [`inspect_database`], and with `seed` (when the database records that
 /// seed's fingerprint) also what [`verify_secrets_open`] checks of every
 /// credential, in the same pass over the rows: each row is read, parsed and
-/// validated once, not once per check. The rows are checked on two threads
-/// (two read-only connections, each half of the credentials by id); errors
-/// are the ones a single pass in id order reports.
+/// validated once, not once per check. SQLite's integrity check runs on a
+/// second thread and connection beside the row checks and, when it is done,
+/// takes its share of them (see [`RowWork`]); errors are the ones a single
+/// pass in id order reports.
 ///
 /// Returns [`SecretsOpened`] when every credential opened and validated under
 /// `seed`; a credential that did not is not an error here (a restore may yet
@@ -108,15 +111,34 @@ pub fn check_database(
     // its own connection and thread, beside the schema and row checks; its
     // verdict comes first, as if it had run first: the other checks only read
     // (a damaged file makes them fail, never write or loop), and nothing they
-    // found counts when the file is damaged.
+    // found counts when the file is damaged. On two cores, giving it a core
+    // of its own and sharing out the rows once it is done keeps both busy
+    // to the end (a third thread for rows left it running alone at the end).
     let integrity = schema::open_untrusted(path)?;
+    let work: OnceLock<RowWork<'_>> = OnceLock::new();
+    let work = &work;
     std::thread::scope(|scope| {
-        let integrity = scope.spawn(move || integrity_check(path, &integrity));
-        let checked = check_opened(path, seed);
-        integrity
+        let helper = scope.spawn(move || {
+            let verdict = integrity_check(path, &integrity);
+            let helped = match (&verdict, work.get()) {
+                (Ok(()), Some(work)) => work.run(&integrity),
+                _ => Vec::new(),
+            };
+            (verdict, helped)
+        });
+        let planned = plan_checks(path, seed, work);
+        let mine = match (&planned, work.get()) {
+            (Ok(planned), Some(work)) => work.run(&planned.conn),
+            _ => Vec::new(),
+        };
+        let (verdict, helped) = helper
             .join()
-            .expect("the integrity check thread does not panic")?;
-        checked
+            .expect("the integrity check thread does not panic");
+        verdict?;
+        let planned = planned?;
+        let work = work.get().expect("planned, so the rows' work is set");
+        let all_opened = work.outcome(mine, helped)?;
+        finish_checks(path, planned, seed, all_opened)
     })
 }
 
@@ -133,14 +155,24 @@ fn integrity_check(path: &Path, conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// [`check_database`] but for the integrity check.
-fn check_opened(
-    path: &Path,
+/// What [`plan_checks`] opened and found, for [`finish_checks`].
+struct Planned {
+    conn: Connection,
+    schema_version: u32,
+    /// Whether the credentials' secrets are opened as their rows are checked.
+    opening: bool,
+}
+
+/// The checks before the credential rows: the schema, the key pairs, and
+/// the plan of the credential rows' checks, set in `work`.
+fn plan_checks<'a>(
+    path: &'a Path,
     seed: Option<&Seed>,
-) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
+    work: &OnceLock<RowWork<'a>>,
+) -> Result<Planned, Error> {
     let (conn, schema_version) = open_checked(path)?;
     // Only a hint, for choosing whether to open secrets as the rows are
-    // read: the fingerprint itself is checked below, after the rows, as before.
+    // read: the fingerprint itself is checked after the rows, as before.
     let recorded: Option<Fingerprint> = schema::meta_get(&conn, META_FINGERPRINT)
         .ok()
         .flatten()
@@ -148,7 +180,43 @@ fn check_opened(
     let key = seed
         .filter(|seed| recorded.as_ref() == Some(&seed.fingerprint()))
         .map(SealingKey::derive);
-    let all_opened = check_rows(path, &conn, key.as_ref())?;
+    let opening = key.is_some();
+    let mut keypair_uids = HashSet::new();
+    let keypairs = check_keypairs(path, &conn, &mut keypair_uids)?;
+    let chunks = plan_chunks(path, &conn)?;
+    let planned = RowWork {
+        path,
+        keypair_uids,
+        keypairs,
+        key,
+        chunks,
+        next: AtomicUsize::new(0),
+        first_bad: AtomicUsize::new(usize::MAX),
+    };
+    if work.set(planned).is_err() {
+        unreachable!("the rows are planned once");
+    }
+    Ok(Planned {
+        conn,
+        schema_version,
+        opening,
+    })
+}
+
+/// The checks after the credential rows (whose outcome is `all_opened`),
+/// and what the file holds.
+fn finish_checks(
+    path: &Path,
+    planned: Planned,
+    seed: Option<&Seed>,
+    all_opened: bool,
+) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
+    let Planned {
+        conn,
+        schema_version,
+        opening,
+    } = planned;
+    check_other_rows(path, &conn)?;
     let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT)? {
         None => None,
         Some(s) => Some(s.parse().map_err(|_| Error::Damaged {
@@ -168,8 +236,8 @@ fn check_opened(
                 "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL",
             )?,
     };
-    let opened = match (key, seed) {
-        (Some(_), Some(seed)) if all_opened => Some(SecretsOpened {
+    let opened = match seed {
+        Some(seed) if opening && all_opened => Some(SecretsOpened {
             fingerprint: seed.fingerprint(),
         }),
         _ => None,
@@ -420,13 +488,10 @@ impl RowCheck<'_> {
     }
 }
 
-/// Every row checked as the store's writes would make it; see [`inspect_database`].
-/// With `key`, also opens every credential's secrets and validates it with
-/// them; returns whether all of them did.
-fn check_rows(path: &Path, conn: &Connection, key: Option<&SealingKey>) -> Result<bool, Error> {
-    let mut uids = HashSet::new();
-    let keypairs = check_keypairs(path, conn, &mut uids)?;
-    let opened = check_credentials(path, conn, &uids, &keypairs, key)?;
+/// The rows after the key pairs and credentials, checked as the store's
+/// writes would make them: no sealed value of no credential, the known
+/// hosts, the metadata.
+fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
     let orphans = count(
         conn,
         path,
@@ -452,7 +517,7 @@ fn check_rows(path: &Path, conn: &Connection, key: Option<&SealingKey>) -> Resul
             });
         }
     }
-    Ok(opened)
+    Ok(())
 }
 
 /// Checks the key pairs; returns their names.
@@ -501,61 +566,90 @@ fn check_keypairs(
     Ok(names)
 }
 
-/// Below this many credentials the rows are checked on one thread.
-const PARALLEL_FROM: usize = 4096;
+/// Credential rows per share of the row checks.
+const CHUNK_ROWS: usize = 1024;
 
-/// Checks every credential row (see [`check_part`]), the lower half by id on
-/// this thread and the upper half on another, each with its own read-only
-/// connection; returns whether every credential opened (with `key`). The
-/// first bad row in id order is the one reported.
+/// The credential rows in shares of [`CHUNK_ROWS`] rows by id: for each,
+/// its first and last id and how many rows come before it.
+fn plan_chunks(path: &Path, conn: &Connection) -> Result<Vec<(i64, i64, usize)>, Error> {
+    let mut stmt = conn.prepare("SELECT id FROM credential ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    let mut chunks = Vec::new();
+    let (mut from, mut n) = (i64::MIN, 0usize);
+    while let Some(r) = rows.next()? {
+        n += 1;
+        if n % CHUNK_ROWS == 0 {
+            let last: i64 = r.get(0).map_err(|e| damaged(path, e))?;
+            chunks.push((from, last, n - CHUNK_ROWS));
+            from = last.saturating_add(1);
+        }
+    }
+    if n % CHUNK_ROWS != 0 || chunks.is_empty() {
+        chunks.push((from, i64::MAX, n - n % CHUNK_ROWS));
+    } else if let Some(last) = chunks.last_mut() {
+        last.1 = i64::MAX;
+    }
+    Ok(chunks)
+}
+
+/// The credential rows' checks (see [`check_part`]), in shares by id that
+/// the threads of [`check_database`] take in turn, each with its own
+/// read-only connection; the first bad row in id order is the one reported.
 ///
 /// That names and uids are unique within the table is SQLite's to check: the
 /// schema (checked) declares them `UNIQUE` and `PRAGMA integrity_check`
 /// reports a non-unique entry in any unique index. A uid must also differ
 /// from every key pair's (`keypair_uids`), which no index covers.
-fn check_credentials(
-    path: &Path,
-    conn: &Connection,
-    keypair_uids: &HashSet<String>,
-    keypairs: &HashSet<String>,
-    key: Option<&SealingKey>,
-) -> Result<bool, Error> {
-    let total = count(conn, path, "SELECT count(*) FROM credential")?;
-    let shared = Shared {
-        path,
-        keypair_uids,
-        keypairs,
-        key,
-    };
-    if total < PARALLEL_FROM {
-        return check_part(&shared, conn, i64::MIN, i64::MAX, 0);
-    }
-    let lower = total / 2;
-    let split: i64 = conn
-        .query_row(
-            "SELECT id FROM credential ORDER BY id LIMIT 1 OFFSET ?1",
-            [i64::try_from(lower - 1).expect("a row count fits in i64")],
-            |r| r.get(0),
-        )
-        .map_err(|e| damaged(path, e))?;
-    std::thread::scope(|scope| {
-        let shared = &shared;
-        let upper = scope.spawn(move || {
-            let conn = schema::open_untrusted(path)?;
-            check_part(shared, &conn, split + 1, i64::MAX, lower)
-        });
-        let low = check_part(shared, conn, i64::MIN, split, 0);
-        let high = upper.join().expect("the row-check thread does not panic");
-        Ok(low? & high?)
-    })
+struct RowWork<'a> {
+    path: &'a Path,
+    keypair_uids: HashSet<String>,
+    keypairs: HashSet<String>,
+    key: Option<SealingKey>,
+    /// First id, last id, rows before.
+    chunks: Vec<(i64, i64, usize)>,
+    /// The next share to take.
+    next: AtomicUsize,
+    /// The lowest share found bad so far: shares after it are not checked.
+    first_bad: AtomicUsize,
 }
 
-/// What every share of [`check_credentials`] reads.
-struct Shared<'a> {
-    path: &'a Path,
-    keypair_uids: &'a HashSet<String>,
-    keypairs: &'a HashSet<String>,
-    key: Option<&'a SealingKey>,
+/// What one thread found: each share it took, and whether every credential
+/// in it opened (with a key).
+type Shares = Vec<(usize, Result<bool, Error>)>;
+
+impl RowWork<'_> {
+    /// Takes shares until none is left.
+    fn run(&self, conn: &Connection) -> Shares {
+        let mut done = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(from, to, before)) = self.chunks.get(i) else {
+                return done;
+            };
+            if i > self.first_bad.load(Ordering::Relaxed) {
+                continue;
+            }
+            let checked = check_part(self, conn, from, to, before);
+            if checked.is_err() {
+                self.first_bad.fetch_min(i, Ordering::Relaxed);
+            }
+            done.push((i, checked));
+        }
+    }
+
+    /// The first bad share's error, in id order; else whether every
+    /// credential opened. Every share before the first bad one was checked
+    /// (only shares after a bad one are skipped).
+    fn outcome(&self, mine: Shares, helped: Shares) -> Result<bool, Error> {
+        let mut all: Shares = mine.into_iter().chain(helped).collect();
+        all.sort_unstable_by_key(|(i, _)| *i);
+        let mut opened = true;
+        for (n, (i, checked)) in all.into_iter().enumerate() {
+            debug_assert_eq!(n, i, "every share before a bad one was checked");
+            opened &= checked?;
+        }
+        Ok(opened && self.key.is_some())
+    }
 }
 
 /// Checks the credential rows with ids `from..=to` (after `before` rows) as
@@ -565,18 +659,19 @@ struct Shared<'a> {
 /// The sealed values are read in one pass over `credential_secret` beside the
 /// credentials, both in id order.
 fn check_part(
-    shared: &Shared<'_>,
+    work: &RowWork<'_>,
     conn: &Connection,
     from: i64,
     to: i64,
     before: usize,
 ) -> Result<bool, Error> {
-    let Shared {
+    let RowWork {
         path,
         keypair_uids,
         keypairs,
-        key,
-    } = *shared;
+        ..
+    } = work;
+    let key = work.key.as_ref();
     let mut all_opened = key.is_some();
     // One read transaction for both statements (one shared lock, not one per step).
     let _read = conn.unchecked_transaction()?;
@@ -756,4 +851,50 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
             .map_err(|_| check.bad("its key is not an OpenSSH public key"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CHUNK_ROWS, plan_chunks};
+
+    /// The shares cover every id once, in order, each knowing how many rows
+    /// come before it, whether or not the rows fill the last share.
+    #[test]
+    fn shares_cover_every_row_once() {
+        for n in [
+            0,
+            1,
+            CHUNK_ROWS - 1,
+            CHUNK_ROWS,
+            CHUNK_ROWS + 1,
+            3 * CHUNK_ROWS,
+        ] {
+            let conn = rusqlite::Connection::open_in_memory().unwrap();
+            conn.execute_batch("CREATE TABLE credential (id INTEGER PRIMARY KEY)")
+                .unwrap();
+            // Sparse ids, one negative.
+            for i in 0..n {
+                conn.execute("INSERT INTO credential(id) VALUES (?1)", [i as i64 * 3 - 1])
+                    .unwrap();
+            }
+            let chunks = plan_chunks(std::path::Path::new("x"), &conn).unwrap();
+            assert_eq!(chunks.first().unwrap().0, i64::MIN, "{n}");
+            assert_eq!(chunks.last().unwrap().1, i64::MAX, "{n}");
+            assert_eq!(chunks.len(), n.div_ceil(CHUNK_ROWS).max(1), "{n}");
+            for (k, &(from, to, before)) in chunks.iter().enumerate() {
+                assert_eq!(before, k * CHUNK_ROWS, "{n}");
+                let rows: usize = conn
+                    .query_row(
+                        "SELECT count(*) FROM credential WHERE id BETWEEN ?1 AND ?2",
+                        [from, to],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(rows, CHUNK_ROWS.min(n - before), "{n}");
+                if let Some(next) = chunks.get(k + 1) {
+                    assert_eq!(next.0, to + 1, "{n}");
+                }
+            }
+        }
+    }
 }

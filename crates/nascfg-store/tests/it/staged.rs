@@ -71,12 +71,13 @@ fn inspect_refuses_garbage() {
     assert!(inspect_database(&p).is_err());
 }
 
-/// A store large enough for the row checks to run on two threads (each half
-/// of the credentials by id), changed by SQL in each case: the first bad row
-/// in id order is reported, whichever half it is in, and the seed's pass
-/// proves the credentials open only when every one did.
+/// A store large enough for the row checks to run in several shares (of
+/// 1,024 credentials by id, taken in turn by two threads), changed by SQL in
+/// each case: the first bad row in id order is reported, whichever share it
+/// is in, and the seed's pass proves the credentials open only when every
+/// one did.
 #[test]
-fn row_checks_in_two_halves_report_the_first_bad_row() {
+fn row_checks_in_shares_report_the_first_bad_row() {
     let (t, dir) = temp_dir();
     let mut store = Store::open(&dir).unwrap();
     let creds: Vec<_> = (0..5000)
