@@ -95,9 +95,9 @@ pub struct SecretsOpened {
 /// seed's fingerprint) also what [`verify_secrets_open`] checks of every
 /// credential, in the same pass over the rows: each row is read, parsed and
 /// validated once, not once per check. SQLite's integrity check runs on a
-/// second thread and connection beside the row checks and, when it is done,
-/// takes its share of them (see [`RowWork`]); errors are the ones a single
-/// pass in id order reports.
+/// second thread and connection beside the row checks (shares of 1,024
+/// credentials by id) and, when it is done, takes shares of them too; errors
+/// are the ones a single pass in id order reports.
 ///
 /// Returns [`SecretsOpened`] when every credential opened and validated under
 /// `seed`; a credential that did not is not an error here (a restore may yet
