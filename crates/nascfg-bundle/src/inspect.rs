@@ -236,13 +236,15 @@ impl Reading<'_> {
             });
         }
         if entry.name == SEED_NAME {
-            let mut hasher = Sha256::new();
             let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(32));
             member
                 .read_to_end(&mut bytes)
                 .map_err(crate::archive::read_error)?;
-            hasher.update(&bytes[..]);
-            check_hash(&entry.name, &entry.sha256, hasher)?;
+            check_hash(
+                &entry.name,
+                &entry.sha256,
+                Sha256::new_with_prefix(&bytes[..]),
+            )?;
             self.seed = Some(Seed::from_bytes(&bytes).map_err(|_| Error::SeedLength {
                 len: bytes.len() as u64,
             })?);
@@ -276,9 +278,9 @@ const COPY_BUFFERS: usize = 4;
 const COPY_BUFFER: usize = 256 << 10;
 
 /// Copies a member into `file` and hashes it: this thread reads (inflates)
-/// while another hashes and writes what was read, so inflating, the third
-/// of the work that SHA-256 and the writes were beside it, no longer waits
-/// for them. A read error wins over a write error (it is the bundle's).
+/// while another hashes and writes what was read, so the inflate no longer
+/// waits for SHA-256 and the writes. A read error wins over a write error
+/// (it is the bundle's).
 fn copy_hashed(member: &mut dyn Read, file: File, path: &Path) -> Result<(File, Sha256)> {
     use std::sync::mpsc::sync_channel;
     let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(COPY_BUFFERS);

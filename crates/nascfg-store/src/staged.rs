@@ -159,8 +159,6 @@ fn integrity_check(path: &Path, conn: &Connection) -> Result<(), Error> {
 struct Planned {
     conn: Connection,
     schema_version: u32,
-    /// Whether the credentials' secrets are opened as their rows are checked.
-    opening: bool,
 }
 
 /// The checks before the credential rows: the schema, the key pairs, and
@@ -180,7 +178,6 @@ fn plan_checks<'a>(
     let key = seed
         .filter(|seed| recorded.as_ref() == Some(&seed.fingerprint()))
         .map(SealingKey::derive);
-    let opening = key.is_some();
     let mut keypair_uids = HashSet::new();
     let keypairs = check_keypairs(path, &conn, &mut keypair_uids)?;
     let chunks = plan_chunks(path, &conn)?;
@@ -193,18 +190,16 @@ fn plan_checks<'a>(
         next: AtomicUsize::new(0),
         first_bad: AtomicUsize::new(usize::MAX),
     };
-    if work.set(planned).is_err() {
-        unreachable!("the rows are planned once");
-    }
+    // Set once: plan_checks runs once per check_database.
+    let _ = work.set(planned);
     Ok(Planned {
         conn,
         schema_version,
-        opening,
     })
 }
 
-/// The checks after the credential rows (whose outcome is `all_opened`),
-/// and what the file holds.
+/// The checks after the credential rows (`all_opened`: every credential's
+/// secrets opened under `seed`), and what the file holds.
 fn finish_checks(
     path: &Path,
     planned: Planned,
@@ -214,7 +209,6 @@ fn finish_checks(
     let Planned {
         conn,
         schema_version,
-        opening,
     } = planned;
     check_other_rows(path, &conn)?;
     let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT)? {
@@ -237,7 +231,7 @@ fn finish_checks(
             )?,
     };
     let opened = match seed {
-        Some(seed) if opening && all_opened => Some(SecretsOpened {
+        Some(seed) if all_opened => Some(SecretsOpened {
             fingerprint: seed.fingerprint(),
         }),
         _ => None,
@@ -638,8 +632,9 @@ impl RowWork<'_> {
     }
 
     /// The first bad share's error, in id order; else whether every
-    /// credential opened. Every share before the first bad one was checked
-    /// (only shares after a bad one are skipped).
+    /// credential opened (never without a key: see [`check_part`]). Every
+    /// share before the first bad one was checked (only shares after a bad
+    /// one are skipped).
     fn outcome(&self, mine: Shares, helped: Shares) -> Result<bool, Error> {
         let mut all: Shares = mine.into_iter().chain(helped).collect();
         all.sort_unstable_by_key(|(i, _)| *i);
@@ -648,7 +643,7 @@ impl RowWork<'_> {
             debug_assert_eq!(n, i, "every share before a bad one was checked");
             opened &= checked?;
         }
-        Ok(opened && self.key.is_some())
+        Ok(opened)
     }
 }
 

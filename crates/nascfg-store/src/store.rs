@@ -891,8 +891,10 @@ pub(crate) fn open_parsed(
     context: &[u8],
 ) -> Result<SecretString, nascfg_crypto::Error> {
     let plain = nascfg_crypto::open(key, sealed, context)?;
-    let text = String::from_utf8(plain.to_vec()).map_err(|_| nascfg_crypto::Error::Damaged)?;
-    Ok(SecretString::from(text))
+    // Checked in place: the only copy made is the one the SecretString owns
+    // (a failed String::from_utf8 would drop its copy unzeroized).
+    let text = std::str::from_utf8(&plain).map_err(|_| nascfg_crypto::Error::Damaged)?;
+    Ok(SecretString::from(text.to_owned()))
 }
 
 pub(crate) fn load_credential(
