@@ -37,11 +37,13 @@ mod credential;
 mod document;
 mod error;
 mod provider;
+mod untrusted;
 mod validate;
 
 pub use crate::credential::{AttrValue, Credential, REDACTED, Reveal, Shape};
 pub use crate::document::{OAuthToken, ServiceAccountKey};
 pub use crate::error::{Error, FieldError, ValidationErrors};
 pub use crate::provider::{DocumentKind, FieldKind, FieldSpec, ProviderKind, ProviderSpec};
+pub use crate::untrusted::{UNTRUSTED_SHOWN_CHARS, Untrusted};
 pub use crate::validate::validate_name;
 pub use secrecy;
