@@ -42,7 +42,8 @@ pub enum Error {
     /// The request could not be built (a bad method or header).
     #[error("bad HTTP request: {0}")]
     BadRequest(String),
-    /// The test endpoint override cannot be applied to a real URL.
+    /// The test endpoint override cannot be applied to a real URL (test builds only).
+    #[cfg(feature = "test-endpoints")]
     #[error("cannot apply the endpoint override {base} to {real}")]
     Rebase {
         /// The override.
@@ -59,8 +60,9 @@ impl Error {
             Error::ConnectTimedOut { detail, .. } | Error::Transport { detail, .. } => Some(detail),
             Error::TimedOut { .. }
             | Error::BadUrl { .. }
-            | Error::BadRequest(_)
-            | Error::Rebase { .. } => None,
+            | Error::BadRequest(_) => None,
+            #[cfg(feature = "test-endpoints")]
+            Error::Rebase { .. } => None,
         }
     }
 
@@ -74,6 +76,7 @@ impl Error {
                 Some("check the network connection and the service's address")
             }
             Error::BadUrl { .. } | Error::BadRequest(_) => None,
+            #[cfg(feature = "test-endpoints")]
             Error::Rebase { .. } => Some("give a base URL such as http://127.0.0.1:8080/"),
         }
     }

@@ -31,7 +31,7 @@ mod http;
 mod ssh;
 
 pub use crate::deadline::{Deadline, connect_tcp, run_bounded, timed_out_text};
-pub use crate::endpoints::{Endpoints, rebased};
+pub use crate::endpoints::Endpoints;
 pub use crate::error::Error;
 pub use crate::excerpt::{REDACTED, first_line, scrub, truncate};
 #[cfg(feature = "ftp")]
