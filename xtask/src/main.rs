@@ -1,8 +1,8 @@
 //! `cargo xtask`: the project's own automation.
 //!
 //! - `cargo xtask setup`: installs what the tests need (Debian packages, Azurite, oidc-provider, cargo-fuzz).
-//! - `cargo xtask ci`: setup, then exactly what CI checks: fmt, clippy, tests, docs,
-//!   fuzz targets (built and run briefly), benchmarks (built).
+//! - `cargo xtask ci`: setup, then exactly what CI checks: fmt, clippy (which also compiles the
+//!   benchmarks), tests, docs, fuzz targets (built and run briefly); each step's time at the end.
 //! - `cargo xtask fuzz [SECONDS]`: writes the seed corpora, then runs every fuzz
 //!   target for a while from its corpus (`fuzz/corpus/<target>/`) with its
 //!   dictionary (`fuzz/dict/<target>.dict`).
@@ -30,7 +30,10 @@ fn main() -> Result<()> {
         Some("fuzz-corpus") => fuzz_corpus(&root),
         Some("fuzz") => {
             let secs = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(60);
-            fuzz_run(&root, secs)
+            let mut steps = Steps::default();
+            let result = fuzz_run(&root, secs, &mut steps);
+            steps.print();
+            result
         }
         Some("bench") => bench(&args[1..]),
         Some("demo") => demo(&root),
@@ -120,29 +123,71 @@ fn setup(root: &Path) -> Result<()> {
     run("bash", &[&root.join(".ci/setup").to_string_lossy()])
 }
 
+/// `cargo xtask ci`: every check CI makes, each step timed; the times are
+/// printed at the end (also when a step fails), so a slow CI shows where.
+///
+/// The benches are not built in release here: `clippy --all-targets` already
+/// compiles them (a second, release build of the workspace cost CI minutes and
+/// checked nothing more).
 fn ci(root: &Path) -> Result<()> {
-    setup(root)?;
-    run("cargo", &["fmt", "--all", "--", "--check"])?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
-    run("cargo", &["test", "--workspace", "--locked"])?;
-    run_with_env(
-        "cargo",
-        &["doc", "--workspace", "--no-deps", "--locked"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )?;
-    run("cargo", &["bench", "--workspace", "--no-run", "--locked"])?;
-    fuzz_run(root, 10)
+    let mut steps = Steps::default();
+    let result = ci_steps(root, &mut steps);
+    steps.print();
+    result
+}
+
+fn ci_steps(root: &Path, steps: &mut Steps) -> Result<()> {
+    steps.time("setup", || setup(root))?;
+    steps.time("fmt", || run("cargo", &["fmt", "--all", "--", "--check"]))?;
+    steps.time("clippy", || {
+        run(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+    })?;
+    steps.time("test", || run("cargo", &["test", "--workspace", "--locked"]))?;
+    steps.time("doc", || {
+        run_with_env(
+            "cargo",
+            &["doc", "--workspace", "--no-deps", "--locked"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        )
+    })?;
+    fuzz_run(root, 10, steps)
+}
+
+/// How long each step of `cargo xtask ci` took.
+#[derive(Default)]
+struct Steps {
+    done: Vec<(String, std::time::Duration, bool)>,
+}
+
+impl Steps {
+    fn time<T>(&mut self, name: &str, step: impl FnOnce() -> Result<T>) -> Result<T> {
+        let start = std::time::Instant::now();
+        let result = step();
+        self.done
+            .push((name.to_owned(), start.elapsed(), result.is_ok()));
+        result
+    }
+
+    fn print(&self) {
+        let total: std::time::Duration = self.done.iter().map(|(_, d, _)| *d).sum();
+        eprintln!("\nci steps (wall time):");
+        for (name, took, ok) in &self.done {
+            let status = if *ok { "" } else { "  FAILED" };
+            eprintln!("  {name:<24} {:>8.1} s{status}", took.as_secs_f64());
+        }
+        eprintln!("  {:<24} {:>8.1} s", "total", total.as_secs_f64());
+    }
 }
 
 /// The completion scripts `cargo xtask dist` writes: shell and file name
@@ -252,11 +297,13 @@ fn fuzz_corpus(root: &Path) -> Result<()> {
 
 /// Builds the fuzz targets, writes the seed corpora, and runs each target
 /// for `seconds` from its corpus with its dictionary.
-fn fuzz_run(root: &Path, seconds: u32) -> Result<()> {
-    fuzz_corpus(root)?;
+fn fuzz_run(root: &Path, seconds: u32, steps: &mut Steps) -> Result<()> {
+    steps.time("fuzz corpus", || fuzz_corpus(root))?;
     let fuzz_dir = root.join("fuzz");
     std::env::set_current_dir(&fuzz_dir)?;
-    run("cargo", &["fuzz", "build", "--sanitizer", "none"])?;
+    steps.time("fuzz build", || {
+        run("cargo", &["fuzz", "build", "--sanitizer", "none"])
+    })?;
     let max_time = format!("-max_total_time={seconds}");
     for target in fuzz_targets(root)? {
         let corpus = format!("corpus/{target}");
@@ -276,7 +323,7 @@ fn fuzz_run(root: &Path, seconds: u32) -> Result<()> {
         if fuzz_dir.join(&dict).exists() {
             args.push(&dict_arg);
         }
-        run("cargo", &args)?;
+        steps.time(&format!("fuzz {target}"), || run("cargo", &args))?;
     }
     std::env::set_current_dir(root)?;
     Ok(())
