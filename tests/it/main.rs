@@ -20,6 +20,7 @@ mod rclone;
 mod release_hooks;
 mod remote;
 mod rotate_crash;
+mod scrub_echo;
 mod seed;
 mod tidy;
 mod verify_cloud;
