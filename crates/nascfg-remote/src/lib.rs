@@ -42,6 +42,7 @@ mod runtime;
 mod s3_checksum;
 mod sftp;
 mod storage;
+mod token;
 
 pub use error::{Error, Result};
 pub use location::Location;
@@ -49,5 +50,6 @@ pub use name::{BundleName, CLOCK_SKEW};
 pub use prune::{Decision, Policy, plan, plan_at};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
 pub use storage::{
-    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively,
+    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively, uses_rclone,
 };
+pub use token::{RcloneCredential, rclone_credential};

@@ -80,6 +80,12 @@ fn open(store: &mut Store, location: &Location, args: &RemoteArgs) -> anyhow::Re
             r.host, r.port, r.key
         );
     }
+    if opened.token_refreshed {
+        eprintln!(
+            "saved the refreshed OAuth token of {}",
+            location.credential()
+        );
+    }
     Ok(opened.storage)
 }
 
