@@ -377,6 +377,13 @@ fn scrub(secrets: &[SecretString], e: Error) -> Error {
             given,
             reason: clean(reason),
         },
+        Error::TokenRefresh {
+            credential,
+            message,
+        } => Error::TokenRefresh {
+            credential,
+            message: clean(message),
+        },
         other @ (Error::NotFound { .. }
         | Error::TimedOut { .. }
         | Error::ReadBack { .. }
