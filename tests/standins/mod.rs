@@ -7,6 +7,7 @@
 
 pub mod b2;
 pub mod bearer;
+pub mod echo;
 pub mod gcs;
 pub mod mega;
 pub mod oauth;

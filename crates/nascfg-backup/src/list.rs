@@ -32,6 +32,9 @@ pub struct Listed {
     /// Whether it holds the secret seed; `None` when that cannot be told
     /// (encrypted: its manifest needs the passphrase; or unreadable).
     pub seed_included: Option<bool>,
+    /// Its name is dated beyond [`nascfg_remote::CLOCK_SKEW`] after now: not
+    /// ours (planted, or a box with a broken clock), never anyone's newest.
+    pub future: bool,
 }
 
 /// The bundles at a storage's location, newest first. The manifest is the
@@ -40,6 +43,7 @@ pub struct Listed {
 /// passphrase.
 pub fn list(storage: &Storage) -> Result<Vec<Listed>> {
     let mut rows = Vec::new();
+    let now = time::OffsetDateTime::now_utc();
     for (bundle, size) in bundles(storage)? {
         let seed_included = if bundle.encrypted() {
             None
@@ -58,6 +62,7 @@ pub fn list(storage: &Storage) -> Result<Vec<Listed>> {
             .format(&time::format_description::well_known::Rfc3339)
             .expect("a parsed time formats");
         rows.push(Listed {
+            future: bundle.is_future(now, nascfg_remote::CLOCK_SKEW),
             location: storage.location().join(bundle.name()),
             bundle,
             created,

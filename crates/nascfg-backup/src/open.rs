@@ -50,6 +50,8 @@ pub struct Opened {
     pub storage: Storage,
     /// The SFTP host key recorded on first use, if this was the first use.
     pub host_key_recorded: Option<HostKeyRecorded>,
+    /// Whether the credential's OAuth token was refreshed (and saved) for the rclone engine.
+    pub token_refreshed: bool,
 }
 
 /// Whether a credential of `provider` can hold backups: an engine of
@@ -63,9 +65,36 @@ pub fn can_hold_backups(provider: ProviderKind) -> bool {
 /// Opens `location` with its stored credential: the secrets are opened for
 /// this storage only; SFTP gets the credential's key pair and the recorded
 /// host key from the store (the host key is recorded on first use); the
-/// rclone engine gets nascfg-interop's mapping of the credential.
+/// rclone engine gets nascfg-interop's mapping of the credential, with an OAuth
+/// token refreshed first (and saved under the writer lock) when it would expire
+/// within `reach.deadline`, and without its refresh token
+/// ([`nascfg_remote::rclone_credential`]): rclone cannot save a token, so it must
+/// never refresh one.
 pub fn open(store: &mut Store, location: &Location, reach: &Reach) -> Result<Opened> {
-    let credential = store.credential(location.credential())?;
+    let mut credential = store.credential(location.credential())?;
+    let mut token_refreshed = false;
+    if nascfg_remote::uses_rclone(&credential, reach.engine) && credential.secret("token").is_some()
+    {
+        // Under the writer lock, with the credential read again under it: two commands
+        // refreshing at once would both spend a refresh token that works once (Box), as
+        // `cred verify` explains.
+        let guard = store.lock()?;
+        let name = location.credential().to_owned();
+        let stored = store.credential(&name)?;
+        let handed = nascfg_remote::rclone_credential(
+            &stored,
+            reach.deadline,
+            reach.connect_timeout,
+            &mut |token| {
+                store
+                    .save_token(&guard, &name, token)
+                    .map_err(|e| e.to_string())
+            },
+        )?;
+        drop(guard);
+        credential = handed.credential;
+        token_refreshed = handed.refreshed;
+    }
     let mut access = Access {
         connect_timeout: reach.connect_timeout,
         deadline: reach.deadline,
@@ -101,6 +130,7 @@ pub fn open(store: &mut Store, location: &Location, reach: &Reach) -> Result<Ope
     Ok(Opened {
         storage,
         host_key_recorded,
+        token_refreshed,
     })
 }
 

@@ -185,7 +185,8 @@ pub struct PushReport {
 /// The object gets its name only once complete, and is read back (size and
 /// SHA-256) before this returns. With `if_changed`, nothing is pushed when
 /// the newest bundle there holds the same configuration (see
-/// [`PushOutcome::Unchanged`]).
+/// [`PushOutcome::Unchanged`]); a name dated beyond [`nascfg_remote::CLOCK_SKEW`]
+/// after now is never that newest.
 pub fn push(
     storage: &Storage,
     source: Source,
@@ -194,8 +195,13 @@ pub fn push(
 ) -> Result<PushOutcome> {
     let location = storage.location().clone();
     let existing = bundles(storage)?;
+    // A name dated in the future is not ours: comparing against it would let a planted object
+    // decide whether this box's configuration is pushed.
+    let now = time::OffsetDateTime::now_utc();
     if if_changed
-        && let Some((newest, _)) = existing.first()
+        && let Some((newest, _)) = existing
+            .iter()
+            .find(|(b, _)| !b.is_future(now, nascfg_remote::CLOCK_SKEW))
         && unchanged(storage, newest, &source, progress)?
     {
         return Ok(PushOutcome::Unchanged {

@@ -59,6 +59,15 @@ pub enum Error {
         /// `size 10 != 12`, `sha256 ... != ...`.
         what: String,
     },
+    /// The credential's OAuth token had to be refreshed before rclone could be handed it,
+    /// and that failed (or the new token could not be saved).
+    #[error("credential {credential}: refreshing its OAuth token failed: {message}")]
+    TokenRefresh {
+        /// The credential's name.
+        credential: String,
+        /// Why (never a token).
+        message: String,
+    },
     /// The rclone binary is not installed.
     #[error("rclone is not installed (needed for {provider} credentials)")]
     RcloneMissing {
@@ -85,6 +94,7 @@ impl Error {
             Error::NotFound { .. } => "`nascfg backup list CRED:PATH` lists the bundles there".into(),
             Error::TimedOut { .. } => "raise --timeout / --connect-timeout, or check the network".into(),
             Error::ReadBack { .. } => "the copy on the service cannot be trusted: push again, and check the service".into(),
+            Error::TokenRefresh { credential, .. } => format!("`nascfg cred verify {credential}` checks the token; if the provider refuses it, log in again with `nascfg cred login {credential}`"),
             Error::RcloneMissing { .. } => "install rclone (`apt-get install rclone` on Debian)".into(),
             Error::Io { .. } => return None,
         })

@@ -42,12 +42,14 @@ mod runtime;
 mod s3_checksum;
 mod sftp;
 mod storage;
+mod token;
 
 pub use error::{Error, Result};
 pub use location::Location;
-pub use name::BundleName;
-pub use prune::{Decision, Policy, plan};
+pub use name::{BundleName, CLOCK_SKEW};
+pub use prune::{Decision, Policy, plan, plan_at};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
 pub use storage::{
-    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively,
+    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively, uses_rclone,
 };
+pub use token::{RcloneCredential, rclone_credential};

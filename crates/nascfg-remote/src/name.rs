@@ -2,7 +2,14 @@
 //! as `backup export` names its files. Only names that parse are bundles to
 //! `list` and `prune`; everything else at a location is left alone.
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// How far after now a bundle's name may be dated and still be ours: a box
+/// whose clock runs ahead of this one's (NTP not yet synced after boot), or of
+/// the storage's. A name dated later is junk we did not make (a planted object,
+/// or a box with a broken clock): listed apart, never a host's newest, never
+/// kept in place of a real bundle, never deleted by `prune`.
+pub const CLOCK_SKEW: Duration = Duration::hours(1);
 
 /// A bundle's name, parsed: the host, the UTC time, the sequence number of a
 /// same-second duplicate, whether it is passphrase-protected.
@@ -73,6 +80,12 @@ impl BundleName {
     /// Whether the name says it is passphrase-protected (`.age`).
     pub fn encrypted(&self) -> bool {
         self.encrypted
+    }
+
+    /// Whether the name is dated more than `skew` after `now` ([`CLOCK_SKEW`]
+    /// is the skew nascfg allows): such a bundle is not trusted to be ours.
+    pub fn is_future(&self, now: OffsetDateTime, skew: Duration) -> bool {
+        self.created > now + skew
     }
 
     /// Orders newest first: by time, then sequence, then name (descending).
@@ -151,5 +164,23 @@ mod tests {
         check(".nascfg-nas1-20261201T101500Z.tar.gz.partial", None);
         check("nascfg-nas1-20261201T101500Z-x.tar.gz", None);
         check("nascfg-nas/1-20261201T101500Z.tar.gz", None);
+    }
+
+    #[test]
+    fn future_names_beyond_the_skew() {
+        let now = time::macros::datetime!(2026-12-01 10:00 UTC);
+        let future = |name: &str| {
+            BundleName::parse(name)
+                .expect("a bundle name")
+                .is_future(now, CLOCK_SKEW)
+        };
+        assert!(!future("nascfg-h1-20261201T100000Z.tar.gz"));
+        assert!(
+            !future("nascfg-h1-20261201T110000Z.tar.gz"),
+            "within the skew"
+        );
+        assert!(future("nascfg-h1-20261201T110001Z.tar.gz"));
+        assert!(future("nascfg-h1-20991231T235959Z.tar.gz"));
+        assert!(!future("nascfg-h1-19700101T000000Z.tar.gz"));
     }
 }

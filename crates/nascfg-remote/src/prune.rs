@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::name::BundleName;
+use time::OffsetDateTime;
+
+use crate::name::{BundleName, CLOCK_SKEW};
 
 /// How many bundles to keep, as restic's `forget --keep-*`: the `last` newest,
 /// and the newest bundle of each of the `daily` most recent days (UTC) that
@@ -26,26 +28,45 @@ pub struct Decision {
     /// The bundle.
     pub bundle: BundleName,
     /// The rules that keep it (`last`, `daily`, `weekly`, `monthly`, `newest`);
-    /// empty means it is deleted.
+    /// empty means it is deleted, unless it is `future`.
     pub reasons: Vec<&'static str>,
+    /// Its name is dated more than [`CLOCK_SKEW`] after now: junk we did not
+    /// make. It took no rule's place, and it is left where it is (not deleted):
+    /// report it.
+    pub future: bool,
 }
 
 impl Decision {
-    /// Whether the bundle is kept.
+    /// Whether the bundle stays: a rule keeps it, or it is `future` (ignored).
     pub fn keep(&self) -> bool {
-        !self.reasons.is_empty()
+        self.future || !self.reasons.is_empty()
     }
 }
 
 /// Applies `policy` to `bundles`, each host on its own (a shared prefix of
-/// several boxes never loses one box's bundles to another's newer ones).
-/// Returns every bundle, newest first, with its decision.
+/// several boxes never loses one box's bundles to another's newer ones), now.
+/// Returns every bundle, newest first, with its decision. See [`plan_at`].
 pub fn plan(bundles: &[BundleName], policy: Policy) -> Vec<Decision> {
+    plan_at(bundles, policy, OffsetDateTime::now_utc())
+}
+
+/// [`plan`] as of `now`: a bundle dated more than [`CLOCK_SKEW`] after `now` is
+/// left out of the policy (it is never a host's newest and takes no rule's
+/// place) and decided `future`: neither kept by a rule nor deleted.
+pub fn plan_at(bundles: &[BundleName], policy: Policy, now: OffsetDateTime) -> Vec<Decision> {
     let mut by_host: BTreeMap<&str, Vec<&BundleName>> = BTreeMap::new();
-    for b in bundles {
-        by_host.entry(b.host()).or_default().push(b);
-    }
     let mut out = Vec::new();
+    for b in bundles {
+        if b.is_future(now, CLOCK_SKEW) {
+            out.push(Decision {
+                bundle: b.clone(),
+                reasons: Vec::new(),
+                future: true,
+            });
+        } else {
+            by_host.entry(b.host()).or_default().push(b);
+        }
+    }
     for (_, mut list) in by_host {
         list.sort_by(|a, b| BundleName::newest_first(a, b));
         let mut rules: [(&'static str, u32, Option<i64>); 4] = [
@@ -73,6 +94,7 @@ pub fn plan(bundles: &[BundleName], policy: Policy) -> Vec<Decision> {
             out.push(Decision {
                 bundle: (*bundle).clone(),
                 reasons,
+                future: false,
             });
         }
     }
@@ -109,6 +131,9 @@ mod tests {
     use super::*;
 
     type Key = (OffsetDateTime, u32, String);
+
+    /// A `now` after every generated bundle.
+    const LATER: OffsetDateTime = time::macros::datetime!(2100-01-01 00:00 UTC);
 
     fn key(b: &BundleName) -> Key {
         (b.created(), b.sequence(), b.name().to_owned())
@@ -214,7 +239,7 @@ mod tests {
     proptest! {
         #[test]
         fn plan_follows_the_policy(bundles in bundles(), policy in policy()) {
-            let decisions = plan(&bundles, policy);
+            let decisions = plan_at(&bundles, policy, LATER);
             // Every bundle once, newest first.
             prop_assert_eq!(decisions.len(), bundles.len());
             for pair in decisions.windows(2) {
@@ -246,5 +271,73 @@ mod tests {
                 prop_assert_eq!(last, mine.len().min(policy.last as usize));
             }
         }
+    }
+
+    proptest! {
+        #[test]
+        fn future_names_change_nothing(bundles in bundles(), policy in policy(), cut in 0usize..60) {
+            // `now` somewhere among the bundles: those dated beyond the skew are junk.
+            let mut times: Vec<OffsetDateTime> = bundles.iter().map(BundleName::created).collect();
+            times.sort();
+            let now = times[cut.min(times.len() - 1)];
+            let (future, real): (Vec<BundleName>, Vec<BundleName>) =
+                bundles.iter().cloned().partition(|b| b.is_future(now, CLOCK_SKEW));
+            let all = plan_at(&bundles, policy, now);
+            let alone = plan_at(&real, policy, now);
+            let real_part: Vec<&Decision> = all.iter().filter(|d| !d.future).collect();
+            prop_assert_eq!(real_part, alone.iter().collect::<Vec<_>>());
+            for d in all.iter().filter(|d| d.future) {
+                prop_assert!(future.contains(&d.bundle));
+                prop_assert!(d.reasons.is_empty() && d.keep());
+            }
+            prop_assert_eq!(all.iter().filter(|d| d.future).count(), future.len());
+        }
+    }
+
+    fn names(names: &[&str]) -> Vec<BundleName> {
+        names
+            .iter()
+            .map(|n| BundleName::parse(n).expect("a bundle name"))
+            .collect()
+    }
+
+    #[test]
+    fn a_planted_future_name_keeps_no_real_bundle_out() {
+        // The security review's reproduction: a 2099 name made `--keep-last 1` delete every real bundle.
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let bundles = names(&[
+            "nascfg-h1-20261204T010000Z.tar.gz",
+            "nascfg-h1-20261205T010000Z.tar.gz",
+            "nascfg-h1-20261206T010000Z.tar.gz",
+            "nascfg-h1-20991231T235959Z.tar.gz",
+            "nascfg-h1-20261206T125959Z.tar.gz",
+        ]);
+        let decisions = plan_at(
+            &bundles,
+            Policy {
+                last: 1,
+                ..Policy::default()
+            },
+            now,
+        );
+        let got: Vec<(&str, Vec<&str>, bool)> = decisions
+            .iter()
+            .map(|d| (d.bundle.name(), d.reasons.clone(), d.future))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("nascfg-h1-20991231T235959Z.tar.gz", vec![], true),
+                (
+                    "nascfg-h1-20261206T125959Z.tar.gz",
+                    vec!["newest", "last"],
+                    false
+                ),
+                ("nascfg-h1-20261206T010000Z.tar.gz", vec![], false),
+                ("nascfg-h1-20261205T010000Z.tar.gz", vec![], false),
+                ("nascfg-h1-20261204T010000Z.tar.gz", vec![], false),
+            ]
+        );
+        assert!(decisions[0].keep(), "a future name is never deleted");
     }
 }

@@ -66,11 +66,16 @@ impl RcloneRemote {
         })
     }
 
+    /// The values to scrub from rclone's messages. The section holds plain values too (a port,
+    /// `true`): values of 1 or 2 characters are left out, or [`nascfg_net::scrub`] would withhold
+    /// every line holding `21`. The credential's own secrets, whatever their length, are scrubbed
+    /// again by the storage.
     fn secrets(&self) -> Vec<&str> {
         self.entries
             .iter()
             .filter(|(k, _)| k != "type")
             .map(|(_, v)| v.expose_secret())
+            .filter(|v| v.chars().count() >= 3)
             .collect()
     }
 }

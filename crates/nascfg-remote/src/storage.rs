@@ -134,6 +134,15 @@ pub fn serves_natively(provider: ProviderKind) -> bool {
     )
 }
 
+/// Whether [`Storage::open`] sends `credential` through the rclone engine with `engine`: not
+/// served natively (or S3 with signature v2), or rclone asked for.
+pub fn uses_rclone(credential: &Credential, engine: EngineChoice) -> bool {
+    let kind = credential.provider();
+    !(engine == EngineChoice::Auto
+        && serves_natively(kind)
+        && !(kind == ProviderKind::S3 && credential.boolean("signatures_v2") == Some(true)))
+}
+
 /// The engine behind a [`Storage`].
 pub(crate) enum Engine {
     OpenDal(OpenDal),
@@ -166,22 +175,28 @@ impl Storage {
     /// names it; the caller has looked it up). Connects where the engine keeps
     /// a session (SFTP); the HTTP engines connect on first use.
     pub fn open(credential: &Credential, location: &Location, access: Access) -> Result<Storage> {
-        let secrets: Vec<SecretString> = credential
+        let mut secrets: Vec<SecretString> = credential
             .secret_attributes()
             .into_iter()
             .map(|(_, s)| s.clone())
             .filter(|s| !s.expose_secret().is_empty())
             .chain(access.private_key.clone())
             .collect();
+        // An OAuth token's parts, which a service may echo one by one.
+        if let Some(token) = credential
+            .secret("token")
+            .and_then(|t| nascfg_credentials::OAuthToken::parse(t.expose_secret()).ok())
+        {
+            secrets.push(token.access_token().clone());
+            secrets.extend(token.refresh_token().cloned());
+        }
         let kind = credential.provider();
         let unsupported = |reason: &str| Error::Unsupported {
             credential: credential.name().to_owned(),
             provider: kind.type_str().to_owned(),
             reason: reason.to_owned(),
         };
-        let native = access.engine == EngineChoice::Auto
-            && serves_natively(kind)
-            && !(kind == ProviderKind::S3 && credential.boolean("signatures_v2") == Some(true));
+        let native = !uses_rclone(credential, access.engine);
         // Opening connects and logs in (SFTP, FTP): what the server answers then is
         // scrubbed like any transfer's error.
         let opened = if native {
@@ -361,6 +376,13 @@ fn scrub(secrets: &[SecretString], e: Error) -> Error {
         Error::Location { given, reason } => Error::Location {
             given,
             reason: clean(reason),
+        },
+        Error::TokenRefresh {
+            credential,
+            message,
+        } => Error::TokenRefresh {
+            credential,
+            message: clean(message),
         },
         other @ (Error::NotFound { .. }
         | Error::TimedOut { .. }

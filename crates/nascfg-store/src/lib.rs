@@ -43,6 +43,7 @@ mod schema;
 mod seed;
 mod staged;
 mod store;
+mod token;
 mod truenas;
 
 /// The key type of [`parse_private_key`] and [`Store::add_keypair`].

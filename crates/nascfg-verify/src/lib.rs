@@ -189,6 +189,17 @@ pub fn verify_saving(
     }
 }
 
+/// Whether `credential` holds an OAuth token whose access token has expired (or expires within
+/// the refresher's slack), so that a check would refresh it: a caller verifying a stored
+/// credential takes the writer lock first, reads the credential again under it, and saves the
+/// refreshed token through [`verify_saving`] (Box's refresh tokens work once).
+pub fn token_needs_refresh(credential: &Credential) -> bool {
+    credential
+        .secret("token")
+        .and_then(|text| OAuthToken::parse(text.expose_secret()).ok())
+        .is_some_and(|token| token.is_expired_at(time::OffsetDateTime::now_utc()))
+}
+
 /// The provider module's check.
 fn dispatch(check: &Check<'_>) -> Outcome {
     match check.credential.provider() {
@@ -253,7 +264,8 @@ fn failed(
     };
     let secrets = secret_values(credential, options);
     let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-    let excerpt = excerpt::scrub(&excerpt::first_line(&failure.excerpt), &secrets);
+    // Scrubbed before it is cut to one line: a cut must not leave half a secret to find.
+    let excerpt = excerpt::first_line(&excerpt::scrub(&failure.excerpt, &secrets));
     let excerpt = if excerpt.is_empty() {
         "verification failed".to_owned()
     } else {

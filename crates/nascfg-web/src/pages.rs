@@ -510,7 +510,8 @@ enum FormFailure {
     Store(nascfg_store::Error),
 }
 
-/// Verifies the credential of a submitted form (nothing is saved).
+/// Verifies the credential of a submitted form (nothing of the form is saved; a stored
+/// credential's refreshed OAuth token is).
 fn verify_form(
     dir: &DataDir,
     options: &nascfg_verify::VerifyOptions,
@@ -531,7 +532,25 @@ fn verify_form(
             .unwrap_or(22);
         options.known_host_key = store.known_host(&host, port).map_err(FormFailure::Store)?;
     }
-    Ok(nascfg_verify::verify(&credential, &options))
+    // A stored credential's expired OAuth token is refreshed under the writer lock, the
+    // credential read again under it, and the new token saved before it is used, as
+    // `cred verify` does: Box's refresh tokens work once.
+    match &s.original {
+        Some(original) if nascfg_verify::token_needs_refresh(&credential) => {
+            let guard = store.lock().map_err(FormFailure::Store)?;
+            let credential = credential_of(&mut store, s, name)?;
+            Ok(nascfg_verify::verify_saving(
+                &credential,
+                &options,
+                &mut |token| {
+                    store
+                        .save_token(&guard, original, token)
+                        .map_err(|e| e.to_string())
+                },
+            ))
+        }
+        _ => Ok(nascfg_verify::verify(&credential, &options)),
+    }
 }
 
 fn failure_state(

@@ -415,13 +415,12 @@ pub fn save_token(
     name: &str,
     token: &OAuthToken,
 ) -> anyhow::Result<()> {
-    let mut changes = Map::new();
-    changes.insert(
-        "token".to_owned(),
-        Value::String(token.to_json_string().expose_secret().to_owned()),
-    );
     match guard {
-        Some(guard) => store_changes_under(store, guard, name, changes),
-        None => store_changes(store, name, changes),
+        Some(guard) => store.save_token(guard, name, token)?,
+        None => {
+            let guard = store.lock()?;
+            store.save_token(&guard, name, token)?;
+        }
     }
+    Ok(())
 }

@@ -80,6 +80,12 @@ fn open(store: &mut Store, location: &Location, args: &RemoteArgs) -> anyhow::Re
             r.host, r.port, r.key
         );
     }
+    if opened.token_refreshed {
+        eprintln!(
+            "saved the refreshed OAuth token of {}",
+            location.credential()
+        );
+    }
     Ok(opened.storage)
 }
 
@@ -224,6 +230,7 @@ pub fn list(cli: &Cli, location: &str, args: &RemoteArgs) -> anyhow::Result<()> 
                     "size": r.size,
                     "encrypted": r.bundle.encrypted(),
                     "seed_included": r.seed_included,
+                    "future": r.future,
                 })
             })
             .collect();
@@ -324,7 +331,13 @@ pub fn prune(
     let decisions = nascfg_remote::plan(&found, policy);
     let mut deleted = Vec::new();
     let mut kept = Vec::new();
+    let mut ignored = Vec::new();
     for d in &decisions {
+        if d.future {
+            // Junk we did not make: it decides nothing and is left alone.
+            ignored.push(d.bundle.name().to_owned());
+            continue;
+        }
         if d.keep() {
             kept.push(json!({"name": d.bundle.name(), "reasons": d.reasons}));
             if !cli.json && !cli.quiet {
@@ -344,12 +357,25 @@ pub fn prune(
             );
         }
     }
+    if !ignored.is_empty() {
+        let names: Vec<String> = ignored
+            .iter()
+            .map(|n| nascfg_credentials::Untrusted::new(n).to_string())
+            .collect();
+        eprintln!(
+            "warning: ignored {} bundle(s) dated more than {} hour(s) in the future, which nascfg did not make (not counted as newest, not deleted): {}",
+            ignored.len(),
+            nascfg_remote::CLOCK_SKEW.whole_hours(),
+            names.join(", ")
+        );
+    }
     if cli.json {
         return output::print_json(&json!({
             "location": location.to_string(),
             "dry_run": dry_run,
             "kept": kept,
             "deleted": deleted,
+            "ignored_future": ignored,
         }));
     }
     if !cli.quiet {

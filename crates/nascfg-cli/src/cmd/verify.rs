@@ -144,7 +144,7 @@ fn verify_stored(
     // spend a refresh token that works once (Box, Microsoft), and the loser's refresh would
     // be refused or revoke the grant. Under the lock the credential is read again, so a
     // command that waited uses the token the first one saved.
-    let guard = if token_needs_refresh(&credential) {
+    let guard = if nascfg_verify::token_needs_refresh(&credential) {
         let guard = store.lock()?;
         credential = store.credential(name)?;
         Some(guard)
@@ -174,16 +174,6 @@ fn verify_stored(
         eprintln!("saved the refreshed OAuth token of {name}");
     }
     Ok(verification)
-}
-
-/// Whether `credential` holds an OAuth token whose access token has expired (or expires
-/// within the refresher's slack), so that a check would refresh it.
-fn token_needs_refresh(credential: &Credential) -> bool {
-    use nascfg_verify::secrecy::ExposeSecret;
-    credential
-        .secret("token")
-        .and_then(|text| nascfg_credentials::OAuthToken::parse(text.expose_secret()).ok())
-        .is_some_and(|token| token.is_expired_at(time::OffsetDateTime::now_utc()))
 }
 
 /// Verifies a credential that is not saved (yet). An SFTP key pair named by
