@@ -21,6 +21,8 @@ mod release_hooks;
 mod remote;
 mod rotate_crash;
 mod seed;
+mod seed_travel;
+mod strict_modes;
 mod tidy;
 mod verify_cloud;
 mod verify_servers;
