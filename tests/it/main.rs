@@ -23,6 +23,8 @@ mod remote;
 mod rotate_crash;
 mod scrub_echo;
 mod seed;
+mod seed_travel;
+mod strict_modes;
 mod tidy;
 mod token_rotation;
 mod verify_cloud;

@@ -110,7 +110,7 @@ pub enum Error {
         /// The version supported.
         supported: u32,
     },
-    /// A seed (in a bundle or a file) is not 32 bytes.
+    /// The seed in a bundle is not 32 bytes.
     #[error("a secret seed must be exactly 32 bytes, this one is {len}")]
     SeedLength {
         /// Its length.
@@ -213,9 +213,6 @@ impl Error {
             Error::SeedFileMismatch { .. } => {
                 "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
             }
-            Error::SeedLength { .. } => {
-                "a seed file holds exactly 32 raw bytes (the box's secret-seed); nothing was changed"
-            }
             Error::Io { .. } => "check the path and permissions",
             Error::OutputExists { .. } => {
                 "choose another name with -o, or add --force to replace the file"
@@ -234,6 +231,7 @@ impl Error {
             | Error::Manifest { .. }
             | Error::UnknownFormat { .. }
             | Error::UnsupportedVersion { .. }
+            | Error::SeedLength { .. }
             | Error::ManifestNotFirst
             | Error::ManifestMissing
             | Error::UnknownMember { .. }

@@ -1,7 +1,7 @@
 //! Restoring a bundle onto a box: every check first, then the three cases of
 //! DESIGN.md, then one crash-safe swap.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
@@ -19,8 +19,10 @@ use crate::manifest::Manifest;
 #[derive(Clone)]
 pub struct RestoreOptions<'a> {
     /// The seed the bundle's secrets are sealed under, when the bundle does
-    /// not carry it and this box's seed is another one.
-    pub seed_file: Option<PathBuf>,
+    /// not carry it and this box's seed is another one: what `--seed-file`
+    /// holds, read by [`nascfg_store::load_seed_file`] (any form `nascfg seed
+    /// export` writes), or a seed recovered otherwise.
+    pub seed: Option<Seed>,
     /// Restore even when secrets cannot be opened: credentials keep their
     /// non-secret attributes and are marked as needing secrets re-entered.
     pub allow_lost_secrets: bool,
@@ -37,7 +39,7 @@ pub struct RestoreOptions<'a> {
 impl Default for RestoreOptions<'_> {
     fn default() -> Self {
         RestoreOptions {
-            seed_file: None,
+            seed: None,
             allow_lost_secrets: false,
             dry_run: false,
             passphrase: None,
@@ -50,7 +52,7 @@ impl Default for RestoreOptions<'_> {
 impl std::fmt::Debug for RestoreOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RestoreOptions")
-            .field("seed_file", &self.seed_file)
+            .field("seed", &self.seed)
             .field("allow_lost_secrets", &self.allow_lost_secrets)
             .field("dry_run", &self.dry_run)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
@@ -67,7 +69,7 @@ pub enum RestoreCase {
         /// The seed's fingerprint.
         fingerprint: Fingerprint,
     },
-    /// `--seed-file` matched; the database (and that seed, if it is not
+    /// The given seed (`--seed-file`) matched; the database (and that seed, if it is not
     /// this box's already) installed.
     SeedFromFile {
         /// The seed's fingerprint.
@@ -132,11 +134,7 @@ pub fn restore(
     path: &Path,
     options: &RestoreOptions<'_>,
 ) -> Result<RestoreReport> {
-    let given_seed = options
-        .seed_file
-        .as_deref()
-        .map(nascfg_store::load_seed)
-        .transpose()?;
+    let given_seed = options.seed.clone();
     let staging = staging_dir(data_dir)?;
     // The seed the sealed values will most likely be opened under, if the
     // bundle does not carry its own, so the row checks open them in the

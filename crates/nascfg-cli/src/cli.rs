@@ -128,6 +128,26 @@ pub struct PassphraseArgs {
     pub passphrase_env: Option<String>,
 }
 
+/// The seed a bundle's secrets are sealed under, when it travelled separately.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SeedFileArgs {
+    /// The seed the bundle's secrets are sealed under: the file `nascfg seed export` wrote on
+    /// the old box (passphrase-protected or raw), or that box's 32-byte secret-seed.
+    #[arg(long, value_name = "FILE")]
+    pub seed_file: Option<PathBuf>,
+    /// Read the seed file's passphrase (not the bundle's) from the first line of this file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "seed_file",
+        conflicts_with = "seed_passphrase_env"
+    )]
+    pub seed_passphrase_file: Option<PathBuf>,
+    /// Read the seed file's passphrase (not the bundle's) from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "seed_file")]
+    pub seed_passphrase_env: Option<String>,
+}
+
 /// Options for verifying a credential against its service.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VerifyArgs {
@@ -323,6 +343,8 @@ pub enum BackupCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
         #[command(flatten)]
+        seed: SeedFileArgs,
+        #[command(flatten)]
         remote: RemoteArgs,
     },
     /// Restore a bundle onto this box.
@@ -331,9 +353,8 @@ pub enum BackupCommand {
         file: PathBuf,
         #[command(flatten)]
         remote: RemoteArgs,
-        /// The seed the bundle's secrets were sealed under.
-        #[arg(long, value_name = "FILE")]
-        seed_file: Option<PathBuf>,
+        #[command(flatten)]
+        seed: SeedFileArgs,
         /// Restore even though secrets cannot be opened; they must be re-entered.
         #[arg(long)]
         allow_lost_secrets: bool,
@@ -364,6 +385,9 @@ pub enum BackupCommand {
         /// For passphrase-protected bundles (the same passphrase for both).
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        /// Opens the secrets of a bundle sealed under it (to compare them).
+        #[command(flatten)]
+        seed: SeedFileArgs,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -470,6 +494,21 @@ pub enum SeedCommand {
         no_passphrase: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+    },
+    /// Install a seed that travelled separately (a `nascfg seed export` file, either form, or
+    /// a box's secret-seed) on this box: allowed when its store is empty or was sealed under
+    /// that seed (fingerprint checked); anything else is refused and nothing changes. A
+    /// previous seed is kept as secret-seed.old-<timestamp>.
+    Import {
+        /// The seed file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Read the seed file's passphrase from the first line of this file.
+        #[arg(long, value_name = "FILE", conflicts_with = "seed_passphrase_env")]
+        seed_passphrase_file: Option<PathBuf>,
+        /// Read the seed file's passphrase from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        seed_passphrase_env: Option<String>,
     },
 }
 

@@ -107,9 +107,13 @@ impl DataDir {
         self.path.join(name)
     }
 
-    /// Creates the directory (mode 0700) if it does not exist.
+    /// Creates the directory (mode 0700) if it does not exist; an existing
+    /// one must pass [`DataDir::check`] (StrictModes).
     pub(crate) fn create(&self) -> Result<bool, Error> {
         if self.path.is_dir() {
+            // What it tightened is the front end's to show, from its own
+            // call of `check` before: here the check is enforced.
+            self.check()?;
             return Ok(false);
         }
         fs::DirBuilder::new()
@@ -123,7 +127,8 @@ impl DataDir {
     }
 
     /// Takes the exclusive writer lock (blocking until other nascfg processes
-    /// release it), creating the directory if needed.
+    /// release it), creating the directory if needed; an existing one must
+    /// pass [`DataDir::check`] first.
     ///
     /// Not reentrant: [`Store::open`](crate::Store::open) and the store's
     /// single-change methods (`add_credential`, ...) take it themselves, so do

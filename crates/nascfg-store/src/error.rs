@@ -54,13 +54,41 @@ pub enum Error {
         /// The fingerprint recorded in the database.
         database: Fingerprint,
     },
-    /// A seed file is missing, cannot be read, or is not 32 bytes (see [`load_seed`](crate::load_seed)).
+    /// A seed file is missing, cannot be read, is not 32 bytes, or is a
+    /// passphrase-protected export that does not open (see
+    /// [`load_seed`](crate::load_seed), [`load_seed_file`](crate::load_seed_file)).
     #[error("cannot read the secret seed {path}: {problem}")]
     SeedFile {
         /// The seed file.
         path: PathBuf,
         /// What is wrong with it.
         problem: crate::seed::SeedProblem,
+    },
+    /// The data directory, `config.db` or `secret-seed` is not safe to use
+    /// (StrictModes, see [`DataDir::check`](crate::DataDir::check)). Nothing was changed.
+    #[error("refused: {}: {reason}", path.display())]
+    Unsafe {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: crate::permissions::UnsafeReason,
+    },
+    /// `seed import` of a seed the store is not sealed under, on a store that
+    /// is not empty. Nothing was changed.
+    #[error(
+        "refused: this box's store holds {credentials} credential(s) and {keypairs} key pair(s) sealed under {}, \
+         not under the seed file's {given}",
+        database.as_ref().map_or_else(|| "an unknown seed".to_owned(), ToString::to_string)
+    )]
+    SeedImportRefused {
+        /// The fingerprint the store records, if any.
+        database: Option<Fingerprint>,
+        /// The seed file's fingerprint.
+        given: Fingerprint,
+        /// Credentials in the store.
+        credentials: usize,
+        /// Key pairs in the store.
+        keypairs: usize,
     },
     /// The database was written by a newer nascfg.
     #[error(
@@ -206,9 +234,12 @@ impl Error {
                  (or `--allow-lost-secrets` to re-enter the secrets); nothing was changed"
                     .to_owned()
             }
-            Error::SeedFile { .. } => {
-                "the secret seed must be a readable file of exactly 32 bytes; put back the box's seed \
-                 (from a `nascfg seed export` or a kept secret-seed.old-* file); nothing was changed"
+            Error::SeedFile { problem, .. } => problem.hint().to_owned(),
+            Error::Unsafe { path, reason } => reason.fix(path),
+            Error::SeedImportRefused { .. } => {
+                "a seed is imported on an empty box or on the box sealed under it; to bring a bundle's \
+                 secrets here use `nascfg backup restore FILE --seed-file SEED`, to give this box a new seed \
+                 `nascfg seed rotate`; nothing was changed"
                     .to_owned()
             }
             Error::NewerSchema { .. } => {

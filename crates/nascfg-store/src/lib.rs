@@ -37,10 +37,12 @@ mod datadir;
 mod error;
 mod failpoint;
 mod keypair;
+mod permissions;
 mod private_key;
 mod rotate;
 mod schema;
 mod seed;
+mod seed_import;
 mod staged;
 mod store;
 mod token;
@@ -59,10 +61,12 @@ pub use crate::{
     error::Error,
     failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
+    permissions::{Tightened, UnsafeReason},
     private_key::parse_private_key,
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
-    seed::{SeedProblem, load_seed},
+    seed::{SeedProblem, load_seed, load_seed_file},
+    seed_import::{SeedImport, SeedImportCase},
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,

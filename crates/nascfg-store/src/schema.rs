@@ -106,7 +106,9 @@ pub(crate) fn open_rw(path: &Path) -> Result<Connection, Error> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            // Never a database through a symbolic link (DataDir::check refuses it first).
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(|e| map_open_error(path, e))?;
     conn.busy_timeout(Duration::from_secs(10))

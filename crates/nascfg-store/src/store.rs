@@ -12,7 +12,7 @@ use crate::datadir::{self, DataDir, NEW_SEED, WriteGuard};
 use crate::error::{Error, io};
 use crate::failpoint::failpoint;
 use crate::schema;
-use crate::seed::{SeedProblem, read_seed};
+use crate::seed::{SeedProblem, read_box_seed};
 
 pub(crate) const META_FINGERPRINT: &str = "seed_fingerprint";
 
@@ -74,7 +74,7 @@ pub(crate) enum SeedState {
 
 impl SeedState {
     fn load(path: &Path) -> SeedState {
-        match read_seed(path) {
+        match read_box_seed(path) {
             Ok(seed) => SeedState::Loaded(Box::new(seed)),
             Err(problem) => SeedState::Failed(problem),
         }

@@ -232,16 +232,17 @@ fn golden_bundles() {
     let fingerprint = Seed::from_bytes(&std::fs::read(&seed_file).unwrap())
         .unwrap()
         .fingerprint();
-    let cases: [(&str, Option<PathBuf>, Option<&str>); 3] = [
-        ("good-no-seed.tar.gz", Some(seed_file.clone()), None),
+    let seed = nascfg_store::load_seed(&seed_file).unwrap();
+    let cases: [(&str, Option<Seed>, Option<&str>); 3] = [
+        ("good-no-seed.tar.gz", Some(seed), None),
         ("good-with-seed.tar.gz", None, None),
         ("good-passphrase.tar.gz.age", None, Some(PASSPHRASE)),
     ];
-    for (file, seed_file, pass) in cases {
+    for (file, seed, pass) in cases {
         let tmp = tempfile::tempdir().unwrap();
         let target = DataDir::new(tmp.path().join("data"));
         let options = RestoreOptions {
-            seed_file,
+            seed,
             passphrase: pass.map(SecretString::from),
             ..Default::default()
         };

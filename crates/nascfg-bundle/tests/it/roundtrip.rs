@@ -56,7 +56,7 @@ fn check_roundtrip(
     drop(store);
 
     let with_seed_file = RestoreOptions {
-        seed_file: (!include_seed).then(|| source.seed_path()),
+        seed: (!include_seed).then(|| nascfg_store::load_seed(&source.seed_path()).unwrap()),
         passphrase: pass.clone(),
         ..Default::default()
     };

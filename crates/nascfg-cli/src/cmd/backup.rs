@@ -7,10 +7,10 @@ use nascfg_bundle::{
     Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
     RestoreOptions, RestoreReport,
 };
-use nascfg_crypto::Fingerprint;
 use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::cli::{BackupCommand, Cli, PassphraseArgs};
+use crate::cli::{BackupCommand, Cli, PassphraseArgs, SeedFileArgs};
 use crate::cmd::{common, remote};
 use crate::output;
 
@@ -25,30 +25,32 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
         BackupCommand::Inspect {
             file,
             passphrase,
+            seed,
             remote: remote_args,
         } => {
             if remote::is_remote(file) {
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, passphrase);
+                return inspect(cli, &path, passphrase, seed);
             }
-            inspect(cli, file, passphrase)
+            inspect(cli, file, passphrase, seed)
         }
         BackupCommand::Diff {
             a,
             b,
             passphrase,
+            seed,
             remote: remote_args,
-        } => super::backup_diff::run(cli, a, b, passphrase, remote_args),
+        } => super::backup_diff::run(cli, a, b, passphrase, seed, remote_args),
         BackupCommand::Restore {
             file,
             remote: remote_args,
-            seed_file,
+            seed,
             allow_lost_secrets,
             dry_run,
             passphrase,
         } => {
             let args = RestoreArgs {
-                seed_file: seed_file.clone(),
+                seed: seed.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
             };
@@ -111,7 +113,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
 }
 
 struct RestoreArgs {
-    seed_file: Option<PathBuf>,
+    seed: SeedFileArgs,
     allow_lost_secrets: bool,
     dry_run: bool,
 }
@@ -257,18 +259,29 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
-fn inspect(cli: &Cli, file: &Path, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+fn inspect(
+    cli: &Cli,
+    file: &Path,
+    passphrase: &PassphraseArgs,
+    seed: &SeedFileArgs,
+) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
-    let this_box = this_box_seed(cli)?;
+    // With --seed-file, whether that seed opens the bundle's secrets;
+    // else whether this box's does.
+    let given = common::seed_file(seed)?.as_ref().map(Seed::fingerprint);
+    let this_box = match given {
+        Some(fp) => Some(fp),
+        None => this_box_seed(cli)?,
+    };
     let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
-    print_inspection(file, &inspection);
+    print_inspection(file, &inspection, seed.seed_file.is_some());
     Ok(())
 }
 
-fn print_inspection(file: &Path, i: &Inspection) {
+fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     let m = &i.manifest;
     println!("bundle:        {}", file.display());
     println!("format:        {} version {}", m.format, m.version);
@@ -316,6 +329,11 @@ fn print_inspection(file: &Path, i: &Inspection) {
         Restorability::SeedInBundle => {
             "restorable with every secret: the seed is in the bundle".to_owned()
         }
+        Restorability::SeedMatches { fingerprint } if seed_file_given => {
+            format!(
+                "restorable with every secret: the seed from --seed-file matches ({fingerprint})"
+            )
+        }
         Restorability::SeedMatches { fingerprint } => {
             format!("restorable with every secret: this box's seed matches ({fingerprint})")
         }
@@ -343,11 +361,12 @@ fn restore(
     passphrase: &PassphraseArgs,
 ) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
+    let seed = common::seed_file(&args.seed)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
     let progress = |done: u64, total: u64| bar.update(done, total);
     let options = RestoreOptions {
-        seed_file: args.seed_file,
+        seed,
         allow_lost_secrets: args.allow_lost_secrets,
         dry_run: args.dry_run,
         passphrase: pass,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use nascfg_bundle::{Configuration, Diff, SecretsCompared};
 
-use crate::cli::{Cli, PassphraseArgs, RemoteArgs};
+use crate::cli::{Cli, PassphraseArgs, RemoteArgs, SeedFileArgs};
 use crate::cmd::backup::bundle_passphrase;
 use crate::cmd::{common, remote};
 use crate::output;
@@ -17,11 +17,16 @@ pub fn run(
     a: &str,
     b: &str,
     passphrase: &PassphraseArgs,
+    seed: &SeedFileArgs,
     remote_args: &RemoteArgs,
 ) -> anyhow::Result<()> {
     let dir = common::data_dir(cli)?;
-    // This box's seed opens a bundle's secrets sealed under it (nothing is created).
-    let box_seed = nascfg_store::load_seed(&dir.seed_path()).ok();
+    // The seed from --seed-file, else this box's, opens a bundle's secrets
+    // sealed under it (nothing is created).
+    let box_seed = match common::seed_file(seed)? {
+        Some(seed) => Some(seed),
+        None => nascfg_store::load_seed(&dir.seed_path()).ok(),
+    };
     let load = |spec: &str| -> anyhow::Result<Configuration> {
         if spec == THIS_BOX {
             return Ok(Configuration::from_data_dir(&dir)?);

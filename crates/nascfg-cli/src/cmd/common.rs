@@ -3,15 +3,22 @@
 
 use std::io::IsTerminal;
 
+use nascfg_crypto::Seed;
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::{DataDir, Store};
 
-use crate::cli::{Cli, PassphraseArgs};
+use crate::cli::{Cli, PassphraseArgs, SeedFileArgs};
 use crate::output;
 
 /// The data directory: `--data-dir`, `NASCFG_DATA_DIR`, else the XDG default.
+/// An existing one must pass StrictModes ([`DataDir::check`]); what the
+/// check made private is shown as a `notice:` line.
 pub fn data_dir(cli: &Cli) -> anyhow::Result<DataDir> {
-    Ok(DataDir::resolve(cli.data_dir.as_deref())?)
+    let dir = DataDir::resolve(cli.data_dir.as_deref())?;
+    for tightened in dir.check()? {
+        eprintln!("notice: {tightened}");
+    }
+    Ok(dir)
 }
 
 /// Opens (creating on first use) the store of the data directory.
@@ -31,6 +38,46 @@ pub fn interactive() -> bool {
 pub fn read_passphrase(
     args: &PassphraseArgs,
     confirm: bool,
+) -> anyhow::Result<Option<SecretString>> {
+    read_passphrase_as(args, confirm, "passphrase")
+}
+
+/// The seed given with `--seed-file` (any form `nascfg seed export` writes),
+/// its passphrase asked for only when the file is passphrase-protected:
+/// `--seed-passphrase-file`, `--seed-passphrase-env`, else a prompt on a
+/// terminal (the seed file's own, not the bundle's).
+pub fn seed_file(args: &SeedFileArgs) -> anyhow::Result<Option<Seed>> {
+    let Some(path) = &args.seed_file else {
+        return Ok(None);
+    };
+    load_seed_file(
+        path,
+        args.seed_passphrase_file.as_deref(),
+        args.seed_passphrase_env.as_deref(),
+    )
+    .map(Some)
+}
+
+/// Reads a seed file with the seed passphrase flags (see [`seed_file`]).
+pub fn load_seed_file(
+    path: &std::path::Path,
+    passphrase_file: Option<&std::path::Path>,
+    passphrase_env: Option<&str>,
+) -> anyhow::Result<Seed> {
+    let source = PassphraseArgs {
+        passphrase_file: passphrase_file.map(ToOwned::to_owned),
+        passphrase_env: passphrase_env.map(ToOwned::to_owned),
+    };
+    nascfg_store::load_seed_file(path, || {
+        read_passphrase_as(&source, false, "passphrase of the seed file")
+    })
+}
+
+/// [`read_passphrase`] with its own words on the prompt.
+fn read_passphrase_as(
+    args: &PassphraseArgs,
+    confirm: bool,
+    what: &str,
 ) -> anyhow::Result<Option<SecretString>> {
     if let Some(path) = &args.passphrase_file {
         let meta = std::fs::metadata(path).map_err(|e| {
@@ -66,9 +113,9 @@ pub fn read_passphrase(
     if !interactive() {
         return Ok(None);
     }
-    let first = rpassword::prompt_password("passphrase: ")?;
+    let first = rpassword::prompt_password(format!("{what}: "))?;
     if confirm {
-        let second = rpassword::prompt_password("passphrase (again): ")?;
+        let second = rpassword::prompt_password(format!("{what} (again): "))?;
         if first != second {
             return Err(output::hint(
                 anyhow::anyhow!("the passphrases differ"),

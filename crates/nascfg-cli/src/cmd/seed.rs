@@ -3,10 +3,10 @@
 use std::io::Write;
 
 use nascfg_crypto::WorkFactor;
-use nascfg_store::Store;
+use nascfg_store::{SeedImportCase, Store};
 use serde_json::json;
 
-use super::common::{data_dir, open_store, read_passphrase};
+use super::common::{data_dir, load_seed_file, open_store, read_passphrase};
 use crate::cli::{Cli, PassphraseArgs, SeedCommand};
 use crate::output;
 
@@ -19,7 +19,64 @@ pub fn run(cli: &Cli, command: &SeedCommand) -> anyhow::Result<()> {
             no_passphrase,
             passphrase,
         } => export(cli, output, *no_passphrase, passphrase),
+        SeedCommand::Import {
+            file,
+            seed_passphrase_file,
+            seed_passphrase_env,
+        } => import(
+            cli,
+            file,
+            seed_passphrase_file.as_deref(),
+            seed_passphrase_env.as_deref(),
+        ),
     }
+}
+
+fn import(
+    cli: &Cli,
+    file: &std::path::Path,
+    passphrase_file: Option<&std::path::Path>,
+    passphrase_env: Option<&str>,
+) -> anyhow::Result<()> {
+    // The file is read (and its passphrase asked) before the data directory is touched.
+    let seed = load_seed_file(file, passphrase_file, passphrase_env)?;
+    let dir = data_dir(cli)?;
+    let guard = dir.lock()?;
+    let report = dir.import_seed(&guard, &seed)?;
+    drop(guard);
+    let case = match report.case {
+        SeedImportCase::AlreadyInstalled => "already-installed",
+        SeedImportCase::SealedUnderIt => "sealed-under-it",
+        SeedImportCase::EmptyStore => "empty-store",
+    };
+    if cli.json {
+        return output::print_json(&json!({
+            "fingerprint": report.fingerprint.to_string(),
+            "case": case,
+            "previous_seed": report.previous_seed,
+        }));
+    }
+    if !cli.quiet {
+        match report.case {
+            SeedImportCase::AlreadyInstalled => println!(
+                "the seed {} already is this box's; nothing was changed",
+                report.fingerprint
+            ),
+            SeedImportCase::SealedUnderIt => println!(
+                "installed the seed {}: this box's store is sealed under it",
+                report.fingerprint
+            ),
+            SeedImportCase::EmptyStore => println!(
+                "installed the seed {} on this box (its store was empty): a bundle sealed under it \
+                 now restores with its secrets",
+                report.fingerprint
+            ),
+        }
+        if let Some(kept) = &report.previous_seed {
+            println!("the previous seed is kept as {}", kept.display());
+        }
+    }
+    Ok(())
 }
 
 fn fingerprint(cli: &Cli) -> anyhow::Result<()> {

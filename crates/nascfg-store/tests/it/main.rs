@@ -6,7 +6,9 @@ mod datadir;
 mod install;
 mod keypairs;
 mod rotate;
+mod seed_file;
 mod staged;
+mod strict_modes;
 
 use nascfg_credentials::secrecy::ExposeSecret;
 use nascfg_credentials::{Credential, ProviderKind};
