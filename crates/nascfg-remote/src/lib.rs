@@ -36,6 +36,7 @@ mod ftp;
 mod location;
 mod name;
 mod opendal_engine;
+mod ping;
 mod prune;
 mod rclone;
 mod runtime;
@@ -45,7 +46,8 @@ mod storage;
 
 pub use error::{Error, Result};
 pub use location::Location;
-pub use name::BundleName;
+pub use name::{BundleName, HostName};
+pub use ping::{PingUrl, Signal, ping};
 pub use prune::{Decision, Policy, plan};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
 pub use storage::{
