@@ -6,6 +6,7 @@ mod backup;
 mod backup_crash;
 mod backup_diff;
 mod backup_overwrite;
+mod backup_status;
 mod completions;
 mod concurrency;
 mod cred;

@@ -590,13 +590,23 @@ fn prune_dry_run_deletes_nothing_and_leaves_other_files() {
         "store:bucket1/nas1",
         "--keep-last",
         "1",
+        "--host",
+        "nas1",
         "--dry-run",
     ]);
     assert_eq!(planned["deleted"].as_array().unwrap().len(), 2, "{planned}");
     for n in names {
         assert!(dir.join(n).exists(), "{n} was deleted by a dry run");
     }
-    let done = a.json(&["backup", "prune", "store:bucket1/nas1", "--keep-last", "1"]);
+    let done = a.json(&[
+        "backup",
+        "prune",
+        "store:bucket1/nas1",
+        "--keep-last",
+        "1",
+        "--host",
+        "nas1",
+    ]);
     assert_eq!(done["deleted"], planned["deleted"]);
     assert!(dir.join("nascfg-nas1-20260103T000000Z.tar.gz").exists());
     assert!(!dir.join("nascfg-nas1-20260101T000000Z.tar.gz").exists());

@@ -53,6 +53,23 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The record of pushes could not be read or written.
+    #[error("the push record {} cannot be used: {reason}", path.display())]
+    Record {
+        /// `push-record.json` in the data directory.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be written (`backup status --prometheus FILE`).
+    #[error("cannot write {}", path.display())]
+    WriteFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What writing said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A local file or pipe failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -72,10 +89,39 @@ impl Error {
                 "the copy on the service is damaged: pull another bundle (`nascfg backup list`)"
                     .to_owned(),
             ),
+            Error::Record { path, .. } => Some(format!(
+                "move {} aside: the next push starts a new record, and `backup status` reads the \
+                 destination meanwhile",
+                path.display()
+            )),
+            Error::WriteFile { .. } => Some(
+                "check that the directory exists and is writable (node_exporter's \
+                 --collector.textfile.directory)"
+                    .to_owned(),
+            ),
             Error::Upload { .. }
             | Error::ExportPanicked
             | Error::ReadFile { .. }
             | Error::Io(_) => None,
+        }
+    }
+
+    /// A short, secret-free word for the kind of failure, as the record and
+    /// the `fail` ping carry it: `service`, `timed-out`, `not-found`,
+    /// `store`, `bundle`, `refused`, `upload`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Remote(e) => e.kind(),
+            Error::Store(_) => "store",
+            Error::Bundle(_) => "bundle",
+            Error::SeedWithoutPassphrase { .. } => "refused",
+            Error::Upload { .. } => "upload",
+            Error::ExportPanicked => "export",
+            Error::Damaged { .. } => "damaged",
+            Error::ReadFile { .. } => "read-file",
+            Error::Record { .. } => "record",
+            Error::WriteFile { .. } => "write-file",
+            Error::Io(_) => "io",
         }
     }
 }

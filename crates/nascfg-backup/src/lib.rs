@@ -34,11 +34,24 @@ mod open;
 mod progress;
 mod pull;
 mod push;
+mod record;
+mod status;
+mod watch;
 
 pub use error::{Error, Result};
 pub use list::{Listed, bundles, list};
 pub use open::{HostKeyRecorded, Opened, Reach, can_hold_backups, open};
 pub use progress::{NoProgress, Progress, Transfer};
 pub use pull::{Fetched, Overwrite, Pulled, download, fetch, pull};
-pub use push::{BundleFile, Export, PushOutcome, PushReport, Source, push};
+pub use push::{BundleFile, Export, PushOutcome, PushReport, Source, push, push_as};
+pub use record::{
+    Attempt, KEEP_DESTINATIONS, KEEP_PER_DESTINATION, Outcome, PushRecord, RECORD_FILE, record,
+    record_path,
+};
+pub use status::{
+    Ages, BoxStatus, DEFAULT_MAX_AGE, DEFAULT_WARN_AGE, FUTURE_SKEW, FleetHost, FleetStatus,
+    HostSummary, Hosts, Level, Newest, Seen, StatusReport, box_status, dated_in_the_future,
+    fleet_status, format_age, parse_age, prometheus_text, summarize, write_textfile,
+};
+pub use watch::{Ended, PING_TIMEOUT, Watch};
 pub use {nascfg_remote, secrecy};

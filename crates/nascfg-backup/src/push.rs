@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 
 use nascfg_bundle::{ExportOptions, Manifest};
-use nascfg_remote::{BundleName, Location, Pushed, Storage};
+use nascfg_remote::{BundleName, HostName, Location, Pushed, Storage};
 use nascfg_store::Store;
 use secrecy::SecretString;
 
@@ -193,15 +193,45 @@ pub fn push(
     if_changed: bool,
     progress: &dyn Progress,
 ) -> Result<PushOutcome> {
+    push_as(storage, source, if_changed, None, progress)
+}
+
+/// [`push`] under the host name `host` (`backup push --host`): an export is
+/// named `nascfg-<host>-<time>...`, a bundle file is renamed to it (its time
+/// kept), and `if_changed` compares with that host's newest bundle only, so
+/// boxes sharing a location keep apart. Without `host`, an export takes this
+/// box's name and a bundle file keeps its own.
+pub fn push_as(
+    storage: &Storage,
+    mut source: Source,
+    if_changed: bool,
+    host: Option<&HostName>,
+    progress: &dyn Progress,
+) -> Result<PushOutcome> {
     let location = storage.location().clone();
+    let this_box = HostName::this_box(&nascfg_bundle::host_name());
+    if let (Some(host), Source::Bundle(file)) = (host, &mut source)
+        && let Some(parsed) = BundleName::parse(&file.name)
+        && parsed.host() != host.as_str()
+    {
+        file.name =
+            nascfg_bundle::default_bundle_name(host.as_str(), parsed.created(), parsed.encrypted());
+    }
+    let own_host = match (&source, host) {
+        (_, Some(h)) => h.clone(),
+        (Source::Bundle(file), None) => BundleName::parse(&file.name)
+            .and_then(|b| HostName::parse(b.host()).ok())
+            .unwrap_or_else(|| this_box.clone()),
+        (Source::Export(..), None) => this_box.clone(),
+    };
     let existing = bundles(storage)?;
     // A name dated in the future is not ours: comparing against it would let a planted object
     // decide whether this box's configuration is pushed.
     let now = time::OffsetDateTime::now_utc();
     if if_changed
-        && let Some((newest, _)) = existing
-            .iter()
-            .find(|(b, _)| !b.is_future(now, nascfg_remote::CLOCK_SKEW))
+        && let Some((newest, _)) = existing.iter().find(|(b, _)| {
+            b.host() == own_host.as_str() && !b.is_future(now, nascfg_remote::CLOCK_SKEW)
+        })
         && unchanged(storage, newest, &source, progress)?
     {
         return Ok(PushOutcome::Unchanged {
@@ -210,7 +240,9 @@ pub fn push(
     }
     let taken: BTreeSet<String> = storage.list()?.into_iter().map(|o| o.name).collect();
     match source {
-        Source::Export(store, export) => push_export(storage, store, export, &taken, progress),
+        Source::Export(store, export) => {
+            push_export(storage, store, export, &own_host, &taken, progress)
+        }
         Source::Bundle(file) => {
             let name = free_name(&file.name, &taken);
             let mut reader = file.reader;
@@ -231,6 +263,7 @@ fn push_export(
     storage: &Storage,
     store: Store,
     export: Export,
+    host: &HostName,
     taken: &BTreeSet<String>,
     progress: &dyn Progress,
 ) -> Result<PushOutcome> {
@@ -238,7 +271,7 @@ fn push_export(
     let now = time::OffsetDateTime::now_utc();
     let encrypted = export.passphrase.is_some();
     let name = free_name(
-        &nascfg_bundle::default_bundle_name(&nascfg_bundle::host_name(), now, encrypted),
+        &nascfg_bundle::default_bundle_name(host.as_str(), now, encrypted),
         taken,
     );
     let (reader, writer) = std::io::pipe()?;

@@ -408,14 +408,59 @@ pub enum BackupCommand {
         /// passphrase-protected one is checked whole when its passphrase is given.
         #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
+        /// The host in the bundle's name (default: this box's host name), so boxes sharing a
+        /// location, or a renamed box, keep distinct and stable histories.
+        #[arg(long, value_name = "NAME", value_parser = nascfg_remote::HostName::parse)]
+        host: Option<nascfg_remote::HostName>,
+        /// Ping this URL as healthchecks.io expects: URL/start before, URL on success, URL/fail
+        /// on failure. A failed ping is a warning; it never fails the push.
+        #[arg(long, value_name = "URL", value_parser = parse_ping_url)]
+        ping_url: Option<nascfg_remote::PingUrl>,
         #[command(flatten)]
         passphrase: PassphraseArgs,
         #[command(flatten)]
         remote: RemoteArgs,
     },
-    /// List the bundles at CRED:PATH, newest first.
+    /// List the bundles at CRED:PATH, newest first (every host's, unless --host is given).
     List {
         location: String,
+        #[command(flatten)]
+        hosts: HostArgs,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Tell whether the backups at CRED:PATH are fresh: for monitoring (Nagios/Icinga exit
+    /// codes, a Prometheus textfile, JSON) and for people.
+    ///
+    /// This box's (or --host's) last push attempt and last success from the record in the data
+    /// directory, and its newest bundle at the destination; or with --all-hosts every host that
+    /// has bundles there, judged by its newest bundle's age.
+    ///
+    /// Exit status:
+    ///   0  OK        the newest backup is younger than --warn-age
+    ///   1  WARNING   older than --warn-age, or the last push failed, or the destination
+    ///                cannot be read (the record says the backup is fresh)
+    ///   2  CRITICAL  older than --max-age, or no backup at all
+    ///   3  UNKNOWN   the destination cannot be read and no push is recorded
+    /// (A usage error also exits 2, as clap's do.)
+    #[command(verbatim_doc_comment)]
+    Status {
+        location: String,
+        /// CRITICAL past this age: 90m, 26h, 2d, 1d12h (default 48h).
+        #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
+        max_age: Option<std::time::Duration>,
+        /// WARNING past this age (default 26h, or --max-age when smaller).
+        #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
+        warn_age: Option<std::time::Duration>,
+        #[command(flatten)]
+        hosts: HostArgs,
+        /// Write the node_exporter textfile-collector format to FILE (atomically), and print
+        /// the usual text.
+        #[arg(long, value_name = "FILE", conflicts_with = "nagios")]
+        prometheus: Option<PathBuf>,
+        /// Print one Nagios/Icinga plugin line with performance data.
+        #[arg(long)]
+        nagios: bool,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -450,6 +495,9 @@ pub enum BackupCommand {
         /// Say what would be deleted; delete nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Whose bundles: this box's host by default; --all-hosts applies the policy to each host.
+        #[command(flatten)]
+        hosts: HostArgs,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -461,7 +509,29 @@ pub enum BackupCommand {
         /// The location to push to (default: a placeholder to edit).
         #[arg(long, value_name = "CRED:PATH")]
         location: Option<String>,
+        /// Ping this URL around each push (healthchecks.io's convention).
+        #[arg(long, value_name = "URL", value_parser = parse_ping_url)]
+        ping_url: Option<nascfg_remote::PingUrl>,
+        /// The age the status check's timer holds the backup to (default 50h: a daily push
+        /// may be late by its randomized delay).
+        #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
+        max_age: Option<std::time::Duration>,
     },
+}
+
+/// Which hosts' bundles: `--host NAME` or `--all-hosts` (neither: the command's default).
+#[derive(Debug, Args, Clone)]
+pub struct HostArgs {
+    /// Only the bundles of this host (as `backup push --host` names them).
+    #[arg(long, value_name = "NAME", value_parser = nascfg_remote::HostName::parse)]
+    pub host: Option<nascfg_remote::HostName>,
+    /// Every host's bundles, each host on its own.
+    #[arg(long, conflicts_with = "host")]
+    pub all_hosts: bool,
+}
+
+fn parse_ping_url(text: &str) -> Result<nascfg_remote::PingUrl, String> {
+    nascfg_remote::PingUrl::parse(text).map_err(|e| e.to_string())
 }
 
 /// How a command reaches a credential's storage.

@@ -17,9 +17,6 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cmd::dispatch(&cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            output::print_error(&err);
-            ExitCode::from(1)
-        }
+        Err(err) => ExitCode::from(output::report(&err)),
     }
 }

@@ -27,6 +27,60 @@ pub fn hint(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow:
     })
 }
 
+/// A command's end with an exit code of its own (`backup status`: 1 WARNING,
+/// 2 CRITICAL, 3 UNKNOWN); the error inside is printed unless it is [`Silent`].
+#[derive(Debug)]
+pub struct ExitWith {
+    /// The exit code.
+    pub code: u8,
+    /// What to print first.
+    pub error: anyhow::Error,
+}
+
+impl fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
+/// Ends the command with exit code `code` after printing `error` (unless it is [`Silent`]).
+pub fn exit_with(code: u8, error: anyhow::Error) -> anyhow::Error {
+    match error.downcast::<ExitWith>() {
+        Ok(already) => anyhow::Error::new(already),
+        Err(error) => anyhow::Error::new(ExitWith { code, error }),
+    }
+}
+
+/// Nothing to print: the command said everything on standard output.
+#[derive(Debug)]
+pub struct Silent;
+
+impl fmt::Display for Silent {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
+    }
+}
+
+impl std::error::Error for Silent {}
+
+/// The exit code `err` asks for (1 when it asks for none), after printing it.
+pub fn report(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<ExitWith>() {
+        Some(exit) => {
+            if exit.error.downcast_ref::<Silent>().is_none() {
+                print_error(&exit.error);
+            }
+            exit.code
+        }
+        None => {
+            print_error(err);
+            1
+        }
+    }
+}
+
 /// Prints `error: ...` (with its causes) and `hint: ...` to standard error.
 /// The hint is the one given with [`hint`], else the guidance of the first
 /// error in the chain that carries one (each library crate's `Error::hint`).

@@ -74,6 +74,22 @@ pub enum Error {
         /// The provider that needs it.
         provider: String,
     },
+    /// A `--ping-url` is not one.
+    #[error("not a usable ping URL: {reason}")]
+    PingUrl {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A ping was not answered with success.
+    #[error("the {signal} ping to {url} failed: {message}")]
+    Ping {
+        /// `start`, `success`, `fail`.
+        signal: &'static str,
+        /// The URL's scheme and host only (its path is a capability).
+        url: String,
+        /// What the transport or the service said.
+        message: String,
+    },
     /// A local file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -96,8 +112,26 @@ impl Error {
             Error::ReadBack { .. } => "the copy on the service cannot be trusted: push again, and check the service".into(),
             Error::TokenRefresh { credential, .. } => format!("`nascfg cred verify {credential}` checks the token; if the provider refuses it, log in again with `nascfg cred login {credential}`"),
             Error::RcloneMissing { .. } => "install rclone (`apt-get install rclone` on Debian)".into(),
+            Error::PingUrl { .. } => "give the check's ping URL, e.g. https://hc-ping.com/<uuid>".into(),
+            Error::Ping { .. } => "check the ping URL and the network; the push itself is not affected".into(),
             Error::Io { .. } => return None,
         })
+    }
+
+    /// A short, secret-free word for the kind of failure (for the push
+    /// record and the `fail` ping).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Location { .. } => "location",
+            Error::Unsupported { .. } => "unsupported",
+            Error::Service { .. } => "service",
+            Error::NotFound { .. } => "not-found",
+            Error::TimedOut { .. } => "timed-out",
+            Error::ReadBack { .. } => "read-back",
+            Error::RcloneMissing { .. } => "rclone-missing",
+            Error::PingUrl { .. } | Error::Ping { .. } => "ping",
+            Error::Io { .. } => "io",
+        }
     }
 
     /// Whether the error means the object does not exist.

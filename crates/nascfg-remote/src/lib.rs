@@ -36,6 +36,7 @@ mod ftp;
 mod location;
 mod name;
 mod opendal_engine;
+mod ping;
 mod prune;
 mod rclone;
 mod runtime;
@@ -46,7 +47,8 @@ mod token;
 
 pub use error::{Error, Result};
 pub use location::Location;
-pub use name::{BundleName, CLOCK_SKEW};
+pub use name::{BundleName, CLOCK_SKEW, HostName};
+pub use ping::{PingUrl, Signal, ping};
 pub use prune::{Decision, Policy, plan, plan_at};
 pub use rclone::{REMOTE_NAME, RcloneRemote};
 pub use storage::{

@@ -41,11 +41,7 @@ impl BundleName {
                 (host, parse_stamp(stamp)?, tail.parse().ok()?)
             }
         };
-        if host.is_empty()
-            || !host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        {
+        if !HostName::allowed(host) {
             return None;
         }
         Some(BundleName {
@@ -91,6 +87,64 @@ impl BundleName {
     /// Orders newest first: by time, then sequence, then name (descending).
     pub fn newest_first(a: &BundleName, b: &BundleName) -> std::cmp::Ordering {
         (b.created, b.sequence, &b.name).cmp(&(a.created, a.sequence, &a.name))
+    }
+}
+
+/// The host part of bundle names: what `backup push --host` sets and `list`,
+/// `status` and `prune --host` select. ASCII letters, digits, `-`, `.` and `_`,
+/// 1 to 64 characters (as `backup export` cuts them), so every name a push makes parses back to it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostName(String);
+
+impl HostName {
+    /// The longest host name accepted (`backup export` cuts this box's there).
+    pub const MAX_LEN: usize = 64;
+
+    /// `name` as a host name; `Err` says what is wrong with it.
+    pub fn parse(name: &str) -> Result<HostName, String> {
+        if name.is_empty() {
+            Err("a host name cannot be empty".to_owned())
+        } else if name.len() > HostName::MAX_LEN {
+            Err(format!(
+                "a host name has at most {} characters",
+                HostName::MAX_LEN
+            ))
+        } else if HostName::allowed(name) {
+            Ok(HostName(name.to_owned()))
+        } else {
+            Err("a host name holds only ASCII letters, digits, '-', '.' and '_'".to_owned())
+        }
+    }
+
+    /// This box's host name as bundle names carry it: the system's, with any
+    /// character a name cannot hold replaced by `_` (`box` when it has none).
+    pub fn this_box(system: &str) -> HostName {
+        let cleaned: String = system
+            .chars()
+            .take(HostName::MAX_LEN)
+            .map(|c| if HostName::allowed_char(c) { c } else { '_' })
+            .collect();
+        HostName::parse(&cleaned).unwrap_or_else(|_| HostName("box".to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What a listed name's host may hold (any length: names made elsewhere are still listed).
+    fn allowed(name: &str) -> bool {
+        !name.is_empty() && name.chars().all(HostName::allowed_char)
+    }
+
+    fn allowed_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
+    }
+}
+
+impl std::fmt::Display for HostName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -182,5 +236,19 @@ mod tests {
         assert!(future("nascfg-h1-20261201T110001Z.tar.gz"));
         assert!(future("nascfg-h1-20991231T235959Z.tar.gz"));
         assert!(!future("nascfg-h1-19700101T000000Z.tar.gz"));
+    }
+
+    #[test]
+    fn host_names() {
+        assert_eq!(
+            HostName::parse("nas-1.lan_2").map(|h| h.to_string()),
+            Ok("nas-1.lan_2".to_owned())
+        );
+        for bad in ["", "a b", "nas/1", "n\u{e4}s", &"x".repeat(65)] {
+            assert!(HostName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(HostName::this_box("my nas\n").as_str(), "my_nas_");
+        assert_eq!(HostName::this_box("").as_str(), "box");
+        assert_eq!(HostName::this_box(&"y".repeat(100)).as_str().len(), 64);
     }
 }

@@ -230,6 +230,47 @@ impl OpenDal {
         Ok(out)
     }
 
+    /// Hands each object at the location to `each` as the service's pages
+    /// arrive (S3 answers 1,000 names a page): a bucket of any size is walked
+    /// without holding its names.
+    pub(crate) fn for_each(&self, each: &mut dyn FnMut(Object)) -> Result<()> {
+        let lister = self.runner.run("list", None, async {
+            match self.op.lister("/").await {
+                Ok(lister) => Ok(Some(lister)),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(self.error("list", None, e)),
+            }
+        })?;
+        let Some(mut lister) = lister else {
+            return Ok(());
+        };
+        loop {
+            let next = self.runner.run("list", None, async {
+                std::future::poll_fn(|cx| {
+                    futures_core::Stream::poll_next(std::pin::Pin::new(&mut lister), cx)
+                })
+                .await
+                .transpose()
+                .map_err(|e| self.error("list", None, e))
+            })?;
+            let Some(entry) = next else {
+                return Ok(());
+            };
+            let meta = entry.metadata();
+            if !meta.is_file() {
+                continue;
+            }
+            let name = entry.name().trim_end_matches('/');
+            if name.is_empty() || name.contains('/') {
+                continue;
+            }
+            each(Object {
+                name: name.to_owned(),
+                size: meta.content_length(),
+            });
+        }
+    }
+
     pub(crate) fn get(&self, name: &str, out: &mut dyn Write) -> Result<u64> {
         let size = self.stat(name)?;
         let reader = self.runner.run("read", Some(name), async {

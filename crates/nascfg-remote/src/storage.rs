@@ -289,6 +289,23 @@ impl Storage {
         .map_err(|e| self.scrubbed(e))
     }
 
+    /// Hands every object directly at this location to `each`, unsorted.
+    /// OpenDAL's services are walked page by page as the service answers, so
+    /// a fleet's bucket is never held whole; the other engines list the
+    /// folder first (their listings are one answer). A location that does not
+    /// exist yet has none.
+    pub fn for_each_object(&self, each: &mut dyn FnMut(Object)) -> Result<()> {
+        let listed = match &self.engine {
+            Engine::OpenDal(e) => return e.for_each(each).map_err(|e| self.scrubbed(e)),
+            Engine::Ftp(e) => e.list(),
+            Engine::Sftp(e) => e.list(),
+            Engine::Rclone(e) => e.list(),
+        }
+        .map_err(|e| self.scrubbed(e))?;
+        listed.into_iter().for_each(each);
+        Ok(())
+    }
+
     /// Streams object `name` into `out`; returns its size.
     pub fn get(&self, name: &str, out: &mut dyn Write) -> Result<u64> {
         check_name(&self.location, name)?;
@@ -388,6 +405,8 @@ fn scrub(secrets: &[SecretString], e: Error) -> Error {
         | Error::TimedOut { .. }
         | Error::ReadBack { .. }
         | Error::RcloneMissing { .. }
+        | Error::PingUrl { .. }
+        | Error::Ping { .. }
         | Error::Io { .. }) => other,
     }
 }

@@ -67,6 +67,8 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             include_seed,
             if_changed,
             bundle,
+            host,
+            ping_url,
             passphrase,
             remote: remote_args,
         } => remote::push(
@@ -77,11 +79,33 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             bundle.as_deref(),
             passphrase,
             remote_args,
+            &remote::Watching {
+                host: host.clone(),
+                ping_url: ping_url.clone(),
+            },
         ),
         BackupCommand::List {
             location,
+            hosts,
             remote: remote_args,
-        } => remote::list(cli, location, remote_args),
+        } => remote::list(cli, location, hosts, remote_args),
+        BackupCommand::Status {
+            location,
+            max_age,
+            warn_age,
+            hosts,
+            prometheus,
+            nagios,
+            remote: remote_args,
+        } => remote::status(
+            cli,
+            location,
+            (*warn_age, *max_age),
+            hosts,
+            prometheus.as_deref(),
+            *nagios,
+            remote_args,
+        ),
         BackupCommand::Pull {
             location,
             output,
@@ -95,6 +119,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             keep_weekly,
             keep_monthly,
             dry_run,
+            hosts,
             remote: remote_args,
         } => remote::prune(
             cli,
@@ -106,9 +131,15 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
                 monthly: *keep_monthly,
             },
             *dry_run,
+            hosts,
             remote_args,
         ),
-        BackupCommand::Schedule { print: _, location } => remote::schedule(location.as_deref()),
+        BackupCommand::Schedule {
+            print: _,
+            location,
+            ping_url,
+            max_age,
+        } => remote::schedule(location.as_deref(), ping_url.as_ref(), *max_age),
     }
 }
 

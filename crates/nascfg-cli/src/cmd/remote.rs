@@ -10,15 +10,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use nascfg_backup::{
-    BundleFile, Export, Overwrite, Progress, PushOutcome, Reach, Source, Transfer,
+    Ages, BundleFile, Ended, Export, Hosts, Level, Overwrite, Progress, PushOutcome, PushRecord,
+    Reach, Seen, Source, StatusReport, Transfer, Watch,
 };
-use nascfg_remote::{BundleName, EngineChoice, Location, Policy, Storage};
+use nascfg_credentials::Untrusted;
+use nascfg_remote::{BundleName, EngineChoice, HostName, Location, PingUrl, Policy, Storage};
 use nascfg_store::Store;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use super::backup::Bar;
 use super::common;
-use crate::cli::{Cli, PassphraseArgs, RemoteArgs};
+use crate::cli::{Cli, HostArgs, PassphraseArgs, RemoteArgs};
 use crate::output;
 
 /// Whether a `backup inspect|restore` argument names a remote bundle: it is
@@ -109,6 +112,49 @@ pub fn fetch(
     Ok(fetched.into_parts())
 }
 
+/// What `backup push` records and pings beside the push.
+pub struct Watching {
+    /// `--host`.
+    pub host: Option<HostName>,
+    /// `--ping-url`.
+    pub ping_url: Option<PingUrl>,
+}
+
+/// This box's host name as bundle names carry it.
+fn this_box() -> HostName {
+    HostName::this_box(&nascfg_bundle::host_name())
+}
+
+/// The kind of failure `err` is, as the record and the `fail` ping say it.
+fn failure_kind(err: &anyhow::Error) -> &'static str {
+    err.chain()
+        .find_map(|e| {
+            if let Some(e) = e.downcast_ref::<nascfg_backup::Error>() {
+                Some(e.kind())
+            } else if let Some(e) = e.downcast_ref::<nascfg_remote::Error>() {
+                Some(e.kind())
+            } else if e.downcast_ref::<nascfg_store::Error>().is_some() {
+                Some("store")
+            } else if e.downcast_ref::<nascfg_bundle::Error>().is_some() {
+                Some("bundle")
+            } else {
+                None
+            }
+        })
+        .unwrap_or("other")
+}
+
+/// Prints what the record or a ping could not do; the push goes on.
+fn warn(warnings: Vec<nascfg_backup::Error>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+        if let Some(hint) = w.hint() {
+            eprintln!("hint: {hint}");
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn push(
     cli: &Cli,
     location: &str,
@@ -117,8 +163,49 @@ pub fn push(
     bundle: Option<&Path>,
     passphrase: &PassphraseArgs,
     args: &RemoteArgs,
+    watching: &Watching,
 ) -> anyhow::Result<()> {
     let location = parse(location)?;
+    // Every attempt from here on is recorded, and pinged when asked: a push a timer runs
+    // that fails for want of its passphrase file is a failure to see.
+    let host = watching.host.clone();
+    let mut watch = Watch::start(
+        &common::data_dir(cli)?,
+        &location,
+        host.clone().unwrap_or_else(this_box),
+        watching.ping_url.clone(),
+    );
+    warn(watch.take_warnings());
+    let result = push_watched(
+        cli,
+        &location,
+        include_seed,
+        if_changed,
+        bundle,
+        passphrase,
+        args,
+        host.as_ref(),
+    );
+    let ended = match &result {
+        Ok(outcome) => Ended::Done(outcome),
+        Err(e) => Ended::Failed(failure_kind(e)),
+    };
+    warn(watch.finish(ended));
+    print_pushed(cli, result?)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_watched(
+    cli: &Cli,
+    location: &Location,
+    include_seed: bool,
+    if_changed: bool,
+    bundle: Option<&Path>,
+    passphrase: &PassphraseArgs,
+    args: &RemoteArgs,
+    host: Option<&HostName>,
+) -> anyhow::Result<PushOutcome> {
+    let location = location.clone();
     let given = passphrase.passphrase_file.is_some() || passphrase.passphrase_env.is_some();
     let pass = if given || include_seed {
         common::read_passphrase(passphrase, bundle.is_none())?
@@ -150,7 +237,16 @@ pub fn push(
         Prepared::File(file) => Source::Bundle(*file),
         Prepared::Export(export) => Source::Export(store, export),
     };
-    let outcome = nascfg_backup::push(&storage, source, if_changed, &Bars::new(cli))?;
+    Ok(nascfg_backup::push_as(
+        &storage,
+        source,
+        if_changed,
+        host,
+        &Bars::new(cli),
+    )?)
+}
+
+fn print_pushed(cli: &Cli, outcome: PushOutcome) -> anyhow::Result<()> {
     let report = match outcome {
         PushOutcome::Unchanged { newest } => {
             if cli.json {
@@ -213,11 +309,31 @@ pub fn push(
     Ok(())
 }
 
-pub fn list(cli: &Cli, location: &str, args: &RemoteArgs) -> anyhow::Result<()> {
+/// The hosts a command looks at: `--all-hosts`, `--host NAME`, else `default`.
+fn hosts(args: &HostArgs, default: Option<HostName>) -> Option<Hosts> {
+    if args.all_hosts {
+        return Some(Hosts::All);
+    }
+    args.host.clone().or(default).map(Hosts::One)
+}
+
+pub fn list(
+    cli: &Cli,
+    location: &str,
+    host_args: &HostArgs,
+    args: &RemoteArgs,
+) -> anyhow::Result<()> {
     let location = parse(location)?;
     let mut store = common::open_store(cli)?;
     let storage = open(&mut store, &location, args)?;
-    let rows = nascfg_backup::list(&storage)?;
+    drop(store);
+    if host_args.all_hosts {
+        return list_hosts(cli, &location, &storage);
+    }
+    let mut rows = nascfg_backup::list(&storage)?;
+    if let Some(Hosts::One(host)) = hosts(host_args, None) {
+        rows.retain(|r| r.bundle.host() == host.as_str());
+    }
     if cli.json {
         let items: Vec<_> = rows
             .iter()
@@ -250,7 +366,7 @@ pub fn list(cli: &Cli, location: &str, args: &RemoteArgs) -> anyhow::Result<()> 
         println!(
             "{:<20}  {:<16}  {:>12}  {:<9}  {:<7}  {}",
             r.created,
-            r.bundle.host(),
+            Untrusted::new(r.bundle.host()).to_string(),
             r.size,
             if r.bundle.encrypted() { "yes" } else { "no" },
             match r.seed_included {
@@ -262,6 +378,319 @@ pub fn list(cli: &Cli, location: &str, args: &RemoteArgs) -> anyhow::Result<()> 
         );
     }
     Ok(())
+}
+
+/// `backup list --all-hosts`: one row per host, folded from the listing as it streams.
+fn list_hosts(cli: &Cli, location: &Location, storage: &Storage) -> anyhow::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let summaries = nascfg_backup::summarize(storage, &Hosts::All, now)?;
+    if cli.json {
+        let items: Vec<_> = summaries.values().map(|h| host_json(h, now)).collect();
+        return output::print_json(&json!(items));
+    }
+    if summaries.is_empty() {
+        if !cli.quiet {
+            println!("no bundles at {location}");
+        }
+        return Ok(());
+    }
+    println!(
+        "{:<24}  {:>7}  {:<20}  {:>10}  NEWEST",
+        "HOST", "BUNDLES", "NEWEST CREATED", "AGE"
+    );
+    for h in summaries.values() {
+        let (created, age, name) = match &h.newest {
+            Some(n) => (
+                rfc3339(n.created),
+                age_text(n.created, now),
+                n.name.as_str(),
+            ),
+            None => ("-".to_owned(), "-".to_owned(), "-"),
+        };
+        println!(
+            "{:<24}  {:>7}  {:<20}  {:>10}  {}",
+            Untrusted::new(&h.host).to_string(),
+            h.count,
+            created,
+            age,
+            Untrusted::new(name)
+        );
+    }
+    Ok(())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time formats")
+}
+
+fn age_text(t: OffsetDateTime, now: OffsetDateTime) -> String {
+    let seconds = u64::try_from((now - t).whole_seconds()).unwrap_or(0);
+    nascfg_backup::format_age(Duration::from_secs(seconds))
+}
+
+fn host_json(h: &nascfg_backup::HostSummary, now: OffsetDateTime) -> serde_json::Value {
+    json!({
+        "host": h.host,
+        "bundles": h.count,
+        "future_dated": h.future_dated,
+        "newest": h.newest.as_ref().map(|n| json!({
+            "name": n.name,
+            "created": rfc3339(n.created),
+            "size": n.size,
+            "age_seconds": (now - n.created).whole_seconds().max(0),
+        })),
+    })
+}
+
+/// The exit code of a status level (Nagios/Icinga plugin convention).
+fn level_code(level: Level) -> u8 {
+    match level {
+        Level::Ok => 0,
+        Level::Warning => 1,
+        Level::Critical => 2,
+        Level::Unknown => 3,
+    }
+}
+
+pub fn status(
+    cli: &Cli,
+    location: &str,
+    (warn_age, max_age): (Option<Duration>, Option<Duration>),
+    host_args: &HostArgs,
+    prometheus: Option<&Path>,
+    nagios: bool,
+    args: &RemoteArgs,
+) -> anyhow::Result<()> {
+    let ages = Ages::new(warn_age, max_age).map_err(|e| {
+        output::exit_with(
+            3,
+            output::hint(anyhow::anyhow!(e), "give --warn-age below --max-age"),
+        )
+    })?;
+    // Anything that keeps the check from judging is UNKNOWN (3), as Nagios expects.
+    let unknown = |e: anyhow::Error| output::exit_with(3, e);
+    let location = parse(location).map_err(unknown)?;
+    let now = OffsetDateTime::now_utc();
+    let hosts = hosts(host_args, Some(this_box())).expect("a default host is given");
+    // The destination: its listing folded as it streams, or why it cannot be read.
+    let listed = (|| -> anyhow::Result<_> {
+        let mut store = common::open_store(cli)?;
+        let storage = open(&mut store, &location, args)?;
+        drop(store);
+        Ok(nascfg_backup::summarize(&storage, &hosts, now)?)
+    })();
+    let report = match hosts {
+        Hosts::All => StatusReport::Fleet(nascfg_backup::fleet_status(
+            &location,
+            listed.map_err(unknown)?,
+            ages,
+            now,
+        )),
+        Hosts::One(host) => {
+            let dir = common::data_dir(cli).map_err(unknown)?;
+            let record = PushRecord::load(&dir).map_err(|e| unknown(e.into()))?;
+            let seen = match listed {
+                Ok(mut summaries) => Seen::Listed(summaries.remove(host.as_str()).unwrap_or(
+                    nascfg_backup::HostSummary {
+                        host: host.to_string(),
+                        count: 0,
+                        newest: None,
+                        future_dated: 0,
+                    },
+                )),
+                Err(e) => Seen::Unreachable(match e.downcast::<nascfg_backup::Error>() {
+                    Ok(e) => e,
+                    Err(other) => {
+                        nascfg_backup::Error::Io(std::io::Error::other(other.to_string()))
+                    }
+                }),
+            };
+            StatusReport::Box(nascfg_backup::box_status(
+                &record, &location, &host, seen, ages, now,
+            ))
+        }
+    };
+    if let Some(path) = prometheus {
+        nascfg_backup::write_textfile(path, &nascfg_backup::prometheus_text(&report))
+            .map_err(|e| unknown(e.into()))?;
+    }
+    if nagios {
+        println!("{}", nagios_line(&report, ages));
+    } else if cli.json {
+        output::print_json(&status_json(&report, ages, now))?;
+    } else if !cli.quiet {
+        print_status(&report, now);
+    }
+    match level_code(report.level()) {
+        0 => Ok(()),
+        code => Err(output::exit_with(code, output::Silent.into())),
+    }
+}
+
+fn status_json(report: &StatusReport, ages: Ages, now: OffsetDateTime) -> serde_json::Value {
+    let attempt = |a: &nascfg_backup::Attempt| {
+        json!({
+            "host": a.host,
+            "started": OffsetDateTime::from_unix_timestamp(a.started).map(rfc3339).ok(),
+            "finished": OffsetDateTime::from_unix_timestamp(a.finished).map(rfc3339).ok(),
+            "outcome": a.outcome.as_str(),
+            "error_kind": a.error_kind,
+            "bytes": a.bytes,
+            "bundle": a.bundle,
+        })
+    };
+    let limits = json!({
+        "warn_age_seconds": ages.warn().as_secs(),
+        "max_age_seconds": ages.max().as_secs(),
+    });
+    match report {
+        StatusReport::Box(b) => json!({
+            "status": b.level.label(),
+            "destination": b.destination,
+            "host": b.host.as_str(),
+            "limits": limits,
+            "fresh_at": b.fresh_at.map(rfc3339),
+            "age_seconds": b.age.map(|a| a.as_secs()),
+            "last_attempt": b.last_attempt.as_ref().map(attempt),
+            "last_success": b.last_success.as_ref().map(attempt),
+            "destination_reachable": matches!(b.seen, Seen::Listed(_)),
+            "at_destination": match &b.seen {
+                Seen::Listed(h) => host_json(h, now),
+                Seen::Unreachable(e) => json!({"error": e.to_string()}),
+            },
+            "reasons": b.reasons,
+        }),
+        StatusReport::Fleet(f) => json!({
+            "status": f.level.label(),
+            "destination": f.destination,
+            "limits": limits,
+            "hosts": f.hosts.iter().map(|h| {
+                let mut v = host_json(&h.summary, now);
+                v["status"] = json!(h.level.label());
+                v
+            }).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn print_status(report: &StatusReport, now: OffsetDateTime) {
+    match report {
+        StatusReport::Box(b) => {
+            println!(
+                "{}: backups of {} at {}",
+                b.level.label(),
+                b.host,
+                b.destination
+            );
+            for reason in &b.reasons {
+                println!("  {reason}");
+            }
+            let when = |a: &nascfg_backup::Attempt| {
+                OffsetDateTime::from_unix_timestamp(a.finished)
+                    .map(rfc3339)
+                    .unwrap_or_default()
+            };
+            match &b.last_attempt {
+                Some(a) => println!(
+                    "  last attempt:  {} {}{}",
+                    when(a),
+                    a.outcome.as_str(),
+                    a.error_kind
+                        .as_deref()
+                        .map(|k| format!(" ({k})"))
+                        .unwrap_or_default()
+                ),
+                None => println!("  last attempt:  none recorded on this box"),
+            }
+            if let Some(a) = &b.last_success {
+                println!("  last success:  {} {}", when(a), a.outcome.as_str());
+            }
+            match &b.seen {
+                Seen::Listed(h) => match &h.newest {
+                    Some(n) => println!(
+                        "  newest there:  {} ({} ago, {} bundle(s))",
+                        Untrusted::new(&n.name),
+                        age_text(n.created, now),
+                        h.count
+                    ),
+                    None => println!("  newest there:  none"),
+                },
+                Seen::Unreachable(_) => println!("  newest there:  cannot tell"),
+            }
+        }
+        StatusReport::Fleet(f) => {
+            let [ok, warning, critical] = f.counts();
+            println!(
+                "{}: {} host(s) at {}: {ok} OK, {warning} WARNING, {critical} CRITICAL",
+                f.level.label(),
+                f.hosts.len(),
+                f.destination
+            );
+            if f.hosts.is_empty() {
+                return;
+            }
+            println!(
+                "{:<8}  {:<24}  {:>7}  {:>10}  NEWEST",
+                "STATUS", "HOST", "BUNDLES", "AGE"
+            );
+            for h in &f.hosts {
+                let (age, name) = match &h.summary.newest {
+                    Some(n) => (age_text(n.created, now), n.name.as_str()),
+                    None => ("-".to_owned(), "-"),
+                };
+                println!(
+                    "{:<8}  {:<24}  {:>7}  {:>10}  {}",
+                    h.level.label(),
+                    Untrusted::new(&h.summary.host).to_string(),
+                    h.summary.count,
+                    age,
+                    Untrusted::new(name)
+                );
+            }
+        }
+    }
+}
+
+/// One Nagios/Icinga plugin line: `NASCFG BACKUP LEVEL - text | perfdata`.
+fn nagios_line(report: &StatusReport, ages: Ages) -> String {
+    let (warn, max) = (ages.warn().as_secs(), ages.max().as_secs());
+    match report {
+        StatusReport::Box(b) => {
+            let mut perf = String::new();
+            if let Some(age) = b.age {
+                perf = format!(" | age={}s;{warn};{max};0;", age.as_secs());
+                if let Seen::Listed(h) = &b.seen {
+                    perf.push_str(&format!(" bundles={};;;0;", h.count));
+                }
+            }
+            format!(
+                "NASCFG BACKUP {} - {} at {}: {}{perf}",
+                b.level.label(),
+                b.host,
+                b.destination,
+                b.reasons.join("; ")
+            )
+        }
+        StatusReport::Fleet(f) => {
+            let [ok, warning, critical] = f.counts();
+            let stale: Vec<String> = f
+                .hosts
+                .iter()
+                .filter(|h| h.level != Level::Ok)
+                .take(10)
+                .map(|h| Untrusted::new(&h.summary.host).to_string())
+                .collect();
+            format!(
+                "NASCFG BACKUP {} - {} host(s) at {}: {ok} OK, {warning} WARNING, {critical} CRITICAL{}{} | ok={ok};;;0; warning={warning};;;0; critical={critical};;;0;",
+                f.level.label(),
+                f.hosts.len(),
+                f.destination,
+                if stale.is_empty() { "" } else { "; stale: " },
+                stale.join(", ")
+            )
+        }
+    }
 }
 
 pub fn pull(
@@ -318,16 +747,24 @@ pub fn prune(
     location: &str,
     policy: Policy,
     dry_run: bool,
+    host_args: &HostArgs,
     args: &RemoteArgs,
 ) -> anyhow::Result<()> {
     let location = parse(location)?;
     let mut store = common::open_store(cli)?;
     let storage = open(&mut store, &location, args)?;
     drop(store);
-    let found: Vec<BundleName> = nascfg_backup::bundles(&storage)?
-        .into_iter()
-        .map(|(b, _)| b)
-        .collect();
+    // This box's bundles unless told otherwise: a box sharing a bucket never prunes
+    // another's by accident. The policy applies to each host on its own either way.
+    let hosts = hosts(host_args, Some(this_box())).expect("a default host is given");
+    let mut found: Vec<BundleName> = Vec::new();
+    storage.for_each_object(&mut |object| {
+        if let Some(bundle) = BundleName::parse(&object.name)
+            && hosts.includes(&bundle)
+        {
+            found.push(bundle);
+        }
+    })?;
     let decisions = nascfg_remote::plan(&found, policy);
     let mut deleted = Vec::new();
     let mut kept = Vec::new();
@@ -393,8 +830,20 @@ pub fn prune(
     Ok(())
 }
 
-pub fn schedule(location: Option<&str>) -> anyhow::Result<()> {
+pub fn schedule(
+    location: Option<&str>,
+    ping_url: Option<&PingUrl>,
+    max_age: Option<Duration>,
+) -> anyhow::Result<()> {
     let location = location.unwrap_or("CRED:BUCKET/HOSTNAME");
+    let ping = ping_url
+        // Quoted for systemd, whose `%` and `$` are specifiers and variables.
+        .map(|u| {
+            let url = u.as_str().replace('%', "%%").replace('$', "$$");
+            format!(" --ping-url \"{url}\"")
+        })
+        .unwrap_or_default();
+    let max_age = nascfg_backup::format_age(max_age.unwrap_or(Duration::from_secs(50 * 3600)));
     let exe = std::env::current_exe()
         .ok()
         .map(|p| p.display().to_string())
@@ -409,7 +858,7 @@ After=network-online.target\n\
 [Service]\n\
 Type=oneshot\n\
 # The passphrase protects the bundle (and allows --include-seed); keep the file 0600.\n\
-ExecStart={exe} backup push {location} --if-changed --passphrase-file /etc/nascfg/push-passphrase\n\
+ExecStart={exe} backup push {location} --if-changed --passphrase-file /etc/nascfg/push-passphrase{ping}\n\
 ExecStartPost={exe} backup prune {location} --keep-last 7 --keep-daily 14 --keep-weekly 8 --keep-monthly 12\n\
 Nice=10\n\
 IOSchedulingClass=idle\n\
@@ -421,6 +870,30 @@ Description=Daily nascfg configuration backup\n\
 [Timer]\n\
 OnCalendar=daily\n\
 RandomizedDelaySec=1h\n\
+Persistent=true\n\
+\n\
+[Install]\n\
+WantedBy=timers.target\n"
+    );
+    // The status check: a second timer that fails its unit (exit 1-3, which systemd and
+    // any OnFailure= handler see) when the newest backup is older than the age.
+    print!(
+        "\n# /etc/systemd/system/nascfg-status.service\n\
+[Unit]\n\
+Description=Check that the nascfg configuration backup is fresh\n\
+Wants=network-online.target\n\
+After=network-online.target\n\
+\n\
+[Service]\n\
+Type=oneshot\n\
+ExecStart={exe} backup status {location} --max-age {max_age}\n\
+\n\
+# /etc/systemd/system/nascfg-status.timer\n\
+[Unit]\n\
+Description=Check the nascfg configuration backup's age every 6 hours\n\
+\n\
+[Timer]\n\
+OnCalendar=00/6:30\n\
 Persistent=true\n\
 \n\
 [Install]\n\
