@@ -49,7 +49,7 @@ pub use record::{
     record_path,
 };
 pub use status::{
-    Ages, BoxStatus, DEFAULT_MAX_AGE, DEFAULT_WARN_AGE, FUTURE_SKEW, FleetHost, FleetStatus,
+    Ages, BoxStatus, DEFAULT_MAX_AGE, DEFAULT_WARN_AGE, FleetHost, FleetStatus,
     HostSummary, Hosts, Level, Newest, Seen, StatusReport, box_status, dated_in_the_future,
     fleet_status, format_age, parse_age, prometheus_text, summarize, write_textfile,
 };

@@ -15,9 +15,6 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 use crate::record::{Attempt, PushRecord};
 
-/// A bundle named more than this far in the future is not believed fresh
-/// (a box with a wrong clock, or a name made to look new).
-pub const FUTURE_SKEW: Duration = Duration::from_secs(5 * 60);
 /// The age past which a backup is a WARNING when `--warn-age` is not given.
 pub const DEFAULT_WARN_AGE: Duration = Duration::from_secs(26 * 3600);
 /// The age past which a backup is CRITICAL when `--max-age` is not given.
@@ -171,9 +168,10 @@ impl Default for Ages {
 }
 
 /// Whether a bundle named `created` is dated too far in the future to count
-/// as fresh at `now` (more than [`FUTURE_SKEW`] ahead).
+/// as fresh at `now`: the rule prune and push use too (more than
+/// [`nascfg_remote::CLOCK_SKEW`] ahead, [`nascfg_remote::BundleName::is_future`]).
 pub fn dated_in_the_future(created: OffsetDateTime, now: OffsetDateTime) -> bool {
-    created > now + FUTURE_SKEW
+    created > now + nascfg_remote::CLOCK_SKEW
 }
 
 /// A host's newest bundle.
