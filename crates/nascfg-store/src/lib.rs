@@ -41,6 +41,7 @@ mod private_key;
 mod rotate;
 mod schema;
 mod seed;
+mod sftp;
 mod staged;
 mod store;
 mod truenas;
@@ -62,6 +63,7 @@ pub use crate::{
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed},
+    sftp::{HostKeyRecorded, SftpTrust},
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,
