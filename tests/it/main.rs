@@ -25,6 +25,7 @@ mod tidy;
 mod verify_cloud;
 mod verify_servers;
 mod web;
+mod web_browser;
 mod web_oauth;
 mod web_remote;
 mod web_tls;
