@@ -1122,6 +1122,7 @@ async fn receive(
     };
     let dir = tempfile::Builder::new()
         .prefix("nascfg-upload-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir_in(upload_dir)
         .map_err(keep)?;
     let path = dir.path().join("bundle");

@@ -274,7 +274,7 @@ mod tests {
             ("[::ffff:192.0.2.7]:80", true, false, "192.0.2.7:80"),
             ("[2001:db8::1]:80", true, false, "[2001:db8::1]:80"),
             // IPv4-compatible (deprecated), not mapped: an IPv6 address of its own.
-            ("[::127.0.0.1]:80", true, false, "[::127.0.0.1]:80"),
+            ("[::127.0.0.1]:80", true, false, "[::7f00:1]:80"),
         ];
         for &(addr, insecure, plain, used) in cases {
             let a: SocketAddr = addr.parse().expect("an address");
