@@ -48,7 +48,13 @@ fn runtime() -> tokio::runtime::Runtime {
 /// `curl ARGS URL`: the status code it got (`%{http_code}`) and the HTTP version.
 fn curl(args: &[&str], url: &str) -> (String, String) {
     let out = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code} %{http_version}"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{http_version}",
+        ])
         .args(["--max-time", "30"])
         .args(args)
         .arg(url)
@@ -86,7 +92,11 @@ fn over_tls_browsers_and_http2_clients_get_in() {
         (&["--http2", "-k"], "401", "2"),
         (&["--http1.1", "-k"], "401", "1.1"),
         (&["--http2", "-k", "-H", "Host: rebind.example"], "421", "2"),
-        (&["--http1.1", "-k", "-H", "Host: rebind.example"], "421", "1.1"),
+        (
+            &["--http1.1", "-k", "-H", "Host: rebind.example"],
+            "421",
+            "1.1",
+        ),
     ];
     for (args, status, version) in cases {
         assert_eq!(
@@ -224,7 +234,12 @@ fn the_add_form_the_sftp_host_key_and_a_push_in_chromium() {
             .for_element(Locator::Css("#oauth-login"))
             .await
             .expect("Login to Provider appears for Google Drive");
-        console_clean(&c, &webdriver, "the form after choosing S3 and Google Drive").await;
+        console_clean(
+            &c,
+            &webdriver,
+            "the form after choosing S3 and Google Drive",
+        )
+        .await;
 
         // Verify of an SFTP credential records the server's host key on first use.
         choose_provider(&c, "SFTP").await;
@@ -349,8 +364,7 @@ fn mapped_listen_addresses_are_their_ipv4_address() {
         );
     }
     nascfg.ok(&["init"]);
-    let (_server, login) =
-        super::web_tls::serve(&nascfg, &["--listen", "[::ffff:127.0.0.1]:0"]);
+    let (_server, login) = super::web_tls::serve(&nascfg, &["--listen", "[::ffff:127.0.0.1]:0"]);
     assert!(login.starts_with("http://127.0.0.1:"), "{login}");
     let origin = login.split("/login").next().expect("an origin");
     assert_eq!(

@@ -32,7 +32,10 @@ impl std::fmt::Debug for SftpTrust {
         f.debug_struct("SftpTrust")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("private_key", &self.private_key.as_ref().map(|_| "********"))
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "********"),
+            )
             .field("known_host_key", &self.known_host_key)
             .finish()
     }

@@ -197,11 +197,23 @@ mod tests {
     fn the_host_comes_from_the_authority_or_the_host_header() {
         let cases: &[(&str, Option<&str>, Option<&str>)] = &[
             // HTTP/1.1: origin-form target, Host header.
-            ("/credentials", Some("127.0.0.1:8787"), Some("127.0.0.1:8787")),
+            (
+                "/credentials",
+                Some("127.0.0.1:8787"),
+                Some("127.0.0.1:8787"),
+            ),
             ("/credentials", None, None),
             // HTTP/2: the authority, no Host header.
-            ("https://127.0.0.1:8787/credentials", None, Some("127.0.0.1:8787")),
-            ("https://evil.example/credentials", None, Some("evil.example")),
+            (
+                "https://127.0.0.1:8787/credentials",
+                None,
+                Some("127.0.0.1:8787"),
+            ),
+            (
+                "https://evil.example/credentials",
+                None,
+                Some("evil.example"),
+            ),
             // Both: they must agree (case aside).
             (
                 "https://localhost:8787/",
@@ -217,7 +229,11 @@ mod tests {
                 builder = builder.header(header::HOST, h);
             }
             let request = builder.body(Body::empty()).expect("a request");
-            assert_eq!(request_host(&request), expected, "{target} with Host {host:?}");
+            assert_eq!(
+                request_host(&request),
+                expected,
+                "{target} with Host {host:?}"
+            );
         }
     }
 }

@@ -1114,12 +1114,8 @@ async fn receive(
     field: &mut axum::extract::multipart::Field<'_>,
 ) -> Result<Received, String> {
     use tokio::io::AsyncWriteExt;
-    let keep = |e: std::io::Error| {
-        format!(
-            "cannot keep the upload in {}: {e}",
-            upload_dir.display()
-        )
-    };
+    let keep =
+        |e: std::io::Error| format!("cannot keep the upload in {}: {e}", upload_dir.display());
     let dir = tempfile::Builder::new()
         .prefix("nascfg-upload-")
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))

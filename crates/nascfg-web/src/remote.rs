@@ -16,9 +16,7 @@ use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
 
 use axum::response::IntoResponse;
-use nascfg_backup::{
-    Export, Listed, NoProgress, Progress, PushOutcome, Reach, Source, Transfer,
-};
+use nascfg_backup::{Export, Listed, NoProgress, Progress, PushOutcome, Reach, Source, Transfer};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_remote::{BundleName, Location};
 use nascfg_store::{DataDir, Store};
@@ -300,8 +298,12 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
         let location = location(&credential, &path)?;
         let export = Export::new(&location, include_seed, passphrase)?;
         let (store, storage) = open(dir, &location, &mut found.notes)?;
-        let outcome =
-            nascfg_backup::push(&storage, Source::Export(store, export), if_changed, progress)?;
+        let outcome = nascfg_backup::push(
+            &storage,
+            Source::Export(store, export),
+            if_changed,
+            progress,
+        )?;
         Ok::<_, nascfg_backup::Error>((location, storage, outcome))
     })();
     let (location, storage) = match pushed {
@@ -430,7 +432,12 @@ fn progress_partial(job: &PushJob) -> Response {
         None => ("Checking what was sent…".to_owned(), None),
         Some(Transfer::Uploading) => (format!("Uploading: {} bytes sent", s.done), None),
         Some(t) => (
-            format!("{}: {} of {} bytes", capitalized(t.label()), s.done, s.total),
+            format!(
+                "{}: {} of {} bytes",
+                capitalized(t.label()),
+                s.done,
+                s.total
+            ),
             (s.total > 0).then_some((s.done, s.total)),
         ),
     };
@@ -473,10 +480,7 @@ async fn push_start(
     });
     {
         let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
-        if let Some(running) = pushes
-            .get(&sess.id)
-            .filter(|j| j.state().result.is_none())
-        {
+        if let Some(running) = pushes.get(&sess.id).filter(|j| j.state().result.is_none()) {
             // One push per session: a second click shows the first one's progress.
             return progress_partial(running);
         }

@@ -111,16 +111,14 @@ impl Server {
                 // One provider for the process; a second install (another server
                 // in the same process) is refused harmlessly.
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(
-                    &files.cert,
-                    &files.key,
-                )
-                .await
-                .map_err(|e| Error::Tls {
-                    cert: files.cert.clone(),
-                    key: files.key.clone(),
-                    message: e.to_string(),
-                })?;
+                let config =
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                        .await
+                        .map_err(|e| Error::Tls {
+                            cert: files.cert.clone(),
+                            key: files.key.clone(),
+                            message: e.to_string(),
+                        })?;
                 // The handshake gets the same bound as the request headers.
                 Some(
                     axum_server::tls_rustls::RustlsAcceptor::new(config)
@@ -278,7 +276,11 @@ mod tests {
         ];
         for &(addr, insecure, plain, used) in cases {
             let a: SocketAddr = addr.parse().expect("an address");
-            assert_eq!(plain_allowed(a, true), insecure, "{addr} with --insecure-http");
+            assert_eq!(
+                plain_allowed(a, true),
+                insecure,
+                "{addr} with --insecure-http"
+            );
             assert_eq!(plain_allowed(a, false), plain, "{addr} without it");
             assert_eq!(unmapped(a).to_string(), used, "{addr}");
         }

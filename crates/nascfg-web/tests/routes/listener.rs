@@ -40,7 +40,9 @@ fn start(header_read_timeout: Duration, max_connections: usize) -> Running {
     let addr = server.local_addr();
     assert!(addr.is_ipv4(), "{addr}: bound as its IPv4 address");
     assert!(
-        server.login_url().starts_with(&format!("http://{addr}/login?token=")),
+        server
+            .login_url()
+            .starts_with(&format!("http://{addr}/login?token=")),
         "{}",
         server.login_url()
     );
@@ -68,7 +70,8 @@ fn start(header_read_timeout: Duration, max_connections: usize) -> Running {
 /// A connection that sent half a request line and nothing more.
 fn half_open(addr: SocketAddr) -> TcpStream {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.write_all(b"GET /credentials HT").expect("send half a line");
+    s.write_all(b"GET /credentials HT")
+        .expect("send half a line");
     s
 }
 
@@ -136,7 +139,11 @@ fn a_mapped_wildcard_needs_tls() {
         );
         config.insecure_http = insecure;
         match Server::bind(config) {
-            Ok(s) => assert!(accepted, "{addr} (insecure {insecure}) bound {}", s.local_addr()),
+            Ok(s) => assert!(
+                accepted,
+                "{addr} (insecure {insecure}) bound {}",
+                s.local_addr()
+            ),
             Err(e) => {
                 assert!(!accepted, "{addr}: {e}");
                 assert!(

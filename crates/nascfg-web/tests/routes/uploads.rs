@@ -60,7 +60,10 @@ fn kept(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).expect("the upload directory") {
         let sub = entry.expect("an entry").path();
-        let mode = std::fs::metadata(&sub).expect("metadata").permissions().mode();
+        let mode = std::fs::metadata(&sub)
+            .expect("metadata")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700, "{} is private", sub.display());
         for file in std::fs::read_dir(&sub).expect("an upload's directory") {
             files.push(file.expect("an entry").path());
@@ -112,7 +115,10 @@ async fn an_upload_is_private_and_removed_once_restored() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let files = kept(s.uploads.path());
     assert_eq!(files.len(), 1, "{files:?}");
-    let mode = std::fs::metadata(&files[0]).expect("metadata").permissions().mode();
+    let mode = std::fs::metadata(&files[0])
+        .expect("metadata")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     assert_eq!(std::fs::read(&files[0]).expect("the upload"), s.bundle);
 
@@ -126,8 +132,17 @@ async fn an_upload_is_private_and_removed_once_restored() {
     )
     .await;
     assert_eq!(restored.status, StatusCode::OK, "{}", restored.body);
-    assert!(restored.body.contains("Restored 1 credential(s)"), "{}", restored.body);
-    assert!(std::fs::read_dir(s.uploads.path()).expect("dir").next().is_none());
+    assert!(
+        restored.body.contains("Restored 1 credential(s)"),
+        "{}",
+        restored.body
+    );
+    assert!(
+        std::fs::read_dir(s.uploads.path())
+            .expect("dir")
+            .next()
+            .is_none()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -141,7 +156,12 @@ async fn an_upload_is_removed_when_its_session_expires() {
     // The next request (any) ends the idle session, and its upload goes with it.
     let gone = send(&s.ui, get("/credentials", Some(&s.cookie))).await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
-    assert!(std::fs::read_dir(s.uploads.path()).expect("dir").next().is_none());
+    assert!(
+        std::fs::read_dir(s.uploads.path())
+            .expect("dir")
+            .next()
+            .is_none()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -156,7 +176,10 @@ async fn a_refused_upload_leaves_nothing() {
         let page = upload(&s.ui, &s.cookie, &s.csrf, bytes).await;
         assert!(page.body.contains(expected), "{expected}: {}", page.body);
         assert!(
-            std::fs::read_dir(s.uploads.path()).expect("dir").next().is_none(),
+            std::fs::read_dir(s.uploads.path())
+                .expect("dir")
+                .next()
+                .is_none(),
             "{expected}: a file was left"
         );
     }
