@@ -31,6 +31,7 @@ mod token_rotation;
 mod verify_cloud;
 mod verify_servers;
 mod web;
+mod web_browser;
 mod web_oauth;
 mod web_remote;
 mod web_tls;

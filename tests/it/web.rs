@@ -85,7 +85,7 @@ pub(super) fn chromedriver() -> (Kid, String) {
 }
 
 /// `nascfg serve` on a free port of its own choosing; its login URL and port.
-fn serve(nascfg: &Nascfg) -> (Kid, String, u16) {
+pub(super) fn serve(nascfg: &Nascfg) -> (Kid, String, u16) {
     let mut child = Command::new(nascfg_bin())
         .arg("--data-dir")
         .arg(nascfg.data_dir())
@@ -128,6 +128,8 @@ pub(super) async fn browser(webdriver: &str, downloads: &Path) -> Client {
             },
         }),
     );
+    // The console, for `console_clean`.
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(webdriver)
@@ -135,14 +137,57 @@ pub(super) async fn browser(webdriver: &str, downloads: &Path) -> Client {
         .expect("a WebDriver session with headless Chromium")
 }
 
-/// Every page the browser saw, to scan for secrets at the end.
-#[derive(Default)]
-struct Seen(Vec<String>);
+/// The browser's console entries since the last call (chromedriver's log endpoint).
+pub(super) async fn console(c: &Client, webdriver: &str) -> Vec<serde_json::Value> {
+    let id = c
+        .session_id()
+        .await
+        .expect("the WebDriver session")
+        .expect("a session id");
+    let url = format!("{webdriver}/session/{id}/se/log");
+    let text = tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .header("Content-Type", "application/json")
+            .send(r#"{"type": "browser"}"#)
+            .expect("chromedriver's log")
+            .body_mut()
+            .read_to_string()
+            .expect("a JSON answer")
+    })
+    .await
+    .expect("the log request");
+    let answer: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    answer["value"].as_array().cloned().unwrap_or_default()
+}
+
+/// Asserts that the browser's console got no error and no warning since the last
+/// look (CSP violations, failed loads, script errors on `what`).
+pub(super) async fn console_clean(c: &Client, webdriver: &str, what: &str) {
+    let bad: Vec<serde_json::Value> = console(c, webdriver)
+        .await
+        .into_iter()
+        .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the browser console on {what}: {}",
+        serde_json::to_string_pretty(&bad).unwrap_or_default()
+    );
+}
+
+/// Every page the browser saw, to scan for secrets at the end; each page's
+/// console is checked when it is seen.
+struct Seen {
+    webdriver: String,
+    pages: Vec<String>,
+}
 
 impl Seen {
     async fn page(&mut self, c: &Client) -> String {
         let source = c.source().await.expect("the page source");
-        self.0.push(source.clone());
+        let url = c.current_url().await.expect("a URL");
+        console_clean(c, &self.webdriver, url.path()).await;
+        self.pages.push(source.clone());
         source
     }
 }
@@ -214,7 +259,10 @@ async fn journey() {
     let (_server_a, login_a, port_a) = serve(&a);
     let downloads = tempfile::tempdir().expect("a download dir");
     let c = browser(&webdriver, downloads.path()).await;
-    let mut seen = Seen::default();
+    let mut seen = Seen {
+        webdriver: webdriver.clone(),
+        pages: Vec::new(),
+    };
     let base = format!("http://127.0.0.1:{port_a}");
 
     // Log in by the printed URL.
@@ -412,6 +460,8 @@ async fn journey() {
         .await
         .expect("a fetch without the CSRF token");
     assert_eq!(status, json!(403), "a POST without the CSRF token");
+    // The refused fetch is logged as a failed load: the test's own doing, not a page's.
+    console(&c, &webdriver).await;
     let (status, _) = raw(
         port_a,
         &format!(
@@ -470,7 +520,7 @@ async fn journey() {
     );
 
     // No page the browser saw carried a stored secret.
-    for page in &seen.0 {
+    for page in &seen.pages {
         assert!(
             !page.contains(&s3.secret_access_key),
             "a page carried the secret access key"

@@ -13,7 +13,7 @@ use nascfg_tests::cli::{Nascfg, nascfg_bin};
 use super::web::Kid;
 
 /// A self-signed end-entity certificate for 127.0.0.1 and localhost: (cert PEM path, key PEM path).
-fn certificate(dir: &Path) -> (String, String) {
+pub(super) fn certificate(dir: &Path) -> (String, String) {
     let config = dir.join("openssl.cnf");
     std::fs::write(
         &config,

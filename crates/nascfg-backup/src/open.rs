@@ -31,16 +31,7 @@ impl Default for Reach {
     }
 }
 
-/// An SFTP server's host key, recorded on first use while opening.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostKeyRecorded {
-    /// The host, as the credential names it.
-    pub host: String,
-    /// The port.
-    pub port: u16,
-    /// The key (an OpenSSH line).
-    pub key: String,
-}
+pub use nascfg_store::HostKeyRecorded;
 
 /// An open storage, and the host key recorded while opening it (for the
 /// caller to tell the user).
@@ -101,32 +92,17 @@ pub fn open(store: &mut Store, location: &Location, reach: &Reach) -> Result<Ope
         engine: reach.engine,
         ..Access::default()
     };
-    let mut host_port = None;
-    if credential.provider() == ProviderKind::Sftp {
-        if let Some(pair) = credential.text("private_key").filter(|k| !k.is_empty()) {
-            access.private_key = Some(store.keypair_private(pair)?);
-        }
-        let host = credential.text("host").unwrap_or_default().to_owned();
-        let port = credential
-            .integer("port")
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(22);
-        access.known_host_key = store.known_host(&host, port)?;
-        host_port = Some((host, port));
+    let trust = store.sftp_trust(&credential)?;
+    if let Some(t) = &trust {
+        access.private_key = t.private_key.clone();
+        access.known_host_key = t.known_host_key.clone();
     }
     access.rclone = rclone_remote(&credential, access.private_key.as_ref());
-    let recorded = access.known_host_key.is_some();
     let storage = Storage::open(&credential, location, access)?;
-    let mut host_key_recorded = None;
-    if let (Some((host, port)), Some(seen), false) = (host_port, storage.host_key_seen(), recorded)
-    {
-        store.record_known_host(&host, port, &seen)?;
-        host_key_recorded = Some(HostKeyRecorded {
-            host,
-            port,
-            key: seen,
-        });
-    }
+    let host_key_recorded = match &trust {
+        Some(t) => store.record_first_use(t, storage.host_key_seen().as_deref())?,
+        None => None,
+    };
     Ok(Opened {
         storage,
         host_key_recorded,

@@ -43,6 +43,7 @@ mod rotate;
 mod schema;
 mod seed;
 mod seed_import;
+mod sftp;
 mod staged;
 mod store;
 mod token;
@@ -67,6 +68,7 @@ pub use crate::{
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed, load_seed_file},
     seed_import::{SeedImport, SeedImportCase},
+    sftp::{HostKeyRecorded, SftpTrust},
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,

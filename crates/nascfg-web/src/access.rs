@@ -44,8 +44,24 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
-fn host_ok(app: &App, headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+/// The host a request is for: the URI's authority (HTTP/2's `:authority`, or an
+/// absolute request target), else the `Host` header; when both are given they
+/// must agree. `None`: no host, or two that disagree.
+pub(crate) fn request_host(request: &Request) -> Option<&str> {
+    let from_uri = request.uri().authority().map(|a| a.as_str());
+    let from_header = match request.headers().get(header::HOST) {
+        Some(h) => Some(h.to_str().ok()?),
+        None => None,
+    };
+    match (from_uri, from_header) {
+        (Some(u), Some(h)) => u.eq_ignore_ascii_case(h).then_some(u),
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (None, None) => None,
+    }
+}
+
+fn host_ok(app: &App, host: Option<&str>) -> bool {
+    let Some(host) = host else {
         return false;
     };
     match &app.inner.hosts {
@@ -55,17 +71,17 @@ fn host_ok(app: &App, headers: &HeaderMap) -> bool {
 }
 
 /// A browser's `Origin` on a state-changing request must be this server.
-fn origin_ok(app: &App, headers: &HeaderMap) -> bool {
+fn origin_ok(app: &App, headers: &HeaderMap, host: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+    let Some(host) = host else {
         return false;
     };
     let scheme = if app.inner.secure { "https" } else { "http" };
     origin
         .to_str()
-        .is_ok_and(|o| o == format!("{scheme}://{host}"))
+        .is_ok_and(|o| o.eq_ignore_ascii_case(&format!("{scheme}://{host}")))
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
@@ -98,10 +114,11 @@ pub(crate) async fn guard(State(app): State<App>, request: Request, next: Next) 
 }
 
 async fn check(app: App, request: Request, next: Next) -> Response {
-    if !host_ok(&app, request.headers()) {
+    let host = request_host(&request).map(str::to_owned);
+    if !host_ok(&app, host.as_deref()) {
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,
-            "refused: this server answers only to the address it listens on (Host header)",
+            "refused: this server answers only to the address it listens on (Host header or :authority)",
         );
     }
     let path = request.uri().path();
@@ -126,7 +143,7 @@ async fn check(app: App, request: Request, next: Next) -> Response {
     let mut request = request;
     let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
     if changes {
-        if !origin_ok(&app, request.headers()) {
+        if !origin_ok(&app, request.headers(), host.as_deref()) {
             return refuse(
                 StatusCode::FORBIDDEN,
                 "refused: the request came from another site",
@@ -169,4 +186,54 @@ async fn check(app: App, request: Request, next: Next) -> Response {
     }
     request.extensions_mut().insert(Sess { id, csrf });
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (request target, Host header, the host checked)
+    #[test]
+    fn the_host_comes_from_the_authority_or_the_host_header() {
+        let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+            // HTTP/1.1: origin-form target, Host header.
+            (
+                "/credentials",
+                Some("127.0.0.1:8787"),
+                Some("127.0.0.1:8787"),
+            ),
+            ("/credentials", None, None),
+            // HTTP/2: the authority, no Host header.
+            (
+                "https://127.0.0.1:8787/credentials",
+                None,
+                Some("127.0.0.1:8787"),
+            ),
+            (
+                "https://evil.example/credentials",
+                None,
+                Some("evil.example"),
+            ),
+            // Both: they must agree (case aside).
+            (
+                "https://localhost:8787/",
+                Some("LOCALHOST:8787"),
+                Some("localhost:8787"),
+            ),
+            ("https://127.0.0.1:8787/", Some("evil.example"), None),
+            ("http://evil.example/", Some("127.0.0.1:8787"), None),
+        ];
+        for &(target, host, expected) in cases {
+            let mut builder = axum::http::Request::builder().uri(target);
+            if let Some(h) = host {
+                builder = builder.header(header::HOST, h);
+            }
+            let request = builder.body(Body::empty()).expect("a request");
+            assert_eq!(
+                request_host(&request),
+                expected,
+                "{target} with Host {host:?}"
+            );
+        }
+    }
 }

@@ -17,6 +17,11 @@ use tokio::time::Instant;
 
 /// How long a session lives without a request, unless `Config::session_idle` says otherwise.
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+/// How long a client may take to send a request's headers (and the TLS handshake),
+/// unless `Config::header_read_timeout` says otherwise.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many connections are served at once, unless `Config::max_connections` says otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// A PEM certificate chain and its private key, for a non-loopback `--listen`.
 #[derive(Debug, Clone)]
@@ -44,6 +49,15 @@ pub struct Config {
     /// A session unused this long is ended: the browser must log in again
     /// (default [`DEFAULT_SESSION_IDLE`], 30 minutes).
     pub session_idle: Duration,
+    /// A connection that has not sent a whole request head (or finished the TLS
+    /// handshake) in this time is closed (default [`DEFAULT_HEADER_READ_TIMEOUT`], 10 s).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait to be accepted until one ends
+    /// (default [`DEFAULT_MAX_CONNECTIONS`], 256).
+    pub max_connections: usize,
+    /// Where uploaded bundles wait for restore, each in a private directory of
+    /// its own (default: the system's temporary directory).
+    pub upload_dir: PathBuf,
 }
 
 impl Config {
@@ -56,6 +70,9 @@ impl Config {
             insecure_http: false,
             verify: VerifyOptions::default(),
             session_idle: DEFAULT_SESSION_IDLE,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            upload_dir: std::env::temp_dir(),
         }
     }
 }
@@ -68,10 +85,13 @@ pub(crate) struct Session {
     pub(crate) flash: Option<String>,
 }
 
-/// A bundle uploaded for restore: kept until restored or the server stops.
+/// A bundle uploaded for restore: kept until restored, refused by inspection,
+/// its session ends, or the server stops.
 pub(crate) struct Upload {
     /// Removed (with the file) when the upload is dropped.
     pub(crate) _dir: tempfile::TempDir,
+    /// The session it belongs to: it goes when the session expires.
+    pub(crate) session: String,
     pub(crate) path: PathBuf,
     pub(crate) file_name: String,
     pub(crate) passphrase: Option<SecretString>,
@@ -97,9 +117,12 @@ pub(crate) struct Inner {
     pub(crate) cookie_name: String,
     pub(crate) verify: VerifyOptions,
     session_idle: Duration,
+    pub(crate) upload_dir: PathBuf,
     login_token: Mutex<Option<String>>,
     pub(crate) sessions: Mutex<HashMap<String, Session>>,
     pub(crate) uploads: Mutex<HashMap<String, Upload>>,
+    /// Pushes running in the background (and then their results), by session.
+    pub(crate) pushes: Mutex<HashMap<String, Arc<crate::remote::PushJob>>>,
     /// Logins to providers under way, by their `state`.
     pub(crate) logins: Mutex<HashMap<String, crate::oauth::Pending>>,
 }
@@ -146,8 +169,10 @@ impl App {
             data_dir,
             verify,
             session_idle,
+            upload_dir,
             ..
         } = config;
+        let addr = crate::server::unmapped(addr);
         let port = addr.port();
         let hosts = if addr.ip().is_unspecified() {
             // Any address of this machine: only under TLS, where the certificate's
@@ -175,9 +200,11 @@ impl App {
                 cookie_name: format!("nascfg_session_{port}"),
                 verify,
                 session_idle,
+                upload_dir,
                 login_token: Mutex::new(Some(token.clone())),
                 sessions: Mutex::new(HashMap::new()),
                 uploads: Mutex::new(HashMap::new()),
+                pushes: Mutex::new(HashMap::new()),
                 logins: Mutex::new(HashMap::new()),
             }),
             login_token: token,
@@ -232,12 +259,54 @@ impl App {
             .sessions
             .lock()
             .expect("no panics under the lock");
+        self.expire(&mut sessions);
+        let session = sessions.get_mut(id)?;
+        session.last_seen = Instant::now();
+        Some(session.csrf.clone())
+    }
+
+    /// Ends the sessions idle too long, and removes their uploads.
+    fn expire(&self, sessions: &mut HashMap<String, Session>) {
         let now = Instant::now();
         let idle = self.inner.session_idle;
+        let before = sessions.len();
         sessions.retain(|_, s| now.duration_since(s.last_seen) < idle);
-        let session = sessions.get_mut(id)?;
-        session.last_seen = now;
-        Some(session.csrf.clone())
+        if sessions.len() != before {
+            self.inner
+                .uploads
+                .lock()
+                .expect("no panics under the lock")
+                .retain(|_, u| sessions.contains_key(&u.session));
+            self.inner
+                .pushes
+                .lock()
+                .expect("no panics under the lock")
+                .retain(|id, _| sessions.contains_key(id));
+        }
+    }
+
+    /// Ends expired sessions and removes their uploads (the server calls it
+    /// now and then; a request does too).
+    pub(crate) fn sweep(&self) {
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock");
+        self.expire(&mut sessions);
+    }
+
+    /// Removes every upload kept for restore (the server stops).
+    pub(crate) fn remove_uploads(&self) {
+        let gone: Vec<Upload> = self
+            .inner
+            .uploads
+            .lock()
+            .expect("no panics under the lock")
+            .drain()
+            .map(|(_, u)| u)
+            .collect();
+        drop(gone);
     }
 
     /// Leaves a message for the session's next page.

@@ -30,7 +30,10 @@ mod pages;
 mod remote;
 mod server;
 
-pub use crate::app::{App, Config, DEFAULT_SESSION_IDLE, TlsFiles};
+pub use crate::app::{
+    App, Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SESSION_IDLE,
+    TlsFiles,
+};
 pub use crate::error::Error;
 pub use crate::server::Server;
 pub use axum;

@@ -26,6 +26,7 @@ const UNSAVED: &str = "unsaved";
 
 const HTMX: &str = include_str!("../static/htmx.min.js");
 const STYLE: &str = include_str!("../static/style.css");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 pub(crate) fn router(app: App) -> Router {
     Router::new()
@@ -41,6 +42,10 @@ pub(crate) fn router(app: App) -> Router {
         .route(
             "/static/style.css",
             get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/favicon.svg",
+            get(|| async { asset(FAVICON, "image/svg+xml") }),
         )
         .route("/credentials", get(credentials))
         .route("/credentials/new", get(new_credential))
@@ -287,6 +292,8 @@ struct FormPage {
     provider: &'static str,
     providers: Vec<Opt>,
     oauth: bool,
+    /// Always false: the page draws Login to Provider in place.
+    oob: bool,
     fields: Fields,
     verify: Option<VerifyView>,
 }
@@ -295,6 +302,10 @@ struct FormPage {
 #[template(path = "fields_partial.html")]
 struct FieldsPartial {
     fields: Fields,
+    /// Whether the provider chosen has Login to Provider.
+    oauth: bool,
+    /// The button is swapped in out of band, beside the fields.
+    oob: bool,
 }
 
 #[derive(Template)]
@@ -362,6 +373,7 @@ fn form_page(app: &App, sess: &Sess, st: FormState) -> Response {
         provider: st.provider.type_str(),
         providers: provider_options(st.provider),
         oauth: st.provider.oauth_login(),
+        oob: false,
         fields,
         verify: st.verify,
     });
@@ -451,6 +463,8 @@ async fn fields_partial(State(app): State<App>, Query(q): Query<NewQuery>) -> Re
             &key_pairs,
             &ValidationErrors::new(),
         ),
+        oauth: provider.oauth_login(),
+        oob: true,
     })
 }
 
@@ -521,36 +535,34 @@ fn verify_form(
     let name = if s.name.is_empty() { UNSAVED } else { &s.name };
     let credential = credential_of(&mut store, s, name)?;
     let mut options = options.clone();
-    if credential.provider() == ProviderKind::Sftp {
-        if let Some(kp) = credential.text("private_key").filter(|k| !k.is_empty()) {
-            options.private_key = Some(store.keypair_private(kp).map_err(FormFailure::Store)?);
-        }
-        let host = credential.text("host").unwrap_or("").to_owned();
-        let port = credential
-            .integer("port")
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(22);
-        options.known_host_key = store.known_host(&host, port).map_err(FormFailure::Store)?;
+    let trust = store.sftp_trust(&credential).map_err(FormFailure::Store)?;
+    if let Some(t) = &trust {
+        options.private_key = t.private_key.clone();
+        options.known_host_key = t.known_host_key.clone();
     }
     // A stored credential's expired OAuth token is refreshed under the writer lock, the
     // credential read again under it, and the new token saved before it is used, as
     // `cred verify` does: Box's refresh tokens work once.
-    match &s.original {
+    let verification = match &s.original {
         Some(original) if nascfg_verify::token_needs_refresh(&credential) => {
             let guard = store.lock().map_err(FormFailure::Store)?;
             let credential = credential_of(&mut store, s, name)?;
-            Ok(nascfg_verify::verify_saving(
-                &credential,
-                &options,
-                &mut |token| {
-                    store
-                        .save_token(&guard, original, token)
-                        .map_err(|e| e.to_string())
-                },
-            ))
+            nascfg_verify::verify_saving(&credential, &options, &mut |token| {
+                store
+                    .save_token(&guard, original, token)
+                    .map_err(|e| e.to_string())
+            })
         }
-        _ => Ok(nascfg_verify::verify(&credential, &options)),
+        _ => nascfg_verify::verify(&credential, &options),
+    };
+    // Trust on first use, as `cred verify` does: a server that passed the check
+    // has its host key recorded, and later connections are held to it.
+    if let (Some(t), true) = (&trust, verification.valid) {
+        store
+            .record_first_use(t, verification.host_key_seen.as_deref())
+            .map_err(FormFailure::Store)?;
     }
+    Ok(verification)
 }
 
 fn failure_state(
@@ -1101,15 +1113,84 @@ struct InspectionPage {
     upload: String,
 }
 
+/// The largest passphrase field read from an upload form.
+const MAX_PASSPHRASE: usize = 64 * 1024;
+
+/// A bundle received into its own private directory (0700) as a 0600 file,
+/// chunk by chunk: never whole in memory, refused as soon as it passes the cap.
+struct Received {
+    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    size: u64,
+}
+
+async fn receive(
+    upload_dir: &std::path::Path,
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> Result<Received, String> {
+    use tokio::io::AsyncWriteExt;
+    let keep =
+        |e: std::io::Error| format!("cannot keep the upload in {}: {e}", upload_dir.display());
+    let dir = tempfile::Builder::new()
+        .prefix("nascfg-upload-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .tempdir_in(upload_dir)
+        .map_err(keep)?;
+    let path = dir.path().join("bundle");
+    let mut out = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .await
+        .map_err(keep)?;
+    let mut size = 0u64;
+    loop {
+        let chunk = match field.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => return Err(format!("the upload failed: {e}")),
+        };
+        size += chunk.len() as u64;
+        if size > MAX_UPLOAD as u64 {
+            return Err(format!(
+                "the bundle is larger than {} MiB: refused",
+                MAX_UPLOAD / (1024 * 1024)
+            ));
+        }
+        out.write_all(&chunk).await.map_err(keep)?;
+    }
+    out.flush().await.map_err(keep)?;
+    Ok(Received { dir, path, size })
+}
+
+/// A short text field (the passphrase), refused beyond `MAX_PASSPHRASE`.
+async fn short_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(c)) => {
+                if bytes.len() + c.len() > MAX_PASSPHRASE {
+                    return Err("the passphrase is longer than 64 KiB: refused".to_owned());
+                }
+                bytes.extend_from_slice(&c);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(format!("the upload failed: {e}")),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| "the passphrase is not UTF-8 text".to_owned())
+}
+
 async fn upload(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, Received)> = None;
     let mut passphrase = String::new();
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
@@ -1117,27 +1198,21 @@ async fn upload(
                     .await;
             }
         };
-        match field.name() {
+        let received = match field.name() {
             Some("bundle") => {
                 let name = field.file_name().unwrap_or("bundle.tar.gz").to_owned();
-                match field.bytes().await {
-                    Ok(b) => file = Some((name, b.to_vec())),
-                    Err(e) => {
-                        return backups_page(
-                            &app,
-                            &sess,
-                            None,
-                            Some(format!("the upload failed: {e}")),
-                        )
-                        .await;
-                    }
-                }
+                receive(&app.inner.upload_dir, &mut field)
+                    .await
+                    .map(|r| file = Some((name, r)))
             }
-            Some("passphrase") => passphrase = field.text().await.unwrap_or_default(),
-            _ => {}
+            Some("passphrase") => short_text(&mut field).await.map(|p| passphrase = p),
+            _ => Ok(()),
+        };
+        if let Err(message) = received {
+            return backups_page(&app, &sess, None, Some(message)).await;
         }
     }
-    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((file_name, received)) = file.filter(|(_, r)| r.size > 0) else {
         return backups_page(
             &app,
             &sess,
@@ -1147,29 +1222,12 @@ async fn upload(
         .await;
     };
     let passphrase = (!passphrase.is_empty()).then(|| SecretString::from(passphrase));
-    let stored = blocking(move || -> std::io::Result<Upload> {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("bundle");
-        std::fs::write(&path, &bytes)?;
-        Ok(Upload {
-            _dir: dir,
-            path,
-            file_name,
-            passphrase,
-        })
-    })
-    .await;
-    let upload = match stored {
-        Ok(u) => u,
-        Err(e) => {
-            return backups_page(
-                &app,
-                &sess,
-                None,
-                Some(format!("cannot keep the upload: {e}")),
-            )
-            .await;
-        }
+    let upload = Upload {
+        _dir: received.dir,
+        session: sess.id.clone(),
+        path: received.path,
+        file_name,
+        passphrase,
     };
     let id = random_token();
     app.inner

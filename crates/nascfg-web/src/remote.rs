@@ -13,7 +13,10 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use nascfg_backup::{Export, Listed, NoProgress, PushOutcome, Reach, Source};
+use std::sync::{Arc, Mutex};
+
+use axum::response::IntoResponse;
+use nascfg_backup::{Export, Listed, NoProgress, Progress, PushOutcome, Reach, Source, Transfer};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_remote::{BundleName, Location};
 use nascfg_store::{DataDir, Store};
@@ -29,6 +32,9 @@ pub(crate) fn routes() -> Router<App> {
     Router::new()
         .route("/backups/remote", get(page))
         .route("/backups/remote/push", post(push))
+        .route("/backups/remote/push/start", post(push_start))
+        .route("/backups/remote/push/progress", get(push_progress))
+        .route("/backups/remote/push/result", get(push_result))
         .route("/backups/remote/list", post(list))
         .route("/backups/remote/restore", post(restore))
 }
@@ -77,8 +83,8 @@ struct RemotePage {
 }
 
 /// What the form said, echoed back (never a passphrase).
-#[derive(Default)]
-struct Echo {
+#[derive(Default, Clone)]
+pub(crate) struct Echo {
     credential: String,
     path: String,
     include_seed: bool,
@@ -87,7 +93,7 @@ struct Echo {
 
 /// What a request found, for the page.
 #[derive(Default)]
-struct Found {
+pub(crate) struct Found {
     push_error: Option<String>,
     unchanged: Option<String>,
     pushed: Option<PushedView>,
@@ -244,84 +250,297 @@ impl RemoteForm {
     }
 }
 
+/// What a push was asked for, without the echo (the passphrases already compared).
+struct PushRequest {
+    credential: String,
+    path: String,
+    include_seed: bool,
+    if_changed: bool,
+    passphrase: Option<SecretString>,
+}
+
+impl RemoteForm {
+    /// The push it asks for, or the page's error when the passphrases differ.
+    fn push_request(self) -> Result<(Echo, PushRequest), (Echo, Found)> {
+        let echo = self.echo();
+        if self.passphrase != self.passphrase2 {
+            let found = Found {
+                push_error: Some(
+                    "the passphrases differ: type the same passphrase twice".to_owned(),
+                ),
+                ..Found::default()
+            };
+            return Err((echo, found));
+        }
+        let request = PushRequest {
+            credential: self.credential,
+            path: self.path,
+            include_seed: echo.include_seed,
+            if_changed: echo.if_changed,
+            passphrase: (!self.passphrase.is_empty()).then(|| SecretString::from(self.passphrase)),
+        };
+        Ok((echo, request))
+    }
+}
+
+/// Runs a push (blocking: the store, the export, the transfer) and lists the
+/// location afterwards; what it found, for the page.
+fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Found {
+    let PushRequest {
+        credential,
+        path,
+        include_seed,
+        if_changed,
+        passphrase,
+    } = request;
+    let mut found = Found::default();
+    let pushed = (|| {
+        let location = location(&credential, &path)?;
+        let export = Export::new(&location, include_seed, passphrase)?;
+        let (store, storage) = open(dir, &location, &mut found.notes)?;
+        let outcome = nascfg_backup::push(
+            &storage,
+            Source::Export(store, export),
+            if_changed,
+            progress,
+        )?;
+        Ok::<_, nascfg_backup::Error>((location, storage, outcome))
+    })();
+    let (location, storage) = match pushed {
+        Ok((location, storage, PushOutcome::Unchanged { newest })) => {
+            found.unchanged = Some(newest);
+            (location, storage)
+        }
+        Ok((location, storage, PushOutcome::Pushed(report))) => {
+            let contents = report.manifest.as_ref().map_or_else(String::new, |m| {
+                format!(
+                    "{} credential(s), {} key pair(s), seed {}{}",
+                    m.counts.credentials,
+                    m.counts.keypairs,
+                    if m.seed_included {
+                        "included"
+                    } else {
+                        "not included"
+                    },
+                    if report.encrypted {
+                        ", passphrase-protected"
+                    } else {
+                        ""
+                    }
+                )
+            });
+            found.pushed = Some(PushedView {
+                location: report.pushed.location,
+                name: report.pushed.name,
+                size: report.pushed.size,
+                sha256: report.pushed.sha256,
+                contents,
+                engine: report.engine,
+            });
+            (location, storage)
+        }
+        Err(e) => {
+            found.push_error = Some(describe(&e));
+            return found;
+        }
+    };
+    // What is there now, so the new bundle can be seen (and restored) at once.
+    match nascfg_backup::list(&storage) {
+        Ok(rows) => found.listing = Some(listing_view(&location, rows)),
+        Err(e) => found.list_error = Some(describe(&e)),
+    }
+    found
+}
+
+/// The push without script: the answer comes when the push is done.
 async fn push(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
-    let echo = f.echo();
-    if f.passphrase != f.passphrase2 {
-        let found = Found {
-            push_error: Some("the passphrases differ: type the same passphrase twice".to_owned()),
-            ..Found::default()
-        };
-        return render(&app, &sess, echo, found).await;
-    }
-    let (include_seed, if_changed) = (echo.include_seed, echo.if_changed);
-    let passphrase = (!f.passphrase.is_empty()).then(|| SecretString::from(f.passphrase));
-    let (credential, path) = (f.credential, f.path);
+    let (echo, request) = match f.push_request() {
+        Ok(x) => x,
+        Err((echo, found)) => return render(&app, &sess, echo, found).await,
+    };
     let dir = app.inner.data_dir.clone();
-    let found = blocking(move || {
-        let mut found = Found::default();
-        let pushed = (|| {
-            let location = location(&credential, &path)?;
-            let export = Export::new(&location, include_seed, passphrase)?;
-            let (store, storage) = open(&dir, &location, &mut found.notes)?;
-            let outcome = nascfg_backup::push(
-                &storage,
-                Source::Export(store, export),
-                if_changed,
-                &NoProgress,
-            )?;
-            Ok::<_, nascfg_backup::Error>((location, storage, outcome))
-        })();
-        let (location, storage) = match pushed {
-            Ok((location, storage, PushOutcome::Unchanged { newest })) => {
-                found.unchanged = Some(newest);
-                (location, storage)
-            }
-            Ok((location, storage, PushOutcome::Pushed(report))) => {
-                let contents = report.manifest.as_ref().map_or_else(String::new, |m| {
-                    format!(
-                        "{} credential(s), {} key pair(s), seed {}{}",
-                        m.counts.credentials,
-                        m.counts.keypairs,
-                        if m.seed_included {
-                            "included"
-                        } else {
-                            "not included"
-                        },
-                        if report.encrypted {
-                            ", passphrase-protected"
-                        } else {
-                            ""
-                        }
-                    )
-                });
-                found.pushed = Some(PushedView {
-                    location: report.pushed.location,
-                    name: report.pushed.name,
-                    size: report.pushed.size,
-                    sha256: report.pushed.sha256,
-                    contents,
-                    engine: report.engine,
-                });
-                (location, storage)
-            }
-            Err(e) => {
-                found.push_error = Some(describe(&e));
-                return found;
-            }
-        };
-        // What is there now, so the new bundle can be seen (and restored) at once.
-        match nascfg_backup::list(&storage) {
-            Ok(rows) => found.listing = Some(listing_view(&location, rows)),
-            Err(e) => found.list_error = Some(describe(&e)),
-        }
-        found
-    })
-    .await;
+    let found = blocking(move || run_push(&dir, request, &NoProgress)).await;
     render(&app, &sess, echo, found).await
+}
+
+// ---- a push in the background, its progress polled by the page (htmx)
+
+/// A push running for a session, and then its result until the page takes it.
+pub(crate) struct PushJob {
+    echo: Echo,
+    state: Mutex<JobState>,
+}
+
+impl std::fmt::Debug for PushJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushJob").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct JobState {
+    transfer: Option<Transfer>,
+    done: u64,
+    total: u64,
+    result: Option<Found>,
+}
+
+impl PushJob {
+    fn state(&self) -> std::sync::MutexGuard<'_, JobState> {
+        self.state.lock().expect("no panics under the lock")
+    }
+}
+
+/// The job's progress, as nascfg-backup reports it.
+struct JobProgress(Arc<PushJob>);
+
+impl Progress for JobProgress {
+    fn start(&self, transfer: Transfer) {
+        let mut s = self.0.state();
+        s.transfer = Some(transfer);
+        s.done = 0;
+        s.total = 0;
+    }
+    fn advance(&self, done: u64, total: u64) {
+        let mut s = self.0.state();
+        s.done = done;
+        s.total = total;
+    }
+    fn finish(&self) {
+        self.0.state().transfer = None;
+    }
+}
+
+#[derive(Template)]
+#[template(path = "push_progress.html")]
+struct ProgressPartial {
+    what: String,
+    /// `Some((done, total))` when the size is known ahead (a download); an
+    /// upload's grows as it goes, so its bar is indeterminate.
+    bar: Option<(u64, u64)>,
+    error: Option<String>,
+}
+
+fn progress_partial(job: &PushJob) -> Response {
+    let s = job.state();
+    let (what, bar) = match s.transfer {
+        None if s.done == 0 => ("Preparing the bundle…".to_owned(), None),
+        None => ("Checking what was sent…".to_owned(), None),
+        Some(Transfer::Uploading) => (format!("Uploading: {} bytes sent", s.done), None),
+        Some(t) => (
+            format!(
+                "{}: {} of {} bytes",
+                capitalized(t.label()),
+                s.done,
+                s.total
+            ),
+            (s.total > 0).then_some((s.done, s.total)),
+        ),
+    };
+    html(&ProgressPartial {
+        what,
+        bar,
+        error: None,
+    })
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Starts the push in the background and answers with its progress, which
+/// the page then polls every second until the result is ready.
+async fn push_start(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+    axum::Form(f): axum::Form<RemoteForm>,
+) -> Response {
+    let refuse = |error: String| {
+        html(&ProgressPartial {
+            what: String::new(),
+            bar: None,
+            error: Some(error),
+        })
+    };
+    let (echo, request) = match f.push_request() {
+        Ok(x) => x,
+        Err((_, found)) => return refuse(found.push_error.unwrap_or_default()),
+    };
+    let job = Arc::new(PushJob {
+        echo,
+        state: Mutex::new(JobState::default()),
+    });
+    {
+        let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
+        if let Some(running) = pushes.get(&sess.id).filter(|j| j.state().result.is_none()) {
+            // One push per session: a second click shows the first one's progress.
+            return progress_partial(running);
+        }
+        pushes.insert(sess.id.clone(), job.clone());
+    }
+    let dir = app.inner.data_dir.clone();
+    let running = job.clone();
+    tokio::spawn(blocking(move || {
+        let found = run_push(&dir, request, &JobProgress(running.clone()));
+        running.state().result = Some(found);
+    }));
+    progress_partial(&job)
+}
+
+/// The push's progress; once it is done, sends the page to its result.
+async fn push_progress(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+    let job = app
+        .inner
+        .pushes
+        .lock()
+        .expect("no panics under the lock")
+        .get(&sess.id)
+        .cloned();
+    match job {
+        Some(job) if job.state().result.is_some() => (
+            [("HX-Redirect", "/backups/remote/push/result")],
+            String::new(),
+        )
+            .into_response(),
+        Some(job) => progress_partial(&job),
+        None => html(&ProgressPartial {
+            what: String::new(),
+            bar: None,
+            error: Some("no push is under way (the server restarted?)".to_owned()),
+        }),
+    }
+}
+
+/// The finished push's page (taken once).
+async fn push_result(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+    let finished = {
+        let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
+        let done = pushes
+            .get(&sess.id)
+            .is_some_and(|j| j.state().result.is_some());
+        if done { pushes.remove(&sess.id) } else { None }
+    };
+    let Some(job) = finished else {
+        return render(&app, &sess, Echo::default(), Found::default()).await;
+    };
+    let found = job
+        .state()
+        .result
+        .take()
+        .expect("a finished job keeps its result until taken here");
+    let echo = job.echo.clone();
+    let mut response = render(&app, &sess, echo, found).await;
+    // The page shows the push's outcome, failed or not; the request itself succeeded.
+    *response.status_mut() = StatusCode::OK;
+    response
 }
 
 async fn list(
@@ -412,6 +631,7 @@ async fn restore(
             id.clone(),
             Upload {
                 _dir: dir,
+                session: sess.id.clone(),
                 path,
                 file_name: bundle.name().to_owned(),
                 passphrase,

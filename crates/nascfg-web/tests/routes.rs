@@ -711,3 +711,8 @@ async fn login_to_provider_falls_back_to_pasting() {
         assert!(a.body.contains(text), "{provider}: {}", a.body);
     }
 }
+
+#[path = "routes/listener.rs"]
+mod listener;
+#[path = "routes/uploads.rs"]
+mod uploads;

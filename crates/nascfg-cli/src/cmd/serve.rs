@@ -33,8 +33,10 @@ pub fn run(
         ..nascfg_web::Config::new(data_dir, listen)
     };
     let server = nascfg_web::Server::bind(config).map_err(web_error)?;
-    if insecure_http && !listen.ip().is_loopback() {
-        eprintln!("warning: serving plain HTTP on {listen}: the session travels in clear text");
+    // The bound address: an IPv4-mapped one is already its IPv4 address.
+    let bound = server.local_addr();
+    if insecure_http && !bound.ip().is_loopback() {
+        eprintln!("warning: serving plain HTTP on {bound}: the session travels in clear text");
     }
     eprintln!(
         "nascfg serve: listening on {}; open this URL once to log in (Ctrl-C stops):",

@@ -151,7 +151,7 @@ fn verify_stored(
     } else {
         None
     };
-    let host_port = sftp_inputs(&mut store, &credential, options)?;
+    let trust = sftp_inputs(&mut store, &credential, options)?;
     // The refreshed token is stored before its access token is used; a failed save fails
     // the check.
     let verification = nascfg_verify::verify_saving(&credential, options, &mut |token| {
@@ -159,15 +159,15 @@ fn verify_stored(
             .map_err(|e| format!("{e:#}"))
     });
     drop(guard);
-    if let (Some((host, port)), Some(seen), None, true) = (
-        &host_port,
-        &verification.host_key_seen,
-        &options.known_host_key,
-        verification.valid,
-    ) {
-        store.record_known_host(host, *port, seen)?;
-        if !cli.quiet && !cli.json {
-            eprintln!("recorded the host key of {host}:{port} (first use): {seen}");
+    if let (Some(trust), true) = (&trust, verification.valid) {
+        let seen = verification.host_key_seen.as_deref();
+        if let Some(recorded) = store.record_first_use(trust, seen)? {
+            if !cli.quiet && !cli.json {
+                eprintln!(
+                    "recorded the host key of {}:{} (first use): {}",
+                    recorded.host, recorded.port, recorded.key
+                );
+            }
         }
     }
     if verification.refreshed_token.is_some() && !cli.quiet && !cli.json {
@@ -191,25 +191,18 @@ fn verify_unsaved(
 }
 
 /// For SFTP: the key pair's private key and the recorded host key into
-/// `options`; returns the host and port.
+/// `options` (the store's one lookup); returns them for the first-use record.
 fn sftp_inputs(
     store: &mut Store,
     credential: &Credential,
     options: &mut VerifyOptions,
-) -> anyhow::Result<Option<(String, u16)>> {
-    if credential.provider() != ProviderKind::Sftp {
-        return Ok(None);
+) -> anyhow::Result<Option<nascfg_store::SftpTrust>> {
+    let trust = store.sftp_trust(credential)?;
+    if let Some(t) = &trust {
+        options.private_key = t.private_key.clone();
+        options.known_host_key = t.known_host_key.clone();
     }
-    if let Some(key_pair) = credential.text("private_key").filter(|k| !k.is_empty()) {
-        options.private_key = Some(store.keypair_private(key_pair)?);
-    }
-    let host = credential.text("host").unwrap_or_default().to_owned();
-    let port = credential
-        .integer("port")
-        .and_then(|p| u16::try_from(p).ok())
-        .unwrap_or(22);
-    options.known_host_key = store.known_host(&host, port)?;
-    Ok(Some((host, port)))
+    Ok(trust)
 }
 
 /// Prints the answer: `valid` / `invalid: excerpt` (+ the full error with -v), or JSON.
