@@ -129,6 +129,7 @@ impl Error {
             Error::TimedOut { .. } => "timed-out",
             Error::ReadBack { .. } => "read-back",
             Error::RcloneMissing { .. } => "rclone-missing",
+            Error::TokenRefresh { .. } => "token-refresh",
             Error::PingUrl { .. } | Error::Ping { .. } => "ping",
             Error::Io { .. } => "io",
         }
