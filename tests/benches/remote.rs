@@ -143,7 +143,13 @@ fn fleet(nascfg: &Path, work: &Path, runs: usize) {
     let rclone = || {
         let mut cmd = Command::new("rclone");
         cmd.env_remove("AWS_CA_BUNDLE")
-            .args(["--config", "/dev/null", "lsjson", "-R", "S3BENCH:bucket1/fleet"])
+            .args([
+                "--config",
+                "/dev/null",
+                "lsjson",
+                "-R",
+                "S3BENCH:bucket1/fleet",
+            ])
             .env("RCLONE_CONFIG_S3BENCH_TYPE", "s3")
             .env("RCLONE_CONFIG_S3BENCH_PROVIDER", "Other")
             .env("RCLONE_CONFIG_S3BENCH_ACCESS_KEY_ID", &s3.access_key_id)

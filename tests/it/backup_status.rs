@@ -121,7 +121,8 @@ fn status_json(n: &Nascfg, args: &[&str], code: i32, secrets: &[&str]) -> Value 
 fn status_levels_from_names_the_record_and_a_dead_server() {
     let s = S3Server::start();
     let a = new_box(&s3_add(&s));
-    let secrets: &[&str] = &[&s.secret_access_key];
+    let secret_key = s.secret_access_key.clone();
+    let secrets: &[&str] = &[&secret_key];
     let at = "store:bucket1/fleet";
     let dir = s.root().join("bucket1").join("fleet");
     plant(
@@ -215,12 +216,12 @@ fn status_levels_from_names_the_record_and_a_dead_server() {
     let record = std::fs::read_to_string(&record_path).unwrap();
     assert!(record.contains("\"store:bucket1/fleet\""), "{record}");
     for secret in [
-        &s.secret_access_key,
+        s.secret_access_key.as_str(),
         BOX_SECRET,
-        &s.access_key_id,
-        &s.endpoint,
+        s.access_key_id.as_str(),
+        s.endpoint.as_str(),
     ] {
-        assert!(!record.contains(secret.as_str()), "{record}");
+        assert!(!record.contains(secret), "{record}");
     }
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -531,8 +532,6 @@ impl Drop for PingServer {
         }
     }
 }
-
-use std::io::Read as _;
 
 #[test]
 fn pings_start_success_and_fail_and_a_dead_ping_url_only_warns() {

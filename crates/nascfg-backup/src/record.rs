@@ -132,7 +132,9 @@ impl PushRecord {
 
     /// The attempts at `destination` (`CRED:PATH`) of every host, oldest first.
     fn at(&self, destination: &str) -> &[Attempt] {
-        self.destinations.get(destination).map_or(&[], Vec::as_slice)
+        self.destinations
+            .get(destination)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The last attempt at `destination` for `host`.

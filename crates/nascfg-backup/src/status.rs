@@ -575,7 +575,7 @@ fn label_value(text: &str) -> String {
 #[derive(Debug)]
 pub enum StatusReport {
     /// One host (`--host`, or this box).
-    Box(BoxStatus),
+    Box(Box<BoxStatus>),
     /// Every host (`--all-hosts`).
     Fleet(FleetStatus),
 }

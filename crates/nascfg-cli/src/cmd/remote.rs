@@ -506,9 +506,9 @@ pub fn status(
                     }
                 }),
             };
-            StatusReport::Box(nascfg_backup::box_status(
+            StatusReport::Box(Box::new(nascfg_backup::box_status(
                 &record, &location, &host, seen, ages, now,
-            ))
+            )))
         }
     };
     if let Some(path) = prometheus {
