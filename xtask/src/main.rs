@@ -153,7 +153,9 @@ fn ci_steps(root: &Path, steps: &mut Steps) -> Result<()> {
             ],
         )
     })?;
-    steps.time("test", || run("cargo", &["test", "--workspace", "--locked"]))?;
+    steps.time("test", || {
+        run("cargo", &["test", "--workspace", "--locked"])
+    })?;
     steps.time("doc", || {
         run_with_env(
             "cargo",

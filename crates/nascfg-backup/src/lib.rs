@@ -49,9 +49,9 @@ pub use record::{
     record_path,
 };
 pub use status::{
-    Ages, BoxStatus, DEFAULT_MAX_AGE, DEFAULT_WARN_AGE, FleetHost, FleetStatus,
-    HostSummary, Hosts, Level, Newest, Seen, StatusReport, box_status, dated_in_the_future,
-    fleet_status, format_age, parse_age, prometheus_text, summarize, write_textfile,
+    Ages, BoxStatus, DEFAULT_MAX_AGE, DEFAULT_WARN_AGE, FleetHost, FleetStatus, HostSummary, Hosts,
+    Level, Newest, Seen, StatusReport, box_status, dated_in_the_future, fleet_status, format_age,
+    parse_age, prometheus_text, summarize, write_textfile,
 };
 pub use watch::{Ended, PING_TIMEOUT, Watch};
 pub use {nascfg_remote, secrecy};

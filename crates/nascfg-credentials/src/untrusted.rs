@@ -115,7 +115,11 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: &str) {
-        assert_eq!(Untrusted::new(input).to_string(), expected, "input {input:?}");
+        assert_eq!(
+            Untrusted::new(input).to_string(),
+            expected,
+            "input {input:?}"
+        );
     }
 
     #[test]
@@ -130,7 +134,10 @@ mod tests {
         check("fine é 日本", "fine é 日本");
         let exactly = "y".repeat(UNTRUSTED_SHOWN_CHARS);
         check(&exactly, &exactly);
-        check(&format!("{exactly}z"), &format!("{exactly}... (1 more bytes)"));
+        check(
+            &format!("{exactly}z"),
+            &format!("{exactly}... (1 more bytes)"),
+        );
     }
 
     #[test]
@@ -139,6 +146,9 @@ mod tests {
         let shown = Untrusted::bytes(&big).to_string();
         assert!(shown.len() < 128, "{}", shown.len());
         assert!(shown.ends_with(&format!("({} more bytes)", (10 << 20) - 64)));
-        assert_eq!(Untrusted::bytes(b"\xff\x1b").to_string(), "\\u{fffd}\\u{1b}");
+        assert_eq!(
+            Untrusted::bytes(b"\xff\x1b").to_string(),
+            "\\u{fffd}\\u{1b}"
+        );
     }
 }

@@ -58,9 +58,7 @@ impl Error {
     pub fn detail(&self) -> Option<&str> {
         match self {
             Error::ConnectTimedOut { detail, .. } | Error::Transport { detail, .. } => Some(detail),
-            Error::TimedOut { .. }
-            | Error::BadUrl { .. }
-            | Error::BadRequest(_) => None,
+            Error::TimedOut { .. } | Error::BadUrl { .. } | Error::BadRequest(_) => None,
             #[cfg(feature = "test-endpoints")]
             Error::Rebase { .. } => None,
         }

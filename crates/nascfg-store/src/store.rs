@@ -1029,9 +1029,15 @@ mod tests {
         assert_eq!(distinct.len(), uids.len());
         for uid in &uids {
             assert_eq!(uid.len(), 32);
-            assert!(uid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')), "{uid}");
+            assert!(
+                uid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{uid}"
+            );
             assert_eq!(&uid[12..13], "7", "version 7: {uid}");
-            assert!(matches!(&uid[16..17], "8" | "9" | "a" | "b"), "variant: {uid}");
+            assert!(
+                matches!(&uid[16..17], "8" | "9" | "a" | "b"),
+                "variant: {uid}"
+            );
             let millis = u128::from_str_radix(&uid[..12], 16).expect("hex");
             // 20,000 uids may borrow a few milliseconds ahead of the clock.
             assert!(millis >= before && millis < before + 60_000, "{uid}");
