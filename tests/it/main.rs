@@ -10,6 +10,7 @@ mod completions;
 mod concurrency;
 mod cred;
 mod fuzz_corpus;
+mod hostile_input;
 mod import_truenas;
 mod keypair;
 mod leak;
