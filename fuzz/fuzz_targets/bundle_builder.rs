@@ -5,8 +5,9 @@
 //! tar, gzip or not, and read like `bundle_reader` does: `inspect`, then
 //! `restore --dry-run`. So every check (archive, manifest, members, sizes,
 //! hashes, the SQLite and schema checks, the rows) is reached by inputs that
-//! pass the checks before it. Never panics; never writes into the data
-//! directory.
+//! pass the checks before it. Members may be preceded by tar extension
+//! headers (GNU long names, PAX headers with real records, declared sizes
+//! that lie). Never panics; never writes into the data directory.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -136,6 +137,49 @@ struct Member {
     content: Content,
     /// The header's size minus the data's (a lying header).
     size_delta: i8,
+    /// Extension headers written before the member's own.
+    extensions: Vec<Extension>,
+}
+
+/// A tar extension header: the reader refuses GNU long names and links and
+/// PAX global headers from their header alone, and reads a PAX extended
+/// header only when small.
+#[derive(Arbitrary, Debug, Clone)]
+enum Extension {
+    /// `L` (or `K` for a link) declaring `declared` bytes, of which only
+    /// `body` follows: a huge declaration must be refused, not read.
+    GnuLong {
+        link: bool,
+        declared: u32,
+        body: Vec<u8>,
+    },
+    /// `x` (or `g`) with well-formed records; `pad` adds bytes to the
+    /// declared size (up to past the reader's cap).
+    Pax {
+        global: bool,
+        records: Vec<(PaxKey, PaxValue)>,
+        pad: u16,
+    },
+    /// `x` with any bytes as its body.
+    PaxRaw(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug, Clone)]
+enum PaxKey {
+    Path,
+    Size,
+    Mtime,
+    Linkpath,
+    Sparse,
+    Other(String),
+}
+
+#[derive(Arbitrary, Debug, Clone)]
+enum PaxValue {
+    /// One of the bundle's own names, or any.
+    Name(Name),
+    Number(u64),
+    Bytes(Vec<u8>),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -470,6 +514,84 @@ fn fix_hashes(m: &mut Value, data: &BTreeMap<&str, &[u8]>) {
     }
 }
 
+fn name_bytes(name: &Name) -> &[u8] {
+    match name {
+        Name::Manifest => MANIFEST.as_bytes(),
+        Name::Database => DATABASE.as_bytes(),
+        Name::Seed => SEED.as_bytes(),
+        Name::Other(s) => s.as_bytes(),
+    }
+}
+
+/// A PAX record, `LEN key=value\n`, its length counting itself.
+fn pax_record(key: &[u8], value: &[u8]) -> Vec<u8> {
+    let rest = key.len() + value.len() + 3;
+    let mut len = rest + 1;
+    while len.to_string().len() + rest > len {
+        len += 1;
+    }
+    let mut out = format!("{len} ").into_bytes();
+    out.extend_from_slice(key);
+    out.push(b'=');
+    out.extend_from_slice(value);
+    out.push(b'\n');
+    out
+}
+
+/// Writes an extension header and the part of its body that is there.
+fn write_extension(tar: &mut Vec<u8>, ext: &Extension) {
+    let (kind, declared, body) = match ext {
+        Extension::GnuLong {
+            link,
+            declared,
+            body,
+        } => {
+            let body: Vec<u8> = body.iter().copied().take(4096).collect();
+            (if *link { b'K' } else { b'L' }, u64::from(*declared), body)
+        }
+        Extension::Pax {
+            global,
+            records,
+            pad,
+        } => {
+            let mut body = Vec::new();
+            for (key, value) in records.iter().take(8) {
+                let key: &[u8] = match key {
+                    PaxKey::Path => b"path",
+                    PaxKey::Size => b"size",
+                    PaxKey::Mtime => b"mtime",
+                    PaxKey::Linkpath => b"linkpath",
+                    PaxKey::Sparse => b"GNU.sparse.map",
+                    PaxKey::Other(k) => k.as_bytes(),
+                };
+                let number;
+                let value: &[u8] = match value {
+                    PaxValue::Name(n) => name_bytes(n),
+                    PaxValue::Number(n) => {
+                        number = n.to_string();
+                        number.as_bytes()
+                    }
+                    PaxValue::Bytes(b) => b,
+                };
+                body.extend_from_slice(&pax_record(key, value));
+            }
+            let declared = body.len() as u64 + u64::from(*pad);
+            (if *global { b'g' } else { b'x' }, declared, body)
+        }
+        Extension::PaxRaw(body) => (b'x', body.len() as u64, body.clone()),
+    };
+    tar.extend_from_slice(&header(b"././@LongLink", kind, declared));
+    let end = tar.len()
+        + usize::try_from(declared)
+            .unwrap_or(usize::MAX)
+            .min(body.len() + 4096);
+    tar.extend_from_slice(&body);
+    if tar.len() < end {
+        tar.resize(end, 0);
+    }
+    tar.resize(tar.len().next_multiple_of(512), 0);
+}
+
 /// One raw 512-byte ustar header: any name bytes, any kind.
 fn header(name: &[u8], kind: u8, size: u64) -> [u8; 512] {
     let mut h = tar::Header::new_ustar();
@@ -524,6 +646,7 @@ fn build(input: &Input, g: &Golden) -> Vec<u8> {
             kind: Kind::File,
             content,
             size_delta: 0,
+            extensions: Vec::new(),
         }
     };
     let members: Vec<Member> = match &input.layout {
@@ -567,12 +690,10 @@ fn build_members<'a>(
     .expect("JSON serializes");
     let mut tar = Vec::new();
     for m in members {
-        let name: &[u8] = match &m.name {
-            Name::Manifest => MANIFEST.as_bytes(),
-            Name::Database => DATABASE.as_bytes(),
-            Name::Seed => SEED.as_bytes(),
-            Name::Other(s) => s.as_bytes(),
-        };
+        for ext in m.extensions.iter().take(3) {
+            write_extension(&mut tar, ext);
+        }
+        let name = name_bytes(&m.name);
         let data: &[u8] = match &m.content {
             Content::Manifest => &manifest,
             Content::Database => db,

@@ -22,6 +22,7 @@ use nascfg_interop::{rclone, truenas};
 use secrecy::SecretString;
 use serde_json::Value;
 
+use super::hostile_input::header;
 use super::import_truenas::{Row, SEED, build_db, build_tar, full_backup_in};
 
 /// One seed: the target it feeds, a file name, the bytes.
@@ -56,6 +57,44 @@ fn bundle_seeds(seeds: &mut Seeds) {
         }
         seeds.push(("bundle_reader", name, bytes));
     }
+    extension_seeds(seeds, &dir);
+}
+
+/// Tar extension headers: the golden bundle with a PAX record before each
+/// member, as Python's tarfile writes (read whole), and with a GNU long
+/// name first (refused from its header).
+fn extension_seeds(seeds: &mut Seeds, dir: &Path) {
+    let gz = std::fs::read(dir.join("good-no-seed.tar.gz")).unwrap();
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut plain)
+        .unwrap();
+    let mut pax = Vec::new();
+    let mut at = 0;
+    while at + 512 <= plain.len() && plain[at..at + 512].iter().any(|b| *b != 0) {
+        let octal = std::str::from_utf8(&plain[at + 124..at + 135]).unwrap();
+        let size = usize::from_str_radix(octal.trim_matches(['\0', ' ']), 8).unwrap();
+        let end = at + 512 + size.next_multiple_of(512);
+        let record = b"20 mtime=1767225600\n";
+        pax.extend_from_slice(&header("././@PaxHeader", b'x', record.len() as u64));
+        pax.extend_from_slice(record);
+        pax.resize(pax.len().next_multiple_of(512), 0);
+        pax.extend_from_slice(&plain[at..end]);
+        at = end;
+    }
+    pax.extend_from_slice(&plain[at..]);
+    let members =
+        nascfg_bundle::read_members(&pax[..], &nascfg_bundle::Limits::default(), |_| true).unwrap();
+    assert_eq!(
+        members.len(),
+        2,
+        "the PAX seed reads like the golden bundle"
+    );
+    seeds.push(("bundle_reader", "pax-records.tar".into(), pax));
+    let mut long = header("././@LongLink", b'L', 1 << 20);
+    long.extend_from_slice(&[b'n'; 512]);
+    long.extend_from_slice(&plain);
+    seeds.push(("bundle_reader", "gnu-long-name.tar".into(), long));
 }
 
 /// A test key pair (no other use): TrueNAS keeps SSH keys in its keychain.

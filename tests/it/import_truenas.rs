@@ -18,7 +18,13 @@ const GCS_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEF
 const TOKEN: &str = r#"{"access_token": "ya29.test", "token_type": "Bearer", "refresh_token": "1//refresh", "expiry": "2030-01-01T00:00:00Z"}"#;
 
 /// One row of system_cloudcredentials: id, name, provider, attributes, writer.
-pub(super) struct Row(i64, &'static str, &'static str, Value, PwencWriter);
+pub(super) struct Row(
+    pub(super) i64,
+    pub(super) &'static str,
+    pub(super) &'static str,
+    pub(super) Value,
+    pub(super) PwencWriter,
+);
 
 fn nonce(i: i64) -> [u8; 8] {
     (i as u64 ^ 0x5a5a_0000_1111_2222).to_be_bytes()

@@ -12,6 +12,7 @@ mod concurrency;
 mod cred;
 mod future_bundles;
 mod fuzz_corpus;
+mod hostile_input;
 mod import_truenas;
 mod keypair;
 mod leak;

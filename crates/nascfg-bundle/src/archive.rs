@@ -5,11 +5,21 @@
 //! size and the gzip expansion ratio. It insists on the end-of-archive marker
 //! and on nothing but zero padding after it, and on nothing after the gzip
 //! stream. Names are normalised: `./a` and `a` are the same member.
+//!
+//! Tar extension headers are looked at before their body is read: a GNU long
+//! name or long link (`L`, `K`) and a PAX global header (`g`) are refused
+//! outright (a tar reader that reads them whole lets a tiny gzip'd file
+//! declare a name of gigabytes); a PAX extended header (`x`) is read only up
+//! to [`MAX_PAX_HEADER`] bytes, because Python's `tarfile` writes one before
+//! every member (TrueNAS backups have them). Of its records only `path` is
+//! used; one that changes a member's size or makes it sparse is refused.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
+
+use nascfg_credentials::Untrusted;
 
 use crate::error::{Error, Result};
 
@@ -21,6 +31,10 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const RATIO_FLOOR: u64 = 16 << 20;
 const READ_BUFFER: usize = 256 << 10;
 const MAX_NAME_LEN: usize = 4096;
+/// The largest PAX extended header (`x`) read; a bigger one is refused
+/// before its body is read. Python's `tarfile` writes about 30 bytes (the
+/// mtime) before each member; a long path adds at most [`MAX_NAME_LEN`].
+pub(crate) const MAX_PAX_HEADER: u64 = 8 << 10;
 
 /// Caps for reading an untrusted archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,17 +248,54 @@ fn walk<R: Read>(
     visit: &mut dyn FnMut(&mut MemberReader<'_>) -> Result<()>,
     after: impl FnOnce(&mut Guard<R>) -> Result<()>,
 ) -> Result<()> {
+    let state = Rc::clone(&guard.state);
     let mut archive = tar::Archive::new(guard);
     let mut names: HashSet<String> = HashSet::new();
     let mut end_of_last = 0u64;
     let mut index = 0usize;
     {
-        let entries = archive.entries().map_err(tar_error)?;
+        // Raw: the tar crate would read a GNU long name or a PAX header
+        // whole, whatever its size, before we see it.
+        let entries = archive.entries().map_err(tar_error)?.raw(true);
+        // The PAX header just read (`Some`), with the name it gives, if any.
+        let mut pax: Option<Option<Vec<u8>>> = None;
         for entry in entries {
-            let mut entry = entry.map_err(tar_error)?;
-            let raw_name = entry.path_bytes().into_owned();
-            let name = normalise(&raw_name)?;
+            let mut entry = entry.map_err(|e| {
+                // The tar crate's words for a stream that ended mid-block.
+                let ended = e.to_string().contains("failed to read entire block");
+                if index == 0 && pax.is_none() && state.first_block_is_no_tar(ended) {
+                    Error::NotTar
+                } else {
+                    tar_error(e)
+                }
+            })?;
             let kind = entry.header().entry_type();
+            if let Some(what) = extension_kind(kind) {
+                let size = entry.size();
+                if !kind.is_pax_local_extensions() || size > MAX_PAX_HEADER {
+                    return Err(Error::ExtensionHeader { kind: what, size });
+                }
+                if pax.is_some() {
+                    return Err(Error::Corrupt {
+                        reason: "two PAX headers describe the same member".into(),
+                    });
+                }
+                let mut body = Vec::with_capacity(MAX_PAX_HEADER as usize);
+                ExactReader {
+                    inner: &mut entry,
+                    left: size,
+                }
+                .read_to_end(&mut body)
+                .map_err(read_error)?;
+                pax = Some(pax_path(&body)?);
+                end_of_last = entry.raw_file_position() + size.next_multiple_of(BLOCK);
+                continue;
+            }
+            let raw_name = match pax.take() {
+                Some(Some(path)) => path,
+                Some(None) | None => entry.path_bytes().into_owned(),
+            };
+            let name = normalise(&raw_name)?;
             if !(kind.is_file() || kind == tar::EntryType::Continuous) {
                 return Err(Error::NotRegularFile {
                     name,
@@ -291,6 +342,11 @@ fn walk<R: Read>(
             visit(&mut member)?;
             index += 1;
         }
+        if pax.is_some() {
+            return Err(Error::Corrupt {
+                reason: "a PAX header at the end describes no member".into(),
+            });
+        }
     }
     let mut guard = archive.into_inner();
     // tar stops at the first zero block, or silently at the end of the
@@ -319,9 +375,50 @@ fn walk<R: Read>(
     after(&mut guard)
 }
 
+/// What a tar extension header is called in a message, or `None` for an
+/// ordinary entry.
+fn extension_kind(kind: tar::EntryType) -> Option<&'static str> {
+    if kind.is_gnu_longname() {
+        Some("GNU long-name header")
+    } else if kind.is_gnu_longlink() {
+        Some("GNU long-link header")
+    } else if kind.is_pax_global_extensions() {
+        Some("PAX global header")
+    } else if kind.is_pax_local_extensions() {
+        Some("PAX extended header")
+    } else {
+        None
+    }
+}
+
+/// The records of a PAX extended header (already capped in size): the
+/// `path` it gives the next member, if any. Records that would change how
+/// the member's data is read (`size`, GNU sparse maps) are refused, since the
+/// raw reader would not apply them; the rest (times, owners) do not matter.
+fn pax_path(body: &[u8]) -> Result<Option<Vec<u8>>> {
+    let mut path = None;
+    for record in tar::PaxExtensions::new(body) {
+        let record = record.map_err(|_| Error::Corrupt {
+            reason: "a PAX header is malformed".into(),
+        })?;
+        let key = record.key_bytes();
+        if key == b"path" {
+            path = Some(record.value_bytes().to_vec());
+        } else if key == b"size" || key.starts_with(b"GNU.sparse.") {
+            return Err(Error::ExtensionHeader {
+                kind: "PAX header that changes a member's size",
+                size: body.len() as u64,
+            });
+        }
+    }
+    Ok(path)
+}
+
 /// Turns a member's raw name into a safe relative name.
 fn normalise(raw: &[u8]) -> Result<String> {
-    let lossy = || String::from_utf8_lossy(raw).into_owned();
+    // Only an excerpt is kept for the message: a name is at most a few KiB
+    // here, but a message needs no more.
+    let lossy = || Untrusted::bytes(raw).to_string();
     let text = std::str::from_utf8(raw).map_err(|_| Error::UnsafePath { name: lossy() })?;
     if text.is_empty()
         || text.len() > MAX_NAME_LEN
@@ -428,6 +525,20 @@ struct State {
     compressed: Cell<u64>,
     expanded: Cell<u64>,
     violation: Cell<Option<Violation>>,
+    /// The first block of the tar stream, to tell "not a tar" from damage.
+    first_block: RefCell<Vec<u8>>,
+}
+
+impl State {
+    /// Whether the stream's first block lacks the ustar magic (POSIX
+    /// `ustar\0`, GNU `ustar  `) and is whole, or is all the stream had
+    /// (`ended`: it ended cleanly, short of a block): a bad first header is
+    /// then some other file, not damage to a tar, nor a stream cut short.
+    fn first_block_is_no_tar(&self, ended: bool) -> bool {
+        let first = self.first_block.borrow();
+        let whole = first.len() == BLOCK as usize || (ended && !first.is_empty());
+        whole && first.get(257..262) != Some(b"ustar".as_slice())
+    }
 }
 
 /// Counts the bytes read from the input.
@@ -457,6 +568,13 @@ struct Guard<R> {
 impl<R: Read> Read for Guard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        {
+            let mut first = self.state.first_block.borrow_mut();
+            if first.len() < BLOCK as usize {
+                let want = (BLOCK as usize - first.len()).min(n);
+                first.extend_from_slice(&buf[..want]);
+            }
+        }
         let expanded = self.state.expanded.get() + n as u64;
         self.state.expanded.set(expanded);
         // Zero padding after the end marker counts too: a stream of zeros is
@@ -563,6 +681,139 @@ mod tests {
         check(
             &raw,
             "error: the archive has a member with an unsafe name: \"../a\"",
+        );
+    }
+
+    /// A raw header of `kind` declaring `size` bytes, followed by `body`
+    /// (which may be shorter: what the header declares is a lie the reader
+    /// must not act on), padded, then `rest`.
+    fn extension(kind: u8, size: u64, body: &[u8], rest: &[u8]) -> Vec<u8> {
+        let mut h = tar::Header::new_ustar();
+        h.set_path("././@LongLink").unwrap();
+        h.set_size(size);
+        h.set_entry_type(tar::EntryType::new(kind));
+        h.set_cksum();
+        let mut out = h.as_bytes().to_vec();
+        out.extend_from_slice(body);
+        out.resize(out.len().next_multiple_of(512), 0);
+        out.extend_from_slice(rest);
+        out
+    }
+
+    fn pax(records: &[(&str, &[u8])], rest: &[u8]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_pax_extensions(records.iter().copied()).unwrap();
+        // Without the end marker `into_inner` would add.
+        let mut out = b.get_ref().clone();
+        out.extend_from_slice(rest);
+        out
+    }
+
+    #[test]
+    fn refuses_long_names_and_big_pax_headers_before_reading_them() {
+        let member = tar_of(&[("a", b"hello")]);
+        // Only one block of each body is there: a reader that read the
+        // declared size would report truncation, not the header.
+        for (kind, size, expected) in [
+            (b'L', 800_000, "a GNU long-name header of 800000 bytes"),
+            (b'K', 800_000, "a GNU long-link header of 800000 bytes"),
+            (b'g', 100, "a PAX global header of 100 bytes"),
+            (b'x', 13_000_000, "a PAX extended header of 13000000 bytes"),
+            (
+                b'x',
+                MAX_PAX_HEADER + 1,
+                "a PAX extended header of 8193 bytes",
+            ),
+        ] {
+            let input = extension(kind, size, &[b'a'; 512], &member);
+            for bytes in [input.clone(), gz(&input)] {
+                let err = read_members(&bytes[..], &Limits::default(), |_| true).unwrap_err();
+                assert!(matches!(err, Error::ExtensionHeader { .. }), "{err:?}");
+                let text = err.to_string();
+                assert!(text.contains(expected), "{text}");
+                assert!(text.len() < 200, "{text}");
+            }
+        }
+        // A 13 MB name written out in full, gzip'd: refused from the header.
+        let huge = extension(b'L', 13 << 20, &vec![b'n'; 13 << 20], &member);
+        let err = read_members(&gz(&huge)[..], &Limits::default(), |_| true).unwrap_err();
+        assert!(matches!(err, Error::ExtensionHeader { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn reads_small_pax_headers_as_python_writes_them() {
+        // Python's tarfile (TrueNAS) writes an mtime record before each member.
+        let member = tar_of(&[("freenas-v1.db", b"db")]);
+        check(
+            &pax(&[("mtime", b"1767225600.25")], &member),
+            "freenas-v1.db=2",
+        );
+        check(&gz(&pax(&[("mtime", b"1")], &member)), "freenas-v1.db=2");
+        // `path` names the member; it passes the same name checks.
+        check(
+            &pax(&[("path", b"./pwenc_secret")], &member),
+            "pwenc_secret=2",
+        );
+        check(
+            &pax(&[("path", b"../escape")], &member),
+            "error: the archive has a member with an unsafe name: \"../escape\"",
+        );
+        check(
+            &pax(&[("path", "\u{1b}]52;c;aGk=\u{7}".as_bytes())], &member),
+            "error: the archive has a member with an unsafe name: \"\\u{1b}]52;c;aGk=\\u{7}\"",
+        );
+        let long = format!("{}/x", "d".repeat(5000));
+        let err = read_members(
+            &pax(&[("path", long.as_bytes())], &member)[..],
+            &Limits::default(),
+            |_| true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.len() < 200, "{err}");
+        // Records the raw reader would not apply are refused.
+        for key in ["size", "GNU.sparse.map"] {
+            let err = read_members(
+                &pax(&[(key, b"2")], &member)[..],
+                &Limits::default(),
+                |_| true,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(err, Error::ExtensionHeader { .. }),
+                "{key}: {err:?}"
+            );
+        }
+        check(
+            &pax(&[("mtime", b"1")], &pax(&[("mtime", b"1")], &member)),
+            "error: the archive is damaged: two PAX headers describe the same member",
+        );
+        check(
+            &pax(&[("mtime", b"1")], &[0u8; 1024]),
+            "error: the archive is damaged: a PAX header at the end describes no member",
+        );
+        check(
+            &pax(&[("mtime", b"1")], &[]),
+            "error: the archive is damaged: a PAX header at the end describes no member",
+        );
+    }
+
+    #[test]
+    fn tells_a_file_that_is_no_tar_from_a_damaged_one() {
+        check(
+            b"just some text\n",
+            "error: not a nascfg bundle: the file is not a tar archive",
+        );
+        check(
+            &gz(&[b'x'; 2048]),
+            "error: not a nascfg bundle: the file is not a tar archive",
+        );
+        // A tar whose first header's checksum is wrong is damage.
+        let mut t = tar_of(&[("a", b"hello")]);
+        t[0] = b'b';
+        check(
+            &t,
+            "error: the archive is damaged: archive header checksum mismatch",
         );
     }
 

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use nascfg_credentials::Untrusted;
+
 /// Everything that can go wrong reading, writing or restoring a bundle, or
 /// reading any untrusted archive through the safe reader.
 ///
@@ -27,6 +29,24 @@ pub enum Error {
     /// The input is not gzip-compressed (a bundle always is).
     #[error("not a nascfg bundle: the file is not gzip-compressed")]
     NotGzip,
+    /// The input's first block is not a tar header (no ustar magic, bad
+    /// checksum): some other file, not a damaged archive.
+    #[error("not a nascfg bundle: the file is not a tar archive")]
+    NotTar,
+    /// A tar extension header nascfg does not read: a GNU long name or long
+    /// link, a PAX global header, a PAX extended header over its cap
+    /// (8 KiB) or one that changes a member's size. Refused from its header,
+    /// before its body is read.
+    #[error(
+        "the archive has a {kind} of {size} bytes, which nascfg does not read \
+         (it reads plain ustar archives, with PAX headers of at most 8 KiB)"
+    )]
+    ExtensionHeader {
+        /// Which extension header.
+        kind: &'static str,
+        /// The size its header declares.
+        size: u64,
+    },
     /// The archive ends before its end-of-archive marker, or in the middle of
     /// a member or of the gzip stream.
     #[error("the archive is truncated")]
@@ -41,13 +61,13 @@ pub enum Error {
         reason: String,
     },
     /// A member's name is absolute, contains `..`, or is not UTF-8.
-    #[error("the archive has a member with an unsafe name: {name:?}")]
+    #[error("the archive has a member with an unsafe name: \"{name}\"")]
     UnsafePath {
-        /// The name, lossily decoded.
+        /// An escaped excerpt of the name (see `Untrusted`).
         name: String,
     },
     /// A member is a link, device, directory or anything but a regular file.
-    #[error("the archive member {name:?} is a {kind}, not a regular file")]
+    #[error("the archive member {:?} is a {kind}, not a regular file", Untrusted::new(.name))]
     NotRegularFile {
         /// The member's name.
         name: String,
@@ -55,7 +75,7 @@ pub enum Error {
         kind: String,
     },
     /// Two members have the same name.
-    #[error("the archive has the member {name:?} twice")]
+    #[error("the archive has the member {:?} twice", Untrusted::new(.name))]
     DuplicateMember {
         /// The member's name.
         name: String,
@@ -67,7 +87,10 @@ pub enum Error {
         max: usize,
     },
     /// A member is larger than allowed.
-    #[error("the archive member {name:?} is {size} bytes, more than the limit of {max}")]
+    #[error(
+        "the archive member {:?} is {size} bytes, more than the limit of {max}",
+        Untrusted::new(.name)
+    )]
     MemberTooLarge {
         /// The member's name.
         name: String,
@@ -97,7 +120,7 @@ pub enum Error {
         reason: String,
     },
     /// The manifest names another format.
-    #[error("not a nascfg bundle: its manifest says format {found:?}")]
+    #[error("not a nascfg bundle: its manifest says format {:?}", Untrusted::new(.found))]
     UnknownFormat {
         /// The format name found.
         found: String,
@@ -123,19 +146,22 @@ pub enum Error {
     #[error("not a nascfg bundle: it has no manifest.json")]
     ManifestMissing,
     /// A member the manifest does not list (or not in that order).
-    #[error("the bundle has an unexpected member {name:?}")]
+    #[error("the bundle has an unexpected member {:?}", Untrusted::new(.name))]
     UnknownMember {
         /// The member's name.
         name: String,
     },
     /// A member the manifest lists is absent.
-    #[error("the bundle lacks the member {name:?} its manifest lists")]
+    #[error("the bundle lacks the member {:?} its manifest lists", Untrusted::new(.name))]
     MissingMember {
         /// The member's name.
         name: String,
     },
     /// A member's size disagrees with the manifest.
-    #[error("the bundle member {name:?} is {found} bytes, its manifest says {expected}")]
+    #[error(
+        "the bundle member {:?} is {found} bytes, its manifest says {expected}",
+        Untrusted::new(.name)
+    )]
     SizeMismatch {
         /// The member's name.
         name: String,
@@ -146,7 +172,8 @@ pub enum Error {
     },
     /// A member's SHA-256 disagrees with the manifest.
     #[error(
-        "the bundle member {name:?} does not match its manifest's SHA-256 (damaged or altered)"
+        "the bundle member {:?} does not match its manifest's SHA-256 (damaged or altered)",
+        Untrusted::new(.name)
     )]
     HashMismatch {
         /// The member's name.
@@ -197,6 +224,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 const USE_AN_INTACT_BUNDLE: &str = "the file is not an intact nascfg bundle (damaged, truncated or altered); \
      use another copy. Nothing was changed";
 
+/// What to do about a file that never was a bundle: no talk of other copies.
+const NOT_A_BUNDLE: &str = "give a bundle made by `nascfg backup export` or `backup push` \
+     (a .tar.gz, or .tar.gz.age with a passphrase). Nothing was changed";
+
 impl Error {
     /// What the user can do next, for a `hint:` line. A store error gives
     /// the store's guidance.
@@ -218,7 +249,11 @@ impl Error {
                 "choose another name with -o, or add --force to replace the file"
             }
             Error::NotGzip
-            | Error::Truncated
+            | Error::NotTar
+            | Error::ManifestNotFirst
+            | Error::ManifestMissing
+            | Error::UnknownFormat { .. } => NOT_A_BUNDLE,
+            Error::Truncated
             | Error::TrailingData
             | Error::Corrupt { .. }
             | Error::UnsafePath { .. }
@@ -228,12 +263,10 @@ impl Error {
             | Error::MemberTooLarge { .. }
             | Error::TooLarge { .. }
             | Error::CompressionRatio { .. }
+            | Error::ExtensionHeader { .. }
             | Error::Manifest { .. }
-            | Error::UnknownFormat { .. }
             | Error::UnsupportedVersion { .. }
             | Error::SeedLength { .. }
-            | Error::ManifestNotFirst
-            | Error::ManifestMissing
             | Error::UnknownMember { .. }
             | Error::MissingMember { .. }
             | Error::SizeMismatch { .. }

@@ -362,9 +362,10 @@ pub enum Restorability {
     SecretsWouldBeLost {
         /// The fingerprint of the seed needed.
         fingerprint: Option<Fingerprint>,
-        /// Credentials in the bundle.
+        /// Credentials whose secrets would be lost (those holding at least
+        /// one; the count a restore's refusal names too).
         credentials: usize,
-        /// Key pairs in the bundle.
+        /// Key pairs whose private keys would be lost.
         keypairs: usize,
         /// Sealed values (secrets and private keys) in the bundle.
         sealed_values: usize,
@@ -450,6 +451,17 @@ pub fn inspect(
     })
 }
 
+/// What a restore without the right seed loses: the credentials holding at
+/// least one sealed secret (a credential whose secrets are all empty has
+/// none) and the key pairs holding a private key. The one count behind
+/// `inspect`'s "would lose" and `restore`'s refusal and report.
+pub(crate) fn secrets_at_stake(info: &DatabaseInfo) -> (usize, usize) {
+    (
+        info.credentials_with_secrets,
+        info.keypairs_with_private_key,
+    )
+}
+
 pub(crate) fn restorability(staged: &Staged, this_box: Option<&Fingerprint>) -> Restorability {
     if staged.seed.is_some() {
         return Restorability::SeedInBundle;
@@ -461,12 +473,15 @@ pub(crate) fn restorability(staged: &Staged, this_box: Option<&Fingerprint>) -> 
         (Some(db), Some(this)) if db == this => Restorability::SeedMatches {
             fingerprint: db.clone(),
         },
-        (fp, _) => Restorability::SecretsWouldBeLost {
-            fingerprint: fp.clone(),
-            credentials: staged.info.credentials,
-            keypairs: staged.info.keypairs,
-            sealed_values: staged.info.sealed_values,
-        },
+        (fp, _) => {
+            let (credentials, keypairs) = secrets_at_stake(&staged.info);
+            Restorability::SecretsWouldBeLost {
+                fingerprint: fp.clone(),
+                credentials,
+                keypairs,
+                sealed_values: staged.info.sealed_values,
+            }
+        }
     }
 }
 

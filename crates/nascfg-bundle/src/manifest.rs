@@ -1,5 +1,6 @@
 //! `manifest.json`, the first member of a bundle.
 
+use nascfg_credentials::{UNTRUSTED_SHOWN_CHARS, Untrusted};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -94,7 +95,7 @@ impl Manifest {
             Some(FORMAT_NAME) => {}
             Some(other) => {
                 return Err(Error::UnknownFormat {
-                    found: other.chars().take(64).collect(),
+                    found: other.chars().take(UNTRUSTED_SHOWN_CHARS + 1).collect(),
                 });
             }
             None => return Err(bad("no \"format\"".into())),
@@ -109,7 +110,10 @@ impl Manifest {
             }
             None => return Err(bad("no numeric \"version\"".into())),
         }
-        let manifest: Manifest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        // serde's words quote the manifest's own text (an unknown field's
+        // name): show them as untrusted.
+        let manifest: Manifest = serde_json::from_value(value)
+            .map_err(|e| bad(Untrusted::new(&e.to_string()).to_string()))?;
         manifest.check()?;
         Ok(manifest)
     }
@@ -133,15 +137,18 @@ impl Manifest {
         };
         let names: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
         if names != expected {
+            let found: Vec<Untrusted<'_>> =
+                names.iter().take(4).map(|n| Untrusted::new(n)).collect();
             return Err(bad(&format!(
-                "members must be {expected:?}, found {names:?}"
+                "members must be {expected:?}, found {found:?}{}",
+                if names.len() > 4 { " and more" } else { "" }
             )));
         }
         for member in &self.members {
             if !is_sha256_hex(&member.sha256) {
                 return Err(bad(&format!(
                     "the SHA-256 of {} is not 64 lower-case hex digits",
-                    member.name
+                    Untrusted::new(&member.name)
                 )));
             }
             if member.name == SEED_NAME && member.size != 32 {

@@ -238,10 +238,9 @@ pub fn restore(
             None,
         )
     } else {
-        // Strip the staged copy (ours to change) to count exactly what would be lost.
-        opened = None;
-        let credentials = nascfg_store::strip_secrets(&staged.db_path)?;
-        let keypairs = staged.info.keypairs;
+        // The count `inspect` gives too; strip the staged copy (ours to
+        // change) only once the restore goes ahead.
+        let (credentials, keypairs) = crate::inspect::secrets_at_stake(&staged.info);
         if !options.allow_lost_secrets {
             return Err(Error::SecretsWouldBeLost {
                 credentials,
@@ -251,6 +250,9 @@ pub fn restore(
                     .unwrap_or_else(|| "unknown".into()),
             });
         }
+        opened = None;
+        let stripped = nascfg_store::strip_secrets(&staged.db_path)?;
+        debug_assert_eq!(stripped, credentials, "strip_secrets counts the same rows");
         (
             RestoreCase::SecretsDropped {
                 credentials,

@@ -64,9 +64,15 @@ pub enum Error {
     /// passphrase recipient).
     #[error("not passphrase-protected (not an age-encrypted file with a passphrase)")]
     NotPassphraseProtected,
-    /// The passphrase-protected file asks for more scrypt work than we accept.
+    /// The passphrase-protected file asks for more scrypt work than we accept:
+    /// above [`crate::MAX_OPEN_LOG_N`] (memory), or above age's limit for this
+    /// machine (time). Refused before any derivation.
     #[error(
-        "the passphrase-protected file asks for scrypt work factor 2^{required}, more than this machine accepts"
+        "the passphrase-protected file asks for {} of memory to open (scrypt work factor 2^{required}); \
+         nascfg opens at most 2^{} ({}), and only what this machine derives in about 16 seconds",
+        scrypt_memory(*.required),
+        crate::MAX_OPEN_LOG_N,
+        scrypt_memory(crate::MAX_OPEN_LOG_N)
     )]
     ExcessiveWork {
         /// The file's work factor (log2 of scrypt's N).
@@ -99,9 +105,23 @@ impl Error {
             }
             Error::WrongPassphrase => "check the passphrase",
             Error::NotPassphraseProtected => "give a passphrase-protected (age) file",
-            Error::ExcessiveWork { .. } | Error::DamagedPassphraseFile => {
-                "the file is damaged or was altered; use another copy"
+            Error::ExcessiveWork { .. } => {
+                "nascfg and age write work factors near 2^18 (256 MiB); this file was altered or made \
+                 by a tool set far higher: use another copy"
             }
+            Error::DamagedPassphraseFile => "the file is damaged or was altered; use another copy",
         })
     }
+}
+
+/// The memory scrypt (r = 8) needs for work factor 2^`log_n`: 128 × r × N
+/// bytes, that is 2^`log_n` KiB, in words.
+fn scrypt_memory(log_n: u8) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if log_n >= 60 {
+        return "more than 1023 EiB".into();
+    }
+    let unit = usize::from(log_n / 10);
+    let shift = u32::from(log_n) - 10 * unit as u32;
+    format!("{} {}", 1u64 << shift, UNITS[unit])
 }

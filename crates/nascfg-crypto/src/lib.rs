@@ -49,7 +49,7 @@ pub use crate::{
     error::Error,
     fingerprint::Fingerprint,
     passphrase::{
-        PassphraseReader, PassphraseWriter, WorkFactor, decrypt_with_passphrase,
+        MAX_OPEN_LOG_N, PassphraseReader, PassphraseWriter, WorkFactor, decrypt_with_passphrase,
         encrypt_with_passphrase, is_passphrase_protected,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},

@@ -17,6 +17,16 @@ const AGE_MAGIC: &[u8] = b"age-encryption.org/v1";
 /// The largest scrypt work factor [`WorkFactor::new`] accepts (2^30 takes
 /// 128 GiB of memory: far beyond any sensible setting).
 const MAX_LOG_N: u8 = 30;
+/// The largest scrypt work factor we open: scrypt (r = 8) needs 2^log_n KiB
+/// of memory, so 2^22 is 4 GiB. nascfg writes age's calibrated factor
+/// (about one second of work: 2^18 to 2^20 on current machines) and the
+/// reference `age` writes 2^18; age's own ceiling (its calibration plus 4,
+/// about 16 seconds) bounds time, not memory. A file asking for more is
+/// refused from its header, before any derivation.
+pub const MAX_OPEN_LOG_N: u8 = 22;
+/// How much of an age header we look at for the scrypt stanza: the magic
+/// line, then the stanza line (`-> scrypt SALT LOGN`, under 60 bytes).
+const STANZA_PEEK: usize = 256;
 
 /// The scrypt work factor of passphrase protection: log2 of scrypt's N.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,20 +148,24 @@ impl<R: Read> fmt::Debug for PassphraseReader<R> {
 /// [`Error::NotPassphraseProtected`] when `input` is not an age file or has
 /// no passphrase recipient; [`Error::WrongPassphrase`] when the passphrase
 /// does not open it; [`Error::ExcessiveWork`] when its scrypt work factor is
+/// above [`MAX_OPEN_LOG_N`] (checked from the header before age sees it) or
 /// above age's own limit for this machine (about 16 seconds of work).
 pub fn decrypt_with_passphrase<R: Read>(
     passphrase: &SecretString,
     mut input: R,
 ) -> Result<PassphraseReader<R>, Error> {
-    let mut magic = Vec::with_capacity(AGE_MAGIC.len());
-    (&mut input)
-        .take(AGE_MAGIC.len() as u64)
-        .read_to_end(&mut magic)
-        .map_err(Error::Stream)?;
-    if !is_passphrase_protected(&magic) {
+    let head = read_head(&mut input).map_err(Error::Stream)?;
+    if !is_passphrase_protected(&head) {
         return Err(Error::NotPassphraseProtected);
     }
-    let decryptor = Decryptor::new(Cursor::new(magic).chain(input)).map_err(map_decrypt)?;
+    if let Some(log_n) = scrypt_work_factor(&head)
+        && log_n > u32::from(MAX_OPEN_LOG_N)
+    {
+        return Err(Error::ExcessiveWork {
+            required: u8::try_from(log_n).unwrap_or(u8::MAX),
+        });
+    }
+    let decryptor = Decryptor::new(Cursor::new(head).chain(input)).map_err(map_decrypt)?;
     if !decryptor.is_scrypt() {
         return Err(Error::NotPassphraseProtected);
     }
@@ -160,6 +174,50 @@ pub fn decrypt_with_passphrase<R: Read>(
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(map_decrypt)?;
     Ok(PassphraseReader { inner })
+}
+
+/// Reads the start of `input`: up to the end of the second line (the first
+/// stanza's arguments) or [`STANZA_PEEK`] bytes, whichever comes first.
+/// What it reads is handed on to age, so no more is taken than that.
+fn read_head<R: Read>(input: &mut R) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(STANZA_PEEK);
+    let mut chunk = [0u8; 64];
+    while head.len() < STANZA_PEEK && head.iter().filter(|b| **b == b'\n').count() < 2 {
+        let want = chunk.len().min(STANZA_PEEK - head.len());
+        match input.read(&mut chunk[..want]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(head)
+}
+
+/// The work factor (log2 N) of an age header whose first stanza is scrypt's
+/// (`-> scrypt SALT LOGN`, <https://c2sp.org/age#scrypt-recipient-stanza>;
+/// age requires it to be the only stanza). `None` for anything else: age
+/// itself then judges the header. A factor too big for `u32` reads as
+/// `u32::MAX`.
+fn scrypt_work_factor(head: &[u8]) -> Option<u32> {
+    let mut lines = head.split(|b| *b == b'\n');
+    if lines.next()? != AGE_MAGIC {
+        return None;
+    }
+    let stanza = lines.next()?.strip_prefix(b"-> scrypt ")?;
+    let mut args = stanza.split(|b| *b == b' ');
+    let (_salt, log_n, None) = (args.next()?, args.next()?, args.next()) else {
+        return None;
+    };
+    if log_n.is_empty() || !log_n.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        std::str::from_utf8(log_n)
+            .ok()?
+            .parse::<u32>()
+            .unwrap_or(u32::MAX),
+    )
 }
 
 fn map_decrypt(err: DecryptError) -> Error {
@@ -171,5 +229,47 @@ fn map_decrypt(err: DecryptError) -> Error {
         DecryptError::ExcessiveWork { required, .. } => Error::ExcessiveWork { required },
         DecryptError::Io(e) => Error::Stream(e),
         _ => Error::DamagedPassphraseFile,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_work_factor_from_the_header_text() {
+        let check = |head: &[u8], expected: Option<u32>| {
+            assert_eq!(
+                scrypt_work_factor(head),
+                expected,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        };
+        let salt = "c2FsdHNhbHRzYWx0c2FsdA";
+        let stanza =
+            |log_n: &str| format!("age-encryption.org/v1\n-> scrypt {salt} {log_n}\nBODY\n");
+        check(stanza("18").as_bytes(), Some(18));
+        check(stanza("23").as_bytes(), Some(23));
+        check(stanza("99999999999999").as_bytes(), Some(u32::MAX));
+        // Anything else is age's to judge.
+        check(stanza("").as_bytes(), None);
+        check(stanza("-1").as_bytes(), None);
+        check(stanza("18 extra").as_bytes(), None);
+        check(b"age-encryption.org/v1\n-> X25519 abc\n", None);
+        check(b"age-encryption.org/v1\n", None);
+        check(b"not age\n-> scrypt a 30\n", None);
+    }
+
+    #[test]
+    fn reads_no_more_than_the_stanza_line() {
+        let file = format!(
+            "age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 23\n{}",
+            "x".repeat(10_000)
+        );
+        let mut input = file.as_bytes();
+        let head = read_head(&mut input).unwrap();
+        assert!(head.len() <= STANZA_PEEK, "{}", head.len());
+        assert_eq!(scrypt_work_factor(&head), Some(23));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use nascfg_credentials::{Credential, ProviderKind};
+use nascfg_credentials::{Credential, ProviderKind, Untrusted};
 use nascfg_store::{SealedCredential, Sealer, Store};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
@@ -81,6 +81,21 @@ impl ImportReport {
             .filter(|i| i.status == ImportStatus::Skipped)
             .count()
     }
+}
+
+/// Names from the source (option or attribute keys) for a note: each
+/// escaped and cut ([`Untrusted`]), at most ten, then how many more.
+pub(crate) fn untrusted_list<S: AsRef<str>>(names: &[S]) -> String {
+    const SHOWN: usize = 10;
+    let mut out: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| Untrusted::new(n.as_ref()).to_string())
+        .collect();
+    if names.len() > SHOWN {
+        out.push(format!("and {} more", names.len() - SHOWN));
+    }
+    out.join(", ")
 }
 
 /// A credential read from a source, before validation.
@@ -435,7 +450,7 @@ impl Decide {
         }
         let kind = cand
             .provider
-            .ok_or_else(|| format!("unknown provider {:?}", cand.provider_text))?;
+            .ok_or_else(|| format!("unknown provider {:?}", Untrusted::new(&cand.provider_text)))?;
         if let Some(source) = &cand.key_ref {
             let name = self
                 .key_names

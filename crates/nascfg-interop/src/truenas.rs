@@ -17,7 +17,7 @@ use std::path::Path;
 use std::str::FromStr as _;
 
 use nascfg_bundle::{Limits, visit_members};
-use nascfg_credentials::{FieldKind, ProviderKind};
+use nascfg_credentials::{FieldKind, ProviderKind, Untrusted};
 use nascfg_store::{Store, TruenasRow, read_truenas_db};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
@@ -149,7 +149,7 @@ fn decrypt_json(
 fn credential_candidate(secret: &Secret, row: &TruenasRow) -> CredentialCandidate {
     let mut cand = CredentialCandidate::new(&row.name, &row.kind);
     let Ok(kind) = ProviderKind::from_str(row.kind.trim()) else {
-        cand.skip(format!("unknown provider {:?}", row.kind));
+        cand.skip(format!("unknown provider {:?}", Untrusted::new(&row.kind)));
         return cand;
     };
     cand.provider = Some(kind);
@@ -192,7 +192,7 @@ fn credential_candidate(secret: &Secret, row: &TruenasRow) -> CredentialCandidat
     if !ignored.is_empty() {
         cand.notes.push(format!(
             "attributes nascfg does not keep were ignored: {}",
-            ignored.join(", ")
+            crate::import::untrusted_list(&ignored)
         ));
     }
     cand.attributes = attrs;
@@ -277,6 +277,7 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
 fn archive_error(e: nascfg_bundle::Error) -> Error {
     match e {
         nascfg_bundle::Error::Truncated
+        | nascfg_bundle::Error::NotTar
         | nascfg_bundle::Error::TrailingData
         | nascfg_bundle::Error::Corrupt { .. } => Error::NotTruenasBackup {
             reason: format!("neither an SQLite database nor a readable tar ({e})"),

@@ -38,6 +38,12 @@ pub struct DatabaseInfo {
     pub keypairs: usize,
     /// How many sealed values (credential secrets and private keys) it holds.
     pub sealed_values: usize,
+    /// How many credentials hold at least one sealed secret (an empty
+    /// secret is not stored, so a credential whose only secret is empty has
+    /// none to lose).
+    pub credentials_with_secrets: usize,
+    /// How many key pairs hold a sealed private key.
+    pub keypairs_with_private_key: usize,
 }
 
 fn count(conn: &Connection, path: &Path, sql: &str) -> Result<usize, Error> {
@@ -218,17 +224,24 @@ fn finish_checks(
             detail: "malformed seed fingerprint".into(),
         })?),
     };
+    let keypairs_with_private_key = count(
+        &conn,
+        path,
+        "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL",
+    )?;
     let info = DatabaseInfo {
         schema_version,
         fingerprint,
         credentials: count(&conn, path, "SELECT count(*) FROM credential")?,
         keypairs: count(&conn, path, "SELECT count(*) FROM keypair")?,
         sealed_values: count(&conn, path, "SELECT count(*) FROM credential_secret")?
-            + count(
-                &conn,
-                path,
-                "SELECT count(*) FROM keypair WHERE private_key_sealed IS NOT NULL",
-            )?,
+            + keypairs_with_private_key,
+        credentials_with_secrets: count(
+            &conn,
+            path,
+            "SELECT count(DISTINCT credential_id) FROM credential_secret",
+        )?,
+        keypairs_with_private_key,
     };
     let opened = match seed {
         Some(seed) if all_opened => Some(SecretsOpened {

@@ -6,7 +6,7 @@ use axum::extract::{Extension, Multipart, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use nascfg_credentials::{Credential, ProviderKind, ValidationErrors};
+use nascfg_credentials::{Credential, ProviderKind, Untrusted, ValidationErrors};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::{DataDir, Store};
 use nascfg_verify::Verification;
@@ -1280,7 +1280,9 @@ pub(crate) async fn inspection_page(
     let m = &i.manifest;
     let facts = vec![
         ("format", format!("{} version {}", m.format, m.version)),
-        ("producer", m.producer.clone()),
+        // The manifest's free text and the upload's name are the sender's
+        // word: shown escaped and cut, as the CLI shows them.
+        ("producer", Untrusted::new(&m.producer).to_string()),
         ("created", m.created.clone()),
         (
             "encrypted",
@@ -1309,7 +1311,10 @@ pub(crate) async fn inspection_page(
                 } else {
                     "not included"
                 },
-                m.seed_fingerprint.as_deref().unwrap_or("none recorded")
+                m.seed_fingerprint.as_deref().map_or_else(
+                    || "none recorded".to_owned(),
+                    |f| Untrusted::new(f).to_string()
+                )
             ),
         ),
         (
@@ -1364,7 +1369,7 @@ pub(crate) async fn inspection_page(
     let mut response = html(&InspectionPage {
         csrf: sess.csrf.clone(),
         flash: None,
-        file_name,
+        file_name: Untrusted::new(&file_name).to_string(),
         facts,
         case,
         verdict,

@@ -596,7 +596,10 @@ async fn restore(
         ..Found::default()
     };
     let Some(bundle) = BundleName::parse(&f.name) else {
-        let message = format!("{:?} is not the name of a bundle", f.name);
+        let message = format!(
+            "{:?} is not the name of a bundle",
+            nascfg_credentials::Untrusted::new(&f.name)
+        );
         return render(&app, &sess, echo, failed(message)).await;
     };
     let passphrase = (!f.passphrase.is_empty()).then(|| SecretString::from(f.passphrase));

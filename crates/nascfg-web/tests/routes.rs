@@ -712,6 +712,68 @@ async fn login_to_provider_falls_back_to_pasting() {
     }
 }
 
+/// A gzip'd tar whose first header is a GNU long name declaring 800 KB of
+/// name (the security review's bundle), its name written out in full.
+fn long_name_bundle() -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..13].copy_from_slice(b"././@LongLink");
+    h[100..107].copy_from_slice(b"0000600");
+    h[124..135].copy_from_slice(format!("{:011o}", 800_000).as_bytes());
+    h[156] = b'L';
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut tar = h;
+    tar.resize(512 + 800_256, b'n');
+    tar.resize(tar.len() + 1024, 0);
+    // The real gzip: this crate links no compressor.
+    let mut child = std::process::Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    let mut stdin = child.stdin.take().expect("a pipe");
+    let writer = std::thread::spawn(move || {
+        std::io::Write::write_all(&mut stdin, &tar).expect("gzip reads")
+    });
+    let out = child.wait_with_output().expect("gzip ends");
+    writer.join().expect("the writer ends");
+    assert!(out.status.success());
+    out.stdout
+}
+
+#[tokio::test]
+async fn an_upload_with_a_long_name_header_gets_a_short_refusal() {
+    let ui = self::ui();
+    let (cookie, csrf) = login(&ui).await;
+    let mut body = b"--x\r\nContent-Disposition: form-data; name=\"bundle\"; \
+        filename=\"evil\x1b[2J.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n"
+        .to_vec();
+    body.extend_from_slice(&long_name_bundle());
+    body.extend_from_slice(b"\r\n--x--\r\n");
+    let request = Request::post(format!("/backups/upload?csrf={csrf}"))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .body(Body::from(body))
+        .expect("a request");
+    let a = send(&ui, request).await;
+    assert!(
+        a.body.contains("GNU long-name header of 800000 bytes"),
+        "{}",
+        a.body
+    );
+    // The page is the backups page with one short error, not the name.
+    assert!(a.body.len() < 64 << 10, "{} bytes", a.body.len());
+    assert!(
+        !a.body.contains("nnnnnnnnnnnnnnnn"),
+        "the name is not echoed"
+    );
+}
+
 #[path = "routes/listener.rs"]
 mod listener;
 #[path = "routes/uploads.rs"]

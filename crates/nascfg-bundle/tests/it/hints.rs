@@ -13,8 +13,30 @@ fn check(error: Error, expected: &str) {
 const INTACT: &str = "the file is not an intact nascfg bundle (damaged, truncated or altered); \
                       use another copy. Nothing was changed";
 
+/// A file that never was a bundle: no talk of damage or other copies.
+const NOT_A_BUNDLE: &str = "give a bundle made by `nascfg backup export` or `backup push` \
+                            (a .tar.gz, or .tar.gz.age with a passphrase). Nothing was changed";
+
 #[test]
 fn hints() {
+    for never_a_bundle in [
+        Error::NotGzip,
+        Error::NotTar,
+        Error::ManifestMissing,
+        Error::ManifestNotFirst,
+        Error::UnknownFormat {
+            found: "zip".into(),
+        },
+    ] {
+        check(never_a_bundle, NOT_A_BUNDLE);
+    }
+    check(
+        Error::ExtensionHeader {
+            kind: "GNU long-name header",
+            size: 800_000,
+        },
+        INTACT,
+    );
     check(Error::Truncated, INTACT);
     check(
         Error::HashMismatch {

@@ -7,6 +7,7 @@ use nascfg_bundle::{
     Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
     RestoreOptions, RestoreReport,
 };
+use nascfg_credentials::Untrusted;
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 
@@ -316,7 +317,8 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     let m = &i.manifest;
     println!("bundle:        {}", file.display());
     println!("format:        {} version {}", m.format, m.version);
-    println!("producer:      {}", m.producer);
+    // The manifest's free text is the bundle's word: shown escaped and cut.
+    println!("producer:      {}", Untrusted::new(&m.producer));
     println!("created:       {}", m.created);
     println!(
         "encrypted:     {}",
@@ -345,7 +347,10 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
         } else {
             "not included"
         },
-        m.seed_fingerprint.as_deref().unwrap_or("none recorded")
+        m.seed_fingerprint.as_deref().map_or_else(
+            || "none recorded".to_owned(),
+            |f| Untrusted::new(f).to_string()
+        )
     );
     for member in &m.members {
         println!(

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use nascfg_bundle::{Configuration, Diff, SecretsCompared};
+use nascfg_credentials::Untrusted;
 
 use crate::cli::{Cli, PassphraseArgs, RemoteArgs, SeedFileArgs};
 use crate::cmd::backup::bundle_passphrase;
@@ -67,8 +68,11 @@ pub fn run(
 }
 
 /// Prints a diff grouped: seed, credentials (added, removed, renamed,
-/// changed with field names), key pairs, known hosts. Never a secret.
+/// changed with field names), key pairs, known hosts. Never a secret. A
+/// bundle's names and values are its word: shown escaped and cut
+/// ([`Untrusted`]), so they cannot drive the terminal.
 pub fn print_diff(diff: &Diff) {
+    let u = Untrusted::new;
     if diff.is_empty() {
         println!("no differences");
         return;
@@ -76,8 +80,8 @@ pub fn print_diff(diff: &Diff) {
     if let Some(seed) = &diff.seed {
         println!(
             "seed: {} -> {}",
-            seed.from.as_deref().unwrap_or("none"),
-            seed.to.as_deref().unwrap_or("none")
+            u(seed.from.as_deref().unwrap_or("none")),
+            u(seed.to.as_deref().unwrap_or("none"))
         );
     }
     let c = &diff.credentials;
@@ -85,28 +89,28 @@ pub fn print_diff(diff: &Diff) {
     {
         println!("credentials:");
         for e in &c.added {
-            println!("  added:   {} ({})", e.name, e.provider);
+            println!("  added:   {} ({})", u(&e.name), u(&e.provider));
         }
         for e in &c.removed {
-            println!("  removed: {} ({})", e.name, e.provider);
+            println!("  removed: {} ({})", u(&e.name), u(&e.provider));
         }
         for r in &c.renamed {
-            println!("  renamed: {} -> {}", r.from, r.to);
+            println!("  renamed: {} -> {}", u(&r.from), u(&r.to));
         }
         for ch in &c.changed {
-            println!("  changed: {}", ch.name);
+            println!("  changed: {}", u(&ch.name));
             if let Some(p) = &ch.provider {
-                println!("    provider: {} -> {}", p.from, p.to);
+                println!("    provider: {} -> {}", u(&p.from), u(&p.to));
             }
             for a in &ch.attributes {
                 let show = |v: &Option<serde_json::Value>| match v {
-                    Some(v) => v.to_string(),
+                    Some(v) => Untrusted::new(&v.to_string()).to_string(),
                     None => "(unset)".to_owned(),
                 };
-                println!("    {}: {} -> {}", a.field, show(&a.from), show(&a.to));
+                println!("    {}: {} -> {}", u(&a.field), show(&a.from), show(&a.to));
             }
             for s in &ch.secrets {
-                println!("    {}: secret {}", s.field, s.change.describe());
+                println!("    {}: secret {}", u(&s.field), s.change.describe());
             }
             if let Some(n) = &ch.needs_secrets {
                 println!(
@@ -125,16 +129,26 @@ pub fn print_diff(diff: &Diff) {
     {
         println!("key pairs:");
         for e in &k.added {
-            println!("  added:   {} ({} {})", e.name, e.key_type, e.fingerprint);
+            println!(
+                "  added:   {} ({} {})",
+                u(&e.name),
+                u(&e.key_type),
+                e.fingerprint
+            );
         }
         for e in &k.removed {
-            println!("  removed: {} ({} {})", e.name, e.key_type, e.fingerprint);
+            println!(
+                "  removed: {} ({} {})",
+                u(&e.name),
+                u(&e.key_type),
+                e.fingerprint
+            );
         }
         for r in &k.renamed {
-            println!("  renamed: {} -> {}", r.from, r.to);
+            println!("  renamed: {} -> {}", u(&r.from), u(&r.to));
         }
         for ch in &k.changed {
-            println!("  changed: {}", ch.name);
+            println!("  changed: {}", u(&ch.name));
             if let Some(p) = &ch.public_key {
                 println!("    public key: {} -> {}", p.from, p.to);
             }
@@ -147,13 +161,19 @@ pub fn print_diff(diff: &Diff) {
     if !(h.added.is_empty() && h.removed.is_empty() && h.changed.is_empty()) {
         println!("known hosts:");
         for e in &h.added {
-            println!("  added:   {}:{} {}", e.host, e.port, e.key);
+            println!("  added:   {}:{} {}", u(&e.host), e.port, e.key);
         }
         for e in &h.removed {
-            println!("  removed: {}:{} {}", e.host, e.port, e.key);
+            println!("  removed: {}:{} {}", u(&e.host), e.port, e.key);
         }
         for e in &h.changed {
-            println!("  changed: {}:{} {} -> {}", e.host, e.port, e.from, e.to);
+            println!(
+                "  changed: {}:{} {} -> {}",
+                u(&e.host),
+                e.port,
+                e.from,
+                e.to
+            );
         }
     }
     if diff.secrets_compared == SecretsCompared::SealedText {

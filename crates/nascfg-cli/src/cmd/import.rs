@@ -3,6 +3,7 @@
 use std::io::{Read as _, Write as _};
 use std::path::Path;
 
+use nascfg_credentials::Untrusted;
 use nascfg_interop::rclone::{self, MAX_CONF_LEN};
 use nascfg_interop::{ImportOptions, ImportReport, ImportStatus, truenas};
 use secrecy::SecretString;
@@ -122,25 +123,26 @@ fn print_report(cli: &Cli, report: &ImportReport) -> anyhow::Result<()> {
         ("credential", &report.credentials),
     ] {
         for item in items {
+            // Names and provider strings come from the imported file: shown
+            // escaped and cut, so they cannot drive the terminal. The
+            // reasons and notes quote the file only through `Untrusted`.
             let renamed = item
                 .source_name
                 .as_ref()
-                .map(|s| format!(" (was {s:?})"))
+                .map(|s| format!(" (was {:?})", Untrusted::new(s)))
                 .unwrap_or_default();
+            let name = Untrusted::new(&item.name);
+            let provider = Untrusted::new(&item.provider);
             match &item.reason {
                 Some(reason) => writeln!(
                     out,
-                    "{} {what} {}{renamed} [{}]: {reason}",
+                    "{} {what} {name}{renamed} [{provider}]: {reason}",
                     verb(item.status),
-                    item.name,
-                    item.provider
                 )?,
                 None => writeln!(
                     out,
-                    "{} {what} {}{renamed} [{}]",
+                    "{} {what} {name}{renamed} [{provider}]",
                     verb(item.status),
-                    item.name,
-                    item.provider
                 )?,
             }
             if !cli.quiet {

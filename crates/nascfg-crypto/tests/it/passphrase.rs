@@ -125,6 +125,24 @@ fn age_file_without_passphrase_is_not_passphrase_protected() {
 }
 
 #[test]
+fn a_work_factor_beyond_the_memory_ceiling_is_refused_before_deriving() {
+    // The review's file: 2^23 is 8 GiB of scrypt memory, within age's own
+    // time ceiling on a fast machine. Refused from the header text.
+    let file = encrypt("p", b"x");
+    let text = String::from_utf8_lossy(&file).into_owned();
+    let at = text.find(" 10\n").unwrap();
+    for (log_n, memory) in [(b" 23\n", "8 GiB"), (b" 31\n", "2 TiB")] {
+        let mut bad = file[..at].to_vec();
+        bad.extend_from_slice(log_n);
+        bad.extend_from_slice(&file[at + 4..]);
+        let err = decrypt("p", &bad).err().expect("refused");
+        assert!(matches!(err, Error::ExcessiveWork { .. }), "{err:?}");
+        assert!(err.to_string().contains(memory), "{err}");
+    }
+    assert_eq!(nascfg_crypto::MAX_OPEN_LOG_N, 22);
+}
+
+#[test]
 fn excessive_work_factor_is_refused_before_the_work() {
     // Rewrite the stanza's work factor to 2^40: refused at once, no scrypt run.
     let file = encrypt("p", b"x");

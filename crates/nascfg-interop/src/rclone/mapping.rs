@@ -3,7 +3,7 @@
 //! way (OneDrive drive types, S3 v2 signatures, the GCS key on one line, the
 //! SFTP key as `key_pem`, obscured passwords).
 
-use nascfg_credentials::{AttrValue, Credential, ProviderKind};
+use nascfg_credentials::{AttrValue, Credential, ProviderKind, Untrusted};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Map, Value};
 
@@ -343,7 +343,10 @@ pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<Ke
         candidate.skip(if rclone_type.is_empty() {
             "the remote has no type".to_owned()
         } else {
-            format!("rclone backend {rclone_type:?} has no nascfg provider")
+            format!(
+                "rclone backend {:?} has no nascfg provider",
+                Untrusted::new(&rclone_type)
+            )
         });
         return (candidate, None);
     };
@@ -474,7 +477,7 @@ pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<Ke
     if !ignored.is_empty() {
         candidate.notes.push(format!(
             "rclone options nascfg does not keep were ignored: {}",
-            ignored.join(", ")
+            crate::import::untrusted_list(&ignored)
         ));
     }
     candidate.attributes = attrs;
