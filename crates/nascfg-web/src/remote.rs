@@ -260,17 +260,13 @@ struct PushRequest {
 }
 
 impl RemoteForm {
-    /// The push it asks for, or the page's error when the passphrases differ.
-    fn push_request(self) -> Result<(Echo, PushRequest), (Echo, Found)> {
+    /// The push it asks for, or the form's echo and the error when the
+    /// passphrases differ.
+    fn push_request(self) -> Result<(Echo, PushRequest), (Echo, String)> {
         let echo = self.echo();
         if self.passphrase != self.passphrase2 {
-            let found = Found {
-                push_error: Some(
-                    "the passphrases differ: type the same passphrase twice".to_owned(),
-                ),
-                ..Found::default()
-            };
-            return Err((echo, found));
+            let error = "the passphrases differ: type the same passphrase twice".to_owned();
+            return Err((echo, error));
         }
         let request = PushRequest {
             credential: self.credential,
@@ -360,7 +356,13 @@ async fn push(
 ) -> Response {
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
-        Err((echo, found)) => return render(&app, &sess, echo, found).await,
+        Err((echo, error)) => {
+            let found = Found {
+                push_error: Some(error),
+                ..Found::default()
+            };
+            return render(&app, &sess, echo, found).await;
+        }
     };
     let dir = app.inner.data_dir.clone();
     let found = blocking(move || run_push(&dir, request, &NoProgress)).await;
@@ -472,7 +474,7 @@ async fn push_start(
     };
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
-        Err((_, found)) => return refuse(found.push_error.unwrap_or_default()),
+        Err((_, error)) => return refuse(error),
     };
     let job = Arc::new(PushJob {
         echo,

@@ -161,13 +161,14 @@ fn verify_stored(
     drop(guard);
     if let (Some(trust), true) = (&trust, verification.valid) {
         let seen = verification.host_key_seen.as_deref();
-        if let Some(recorded) = store.record_first_use(trust, seen)? {
-            if !cli.quiet && !cli.json {
-                eprintln!(
-                    "recorded the host key of {}:{} (first use): {}",
-                    recorded.host, recorded.port, recorded.key
-                );
-            }
+        if let Some(recorded) = store.record_first_use(trust, seen)?
+            && !cli.quiet
+            && !cli.json
+        {
+            eprintln!(
+                "recorded the host key of {}:{} (first use): {}",
+                recorded.host, recorded.port, recorded.key
+            );
         }
     }
     if verification.refreshed_token.is_some() && !cli.quiet && !cli.json {
