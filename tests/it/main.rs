@@ -21,6 +21,7 @@ mod release_hooks;
 mod remote;
 mod rotate_crash;
 mod seed;
+mod slip39;
 mod tidy;
 mod verify_cloud;
 mod verify_servers;
