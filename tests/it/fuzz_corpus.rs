@@ -382,7 +382,11 @@ fn slip39_seeds(seeds: &mut Seeds) {
             .iter()
             .map(|m| m.as_str().unwrap())
             .collect();
-        seeds.push(("slip39_share", format!("vector-{i}"), lines.join("\n").into_bytes()));
+        seeds.push((
+            "slip39_share",
+            format!("vector-{i}"),
+            lines.join("\n").into_bytes(),
+        ));
     }
     let secret: Vec<u8> = (0..32).collect();
     let shares = nascfg_crypto::split(&secret, 3, 5, b"", 0).unwrap();
@@ -395,8 +399,15 @@ fn slip39_seeds(seeds: &mut Seeds) {
             .iter()
             .map(|t| nascfg_crypto::Share::parse(t).unwrap())
             .collect();
-        assert_eq!(&nascfg_crypto::combine(&parsed, b"").unwrap()[..], &secret[..]);
-        seeds.push(("slip39_share", format!("ours-{k}-of-5"), text.join("\n").into_bytes()));
+        assert_eq!(
+            &nascfg_crypto::combine(&parsed, b"").unwrap()[..],
+            &secret[..]
+        );
+        seeds.push((
+            "slip39_share",
+            format!("ours-{k}-of-5"),
+            text.join("\n").into_bytes(),
+        ));
     }
 }
 

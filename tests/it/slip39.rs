@@ -45,7 +45,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn seed() -> Vec<u8> {
-    (0..32u8).map(|i| i.wrapping_mul(71).wrapping_add(5)).collect()
+    (0..32u8)
+        .map(|i| i.wrapping_mul(71).wrapping_add(5))
+        .collect()
 }
 
 #[test]
@@ -82,7 +84,11 @@ for group in shamir_mnemonic.generate_mnemonics(1, [(2, 3)], secret, b''):
     let out = python(&program, &hex(&secret));
     let shares: Vec<Share> = out.lines().map(|l| Share::parse(l).unwrap()).collect();
     assert_eq!(shares.len(), 3);
-    assert!(shares.iter().all(|s| s.extendable() && s.member_threshold() == 2));
+    assert!(
+        shares
+            .iter()
+            .all(|s| s.extendable() && s.member_threshold() == 2)
+    );
     for pair in [[0, 1], [1, 2], [2, 0]] {
         let two = [shares[pair[0]].clone(), shares[pair[1]].clone()];
         assert_eq!(&combine(&two, b"").unwrap()[..], &secret[..]);

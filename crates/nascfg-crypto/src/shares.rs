@@ -696,7 +696,7 @@ pub fn split(
     if secret.len() < MIN_SECRET_BYTES || secret.len() > MAX_SECRET_BYTES {
         return Err(SharesError::Split("the secret must be 16 to 64 bytes long"));
     }
-    if secret.len() % 2 != 0 {
+    if !secret.len().is_multiple_of(2) {
         return Err(SharesError::Split(
             "the secret must be an even number of bytes long",
         ));
@@ -785,7 +785,7 @@ pub fn combine(shares: &[Share], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>
             });
         }
     }
-    if first.value.len() % 2 != 0 {
+    if !first.value.len().is_multiple_of(2) {
         return Err(SharesError::Parameters(
             "its value is an odd number of bytes long",
         ));

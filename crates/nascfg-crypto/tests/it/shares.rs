@@ -191,10 +191,7 @@ fn refusals() {
     let parse_cases: &[(String, &str)] = &[
         (words.replacen(' ', " nascfg ", 1), "UnknownWord 2"),
         (format!("{words} zero"), "WordCount 34"),
-        (
-            words.rsplitn(2, ' ').nth(1).unwrap().to_owned(),
-            "WordCount 32",
-        ),
+        (words.rsplit_once(' ').unwrap().0.to_owned(), "WordCount 32"),
         (String::new(), "WordCount 0"),
         (mistype(&words, 10), "Checksum"),
         (swapped.join(" "), "Checksum"),
