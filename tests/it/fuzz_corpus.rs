@@ -408,6 +408,48 @@ fn private_key_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// SLIP-39 shares, one a line: every set of the specification's vectors
+/// (valid and refused), and a 3-of-5 split of ours with iteration exponent 0
+/// (the target combines only those) as 3, 4 and 5 shares.
+fn slip39_seeds(seeds: &mut Seeds) {
+    let path = root().join("crates/nascfg-crypto/tests/data/slip39-vectors.json");
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (i, vector) in vectors.as_array().unwrap().iter().enumerate() {
+        let lines: Vec<&str> = vector[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        seeds.push((
+            "slip39_share",
+            format!("vector-{i}"),
+            lines.join("\n").into_bytes(),
+        ));
+    }
+    let secret: Vec<u8> = (0..32).collect();
+    let shares = nascfg_crypto::split(&secret, 3, 5, b"", 0).unwrap();
+    for k in 3..=5 {
+        let text: Vec<String> = shares[..k]
+            .iter()
+            .map(|s| s.to_words().to_string())
+            .collect();
+        let parsed: Vec<nascfg_crypto::Share> = text
+            .iter()
+            .map(|t| nascfg_crypto::Share::parse(t).unwrap())
+            .collect();
+        assert_eq!(
+            &nascfg_crypto::combine(&parsed, b"").unwrap()[..],
+            &secret[..]
+        );
+        seeds.push((
+            "slip39_share",
+            format!("ours-{k}-of-5"),
+            text.join("\n").into_bytes(),
+        ));
+    }
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -419,6 +461,7 @@ fn fuzz_seeds_reach_deep() {
     rclone_seeds(&mut seeds);
     oauth_seeds(&mut seeds);
     private_key_seeds(&mut seeds);
+    slip39_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
@@ -427,6 +470,7 @@ fn fuzz_seeds_reach_deep() {
         "rclone_conf",
         "oauth_redirect",
         "private_key",
+        "slip39_share",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,

@@ -27,6 +27,7 @@ mod scrub_echo;
 mod seed;
 mod seed_travel;
 mod strict_modes;
+mod slip39;
 mod tidy;
 mod token_rotation;
 mod verify_cloud;

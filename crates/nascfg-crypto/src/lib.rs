@@ -10,6 +10,8 @@
 //! - [`encrypt_with_passphrase`], [`decrypt_with_passphrase`]: the age format
 //!   with a passphrase (scrypt) recipient, readable by the reference `age` tool.
 //! - [`write_secret_file`]: atomic 0600 writes.
+//! - [`split`], [`combine`], [`Share`]: SLIP-39 shares of a secret (K of N),
+//!   in words, readable by the reference implementation and hardware wallets.
 //!
 //! The formats are specified in docs/FORMAT.md.
 //!
@@ -43,6 +45,7 @@ mod passphrase;
 mod sealed;
 mod secret_file;
 mod seed;
+mod shares;
 
 pub use crate::{
     content_mac::ContentMacKey,
@@ -55,6 +58,10 @@ pub use crate::{
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
     secret_file::write_secret_file,
     seed::Seed,
+    shares::{
+        DEFAULT_ITERATION_EXPONENT, MAX_ITERATION_EXPONENT, MAX_SECRET_BYTES, MAX_SHARE_COUNT,
+        Share, SharesError, combine, split,
+    },
 };
 pub use secrecy;
 pub use zeroize;

@@ -6,4 +6,5 @@ mod errors;
 mod passphrase;
 mod properties;
 mod seed;
+mod shares;
 mod vectors;
