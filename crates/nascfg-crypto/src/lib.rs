@@ -9,7 +9,7 @@
 //!   ([`Error::Damaged`]) before anything is decrypted.
 //! - [`encrypt_with_passphrase`], [`decrypt_with_passphrase`]: the age format
 //!   with a passphrase (scrypt) recipient, readable by the reference `age` tool.
-//! - [`write_secret_file`]: atomic 0600 writes.
+//! - [`write_secret_file`]: atomic 0600 writes; [`create_secret_file`] for `-o FILE` outputs.
 //!
 //! The formats are specified in docs/FORMAT.md.
 //!
@@ -53,7 +53,7 @@ pub use crate::{
         encrypt_with_passphrase, is_passphrase_protected,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
-    secret_file::write_secret_file,
+    secret_file::{IfExists, create_secret_file, replaceable, write_secret_file},
     seed::Seed,
 };
 pub use secrecy;

@@ -28,10 +28,11 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             remote: remote_args,
         } => {
             if remote::is_remote(file) {
+                // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, passphrase);
+                return inspect(cli, &path, file, passphrase);
             }
-            inspect(cli, file, passphrase)
+            inspect(cli, file, file, passphrase)
         }
         BackupCommand::Diff {
             a,
@@ -98,15 +99,15 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             cli,
             location,
             nascfg_remote::Policy {
-                last: *keep_last,
-                daily: *keep_daily,
-                weekly: *keep_weekly,
-                monthly: *keep_monthly,
+                last: keep_last.unwrap_or(0),
+                daily: keep_daily.unwrap_or(0),
+                weekly: keep_weekly.unwrap_or(0),
+                monthly: keep_monthly.unwrap_or(0),
             },
             *dry_run,
             remote_args,
         ),
-        BackupCommand::Schedule { print: _, location } => remote::schedule(location.as_deref()),
+        BackupCommand::Schedule { print: _, location } => remote::schedule(cli, location.as_deref()),
     }
 }
 
@@ -257,14 +258,20 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
-fn inspect(cli: &Cli, file: &Path, passphrase: &PassphraseArgs) -> anyhow::Result<()> {
+/// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
+fn inspect(
+    cli: &Cli,
+    file: &Path,
+    shown: &Path,
+    passphrase: &PassphraseArgs,
+) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
     let this_box = this_box_seed(cli)?;
     let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
-    print_inspection(file, &inspection);
+    print_inspection(shown, &inspection);
     Ok(())
 }
 
@@ -360,7 +367,9 @@ fn restore(
     if cli.json {
         return output::print_json(&report_json(&report));
     }
-    print_report(&report);
+    if !cli.quiet {
+        print_report(&report);
+    }
     Ok(())
 }
 
