@@ -146,7 +146,12 @@ fn required_arguments_are_shown_and_enforced() {
             .bind(|| assert_snapshot!(format!("usage_{name}"), run.transcript()));
     }
     // Any one --keep-* is enough (this one fails later: there is no such credential).
-    for keep in ["--keep-last", "--keep-daily", "--keep-weekly", "--keep-monthly"] {
+    for keep in [
+        "--keep-last",
+        "--keep-daily",
+        "--keep-weekly",
+        "--keep-monthly",
+    ] {
         let run = n.run(&["backup", "prune", "store:b/p", keep, "2"]);
         assert_eq!(run.code, 1, "{keep}: {}", run.transcript());
         assert!(run.stderr.contains("store"), "{}", run.stderr);
@@ -183,7 +188,15 @@ fn a_huge_or_zero_duration_is_a_usage_error() {
     // fail later, for want of the credential.
     for args in [
         vec!["cred", "verify", "x", "--timeout", "604800"],
-        vec!["cred", "login", "x", "--deadline", "20", "--timeout", "604800"],
+        vec![
+            "cred",
+            "login",
+            "x",
+            "--deadline",
+            "20",
+            "--timeout",
+            "604800",
+        ],
     ] {
         let run = n.run(&args);
         assert_eq!(run.code, 1, "{args:?}: {}", run.transcript());
@@ -228,7 +241,10 @@ fn inspect_of_a_remote_bundle_names_the_remote_bundle() {
     ]);
     let pushed = n.json(&["backup", "push", "store:bucket1/nas1"]);
     let location = pushed["location"].as_str().unwrap().to_owned();
-    assert!(location.starts_with("store:bucket1/nas1/nascfg-"), "{location}");
+    assert!(
+        location.starts_with("store:bucket1/nas1/nascfg-"),
+        "{location}"
+    );
     let shown = n.ok(&["backup", "inspect", &location]);
     let first = shown.lines().next().unwrap();
     assert_eq!(first, format!("bundle:        {location}"), "{shown}");
@@ -242,12 +258,30 @@ fn inspect_of_a_remote_bundle_names_the_remote_bundle() {
 fn an_empty_secret_shows_as_not_set() {
     let n = Nascfg::new();
     n.ok(&[
-        "cred", "add", "anon", "--provider", "FTP", "--set", "host=h", "--set", "user=u",
-        "--set", "pass=",
+        "cred",
+        "add",
+        "anon",
+        "--provider",
+        "FTP",
+        "--set",
+        "host=h",
+        "--set",
+        "user=u",
+        "--set",
+        "pass=",
     ]);
     n.ok(&[
-        "cred", "add", "full", "--provider", "FTP", "--set", "host=h", "--set", "user=u",
-        "--set", "pass=hunter2",
+        "cred",
+        "add",
+        "full",
+        "--provider",
+        "FTP",
+        "--set",
+        "host=h",
+        "--set",
+        "user=u",
+        "--set",
+        "pass=hunter2",
     ]);
     let text = n.ok(&["cred", "show", "anon"]);
     assert!(
@@ -258,8 +292,14 @@ fn an_empty_secret_shows_as_not_set() {
     assert_eq!(n.json(&["cred", "show", "anon"])["provider"]["pass"], "");
     // A set one is still only starred.
     let text = n.ok(&["cred", "show", "full"]);
-    assert!(text.contains("********") && !text.contains("hunter2"), "{text}");
-    assert_eq!(n.json(&["cred", "show", "full"])["provider"]["pass"], "********");
+    assert!(
+        text.contains("********") && !text.contains("hunter2"),
+        "{text}"
+    );
+    assert_eq!(
+        n.json(&["cred", "show", "full"])["provider"]["pass"],
+        "********"
+    );
 }
 
 /// A box with a key pair, exported without the seed and restored on a new box with
@@ -307,7 +347,12 @@ fn json_error(n: &Nascfg, args: &[&str], code: i32) -> Value {
     let line = run.stderr.trim();
     assert_eq!(line.lines().count(), 1, "{args:?}: {}", run.stderr);
     let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    assert!(value["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{value}");
+    assert!(
+        value["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{value}"
+    );
     value
 }
 
@@ -318,7 +363,11 @@ fn with_json_an_error_is_a_json_object_with_a_stable_kind() {
     let not_a_bundle = n.write_file("notes.txt", "hello");
     let cases: Vec<(&str, Vec<&str>, i32)> = vec![
         ("not-found", vec!["cred", "show", "nope"], 1),
-        ("invalid-credential", vec!["cred", "add", "x", "--provider", "sftp"], 1),
+        (
+            "invalid-credential",
+            vec!["cred", "add", "x", "--provider", "sftp"],
+            1,
+        ),
         ("usage", vec!["cred", "add"], 2),
         ("usage", vec!["cred", "verify", "x", "--timeout", "0"], 2),
         ("usage", vec!["no-such-command"], 2),
@@ -386,7 +435,8 @@ fn every_problem_of_a_credential_is_told_at_once() {
         &format!("service_account_credentials=@{file}"),
     ]);
     assert!(
-        run.stderr.contains("\"private_key\" must be a PEM private key"),
+        run.stderr
+            .contains("\"private_key\" must be a PEM private key"),
         "{}",
         run.stderr
     );

@@ -78,7 +78,10 @@ fn to_a_terminal_it_refuses_unless_asked() {
     let shown = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{shown}");
     assert!(shown.contains("refusing to print"), "{shown}");
-    assert!(shown.contains("-o FILE") && shown.contains("--stdout"), "{shown}");
+    assert!(
+        shown.contains("-o FILE") && shown.contains("--stdout"),
+        "{shown}"
+    );
     assert!(!shown.contains("[offsite]"), "{shown}");
     // With --stdout it prints; to a pipe it prints as before (scripts are unchanged).
     let line = format!("{line} --stdout");
@@ -100,30 +103,47 @@ fn the_encrypted_export_opens_in_rclone_with_its_config_pass() {
     let run = n
         .cmd()
         .env("EXPORT_PASS", "correct horse")
-        .args(["export", "rclone", "-o", conf_s, "--passphrase-env", "EXPORT_PASS"])
+        .args([
+            "export",
+            "rclone",
+            "-o",
+            conf_s,
+            "--passphrase-env",
+            "EXPORT_PASS",
+        ])
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let text = std::fs::read_to_string(&conf).unwrap();
     assert!(text.contains("RCLONE_ENCRYPT_V0:"), "{text}");
-    assert!(!text.contains("[offsite]") && !text.contains("AKIAEXAMPLE"), "{text}");
-    let listed = rclone(
-        Some("correct horse"),
-        &["--config", conf_s, "listremotes"],
+    assert!(
+        !text.contains("[offsite]") && !text.contains("AKIAEXAMPLE"),
+        "{text}"
     );
+    let listed = rclone(Some("correct horse"), &["--config", conf_s, "listremotes"]);
     assert!(
         listed.status.success(),
         "{}",
         String::from_utf8_lossy(&listed.stderr)
     );
     let remotes = String::from_utf8_lossy(&listed.stdout);
-    assert!(remotes.contains("offsite:") && remotes.contains("nas_ftp:"), "{remotes}");
+    assert!(
+        remotes.contains("offsite:") && remotes.contains("nas_ftp:"),
+        "{remotes}"
+    );
     let wrong = rclone(Some("wrong horse"), &["--config", conf_s, "listremotes"]);
     assert!(!wrong.status.success());
     // A passphrase file works too, and to standard output it may go to a pipe.
     let pass = n.write_file("pass", "battery staple\n");
     let out = n.ok(&["export", "rclone", "--passphrase-file", &pass]);
-    assert!(out.contains("RCLONE_ENCRYPT_V0:") && !out.contains("AKIAEXAMPLE"), "{out}");
+    assert!(
+        out.contains("RCLONE_ENCRYPT_V0:") && !out.contains("AKIAEXAMPLE"),
+        "{out}"
+    );
     // And nascfg reads it back with the same options.
     let m = Nascfg::new();
     let back = m.json(&["import", "rclone", conf_s, "--passphrase-file", &{
@@ -141,7 +161,11 @@ fn an_existing_output_is_replaced_only_with_force_and_only_a_regular_file() {
         .bind(|| assert_snapshot!("export_rclone_existing", run.transcript()));
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine\n");
     n.ok(&["export", "rclone", "-o", &existing, "--force"]);
-    assert!(std::fs::read_to_string(&existing).unwrap().contains("[offsite]"));
+    assert!(
+        std::fs::read_to_string(&existing)
+            .unwrap()
+            .contains("[offsite]")
+    );
     let mode = std::os::unix::fs::PermissionsExt::mode(
         &std::fs::metadata(&existing).unwrap().permissions(),
     );
@@ -156,7 +180,12 @@ fn an_existing_output_is_replaced_only_with_force_and_only_a_regular_file() {
     let fifo = n.tmp().join("a-fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    for path in [dir.as_path(), link.as_path(), fifo.as_path(), "/dev/null".as_ref()] {
+    for path in [
+        dir.as_path(),
+        link.as_path(),
+        fifo.as_path(),
+        "/dev/null".as_ref(),
+    ] {
         for force in [false, true] {
             let mut args = vec!["export", "rclone", "-o", path.to_str().unwrap()];
             if force {
@@ -173,7 +202,9 @@ fn an_existing_output_is_replaced_only_with_force_and_only_a_regular_file() {
     assert!(dir.is_dir() && std::fs::symlink_metadata(&link).unwrap().is_symlink());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept\n");
     let fifo_meta = std::fs::symlink_metadata(&fifo).unwrap();
-    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&fifo_meta.file_type()));
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+        &fifo_meta.file_type()
+    ));
     // No temporary file is left beside them.
     let left: Vec<_> = std::fs::read_dir(n.tmp())
         .unwrap()
@@ -204,7 +235,12 @@ fn import_rclone_takes_the_passphrase_like_every_other_command() {
         let m = Nascfg::new();
         let mut args = vec!["--json", "import", "rclone", &encrypted];
         args.extend(options.iter().copied());
-        let run = m.cmd().env("PW", "correct horse").args(&args).output().unwrap();
+        let run = m
+            .cmd()
+            .env("PW", "correct horse")
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(
             run.status.success(),
             "{options:?}: {}",

@@ -188,8 +188,10 @@ pub struct LoginArgs {
 #[derive(Debug, Subcommand)]
 pub enum CredCommand {
     /// Add a credential: NAME with --provider TYPE, or a whole document with --from-json.
-    #[command(override_usage = "nascfg cred add <NAME> --provider <TYPE> [--set <KEY=VALUE>]... [--verify]\n       \
-                                nascfg cred add --from-json <FILE>")]
+    #[command(
+        override_usage = "nascfg cred add <NAME> --provider <TYPE> [--set <KEY=VALUE>]... [--verify]\n       \
+                                nascfg cred add --from-json <FILE>"
+    )]
     Add {
         /// The credential's name (not with --from-json: the document names it).
         #[arg(required_unless_present = "from_json")]

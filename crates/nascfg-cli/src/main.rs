@@ -37,7 +37,10 @@ fn main() -> ExitCode {
 /// `--version` print as always.
 fn usage_error(err: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    let informational = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    let informational = matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
     if informational || !json_requested() {
         err.exit();
     }

@@ -37,7 +37,10 @@ pub fn hint_kind(
     error: impl Into<anyhow::Error>,
     hint: impl Into<String>,
 ) -> anyhow::Error {
-    debug_assert!(KINDS.iter().any(|(k, _)| *k == kind), "{kind} is not in KINDS");
+    debug_assert!(
+        KINDS.iter().any(|(k, _)| *k == kind),
+        "{kind} is not in KINDS"
+    );
     anyhow::Error::new(Hinted {
         error: error.into(),
         hint: hint.into(),
@@ -52,23 +55,56 @@ pub const EXIT_USAGE: u8 = 2;
 /// A specific kind where one is known, else the area the error came from.
 pub const KINDS: &[(&str, &str)] = &[
     ("usage", "the command line is wrong (exit status 2)"),
-    ("not-found", "no credential, key pair or remote object of that name"),
-    ("already-exists", "the name or output file is taken; nothing was changed"),
-    ("invalid-credential", "the credential's fields do not pass the catalog's checks"),
-    ("verify-failed", "the credential did not verify against its service"),
-    ("passphrase-required", "the input is passphrase-protected and no passphrase was given"),
+    (
+        "not-found",
+        "no credential, key pair or remote object of that name",
+    ),
+    (
+        "already-exists",
+        "the name or output file is taken; nothing was changed",
+    ),
+    (
+        "invalid-credential",
+        "the credential's fields do not pass the catalog's checks",
+    ),
+    (
+        "verify-failed",
+        "the credential did not verify against its service",
+    ),
+    (
+        "passphrase-required",
+        "the input is passphrase-protected and no passphrase was given",
+    ),
     ("wrong-passphrase", "the passphrase does not open the input"),
-    ("seed-mismatch", "the secret seed is not the one the data was sealed under"),
-    ("secrets-would-be-lost", "a restore was refused because its secrets could not be opened"),
-    ("timed-out", "a connection, transfer or login took longer than its timeout"),
-    ("refused", "nascfg refused to do something unsafe (see the message)"),
+    (
+        "seed-mismatch",
+        "the secret seed is not the one the data was sealed under",
+    ),
+    (
+        "secrets-would-be-lost",
+        "a restore was refused because its secrets could not be opened",
+    ),
+    (
+        "timed-out",
+        "a connection, transfer or login took longer than its timeout",
+    ),
+    (
+        "refused",
+        "nascfg refused to do something unsafe (see the message)",
+    ),
     ("store", "the data directory or its database"),
-    ("bundle", "a backup bundle is damaged, not a bundle, or cannot be written"),
+    (
+        "bundle",
+        "a backup bundle is damaged, not a bundle, or cannot be written",
+    ),
     ("backup", "a push, pull, list or prune"),
     ("remote", "a credential's storage (the service, or rclone)"),
     ("oauth", "an OAuth login or token"),
     ("import", "a TrueNAS backup or rclone.conf being imported"),
-    ("crypto", "the seed, a sealed value or passphrase protection"),
+    (
+        "crypto",
+        "the seed, a sealed value or passphrase protection",
+    ),
     ("credential", "a credential document or provider type"),
     ("error", "anything else"),
 ];
@@ -140,7 +176,10 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
     if let Some(e) = error.downcast_ref::<nascfg_crypto::Error>() {
         return Some(crypto_kind(e));
     }
-    if error.downcast_ref::<nascfg_credentials::ValidationErrors>().is_some() {
+    if error
+        .downcast_ref::<nascfg_credentials::ValidationErrors>()
+        .is_some()
+    {
         return Some("invalid-credential");
     }
     if let Some(e) = error.downcast_ref::<nascfg_credentials::Error>() {

@@ -401,7 +401,11 @@ mod tests {
                 kind.oauth_login(),
                 "{kind}: the catalog says oauth_login = {}, the OAuth table {}",
                 kind.oauth_login(),
-                if oauth_provider(kind).is_some() { "has it" } else { "has it not" }
+                if oauth_provider(kind).is_some() {
+                    "has it"
+                } else {
+                    "has it not"
+                }
             );
         }
     }

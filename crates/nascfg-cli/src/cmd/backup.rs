@@ -107,7 +107,9 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             *dry_run,
             remote_args,
         ),
-        BackupCommand::Schedule { print: _, location } => remote::schedule(cli, location.as_deref()),
+        BackupCommand::Schedule { print: _, location } => {
+            remote::schedule(cli, location.as_deref())
+        }
     }
 }
 

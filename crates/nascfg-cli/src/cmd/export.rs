@@ -58,10 +58,12 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
             } else {
                 IfExists::Refuse
             };
-            nascfg_crypto::create_secret_file(path, text.as_bytes(), if_exists).map_err(|e| {
-                match e.kind() {
+            nascfg_crypto::create_secret_file(path, text.as_bytes(), if_exists).map_err(
+                |e| match e.kind() {
                     std::io::ErrorKind::AlreadyExists => {
-                        anyhow::Error::new(nascfg_bundle::Error::OutputExists { path: path.clone() })
+                        anyhow::Error::new(nascfg_bundle::Error::OutputExists {
+                            path: path.clone(),
+                        })
                     }
                     std::io::ErrorKind::InvalidInput => output::hint_kind(
                         "refused",
@@ -72,8 +74,8 @@ pub fn run(cli: &Cli, command: &ExportCommand) -> anyhow::Result<()> {
                         anyhow::anyhow!("cannot write {}: {e}", path.display()),
                         "check the directory",
                     ),
-                }
-            })?;
+                },
+            )?;
         }
         None => {
             let mut stdout = std::io::stdout().lock();

@@ -84,10 +84,7 @@ fn read_conf(file: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// The rclone config password: `--passphrase-file FILE` or `--passphrase-env VAR` (or its old
 /// name `--password-env VAR`), else `RCLONE_CONFIG_PASS`, else a hidden prompt on a terminal.
-fn password(
-    args: &PassphraseArgs,
-    old_env: Option<&str>,
-) -> anyhow::Result<Option<SecretString>> {
+fn password(args: &PassphraseArgs, old_env: Option<&str>) -> anyhow::Result<Option<SecretString>> {
     if args.passphrase_file.is_some() {
         return common::read_passphrase(args, false);
     }

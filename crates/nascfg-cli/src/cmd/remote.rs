@@ -458,12 +458,14 @@ fn systemd_quoted(assignment: &str) -> String {
 /// and /etc/passwd; the numeric id (systemd takes it too) when the name is not listed.
 fn current_user() -> anyhow::Result<String> {
     use std::os::unix::fs::MetadataExt as _;
-    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).map_err(|e| {
-        output::hint(
-            anyhow::anyhow!("cannot tell which user runs nascfg (/proc/self: {e})"),
-            "run it on Linux with /proc mounted, the system the units are for",
-        )
-    })?;
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot tell which user runs nascfg (/proc/self: {e})"),
+                "run it on Linux with /proc mounted, the system the units are for",
+            )
+        })?;
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     let name = passwd.lines().find_map(|line| {
         let mut fields = line.split(':');
