@@ -132,7 +132,7 @@ fn the_encrypted_export_opens_in_rclone_with_its_config_pass() {
     );
     let remotes = String::from_utf8_lossy(&listed.stdout);
     assert!(
-        remotes.contains("offsite:") && remotes.contains("nas_ftp:"),
+        remotes.contains("offsite:") && remotes.contains("nas ftp:"),
         "{remotes}"
     );
     let wrong = rclone(Some("wrong horse"), &["--config", conf_s, "listremotes"]);
