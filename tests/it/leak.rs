@@ -45,7 +45,7 @@ fn credential(pi: usize, p: ProviderKind) -> (Vec<String>, Vec<String>) {
                         "type": "service_account",
                         "project_id": "proj",
                         "private_key_id": "abc",
-                        "private_key": format!("-----BEGIN PRIVATE KEY-----\n{k}\n-----END PRIVATE KEY-----\n"),
+                        "private_key": format!("-----BEGIN PRIVATE KEY-----\nMIIE{k}\n-----END PRIVATE KEY-----\n"),
                         "client_email": "svc@proj.iam.gserviceaccount.com",
                         "token_uri": "https://oauth2.googleapis.com/token",
                     })

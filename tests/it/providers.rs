@@ -129,9 +129,10 @@ fn show_unknown_type_fails_with_a_hint() {
     let run = nascfg.fail(&["providers", "show", "DRIVE"]);
     assert!(run.stdout.is_empty());
     insta::assert_snapshot!(run.transcript());
+    // With --json the error is a JSON object (issue 25.17), with the same hint.
     let run = nascfg.fail(&["--json", "providers", "show", "nope"]);
     assert!(
-        run.stderr.contains("hint: the providers are S3, B2,"),
+        run.stderr.contains("\"hint\":\"the providers are S3, B2,"),
         "{}",
         run.stderr
     );

@@ -476,7 +476,7 @@ fn import_reads_plain_and_encrypted_files() {
     let m = Nascfg::new();
     let run = m.fail(&["import", "rclone", &encrypted]);
     assert!(
-        run.stderr.contains("hint:") && run.stderr.contains("--password-env"),
+        run.stderr.contains("hint:") && run.stderr.contains("--passphrase-env"),
         "{}",
         run.stderr
     );

@@ -115,6 +115,10 @@ pub fn pull(
         }
         .into());
     }
+    if !refuse {
+        // --force replaces a file, never a device node, directory or link.
+        nascfg_crypto::replaceable(output)?;
+    }
     let dir_of_output = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

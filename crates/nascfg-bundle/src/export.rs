@@ -150,6 +150,10 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
             path: out.to_path_buf(),
         });
     }
+    if options.existing == Existing::Replace {
+        // --force replaces a file, never a device node, directory or link.
+        nascfg_crypto::replaceable(out).map_err(|e| Error::io(out, e))?;
+    }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

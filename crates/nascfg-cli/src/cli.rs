@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+/// The longest duration any `--*timeout` flag takes, in seconds: one week. A bigger number is
+/// a typo, and an unbounded one overflows the deadline arithmetic (a panic, not an error).
+pub const MAX_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 /// nascfg keeps a NAS's cloud-storage credentials and configuration safe.
 #[derive(Debug, Parser)]
@@ -151,11 +155,13 @@ pub struct SeedFileArgs {
 /// Options for verifying a credential against its service.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VerifyArgs {
-    /// Give up connecting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    /// Give up each connection attempt after this many seconds (1 to 604800).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub connect_timeout: u64,
-    /// Give up the whole check after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    /// Give up the whole check after this many seconds (1 to 604800).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: u64,
     /// Send the provider's API requests to this base URL instead of the real
     /// service (for test stand-ins on loopback). Only in builds with the
@@ -178,15 +184,20 @@ pub struct LoginArgs {
     /// Log in with a code entered on any device (OneDrive and Yandex; RFC 8628).
     #[arg(long)]
     pub device: bool,
-    /// Give up waiting for the login after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    /// Give up the whole login after this many seconds (1 to 604800): it is spent waiting
+    /// for the browser, or for the device code's approval.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: u64,
-    /// Give up connecting to the provider after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    /// Give up each connection attempt to the provider after this many seconds (1 to 604800).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub connect_timeout: u64,
-    /// Give up each request to the provider after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub deadline: u64,
+    /// Give up each request to the provider after this many seconds (1 to 604800).
+    /// `--deadline` is its old name.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, alias = "deadline",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
+    pub request_timeout: u64,
     /// Send every request of the login to this base URL instead of the provider (for test
     /// servers on loopback). Only in builds with the `test-endpoints` feature.
     #[cfg(feature = "test-endpoints")]
@@ -196,9 +207,13 @@ pub struct LoginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CredCommand {
-    /// Add a credential.
+    /// Add a credential: NAME with --provider TYPE, or a whole document with --from-json.
+    #[command(
+        override_usage = "nascfg cred add <NAME> --provider <TYPE> [--set <KEY=VALUE>]... [--verify]\n       \
+                                nascfg cred add --from-json <FILE>"
+    )]
     Add {
-        /// The credential's name.
+        /// The credential's name (not with --from-json: the document names it).
         #[arg(required_unless_present = "from_json")]
         name: Option<String>,
         /// The provider's type string, e.g. S3 (any case).
@@ -220,6 +235,7 @@ pub enum CredCommand {
     List,
     /// Show one credential.
     Show {
+        /// The credential's name.
         name: String,
         /// Print secret values too.
         #[arg(long)]
@@ -227,6 +243,7 @@ pub enum CredCommand {
     },
     /// Change attributes of a credential, or rename it.
     Update {
+        /// The credential's name.
         name: String,
         /// Set one attribute: KEY=VALUE, KEY=@PATH (read a file), KEY=- (read stdin).
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -236,7 +253,10 @@ pub enum CredCommand {
         rename: Option<String>,
     },
     /// Delete a credential.
-    Delete { name: String },
+    Delete {
+        /// The credential's name.
+        name: String,
+    },
     /// Log in to an OAuth provider and store the token in NAME.
     ///
     /// NAME is created with --provider (other attributes by --set, checked as `cred add`
@@ -261,9 +281,12 @@ pub enum CredCommand {
         #[command(flatten)]
         login: LoginArgs,
     },
-    /// Check that a credential works against its service.
+    /// Check that a credential works against its service: a stored one by NAME, or an
+    /// unsaved one given by --provider and --set.
+    #[command(override_usage = "nascfg cred verify <NAME> [OPTIONS]\n       \
+                                nascfg cred verify --provider <TYPE> [--set <KEY=VALUE>]... [OPTIONS]")]
     Verify {
-        /// A stored credential.
+        /// A stored credential (not with --provider).
         #[arg(required_unless_present = "provider", conflicts_with_all = ["provider", "set"])]
         name: Option<String>,
         /// Verify an unsaved credential of this provider.
@@ -287,7 +310,9 @@ pub enum KeyType {
 pub enum KeypairCommand {
     /// Generate a new key pair.
     Generate {
+        /// The name to store the key pair under.
         name: String,
+        /// The key type: ed25519 (small and fast), or rsa (3072 bits, for old servers).
         #[arg(long = "type", value_enum, default_value = "ed25519")]
         key_type: KeyType,
     },
@@ -308,9 +333,13 @@ pub enum KeypairCommand {
     /// List key pairs.
     List,
     /// Show one key pair's public key.
-    Show { name: String },
+    Show {
+        /// The key pair's name.
+        name: String,
+    },
     /// Delete a key pair; refused while SFTP credentials use it, unless --force.
     Delete {
+        /// The key pair's name.
         name: String,
         /// Delete it even if SFTP credentials use it; they are left without a
         /// private key.
@@ -423,6 +452,7 @@ pub enum BackupCommand {
     },
     /// List the bundles at CRED:PATH, newest first (every host's, unless --host is given).
     List {
+        /// Where: a stored credential's name, `:`, a path (as for `backup push`).
         location: String,
         #[command(flatten)]
         hosts: HostArgs,
@@ -478,20 +508,25 @@ pub enum BackupCommand {
         remote: RemoteArgs,
     },
     /// Delete old bundles at CRED:PATH (restic's --keep-* policy, per host; never the newest).
+    ///
+    /// Give at least one --keep-* option; those not given keep nothing by themselves.
+    #[command(group(ArgGroup::new("keep").required(true).multiple(true)
+        .args(["keep_last", "keep_daily", "keep_weekly", "keep_monthly"])))]
     Prune {
+        /// Where: a stored credential's name, `:`, a path (as for `backup push`).
         location: String,
         /// Keep the N newest bundles.
         #[arg(long, value_name = "N")]
-        keep_last: u32,
+        keep_last: Option<u32>,
         /// Keep the newest bundle of each of the N most recent days that have one.
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        keep_daily: u32,
+        #[arg(long, value_name = "N")]
+        keep_daily: Option<u32>,
         /// Likewise for ISO weeks.
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        keep_weekly: u32,
+        #[arg(long, value_name = "N")]
+        keep_weekly: Option<u32>,
         /// Likewise for months.
-        #[arg(long, value_name = "N", default_value_t = 0)]
-        keep_monthly: u32,
+        #[arg(long, value_name = "N")]
+        keep_monthly: Option<u32>,
         /// Say what would be deleted; delete nothing.
         #[arg(long)]
         dry_run: bool,
@@ -503,8 +538,8 @@ pub enum BackupCommand {
     },
     /// Print a systemd service and timer that push a backup daily.
     Schedule {
-        /// Print the units (the only mode: nascfg installs nothing itself).
-        #[arg(long, required = true)]
+        /// Print the units (the only mode, and the default: nascfg installs nothing itself).
+        #[arg(long)]
         print: bool,
         /// The location to push to (default: a placeholder to edit).
         #[arg(long, value_name = "CRED:PATH")]
@@ -537,11 +572,13 @@ fn parse_ping_url(text: &str) -> Result<nascfg_remote::PingUrl, String> {
 /// How a command reaches a credential's storage.
 #[derive(Debug, Args, Clone)]
 pub struct RemoteArgs {
-    /// Give up connecting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    /// Give up each connection attempt after this many seconds (1 to 604800).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub connect_timeout: u64,
-    /// Give up the transfers after this many seconds in all.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    /// Give up the whole command's transfers after this many seconds in all (1 to 604800).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS))]
     pub timeout: u64,
     /// `auto`: OpenDAL, FTP or SFTP where they serve the provider, rclone for the rest;
     /// `rclone`: rclone for every provider it has a backend for.
@@ -557,6 +594,7 @@ pub enum SeedCommand {
     Rotate,
     /// Write the seed to a file, passphrase-protected.
     Export {
+        /// The file to write (mode 0600); keep it off this box.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         /// Write the raw seed without a passphrase (warned about).
@@ -586,6 +624,8 @@ pub enum SeedCommand {
 pub enum ImportCommand {
     /// Import a TrueNAS configuration backup (tar or freenas-v1.db).
     Truenas {
+        /// The TrueNAS configuration backup: a .tar from System > General > Save Config, or a
+        /// bare freenas-v1.db (then with --pwenc-secret).
         file: PathBuf,
         /// The pwenc_secret file, for a bare database.
         #[arg(long, value_name = "FILE")]
@@ -598,10 +638,18 @@ pub enum ImportCommand {
         replace: bool,
     },
     /// Import an rclone.conf.
+    ///
+    /// An encrypted rclone.conf's password comes from --passphrase-file or --passphrase-env,
+    /// else from RCLONE_CONFIG_PASS, else from a hidden prompt on a terminal.
     Rclone {
+        /// The rclone.conf to read (plain or encrypted).
         file: PathBuf,
-        /// The environment variable holding the rclone config password.
-        #[arg(long, value_name = "VAR")]
+        // The rclone config password, taken as every other command takes a passphrase.
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
+        /// The old name of --passphrase-env, still accepted.
+        #[arg(long, value_name = "VAR", hide = true,
+              conflicts_with_all = ["passphrase_env", "passphrase_file"])]
         password_env: Option<String>,
         /// Check and report, store nothing.
         #[arg(long)]
@@ -615,10 +663,26 @@ pub enum ImportCommand {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Write an rclone.conf with a section per credential.
+    ///
+    /// Its passwords are only obscured (rclone's reversible encoding), so it is written to a
+    /// file (-o FILE, mode 0600) or, when asked with --stdout, to standard output; never to a
+    /// terminal unasked. With --passphrase-file or --passphrase-env the whole file is encrypted
+    /// as rclone encrypts its config (`RCLONE_CONFIG_PASS=... rclone --config FILE ...`).
+    #[command(group(ArgGroup::new("destination").args(["output", "stdout"])))]
     Rclone {
-        /// Where to write it (0600); default standard output.
+        /// Where to write it (mode 0600). An existing file is never replaced unless --force
+        /// is given, and something that is not a regular file never is.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace the file given with -o if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+        /// Write to standard output, even when it is a terminal.
+        #[arg(long)]
+        stdout: bool,
+        // Encrypt the whole file with this passphrase as rclone's config password.
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
         /// Only these credentials (default: all).
         names: Vec<String>,
     },

@@ -446,9 +446,39 @@ fn looks_like_pem_private_key(s: &str) -> bool {
     LABELS.iter().any(|label| {
         let begin = format!("-----BEGIN {label}-----");
         let end = format!("-----END {label}-----");
-        match (s.find(&begin), s.find(&end)) {
-            (Some(b), Some(e)) => e > b + begin.len(),
-            _ => false,
+        let Some(b) = s.find(&begin) else {
+            return false;
+        };
+        let body = &s[b + begin.len()..];
+        match body.find(&end) {
+            Some(e) => is_der_sequence_in_base64(&body[..e]),
+            None => false,
         }
     })
+}
+
+/// Whether a PEM body is base64 (whitespace aside) of DER that opens with a SEQUENCE, as every
+/// PKCS#8 and PKCS#1 key does: text between the markers that is no key at all ("paste your
+/// key here", a truncated line) is refused at save, not at the first sign-in. The shape only:
+/// nascfg-credentials does no cryptography, Google checks the key itself.
+fn is_der_sequence_in_base64(body: &str) -> bool {
+    use base64::Engine as _;
+    const LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let text: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let data = text.trim_end_matches('=');
+    if data.len() < 4
+        || !data
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    {
+        return false;
+    }
+    // Whole groups of four characters; a short last group is the writer's business.
+    let whole = &data[..data.len() / 4 * 4];
+    matches!(LENIENT.decode(whole).as_deref(), Ok([0x30, ..]))
 }

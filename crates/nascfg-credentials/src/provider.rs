@@ -1043,7 +1043,7 @@ static CATALOG: [ProviderSpec; 18] = [
         ProviderKind::GooglePhotos,
         "GOOGLE_PHOTOS",
         "Google Photos",
-        false,
+        true,
         GOOGLE_PHOTOS_FIELDS,
     ),
     provider(ProviderKind::Http, "HTTP", "HTTP", false, HTTP_FIELDS),

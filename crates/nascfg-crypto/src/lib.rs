@@ -9,7 +9,7 @@
 //!   ([`Error::Damaged`]) before anything is decrypted.
 //! - [`encrypt_with_passphrase`], [`decrypt_with_passphrase`]: the age format
 //!   with a passphrase (scrypt) recipient, readable by the reference `age` tool.
-//! - [`write_secret_file`]: atomic 0600 writes.
+//! - [`write_secret_file`]: atomic 0600 writes; [`create_secret_file`] for `-o FILE` outputs.
 //! - [`split`], [`combine`], [`Share`]: SLIP-39 shares of a secret (K of N),
 //!   in words, readable by the reference implementation and hardware wallets.
 //!
@@ -56,7 +56,7 @@ pub use crate::{
         encrypt_with_passphrase, is_passphrase_protected,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
-    secret_file::write_secret_file,
+    secret_file::{IfExists, create_secret_file, replaceable, write_secret_file},
     seed::Seed,
     shares::{
         DEFAULT_ITERATION_EXPONENT, MAX_ITERATION_EXPONENT, MAX_SECRET_BYTES, MAX_SHARE_COUNT,

@@ -99,7 +99,7 @@ impl Error {
                 "a TrueNAS pwenc_secret file is exactly 32 bytes; nothing was imported"
             }
             Error::RclonePasswordNeeded => {
-                "give the rclone config password with --password-env VAR (or RCLONE_CONFIG_PASS); nothing was imported"
+                "give the rclone config password with --passphrase-env VAR or --passphrase-file FILE (or RCLONE_CONFIG_PASS); nothing was imported"
             }
             Error::RcloneWrongPassword => "check the rclone config password; nothing was imported",
             Error::RcloneConf { .. } => {

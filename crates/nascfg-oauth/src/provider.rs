@@ -391,6 +391,25 @@ mod tests {
         assert!(oauth_provider(ProviderKind::S3).is_none());
     }
 
+    /// The catalog's `oauth_login` (what `nascfg providers`, the web form and the docs show)
+    /// is the one fact; this table must serve exactly the providers it names.
+    #[test]
+    fn the_table_serves_exactly_the_catalogs_oauth_providers() {
+        for kind in ProviderKind::ALL {
+            assert_eq!(
+                oauth_provider(kind).is_some(),
+                kind.oauth_login(),
+                "{kind}: the catalog says oauth_login = {}, the OAuth table {}",
+                kind.oauth_login(),
+                if oauth_provider(kind).is_some() {
+                    "has it"
+                } else {
+                    "has it not"
+                }
+            );
+        }
+    }
+
     #[test]
     fn pcloud_hosts() {
         let p = oauth_provider(ProviderKind::Pcloud).expect("pcloud");

@@ -30,10 +30,11 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             remote: remote_args,
         } => {
             if remote::is_remote(file) {
+                // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, passphrase, seed);
+                return inspect(cli, &path, file, passphrase, seed);
             }
-            inspect(cli, file, passphrase, seed)
+            inspect(cli, file, file, passphrase, seed)
         }
         BackupCommand::Diff {
             a,
@@ -126,10 +127,10 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             cli,
             location,
             nascfg_remote::Policy {
-                last: *keep_last,
-                daily: *keep_daily,
-                weekly: *keep_weekly,
-                monthly: *keep_monthly,
+                last: keep_last.unwrap_or(0),
+                daily: keep_daily.unwrap_or(0),
+                weekly: keep_weekly.unwrap_or(0),
+                monthly: keep_monthly.unwrap_or(0),
             },
             *dry_run,
             hosts,
@@ -140,7 +141,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             location,
             ping_url,
             max_age,
-        } => remote::schedule(location.as_deref(), ping_url.as_ref(), *max_age),
+        } => remote::schedule(cli, location.as_deref(), ping_url.as_ref(), *max_age),
     }
 }
 
@@ -291,9 +292,11 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
+/// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
 fn inspect(
     cli: &Cli,
     file: &Path,
+    shown: &Path,
     passphrase: &PassphraseArgs,
     seed: &SeedFileArgs,
 ) -> anyhow::Result<()> {
@@ -309,7 +312,7 @@ fn inspect(
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
-    print_inspection(file, &inspection, seed.seed_file.is_some());
+    print_inspection(shown, &inspection, seed.seed_file.is_some());
     Ok(())
 }
 
@@ -415,7 +418,9 @@ fn restore(
     if cli.json {
         return output::print_json(&report_json(&report));
     }
-    print_report(&report);
+    if !cli.quiet {
+        print_report(&report);
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 use std::io::Read;
 
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape};
+use nascfg_crypto::secrecy::ExposeSecret as _;
 use nascfg_store::CredentialSummary;
 use serde_json::{Map, Value, json};
 
@@ -57,23 +58,79 @@ pub fn parse_provider(text: &str) -> anyhow::Result<ProviderKind> {
 }
 
 fn invalid(
-    errors: nascfg_credentials::ValidationErrors,
+    cli: &Cli,
+    mut errors: nascfg_credentials::ValidationErrors,
     provider: ProviderKind,
     attrs: &Map<String, Value>,
 ) -> anyhow::Error {
-    let missing = attrs::missing_secrets(provider, attrs);
+    // Every problem at once: a key pair that does not exist too, not only after the rest is fixed.
+    if let Some(e) = missing_keypair(cli, provider, attrs)
+        && !errors.iter().any(|have| have.field() == e.field())
+    {
+        errors.push(e);
+    }
+    let missing: Vec<&'static str> = provider
+        .spec()
+        .fields()
+        .iter()
+        .filter(|f| f.required() && !attrs.contains_key(f.name()))
+        .map(|f| f.name())
+        .collect();
     let hint = if missing.is_empty() {
         format!(
             "`nascfg providers show {}` lists the fields",
             provider.type_str()
         )
     } else {
+        let sets: Vec<String> = missing.iter().map(|f| format!("--set {f}=VALUE")).collect();
+        let secret_missing = !attrs::missing_secrets(provider, attrs).is_empty();
         format!(
-            "give the missing secret with --set {}=VALUE, {}=@FILE or {}=- (standard input); on a terminal nascfg asks for it",
-            missing[0], missing[0], missing[0]
+            "give every missing field: {} (KEY=@FILE reads a file, KEY=- standard input){}",
+            sets.join(" "),
+            if secret_missing {
+                "; on a terminal nascfg asks for a missing secret"
+            } else {
+                ""
+            }
         )
     };
-    output::hint(anyhow::anyhow!("invalid credential:\n{errors}"), hint)
+    output::hint_kind(
+        "invalid-credential",
+        anyhow::anyhow!("invalid credential:\n{errors}"),
+        hint,
+    )
+}
+
+/// The SFTP `private_key` of `attrs` as a field error when this box has no key pair of that
+/// name (no store yet: none). Read only: nothing is created.
+fn missing_keypair(
+    cli: &Cli,
+    provider: ProviderKind,
+    attrs: &Map<String, Value>,
+) -> Option<nascfg_credentials::FieldError> {
+    let Some(Value::String(name)) = attrs.get("private_key") else {
+        return None;
+    };
+    if provider != ProviderKind::Sftp || name.is_empty() {
+        return None;
+    }
+    let error = || {
+        nascfg_credentials::FieldError::new(
+            "private_key",
+            format!(
+                "no key pair named \"{}\" (`nascfg keypair list` lists them)",
+                nascfg_credentials::Untrusted::new(name)
+            ),
+        )
+    };
+    let dir = super::common::data_dir(cli).ok()?;
+    if !dir.db_path().exists() {
+        return Some(error());
+    }
+    match nascfg_store::Store::open(&dir).ok()?.keypair(name) {
+        Err(nascfg_store::Error::NotFound { .. }) => Some(error()),
+        _ => None,
+    }
 }
 
 fn add(
@@ -105,13 +162,19 @@ fn add(
                 attrs::parse_sets_lenient(provider, set, EmptyValue::IsText);
             if !errors.is_empty() {
                 // List every problem at once: the unparsable values and what validation finds in the rest.
-                if let Err(more) = Credential::new(name, provider, values) {
+                if let Err(more) = Credential::new(name, provider, values.clone()) {
                     let bad: Vec<String> = errors.iter().map(|e| e.field().to_owned()).collect();
                     for e in more.iter().filter(|e| !bad.iter().any(|b| b == e.field())) {
                         errors.push(e.clone());
                     }
                 }
-                return Err(output::hint(
+                if let Some(e) = missing_keypair(cli, provider, &values)
+                    && !errors.iter().any(|have| have.field() == e.field())
+                {
+                    errors.push(e);
+                }
+                return Err(output::hint_kind(
+                    "invalid-credential",
                     anyhow::anyhow!("invalid credential:\n{errors}"),
                     format!(
                         "`nascfg providers show {}` lists the fields and their kinds",
@@ -121,7 +184,7 @@ fn add(
             }
             attrs::prompt_missing_secrets(provider, &mut values)?;
             Credential::new(name, provider, values.clone())
-                .map_err(|e| invalid(e, provider, &values))?
+                .map_err(|e| invalid(cli, e, provider, &values))?
         }
     };
     for warning in credential.warnings() {
@@ -334,8 +397,19 @@ fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
             Some(Value::Object(m)) => Some(m.clone()),
             _ => None,
         }
-    } else {
+    } else if summary.needs_secrets {
         None
+    } else {
+        // An empty secret is shown as empty (as TrueNAS shows it), not as `********`: that
+        // would claim a value is set. Only the empty ones are "revealed".
+        let credential = store.credential(name)?;
+        let empty: Map<String, Value> = credential
+            .secret_attributes()
+            .into_iter()
+            .filter(|(_, value)| value.expose_secret().is_empty())
+            .map(|(field, _)| (field.to_owned(), Value::from("")))
+            .collect();
+        Some(empty)
     };
     if cli.json {
         return output::print_json(&credential_json(&summary, revealed.as_ref()));
@@ -362,6 +436,9 @@ fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {
     }
     for (k, v) in attrs {
         let text = match v {
+            Value::String(s) if s.is_empty() && summary.secret_fields.contains(&k) => {
+                "(not set)".to_owned()
+            }
             Value::String(s) => s,
             other => other.to_string(),
         };
@@ -388,7 +465,7 @@ fn update(cli: &Cli, name: &str, set: &[String], rename: Option<&str>) -> anyhow
     let updated = store
         .update_credential(name, changes, rename)
         .map_err(|e| match e {
-            nascfg_store::Error::Invalid(errors) => invalid(errors, summary.provider, &given),
+            nascfg_store::Error::Invalid(errors) => invalid(cli, errors, summary.provider, &given),
             other => other.into(),
         })?;
     for warning in updated.warnings() {

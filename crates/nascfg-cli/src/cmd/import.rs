@@ -8,11 +8,11 @@ use nascfg_interop::rclone::{self, MAX_CONF_LEN};
 use nascfg_interop::{ImportOptions, ImportReport, ImportStatus, truenas};
 use secrecy::SecretString;
 
-use crate::cli::{Cli, ImportCommand};
+use crate::cli::{Cli, ImportCommand, PassphraseArgs};
 use crate::cmd::common;
 use crate::output;
 
-/// rclone's own variable for the config password, used when no `--password-env` is given.
+/// rclone's own variable for the config password, used when no passphrase option is given.
 const RCLONE_CONFIG_PASS: &str = "RCLONE_CONFIG_PASS";
 
 pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
@@ -35,13 +35,14 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
         }
         ImportCommand::Rclone {
             file,
+            passphrase,
             password_env,
             dry_run,
             replace,
         } => {
             let bytes = read_conf(file)?;
             let password = if rclone::Conf::is_encrypted(&bytes) {
-                password(password_env.as_deref())?
+                password(passphrase, password_env.as_deref())?
             } else {
                 None
             };
@@ -82,9 +83,13 @@ fn read_conf(file: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The rclone config password: `--password-env VAR`, else `RCLONE_CONFIG_PASS`,
-/// else a hidden prompt on a terminal.
-fn password(var: Option<&str>) -> anyhow::Result<Option<SecretString>> {
+/// The rclone config password: `--passphrase-file FILE` or `--passphrase-env VAR` (or its old
+/// name `--password-env VAR`), else `RCLONE_CONFIG_PASS`, else a hidden prompt on a terminal.
+fn password(args: &PassphraseArgs, old_env: Option<&str>) -> anyhow::Result<Option<SecretString>> {
+    if args.passphrase_file.is_some() {
+        return common::read_passphrase(args, false);
+    }
+    let var = args.passphrase_env.as_deref().or(old_env);
     let var_name = var.unwrap_or(RCLONE_CONFIG_PASS);
     match std::env::var(var_name) {
         Ok(v) => return Ok(Some(SecretString::from(v))),

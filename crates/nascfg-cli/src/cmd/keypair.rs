@@ -13,6 +13,10 @@ use crate::output;
 
 const MAX_KEY_FILE: u64 = 64 * 1024;
 
+/// What `keypair list` and `show` say of a key pair whose private key a restore without the
+/// seed could not bring back.
+const LOST_NOTE: &str = "private key lost: re-import";
+
 pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
     match command {
         KeypairCommand::Generate { name, key_type } => {
@@ -47,11 +51,22 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            let rows: Vec<[String; 3]> = all
+            let rows: Vec<[String; 4]> = all
                 .iter()
-                .map(|k| [k.name.clone(), k.key_type.clone(), k.fingerprint.clone()])
+                .map(|k| {
+                    [
+                        k.name.clone(),
+                        k.key_type.clone(),
+                        k.fingerprint.clone(),
+                        if k.needs_secrets {
+                            LOST_NOTE.to_owned()
+                        } else {
+                            String::new()
+                        },
+                    ]
+                })
                 .collect();
-            super::cred::print_table(&["NAME", "TYPE", "FINGERPRINT"], &rows);
+            super::cred::print_table(&["NAME", "TYPE", "FINGERPRINT", "NOTE"], &rows);
             Ok(())
         }
         KeypairCommand::Show { name } => {
@@ -66,7 +81,9 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             println!("created:     {}", kp.created_at);
             if kp.needs_secrets {
                 println!(
-                    "note:        the private key was not restored; delete and re-create this key pair"
+                    "note:        {LOST_NOTE}: the restore had no seed; delete this key pair and import \
+                     its private key again (`nascfg keypair import {} --private-key FILE`)",
+                    kp.name
                 );
             }
             println!("public key:  {}", kp.public_key);

@@ -214,7 +214,7 @@ fn network(args: &LoginArgs) -> anyhow::Result<Network> {
     #[allow(unused_mut)]
     let mut network = Network {
         connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        request_deadline: Duration::from_secs(args.deadline.max(1)),
+        request_deadline: Duration::from_secs(args.request_timeout),
         ..Network::default()
     };
     #[cfg(feature = "test-endpoints")]

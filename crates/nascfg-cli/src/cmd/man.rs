@@ -25,6 +25,8 @@ pub fn run() -> anyhow::Result<()> {
     let mut roff = Roff::default();
     roff.control("SH", ["COMMANDS"]);
     commands(&mut roff, &cmd);
+    timeouts(&mut roff);
+    exit_status(&mut roff);
     roff.control("SH", ["SEE ALSO"]);
     roff.text([roman(
         "nascfg COMMAND --help prints the same for one command. \
@@ -80,6 +82,66 @@ fn commands(roff: &mut Roff, parent: &Command) {
             roff.control("RE", []);
         }
         commands(roff, sub);
+    }
+}
+
+/// One meaning per timeout flag, on every command that has it.
+fn timeouts(roff: &mut Roff) {
+    roff.control("SH", ["TIMEOUTS"]);
+    roff.text([roman(format!(
+        "Every duration is in seconds, from 1 to {} (one week); anything else is a usage error.",
+        crate::cli::MAX_SECONDS
+    ))]);
+    for (flag, meaning) in [
+        (
+            "--timeout",
+            "bounds the whole operation: the whole check (cred verify, cred add --verify, serve's \
+             Verify), the whole login (cred login, authorize: its wait for the browser or for the \
+             device code's approval), all the transfers of a backup command (push, list, pull, prune, \
+             inspect and restore of CRED:PATH/NAME).",
+        ),
+        (
+            "--connect-timeout",
+            "bounds each attempt to connect to a service.",
+        ),
+        (
+            "--request-timeout",
+            "bounds each single request of a login to the provider (cred login, authorize); \
+             --deadline is its old name.",
+        ),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(flag)]);
+        roff.text([roman(meaning)]);
+    }
+}
+
+/// The exit statuses, and the error object of `--json` with its stable kinds.
+fn exit_status(roff: &mut Roff) {
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in [
+        ("0", "done."),
+        (
+            "1",
+            "the operation failed or was refused (an invalid credential, a refused restore, a wrong \
+             passphrase, a credential that did not verify); nothing was changed unless the message says so.",
+        ),
+        ("2", "usage error: the command line is wrong."),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(code)]);
+        roff.text([roman(meaning)]);
+    }
+    roff.control("SH", ["ERRORS WITH --json"]);
+    roff.text([roman(
+        "With --json an error is one line of JSON on standard error, and standard output holds \
+         nothing of it: {\"error\": {\"kind\": KIND, \"message\": TEXT, \"hint\": TEXT or null}}. \
+         The exit status is as above. KIND is one of these names, which do not change:",
+    )]);
+    for (kind, meaning) in crate::output::KINDS {
+        roff.control("TP", []);
+        roff.text([bold(*kind)]);
+        roff.text([roman(*meaning)]);
     }
 }
 

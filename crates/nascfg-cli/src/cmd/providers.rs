@@ -40,7 +40,8 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
 
 fn show(cli: &Cli, given: &str) -> anyhow::Result<()> {
     let kind: ProviderKind = given.parse().map_err(|_| {
-        output::hint(
+        output::hint_kind(
+            "credential",
             anyhow::anyhow!("unknown provider {given:?}"),
             format!("the providers are {} (any case)", type_list()),
         )

@@ -830,25 +830,71 @@ pub fn prune(
     Ok(())
 }
 
+/// `backup schedule [--print]`: the units on standard output, and on standard error what they
+/// do not do (restore secrets without the seed).
 pub fn schedule(
+    cli: &Cli,
     location: Option<&str>,
     ping_url: Option<&PingUrl>,
     max_age: Option<Duration>,
 ) -> anyhow::Result<()> {
+    if let Some(l) = location {
+        parse(l)?;
+    }
     let location = location.unwrap_or("CRED:BUCKET/HOSTNAME");
-    let ping = ping_url
-        // Quoted for systemd, whose `%` and `$` are specifiers and variables.
-        .map(|u| {
-            let url = u.as_str().replace('%', "%%").replace('$', "$$");
-            format!(" --ping-url \"{url}\"")
-        })
-        .unwrap_or_default();
-    let max_age = nascfg_backup::format_age(max_age.unwrap_or(Duration::from_secs(50 * 3600)));
+    let dir = common::data_dir(cli)?;
+    let data_dir = std::path::absolute(dir.path()).map_err(|e| {
+        output::hint(
+            anyhow::anyhow!("cannot make {} absolute: {e}", dir.path().display()),
+            "give --data-dir as an absolute path",
+        )
+    })?;
+    let data_dir = data_dir.to_str().ok_or_else(|| {
+        output::hint(
+            anyhow::anyhow!("the data directory {} is not UTF-8", data_dir.display()),
+            "give --data-dir a UTF-8 path (systemd units are text)",
+        )
+    })?;
     let exe = std::env::current_exe()
         .ok()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/usr/local/bin/nascfg".into());
-    print!(
+    let user = current_user()?;
+    let watch = UnitWatch {
+        ping: ping_url
+            // Quoted for systemd, whose `%` and `$` are specifiers and variables.
+            .map(|u| {
+                let url = u.as_str().replace('%', "%%").replace('$', "$$");
+                format!(" --ping-url \"{url}\"")
+            })
+            .unwrap_or_default(),
+        max_age: nascfg_backup::format_age(max_age.unwrap_or(Duration::from_secs(50 * 3600))),
+    };
+    print!("{}", units(&exe, &user, data_dir, location, &watch));
+    if !cli.quiet {
+        eprintln!(
+            "note: these units push bundles WITHOUT the secret seed: such a bundle restores its secrets only \
+             on a box that has this box's seed (keep it elsewhere: `nascfg seed export -o FILE`); add \
+             --include-seed to the ExecStart line to make every bundle restore whole"
+        );
+    }
+    Ok(())
+}
+
+/// What the units add to watch the pushes: the push's `--ping-url` argument (empty without
+/// one) and the age past which the status check fails.
+struct UnitWatch {
+    ping: String,
+    max_age: String,
+}
+
+/// The four units: they name the binary, the user and the data directory they were printed
+/// for, because a systemd service has no HOME (nor `NASCFG_DATA_DIR`) to find the data
+/// directory by. The status check is a second timer that fails its unit (exit 1-3, which
+/// systemd and any OnFailure= handler see) when the newest backup is older than the age.
+fn units(exe: &str, user: &str, data_dir: &str, location: &str, watch: &UnitWatch) -> String {
+    let UnitWatch { ping, max_age } = watch;
+    format!(
         "# /etc/systemd/system/nascfg-push.service\n\
 [Unit]\n\
 Description=Push a nascfg configuration backup off the box\n\
@@ -857,7 +903,12 @@ After=network-online.target\n\
 \n\
 [Service]\n\
 Type=oneshot\n\
+User={user}\n\
+# The data directory these units were printed for (a service has no HOME to find it by).\n\
+Environment={environment}\n\
 # The passphrase protects the bundle (and allows --include-seed); keep the file 0600.\n\
+# Without --include-seed a bundle restores WITHOUT its secrets, unless the new box has this\n\
+# box's seed (`nascfg seed export -o FILE`, kept elsewhere); add --include-seed otherwise.\n\
 ExecStart={exe} backup push {location} --if-changed --passphrase-file /etc/nascfg/push-passphrase{ping}\n\
 ExecStartPost={exe} backup prune {location} --keep-last 7 --keep-daily 14 --keep-weekly 8 --keep-monthly 12\n\
 Nice=10\n\
@@ -873,12 +924,9 @@ RandomizedDelaySec=1h\n\
 Persistent=true\n\
 \n\
 [Install]\n\
-WantedBy=timers.target\n"
-    );
-    // The status check: a second timer that fails its unit (exit 1-3, which systemd and
-    // any OnFailure= handler see) when the newest backup is older than the age.
-    print!(
-        "\n# /etc/systemd/system/nascfg-status.service\n\
+WantedBy=timers.target\n\
+\n\
+# /etc/systemd/system/nascfg-status.service\n\
 [Unit]\n\
 Description=Check that the nascfg configuration backup is fresh\n\
 Wants=network-online.target\n\
@@ -886,6 +934,8 @@ After=network-online.target\n\
 \n\
 [Service]\n\
 Type=oneshot\n\
+User={user}\n\
+Environment={environment}\n\
 ExecStart={exe} backup status {location} --max-age {max_age}\n\
 \n\
 # /etc/systemd/system/nascfg-status.timer\n\
@@ -897,7 +947,42 @@ OnCalendar=00/6:30\n\
 Persistent=true\n\
 \n\
 [Install]\n\
-WantedBy=timers.target\n"
-    );
-    Ok(())
+WantedBy=timers.target\n",
+        environment = systemd_quoted(&format!("NASCFG_DATA_DIR={data_dir}")),
+    )
+}
+
+/// One `Environment=` assignment as systemd reads it: `%` doubled (specifiers), and quoted
+/// with `\` and `"` escaped when it holds anything but plain path characters.
+fn systemd_quoted(assignment: &str) -> String {
+    let text = assignment.replace('%', "%%");
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/_.-=+:@,%".contains(c));
+    if plain {
+        return text;
+    }
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The name of the user running this (`User=` of the service), from the owner of /proc/self
+/// and /etc/passwd; the numeric id (systemd takes it too) when the name is not listed.
+fn current_user() -> anyhow::Result<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot tell which user runs nascfg (/proc/self: {e})"),
+                "run it on Linux with /proc mounted, the system the units are for",
+            )
+        })?;
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?;
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    });
+    Ok(name.unwrap_or_else(|| uid.to_string()))
 }

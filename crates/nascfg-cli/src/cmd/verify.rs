@@ -69,7 +69,11 @@ pub fn run(
             }
             None => "check the values given with --set".to_owned(),
         };
-        Err(output::hint(anyhow::anyhow!("{what} did not verify"), hint))
+        Err(output::hint_kind(
+            "verify-failed",
+            anyhow::anyhow!("{what} did not verify"),
+            hint,
+        ))
     }
 }
 
@@ -95,7 +99,8 @@ pub fn check_before_save(
     if let (true, Some(error)) = (cli.verbose, &verification.error) {
         eprintln!("{error}");
     }
-    Err(output::hint(
+    Err(output::hint_kind(
+        "verify-failed",
         anyhow::anyhow!(
             "{} did not verify: {excerpt}; it was not saved",
             credential.name()

@@ -72,6 +72,7 @@ fn oauth_login_providers() {
             "BOX",
             "DROPBOX",
             "GOOGLE_DRIVE",
+            "GOOGLE_PHOTOS",
             "ONEDRIVE",
             "PCLOUD",
             "YANDEX"

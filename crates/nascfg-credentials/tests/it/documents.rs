@@ -89,3 +89,48 @@ fn service_account_key() {
     let err = ServiceAccountKey::parse("{}").unwrap_err().to_string();
     assert_eq!(err.lines().count(), 4, "{err}");
 }
+
+/// A `private_key` is refused at save unless it is PEM with a key-shaped body (base64 of DER
+/// opening with a SEQUENCE); the markers alone are not enough.
+#[test]
+fn service_account_private_key_must_be_a_pem_key() {
+    let check = |private_key: &str, ok: bool| {
+        let text = serde_json::json!({
+            "type": "service_account", "project_id": "p1",
+            "client_email": "a@p1.iam.gserviceaccount.com", "private_key": private_key,
+        })
+        .to_string();
+        let got = ServiceAccountKey::parse(&text);
+        assert_eq!(
+            got.is_ok(),
+            ok,
+            "{private_key:?}: {:?}",
+            got.err().map(|e| e.to_string())
+        );
+    };
+    let pem = |label: &str, body: &str| {
+        format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    };
+    check(
+        &pem(
+            "PRIVATE KEY",
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7",
+        ),
+        true,
+    );
+    check(
+        &pem("RSA PRIVATE KEY", "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMx"),
+        true,
+    );
+    check(&pem("PRIVATE KEY", "MIIE"), true);
+    check(&pem("PRIVATE KEY", "paste your key here"), false);
+    check(&pem("PRIVATE KEY", "not base64!"), false);
+    check(&pem("PRIVATE KEY", ""), false);
+    check(&pem("PRIVATE KEY", "AAAAAAAA"), false); // base64, but no DER SEQUENCE
+    check(&pem("PRIVATE KEY", "MII"), false);
+    check(
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+        false,
+    );
+    check("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", false);
+}

@@ -57,7 +57,7 @@ fn service_account_json() -> BoxedStrategy<String> {
                 "type": "service_account",
                 "project_id": project,
                 "client_email": format!("nas@{project}.iam.gserviceaccount.com"),
-                "private_key": format!("-----BEGIN PRIVATE KEY-----\n{MARK}{key}\n-----END PRIVATE KEY-----\n"),
+                "private_key": format!("-----BEGIN PRIVATE KEY-----\nMIIE{MARK}{key}\n-----END PRIVATE KEY-----\n"),
             })
             .to_string()
         })

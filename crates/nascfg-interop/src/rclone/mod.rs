@@ -67,6 +67,14 @@ impl Export {
         self.conf.to_text()
     }
 
+    /// The rclone.conf encrypted as rclone encrypts its own (`RCLONE_ENCRYPT_V0:`) under
+    /// `password`, with a fresh random nonce: rclone opens it with `RCLONE_CONFIG_PASS`.
+    pub fn encrypted_text(&self, password: &SecretString) -> String {
+        let mut nonce = [0u8; 24];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+        self.conf.to_encrypted_text(password, nonce)
+    }
+
     /// The configuration as sections.
     pub fn conf(&self) -> &Conf {
         &self.conf
