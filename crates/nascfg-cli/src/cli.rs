@@ -475,6 +475,7 @@ pub enum BackupCommand {
     /// (A usage error also exits 2, as clap's do.)
     #[command(verbatim_doc_comment)]
     Status {
+        /// Where: a stored credential's name, `:`, a path (as for `backup push`).
         location: String,
         /// CRITICAL past this age: 90m, 26h, 2d, 1d12h (default 48h).
         #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
