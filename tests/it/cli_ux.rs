@@ -440,5 +440,9 @@ fn every_problem_of_a_credential_is_told_at_once() {
         "{}",
         run.stderr
     );
-    assert_eq!(n.json(&["cred", "list"]), serde_json::json!([]), "nothing was saved");
+    assert_eq!(
+        n.json(&["cred", "list"]),
+        serde_json::json!([]),
+        "nothing was saved"
+    );
 }

@@ -132,7 +132,7 @@ fn over_tls_browsers_and_http2_clients_get_in() {
             .expect("the navigation's protocol");
         assert_eq!(protocol, json!("h2"), "Chromium speaks HTTP/2 over TLS");
         let h1 = c.find(Locator::Css("h1")).await.expect("h1");
-        assert_eq!(h1.text().await.expect("text"), "Credentials");
+        assert_eq!(h1.text().await.expect("text"), "Backup Credentials");
         console_clean(&c, &webdriver, "/credentials over TLS").await;
         c.goto(&format!("{origin}/credentials/new"))
             .await

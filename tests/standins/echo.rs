@@ -104,7 +104,7 @@ fn answer(mut request: tiny_http::Request, n: usize) {
         String::from_utf8_lossy(&body[..body.len().min(400)]),
     );
     let json = serde_json::to_string(&echoed).expect("a string serializes");
-    let mut lines = vec![
+    let mut lines = [
         format!("as sent: {echoed}"),
         format!("upper: {}", echoed.to_uppercase()),
         format!("html: {}", html(&echoed)),

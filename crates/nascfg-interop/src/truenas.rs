@@ -276,8 +276,11 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
 /// is not a TrueNAS backup; a tar that breaks its rules stays an archive error.
 fn archive_error(e: nascfg_bundle::Error) -> Error {
     match e {
+        // The reader words this one for bundles ("not a nascfg bundle").
+        nascfg_bundle::Error::NotTar => Error::NotTruenasBackup {
+            reason: "neither an SQLite database nor a tar archive".to_owned(),
+        },
         nascfg_bundle::Error::Truncated
-        | nascfg_bundle::Error::NotTar
         | nascfg_bundle::Error::TrailingData
         | nascfg_bundle::Error::Corrupt { .. } => Error::NotTruenasBackup {
             reason: format!("neither an SQLite database nor a readable tar ({e})"),

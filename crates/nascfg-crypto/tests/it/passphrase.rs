@@ -135,7 +135,7 @@ fn a_work_factor_beyond_the_memory_ceiling_is_refused_before_deriving() {
         let mut bad = file[..at].to_vec();
         bad.extend_from_slice(log_n);
         bad.extend_from_slice(&file[at + 4..]);
-        let err = decrypt("p", &bad).err().expect("refused");
+        let err = decrypt("p", &bad).expect_err("refused");
         assert!(matches!(err, Error::ExcessiveWork { .. }), "{err:?}");
         assert!(err.to_string().contains(memory), "{err}");
     }
