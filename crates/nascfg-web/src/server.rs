@@ -69,7 +69,13 @@ impl Server {
                 None => {
                     let listener =
                         tokio::net::TcpListener::from_std(self.listener).map_err(Error::Serve)?;
-                    axum::serve(listener, router).await.map_err(Error::Serve)
+                    // The peer's address: the API slows down failed logins per address.
+                    axum::serve(
+                        listener,
+                        router.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .await
+                    .map_err(Error::Serve)
                 }
                 Some(files) => {
                     // One provider for the process; a second install (another server
@@ -86,7 +92,7 @@ impl Server {
                         message: e.to_string(),
                     })?;
                     axum_server::from_tcp_rustls(self.listener, tls)
-                        .serve(router.into_make_service())
+                        .serve(router.into_make_service_with_connect_info::<SocketAddr>())
                         .await
                         .map_err(Error::Serve)
                 }
