@@ -535,7 +535,7 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
             row: format!("API key row {n}"),
             reason: reason.to_owned(),
         };
-        if !as_int(cell(r, 0)?).is_some_and(|id| id > 0) {
+        if as_int(cell(r, 0)?).is_none_or(|id| id <= 0) {
             return Err(bad("its id is not a positive integer"));
         }
         let name = as_text(cell(r, 1)?).ok_or_else(|| bad("its name is not text"))?;
@@ -550,7 +550,7 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
         if !crate::apikey::is_key_hash(&hash) {
             return Err(bad("its hash is not an Argon2id PHC string"));
         }
-        if !as_text(cell(r, 4)?).is_some_and(|t| is_timestamp(&t)) {
+        if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
             return Err(bad("its creation time is not an RFC 3339 time"));
         }
     }

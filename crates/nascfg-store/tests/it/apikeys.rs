@@ -60,7 +60,7 @@ fn create_check_list_delete() {
     let db = std::fs::read(dir.db_path()).unwrap();
     let wal = std::fs::read(dir.path().join("config.db-wal")).unwrap_or_default();
     for bytes in [&db, &wal] {
-        assert!(!bytes.windows(64).any(|w| w == key[2..].as_bytes()));
+        assert!(!bytes.windows(64).any(|w| w == &key.as_bytes()[2..]));
     }
     store.delete_api_key("terraform").unwrap();
     assert_eq!(store.authenticate_api_key(&key).unwrap(), None);
