@@ -1,4 +1,4 @@
-//! NOT YET IN main.rs (written, not yet compiled or run: add `mod api;` there).
+//! NOT YET IN main.rs: it type-checks (cargo check -p nascfg-tests --tests) but has not run yet; add `mod api;` there once it passes.
 //! The TrueNAS-compatible API of `nascfg serve` (JSON-RPC 2.0 over WebSocket
 //! at /api/current) driven by a plain WebSocket client with the frames of
 //! TrueNAS's API documentation, error cases included, and by PyPI's
