@@ -450,6 +450,35 @@ fn slip39_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// JSON-RPC frames of the TrueNAS-compatible API: requests whose filters and
+/// options parse, so the target starts inside the filter code.
+fn jsonrpc_seeds(seeds: &mut Seeds) {
+    let frames = [
+        (
+            "ping",
+            r#"{"jsonrpc":"2.0","id":1,"method":"core.ping","params":[]}"#,
+        ),
+        (
+            "query",
+            r#"{"jsonrpc":"2.0","id":2,"method":"cloudsync.credentials.query","params":[[["provider.type","in",["S3","B2"]],["name","C^","s"]],{"order_by":["-name"],"limit":2,"offset":1,"select":["id","provider.type"]}]}"#,
+        ),
+        (
+            "or",
+            r#"{"jsonrpc":"2.0","id":3,"method":"cloudsync.credentials.query","params":[[["OR",[[["id",">",1],["id","<=",3]],["name","~","^b[0-9]?$"]]]],{"get":true,"count":false}]}"#,
+        ),
+        (
+            "login",
+            r#"{"jsonrpc":"2.0","id":"x","method":"auth.login_ex","params":[{"mechanism":"API_KEY_PLAIN","username":"root","api_key":"1-abc"}]}"#,
+        ),
+    ];
+    for (name, frame) in frames {
+        let v: Value = serde_json::from_str(frame).unwrap();
+        assert_eq!(v["jsonrpc"], "2.0");
+        nascfg_web::fuzz_jsonrpc(frame.as_bytes());
+        seeds.push(("jsonrpc", format!("{name}.json"), frame.as_bytes().to_vec()));
+    }
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -462,6 +491,7 @@ fn fuzz_seeds_reach_deep() {
     oauth_seeds(&mut seeds);
     private_key_seeds(&mut seeds);
     slip39_seeds(&mut seeds);
+    jsonrpc_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
@@ -471,6 +501,7 @@ fn fuzz_seeds_reach_deep() {
         "oauth_redirect",
         "private_key",
         "slip39_share",
+        "jsonrpc",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,

@@ -46,6 +46,9 @@ pub enum Command {
     /// The box's secret seed.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Keys for the TrueNAS-compatible API that `nascfg serve` answers at /api/current.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
     /// Log in to an OAuth provider on this desktop and print the token JSON, to paste on the
     /// NAS with `nascfg cred add NAME --provider TYPE --set token=-`.
     ///
@@ -298,6 +301,29 @@ pub enum CredCommand {
         #[command(flatten)]
         verify_args: VerifyArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key and print it once, in TrueNAS's `<id>-<secret>` form; only a slow,
+    /// salted hash of it is stored, so it cannot be shown again.
+    Create {
+        /// A name for the key (who or what uses it), unique.
+        name: String,
+        /// readonly: reads only, every secret shown as ********; admin: reads secrets and writes.
+        #[arg(long, value_enum, default_value = "readonly")]
+        role: ApikeyRole,
+    },
+    /// List the keys (names, ids, roles; never the keys).
+    List,
+    /// Delete a key; sessions logged in with it end at their next call.
+    Delete { name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ApikeyRole {
+    Readonly,
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

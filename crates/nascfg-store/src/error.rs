@@ -14,7 +14,7 @@ pub enum Error {
     /// No credential or key pair of that name.
     #[error("no {what} named {name:?}")]
     NotFound {
-        /// "credential" or "key pair".
+        /// "credential", "key pair" or "API key".
         what: &'static str,
         /// The name asked for.
         name: String,
@@ -22,7 +22,7 @@ pub enum Error {
     /// The name is taken.
     #[error("a {what} named {name:?} already exists")]
     Duplicate {
-        /// "credential" or "key pair".
+        /// "credential", "key pair" or "API key".
         what: &'static str,
         /// The name.
         name: String,
@@ -214,12 +214,21 @@ impl Error {
             Error::NotFound {
                 what: "key pair", ..
             } => "`nascfg keypair list` lists the key pairs".to_owned(),
+            Error::NotFound {
+                what: "API key", ..
+            } => "`nascfg apikey list` lists the API keys".to_owned(),
             Error::NotFound { .. } => "`nascfg cred list` lists the credentials".to_owned(),
             Error::Duplicate {
                 what: "key pair",
                 name,
             } => format!(
                 "choose another name, or delete the old one first: `nascfg keypair delete {name}`"
+            ),
+            Error::Duplicate {
+                what: "API key",
+                name,
+            } => format!(
+                "choose another name, or delete the old key first: `nascfg apikey delete {name}`"
             ),
             Error::Duplicate { name, .. } => format!(
                 "choose another name, or change the existing one: `nascfg cred update {name} --set KEY=VALUE`"

@@ -31,6 +31,7 @@
 //! Architecture invariant: this crate is the only one that knows SQL and the schema.
 #![deny(missing_docs)]
 
+mod apikey;
 mod batch;
 mod content;
 mod datadir;
@@ -53,6 +54,7 @@ mod truenas;
 pub use ssh_key;
 
 pub use crate::{
+    apikey::{ApiKeyRole, ApiKeySummary, NewApiKey},
     batch::{Batch, Sealer},
     content::{
         Content, ContentItem, CredentialContent, KeypairContent, KnownHostContent, SealedSecret,

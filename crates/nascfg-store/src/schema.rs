@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, io};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The migrations, in order: `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -50,6 +50,15 @@ const MIGRATIONS: &[&str] = &[
         port INTEGER NOT NULL,
         key  TEXT NOT NULL,
         PRIMARY KEY (host, port)
+    );",
+    // Version 2: keys for the TrueNAS-compatible API (`nascfg apikey`), each an
+    // Argon2id hash of the key's secret part in the PHC string form.
+    "CREATE TABLE api_key (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        role       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        created_at TEXT NOT NULL
     );",
 ];
 

@@ -512,6 +512,7 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
         });
     }
     check_known_hosts(path, conn)?;
+    check_api_keys(path, conn)?;
     let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -522,6 +523,48 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
                 row: "a metadata row".into(),
                 reason: "its key or value is not text".into(),
             });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the API keys (schema version 2 on): names as `apikey create`
+/// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
+fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
+    let has_table = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_key'")?
+        .exists([])?;
+    if !has_table {
+        return Ok(());
+    }
+    let mut stmt =
+        conn.prepare("SELECT id, name, role, hash, created_at FROM api_key ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        n += 1;
+        let bad = |reason: &str| Error::InvalidRow {
+            path: path.to_path_buf(),
+            row: format!("API key row {n}"),
+            reason: reason.to_owned(),
+        };
+        if as_int(cell(r, 0)?).is_none_or(|id| id <= 0) {
+            return Err(bad("its id is not a positive integer"));
+        }
+        let name = as_text(cell(r, 1)?).ok_or_else(|| bad("its name is not text"))?;
+        crate::keypair::validate_name(&name).map_err(|_| {
+            bad("its name is empty, longer than 100 characters or has control characters")
+        })?;
+        let role = as_text(cell(r, 2)?).ok_or_else(|| bad("its role is not text"))?;
+        if crate::apikey::ApiKeyRole::parse(&role).is_none() {
+            return Err(bad("its role is neither readonly nor admin"));
+        }
+        let hash = as_text(cell(r, 3)?).ok_or_else(|| bad("its hash is not text"))?;
+        if !crate::apikey::is_key_hash(&hash) {
+            return Err(bad("its hash is not an Argon2id PHC string"));
+        }
+        if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
+            return Err(bad("its creation time is not an RFC 3339 time"));
         }
     }
     Ok(())

@@ -501,6 +501,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The name of the credential with this id (TrueNAS's API addresses credentials by id).
+    pub fn credential_name_by_id(&self, id: i64) -> Result<Option<String>, Error> {
+        Ok(self
+            .conn
+            .query_row("SELECT name FROM credential WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// One credential without secrets (no seed needed).
     pub fn credential_summary(&self, name: &str) -> Result<CredentialSummary, Error> {
         let row = self
@@ -544,6 +554,19 @@ impl Store {
     pub fn credential(&mut self, name: &str) -> Result<Credential, Error> {
         let key = self.key()?;
         load_credential(&self.conn, &key, name)
+    }
+
+    /// Several credentials with their secrets opened, in the order of `names`
+    /// (one key derivation and one read transaction for all: an API query).
+    pub fn credentials_opened(&mut self, names: &[&str]) -> Result<Vec<Credential>, Error> {
+        let key = self.key()?;
+        let read = self.conn.unchecked_transaction()?;
+        let out = names
+            .iter()
+            .map(|name| load_credential(&read, &key, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        read.finish()?;
+        Ok(out)
     }
 
     /// Changes attributes (a JSON null removes an optional one) and/or renames.

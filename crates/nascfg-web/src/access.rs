@@ -48,8 +48,13 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 /// absolute request target), else the `Host` header; when both are given they
 /// must agree. `None`: no host, or two that disagree.
 pub(crate) fn request_host(request: &Request) -> Option<&str> {
-    let from_uri = request.uri().authority().map(|a| a.as_str());
-    let from_header = match request.headers().get(header::HOST) {
+    host_of(request.uri(), request.headers())
+}
+
+/// [`request_host`] of a request taken apart (the API's upgrade).
+pub(crate) fn host_of<'a>(uri: &'a axum::http::Uri, headers: &'a HeaderMap) -> Option<&'a str> {
+    let from_uri = uri.authority().map(|a| a.as_str());
+    let from_header = match headers.get(header::HOST) {
         Some(h) => Some(h.to_str().ok()?),
         None => None,
     };
@@ -60,7 +65,7 @@ pub(crate) fn request_host(request: &Request) -> Option<&str> {
     }
 }
 
-fn host_ok(app: &App, host: Option<&str>) -> bool {
+pub(crate) fn host_ok(app: &App, host: Option<&str>) -> bool {
     let Some(host) = host else {
         return false;
     };
@@ -71,7 +76,7 @@ fn host_ok(app: &App, host: Option<&str>) -> bool {
 }
 
 /// A browser's `Origin` on a state-changing request must be this server.
-fn origin_ok(app: &App, headers: &HeaderMap, host: Option<&str>) -> bool {
+pub(crate) fn origin_ok(app: &App, headers: &HeaderMap, host: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };

@@ -216,9 +216,10 @@ impl App {
         &self.login_token
     }
 
-    /// The routes, with the access checks around them.
+    /// The routes, with the access checks around them; the TrueNAS-compatible
+    /// API at /api/current beside them, with its own checks.
     pub fn router(&self) -> Router {
-        crate::pages::router(self.clone())
+        crate::pages::router(self.clone()).merge(crate::api::routes(self.clone()))
     }
 
     /// Exchanges the one-time login token for a new session id; `None` when the

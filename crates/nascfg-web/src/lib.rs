@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod access;
+mod api;
 mod app;
 mod error;
 mod form;
@@ -30,6 +31,7 @@ mod pages;
 mod remote;
 mod server;
 
+pub use crate::api::{IDLE as API_IDLE, MAX_MESSAGE as API_MAX_MESSAGE};
 pub use crate::app::{
     App, Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SESSION_IDLE,
     TlsFiles,
@@ -37,3 +39,11 @@ pub use crate::app::{
 pub use crate::error::Error;
 pub use crate::server::Server;
 pub use axum;
+
+/// Runs untrusted bytes through the API's frame check and query parsers (the
+/// fuzz target `jsonrpc`, fuzz/fuzz_targets/jsonrpc.rs). Any input must be
+/// answered or refused without a panic.
+#[doc(hidden)]
+pub fn fuzz_jsonrpc(data: &[u8]) {
+    crate::api::fuzz(data)
+}

@@ -177,8 +177,8 @@ async fn accept_loop(
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             // Out of descriptors or a connection reset before it was accepted:
             // the listener itself is fine, so keep serving.
             Err(e) if accept_error_is_transient(&e) => {
@@ -188,7 +188,10 @@ async fn accept_loop(
             }
             Err(e) => return Err(Error::Serve(e)),
         };
-        let router = router.clone();
+        // The peer's address: the API slows down failed logins per address.
+        let router = router
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
         let limits = limits.clone();
         let tls = tls.clone();
         tokio::spawn(async move {

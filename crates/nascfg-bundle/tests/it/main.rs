@@ -6,5 +6,6 @@ mod content;
 mod foreign_schema;
 mod golden;
 mod hints;
+mod migrate;
 mod roundtrip;
 mod support;

@@ -1,5 +1,6 @@
 //! One module per command group; `dispatch` routes a parsed command line.
 
+mod apikey;
 pub mod attrs;
 mod backup;
 mod backup_diff;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Keypair(c) => keypair::run(cli, c),
         Command::Backup(c) => backup::run(cli, c),
         Command::Seed(c) => seed::run(cli, c),
+        Command::Apikey(c) => apikey::run(cli, c),
         Command::Authorize {
             provider,
             set,

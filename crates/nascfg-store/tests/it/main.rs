@@ -1,6 +1,7 @@
 //! Integration tests of nascfg-store: one binary, one module per concern.
 #![allow(clippy::unwrap_used)]
 
+mod apikeys;
 mod credentials;
 mod datadir;
 mod install;

@@ -1,0 +1,718 @@
+//! The methods: `auth.*`, `core.ping`, `system.version*`, and
+//! `cloudsync.credentials.*` with TrueNAS's parameters, results and errors.
+//! Store work runs on the blocking pool (`spawn_blocking`), opening the store
+//! per call as every command does; writes take the writer lock through the
+//! store's own methods, as the CLI's do.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
+use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Store};
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use super::audit::Entry;
+use super::filter::{Filters, Options};
+use super::rpc::{self, Problem, RpcError, errno};
+
+/// TrueNAS's API version these shapes follow (`system.version_short`).
+const TRUENAS_VERSION: &str = "25.04.0";
+/// The name a credential being verified goes by (verify takes no name).
+const UNSAVED: &str = "unsaved";
+
+/// One connection's state: who logged in.
+#[derive(Debug)]
+pub(crate) struct Session {
+    key: Option<ApiKeySummary>,
+    peer: Option<IpAddr>,
+}
+
+impl Session {
+    pub(crate) fn new(peer: Option<IpAddr>) -> Session {
+        Session { key: None, peer }
+    }
+
+    pub(crate) fn authenticated(&self) -> bool {
+        self.key.is_some()
+    }
+}
+
+/// Answers one text frame.
+pub(crate) async fn handle(shared: &Arc<Shared>, session: &mut Session, text: &str) -> String {
+    match rpc::parse_request(text) {
+        Err(e) => rpc::answer(&Value::Null, Err(e)),
+        Ok(request) => {
+            let outcome = call(shared, session, &request.method, request.params).await;
+            rpc::answer(&request.id, outcome)
+        }
+    }
+}
+
+async fn call(
+    shared: &Arc<Shared>,
+    session: &mut Session,
+    method: &str,
+    params: Vec<Value>,
+) -> Result<Value, RpcError> {
+    match method {
+        "core.ping" => Ok(json!("pong")),
+        "auth.mechanism_choices" => Ok(json!(["API_KEY_PLAIN"])),
+        "system.version_short" => Ok(json!(TRUENAS_VERSION)),
+        "system.version" => Ok(json!(format!(
+            "nascfg-{} (TrueNAS API {TRUENAS_VERSION})",
+            env!("CARGO_PKG_VERSION")
+        ))),
+        "auth.login_with_api_key" => {
+            let Some(Value::String(key)) = params.first() else {
+                return Err(RpcError::invalid(
+                    "api_key",
+                    "Input should be a valid string",
+                ));
+            };
+            Ok(Value::Bool(
+                login(shared, session, method, key.clone()).await,
+            ))
+        }
+        "auth.login_ex" => login_ex(shared, session, params).await,
+        "auth.logout" => {
+            session.key = None;
+            Ok(Value::Bool(true))
+        }
+        "auth.me" => {
+            let key = session
+                .key
+                .as_ref()
+                .ok_or_else(RpcError::not_authenticated)?;
+            Ok(me(key))
+        }
+        "cloudsync.credentials.query"
+        | "cloudsync.credentials.get_instance"
+        | "cloudsync.credentials.create"
+        | "cloudsync.credentials.update"
+        | "cloudsync.credentials.delete"
+        | "cloudsync.credentials.verify" => {
+            let Some(key) = session.key.clone() else {
+                return Err(RpcError::not_authenticated());
+            };
+            let writes = !matches!(
+                method,
+                "cloudsync.credentials.query" | "cloudsync.credentials.get_instance"
+            );
+            if writes && key.role != ApiKeyRole::Admin {
+                audit(shared, session, method, None, None, "EACCES");
+                return Err(RpcError::not_authorized());
+            }
+            let shared2 = Arc::clone(shared);
+            let method_owned = method.to_owned();
+            let peer = session.peer;
+            let outcome = tokio::task::spawn_blocking(move || {
+                credentials(&shared2, &key, peer, &method_owned, params)
+            })
+            .await
+            .map_err(|_| RpcError::call(errno::EFAULT, "the call failed unexpectedly"))?;
+            if let Err(Revoked) = outcome.1 {
+                session.key = None;
+            }
+            outcome.0
+        }
+        _ => Err(RpcError::method_not_found()),
+    }
+}
+
+/// The session's key was deleted since it logged in.
+struct Revoked;
+
+fn me(key: &ApiKeySummary) -> Value {
+    json!({
+        "pw_name": key.name,
+        "pw_uid": 0,
+        "pw_gid": 0,
+        "pw_gecos": key.name,
+        "pw_dir": "/var/empty",
+        "pw_shell": "/usr/sbin/nologin",
+        "attributes": {},
+        "two_factor_config": {},
+        "privilege": {
+            "roles": match key.role {
+                ApiKeyRole::Admin => json!(["FULL_ADMIN"]),
+                ApiKeyRole::Readonly => json!(["READONLY_ADMIN"]),
+            },
+            "web_shell": false,
+        },
+        "account_attributes": ["LOCAL", "API_KEY"],
+    })
+}
+
+fn audit(
+    shared: &Shared,
+    session: &Session,
+    method: &str,
+    credential_id: Option<i64>,
+    credential_name: Option<&str>,
+    result: &str,
+) {
+    shared.audit.record(&Entry {
+        key: session.key.as_ref().map(|k| (k.id, k.name.as_str())),
+        peer: session.peer,
+        method,
+        credential_id,
+        credential_name,
+        result,
+    });
+}
+
+/// Checks an API key (slowly: Argon2id, on the blocking pool); a failure is
+/// counted and answered late, later the more failures in a row.
+async fn login(shared: &Arc<Shared>, session: &mut Session, method: &str, key: String) -> bool {
+    let dir = shared.app.inner.data_dir.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&dir)?;
+        store.authenticate_api_key(&key)
+    })
+    .await;
+    match found {
+        Ok(Ok(Some(summary))) => {
+            shared.throttle.succeeded(session.peer);
+            session.key = Some(summary);
+            audit(shared, session, method, None, None, "ok");
+            true
+        }
+        Ok(Ok(None)) | Ok(Err(_)) | Err(_) => {
+            session.key = None;
+            let (delay, failures) = shared.throttle.failed(session.peer);
+            audit(
+                shared,
+                session,
+                method,
+                None,
+                None,
+                &format!("AUTH_ERR (failure {failures} in a row)"),
+            );
+            tokio::time::sleep(delay).await;
+            false
+        }
+    }
+}
+
+async fn login_ex(
+    shared: &Arc<Shared>,
+    session: &mut Session,
+    params: Vec<Value>,
+) -> Result<Value, RpcError> {
+    let Some(Value::Object(data)) = params.first() else {
+        return Err(RpcError::invalid(
+            "login_data",
+            "Input should be a valid dictionary",
+        ));
+    };
+    match data.get("mechanism").and_then(Value::as_str) {
+        Some("API_KEY_PLAIN") => {}
+        _ => {
+            return Err(RpcError::invalid(
+                "login_data.mechanism",
+                "Input should be 'API_KEY_PLAIN' (the only mechanism served)",
+            ));
+        }
+    }
+    let Some(Value::String(key)) = data.get("api_key") else {
+        return Err(RpcError::invalid("login_data.api_key", "Field required"));
+    };
+    if login(shared, session, "auth.login_ex", key.clone()).await {
+        let key = session
+            .key
+            .as_ref()
+            .expect("a successful login sets the key");
+        Ok(json!({
+            "response_type": "SUCCESS",
+            "user_info": me(key),
+            "authenticator": "LEVEL_1",
+            "reconnect_token": null,
+        }))
+    } else {
+        Ok(json!({"response_type": "AUTH_ERR"}))
+    }
+}
+
+/// The store, after checking that the session's key still exists.
+fn open(dir: &DataDir, key: &ApiKeySummary) -> (Result<Store, RpcError>, Result<(), Revoked>) {
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => return (Err(store_error(&e)), Ok(())),
+    };
+    match store.api_key(key.id) {
+        Ok(Some(_)) => (Ok(store), Ok(())),
+        Ok(None) => (Err(RpcError::not_authenticated()), Err(Revoked)),
+        Err(e) => (Err(store_error(&e)), Ok(())),
+    }
+}
+
+fn store_error(e: &nascfg_store::Error) -> RpcError {
+    let message = match e.hint() {
+        Some(hint) => format!("{e} ({hint})"),
+        None => e.to_string(),
+    };
+    RpcError::call(errno::EFAULT, &message)
+}
+
+/// `cloudsync.credentials.*`, on the blocking pool.
+fn credentials(
+    shared: &Shared,
+    key: &ApiKeySummary,
+    peer: Option<IpAddr>,
+    method: &str,
+    params: Vec<Value>,
+) -> (Result<Value, RpcError>, Result<(), Revoked>) {
+    let (store, revoked) = open(&shared.app.inner.data_dir, key);
+    let mut store = match store {
+        Ok(s) => s,
+        Err(e) => return (Err(e), revoked),
+    };
+    let session = Session {
+        key: Some(key.clone()),
+        peer,
+    };
+    let reveal = match key.role {
+        ApiKeyRole::Admin => Reveal::Revealed,
+        ApiKeyRole::Readonly => Reveal::Redacted,
+    };
+    let outcome = match method {
+        "cloudsync.credentials.query" => query(&mut store, reveal, params.first(), params.get(1)),
+        "cloudsync.credentials.get_instance" => {
+            id_param(&params, 0).and_then(|id| get_instance(&mut store, reveal, id))
+        }
+        "cloudsync.credentials.create" => {
+            let outcome = create(&mut store, params.first());
+            let (id, name) = match &outcome {
+                Ok(v) => (v["id"].as_i64(), v["name"].as_str().map(str::to_owned)),
+                Err(_) => (
+                    None,
+                    params
+                        .first()
+                        .and_then(|p| p.get("name"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                ),
+            };
+            audit(
+                shared,
+                &session,
+                method,
+                id,
+                name.as_deref(),
+                &result(&outcome),
+            );
+            outcome
+        }
+        "cloudsync.credentials.update" => {
+            let id = id_param(&params, 0);
+            let outcome = id
+                .clone()
+                .and_then(|id| update(&mut store, id, params.get(1)));
+            let name = outcome
+                .as_ref()
+                .ok()
+                .and_then(|v| v["name"].as_str())
+                .map(str::to_owned);
+            audit(
+                shared,
+                &session,
+                method,
+                id.ok(),
+                name.as_deref(),
+                &result(&outcome),
+            );
+            outcome
+        }
+        "cloudsync.credentials.delete" => {
+            let id = id_param(&params, 0);
+            let mut name = None;
+            let outcome = id.clone().and_then(|id| {
+                let summary = summary_by_id(&store, id)?;
+                store
+                    .delete_credential(&summary.name)
+                    .map_err(|e| write_error(&e, "cloud_sync_credentials_delete", id))?;
+                name = Some(summary.name);
+                Ok(Value::Bool(true))
+            });
+            audit(
+                shared,
+                &session,
+                method,
+                id.ok(),
+                name.as_deref(),
+                &result(&outcome),
+            );
+            outcome
+        }
+        "cloudsync.credentials.verify" => {
+            let outcome = verify(shared, &mut store, params.first());
+            let valid = match &outcome {
+                Ok(v) if v["valid"] == Value::Bool(true) => "ok (valid)",
+                Ok(_) => "ok (not valid)",
+                Err(_) => "",
+            };
+            let result = if valid.is_empty() {
+                result(&outcome)
+            } else {
+                valid.to_owned()
+            };
+            audit(shared, &session, method, None, None, &result);
+            outcome
+        }
+        _ => Err(RpcError::method_not_found()),
+    };
+    (outcome, revoked)
+}
+
+fn result(outcome: &Result<Value, RpcError>) -> String {
+    match outcome {
+        Ok(_) => "ok".into(),
+        Err(e) => e.errname(),
+    }
+}
+
+fn id_param(params: &[Value], i: usize) -> Result<i64, RpcError> {
+    params
+        .get(i)
+        .and_then(Value::as_i64)
+        .ok_or_else(|| RpcError::invalid("id", "Input should be a valid integer"))
+}
+
+/// A credential without secrets, in TrueNAS's current shape with its id:
+/// every secret that has a value as `********`, fields in the catalog's order.
+fn redacted_entry(s: &CredentialSummary) -> Value {
+    let mut provider = Map::new();
+    provider.insert("type".into(), Value::String(s.provider.type_str().into()));
+    let fields = s.provider.spec().fields();
+    for field in fields {
+        let name = field.name();
+        if let Some(v) = s.attributes.get(name) {
+            provider.insert(name.into(), v.clone());
+        } else if s.secret_fields.iter().any(|f| f == name) {
+            provider.insert(name.into(), Value::String(REDACTED.into()));
+        }
+    }
+    for (k, v) in &s.attributes {
+        if !fields.iter().any(|f| f.name() == k) {
+            provider.insert(k.clone(), v.clone());
+        }
+    }
+    json!({"id": s.id.get(), "name": s.name, "provider": provider})
+}
+
+fn revealed_entry(id: i64, credential: &Credential) -> Value {
+    let mut doc = credential.to_api_json(Shape::Current, Reveal::Revealed);
+    let mut out = Map::new();
+    out.insert("id".into(), Value::from(id));
+    if let Value::Object(m) = &mut doc {
+        out.append(m);
+    }
+    Value::Object(out)
+}
+
+/// Records filtered on their redacted form (so no filter can probe a secret),
+/// ordered and paged; then, for an admin key, with secrets.
+fn query(
+    store: &mut Store,
+    reveal: Reveal,
+    filters: Option<&Value>,
+    options: Option<&Value>,
+) -> Result<Value, RpcError> {
+    let mut problems = Vec::new();
+    let filters = Filters::parse(filters).unwrap_or_else(|p| {
+        problems.extend(p);
+        Filters::default()
+    });
+    let options = Options::parse(options).unwrap_or_else(|p| {
+        problems.extend(p);
+        Options::default()
+    });
+    if !problems.is_empty() {
+        return Err(RpcError::validation(problems));
+    }
+    let mut summaries = store.list_credentials().map_err(|e| store_error(&e))?;
+    summaries.sort_by_key(|s| s.id);
+    let mut records: Vec<(Value, usize)> = summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (redacted_entry(s), i))
+        .filter(|(r, _)| filters.matches(r))
+        .collect();
+    // Order and page the records, keeping each one's summary index.
+    let mut values: Vec<Value> = records
+        .drain(..)
+        .map(|(mut v, i)| {
+            if let Value::Object(m) = &mut v {
+                m.insert("\u{0}index".into(), Value::from(i));
+            }
+            v
+        })
+        .collect();
+    options.order_and_page(&mut values);
+    if options.count {
+        return Ok(Value::from(values.len()));
+    }
+    let index = |v: &mut Value| -> usize {
+        v.as_object_mut()
+            .and_then(|m| m.remove("\u{0}index"))
+            .and_then(|i| i.as_u64())
+            .and_then(|i| usize::try_from(i).ok())
+            .expect("every record carries its index")
+    };
+    let mut out: Vec<Value> = Vec::with_capacity(values.len());
+    let mut to_open: Vec<(usize, usize)> = Vec::new();
+    for mut v in values {
+        let i = index(&mut v);
+        if reveal == Reveal::Revealed
+            && !summaries[i].needs_secrets
+            && !summaries[i].secret_fields.is_empty()
+        {
+            to_open.push((out.len(), i));
+        }
+        out.push(v);
+    }
+    if !to_open.is_empty() {
+        let names: Vec<&str> = to_open
+            .iter()
+            .map(|(_, i)| summaries[*i].name.as_str())
+            .collect();
+        let opened = store
+            .credentials_opened(&names)
+            .map_err(|e| store_error(&e))?;
+        for ((slot, i), credential) in to_open.iter().zip(opened) {
+            out[*slot] = revealed_entry(summaries[*i].id.get(), &credential);
+        }
+    }
+    let out: Vec<Value> = out.into_iter().map(|v| options.select(v)).collect();
+    if options.get {
+        return out
+            .into_iter()
+            .next()
+            .ok_or_else(|| RpcError::call(errno::ENOENT, "MatchNotFound()"));
+    }
+    Ok(Value::Array(out))
+}
+
+fn summary_by_id(store: &Store, id: i64) -> Result<CredentialSummary, RpcError> {
+    let name = store
+        .credential_name_by_id(id)
+        .map_err(|e| store_error(&e))?
+        .ok_or_else(|| RpcError::instance_not_found(id))?;
+    store.credential_summary(&name).map_err(|e| store_error(&e))
+}
+
+fn get_instance(store: &mut Store, reveal: Reveal, id: i64) -> Result<Value, RpcError> {
+    let summary = summary_by_id(store, id)?;
+    entry(store, reveal, &summary)
+}
+
+fn entry(
+    store: &mut Store,
+    reveal: Reveal,
+    summary: &CredentialSummary,
+) -> Result<Value, RpcError> {
+    if reveal == Reveal::Revealed && !summary.needs_secrets && !summary.secret_fields.is_empty() {
+        let credential = store
+            .credential(&summary.name)
+            .map_err(|e| store_error(&e))?;
+        return Ok(revealed_entry(summary.id.get(), &credential));
+    }
+    Ok(redacted_entry(summary))
+}
+
+/// A field of the catalog's errors as TrueNAS names it: `name` stays, the
+/// provider's type is `provider.type`, an attribute is `provider.FIELD`.
+fn attribute(prefix: &str, field: &str) -> String {
+    match field {
+        "name" | "attributes" => format!("{prefix}.{field}"),
+        "provider" => format!("{prefix}.provider.type"),
+        other => format!("{prefix}.provider.{other}"),
+    }
+}
+
+fn invalid(prefix: &str, errors: &ValidationErrors) -> RpcError {
+    RpcError::validation(
+        errors
+            .iter()
+            .map(|e| Problem::new(attribute(prefix, e.field()), e.message()))
+            .collect(),
+    )
+}
+
+/// Reads a credential document through the catalog, as `cred add --from-json` does.
+fn parse_credential(prefix: &str, doc: &Value) -> Result<Credential, RpcError> {
+    use nascfg_credentials::Error as E;
+    Credential::from_api_json(doc).map_err(|e| match e {
+        E::Invalid(errors) => invalid(prefix, &errors),
+        E::UnknownProvider { given } => RpcError::invalid(
+            format!("{prefix}.provider.type"),
+            format!(
+                "unknown provider {} (`nascfg providers` lists the 18 types)",
+                super::shown(&given)
+            ),
+        ),
+        E::Shape(message) => RpcError::invalid(prefix.to_owned(), message),
+        E::Json { .. } => RpcError::invalid(prefix.to_owned(), "not valid JSON"),
+    })
+}
+
+/// A store error of a write, as TrueNAS words it.
+fn write_error(e: &nascfg_store::Error, prefix: &str, id: i64) -> RpcError {
+    use nascfg_store::Error as E;
+    match e {
+        E::Invalid(errors) => invalid(prefix, errors),
+        E::Duplicate { .. } => RpcError::validation(vec![Problem {
+            attribute: Some(format!("{prefix}.name")),
+            message: "Credentials with this name already exist".into(),
+            errno: errno::EEXIST,
+        }]),
+        E::NotFound {
+            what: "key pair",
+            name,
+        } => RpcError::validation(vec![Problem {
+            attribute: Some(format!("{prefix}.provider.private_key")),
+            message: format!(
+                "no key pair named {} (`nascfg keypair list`)",
+                super::shown(name)
+            ),
+            errno: errno::ENOENT,
+        }]),
+        E::NotFound { .. } => RpcError::instance_not_found(id),
+        other => store_error(other),
+    }
+}
+
+fn create(store: &mut Store, doc: Option<&Value>) -> Result<Value, RpcError> {
+    const PREFIX: &str = "cloud_sync_credentials_create";
+    let doc = doc.ok_or_else(|| RpcError::invalid(PREFIX, "Field required"))?;
+    let credential = parse_credential(PREFIX, doc)?;
+    let id = store
+        .add_credential(&credential)
+        .map_err(|e| write_error(&e, PREFIX, 0))?;
+    Ok(revealed_entry(id.get(), &credential))
+}
+
+/// `update id {name?, provider?}`. A `provider` of the same type (or without
+/// `type`) changes the attributes it names and keeps the others; one of
+/// another type replaces the credential's attributes wholesale.
+fn update(store: &mut Store, id: i64, doc: Option<&Value>) -> Result<Value, RpcError> {
+    const PREFIX: &str = "cloud_sync_credentials_update";
+    let Some(Value::Object(doc)) = doc else {
+        return Err(RpcError::invalid(
+            PREFIX,
+            "Input should be a valid dictionary",
+        ));
+    };
+    let summary = summary_by_id(store, id)?;
+    let mut problems = Vec::new();
+    for key in doc.keys() {
+        if !matches!(key.as_str(), "name" | "provider" | "attributes") {
+            problems.push(Problem::new(
+                format!("{PREFIX}.{}", super::shown_plain(key)),
+                "Extra inputs are not permitted",
+            ));
+        }
+    }
+    let rename = match doc.get("name") {
+        None => None,
+        Some(Value::String(n)) => Some(n.clone()),
+        Some(_) => {
+            problems.push(Problem::new(
+                format!("{PREFIX}.name"),
+                "Input should be a valid string",
+            ));
+            None
+        }
+    };
+    // The new attributes: TrueNAS's nested shape, or the legacy `attributes`.
+    let (new_type, changes) = match (doc.get("provider"), doc.get("attributes")) {
+        (None, None) => (None, Map::new()),
+        (Some(Value::Object(p)), None) => {
+            let mut p = p.clone();
+            let t = p.remove("type");
+            (t, p)
+        }
+        (Some(t @ Value::String(_)), Some(Value::Object(a))) => (Some(t.clone()), a.clone()),
+        (None, Some(Value::Object(a))) => (None, a.clone()),
+        _ => {
+            problems.push(Problem::new(
+                format!("{PREFIX}.provider"),
+                "Input should be an object with \"type\" and the provider's attributes",
+            ));
+            (None, Map::new())
+        }
+    };
+    if !problems.is_empty() {
+        return Err(RpcError::validation(problems));
+    }
+    let same_type = match &new_type {
+        None => true,
+        Some(Value::String(t)) => t
+            .parse::<ProviderKind>()
+            .is_ok_and(|k| k == summary.provider),
+        Some(_) => false,
+    };
+    let name = rename.clone().unwrap_or_else(|| summary.name.clone());
+    if same_type {
+        let updated = store
+            .update_credential(&summary.name, changes, rename.as_deref())
+            .map_err(|e| write_error(&e, PREFIX, id))?;
+        return Ok(revealed_entry(id, &updated));
+    }
+    let mut replacement = Map::new();
+    replacement.insert("name".into(), Value::String(name));
+    let mut provider = changes;
+    provider.insert("type".into(), new_type.expect("a different type was given"));
+    replacement.insert("provider".into(), Value::Object(provider));
+    let credential = parse_credential(PREFIX, &Value::Object(replacement))?;
+    store
+        .replace_credential(&summary.name, &credential)
+        .map_err(|e| write_error(&e, PREFIX, id))?;
+    Ok(revealed_entry(id, &credential))
+}
+
+/// `verify {type, ...}` (or the legacy `{provider, attributes}`): the
+/// catalog's checks, then `cred verify`'s check against the service, with
+/// the server's timeouts.
+fn verify(shared: &Shared, store: &mut Store, doc: Option<&Value>) -> Result<Value, RpcError> {
+    const PREFIX: &str = "cloud_sync_credentials_create";
+    let Some(Value::Object(doc)) = doc else {
+        return Err(RpcError::invalid(
+            "cloud_sync_credentials_verify",
+            "Input should be a valid dictionary",
+        ));
+    };
+    let mut full = Map::new();
+    full.insert("name".into(), Value::String(UNSAVED.into()));
+    if doc.contains_key("type") {
+        full.insert("provider".into(), Value::Object(doc.clone()));
+    } else {
+        for (k, v) in doc {
+            full.insert(k.clone(), v.clone());
+        }
+    }
+    let credential = parse_credential(PREFIX, &Value::Object(full))?;
+    let mut options = shared.app.inner.verify.clone();
+    if credential.provider() == ProviderKind::Sftp {
+        if let Some(kp) = credential.text("private_key").filter(|k| !k.is_empty()) {
+            options.private_key = Some(
+                store
+                    .keypair_private(kp)
+                    .map_err(|e| write_error(&e, PREFIX, 0))?,
+            );
+        }
+        let host = credential.text("host").unwrap_or("").to_owned();
+        let port = credential
+            .integer("port")
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(22);
+        options.known_host_key = store.known_host(&host, port).map_err(|e| store_error(&e))?;
+    }
+    let answer = nascfg_verify::verify(&credential, &options);
+    Ok(json!({
+        "valid": answer.valid,
+        "error": answer.error,
+        "excerpt": answer.excerpt,
+    }))
+}
