@@ -2,6 +2,7 @@
 //! Add a module with one line here; keep the list sorted.
 
 mod age_interop;
+mod api;
 mod backup;
 mod backup_crash;
 mod backup_diff;

@@ -242,6 +242,8 @@ where
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
             .serve_connection(io, service)
+            // The API's WebSocket takes the connection over after its upgrade.
+            .with_upgrades()
             .await;
     }
 }
