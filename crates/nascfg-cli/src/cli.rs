@@ -317,7 +317,10 @@ pub enum ApikeyCommand {
     /// List the keys (names, ids, roles; never the keys).
     List,
     /// Delete a key; sessions logged in with it end at their next call.
-    Delete { name: String },
+    Delete {
+        /// The key's name (as `apikey list` shows it).
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -633,7 +636,7 @@ pub enum SeedCommand {
     /// Install a seed that travelled separately (a `nascfg seed export` file, either form, or
     /// a box's secret-seed) on this box: allowed when its store is empty or was sealed under
     /// that seed (fingerprint checked); anything else is refused and nothing changes. A
-    /// previous seed is kept as secret-seed.old-<timestamp>.
+    /// previous seed is kept as secret-seed.old-TIMESTAMP.
     Import {
         /// The seed file.
         #[arg(value_name = "FILE")]

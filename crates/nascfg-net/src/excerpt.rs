@@ -49,7 +49,7 @@ const SHORTEST_REPLACED: usize = 3;
 ///    percent, HTML and JSON escapes and ignoring case, or that holds a run of
 ///    base64 decoding (at any alignment) to bytes containing a secret, or an
 ///    `Authorization` header, an HTTP `Basic` credential or a `Bearer` token, is
-///    replaced by [`WITHHELD`].
+///    replaced by "(excerpt withheld: it may contain a secret)".
 ///
 /// A secret of 1 or 2 characters cannot be cut out of text ("a" is in most
 /// words): a line where it appears is withheld. A line cut short ([`truncate`]'s
