@@ -18,7 +18,7 @@ fn stand_in(kind: FieldKind) -> Value {
         }
         FieldKind::JsonDocument(_) => Value::from(
             serde_json::json!({"type": "service_account", "project_id": "p", "client_email": "e",
-                "private_key": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----"})
+                "private_key": "-----BEGIN PRIVATE KEY-----\nMAAAAA==\n-----END PRIVATE KEY-----"})
             .to_string(),
         ),
         _ => Value::from("stand-in"),
