@@ -163,10 +163,25 @@ pub(super) async fn console(c: &Client, webdriver: &str) -> Vec<serde_json::Valu
 /// Asserts that the browser's console got no error and no warning since the last
 /// look (CSP violations, failed loads, script errors on `what`).
 pub(super) async fn console_clean(c: &Client, webdriver: &str, what: &str) {
+    console_clean_but(c, webdriver, what, None).await;
+}
+
+/// [`console_clean`] for nascfg's pages only: entries about `foreign` (another
+/// server the browser went through, such as an OAuth provider) are not ours.
+pub(super) async fn console_clean_but(
+    c: &Client,
+    webdriver: &str,
+    what: &str,
+    foreign: Option<&str>,
+) {
     let bad: Vec<serde_json::Value> = console(c, webdriver)
         .await
         .into_iter()
         .filter(|e| matches!(e["level"].as_str(), Some("SEVERE" | "WARNING")))
+        .filter(|e| {
+            foreign
+                .is_none_or(|origin| !e["message"].as_str().is_some_and(|m| m.starts_with(origin)))
+        })
         .collect();
     assert!(
         bad.is_empty(),

@@ -13,7 +13,7 @@ use nascfg_tests::servers::{
 };
 use serde_json::Value;
 
-use super::web::{browser, chromedriver, click, fill};
+use super::web::{browser, chromedriver, click, console_clean, console_clean_but, fill};
 
 /// How long the browser may take to get through the provider's pages.
 const LOGIN_DEADLINE: Duration = Duration::from_secs(60);
@@ -152,6 +152,7 @@ async fn journey() {
     )
     .await
     .expect("unfold the advanced fields");
+    console_clean(&c, &webdriver, "the Google Drive add form").await;
     let name = "gd-web";
     fill(&c, "#f__name", name).await;
     fill(&c, "#f_client_id", CLIENT_ID).await;
@@ -160,6 +161,13 @@ async fn journey() {
     seen.extend(through_the_provider(&c, &oidc, &base).await);
     let url = c.current_url().await.expect("a URL");
     assert_eq!(url.path(), "/credentials/edit", "back on the credential");
+    console_clean_but(
+        &c,
+        &webdriver,
+        "the edit form after the login",
+        Some(oidc.url()),
+    )
+    .await;
     let flash = c
         .find(Locator::Css("p.flash"))
         .await
@@ -225,6 +233,7 @@ async fn journey() {
     )
     .await
     .expect("unfold the advanced fields");
+    console_clean(&c, &webdriver, "the Dropbox add form").await;
     fill(&c, "#f__name", "db-web").await;
     fill(&c, "#f_client_id", CLIENT_ID).await;
     fill(&c, "#f_client_secret", CLIENT_SECRET).await;
@@ -234,6 +243,7 @@ async fn journey() {
         .for_element(Locator::Css("#authorize"))
         .await
         .expect("the paste page");
+    console_clean(&c, &webdriver, "the paste page").await;
     seen.push(c.source().await.expect("the paste page"));
     let url = authorize
         .attr("href")
