@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
+use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
 use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Store};
 use serde_json::{Map, Value, json};
 
@@ -64,15 +65,14 @@ async fn call(
             env!("CARGO_PKG_VERSION")
         ))),
         "auth.login_with_api_key" => {
-            let Some(Value::String(key)) = params.first() else {
+            let mut params = params;
+            let Some(key) = take_secret(params.first_mut()) else {
                 return Err(RpcError::invalid(
                     "api_key",
                     "Input should be a valid string",
                 ));
             };
-            Ok(Value::Bool(
-                login(shared, session, method, key.clone()).await,
-            ))
+            Ok(Value::Bool(login(shared, session, method, key).await))
         }
         "auth.login_ex" => login_ex(shared, session, params).await,
         "auth.logout" => {
@@ -162,13 +162,27 @@ fn audit(
     });
 }
 
+/// Moves a string parameter holding a secret (an API key) out of the request
+/// into a [`SecretString`], zeroized when dropped; anything else is `None`.
+fn take_secret(value: Option<&mut Value>) -> Option<SecretString> {
+    match value {
+        Some(Value::String(text)) => Some(SecretString::from(std::mem::take(text))),
+        _ => None,
+    }
+}
+
 /// Checks an API key (slowly: Argon2id, on the blocking pool); a failure is
 /// counted and answered late, later the more failures in a row.
-async fn login(shared: &Arc<Shared>, session: &mut Session, method: &str, key: String) -> bool {
+async fn login(
+    shared: &Arc<Shared>,
+    session: &mut Session,
+    method: &str,
+    key: SecretString,
+) -> bool {
     let dir = shared.app.inner.data_dir.clone();
     let found = tokio::task::spawn_blocking(move || {
         let store = Store::open(&dir)?;
-        store.authenticate_api_key(&key)
+        store.authenticate_api_key(key.expose_secret())
     })
     .await;
     match found {
@@ -200,7 +214,8 @@ async fn login_ex(
     session: &mut Session,
     params: Vec<Value>,
 ) -> Result<Value, RpcError> {
-    let Some(Value::Object(data)) = params.first() else {
+    let mut params = params;
+    let Some(Value::Object(data)) = params.first_mut() else {
         return Err(RpcError::invalid(
             "login_data",
             "Input should be a valid dictionary",
@@ -215,10 +230,10 @@ async fn login_ex(
             ));
         }
     }
-    let Some(Value::String(key)) = data.get("api_key") else {
+    let Some(key) = take_secret(data.get_mut("api_key")) else {
         return Err(RpcError::invalid("login_data.api_key", "Field required"));
     };
-    if login(shared, session, "auth.login_ex", key.clone()).await {
+    if login(shared, session, "auth.login_ex", key).await {
         let key = session
             .key
             .as_ref()
