@@ -56,10 +56,10 @@ impl Configuration {
     /// seed, or with `this_box` when that is the seed they are sealed under.
     pub fn from_bundle(
         path: &Path,
-        passphrase: Option<&SecretString>,
+        unlock: &crate::Unlock,
         this_box: Option<&Seed>,
     ) -> Result<Configuration> {
-        let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-diff-")?;
+        let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-diff-")?;
         let content = nascfg_store::read_content(&staged.db_path)?;
         let fingerprint = content
             .fingerprint

@@ -185,6 +185,10 @@ pub enum Error {
     /// The passphrase does not open the bundle.
     #[error("the passphrase does not open this bundle")]
     WrongPassphrase,
+    /// An export asked for a passphrase and recipients at once; age allows
+    /// a passphrase only as a file's sole recipient. Nothing was written.
+    #[error("a bundle is encrypted to a passphrase or to recipients, not both")]
+    PassphraseAndRecipients,
     /// Restoring would lose secrets: the bundle has no seed and no matching
     /// seed was given. Nothing was changed.
     #[error(
@@ -226,7 +230,7 @@ const USE_AN_INTACT_BUNDLE: &str = "the file is not an intact nascfg bundle (dam
 
 /// What to do about a file that never was a bundle: no talk of other copies.
 const NOT_A_BUNDLE: &str = "give a bundle made by `nascfg backup export` or `backup push` \
-     (a .tar.gz, or .tar.gz.age with a passphrase). Nothing was changed";
+     (a .tar.gz, or .tar.gz.age with a passphrase or to recipients). Nothing was changed";
 
 impl Error {
     /// What the user can do next, for a `hint:` line. A store error gives
@@ -237,6 +241,10 @@ impl Error {
                 "give it with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked)"
             }
             Error::WrongPassphrase => "check the passphrase; nothing was changed",
+            Error::PassphraseAndRecipients => {
+                "drop --passphrase-file/--passphrase-env, or drop --recipient/--recipients-file; \
+                 nothing was written"
+            }
             Error::SecretsWouldBeLost { .. } => {
                 "give the seed the bundle was made with (`--seed-file FILE`, from `nascfg seed export` on the old box), \
                  or pass --allow-lost-secrets to restore without them and re-enter them; nothing was changed"
@@ -279,6 +287,24 @@ impl Error {
                 }
                 nascfg_crypto::Error::WrongPassphrase => {
                     "check the passphrase; nothing was changed"
+                }
+                nascfg_crypto::Error::WrongIdentity { .. } => {
+                    "give the private key of one of the bundle's recipients with --identity FILE \
+                     (an SSH key's tag is the first 8 hex digits of its SHA256 fingerprint, \
+                     `ssh-keygen -lf KEY`); nothing was changed"
+                }
+                nascfg_crypto::Error::NotRecipientEncrypted => {
+                    "the bundle is passphrase-protected: give its passphrase; nothing was changed"
+                }
+                nascfg_crypto::Error::BadRecipient { .. }
+                | nascfg_crypto::Error::RecipientsFileTooLarge { .. }
+                | nascfg_crypto::Error::TooManyRecipients { .. }
+                | nascfg_crypto::Error::NoRecipients
+                | nascfg_crypto::Error::BadIdentity { .. }
+                | nascfg_crypto::Error::IdentityFileTooLarge { .. }
+                | nascfg_crypto::Error::IdentityPassphraseRequired
+                | nascfg_crypto::Error::WrongIdentityPassphrase => {
+                    return inner.hint().map(str::to_owned);
                 }
                 nascfg_crypto::Error::SeedLength { .. }
                 | nascfg_crypto::Error::Malformed(_)

@@ -9,7 +9,7 @@ use gzp::ZWriter;
 use gzp::deflate::Gzip;
 use gzp::par::compress::{ParCompress, ParCompressBuilder};
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_crypto::{PassphraseWriter, WorkFactor};
+use nascfg_crypto::{PassphraseWriter, Recipient, RecipientsWriter, WorkFactor};
 use nascfg_store::Store;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -33,6 +33,11 @@ pub struct ExportOptions<'a> {
     pub include_seed: bool,
     /// Encrypt the whole bundle to this passphrase (age, scrypt recipient).
     pub passphrase: Option<SecretString>,
+    /// Encrypt the whole bundle to these public keys instead (age X25519,
+    /// ssh-ed25519, ssh-rsa): a box that includes its seed then holds
+    /// nothing that opens its own bundle. With a passphrase too, refused
+    /// ([`Error::PassphraseAndRecipients`]) before anything is written.
+    pub recipients: Vec<Recipient>,
     /// The scrypt work factor for the passphrase (tests use a small one).
     pub work_factor: WorkFactor,
     /// The creation time to record (default: now). Fixed in golden bundles.
@@ -70,6 +75,7 @@ impl std::fmt::Debug for ExportOptions<'_> {
         f.debug_struct("ExportOptions")
             .field("include_seed", &self.include_seed)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("recipients", &self.recipients)
             .field("work_factor", &self.work_factor)
             .field("created", &self.created)
             .field("existing", &self.existing)
@@ -145,6 +151,7 @@ pub fn host_name() -> String {
 /// The database is a consistent snapshot ([`Store::snapshot_to`]); it is read
 /// twice (hash, then archive) and streamed, so memory does not grow with it.
 pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<ExportReport> {
+    options.check_encryption()?;
     if options.existing == Existing::Refuse && std::fs::symlink_metadata(out).is_ok() {
         return Err(Error::OutputExists {
             path: out.to_path_buf(),
@@ -192,7 +199,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         path: out,
         manifest,
         size,
-        encrypted: options.passphrase.is_some(),
+        encrypted: options.encrypted(),
     })
 }
 
@@ -293,6 +300,9 @@ fn write_bundle<W: Write + Send + 'static>(
             options.work_factor,
             buffered,
         )?),
+        None if !options.recipients.is_empty() => Sink::Recipients(
+            nascfg_crypto::encrypt_to_recipients(&options.recipients, buffered)?,
+        ),
         None => Sink::Plain(buffered),
     };
     let gzip = ParallelGzip::new(sink).map_err(io_err)?;
@@ -337,6 +347,7 @@ fn write_bundle<W: Write + Send + 'static>(
     let mut buffered = match sink {
         Sink::Plain(w) => w,
         Sink::Age(w) => w.finish()?,
+        Sink::Recipients(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
     Ok((manifest, buffered))
@@ -359,6 +370,7 @@ pub fn export_to_writer<W: Write + Send + 'static>(
     out: W,
     options: &ExportOptions<'_>,
 ) -> Result<(WrittenBundle, W)> {
+    options.check_encryption()?;
     let work = tempfile::Builder::new()
         .prefix(".nascfg-export-")
         .tempdir()
@@ -367,7 +379,7 @@ pub fn export_to_writer<W: Write + Send + 'static>(
     Ok((
         WrittenBundle {
             manifest,
-            encrypted: options.passphrase.is_some(),
+            encrypted: options.encrypted(),
         },
         out,
     ))
@@ -561,6 +573,22 @@ impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
 enum Sink<W: Write> {
     Plain(W),
     Age(PassphraseWriter<W>),
+    Recipients(RecipientsWriter<W>),
+}
+
+impl ExportOptions<'_> {
+    /// Whether the bundle will be encrypted (a passphrase or recipients).
+    pub fn encrypted(&self) -> bool {
+        self.passphrase.is_some() || !self.recipients.is_empty()
+    }
+
+    /// age allows a passphrase only as a file's sole recipient.
+    fn check_encryption(&self) -> Result<()> {
+        if self.passphrase.is_some() && !self.recipients.is_empty() {
+            return Err(Error::PassphraseAndRecipients);
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write> Write for Sink<W> {
@@ -568,6 +596,7 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.write(buf),
             Sink::Age(w) => w.write(buf),
+            Sink::Recipients(w) => w.write(buf),
         }
     }
 
@@ -575,6 +604,7 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.flush(),
             Sink::Age(w) => w.flush(),
+            Sink::Recipients(w) => w.flush(),
         }
     }
 }

@@ -6,7 +6,6 @@ use std::io::{self, BufReader, Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 use nascfg_store::{DatabaseInfo, SecretsOpened};
 use sha2::{Digest, Sha256};
@@ -15,6 +14,7 @@ use crate::archive::{Limits, MemberReader, visit_members_strict};
 use crate::error::{Error, Result};
 use crate::export::{IO_BUFFER, Progress, ProgressFn};
 use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
+use crate::unlock::Unlock;
 
 /// The default caps for reading a bundle: four members (three known, one
 /// more to name an unknown one in the error), the database up to 16 GiB, gzip
@@ -45,6 +45,8 @@ pub(crate) struct Staged {
     pub(crate) seed: Option<Seed>,
     pub(crate) info: DatabaseInfo,
     pub(crate) encrypted: bool,
+    /// Encrypted to public-key recipients (not a passphrase).
+    pub(crate) to_recipients: bool,
     /// Every credential opened under the seed `read_bundle` was given (or
     /// the bundle's own), checked in the same pass as the rows.
     pub(crate) opened: Option<SecretsOpened>,
@@ -62,7 +64,7 @@ pub(crate) struct Staged {
 /// ([`Staged::syncing`]).
 pub(crate) fn read_bundle(
     path: &Path,
-    passphrase: Option<&SecretString>,
+    unlock: &Unlock,
     staging: &Path,
     limits: &Limits,
     progress: Option<ProgressFn<'_>>,
@@ -71,9 +73,9 @@ pub(crate) fn read_bundle(
     let likely_seed = restore.and_then(|r| r.likely_seed);
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let mut head = Vec::with_capacity(32);
+    let mut head = Vec::with_capacity(64);
     (&mut file)
-        .take(32)
+        .take(64)
         .read_to_end(&mut head)
         .map_err(|e| Error::io(path, e))?;
     file.rewind().map_err(|e| Error::io(path, e))?;
@@ -93,15 +95,25 @@ pub(crate) fn read_bundle(
         early_sync: restore.is_some(),
         syncing: None,
     };
-    if encrypted {
-        let pass = passphrase.ok_or(Error::PassphraseRequired)?;
-        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(|e| match e {
-            nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
-            nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                Error::Truncated
-            }
-            other => Error::Crypto(other),
-        })?;
+    let truncated = |e: nascfg_crypto::Error| match e {
+        nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
+        nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            Error::Truncated
+        }
+        other => Error::Crypto(other),
+    };
+    let mut to_recipients = false;
+    if encrypted && nascfg_crypto::is_encrypted_to_passphrase(&head) {
+        let pass = unlock
+            .passphrase
+            .as_ref()
+            .ok_or(Error::PassphraseRequired)?;
+        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(truncated)?;
+        visit_members_strict(reader, limits, true, |m| state.visit(m))?;
+    } else if encrypted {
+        to_recipients = true;
+        let reader =
+            nascfg_crypto::decrypt_with_identities(&unlock.identities, input).map_err(truncated)?;
         visit_members_strict(reader, limits, true, |m| state.visit(m))?;
     } else {
         if !crate::archive::is_gzip(&head) {
@@ -147,6 +159,7 @@ pub(crate) fn read_bundle(
         seed,
         info,
         encrypted,
+        to_recipients,
         opened,
         syncing,
     })
@@ -157,21 +170,14 @@ pub(crate) fn read_bundle(
 /// bundle without restoring it; the directory goes when the first is dropped.
 pub(crate) fn read_bundle_staged(
     path: &Path,
-    passphrase: Option<&SecretString>,
+    unlock: &Unlock,
     prefix: &str,
 ) -> Result<(tempfile::TempDir, Staged)> {
     let staging = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let staged = read_bundle(
-        path,
-        passphrase,
-        staging.path(),
-        &bundle_limits(),
-        None,
-        None,
-    )?;
+    let staged = read_bundle(path, unlock, staging.path(), &bundle_limits(), None, None)?;
     Ok((staging, staged))
 }
 
@@ -377,8 +383,11 @@ pub enum Restorability {
 pub struct Inspection {
     /// The bundle's manifest (checked).
     pub manifest: Manifest,
-    /// Whether the bundle is passphrase-protected.
+    /// Whether the bundle is encrypted (a passphrase or recipients).
     pub encrypted: bool,
+    /// Whether it is encrypted to public-key recipients: that hides it, but
+    /// proves nothing about who made it (anyone with the public keys can).
+    pub encrypted_to_recipients: bool,
     /// The database's schema version.
     pub schema_version: u32,
     /// Sealed values in the database.
@@ -391,9 +400,11 @@ impl Inspection {
     /// Whether the bundle's contents are authenticated: a passphrase-protected
     /// bundle is (age authenticates every chunk under the passphrase); a plain
     /// one is not, since whoever can write it can change its database and
-    /// recompute the manifest's sizes and SHA-256 sums, which only detect damage.
+    /// recompute the manifest's sizes and SHA-256 sums, which only detect damage;
+    /// nor is one encrypted to recipients, which anyone with their public
+    /// keys can write.
     pub fn authenticated(&self) -> bool {
-        self.encrypted
+        self.encrypted && !self.encrypted_to_recipients
     }
 
     /// A JSON report (no secret in it).
@@ -423,6 +434,7 @@ impl Inspection {
             "manifest": serde_json::to_value(&self.manifest)
                 .expect("a manifest is strings and numbers, which always serialize"),
             "encrypted": self.encrypted,
+            "encrypted_to_recipients": self.encrypted_to_recipients,
             "authenticated": self.authenticated(),
             "checks": {"members": "ok", "database": "ok"},
             "schema_version": self.schema_version,
@@ -435,17 +447,14 @@ impl Inspection {
 /// Reads and checks a bundle (every check a restore makes, on a copy in a
 /// temporary directory) and tells whether a box whose seed has the
 /// fingerprint `this_box` could restore it with its secrets.
-pub fn inspect(
-    path: &Path,
-    passphrase: Option<&SecretString>,
-    this_box: Option<&Fingerprint>,
-) -> Result<Inspection> {
-    let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-inspect-")?;
+pub fn inspect(path: &Path, unlock: &Unlock, this_box: Option<&Fingerprint>) -> Result<Inspection> {
+    let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-inspect-")?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {
         schema_version: staged.info.schema_version,
         sealed_values: staged.info.sealed_values,
         encrypted: staged.encrypted,
+        encrypted_to_recipients: staged.to_recipients,
         manifest: staged.manifest,
         restorability,
     })

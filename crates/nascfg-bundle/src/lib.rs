@@ -42,6 +42,7 @@ mod export;
 mod inspect;
 mod manifest;
 mod restore;
+mod unlock;
 
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use config::{Configuration, content_digest};
@@ -61,3 +62,4 @@ pub use manifest::{
     SEED_NAME,
 };
 pub use restore::{RestoreCase, RestoreOptions, RestoreReport, restore};
+pub use unlock::Unlock;

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 use nascfg_store::{DataDir, Installed, SCHEMA_VERSION, Store};
 
@@ -28,8 +27,8 @@ pub struct RestoreOptions<'a> {
     pub allow_lost_secrets: bool,
     /// Check everything and report, change nothing.
     pub dry_run: bool,
-    /// The passphrase of a passphrase-protected bundle.
-    pub passphrase: Option<SecretString>,
+    /// What opens the bundle if it is encrypted (a passphrase, identities).
+    pub unlock: crate::Unlock,
     /// Caps on what the bundle may expand to.
     pub limits: Limits,
     /// Called as the bundle is read.
@@ -42,7 +41,7 @@ impl Default for RestoreOptions<'_> {
             seed: None,
             allow_lost_secrets: false,
             dry_run: false,
-            passphrase: None,
+            unlock: crate::Unlock::none(),
             limits: bundle_limits(),
             progress: None,
         }
@@ -55,7 +54,7 @@ impl std::fmt::Debug for RestoreOptions<'_> {
             .field("seed", &self.seed)
             .field("allow_lost_secrets", &self.allow_lost_secrets)
             .field("dry_run", &self.dry_run)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("unlock", &self.unlock)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -147,7 +146,7 @@ pub fn restore(
     };
     let staged = read_bundle(
         path,
-        options.passphrase.as_ref(),
+        &options.unlock,
         staging.path(),
         &options.limits,
         options.progress,

@@ -135,6 +135,28 @@ pub struct PassphraseArgs {
     pub passphrase_env: Option<String>,
 }
 
+/// Public keys to encrypt a bundle to, instead of a passphrase.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RecipientArgs {
+    /// Encrypt the bundle to this public key (repeatable): an age key (age1…) or an SSH public
+    /// key line (`ssh-ed25519 …`, `ssh-rsa …`). With it, --include-seed needs no passphrase.
+    #[arg(long = "recipient", value_name = "R")]
+    pub recipients: Vec<String>,
+    /// Encrypt the bundle to the recipients in FILE (age's format: one a line, # comments).
+    #[arg(long, value_name = "FILE")]
+    pub recipients_file: Vec<PathBuf>,
+}
+
+/// Private keys that open a bundle encrypted to recipients.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IdentityArgs {
+    /// Open a bundle encrypted to a public key with this private key (repeatable): an age
+    /// identity file (age-keygen) or an OpenSSH private key (an encrypted one asks for its
+    /// passphrase on the terminal).
+    #[arg(long = "identity", value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+}
+
 /// The seed a bundle's secrets are sealed under, when it travelled separately.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SeedFileArgs {
@@ -393,6 +415,8 @@ pub enum BackupCommand {
         include_seed: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        recipients: RecipientArgs,
     },
     /// Check a bundle and tell whether this box could restore it.
     Inspect {
@@ -400,6 +424,8 @@ pub enum BackupCommand {
         file: PathBuf,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        identities: IdentityArgs,
         #[command(flatten)]
         seed: SeedFileArgs,
         #[command(flatten)]
@@ -422,6 +448,8 @@ pub enum BackupCommand {
         dry_run: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        identities: IdentityArgs,
     },
     /// Show what changed between two configurations: bundles (local or CRED:PATH/NAME), or a
     /// bundle and this box.
@@ -443,6 +471,9 @@ pub enum BackupCommand {
         /// For passphrase-protected bundles (the same passphrase for both).
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        /// For bundles encrypted to recipients (any identity that opens each).
+        #[command(flatten)]
+        identities: IdentityArgs,
         /// Opens the secrets of a bundle sealed under it (to compare them).
         #[command(flatten)]
         seed: SeedFileArgs,
@@ -455,7 +486,7 @@ pub enum BackupCommand {
         /// Where: a stored credential's name, `:`, a path (bucket or container first for
         /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
         location: String,
-        /// Put the secret seed into the bundle (only with a passphrase).
+        /// Put the secret seed into the bundle (only with a passphrase or recipients).
         #[arg(long, conflicts_with = "bundle")]
         include_seed: bool,
         /// Upload nothing when the configuration equals that of the newest bundle there.
@@ -476,6 +507,8 @@ pub enum BackupCommand {
         ping_url: Option<nascfg_remote::PingUrl>,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        recipients: RecipientArgs,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -581,6 +614,10 @@ pub enum BackupCommand {
         /// may be late by its randomized delay).
         #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
         max_age: Option<std::time::Duration>,
+        /// Push bundles with the seed, encrypted to these public keys (no passphrase file on
+        /// the box).
+        #[command(flatten)]
+        recipients: RecipientArgs,
     },
 }
 

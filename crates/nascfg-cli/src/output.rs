@@ -261,6 +261,7 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
 fn crypto_kind(e: &nascfg_crypto::Error) -> &'static str {
     match e {
         nascfg_crypto::Error::WrongPassphrase => "wrong-passphrase",
+        nascfg_crypto::Error::WrongIdentity { .. } => "wrong-identity",
         _ => "crypto",
     }
 }

@@ -243,7 +243,7 @@ fn golden_bundles() {
         let target = DataDir::new(tmp.path().join("data"));
         let options = RestoreOptions {
             seed,
-            passphrase: pass.map(SecretString::from),
+            unlock: nascfg_bundle::Unlock::from_passphrase(pass.map(SecretString::from)),
             ..Default::default()
         };
         let report = nascfg_bundle::restore(&target, &dir.join(file), &options).unwrap();
@@ -284,7 +284,7 @@ fn golden_bundles() {
         };
         let options = RestoreOptions {
             allow_lost_secrets: true,
-            passphrase: pass,
+            unlock: nascfg_bundle::Unlock::from_passphrase(pass),
             ..Default::default()
         };
         let err = nascfg_bundle::restore(&target, &path, &options).unwrap_err();

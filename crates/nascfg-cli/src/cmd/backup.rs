@@ -4,15 +4,13 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use nascfg_bundle::{
-    Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
-    RestoreOptions, RestoreReport,
+    Existing, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions, RestoreReport,
 };
 use nascfg_credentials::Untrusted;
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::cli::{BackupCommand, Cli, PassphraseArgs, SeedFileArgs};
-use crate::cmd::{common, remote};
+use crate::cli::{BackupCommand, Cli, IdentityArgs, PassphraseArgs, RecipientArgs, SeedFileArgs};
+use crate::cmd::{common, keys, remote};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
@@ -22,27 +20,37 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             force,
             include_seed,
             passphrase,
-        } => export(cli, output.as_deref(), *force, *include_seed, passphrase),
+            recipients,
+        } => export(
+            cli,
+            output.as_deref(),
+            *force,
+            *include_seed,
+            passphrase,
+            recipients,
+        ),
         BackupCommand::Inspect {
             file,
             passphrase,
+            identities,
             seed,
             remote: remote_args,
         } => {
             if remote::is_remote(file) {
                 // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, file, passphrase, seed);
+                return inspect(cli, &path, file, passphrase, identities, seed);
             }
-            inspect(cli, file, file, passphrase, seed)
+            inspect(cli, file, file, passphrase, identities, seed)
         }
         BackupCommand::Diff {
             a,
             b,
             passphrase,
+            identities,
             seed,
             remote: remote_args,
-        } => super::backup_diff::run(cli, a, b, passphrase, seed, remote_args),
+        } => super::backup_diff::run(cli, a, b, passphrase, identities, seed, remote_args),
         BackupCommand::Restore {
             file,
             remote: remote_args,
@@ -50,6 +58,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             allow_lost_secrets,
             dry_run,
             passphrase,
+            identities,
         } => {
             let args = RestoreArgs {
                 seed: seed.clone(),
@@ -60,9 +69,9 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
                 // Pulled whole into a private 0600 file first; then the same checks as a
                 // local bundle, all before the live data is touched.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return restore(cli, &path, args, passphrase);
+                return restore(cli, &path, args, passphrase, identities);
             }
-            restore(cli, file, args, passphrase)
+            restore(cli, file, args, passphrase, identities)
         }
         BackupCommand::Push {
             location,
@@ -72,6 +81,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             host,
             ping_url,
             passphrase,
+            recipients,
             remote: remote_args,
         } => remote::push(
             cli,
@@ -80,6 +90,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             *if_changed,
             bundle.as_deref(),
             passphrase,
+            recipients,
             remote_args,
             &remote::Watching {
                 host: host.clone(),
@@ -141,7 +152,14 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             location,
             ping_url,
             max_age,
-        } => remote::schedule(cli, location.as_deref(), ping_url.as_ref(), *max_age),
+            recipients,
+        } => remote::schedule(
+            cli,
+            location.as_deref(),
+            ping_url.as_ref(),
+            *max_age,
+            recipients,
+        ),
     }
 }
 
@@ -196,7 +214,11 @@ fn export(
     force: bool,
     include_seed: bool,
     passphrase: &PassphraseArgs,
+    recipients: &RecipientArgs,
 ) -> anyhow::Result<()> {
+    // Both at once is refused before anything is read or written.
+    keys::refuse_mixed(passphrase, recipients)?;
+    let recipients = keys::recipients(recipients)?;
     let store = common::open_store(cli)?;
     let passphrase = if passphrase_given(passphrase) {
         common::read_passphrase(passphrase, true)?
@@ -207,7 +229,9 @@ fn export(
         Some(p) if force => (p.to_path_buf(), Existing::Replace),
         Some(p) => (p.to_path_buf(), Existing::Refuse),
         None => (
-            PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
+            PathBuf::from(nascfg_bundle::default_bundle_name_now(
+                passphrase.is_some() || !recipients.is_empty(),
+            )),
             Existing::NextFreeName,
         ),
     };
@@ -216,6 +240,7 @@ fn export(
     let options = ExportOptions {
         include_seed,
         passphrase,
+        recipients,
         progress: Some(&progress),
         existing,
         ..ExportOptions::default()
@@ -251,10 +276,12 @@ fn export(
             } else {
                 "not included"
             },
-            if report.encrypted {
+            if !report.encrypted {
+                ""
+            } else if options.recipients.is_empty() {
                 ", passphrase-protected"
             } else {
-                ""
+                ", encrypted to recipients"
             },
         );
         if !m.seed_included
@@ -266,21 +293,6 @@ fn export(
         }
     }
     Ok(())
-}
-
-/// The passphrase of an encrypted bundle: from the flags, or a prompt on a terminal.
-pub(super) fn bundle_passphrase(
-    file: &Path,
-    args: &PassphraseArgs,
-) -> anyhow::Result<Option<SecretString>> {
-    let encrypted = nascfg_bundle::is_encrypted(file)?;
-    if !encrypted {
-        return Ok(None);
-    }
-    match common::read_passphrase(args, false)? {
-        Some(p) => Ok(Some(p)),
-        None => Err(BundleError::PassphraseRequired.into()),
-    }
 }
 
 /// This box's seed fingerprint, if it has a readable seed (nothing is created).
@@ -298,9 +310,10 @@ fn inspect(
     file: &Path,
     shown: &Path,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
     seed: &SeedFileArgs,
 ) -> anyhow::Result<()> {
-    let pass = bundle_passphrase(file, passphrase)?;
+    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
     // With --seed-file, whether that seed opens the bundle's secrets;
     // else whether this box's does.
     let given = common::seed_file(seed)?.as_ref().map(Seed::fingerprint);
@@ -308,7 +321,7 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
+    let inspection = nascfg_bundle::inspect(file, &unlock, this_box.as_ref())?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
@@ -325,16 +338,21 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     println!("created:       {}", m.created);
     println!(
         "encrypted:     {}",
-        if i.encrypted {
-            "yes (passphrase)"
-        } else {
+        if !i.encrypted {
             "no"
+        } else if i.encrypted_to_recipients {
+            "yes (to public-key recipients)"
+        } else {
+            "yes (passphrase)"
         }
     );
     println!(
         "authenticated: {}",
         if i.authenticated() {
             "yes: the passphrase (age) authenticates every byte"
+        } else if i.encrypted_to_recipients {
+            "NO: anyone who knows the recipients' public keys could have made this bundle; \
+             restore it only if it came to you safely"
         } else {
             "NO: anyone who could write this file could have altered its manifest and database \
              (not its sealed secrets); restore it only if it came to you safely"
@@ -398,8 +416,9 @@ fn restore(
     file: &Path,
     args: RestoreArgs,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
 ) -> anyhow::Result<()> {
-    let pass = bundle_passphrase(file, passphrase)?;
+    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
     let seed = common::seed_file(&args.seed)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
@@ -408,7 +427,7 @@ fn restore(
         seed,
         allow_lost_secrets: args.allow_lost_secrets,
         dry_run: args.dry_run,
-        passphrase: pass,
+        unlock,
         progress: Some(&progress),
         ..RestoreOptions::default()
     };

@@ -5,9 +5,8 @@ use std::path::Path;
 use nascfg_bundle::{Configuration, Diff, SecretsCompared};
 use nascfg_credentials::Untrusted;
 
-use crate::cli::{Cli, PassphraseArgs, RemoteArgs, SeedFileArgs};
-use crate::cmd::backup::bundle_passphrase;
-use crate::cmd::{common, remote};
+use crate::cli::{Cli, IdentityArgs, PassphraseArgs, RemoteArgs, SeedFileArgs};
+use crate::cmd::{common, keys, remote};
 use crate::output;
 
 /// The command-line name of this box in `backup diff`.
@@ -18,6 +17,7 @@ pub fn run(
     a: &str,
     b: &str,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
     seed: &SeedFileArgs,
     remote_args: &RemoteArgs,
 ) -> anyhow::Result<()> {
@@ -41,10 +41,10 @@ pub fn run(
             None
         };
         let path = pulled.as_ref().map_or(path, |(_, p)| p.as_path());
-        let pass = bundle_passphrase(path, passphrase)?;
+        let unlock = keys::bundle_unlock(path, passphrase, identities)?;
         Ok(Configuration::from_bundle(
             path,
-            pass.as_ref(),
+            &unlock,
             box_seed.as_ref(),
         )?)
     };

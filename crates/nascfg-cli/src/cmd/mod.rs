@@ -11,6 +11,7 @@ mod export;
 mod import;
 mod init;
 mod keypair;
+mod keys;
 mod login;
 mod man;
 mod providers;
