@@ -209,6 +209,7 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
             E::WrongPassphrase => "wrong-passphrase",
             E::SeedFileMismatch { .. } => "seed-mismatch",
             E::SecretsWouldBeLost { .. } => "secrets-would-be-lost",
+            E::Crypto(nascfg_crypto::Error::WrongIdentity { .. }) => "wrong-identity",
             _ => "bundle",
         });
     }

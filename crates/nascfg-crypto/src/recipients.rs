@@ -51,7 +51,7 @@ impl Recipient {
     pub fn parse(text: &str) -> Result<Recipient, Error> {
         parse_recipient(text.trim()).map_err(|reason| Error::BadRecipient {
             line: None,
-            excerpt: excerpt(text.trim()),
+            excerpt: public_excerpt(text.trim()),
             reason,
         })
     }
@@ -128,7 +128,7 @@ fn parse_recipient(text: &str) -> Result<Recipient, &'static str> {
                 E::Invalid(_) => "not a valid SSH public key line",
             });
     }
-    if text.starts_with("AGE-SECRET-KEY-") || text.starts_with("-----BEGIN") {
+    if looks_private(text) || text.starts_with("-----BEGIN") {
         return Err("this is a private key (an identity), not a recipient: give its public half");
     }
     Err("not a recipient: expected age1…, ssh-ed25519 … or ssh-rsa …")
@@ -160,7 +160,7 @@ pub fn parse_recipients_file(bytes: &[u8]) -> Result<Vec<Recipient>, Error> {
         }
         let recipient = parse_recipient(text).map_err(|reason| Error::BadRecipient {
             line: Some(line_number),
-            excerpt: excerpt(text),
+            excerpt: public_excerpt(text),
             reason,
         })?;
         if recipients.len() == MAX_RECIPIENTS {
@@ -506,6 +506,23 @@ fn map_decrypt(err: DecryptError) -> Error {
         DecryptError::Io(e) => Error::Stream(e),
         _ => Error::DamagedPassphraseFile,
     }
+}
+
+/// A line given as a recipient, for an error: [`excerpt`], unless it looks
+/// like a private key given by mistake, which is never shown.
+fn public_excerpt(text: &str) -> String {
+    if looks_private(text) {
+        "(a private key: not shown)".to_owned()
+    } else {
+        excerpt(text)
+    }
+}
+
+fn looks_private(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    upper.starts_with("AGE-SECRET-KEY-")
+        || upper.starts_with("AGE-PLUGIN-")
+        || upper.contains("PRIVATE KEY")
 }
 
 /// An untrusted line for an error: control characters escaped, cut after
