@@ -519,3 +519,83 @@ fn fuzz_seeds_reach_deep() {
     }
     eprintln!("wrote {} seeds under {}", seeds.len(), out.display());
 }
+
+/// Seeds of the recipients_file and identity_file targets (issue 27): files the
+/// real tools wrote (`age-keygen`, `ssh-keygen`), each checked to parse.
+#[test]
+fn recipients_fuzz_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{cmd:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut seeds: Vec<(&str, String, Vec<u8>)> = Vec::new();
+    let age_key = tmp.path().join("age.txt");
+    run(std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&age_key));
+    let age_recipient = run(std::process::Command::new("age-keygen")
+        .arg("-y")
+        .arg(&age_key));
+    let mut lines = vec![format!("# admins\n{}", age_recipient.trim())];
+    seeds.push((
+        "identity_file",
+        "age".into(),
+        std::fs::read(&age_key).unwrap(),
+    ));
+    for (kind, pass) in [("ed25519", ""), ("rsa", ""), ("ed25519", "locked")] {
+        let key = tmp.path().join(format!("id_{kind}_{}", pass.len()));
+        run(std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", kind, "-N", pass, "-C", "fuzz@seed", "-f"])
+            .arg(&key));
+        seeds.push((
+            "identity_file",
+            format!(
+                "ssh-{kind}-{}",
+                if pass.is_empty() {
+                    "plain"
+                } else {
+                    "encrypted"
+                }
+            ),
+            std::fs::read(&key).unwrap(),
+        ));
+        lines.push(std::fs::read_to_string(key.with_extension("pub")).unwrap());
+    }
+    seeds.push((
+        "recipients_file",
+        "all".into(),
+        lines.join("\n").into_bytes(),
+    ));
+    for (i, line) in lines.iter().enumerate() {
+        seeds.push((
+            "recipients_file",
+            format!("one-{i}"),
+            line.clone().into_bytes(),
+        ));
+    }
+    for (target, name, bytes) in &seeds {
+        match *target {
+            "recipients_file" => {
+                nascfg_crypto::parse_recipients_file(bytes).unwrap();
+            }
+            _ if name.ends_with("encrypted") => assert!(matches!(
+                nascfg_crypto::parse_identity_file(bytes, &mut || None),
+                Err(nascfg_crypto::Error::IdentityPassphraseRequired)
+            )),
+            _ => {
+                nascfg_crypto::parse_identity_file(bytes, &mut || None).unwrap();
+            }
+        }
+    }
+    let Some(out) = std::env::var_os("NASCFG_WRITE_FUZZ_CORPUS") else {
+        return;
+    };
+    let out = PathBuf::from(out);
+    for (target, name, bytes) in &seeds {
+        let dir = out.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    }
+}
