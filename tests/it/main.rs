@@ -23,6 +23,7 @@ mod oauth_login;
 mod oidc_server;
 mod providers;
 mod rclone;
+mod recipients;
 mod release_hooks;
 mod remote;
 mod rotate_crash;
