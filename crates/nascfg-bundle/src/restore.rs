@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::export::ProgressFn;
 use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
+use crate::signature::{Signer, SignerPolicy};
 
 /// How to restore a bundle.
 #[derive(Clone)]
@@ -34,6 +35,9 @@ pub struct RestoreOptions<'a> {
     pub limits: Limits,
     /// Called as the bundle is read.
     pub progress: Option<ProgressFn<'a>>,
+    /// Which signers to accept (`--allowed-signers`). Whatever it says, a
+    /// signature that does not verify is refused.
+    pub signers: SignerPolicy,
 }
 
 impl Default for RestoreOptions<'_> {
@@ -45,6 +49,7 @@ impl Default for RestoreOptions<'_> {
             passphrase: None,
             limits: bundle_limits(),
             progress: None,
+            signers: SignerPolicy::AnyValid,
         }
     }
 }
@@ -57,6 +62,7 @@ impl std::fmt::Debug for RestoreOptions<'_> {
             .field("dry_run", &self.dry_run)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
             .field("limits", &self.limits)
+            .field("signers", &self.signers)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +115,9 @@ pub struct RestoreReport {
     /// With `dry_run`: what the restore would change on this box (this box's
     /// configuration against the bundle's); never a secret.
     pub diff: Option<Diff>,
+    /// Who signed the bundle (with the accepting principal under
+    /// `--allowed-signers`), or unsigned.
+    pub signer: Signer,
 }
 
 /// Restores the bundle at `path` into `data_dir`.
@@ -156,6 +165,8 @@ pub fn restore(
         }),
     )?;
     drop(likely_seed);
+    // Whom the bundle is from, before anything else is decided or changed.
+    let signer = options.signers.check(&staged.signer)?;
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
         nascfg_store::migrate_database(&staged.db_path)?;
         Some(staged.info.schema_version)
@@ -319,6 +330,7 @@ pub fn restore(
         installs_seed,
         installed,
         diff,
+        signer,
     })
 }
 
