@@ -209,6 +209,10 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
             E::WrongPassphrase => "wrong-passphrase",
             E::SeedFileMismatch { .. } => "seed-mismatch",
             E::SecretsWouldBeLost { .. } => "secrets-would-be-lost",
+            E::SignatureFailed { .. }
+            | E::SignatureNamespace { .. }
+            | E::Unsigned { .. }
+            | E::SignerNotAllowed { .. } => "refused",
             _ => "bundle",
         });
     }

@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use nascfg_bundle::{
-    Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
-    RestoreOptions, RestoreReport,
+    AllowedSigners, Error as BundleError, Existing, ExportOptions, Inspection, Restorability,
+    RestoreCase, RestoreOptions, RestoreReport, Signer, SignerPolicy,
 };
 use nascfg_credentials::Untrusted;
 use nascfg_crypto::secrecy::SecretString;
@@ -28,13 +28,15 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             passphrase,
             seed,
             remote: remote_args,
+            allowed_signers,
         } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
             if remote::is_remote(file) {
                 // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, file, passphrase, seed);
+                return inspect(cli, &path, file, passphrase, seed, &signers);
             }
-            inspect(cli, file, file, passphrase, seed)
+            inspect(cli, file, file, passphrase, seed, &signers)
         }
         BackupCommand::Diff {
             a,
@@ -42,7 +44,11 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             passphrase,
             seed,
             remote: remote_args,
-        } => super::backup_diff::run(cli, a, b, passphrase, seed, remote_args),
+            allowed_signers,
+        } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
+            super::backup_diff::run(cli, a, b, passphrase, seed, remote_args, &signers)
+        }
         BackupCommand::Restore {
             file,
             remote: remote_args,
@@ -50,11 +56,13 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             allow_lost_secrets,
             dry_run,
             passphrase,
+            allowed_signers,
         } => {
             let args = RestoreArgs {
                 seed: seed.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
+                signers: signer_policy(allowed_signers.as_deref())?,
             };
             if remote::is_remote(file) {
                 // Pulled whole into a private 0600 file first; then the same checks as a
@@ -149,6 +157,7 @@ struct RestoreArgs {
     seed: SeedFileArgs,
     allow_lost_secrets: bool,
     dry_run: bool,
+    signers: SignerPolicy,
 }
 
 /// A progress bar on standard error, only when it is a terminal and not --quiet.
@@ -236,6 +245,7 @@ fn export(
             "size": report.size,
             "encrypted": report.encrypted,
             "manifest": report.manifest,
+            "signer": report.signer.to_json(),
         }));
     }
     if !cli.quiet {
@@ -292,6 +302,37 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
+/// `--allowed-signers FILE` read and checked (its notes on standard error),
+/// or any valid signer without it.
+pub(super) fn signer_policy(file: Option<&Path>) -> anyhow::Result<SignerPolicy> {
+    let Some(file) = file else {
+        return Ok(SignerPolicy::AnyValid);
+    };
+    let allowed = AllowedSigners::read(file)?;
+    for note in allowed.notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(SignerPolicy::Only(allowed))
+}
+
+/// Applies `policy` to a bundle's signer; an unsigned bundle accepted
+/// without `--allowed-signers` gets a notice on standard error.
+pub(super) fn check_signer(
+    shown: &Path,
+    policy: &SignerPolicy,
+    signer: &Signer,
+) -> anyhow::Result<Signer> {
+    let checked = policy.check(signer)?;
+    if checked == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            shown.display()
+        );
+    }
+    Ok(checked)
+}
+
 /// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
 fn inspect(
     cli: &Cli,
@@ -299,6 +340,7 @@ fn inspect(
     shown: &Path,
     passphrase: &PassphraseArgs,
     seed: &SeedFileArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
     let pass = bundle_passphrase(file, passphrase)?;
     // With --seed-file, whether that seed opens the bundle's secrets;
@@ -308,7 +350,8 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
+    let mut inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
+    inspection.signer = check_signer(shown, signers, &inspection.signer)?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
@@ -333,13 +376,16 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     );
     println!(
         "authenticated: {}",
-        if i.authenticated() {
+        if i.encrypted {
             "yes: the passphrase (age) authenticates every byte"
+        } else if i.authenticated() {
+            "yes: signed by a key --allowed-signers lists (the manifest lists every member's SHA-256)"
         } else {
             "NO: anyone who could write this file could have altered its manifest and database \
              (not its sealed secrets); restore it only if it came to you safely"
         }
     );
+    println!("signer:        {}", i.signer.describe());
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
@@ -410,11 +456,19 @@ fn restore(
         dry_run: args.dry_run,
         passphrase: pass,
         progress: Some(&progress),
+        signers: args.signers,
         ..RestoreOptions::default()
     };
     let report = nascfg_bundle::restore(&dir, file, &options);
     bar.finish();
     let report = report?;
+    if report.signer == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            file.display()
+        );
+    }
     if cli.json {
         return output::print_json(&report_json(&report));
     }
@@ -456,6 +510,7 @@ fn report_json(r: &RestoreReport) -> serde_json::Value {
         "previous_db": r.installed.as_ref().and_then(|i| i.previous_db.clone()),
         "previous_seed": r.installed.as_ref().and_then(|i| i.previous_seed.clone()),
         "diff": r.diff.as_ref().map(nascfg_bundle::Diff::to_json),
+        "signer": r.signer.to_json(),
     })
 }
 
@@ -489,6 +544,7 @@ fn print_report(r: &RestoreReport) {
         "{verb} {} credential(s) and {} key pair(s) {what}",
         m.counts.credentials, m.counts.keypairs
     );
+    println!("signer: {}", r.signer.describe());
     if let Some(v) = r.migrated_from {
         println!("the database was migrated from schema version {v}");
     }

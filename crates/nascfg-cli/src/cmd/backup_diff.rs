@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use nascfg_bundle::{Configuration, Diff, SecretsCompared};
+use nascfg_bundle::{Configuration, Diff, SecretsCompared, SignerPolicy};
 use nascfg_credentials::Untrusted;
 
 use crate::cli::{Cli, PassphraseArgs, RemoteArgs, SeedFileArgs};
-use crate::cmd::backup::bundle_passphrase;
+use crate::cmd::backup::{bundle_passphrase, check_signer};
 use crate::cmd::{common, remote};
 use crate::output;
 
@@ -20,6 +20,7 @@ pub fn run(
     passphrase: &PassphraseArgs,
     seed: &SeedFileArgs,
     remote_args: &RemoteArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
     let dir = common::data_dir(cli)?;
     // The seed from --seed-file, else this box's, opens a bundle's secrets
@@ -42,11 +43,11 @@ pub fn run(
         };
         let path = pulled.as_ref().map_or(path, |(_, p)| p.as_path());
         let pass = bundle_passphrase(path, passphrase)?;
-        Ok(Configuration::from_bundle(
-            path,
-            pass.as_ref(),
-            box_seed.as_ref(),
-        )?)
+        let config = Configuration::from_bundle(path, pass.as_ref(), box_seed.as_ref())?;
+        if let Some(signer) = config.signer() {
+            check_signer(Path::new(spec), signers, signer)?;
+        }
+        Ok(config)
     };
     let before = load(a)?;
     let after = load(b)?;
