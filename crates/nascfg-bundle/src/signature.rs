@@ -141,7 +141,6 @@ pub(crate) fn sign_manifest(key: &nascfg_store::SigningKey, manifest: &[u8]) -> 
 
 /// Verifies a signature member (armored SSHSIG) over a manifest's exact
 /// bytes: the namespace must be `nascfg-bundle@v1`; the key is returned.
-/// `bundle_key` is the signing key the bundle's database carries, for the comment.
 pub fn verify_manifest(signature: &[u8], manifest: &[u8]) -> Result<PublicKey> {
     if signature.len() as u64 > MAX_SIGNATURE_SIZE {
         return Err(Error::SignatureMalformed {
@@ -557,6 +556,7 @@ fn match_pattern(text: &[u8], pattern: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
