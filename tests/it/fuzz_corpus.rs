@@ -479,6 +479,72 @@ fn jsonrpc_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// Manifest signatures (`sshsig.rs`) over its fixed message: made by the
+/// `ssh-key` crate as nascfg signs (SHA-512), with SHA-256, and in another
+/// namespace, each checked to read; and allowed_signers files
+/// (`allowed_signers.rs`) listing its fixed key with every option.
+fn signature_seeds(seeds: &mut Seeds) {
+    use nascfg_store::ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, rand_core::OsRng};
+    const MESSAGE: &[u8] = b"{\"format\": \"nascfg-bundle\", \"version\": 1}\n";
+    let key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519).unwrap();
+    for (name, namespace, hash) in [
+        (
+            "sha512",
+            nascfg_bundle::SIGNATURE_NAMESPACE,
+            HashAlg::Sha512,
+        ),
+        (
+            "sha256",
+            nascfg_bundle::SIGNATURE_NAMESPACE,
+            HashAlg::Sha256,
+        ),
+        ("namespace-file", "file", HashAlg::Sha512),
+    ] {
+        let sig = key.sign(namespace, hash, MESSAGE).unwrap();
+        let pem = sig.to_pem(LineEnding::LF).unwrap();
+        let verified = nascfg_bundle::verify_manifest(pem.as_bytes(), MESSAGE);
+        assert_eq!(
+            verified.is_ok(),
+            namespace != "file",
+            "{name}: {verified:?}"
+        );
+        seeds.push(("sshsig", format!("{name}.sig"), pem.into_bytes()));
+    }
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDRMvDIlXR0U+89fxwhUSrY+zSYqqAAvuhL0TYE0NR/I";
+    let files = [
+        ("plain", format!("nas1 {KEY} comment\n")),
+        (
+            "namespaces",
+            format!(
+                "# fleet\nnas1,nas2 namespaces=\"nascfg-bundle@v1\" {KEY}\n\"a b\" namespaces=\"*,!file\" {KEY}\n"
+            ),
+        ),
+        (
+            "validity",
+            format!("nas1 valid-after=\"20200101\",valid-before=\"20991231235959Z\" {KEY}\n"),
+        ),
+        (
+            "cert-authority",
+            format!("*@example.com cert-authority {KEY}\n"),
+        ),
+    ];
+    let at = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let key = nascfg_store::ssh_key::PublicKey::from_openssh(KEY).unwrap();
+    for (name, text) in files {
+        let parsed =
+            nascfg_bundle::AllowedSigners::parse(Path::new("seed"), text.as_bytes()).unwrap();
+        assert_eq!(
+            parsed
+                .find(&key, nascfg_bundle::SIGNATURE_NAMESPACE, at)
+                .is_some(),
+            name != "cert-authority",
+            "{name}"
+        );
+        seeds.push(("allowed_signers", name.to_owned(), text.into_bytes()));
+    }
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -492,6 +558,7 @@ fn fuzz_seeds_reach_deep() {
     private_key_seeds(&mut seeds);
     slip39_seeds(&mut seeds);
     jsonrpc_seeds(&mut seeds);
+    signature_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
@@ -502,6 +569,8 @@ fn fuzz_seeds_reach_deep() {
         "private_key",
         "slip39_share",
         "jsonrpc",
+        "sshsig",
+        "allowed_signers",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,

@@ -30,6 +30,7 @@ mod rotate_crash;
 mod scrub_echo;
 mod seed;
 mod seed_travel;
+mod signatures;
 mod slip39;
 mod strict_modes;
 mod tidy;

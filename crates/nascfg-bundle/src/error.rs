@@ -211,6 +211,66 @@ pub enum Error {
         /// The seed file's fingerprint.
         given: String,
     },
+    /// The manifest's signature member cannot be read as an armored SSHSIG
+    /// signature (`-----BEGIN SSH SIGNATURE-----`).
+    #[error("the bundle's manifest signature cannot be read: {reason}")]
+    SignatureMalformed {
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The manifest's signature does not verify: the manifest (or the
+    /// signature) changed after signing. Nothing was changed.
+    #[error(
+        "refused: the bundle's manifest signature by {fingerprint} does not verify:          the bundle was altered after it was signed, or damaged"
+    )]
+    SignatureFailed {
+        /// The fingerprint of the key the signature names (`SHA256:…`).
+        fingerprint: String,
+    },
+    /// The manifest is signed, but for another SSHSIG namespace than
+    /// `nascfg-bundle@v1`: a signature made for something else.
+    #[error(
+        "refused: the bundle's manifest is signed for the namespace {:?}, not {}",
+        Untrusted::new(.found),
+        crate::signature::SIGNATURE_NAMESPACE
+    )]
+    SignatureNamespace {
+        /// The namespace the signature names.
+        found: String,
+    },
+    /// `--allowed-signers` was given and the bundle carries no signature.
+    /// Nothing was changed.
+    #[error(
+        "refused: the bundle is not signed, and {} accepts only the signers it lists",
+        allowed_signers.display()
+    )]
+    Unsigned {
+        /// The allowed-signers file.
+        allowed_signers: PathBuf,
+    },
+    /// `--allowed-signers` was given and does not list the signature's key
+    /// for the namespace `nascfg-bundle@v1` at this time. Nothing was changed.
+    #[error(
+        "refused: the bundle is signed by {fingerprint}, which {} does not list for the namespace {} (or not at this time)",
+        allowed_signers.display(),
+        crate::signature::SIGNATURE_NAMESPACE
+    )]
+    SignerNotAllowed {
+        /// The signing key's fingerprint (`SHA256:…`).
+        fingerprint: String,
+        /// The allowed-signers file.
+        allowed_signers: PathBuf,
+    },
+    /// A line of an allowed-signers file cannot be read.
+    #[error("{}:{line}: {reason}", path.display())]
+    AllowedSigners {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1 (0: the file as a whole).
+        line: usize,
+        /// What is wrong, in words (no key material but the line's own).
+        reason: String,
+    },
     /// A cryptographic operation (passphrase, seed) failed. Only the
     /// passphrase layer of a bundle (reading or writing it) gives these.
     #[error(transparent)]
@@ -251,6 +311,22 @@ impl Error {
             }
             Error::SeedFileMismatch { .. } => {
                 "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
+            }
+            Error::SignatureMalformed { .. }
+            | Error::SignatureFailed { .. }
+            | Error::SignatureNamespace { .. } => {
+                "do not trust this file: use another copy of the bundle, or export a new one on the box. Nothing was changed"
+            }
+            Error::Unsigned { .. } => {
+                "bundles from before nascfg signed them carry no signature: export a new one on the box, \
+                 or leave out --allowed-signers if you trust where this file came from. Nothing was changed"
+            }
+            Error::SignerNotAllowed { .. } => {
+                "if you trust that box, add its `nascfg signer show --allowed-signers` line to the file. Nothing was changed"
+            }
+            Error::AllowedSigners { .. } => {
+                "each line is `PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]`, OpenSSH's allowed_signers format \
+                 (man ssh-keygen, ALLOWED SIGNERS); `nascfg signer show --allowed-signers` prints one"
             }
             Error::Io { .. } => "check the path and permissions",
             Error::OutputExists { .. } => {

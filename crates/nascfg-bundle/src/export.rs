@@ -19,6 +19,7 @@ use crate::manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,
 };
+use crate::signature::{SIGNATURE_NAME, Signer, sign_manifest, signed_by};
 
 pub(crate) const IO_BUFFER: usize = 1 << 20;
 
@@ -95,6 +96,9 @@ pub struct ExportReport {
     pub size: u64,
     /// Whether it is passphrase-protected.
     pub encrypted: bool,
+    /// Who signed it: the box's signing key, or unsigned when the box
+    /// could not open its seed.
+    pub signer: Signer,
 }
 
 /// The default file name of a bundle:
@@ -180,8 +184,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let io_err = |e: io::Error| Error::io(&temp_path, e);
     let file = temp.as_file_mut().try_clone().map_err(io_err)?;
     let buffered = BufWriter::with_capacity(IO_BUFFER, file);
-    let (manifest, mut buffered) =
-        write_bundle(store, work.path(), buffered, options).map_err(|e| match e {
+    let (manifest, signer, mut buffered) = write_bundle(store, work.path(), buffered, options)
+        .map_err(|e| match e {
             Error::Io { path, source } if path.as_os_str().is_empty() => {
                 Error::io(&temp_path, source)
             }
@@ -200,6 +204,7 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         manifest,
         size,
         encrypted: options.encrypted(),
+        signer,
     })
 }
 
@@ -211,16 +216,28 @@ fn write_bundle<W: Write + Send + 'static>(
     work: &Path,
     out: W,
     options: &ExportOptions<'_>,
-) -> Result<(Manifest, W)> {
+) -> Result<(Manifest, Signer, W)> {
     let snapshot = work.join(DATABASE_NAME);
     // Writers take the data directory's lock, so holding it makes the
     // snapshot and the counts in the manifest agree. (No integrity check of
     // the snapshot here: it costs as much as the rest of the export, and
     // restore and inspect check it anyway.)
-    let info = {
-        let _guard = store.lock()?;
+    let (info, signing_key) = {
+        let guard = store.lock()?;
+        // Made first when the store has none, so the snapshot carries the
+        // key that signs the bundle. A box that cannot open its seed cannot
+        // sign: its bundle (a rescue of the database) goes out unsigned.
+        let signing_key = match store.signing_key_locked(&guard) {
+            Ok(key) => Some(key),
+            Err(
+                nascfg_store::Error::SeedMissing { .. }
+                | nascfg_store::Error::SeedFile { .. }
+                | nascfg_store::Error::SeedMismatch { .. },
+            ) => None,
+            Err(e) => return Err(e.into()),
+        };
         store.snapshot_to(&snapshot)?;
-        Snapshot {
+        let info = Snapshot {
             schema_version: nascfg_store::SCHEMA_VERSION,
             fingerprint: store.fingerprint()?,
             // A count: listing would parse every credential's attributes.
@@ -232,7 +249,8 @@ fn write_bundle<W: Write + Send + 'static>(
             } else {
                 None
             },
-        }
+        };
+        (info, signing_key)
     };
 
     let (db_size, db_hash) = hash_file(&snapshot)?;
@@ -290,6 +308,12 @@ fn write_bundle<W: Write + Send + 'static>(
         content_sha256: info.content_sha256,
     };
     let manifest_bytes = manifest.to_json_bytes();
+    // One signature over the manifest's exact bytes, which list every
+    // other member's SHA-256.
+    let signature = signing_key
+        .as_ref()
+        .map(|key| sign_manifest(key, &manifest_bytes))
+        .transpose()?;
     let mtime = u64::try_from(created.unix_timestamp()).unwrap_or(0);
 
     let io_err = |e: io::Error| Error::io(Path::new(""), e);
@@ -317,6 +341,16 @@ fn write_bundle<W: Write + Send + 'static>(
         &mut &manifest_bytes[..],
     )
     .map_err(io_err)?;
+    if let Some(signature) = &signature {
+        append(
+            &mut tar,
+            SIGNATURE_NAME,
+            signature.len() as u64,
+            mtime,
+            &mut &signature[..],
+        )
+        .map_err(io_err)?;
+    }
     let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
     let mut db = Progress {
         inner: db,
@@ -350,7 +384,11 @@ fn write_bundle<W: Write + Send + 'static>(
         Sink::Recipients(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
-    Ok((manifest, buffered))
+    let signer = match &signing_key {
+        Some(key) => Signer::Signed(signed_by(&key.public_key(), Some(&key.public_key()))),
+        None => Signer::Unsigned,
+    };
+    Ok((manifest, signer, buffered))
 }
 
 /// What [`export_to_writer`] wrote.
@@ -360,6 +398,8 @@ pub struct WrittenBundle {
     pub manifest: Manifest,
     /// Whether it is passphrase-protected.
     pub encrypted: bool,
+    /// Who signed it (see [`ExportReport::signer`]).
+    pub signer: Signer,
 }
 
 /// Writes a bundle of `store` into `out`, the same bytes [`export`] writes to
@@ -375,11 +415,12 @@ pub fn export_to_writer<W: Write + Send + 'static>(
         .prefix(".nascfg-export-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let (manifest, out) = write_bundle(store, work.path(), out, options)?;
+    let (manifest, signer, out) = write_bundle(store, work.path(), out, options)?;
     Ok((
         WrittenBundle {
             manifest,
             encrypted: options.encrypted(),
+            signer,
         },
         out,
     ))

@@ -14,14 +14,18 @@ use crate::archive::{Limits, MemberReader, visit_members_strict};
 use crate::error::{Error, Result};
 use crate::export::{IO_BUFFER, Progress, ProgressFn};
 use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
+use crate::signature::{
+    MAX_SIGNATURE_SIZE, SIGNATURE_NAME, Signer, signed_by as signed_by_key, verify_manifest,
+};
 use crate::unlock::Unlock;
+use nascfg_store::ssh_key::PublicKey;
 
-/// The default caps for reading a bundle: four members (three known, one
+/// The default caps for reading a bundle: five members (four known, one
 /// more to name an unknown one in the error), the database up to 16 GiB, gzip
 /// expansion up to 200 times.
 pub fn bundle_limits() -> Limits {
     Limits {
-        max_members: 4,
+        max_members: 5,
         max_member_size: 16 << 30,
         max_total_size: 16 << 30,
         max_ratio: 200,
@@ -52,6 +56,8 @@ pub(crate) struct Staged {
     pub(crate) opened: Option<SecretsOpened>,
     /// The staged database's fsync, under way (restore only).
     pub(crate) syncing: Option<std::thread::JoinHandle<()>>,
+    /// Who signed the manifest (the signature verified), or unsigned.
+    pub(crate) signer: Signer,
 }
 
 /// Reads `path` into `staging` (a private directory the caller owns and
@@ -89,6 +95,8 @@ pub(crate) fn read_bundle(
     let db_path = staging.join(DATABASE_NAME);
     let mut state = Reading {
         manifest: None,
+        manifest_bytes: Vec::new(),
+        signed_by: None,
         seen: 0,
         seed: None,
         db_path: &db_path,
@@ -129,6 +137,7 @@ pub(crate) fn read_bundle(
     }
     let seed = state.seed;
     let syncing = state.syncing;
+    let signed_by = state.signed_by;
     let (info, opened) = nascfg_store::check_database(&db_path, seed.as_ref().or(likely_seed))?;
     let disagrees = |what: &str| Error::Manifest {
         reason: format!("its {what} disagrees with the database"),
@@ -153,6 +162,13 @@ pub(crate) fn read_bundle(
             reason: "the bundled seed is not the one its manifest names".into(),
         });
     }
+    let signer = match signed_by {
+        None => Signer::Unsigned,
+        Some(key) => Signer::Signed(signed_by_key(
+            &key,
+            nascfg_store::staged_signer(&db_path)?.as_ref(),
+        )),
+    };
     Ok(Staged {
         manifest,
         db_path,
@@ -162,6 +178,7 @@ pub(crate) fn read_bundle(
         to_recipients,
         opened,
         syncing,
+        signer,
     })
 }
 
@@ -190,6 +207,10 @@ pub(crate) struct RestoreHints<'a> {
 
 struct Reading<'p> {
     manifest: Option<Manifest>,
+    /// The manifest's exact bytes, which the signature covers.
+    manifest_bytes: Vec<u8>,
+    /// The key the manifest's signature verified under, once read.
+    signed_by: Option<PublicKey>,
     /// Members after the manifest seen so far.
     seen: usize,
     seed: Option<Seed>,
@@ -216,8 +237,26 @@ impl Reading<'_> {
                 .read_to_end(&mut bytes)
                 .map_err(crate::archive::read_error)?;
             self.manifest = Some(Manifest::parse(&bytes)?);
+            self.manifest_bytes = bytes;
             return Ok(());
         };
+        // The signature, right after the manifest: verified at once, so a
+        // bundle whose manifest changed is refused before anything is staged.
+        if member.name() == SIGNATURE_NAME && self.seen == 0 && self.signed_by.is_none() {
+            if member.size() > MAX_SIGNATURE_SIZE {
+                return Err(Error::MemberTooLarge {
+                    name: SIGNATURE_NAME.into(),
+                    size: member.size(),
+                    max: MAX_SIGNATURE_SIZE,
+                });
+            }
+            let mut bytes = Vec::new();
+            member
+                .read_to_end(&mut bytes)
+                .map_err(crate::archive::read_error)?;
+            self.signed_by = Some(verify_manifest(&bytes, &self.manifest_bytes)?);
+            return Ok(());
+        }
         let Some(entry) = manifest.members.get(self.seen) else {
             return Err(Error::UnknownMember {
                 name: member.name().to_owned(),
@@ -394,6 +433,9 @@ pub struct Inspection {
     pub sealed_values: usize,
     /// Whether this box could restore it with its secrets.
     pub restorability: Restorability,
+    /// Who signed the manifest (its signature verified), or unsigned; apply
+    /// `--allowed-signers` with [`SignerPolicy::check`](crate::SignerPolicy::check).
+    pub signer: Signer,
 }
 
 impl Inspection {
@@ -403,8 +445,15 @@ impl Inspection {
     /// recompute the manifest's sizes and SHA-256 sums, which only detect damage;
     /// nor is one encrypted to recipients, which anyone with their public
     /// keys can write.
+    ///
+    /// A signature authenticates it only to whoever trusts the key: it counts
+    /// once `--allowed-signers` accepted it (a principal is set).
     pub fn authenticated(&self) -> bool {
-        self.encrypted && !self.encrypted_to_recipients
+        (self.encrypted && !self.encrypted_to_recipients)
+            || matches!(
+                &self.signer,
+                Signer::Signed(by) if by.principal.is_some()
+            )
     }
 
     /// A JSON report (no secret in it).
@@ -440,6 +489,7 @@ impl Inspection {
             "schema_version": self.schema_version,
             "sealed_values": self.sealed_values,
             "restore": restorable,
+            "signer": self.signer.to_json(),
         })
     }
 }
@@ -457,6 +507,7 @@ pub fn inspect(path: &Path, unlock: &Unlock, this_box: Option<&Fingerprint>) -> 
         encrypted_to_recipients: staged.to_recipients,
         manifest: staged.manifest,
         restorability,
+        signer: staged.signer,
     })
 }
 

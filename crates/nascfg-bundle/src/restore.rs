@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::export::ProgressFn;
 use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
+use crate::signature::{Signer, SignerPolicy};
 
 /// How to restore a bundle.
 #[derive(Clone)]
@@ -33,6 +34,9 @@ pub struct RestoreOptions<'a> {
     pub limits: Limits,
     /// Called as the bundle is read.
     pub progress: Option<ProgressFn<'a>>,
+    /// Which signers to accept (`--allowed-signers`). Whatever it says, a
+    /// signature that does not verify is refused.
+    pub signers: SignerPolicy,
 }
 
 impl Default for RestoreOptions<'_> {
@@ -44,6 +48,7 @@ impl Default for RestoreOptions<'_> {
             unlock: crate::Unlock::none(),
             limits: bundle_limits(),
             progress: None,
+            signers: SignerPolicy::AnyValid,
         }
     }
 }
@@ -56,6 +61,7 @@ impl std::fmt::Debug for RestoreOptions<'_> {
             .field("dry_run", &self.dry_run)
             .field("unlock", &self.unlock)
             .field("limits", &self.limits)
+            .field("signers", &self.signers)
             .finish_non_exhaustive()
     }
 }
@@ -108,6 +114,9 @@ pub struct RestoreReport {
     /// With `dry_run`: what the restore would change on this box (this box's
     /// configuration against the bundle's); never a secret.
     pub diff: Option<Diff>,
+    /// Who signed the bundle (with the accepting principal under
+    /// `--allowed-signers`), or unsigned.
+    pub signer: Signer,
 }
 
 /// Restores the bundle at `path` into `data_dir`.
@@ -155,6 +164,8 @@ pub fn restore(
         }),
     )?;
     drop(likely_seed);
+    // Whom the bundle is from, before anything else is decided or changed.
+    let signer = options.signers.check(&staged.signer)?;
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
         nascfg_store::migrate_database(&staged.db_path)?;
         Some(staged.info.schema_version)
@@ -318,6 +329,7 @@ pub fn restore(
         installs_seed,
         installed,
         diff,
+        signer,
     })
 }
 

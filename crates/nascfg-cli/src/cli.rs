@@ -49,6 +49,9 @@ pub enum Command {
     /// Keys for the TrueNAS-compatible API that `nascfg serve` answers at /api/current.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// The box's bundle-signing key (Ed25519): every bundle's manifest is signed with it.
+    #[command(subcommand)]
+    Signer(SignerCommand),
     /// Log in to an OAuth provider on this desktop and print the token JSON, to paste on the
     /// NAS with `nascfg cred add NAME --provider TYPE --set token=-`.
     ///
@@ -326,6 +329,18 @@ pub enum CredCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum SignerCommand {
+    /// Print the box's signing key as an OpenSSH public key line (comment `nascfg@<host>` of
+    /// the box that made it) and its SHA256 fingerprint; made first if the box has none.
+    Show {
+        /// Print only the line for an OpenSSH allowed_signers file:
+        /// `nascfg@<host> namespaces="nascfg-bundle@v1" ssh-ed25519 AAAA…`.
+        #[arg(long)]
+        allowed_signers: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ApikeyCommand {
     /// Create a key and print it once, in TrueNAS's `<id>-<secret>` form; only a slow,
     /// salted hash of it is stored, so it cannot be shown again.
@@ -430,6 +445,10 @@ pub enum BackupCommand {
         seed: SeedFileArgs,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Accept only a bundle signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Restore a bundle onto this box.
     Restore {
@@ -450,6 +469,10 @@ pub enum BackupCommand {
         passphrase: PassphraseArgs,
         #[command(flatten)]
         identities: IdentityArgs,
+        /// Accept only a bundle signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused); nothing is changed otherwise.
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Show what changed between two configurations: bundles (local or CRED:PATH/NAME), or a
     /// bundle and this box.
@@ -479,6 +502,10 @@ pub enum BackupCommand {
         seed: SeedFileArgs,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Accept only bundles signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Export a bundle (or take `--bundle FILE`) and upload it to CRED:PATH as
     /// `nascfg-<host>-<UTC time>.tar.gz[.age]`.

@@ -210,6 +210,10 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
             E::SeedFileMismatch { .. } => "seed-mismatch",
             E::SecretsWouldBeLost { .. } => "secrets-would-be-lost",
             E::Crypto(nascfg_crypto::Error::WrongIdentity { .. }) => "wrong-identity",
+            E::SignatureFailed { .. }
+            | E::SignatureNamespace { .. }
+            | E::Unsigned { .. }
+            | E::SignerNotAllowed { .. } => "refused",
             _ => "bundle",
         });
     }

@@ -45,6 +45,7 @@ mod schema;
 mod seed;
 mod seed_import;
 mod sftp;
+mod signer;
 mod staged;
 mod store;
 mod token;
@@ -71,6 +72,7 @@ pub use crate::{
     seed::{SeedProblem, load_seed, load_seed_file},
     seed_import::{SeedImport, SeedImportCase},
     sftp::{HostKeyRecorded, SftpTrust},
+    signer::{SigningKey, staged_signer},
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,

@@ -37,7 +37,12 @@ fn fixture() -> Fixture {
     let m = members(&std::fs::read(&out).unwrap());
     assert_eq!(
         m.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["manifest.json", "config.db", "secret-seed"]
+        [
+            "manifest.json",
+            "manifest.json.sig",
+            "config.db",
+            "secret-seed"
+        ]
     );
     // The box restored into: its own store, another seed.
     let target = DataDir::new(tmp.path().join("target"));
@@ -45,8 +50,8 @@ fn fixture() -> Fixture {
     Fixture {
         tmp: tmp.path().to_path_buf(),
         manifest: serde_json::from_slice(&m[0].1).unwrap(),
-        db: m[1].1.clone(),
-        seed: m[2].1.clone(),
+        db: m[2].1.clone(),
+        seed: m[3].1.clone(),
         _tmp: tmp,
         target,
     }

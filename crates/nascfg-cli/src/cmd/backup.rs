@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use nascfg_bundle::{
-    Existing, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions, RestoreReport,
+    AllowedSigners, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
+    RestoreOptions, RestoreReport, Signer, SignerPolicy,
 };
 use nascfg_credentials::Untrusted;
 use nascfg_crypto::{Fingerprint, Seed};
@@ -35,13 +36,15 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             identities,
             seed,
             remote: remote_args,
+            allowed_signers,
         } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
             if remote::is_remote(file) {
                 // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, file, passphrase, identities, seed);
+                return inspect(cli, &path, file, passphrase, identities, seed, &signers);
             }
-            inspect(cli, file, file, passphrase, identities, seed)
+            inspect(cli, file, file, passphrase, identities, seed, &signers)
         }
         BackupCommand::Diff {
             a,
@@ -50,7 +53,20 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             identities,
             seed,
             remote: remote_args,
-        } => super::backup_diff::run(cli, a, b, passphrase, identities, seed, remote_args),
+            allowed_signers,
+        } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
+            super::backup_diff::run(
+                cli,
+                a,
+                b,
+                passphrase,
+                identities,
+                seed,
+                remote_args,
+                &signers,
+            )
+        }
         BackupCommand::Restore {
             file,
             remote: remote_args,
@@ -59,11 +75,13 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             dry_run,
             passphrase,
             identities,
+            allowed_signers,
         } => {
             let args = RestoreArgs {
                 seed: seed.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
+                signers: signer_policy(allowed_signers.as_deref())?,
             };
             if remote::is_remote(file) {
                 // Pulled whole into a private 0600 file first; then the same checks as a
@@ -167,6 +185,7 @@ struct RestoreArgs {
     seed: SeedFileArgs,
     allow_lost_secrets: bool,
     dry_run: bool,
+    signers: SignerPolicy,
 }
 
 /// A progress bar on standard error, only when it is a terminal and not --quiet.
@@ -261,6 +280,7 @@ fn export(
             "size": report.size,
             "encrypted": report.encrypted,
             "manifest": report.manifest,
+            "signer": report.signer.to_json(),
         }));
     }
     if !cli.quiet {
@@ -304,6 +324,37 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
+/// `--allowed-signers FILE` read and checked (its notes on standard error),
+/// or any valid signer without it.
+pub(super) fn signer_policy(file: Option<&Path>) -> anyhow::Result<SignerPolicy> {
+    let Some(file) = file else {
+        return Ok(SignerPolicy::AnyValid);
+    };
+    let allowed = AllowedSigners::read(file)?;
+    for note in allowed.notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(SignerPolicy::Only(allowed))
+}
+
+/// Applies `policy` to a bundle's signer; an unsigned bundle accepted
+/// without `--allowed-signers` gets a notice on standard error.
+pub(super) fn check_signer(
+    shown: &Path,
+    policy: &SignerPolicy,
+    signer: &Signer,
+) -> anyhow::Result<Signer> {
+    let checked = policy.check(signer)?;
+    if checked == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            shown.display()
+        );
+    }
+    Ok(checked)
+}
+
 /// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
 fn inspect(
     cli: &Cli,
@@ -312,6 +363,7 @@ fn inspect(
     passphrase: &PassphraseArgs,
     identities: &IdentityArgs,
     seed: &SeedFileArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
     let unlock = keys::bundle_unlock(file, passphrase, identities)?;
     // With --seed-file, whether that seed opens the bundle's secrets;
@@ -321,7 +373,8 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let inspection = nascfg_bundle::inspect(file, &unlock, this_box.as_ref())?;
+    let mut inspection = nascfg_bundle::inspect(file, &unlock, this_box.as_ref())?;
+    inspection.signer = check_signer(shown, signers, &inspection.signer)?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
@@ -348,8 +401,10 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     );
     println!(
         "authenticated: {}",
-        if i.authenticated() {
+        if i.encrypted && !i.encrypted_to_recipients {
             "yes: the passphrase (age) authenticates every byte"
+        } else if i.authenticated() {
+            "yes: signed by a key --allowed-signers lists (the manifest lists every member's SHA-256)"
         } else if i.encrypted_to_recipients {
             "NO: anyone who knows the recipients' public keys could have made this bundle; \
              restore it only if it came to you safely"
@@ -358,6 +413,7 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
              (not its sealed secrets); restore it only if it came to you safely"
         }
     );
+    println!("signer:        {}", i.signer.describe());
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
@@ -429,11 +485,19 @@ fn restore(
         dry_run: args.dry_run,
         unlock,
         progress: Some(&progress),
+        signers: args.signers,
         ..RestoreOptions::default()
     };
     let report = nascfg_bundle::restore(&dir, file, &options);
     bar.finish();
     let report = report?;
+    if report.signer == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            file.display()
+        );
+    }
     if cli.json {
         return output::print_json(&report_json(&report));
     }
@@ -475,6 +539,7 @@ fn report_json(r: &RestoreReport) -> serde_json::Value {
         "previous_db": r.installed.as_ref().and_then(|i| i.previous_db.clone()),
         "previous_seed": r.installed.as_ref().and_then(|i| i.previous_seed.clone()),
         "diff": r.diff.as_ref().map(nascfg_bundle::Diff::to_json),
+        "signer": r.signer.to_json(),
     })
 }
 
@@ -508,6 +573,7 @@ fn print_report(r: &RestoreReport) {
         "{verb} {} credential(s) and {} key pair(s) {what}",
         m.counts.credentials, m.counts.keypairs
     );
+    println!("signer: {}", r.signer.describe());
     if let Some(v) = r.migrated_from {
         println!("the database was migrated from schema version {v}");
     }

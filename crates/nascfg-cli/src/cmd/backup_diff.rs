@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use nascfg_bundle::{Configuration, Diff, SecretsCompared};
+use nascfg_bundle::{Configuration, Diff, SecretsCompared, SignerPolicy};
 use nascfg_credentials::Untrusted;
 
 use crate::cli::{Cli, IdentityArgs, PassphraseArgs, RemoteArgs, SeedFileArgs};
+use crate::cmd::backup::check_signer;
 use crate::cmd::{common, keys, remote};
 use crate::output;
 
@@ -20,6 +21,7 @@ pub fn run(
     identities: &IdentityArgs,
     seed: &SeedFileArgs,
     remote_args: &RemoteArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
     let dir = common::data_dir(cli)?;
     // The seed from --seed-file, else this box's, opens a bundle's secrets
@@ -42,11 +44,11 @@ pub fn run(
         };
         let path = pulled.as_ref().map_or(path, |(_, p)| p.as_path());
         let unlock = keys::bundle_unlock(path, passphrase, identities)?;
-        Ok(Configuration::from_bundle(
-            path,
-            &unlock,
-            box_seed.as_ref(),
-        )?)
+        let config = Configuration::from_bundle(path, &unlock, box_seed.as_ref())?;
+        if let Some(signer) = config.signer() {
+            check_signer(Path::new(spec), signers, signer)?;
+        }
+        Ok(config)
     };
     let before = load(a)?;
     let after = load(b)?;

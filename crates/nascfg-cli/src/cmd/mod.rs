@@ -18,6 +18,7 @@ mod providers;
 mod remote;
 mod seed;
 mod serve;
+mod signer;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -32,6 +33,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Backup(c) => backup::run(cli, c),
         Command::Seed(c) => seed::run(cli, c),
         Command::Apikey(c) => apikey::run(cli, c),
+        Command::Signer(c) => signer::run(cli, c),
         Command::Authorize {
             provider,
             set,
