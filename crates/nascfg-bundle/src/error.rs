@@ -290,7 +290,7 @@ const USE_AN_INTACT_BUNDLE: &str = "the file is not an intact nascfg bundle (dam
 
 /// What to do about a file that never was a bundle: no talk of other copies.
 const NOT_A_BUNDLE: &str = "give a bundle made by `nascfg backup export` or `backup push` \
-     (a .tar.gz, or .tar.gz.age with a passphrase or to recipients). Nothing was changed";
+     (a .tar.gz, or .tar.gz.age with a passphrase). Nothing was changed";
 
 impl Error {
     /// What the user can do next, for a `hint:` line. A store error gives
