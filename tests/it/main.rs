@@ -28,6 +28,7 @@ mod remote;
 mod rotate_crash;
 mod scrub_echo;
 mod seed;
+mod seed_shares;
 mod seed_travel;
 mod slip39;
 mod strict_modes;
