@@ -450,6 +450,29 @@ fn slip39_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// Seed share files: as `seed export --shares` writes them (rendered with a
+/// fingerprint), with a byte-order mark and CRLF line ends, and bare words as
+/// another SLIP-39 tool writes them. Each parses, so the target starts at
+/// its render-and-parse-again check.
+fn share_file_seeds(seeds: &mut Seeds) {
+    let seed = Seed::from_bytes(&(0..32).collect::<Vec<u8>>()).unwrap();
+    let shares = nascfg_crypto::split(seed.expose_bytes(), 2, 3, b"", 0).unwrap();
+    let date = time::Date::from_calendar_date(2026, time::Month::December, 6).unwrap();
+    let rendered =
+        nascfg_store::ShareFile::render(&shares[0], 3, "nas01", &seed.fingerprint(), date);
+    let crlf = format!("\u{feff}{}", rendered.replace('\n', "\r\n"));
+    let bare = format!("{}\n", shares[1].to_words().as_str());
+    for (name, text) in [
+        ("rendered.txt", rendered.as_str().to_owned()),
+        ("bom-crlf.txt", crlf),
+        ("bare.txt", bare),
+    ] {
+        let parsed = nascfg_store::ShareFile::parse(&text);
+        assert!(parsed.is_ok(), "{name}: {parsed:?}");
+        seeds.push(("share_file", name.to_owned(), text.into_bytes()));
+    }
+}
+
 /// JSON-RPC frames of the TrueNAS-compatible API: requests whose filters and
 /// options parse, so the target starts inside the filter code.
 fn jsonrpc_seeds(seeds: &mut Seeds) {
@@ -557,6 +580,7 @@ fn fuzz_seeds_reach_deep() {
     oauth_seeds(&mut seeds);
     private_key_seeds(&mut seeds);
     slip39_seeds(&mut seeds);
+    share_file_seeds(&mut seeds);
     jsonrpc_seeds(&mut seeds);
     signature_seeds(&mut seeds);
     for target in [
@@ -568,6 +592,7 @@ fn fuzz_seeds_reach_deep() {
         "oauth_redirect",
         "private_key",
         "slip39_share",
+        "share_file",
         "jsonrpc",
         "sshsig",
         "allowed_signers",

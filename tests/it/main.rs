@@ -29,6 +29,7 @@ mod remote;
 mod rotate_crash;
 mod scrub_echo;
 mod seed;
+mod seed_shares;
 mod seed_travel;
 mod signatures;
 mod slip39;

@@ -178,6 +178,10 @@ pub struct SeedFileArgs {
     /// Read the seed file's passphrase (not the bundle's) from this environment variable.
     #[arg(long, value_name = "VAR", requires = "seed_file")]
     pub seed_passphrase_env: Option<String>,
+    /// A share file of `nascfg seed export --shares`: give it once per share, at least the
+    /// split's threshold; the seed they recover is used as --seed-file's would be.
+    #[arg(long, value_name = "FILE", conflicts_with = "seed_file")]
+    pub seed_share: Vec<PathBuf>,
 }
 
 /// Options for verifying a credential against its service.
@@ -686,9 +690,11 @@ pub enum SeedCommand {
     Fingerprint,
     /// Replace the seed and re-seal every secret under the new one.
     Rotate,
-    /// Write the seed to a file, passphrase-protected.
+    /// Write the seed to a file, passphrase-protected; or, with --shares, split it into SLIP-39
+    /// share files for several people, any --threshold of which recover it.
     Export {
-        /// The file to write (mode 0600); keep it off this box.
+        /// The file to write (mode 0600); keep it off this box. With --shares: the directory
+        /// for the share files (created 0700 if missing).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         /// Write the raw seed without a passphrase (warned about).
@@ -696,15 +702,35 @@ pub enum SeedCommand {
         no_passphrase: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        /// Split the seed into N SLIP-39 shares (1 to 16), one file each:
+        /// share-<i>-of-<N>.txt in the -o directory.
+        #[arg(
+            long,
+            value_name = "N",
+            requires = "threshold",
+            conflicts_with_all = ["no_passphrase", "passphrase_file", "passphrase_env"],
+            value_parser = clap::value_parser!(u8).range(1..=16)
+        )]
+        shares: Option<u8>,
+        /// How many of the shares recover the seed (2 to N; 1 only with --shares 1).
+        #[arg(long, value_name = "K", requires = "shares", value_parser = clap::value_parser!(u8).range(1..=16))]
+        threshold: Option<u8>,
+        /// Replace share files that exist (otherwise nothing is written when one exists).
+        #[arg(long, requires = "shares")]
+        force: bool,
     },
-    /// Install a seed that travelled separately (a `nascfg seed export` file, either form, or
-    /// a box's secret-seed) on this box: allowed when its store is empty or was sealed under
+    /// Install a seed that travelled separately (a `nascfg seed export` file, either form, a
+    /// box's secret-seed, or K share files of `seed export --shares`) on this box: allowed when its store is empty or was sealed under
     /// that seed (fingerprint checked); anything else is refused and nothing changes. A
     /// previous seed is kept as secret-seed.old-TIMESTAMP.
     Import {
         /// The seed file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        #[arg(value_name = "FILE", required_unless_present = "share")]
+        file: Option<PathBuf>,
+        /// A share file of `seed export --shares` (or a SLIP-39 share's words on one line);
+        /// give it once per share, at least the split's threshold.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "seed_passphrase_file", "seed_passphrase_env"])]
+        share: Vec<PathBuf>,
         /// Read the seed file's passphrase from the first line of this file.
         #[arg(long, value_name = "FILE", conflicts_with = "seed_passphrase_env")]
         seed_passphrase_file: Option<PathBuf>,

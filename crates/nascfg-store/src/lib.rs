@@ -44,6 +44,7 @@ mod rotate;
 mod schema;
 mod seed;
 mod seed_import;
+mod seed_shares;
 mod sftp;
 mod signer;
 mod staged;
@@ -71,6 +72,10 @@ pub use crate::{
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed, load_seed_file},
     seed_import::{SeedImport, SeedImportCase},
+    seed_shares::{
+        MAX_SHARE_FILE, SeedSharesProblem, ShareFile, ShareFileProblem, load_seed_shares,
+        read_share_file,
+    },
     sftp::{HostKeyRecorded, SftpTrust},
     signer::{SigningKey, staged_signer},
     staged::{

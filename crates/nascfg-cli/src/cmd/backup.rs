@@ -378,7 +378,11 @@ fn inspect(
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
-    print_inspection(shown, &inspection, seed.seed_file.is_some());
+    print_inspection(
+        shown,
+        &inspection,
+        seed.seed_file.is_some() || !seed.seed_share.is_empty(),
+    );
     Ok(())
 }
 
