@@ -115,3 +115,28 @@ pub fn encrypt_with_passphrase(input: &[u8], passphrase: &str) -> Vec<u8> {
     .unwrap_or_else(|e| panic!("{e}"));
     fs::read(&out).unwrap_or_else(|e| panic!("age wrote no output: {e}"))
 }
+
+/// Runs `program ARGS` on a pseudo-terminal (so it may prompt), typing
+/// `passphrase` at each "...passphrase...:" prompt: how a person answers
+/// nascfg's prompt for an encrypted OpenSSH identity. Returns the exit code
+/// and the terminal transcript (the passphrase replaced by `<passphrase>`).
+pub fn run_on_pty<I, S>(program: &Path, args: I, passphrase: &str) -> (i32, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(DRIVER)
+        .arg(program)
+        .args(args)
+        .env("NASCFG_AGE_PASSPHRASE", passphrase)
+        .env_remove("NASCFG_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 (needed for a pty): {e}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -339,7 +339,7 @@ fn reference_tools_open_a_bundle() {
     assert!(list.status.success());
     assert_eq!(
         String::from_utf8_lossy(&list.stdout),
-        "manifest.json\nconfig.db\nsecret-seed\n"
+        "manifest.json\nmanifest.json.sig\nconfig.db\nsecret-seed\n"
     );
     let out = a.tmp().join("x");
     std::fs::create_dir(&out).unwrap();

@@ -74,7 +74,7 @@ fn export(n: &Nascfg, name: &str) -> PathBuf {
 /// checks the recorded one is this one.)
 fn digest(n: &Nascfg, bundle: &Path) -> String {
     let seed = nascfg_store::load_seed(&n.data_dir().join("secret-seed")).unwrap();
-    nascfg_bundle::Configuration::from_bundle(bundle, None, Some(&seed))
+    nascfg_bundle::Configuration::from_bundle(bundle, &nascfg_bundle::Unlock::none(), Some(&seed))
         .unwrap()
         .content_digest()
         .unwrap_or_else(|| panic!("no content digest for {}", bundle.display()))

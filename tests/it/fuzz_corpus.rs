@@ -450,6 +450,29 @@ fn slip39_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// Seed share files: as `seed export --shares` writes them (rendered with a
+/// fingerprint), with a byte-order mark and CRLF line ends, and bare words as
+/// another SLIP-39 tool writes them. Each parses, so the target starts at
+/// its render-and-parse-again check.
+fn share_file_seeds(seeds: &mut Seeds) {
+    let seed = Seed::from_bytes(&(0..32).collect::<Vec<u8>>()).unwrap();
+    let shares = nascfg_crypto::split(seed.expose_bytes(), 2, 3, b"", 0).unwrap();
+    let date = time::Date::from_calendar_date(2026, time::Month::December, 6).unwrap();
+    let rendered =
+        nascfg_store::ShareFile::render(&shares[0], 3, "nas01", &seed.fingerprint(), date);
+    let crlf = format!("\u{feff}{}", rendered.replace('\n', "\r\n"));
+    let bare = format!("{}\n", shares[1].to_words().as_str());
+    for (name, text) in [
+        ("rendered.txt", rendered.as_str().to_owned()),
+        ("bom-crlf.txt", crlf),
+        ("bare.txt", bare),
+    ] {
+        let parsed = nascfg_store::ShareFile::parse(&text);
+        assert!(parsed.is_ok(), "{name}: {parsed:?}");
+        seeds.push(("share_file", name.to_owned(), text.into_bytes()));
+    }
+}
+
 /// JSON-RPC frames of the TrueNAS-compatible API: requests whose filters and
 /// options parse, so the target starts inside the filter code.
 fn jsonrpc_seeds(seeds: &mut Seeds) {
@@ -479,6 +502,72 @@ fn jsonrpc_seeds(seeds: &mut Seeds) {
     }
 }
 
+/// Manifest signatures (`sshsig.rs`) over its fixed message: made by the
+/// `ssh-key` crate as nascfg signs (SHA-512), with SHA-256, and in another
+/// namespace, each checked to read; and allowed_signers files
+/// (`allowed_signers.rs`) listing its fixed key with every option.
+fn signature_seeds(seeds: &mut Seeds) {
+    use nascfg_store::ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, rand_core::OsRng};
+    const MESSAGE: &[u8] = b"{\"format\": \"nascfg-bundle\", \"version\": 1}\n";
+    let key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519).unwrap();
+    for (name, namespace, hash) in [
+        (
+            "sha512",
+            nascfg_bundle::SIGNATURE_NAMESPACE,
+            HashAlg::Sha512,
+        ),
+        (
+            "sha256",
+            nascfg_bundle::SIGNATURE_NAMESPACE,
+            HashAlg::Sha256,
+        ),
+        ("namespace-file", "file", HashAlg::Sha512),
+    ] {
+        let sig = key.sign(namespace, hash, MESSAGE).unwrap();
+        let pem = sig.to_pem(LineEnding::LF).unwrap();
+        let verified = nascfg_bundle::verify_manifest(pem.as_bytes(), MESSAGE);
+        assert_eq!(
+            verified.is_ok(),
+            namespace != "file",
+            "{name}: {verified:?}"
+        );
+        seeds.push(("sshsig", format!("{name}.sig"), pem.into_bytes()));
+    }
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDRMvDIlXR0U+89fxwhUSrY+zSYqqAAvuhL0TYE0NR/I";
+    let files = [
+        ("plain", format!("nas1 {KEY} comment\n")),
+        (
+            "namespaces",
+            format!(
+                "# fleet\nnas1,nas2 namespaces=\"nascfg-bundle@v1\" {KEY}\n\"a b\" namespaces=\"*,!file\" {KEY}\n"
+            ),
+        ),
+        (
+            "validity",
+            format!("nas1 valid-after=\"20200101\",valid-before=\"20991231235959Z\" {KEY}\n"),
+        ),
+        (
+            "cert-authority",
+            format!("*@example.com cert-authority {KEY}\n"),
+        ),
+    ];
+    let at = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let key = nascfg_store::ssh_key::PublicKey::from_openssh(KEY).unwrap();
+    for (name, text) in files {
+        let parsed =
+            nascfg_bundle::AllowedSigners::parse(Path::new("seed"), text.as_bytes()).unwrap();
+        assert_eq!(
+            parsed
+                .find(&key, nascfg_bundle::SIGNATURE_NAMESPACE, at)
+                .is_some(),
+            name != "cert-authority",
+            "{name}"
+        );
+        seeds.push(("allowed_signers", name.to_owned(), text.into_bytes()));
+    }
+}
+
 #[test]
 fn fuzz_seeds_reach_deep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -491,7 +580,9 @@ fn fuzz_seeds_reach_deep() {
     oauth_seeds(&mut seeds);
     private_key_seeds(&mut seeds);
     slip39_seeds(&mut seeds);
+    share_file_seeds(&mut seeds);
     jsonrpc_seeds(&mut seeds);
+    signature_seeds(&mut seeds);
     for target in [
         "bundle_reader",
         "truenas_import",
@@ -501,7 +592,10 @@ fn fuzz_seeds_reach_deep() {
         "oauth_redirect",
         "private_key",
         "slip39_share",
+        "share_file",
         "jsonrpc",
+        "sshsig",
+        "allowed_signers",
     ] {
         assert!(
             seeds.iter().filter(|s| s.0 == target).count() >= 3,
@@ -518,4 +612,84 @@ fn fuzz_seeds_reach_deep() {
         std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
     }
     eprintln!("wrote {} seeds under {}", seeds.len(), out.display());
+}
+
+/// Seeds of the recipients_file and identity_file targets (issue 27): files the
+/// real tools wrote (`age-keygen`, `ssh-keygen`), each checked to parse.
+#[test]
+fn recipients_fuzz_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{cmd:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut seeds: Vec<(&str, String, Vec<u8>)> = Vec::new();
+    let age_key = tmp.path().join("age.txt");
+    run(std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&age_key));
+    let age_recipient = run(std::process::Command::new("age-keygen")
+        .arg("-y")
+        .arg(&age_key));
+    let mut lines = vec![format!("# admins\n{}", age_recipient.trim())];
+    seeds.push((
+        "identity_file",
+        "age".into(),
+        std::fs::read(&age_key).unwrap(),
+    ));
+    for (kind, pass) in [("ed25519", ""), ("rsa", ""), ("ed25519", "locked")] {
+        let key = tmp.path().join(format!("id_{kind}_{}", pass.len()));
+        run(std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", kind, "-N", pass, "-C", "fuzz@seed", "-f"])
+            .arg(&key));
+        seeds.push((
+            "identity_file",
+            format!(
+                "ssh-{kind}-{}",
+                if pass.is_empty() {
+                    "plain"
+                } else {
+                    "encrypted"
+                }
+            ),
+            std::fs::read(&key).unwrap(),
+        ));
+        lines.push(std::fs::read_to_string(key.with_extension("pub")).unwrap());
+    }
+    seeds.push((
+        "recipients_file",
+        "all".into(),
+        lines.join("\n").into_bytes(),
+    ));
+    for (i, line) in lines.iter().enumerate() {
+        seeds.push((
+            "recipients_file",
+            format!("one-{i}"),
+            line.clone().into_bytes(),
+        ));
+    }
+    for (target, name, bytes) in &seeds {
+        match *target {
+            "recipients_file" => {
+                nascfg_crypto::parse_recipients_file(bytes).unwrap();
+            }
+            _ if name.ends_with("encrypted") => assert!(matches!(
+                nascfg_crypto::parse_identity_file(bytes, &mut || None),
+                Err(nascfg_crypto::Error::IdentityPassphraseRequired)
+            )),
+            _ => {
+                nascfg_crypto::parse_identity_file(bytes, &mut || None).unwrap();
+            }
+        }
+    }
+    let Some(out) = std::env::var_os("NASCFG_WRITE_FUZZ_CORPUS") else {
+        return;
+    };
+    let out = PathBuf::from(out);
+    for (target, name, bytes) in &seeds {
+        let dir = out.join(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), bytes).unwrap();
+    }
 }

@@ -4,45 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use nascfg_crypto::{DEFAULT_ITERATION_EXPONENT, Share, combine, split};
-
-/// Runs a python program with `input` on stdin; returns its stdout.
-fn python(program: &str, input: &str) -> String {
-    let mut child = Command::new("python3")
-        .args(["-c", program])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (installed by .ci/setup)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Checks the reference's version first, so a wrong install is named.
-const PRELUDE: &str = "
-import sys, importlib.metadata
-assert importlib.metadata.version('shamir-mnemonic') == '0.3.0', importlib.metadata.version('shamir-mnemonic')
-import shamir_mnemonic
-";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use nascfg_tests::python::{SHAMIR_PRELUDE as PRELUDE, hex, python};
 
 fn seed() -> Vec<u8> {
     (0..32u8)

@@ -10,7 +10,8 @@
 //! - `cargo xtask bench [--big]`: nascfg side by side with tar and rclone
 //!   (export, restore, bundle size, import; medians, ratios, peak memory);
 //!   `--big` adds a 4 GiB store; then `backup push` against `rclone copyto` of
-//!   the same bundle to s3s-fs (`--bench remote` of nascfg-tests). The verification benchmark is
+//!   the same bundle to s3s-fs (`--bench remote` of nascfg-tests); then the TrueNAS-compatible API
+//!   under load (`--bench api`: a query of 10,000 credentials, 50 clients). The verification benchmark is
 //!   `cargo bench -p nascfg-tests --bench verify`.
 //! - `cargo xtask dist`: the release binary, its shell completions and its man page
 //!   under `target/dist/`.
@@ -78,8 +79,9 @@ fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()
 /// `cargo xtask bench [--big] [--only WORDS]`: crates/nascfg-cli/benches/nascfg.rs,
 /// which runs the shipped binary against `tar` and `rclone` on the same files
 /// and prints a table of medians and ratios; then tests/benches/remote.rs,
-/// `backup push` against `rclone copyto` to the same S3 server. `--only`
-/// (comma-separated: `import`, `export`, `restore`, `remote`) runs only those
+/// `backup push` against `rclone copyto` to the same S3 server; then
+/// tests/benches/api.rs, the API's query and load figures. `--only`
+/// (comma-separated: `import`, `export`, `restore`, `remote`, `api`) runs only those
 /// rows (it sets `NASCFG_BENCH_ONLY`), to iterate on one of them.
 fn bench(args: &[String]) -> Result<()> {
     let mut cargo = vec!["bench", "-p", "nascfg-cli", "--bench", "nascfg", "--"];
@@ -91,7 +93,9 @@ fn bench(args: &[String]) -> Result<()> {
             "--only" => match rest.next() {
                 Some(words) => only = Some(words.clone()),
                 None => {
-                    bail!("cargo xtask bench: --only needs a value (import,export,restore,remote)")
+                    bail!(
+                        "cargo xtask bench: --only needs a value (import,export,restore,remote,api)"
+                    )
                 }
             },
             other => bail!("cargo xtask bench: unknown argument {other:?} (--big, --only WORDS)"),
@@ -115,6 +119,9 @@ fn bench(args: &[String]) -> Result<()> {
             "cargo",
             &["bench", "-p", "nascfg-tests", "--bench", "remote"],
         )?;
+    }
+    if wants("api") {
+        run("cargo", &["bench", "-p", "nascfg-tests", "--bench", "api"])?;
     }
     Ok(())
 }

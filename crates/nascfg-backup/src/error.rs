@@ -83,7 +83,10 @@ impl Error {
             Error::Store(e) => e.hint(),
             Error::Bundle(e) => e.hint(),
             Error::SeedWithoutPassphrase { .. } => {
-                Some("give a passphrase, or push without the seed".to_owned())
+                Some(
+                    "give a passphrase, or recipients (--recipient, --recipients-file), or push without the seed"
+                        .to_owned(),
+                )
             }
             Error::Damaged { .. } => Some(
                 "the copy on the service is damaged: pull another bundle (`nascfg backup list`)"

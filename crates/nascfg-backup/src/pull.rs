@@ -132,9 +132,11 @@ pub fn pull(
     })?;
     let encrypted = nascfg_bundle::is_encrypted(&temp)?;
     if !encrypted {
-        nascfg_bundle::inspect(&temp, None, None).map_err(|source| Error::Damaged {
-            location: location.clone(),
-            source,
+        nascfg_bundle::inspect(&temp, &nascfg_bundle::Unlock::none(), None).map_err(|source| {
+            Error::Damaged {
+                location: location.clone(),
+                source,
+            }
         })?;
     }
     let sha256 = {

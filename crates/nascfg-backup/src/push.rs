@@ -18,13 +18,15 @@ use crate::pull::{download, private_dir};
 pub struct Export {
     include_seed: bool,
     passphrase: Option<SecretString>,
+    recipients: Vec<nascfg_crypto::Recipient>,
 }
 
 impl std::fmt::Debug for Export {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Export")
             .field("include_seed", &self.include_seed)
-            .field("encrypted", &self.passphrase.is_some())
+            .field("encrypted", &self.encrypted())
+            .field("recipients", &self.recipients)
             .finish()
     }
 }
@@ -38,7 +40,22 @@ impl Export {
         include_seed: bool,
         passphrase: Option<SecretString>,
     ) -> Result<Export> {
-        if include_seed && passphrase.is_none() {
+        Export::encrypted_to(location, include_seed, passphrase, Vec::new())
+    }
+
+    /// [`Export::new`], encrypted to a passphrase or to public-key
+    /// `recipients` (not both: refused). With recipients the seed may go
+    /// without a passphrase: the box holds nothing that opens the bundle.
+    pub fn encrypted_to(
+        location: &Location,
+        include_seed: bool,
+        passphrase: Option<SecretString>,
+        recipients: Vec<nascfg_crypto::Recipient>,
+    ) -> Result<Export> {
+        if passphrase.is_some() && !recipients.is_empty() {
+            return Err(Error::Bundle(nascfg_bundle::Error::PassphraseAndRecipients));
+        }
+        if include_seed && passphrase.is_none() && recipients.is_empty() {
             return Err(Error::SeedWithoutPassphrase {
                 location: location.to_string(),
             });
@@ -46,7 +63,12 @@ impl Export {
         Ok(Export {
             include_seed,
             passphrase,
+            recipients,
         })
+    }
+
+    fn encrypted(&self) -> bool {
+        self.passphrase.is_some() || !self.recipients.is_empty()
     }
 }
 
@@ -85,7 +107,14 @@ impl BundleFile {
         let encrypted = nascfg_bundle::is_encrypted(path)?;
         let manifest = if encrypted {
             match &passphrase {
-                Some(pass) => Some(nascfg_bundle::inspect(path, Some(pass), None)?.manifest),
+                Some(pass) => Some(
+                    nascfg_bundle::inspect(
+                        path,
+                        &nascfg_bundle::Unlock::with_passphrase(pass.clone()),
+                        None,
+                    )?
+                    .manifest,
+                ),
                 None => None,
             }
         } else {
@@ -269,7 +298,7 @@ fn push_export(
 ) -> Result<PushOutcome> {
     let location = storage.location().clone();
     let now = time::OffsetDateTime::now_utc();
-    let encrypted = export.passphrase.is_some();
+    let encrypted = export.encrypted();
     let name = free_name(
         &nascfg_bundle::default_bundle_name(host.as_str(), now, encrypted),
         taken,
@@ -279,6 +308,7 @@ fn push_export(
         let options = ExportOptions {
             include_seed: export.include_seed,
             passphrase: export.passphrase,
+            recipients: export.recipients,
             created: Some(now),
             // What the next `if_changed` compares.
             content_digest: true,
@@ -405,7 +435,8 @@ fn unchanged(
     transfer(progress, Transfer::ReadingNewest, || {
         download(storage, newest.name(), &path, progress)
     })?;
-    let theirs = match nascfg_bundle::inspect(&path, pass, None) {
+    let unlock = nascfg_bundle::Unlock::from_passphrase(pass.cloned());
+    let theirs = match nascfg_bundle::inspect(&path, &unlock, None) {
         Ok(inspection) => inspection.manifest,
         Err(_) => return Ok(false),
     };

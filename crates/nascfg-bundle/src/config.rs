@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::inspect::read_bundle_staged;
 use crate::manifest::Manifest;
+use crate::signature::Signer;
 
 /// A configuration's logical view: credentials by name (uid, provider,
 /// readable attributes, secrets), key pairs, known hosts and the seed
@@ -35,6 +36,8 @@ pub struct Configuration {
     mac_key: Option<ContentMacKey>,
     /// The bundle's manifest, for a configuration read from one.
     manifest: Option<Manifest>,
+    /// Who signed the bundle, for a configuration read from one.
+    signer: Option<Signer>,
 }
 
 impl std::fmt::Debug for Configuration {
@@ -56,10 +59,10 @@ impl Configuration {
     /// seed, or with `this_box` when that is the seed they are sealed under.
     pub fn from_bundle(
         path: &Path,
-        passphrase: Option<&SecretString>,
+        unlock: &crate::Unlock,
         this_box: Option<&Seed>,
     ) -> Result<Configuration> {
-        let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-diff-")?;
+        let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-diff-")?;
         let content = nascfg_store::read_content(&staged.db_path)?;
         let fingerprint = content
             .fingerprint
@@ -68,6 +71,7 @@ impl Configuration {
         let seed = staged.seed.as_ref().or(this_box);
         let mut config = Configuration::new(content, fingerprint, seed);
         config.manifest = Some(staged.manifest);
+        config.signer = Some(staged.signer);
         Ok(config)
     }
 
@@ -146,6 +150,7 @@ impl Configuration {
             seed_fingerprint,
             mac_key,
             manifest: None,
+            signer: None,
         }
     }
 
@@ -157,6 +162,12 @@ impl Configuration {
     /// The manifest, when read from a bundle.
     pub fn manifest(&self) -> Option<&Manifest> {
         self.manifest.as_ref()
+    }
+
+    /// Who signed the bundle (its signature verified), when read from one;
+    /// apply `--allowed-signers` with [`SignerPolicy::check`](crate::SignerPolicy::check).
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.as_ref()
     }
 
     /// Whether every secret was opened (so diffs compare values, and the

@@ -185,6 +185,10 @@ pub enum Error {
     /// The passphrase does not open the bundle.
     #[error("the passphrase does not open this bundle")]
     WrongPassphrase,
+    /// An export asked for a passphrase and recipients at once; age allows
+    /// a passphrase only as a file's sole recipient. Nothing was written.
+    #[error("a bundle is encrypted to a passphrase or to recipients, not both")]
+    PassphraseAndRecipients,
     /// Restoring would lose secrets: the bundle has no seed and no matching
     /// seed was given. Nothing was changed.
     #[error(
@@ -206,6 +210,66 @@ pub enum Error {
         bundle: String,
         /// The seed file's fingerprint.
         given: String,
+    },
+    /// The manifest's signature member cannot be read as an armored SSHSIG
+    /// signature (`-----BEGIN SSH SIGNATURE-----`).
+    #[error("the bundle's manifest signature cannot be read: {reason}")]
+    SignatureMalformed {
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The manifest's signature does not verify: the manifest (or the
+    /// signature) changed after signing. Nothing was changed.
+    #[error(
+        "refused: the bundle's manifest signature by {fingerprint} does not verify:          the bundle was altered after it was signed, or damaged"
+    )]
+    SignatureFailed {
+        /// The fingerprint of the key the signature names (`SHA256:…`).
+        fingerprint: String,
+    },
+    /// The manifest is signed, but for another SSHSIG namespace than
+    /// `nascfg-bundle@v1`: a signature made for something else.
+    #[error(
+        "refused: the bundle's manifest is signed for the namespace {:?}, not {}",
+        Untrusted::new(.found),
+        crate::signature::SIGNATURE_NAMESPACE
+    )]
+    SignatureNamespace {
+        /// The namespace the signature names.
+        found: String,
+    },
+    /// `--allowed-signers` was given and the bundle carries no signature.
+    /// Nothing was changed.
+    #[error(
+        "refused: the bundle is not signed, and {} accepts only the signers it lists",
+        allowed_signers.display()
+    )]
+    Unsigned {
+        /// The allowed-signers file.
+        allowed_signers: PathBuf,
+    },
+    /// `--allowed-signers` was given and does not list the signature's key
+    /// for the namespace `nascfg-bundle@v1` at this time. Nothing was changed.
+    #[error(
+        "refused: the bundle is signed by {fingerprint}, which {} does not list for the namespace {} (or not at this time)",
+        allowed_signers.display(),
+        crate::signature::SIGNATURE_NAMESPACE
+    )]
+    SignerNotAllowed {
+        /// The signing key's fingerprint (`SHA256:…`).
+        fingerprint: String,
+        /// The allowed-signers file.
+        allowed_signers: PathBuf,
+    },
+    /// A line of an allowed-signers file cannot be read.
+    #[error("{}:{line}: {reason}", path.display())]
+    AllowedSigners {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1 (0: the file as a whole).
+        line: usize,
+        /// What is wrong, in words (no key material but the line's own).
+        reason: String,
     },
     /// A cryptographic operation (passphrase, seed) failed. Only the
     /// passphrase layer of a bundle (reading or writing it) gives these.
@@ -237,12 +301,32 @@ impl Error {
                 "give it with --passphrase-file FILE or --passphrase-env VAR (or run on a terminal to be asked)"
             }
             Error::WrongPassphrase => "check the passphrase; nothing was changed",
+            Error::PassphraseAndRecipients => {
+                "drop --passphrase-file/--passphrase-env, or drop --recipient/--recipients-file; \
+                 nothing was written"
+            }
             Error::SecretsWouldBeLost { .. } => {
                 "give the seed the bundle was made with (`--seed-file FILE`, from `nascfg seed export` on the old box), \
                  or pass --allow-lost-secrets to restore without them and re-enter them; nothing was changed"
             }
             Error::SeedFileMismatch { .. } => {
                 "give the seed of the box that made the bundle (`nascfg seed fingerprint` there); nothing was changed"
+            }
+            Error::SignatureMalformed { .. }
+            | Error::SignatureFailed { .. }
+            | Error::SignatureNamespace { .. } => {
+                "do not trust this file: use another copy of the bundle, or export a new one on the box. Nothing was changed"
+            }
+            Error::Unsigned { .. } => {
+                "bundles from before nascfg signed them carry no signature: export a new one on the box, \
+                 or leave out --allowed-signers if you trust where this file came from. Nothing was changed"
+            }
+            Error::SignerNotAllowed { .. } => {
+                "if you trust that box, add its `nascfg signer show --allowed-signers` line to the file. Nothing was changed"
+            }
+            Error::AllowedSigners { .. } => {
+                "each line is `PRINCIPALS [OPTIONS] KEYTYPE BASE64 [COMMENT]`, OpenSSH's allowed_signers format \
+                 (man ssh-keygen, ALLOWED SIGNERS); `nascfg signer show --allowed-signers` prints one"
             }
             Error::Io { .. } => "check the path and permissions",
             Error::OutputExists { .. } => {
@@ -279,6 +363,24 @@ impl Error {
                 }
                 nascfg_crypto::Error::WrongPassphrase => {
                     "check the passphrase; nothing was changed"
+                }
+                nascfg_crypto::Error::WrongIdentity { .. } => {
+                    "give the private key of one of the bundle's recipients with --identity FILE \
+                     (an SSH key's tag is the first 8 hex digits of its SHA256 fingerprint, \
+                     `ssh-keygen -lf KEY`); nothing was changed"
+                }
+                nascfg_crypto::Error::NotRecipientEncrypted => {
+                    "the bundle is passphrase-protected: give its passphrase; nothing was changed"
+                }
+                nascfg_crypto::Error::BadRecipient { .. }
+                | nascfg_crypto::Error::RecipientsFileTooLarge { .. }
+                | nascfg_crypto::Error::TooManyRecipients { .. }
+                | nascfg_crypto::Error::NoRecipients
+                | nascfg_crypto::Error::BadIdentity { .. }
+                | nascfg_crypto::Error::IdentityFileTooLarge { .. }
+                | nascfg_crypto::Error::IdentityPassphraseRequired
+                | nascfg_crypto::Error::WrongIdentityPassphrase => {
+                    return inner.hint().map(str::to_owned);
                 }
                 nascfg_crypto::Error::SeedLength { .. }
                 | nascfg_crypto::Error::Malformed(_)

@@ -9,7 +9,7 @@ use gzp::ZWriter;
 use gzp::deflate::Gzip;
 use gzp::par::compress::{ParCompress, ParCompressBuilder};
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_crypto::{PassphraseWriter, WorkFactor};
+use nascfg_crypto::{PassphraseWriter, Recipient, RecipientsWriter, WorkFactor};
 use nascfg_store::Store;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -19,6 +19,7 @@ use crate::manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,
 };
+use crate::signature::{SIGNATURE_NAME, Signer, sign_manifest, signed_by};
 
 pub(crate) const IO_BUFFER: usize = 1 << 20;
 
@@ -33,6 +34,11 @@ pub struct ExportOptions<'a> {
     pub include_seed: bool,
     /// Encrypt the whole bundle to this passphrase (age, scrypt recipient).
     pub passphrase: Option<SecretString>,
+    /// Encrypt the whole bundle to these public keys instead (age X25519,
+    /// ssh-ed25519, ssh-rsa): a box that includes its seed then holds
+    /// nothing that opens its own bundle. With a passphrase too, refused
+    /// ([`Error::PassphraseAndRecipients`]) before anything is written.
+    pub recipients: Vec<Recipient>,
     /// The scrypt work factor for the passphrase (tests use a small one).
     pub work_factor: WorkFactor,
     /// The creation time to record (default: now). Fixed in golden bundles.
@@ -70,6 +76,7 @@ impl std::fmt::Debug for ExportOptions<'_> {
         f.debug_struct("ExportOptions")
             .field("include_seed", &self.include_seed)
             .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("recipients", &self.recipients)
             .field("work_factor", &self.work_factor)
             .field("created", &self.created)
             .field("existing", &self.existing)
@@ -89,6 +96,9 @@ pub struct ExportReport {
     pub size: u64,
     /// Whether it is passphrase-protected.
     pub encrypted: bool,
+    /// Who signed it: the box's signing key, or unsigned when the box
+    /// could not open its seed.
+    pub signer: Signer,
 }
 
 /// The default file name of a bundle:
@@ -145,6 +155,7 @@ pub fn host_name() -> String {
 /// The database is a consistent snapshot ([`Store::snapshot_to`]); it is read
 /// twice (hash, then archive) and streamed, so memory does not grow with it.
 pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<ExportReport> {
+    options.check_encryption()?;
     if options.existing == Existing::Refuse && std::fs::symlink_metadata(out).is_ok() {
         return Err(Error::OutputExists {
             path: out.to_path_buf(),
@@ -173,8 +184,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
     let io_err = |e: io::Error| Error::io(&temp_path, e);
     let file = temp.as_file_mut().try_clone().map_err(io_err)?;
     let buffered = BufWriter::with_capacity(IO_BUFFER, file);
-    let (manifest, mut buffered) =
-        write_bundle(store, work.path(), buffered, options).map_err(|e| match e {
+    let (manifest, signer, mut buffered) = write_bundle(store, work.path(), buffered, options)
+        .map_err(|e| match e {
             Error::Io { path, source } if path.as_os_str().is_empty() => {
                 Error::io(&temp_path, source)
             }
@@ -192,7 +203,8 @@ pub fn export(store: &Store, out: &Path, options: &ExportOptions<'_>) -> Result<
         path: out,
         manifest,
         size,
-        encrypted: options.passphrase.is_some(),
+        encrypted: options.encrypted(),
+        signer,
     })
 }
 
@@ -204,16 +216,28 @@ fn write_bundle<W: Write + Send + 'static>(
     work: &Path,
     out: W,
     options: &ExportOptions<'_>,
-) -> Result<(Manifest, W)> {
+) -> Result<(Manifest, Signer, W)> {
     let snapshot = work.join(DATABASE_NAME);
     // Writers take the data directory's lock, so holding it makes the
     // snapshot and the counts in the manifest agree. (No integrity check of
     // the snapshot here: it costs as much as the rest of the export, and
     // restore and inspect check it anyway.)
-    let info = {
-        let _guard = store.lock()?;
+    let (info, signing_key) = {
+        let guard = store.lock()?;
+        // Made first when the store has none, so the snapshot carries the
+        // key that signs the bundle. A box that cannot open its seed cannot
+        // sign: its bundle (a rescue of the database) goes out unsigned.
+        let signing_key = match store.signing_key_locked(&guard) {
+            Ok(key) => Some(key),
+            Err(
+                nascfg_store::Error::SeedMissing { .. }
+                | nascfg_store::Error::SeedFile { .. }
+                | nascfg_store::Error::SeedMismatch { .. },
+            ) => None,
+            Err(e) => return Err(e.into()),
+        };
         store.snapshot_to(&snapshot)?;
-        Snapshot {
+        let info = Snapshot {
             schema_version: nascfg_store::SCHEMA_VERSION,
             fingerprint: store.fingerprint()?,
             // A count: listing would parse every credential's attributes.
@@ -225,7 +249,8 @@ fn write_bundle<W: Write + Send + 'static>(
             } else {
                 None
             },
-        }
+        };
+        (info, signing_key)
     };
 
     let (db_size, db_hash) = hash_file(&snapshot)?;
@@ -283,6 +308,12 @@ fn write_bundle<W: Write + Send + 'static>(
         content_sha256: info.content_sha256,
     };
     let manifest_bytes = manifest.to_json_bytes();
+    // One signature over the manifest's exact bytes, which list every
+    // other member's SHA-256.
+    let signature = signing_key
+        .as_ref()
+        .map(|key| sign_manifest(key, &manifest_bytes))
+        .transpose()?;
     let mtime = u64::try_from(created.unix_timestamp()).unwrap_or(0);
 
     let io_err = |e: io::Error| Error::io(Path::new(""), e);
@@ -293,6 +324,9 @@ fn write_bundle<W: Write + Send + 'static>(
             options.work_factor,
             buffered,
         )?),
+        None if !options.recipients.is_empty() => Sink::Recipients(
+            nascfg_crypto::encrypt_to_recipients(&options.recipients, buffered)?,
+        ),
         None => Sink::Plain(buffered),
     };
     let gzip = ParallelGzip::new(sink).map_err(io_err)?;
@@ -307,6 +341,16 @@ fn write_bundle<W: Write + Send + 'static>(
         &mut &manifest_bytes[..],
     )
     .map_err(io_err)?;
+    if let Some(signature) = &signature {
+        append(
+            &mut tar,
+            SIGNATURE_NAME,
+            signature.len() as u64,
+            mtime,
+            &mut &signature[..],
+        )
+        .map_err(io_err)?;
+    }
     let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
     let mut db = Progress {
         inner: db,
@@ -337,9 +381,14 @@ fn write_bundle<W: Write + Send + 'static>(
     let mut buffered = match sink {
         Sink::Plain(w) => w,
         Sink::Age(w) => w.finish()?,
+        Sink::Recipients(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
-    Ok((manifest, buffered))
+    let signer = match &signing_key {
+        Some(key) => Signer::Signed(signed_by(&key.public_key(), Some(&key.public_key()))),
+        None => Signer::Unsigned,
+    };
+    Ok((manifest, signer, buffered))
 }
 
 /// What [`export_to_writer`] wrote.
@@ -349,6 +398,8 @@ pub struct WrittenBundle {
     pub manifest: Manifest,
     /// Whether it is passphrase-protected.
     pub encrypted: bool,
+    /// Who signed it (see [`ExportReport::signer`]).
+    pub signer: Signer,
 }
 
 /// Writes a bundle of `store` into `out`, the same bytes [`export`] writes to
@@ -359,15 +410,17 @@ pub fn export_to_writer<W: Write + Send + 'static>(
     out: W,
     options: &ExportOptions<'_>,
 ) -> Result<(WrittenBundle, W)> {
+    options.check_encryption()?;
     let work = tempfile::Builder::new()
         .prefix(".nascfg-export-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let (manifest, out) = write_bundle(store, work.path(), out, options)?;
+    let (manifest, signer, out) = write_bundle(store, work.path(), out, options)?;
     Ok((
         WrittenBundle {
             manifest,
-            encrypted: options.passphrase.is_some(),
+            encrypted: options.encrypted(),
+            signer,
         },
         out,
     ))
@@ -561,6 +614,22 @@ impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
 enum Sink<W: Write> {
     Plain(W),
     Age(PassphraseWriter<W>),
+    Recipients(RecipientsWriter<W>),
+}
+
+impl ExportOptions<'_> {
+    /// Whether the bundle will be encrypted (a passphrase or recipients).
+    pub fn encrypted(&self) -> bool {
+        self.passphrase.is_some() || !self.recipients.is_empty()
+    }
+
+    /// age allows a passphrase only as a file's sole recipient.
+    fn check_encryption(&self) -> Result<()> {
+        if self.passphrase.is_some() && !self.recipients.is_empty() {
+            return Err(Error::PassphraseAndRecipients);
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write> Write for Sink<W> {
@@ -568,6 +637,7 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.write(buf),
             Sink::Age(w) => w.write(buf),
+            Sink::Recipients(w) => w.write(buf),
         }
     }
 
@@ -575,6 +645,7 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.flush(),
             Sink::Age(w) => w.flush(),
+            Sink::Recipients(w) => w.flush(),
         }
     }
 }

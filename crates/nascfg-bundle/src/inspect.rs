@@ -6,7 +6,6 @@ use std::io::{self, BufReader, Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 use nascfg_store::{DatabaseInfo, SecretsOpened};
 use sha2::{Digest, Sha256};
@@ -15,13 +14,18 @@ use crate::archive::{Limits, MemberReader, visit_members_strict};
 use crate::error::{Error, Result};
 use crate::export::{IO_BUFFER, Progress, ProgressFn};
 use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
+use crate::signature::{
+    MAX_SIGNATURE_SIZE, SIGNATURE_NAME, Signer, signed_by as signed_by_key, verify_manifest,
+};
+use crate::unlock::Unlock;
+use nascfg_store::ssh_key::PublicKey;
 
-/// The default caps for reading a bundle: four members (three known, one
+/// The default caps for reading a bundle: five members (four known, one
 /// more to name an unknown one in the error), the database up to 16 GiB, gzip
 /// expansion up to 200 times.
 pub fn bundle_limits() -> Limits {
     Limits {
-        max_members: 4,
+        max_members: 5,
         max_member_size: 16 << 30,
         max_total_size: 16 << 30,
         max_ratio: 200,
@@ -45,11 +49,15 @@ pub(crate) struct Staged {
     pub(crate) seed: Option<Seed>,
     pub(crate) info: DatabaseInfo,
     pub(crate) encrypted: bool,
+    /// Encrypted to public-key recipients (not a passphrase).
+    pub(crate) to_recipients: bool,
     /// Every credential opened under the seed `read_bundle` was given (or
     /// the bundle's own), checked in the same pass as the rows.
     pub(crate) opened: Option<SecretsOpened>,
     /// The staged database's fsync, under way (restore only).
     pub(crate) syncing: Option<std::thread::JoinHandle<()>>,
+    /// Who signed the manifest (the signature verified), or unsigned.
+    pub(crate) signer: Signer,
 }
 
 /// Reads `path` into `staging` (a private directory the caller owns and
@@ -62,7 +70,7 @@ pub(crate) struct Staged {
 /// ([`Staged::syncing`]).
 pub(crate) fn read_bundle(
     path: &Path,
-    passphrase: Option<&SecretString>,
+    unlock: &Unlock,
     staging: &Path,
     limits: &Limits,
     progress: Option<ProgressFn<'_>>,
@@ -71,9 +79,9 @@ pub(crate) fn read_bundle(
     let likely_seed = restore.and_then(|r| r.likely_seed);
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let total = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let mut head = Vec::with_capacity(32);
+    let mut head = Vec::with_capacity(64);
     (&mut file)
-        .take(32)
+        .take(64)
         .read_to_end(&mut head)
         .map_err(|e| Error::io(path, e))?;
     file.rewind().map_err(|e| Error::io(path, e))?;
@@ -87,21 +95,33 @@ pub(crate) fn read_bundle(
     let db_path = staging.join(DATABASE_NAME);
     let mut state = Reading {
         manifest: None,
+        manifest_bytes: Vec::new(),
+        signed_by: None,
         seen: 0,
         seed: None,
         db_path: &db_path,
         early_sync: restore.is_some(),
         syncing: None,
     };
-    if encrypted {
-        let pass = passphrase.ok_or(Error::PassphraseRequired)?;
-        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(|e| match e {
-            nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
-            nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                Error::Truncated
-            }
-            other => Error::Crypto(other),
-        })?;
+    let truncated = |e: nascfg_crypto::Error| match e {
+        nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
+        nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            Error::Truncated
+        }
+        other => Error::Crypto(other),
+    };
+    let mut to_recipients = false;
+    if encrypted && nascfg_crypto::is_encrypted_to_passphrase(&head) {
+        let pass = unlock
+            .passphrase
+            .as_ref()
+            .ok_or(Error::PassphraseRequired)?;
+        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(truncated)?;
+        visit_members_strict(reader, limits, true, |m| state.visit(m))?;
+    } else if encrypted {
+        to_recipients = true;
+        let reader =
+            nascfg_crypto::decrypt_with_identities(&unlock.identities, input).map_err(truncated)?;
         visit_members_strict(reader, limits, true, |m| state.visit(m))?;
     } else {
         if !crate::archive::is_gzip(&head) {
@@ -117,6 +137,7 @@ pub(crate) fn read_bundle(
     }
     let seed = state.seed;
     let syncing = state.syncing;
+    let signed_by = state.signed_by;
     let (info, opened) = nascfg_store::check_database(&db_path, seed.as_ref().or(likely_seed))?;
     let disagrees = |what: &str| Error::Manifest {
         reason: format!("its {what} disagrees with the database"),
@@ -141,14 +162,23 @@ pub(crate) fn read_bundle(
             reason: "the bundled seed is not the one its manifest names".into(),
         });
     }
+    let signer = match signed_by {
+        None => Signer::Unsigned,
+        Some(key) => Signer::Signed(signed_by_key(
+            &key,
+            nascfg_store::staged_signer(&db_path)?.as_ref(),
+        )),
+    };
     Ok(Staged {
         manifest,
         db_path,
         seed,
         info,
         encrypted,
+        to_recipients,
         opened,
         syncing,
+        signer,
     })
 }
 
@@ -157,21 +187,14 @@ pub(crate) fn read_bundle(
 /// bundle without restoring it; the directory goes when the first is dropped.
 pub(crate) fn read_bundle_staged(
     path: &Path,
-    passphrase: Option<&SecretString>,
+    unlock: &Unlock,
     prefix: &str,
 ) -> Result<(tempfile::TempDir, Staged)> {
     let staging = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let staged = read_bundle(
-        path,
-        passphrase,
-        staging.path(),
-        &bundle_limits(),
-        None,
-        None,
-    )?;
+    let staged = read_bundle(path, unlock, staging.path(), &bundle_limits(), None, None)?;
     Ok((staging, staged))
 }
 
@@ -184,6 +207,10 @@ pub(crate) struct RestoreHints<'a> {
 
 struct Reading<'p> {
     manifest: Option<Manifest>,
+    /// The manifest's exact bytes, which the signature covers.
+    manifest_bytes: Vec<u8>,
+    /// The key the manifest's signature verified under, once read.
+    signed_by: Option<PublicKey>,
     /// Members after the manifest seen so far.
     seen: usize,
     seed: Option<Seed>,
@@ -210,8 +237,26 @@ impl Reading<'_> {
                 .read_to_end(&mut bytes)
                 .map_err(crate::archive::read_error)?;
             self.manifest = Some(Manifest::parse(&bytes)?);
+            self.manifest_bytes = bytes;
             return Ok(());
         };
+        // The signature, right after the manifest: verified at once, so a
+        // bundle whose manifest changed is refused before anything is staged.
+        if member.name() == SIGNATURE_NAME && self.seen == 0 && self.signed_by.is_none() {
+            if member.size() > MAX_SIGNATURE_SIZE {
+                return Err(Error::MemberTooLarge {
+                    name: SIGNATURE_NAME.into(),
+                    size: member.size(),
+                    max: MAX_SIGNATURE_SIZE,
+                });
+            }
+            let mut bytes = Vec::new();
+            member
+                .read_to_end(&mut bytes)
+                .map_err(crate::archive::read_error)?;
+            self.signed_by = Some(verify_manifest(&bytes, &self.manifest_bytes)?);
+            return Ok(());
+        }
         let Some(entry) = manifest.members.get(self.seen) else {
             return Err(Error::UnknownMember {
                 name: member.name().to_owned(),
@@ -377,23 +422,38 @@ pub enum Restorability {
 pub struct Inspection {
     /// The bundle's manifest (checked).
     pub manifest: Manifest,
-    /// Whether the bundle is passphrase-protected.
+    /// Whether the bundle is encrypted (a passphrase or recipients).
     pub encrypted: bool,
+    /// Whether it is encrypted to public-key recipients: that hides it, but
+    /// proves nothing about who made it (anyone with the public keys can).
+    pub encrypted_to_recipients: bool,
     /// The database's schema version.
     pub schema_version: u32,
     /// Sealed values in the database.
     pub sealed_values: usize,
     /// Whether this box could restore it with its secrets.
     pub restorability: Restorability,
+    /// Who signed the manifest (its signature verified), or unsigned; apply
+    /// `--allowed-signers` with [`SignerPolicy::check`](crate::SignerPolicy::check).
+    pub signer: Signer,
 }
 
 impl Inspection {
     /// Whether the bundle's contents are authenticated: a passphrase-protected
     /// bundle is (age authenticates every chunk under the passphrase); a plain
     /// one is not, since whoever can write it can change its database and
-    /// recompute the manifest's sizes and SHA-256 sums, which only detect damage.
+    /// recompute the manifest's sizes and SHA-256 sums, which only detect damage;
+    /// nor is one encrypted to recipients, which anyone with their public
+    /// keys can write.
+    ///
+    /// A signature authenticates it only to whoever trusts the key: it counts
+    /// once `--allowed-signers` accepted it (a principal is set).
     pub fn authenticated(&self) -> bool {
-        self.encrypted
+        (self.encrypted && !self.encrypted_to_recipients)
+            || matches!(
+                &self.signer,
+                Signer::Signed(by) if by.principal.is_some()
+            )
     }
 
     /// A JSON report (no secret in it).
@@ -423,11 +483,13 @@ impl Inspection {
             "manifest": serde_json::to_value(&self.manifest)
                 .expect("a manifest is strings and numbers, which always serialize"),
             "encrypted": self.encrypted,
+            "encrypted_to_recipients": self.encrypted_to_recipients,
             "authenticated": self.authenticated(),
             "checks": {"members": "ok", "database": "ok"},
             "schema_version": self.schema_version,
             "sealed_values": self.sealed_values,
             "restore": restorable,
+            "signer": self.signer.to_json(),
         })
     }
 }
@@ -435,19 +497,17 @@ impl Inspection {
 /// Reads and checks a bundle (every check a restore makes, on a copy in a
 /// temporary directory) and tells whether a box whose seed has the
 /// fingerprint `this_box` could restore it with its secrets.
-pub fn inspect(
-    path: &Path,
-    passphrase: Option<&SecretString>,
-    this_box: Option<&Fingerprint>,
-) -> Result<Inspection> {
-    let (_staging, staged) = read_bundle_staged(path, passphrase, "nascfg-inspect-")?;
+pub fn inspect(path: &Path, unlock: &Unlock, this_box: Option<&Fingerprint>) -> Result<Inspection> {
+    let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-inspect-")?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {
         schema_version: staged.info.schema_version,
         sealed_values: staged.info.sealed_values,
         encrypted: staged.encrypted,
+        encrypted_to_recipients: staged.to_recipients,
         manifest: staged.manifest,
         restorability,
+        signer: staged.signer,
     })
 }
 

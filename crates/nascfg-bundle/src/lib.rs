@@ -42,6 +42,8 @@ mod export;
 mod inspect;
 mod manifest;
 mod restore;
+mod signature;
+mod unlock;
 
 pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
 pub use config::{Configuration, content_digest};
@@ -61,3 +63,8 @@ pub use manifest::{
     SEED_NAME,
 };
 pub use restore::{RestoreCase, RestoreOptions, RestoreReport, restore};
+pub use signature::{
+    AllowedSigners, MAX_ALLOWED_SIGNERS_SIZE, SIGNATURE_NAME, SIGNATURE_NAMESPACE, SignedBy,
+    Signer, SignerPolicy, match_pattern_list, verify_manifest,
+};
+pub use unlock::Unlock;

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 use nascfg_store::{DataDir, Installed, SCHEMA_VERSION, Store};
 
@@ -14,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::export::ProgressFn;
 use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
+use crate::signature::{Signer, SignerPolicy};
 
 /// How to restore a bundle.
 #[derive(Clone)]
@@ -28,12 +28,15 @@ pub struct RestoreOptions<'a> {
     pub allow_lost_secrets: bool,
     /// Check everything and report, change nothing.
     pub dry_run: bool,
-    /// The passphrase of a passphrase-protected bundle.
-    pub passphrase: Option<SecretString>,
+    /// What opens the bundle if it is encrypted (a passphrase, identities).
+    pub unlock: crate::Unlock,
     /// Caps on what the bundle may expand to.
     pub limits: Limits,
     /// Called as the bundle is read.
     pub progress: Option<ProgressFn<'a>>,
+    /// Which signers to accept (`--allowed-signers`). Whatever it says, a
+    /// signature that does not verify is refused.
+    pub signers: SignerPolicy,
 }
 
 impl Default for RestoreOptions<'_> {
@@ -42,9 +45,10 @@ impl Default for RestoreOptions<'_> {
             seed: None,
             allow_lost_secrets: false,
             dry_run: false,
-            passphrase: None,
+            unlock: crate::Unlock::none(),
             limits: bundle_limits(),
             progress: None,
+            signers: SignerPolicy::AnyValid,
         }
     }
 }
@@ -55,8 +59,9 @@ impl std::fmt::Debug for RestoreOptions<'_> {
             .field("seed", &self.seed)
             .field("allow_lost_secrets", &self.allow_lost_secrets)
             .field("dry_run", &self.dry_run)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
+            .field("unlock", &self.unlock)
             .field("limits", &self.limits)
+            .field("signers", &self.signers)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +114,9 @@ pub struct RestoreReport {
     /// With `dry_run`: what the restore would change on this box (this box's
     /// configuration against the bundle's); never a secret.
     pub diff: Option<Diff>,
+    /// Who signed the bundle (with the accepting principal under
+    /// `--allowed-signers`), or unsigned.
+    pub signer: Signer,
 }
 
 /// Restores the bundle at `path` into `data_dir`.
@@ -147,7 +155,7 @@ pub fn restore(
     };
     let staged = read_bundle(
         path,
-        options.passphrase.as_ref(),
+        &options.unlock,
         staging.path(),
         &options.limits,
         options.progress,
@@ -156,6 +164,8 @@ pub fn restore(
         }),
     )?;
     drop(likely_seed);
+    // Whom the bundle is from, before anything else is decided or changed.
+    let signer = options.signers.check(&staged.signer)?;
     let migrated_from = if staged.info.schema_version < SCHEMA_VERSION {
         nascfg_store::migrate_database(&staged.db_path)?;
         Some(staged.info.schema_version)
@@ -319,6 +329,7 @@ pub fn restore(
         installs_seed,
         installed,
         diff,
+        signer,
     })
 }
 

@@ -49,6 +49,9 @@ pub enum Command {
     /// Keys for the TrueNAS-compatible API that `nascfg serve` answers at /api/current.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
+    /// The box's bundle-signing key (Ed25519): every bundle's manifest is signed with it.
+    #[command(subcommand)]
+    Signer(SignerCommand),
     /// Log in to an OAuth provider on this desktop and print the token JSON, to paste on the
     /// NAS with `nascfg cred add NAME --provider TYPE --set token=-`.
     ///
@@ -135,6 +138,28 @@ pub struct PassphraseArgs {
     pub passphrase_env: Option<String>,
 }
 
+/// Public keys to encrypt a bundle to, instead of a passphrase.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RecipientArgs {
+    /// Encrypt the bundle to this public key (repeatable): an age key (age1…) or an SSH public
+    /// key line (`ssh-ed25519 …`, `ssh-rsa …`). With it, --include-seed needs no passphrase.
+    #[arg(long = "recipient", value_name = "R")]
+    pub recipients: Vec<String>,
+    /// Encrypt the bundle to the recipients in FILE (age's format: one a line, # comments).
+    #[arg(long, value_name = "FILE")]
+    pub recipients_file: Vec<PathBuf>,
+}
+
+/// Private keys that open a bundle encrypted to recipients.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IdentityArgs {
+    /// Open a bundle encrypted to a public key with this private key (repeatable): an age
+    /// identity file (age-keygen) or an OpenSSH private key (an encrypted one asks for its
+    /// passphrase on the terminal).
+    #[arg(long = "identity", value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+}
+
 /// The seed a bundle's secrets are sealed under, when it travelled separately.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SeedFileArgs {
@@ -153,6 +178,10 @@ pub struct SeedFileArgs {
     /// Read the seed file's passphrase (not the bundle's) from this environment variable.
     #[arg(long, value_name = "VAR", requires = "seed_file")]
     pub seed_passphrase_env: Option<String>,
+    /// A share file of `nascfg seed export --shares`: give it once per share, at least the
+    /// split's threshold; the seed they recover is used as --seed-file's would be.
+    #[arg(long, value_name = "FILE", conflicts_with = "seed_file")]
+    pub seed_share: Vec<PathBuf>,
 }
 
 /// Options for verifying a credential against its service.
@@ -304,6 +333,18 @@ pub enum CredCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum SignerCommand {
+    /// Print the box's signing key as an OpenSSH public key line (comment `nascfg@<host>` of
+    /// the box that made it) and its SHA256 fingerprint; made first if the box has none.
+    Show {
+        /// Print only the line for an OpenSSH allowed_signers file:
+        /// `nascfg@<host> namespaces="nascfg-bundle@v1" ssh-ed25519 AAAA…`.
+        #[arg(long)]
+        allowed_signers: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ApikeyCommand {
     /// Create a key and print it once, in TrueNAS's `<id>-<secret>` form; only a slow,
     /// salted hash of it is stored, so it cannot be shown again.
@@ -393,6 +434,8 @@ pub enum BackupCommand {
         include_seed: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        recipients: RecipientArgs,
     },
     /// Check a bundle and tell whether this box could restore it.
     Inspect {
@@ -401,9 +444,15 @@ pub enum BackupCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
         #[command(flatten)]
+        identities: IdentityArgs,
+        #[command(flatten)]
         seed: SeedFileArgs,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Accept only a bundle signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Restore a bundle onto this box.
     Restore {
@@ -422,6 +471,12 @@ pub enum BackupCommand {
         dry_run: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        identities: IdentityArgs,
+        /// Accept only a bundle signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused); nothing is changed otherwise.
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Show what changed between two configurations: bundles (local or CRED:PATH/NAME), or a
     /// bundle and this box.
@@ -443,11 +498,18 @@ pub enum BackupCommand {
         /// For passphrase-protected bundles (the same passphrase for both).
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        /// For bundles encrypted to recipients (any identity that opens each).
+        #[command(flatten)]
+        identities: IdentityArgs,
         /// Opens the secrets of a bundle sealed under it (to compare them).
         #[command(flatten)]
         seed: SeedFileArgs,
         #[command(flatten)]
         remote: RemoteArgs,
+        /// Accept only bundles signed by a key this OpenSSH allowed_signers file lists for the
+        /// namespace nascfg-bundle@v1 (an unsigned one is refused).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
     },
     /// Export a bundle (or take `--bundle FILE`) and upload it to CRED:PATH as
     /// `nascfg-<host>-<UTC time>.tar.gz[.age]`.
@@ -455,7 +517,7 @@ pub enum BackupCommand {
         /// Where: a stored credential's name, `:`, a path (bucket or container first for
         /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
         location: String,
-        /// Put the secret seed into the bundle (only with a passphrase).
+        /// Put the secret seed into the bundle (only with a passphrase or recipients).
         #[arg(long, conflicts_with = "bundle")]
         include_seed: bool,
         /// Upload nothing when the configuration equals that of the newest bundle there.
@@ -476,6 +538,8 @@ pub enum BackupCommand {
         ping_url: Option<nascfg_remote::PingUrl>,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        #[command(flatten)]
+        recipients: RecipientArgs,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -581,6 +645,10 @@ pub enum BackupCommand {
         /// may be late by its randomized delay).
         #[arg(long, value_name = "AGE", value_parser = nascfg_backup::parse_age)]
         max_age: Option<std::time::Duration>,
+        /// Push bundles with the seed, encrypted to these public keys (no passphrase file on
+        /// the box).
+        #[command(flatten)]
+        recipients: RecipientArgs,
     },
 }
 
@@ -622,9 +690,11 @@ pub enum SeedCommand {
     Fingerprint,
     /// Replace the seed and re-seal every secret under the new one.
     Rotate,
-    /// Write the seed to a file, passphrase-protected.
+    /// Write the seed to a file, passphrase-protected; or, with --shares, split it into SLIP-39
+    /// share files for several people, any --threshold of which recover it.
     Export {
-        /// The file to write (mode 0600); keep it off this box.
+        /// The file to write (mode 0600); keep it off this box. With --shares: the directory
+        /// for the share files (created 0700 if missing).
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         /// Write the raw seed without a passphrase (warned about).
@@ -632,15 +702,35 @@ pub enum SeedCommand {
         no_passphrase: bool,
         #[command(flatten)]
         passphrase: PassphraseArgs,
+        /// Split the seed into N SLIP-39 shares (1 to 16), one file each:
+        /// share-<i>-of-<N>.txt in the -o directory.
+        #[arg(
+            long,
+            value_name = "N",
+            requires = "threshold",
+            conflicts_with_all = ["no_passphrase", "passphrase_file", "passphrase_env"],
+            value_parser = clap::value_parser!(u8).range(1..=16)
+        )]
+        shares: Option<u8>,
+        /// How many of the shares recover the seed (2 to N; 1 only with --shares 1).
+        #[arg(long, value_name = "K", requires = "shares", value_parser = clap::value_parser!(u8).range(1..=16))]
+        threshold: Option<u8>,
+        /// Replace share files that exist (otherwise nothing is written when one exists).
+        #[arg(long, requires = "shares")]
+        force: bool,
     },
-    /// Install a seed that travelled separately (a `nascfg seed export` file, either form, or
-    /// a box's secret-seed) on this box: allowed when its store is empty or was sealed under
+    /// Install a seed that travelled separately (a `nascfg seed export` file, either form, a
+    /// box's secret-seed, or K share files of `seed export --shares`) on this box: allowed when its store is empty or was sealed under
     /// that seed (fingerprint checked); anything else is refused and nothing changes. A
     /// previous seed is kept as secret-seed.old-TIMESTAMP.
     Import {
         /// The seed file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        #[arg(value_name = "FILE", required_unless_present = "share")]
+        file: Option<PathBuf>,
+        /// A share file of `seed export --shares` (or a SLIP-39 share's words on one line);
+        /// give it once per share, at least the split's threshold.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["file", "seed_passphrase_file", "seed_passphrase_env"])]
+        share: Vec<PathBuf>,
         /// Read the seed file's passphrase from the first line of this file.
         #[arg(long, value_name = "FILE", conflicts_with = "seed_passphrase_env")]
         seed_passphrase_file: Option<PathBuf>,

@@ -209,6 +209,11 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
             E::WrongPassphrase => "wrong-passphrase",
             E::SeedFileMismatch { .. } => "seed-mismatch",
             E::SecretsWouldBeLost { .. } => "secrets-would-be-lost",
+            E::Crypto(nascfg_crypto::Error::WrongIdentity { .. }) => "wrong-identity",
+            E::SignatureFailed { .. }
+            | E::SignatureNamespace { .. }
+            | E::Unsigned { .. }
+            | E::SignerNotAllowed { .. } => "refused",
             _ => "bundle",
         });
     }
@@ -261,6 +266,7 @@ fn library_kind(error: &(dyn std::error::Error + 'static)) -> Option<&'static st
 fn crypto_kind(e: &nascfg_crypto::Error) -> &'static str {
     match e {
         nascfg_crypto::Error::WrongPassphrase => "wrong-passphrase",
+        nascfg_crypto::Error::WrongIdentity { .. } => "wrong-identity",
         _ => "crypto",
     }
 }

@@ -81,6 +81,67 @@ pub enum Error {
     /// The passphrase-protected file's header is damaged or not understood.
     #[error("the passphrase-protected file is damaged or in an unknown age version")]
     DamagedPassphraseFile,
+    /// A recipient (on the command line, or a line of a recipients file) is
+    /// not one we can encrypt to.
+    #[error("recipient{} \"{excerpt}\": {reason}", line.map(|l| format!(" on line {l}")).unwrap_or_default())]
+    BadRecipient {
+        /// The line of the recipients file, when it came from one.
+        line: Option<usize>,
+        /// The recipient, escaped and cut to 64 characters (it is public).
+        excerpt: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A recipients file larger than we read.
+    #[error("the recipients file is larger than {} KiB", limit / 1024)]
+    RecipientsFileTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// More recipients than we encrypt to.
+    #[error("more than {limit} recipients")]
+    TooManyRecipients {
+        /// The limit.
+        limit: usize,
+    },
+    /// A recipients file (or list) with no recipient in it.
+    #[error("the recipients file names no recipient")]
+    NoRecipients,
+    /// An identity file we cannot read; its content is never shown.
+    #[error("identity file{}: {reason}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    BadIdentity {
+        /// The line, when the problem is on one.
+        line: Option<usize>,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An identity file larger than we read.
+    #[error("the identity file is larger than {} KiB", limit / 1024)]
+    IdentityFileTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// An encrypted OpenSSH key and no passphrase for it.
+    #[error("the identity is an encrypted OpenSSH key and no passphrase for it was given")]
+    IdentityPassphraseRequired,
+    /// The passphrase does not open the encrypted OpenSSH key.
+    #[error("the passphrase does not open the encrypted OpenSSH key")]
+    WrongIdentityPassphrase,
+    /// None of the identities opens the file.
+    #[error(
+        "{} this file; it is encrypted to: {}",
+        if given.is_empty() { "no identity was given to open".to_owned() } else { format!("none of the identities given ({}) opens", given.join(", ")) },
+        if recipients.is_empty() { "(no recipient stanza could be read)".to_owned() } else { recipients.join(", ") }
+    )]
+    WrongIdentity {
+        /// The file's recipient stanzas by type (and tag, for SSH keys).
+        recipients: Vec<String>,
+        /// The public names of the identities tried.
+        given: Vec<String>,
+    },
+    /// A passphrase-protected file was given to the identities' reader.
+    #[error("the file is passphrase-protected, not encrypted to recipients")]
+    NotRecipientEncrypted,
 }
 
 impl Error {
@@ -110,6 +171,26 @@ impl Error {
                  by a tool set far higher: use another copy"
             }
             Error::DamagedPassphraseFile => "the file is damaged or was altered; use another copy",
+            Error::BadRecipient { .. } | Error::NoRecipients => {
+                "a recipient is an age key (age1…, from `age-keygen -y`) or an SSH public key line \
+                 (ssh-ed25519 … or ssh-rsa …, from a .pub file)"
+            }
+            Error::RecipientsFileTooLarge { .. } | Error::TooManyRecipients { .. } => {
+                "give the few public keys of the people who may open the bundle"
+            }
+            Error::BadIdentity { .. } | Error::IdentityFileTooLarge { .. } => {
+                "an identity is an age key file (from `age-keygen`) or an OpenSSH private key \
+                 (ed25519 or RSA, e.g. ~/.ssh/id_ed25519)"
+            }
+            Error::IdentityPassphraseRequired => {
+                "run on a terminal to be asked for the key's passphrase"
+            }
+            Error::WrongIdentityPassphrase => "check the key's passphrase",
+            Error::WrongIdentity { .. } => {
+                "give the private key of one of the recipients with --identity FILE (an SSH key's tag is \
+                 the first 8 hex digits of its SHA256 fingerprint: `ssh-keygen -lf KEY`)"
+            }
+            Error::NotRecipientEncrypted => "give its passphrase instead of an identity",
         })
     }
 }

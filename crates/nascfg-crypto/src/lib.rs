@@ -9,6 +9,9 @@
 //!   ([`Error::Damaged`]) before anything is decrypted.
 //! - [`encrypt_with_passphrase`], [`decrypt_with_passphrase`]: the age format
 //!   with a passphrase (scrypt) recipient, readable by the reference `age` tool.
+//! - [`Recipient`], [`Identity`], [`encrypt_to_recipients`],
+//!   [`decrypt_with_identities`]: the age format to public keys (X25519,
+//!   ssh-ed25519, ssh-rsa), with age's recipients and identity files.
 //! - [`write_secret_file`]: atomic 0600 writes; [`create_secret_file`] for `-o FILE` outputs.
 //! - [`split`], [`combine`], [`Share`]: SLIP-39 shares of a secret (K of N),
 //!   in words, readable by the reference implementation and hardware wallets.
@@ -42,6 +45,7 @@ mod error;
 mod fingerprint;
 mod kdf;
 mod passphrase;
+mod recipients;
 mod sealed;
 mod secret_file;
 mod seed;
@@ -54,6 +58,11 @@ pub use crate::{
     passphrase::{
         MAX_OPEN_LOG_N, PassphraseReader, PassphraseWriter, WorkFactor, decrypt_with_passphrase,
         encrypt_with_passphrase, is_passphrase_protected,
+    },
+    recipients::{
+        Identity, IdentityReader, MAX_IDENTITY_FILE, MAX_RECIPIENTS, MAX_RECIPIENTS_FILE,
+        Recipient, RecipientsWriter, decrypt_with_identities, encrypt_to_recipients,
+        is_encrypted_to_passphrase, parse_identity_file, parse_recipients_file,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
     secret_file::{IfExists, create_secret_file, replaceable, write_secret_file},

@@ -64,6 +64,22 @@ pub enum Error {
         /// What is wrong with it.
         problem: crate::seed::SeedProblem,
     },
+    /// A seed share file is missing, unreadable, too large, not a share
+    /// file, or its share is mistyped (see [`load_seed_shares`](crate::load_seed_shares)).
+    #[error("cannot read the seed share {}: {problem}", path.display())]
+    ShareFile {
+        /// The share file.
+        path: PathBuf,
+        /// What is wrong with it (never a word of it).
+        problem: crate::seed_shares::ShareFileProblem,
+    },
+    /// Share files that each read well do not recover a seed: too few,
+    /// another split, the same share twice, or not the seed their files name.
+    #[error("cannot recover the seed from the shares: {problem}")]
+    SeedShares {
+        /// What is wrong, naming the files.
+        problem: crate::seed_shares::SeedSharesProblem,
+    },
     /// The data directory, `config.db` or `secret-seed` is not safe to use
     /// (StrictModes, see [`DataDir::check`](crate::DataDir::check)). Nothing was changed.
     #[error("refused: {}: {reason}", path.display())]
@@ -244,6 +260,8 @@ impl Error {
                     .to_owned()
             }
             Error::SeedFile { problem, .. } => problem.hint().to_owned(),
+            Error::ShareFile { problem, .. } => problem.hint(),
+            Error::SeedShares { problem } => problem.hint(),
             Error::Unsafe { path, reason } => reason.fix(path),
             Error::SeedImportRefused { .. } => {
                 "a seed is imported on an empty box or on the box sealed under it; to bring a bundle's \

@@ -44,7 +44,9 @@ mod rotate;
 mod schema;
 mod seed;
 mod seed_import;
+mod seed_shares;
 mod sftp;
+mod signer;
 mod staged;
 mod store;
 mod token;
@@ -70,7 +72,12 @@ pub use crate::{
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed, load_seed_file},
     seed_import::{SeedImport, SeedImportCase},
+    seed_shares::{
+        MAX_SHARE_FILE, SeedSharesProblem, ShareFile, ShareFileProblem, load_seed_shares,
+        read_share_file,
+    },
     sftp::{HostKeyRecorded, SftpTrust},
+    signer::{SigningKey, staged_signer},
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,

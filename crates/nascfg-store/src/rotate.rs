@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
 
 use crate::datadir::{self, DataDir, NEW_SEED, WriteGuard};
 use crate::error::{Error, io};
 use crate::failpoint::failpoint;
 use crate::schema;
+use crate::signer::SIGNING_KEY_CONTEXT;
 use crate::store::{META_FINGERPRINT, SeedState, Store, credential_context, keypair_context};
 
 /// What [`Store::rotate_seed`] did.
@@ -158,8 +159,17 @@ impl Store {
                 kp_keys.push(id);
             }
         }
+        let signing_row: Option<Row> = tx
+            .query_row(
+                "SELECT private_key_sealed FROM signing_key WHERE id = 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|sealed| (SIGNING_KEY_CONTEXT.to_vec(), sealed));
         let cred_new = reseal_all(&old_key, &new_key, &cred_rows)?;
         let kp_new = reseal_all(&old_key, &new_key, &kp_rows)?;
+        let signing_new = reseal(&old_key, &new_key, signing_row.as_slice())?;
         {
             let mut stmt = tx.prepare(
                 "UPDATE credential_secret SET sealed = ?3 WHERE credential_id = ?1 AND field = ?2",
@@ -173,6 +183,12 @@ impl Store {
             for (id, sealed) in kp_keys.iter().zip(&kp_new) {
                 let n = stmt.execute(params![id, sealed])?;
                 assert_eq!(n, 1, "the re-sealed row was read in this transaction");
+            }
+            for sealed in &signing_new {
+                tx.execute(
+                    "UPDATE signing_key SET private_key_sealed = ?1 WHERE id = 1",
+                    [sealed],
+                )?;
             }
         }
         schema::meta_set(&tx, META_FINGERPRINT, &new_fp.to_string())?;
@@ -188,7 +204,7 @@ impl Store {
         Ok(RotateReport {
             old: old_fp,
             new: new_fp,
-            resealed: cred_rows.len() + kp_rows.len(),
+            resealed: cred_rows.len() + kp_rows.len() + signing_new.len(),
             old_seed_kept: kept,
         })
     }

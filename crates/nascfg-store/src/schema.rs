@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, io};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The migrations, in order: `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -59,6 +59,14 @@ const MIGRATIONS: &[&str] = &[
         role       TEXT NOT NULL,
         hash       TEXT NOT NULL,
         created_at TEXT NOT NULL
+    );",
+    // Version 3: the box's bundle-signing key (`nascfg signer`), one Ed25519
+    // key whose private half (OpenSSH form) is sealed like every secret.
+    "CREATE TABLE signing_key (
+        id                 INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key         TEXT NOT NULL,
+        private_key_sealed TEXT NOT NULL,
+        created_at         TEXT NOT NULL
     );",
 ];
 

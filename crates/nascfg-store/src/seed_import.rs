@@ -113,6 +113,9 @@ impl DataDir {
         store
             .conn
             .execute("DELETE FROM meta WHERE key = ?1", [META_FINGERPRINT])?;
+        // Its signing key is sealed under the old seed: a new one is made
+        // under the imported seed on first use.
+        store.conn.execute("DELETE FROM signing_key", [])?;
         let previous_seed = if current.as_ref() == Some(&fingerprint) {
             None
         } else {

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
-use rusqlite::Connection;
 use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::schema::cell;
 
@@ -286,6 +286,8 @@ pub fn strip_secrets(path: &Path) -> Result<usize, Error> {
     )?;
     tx.execute("DELETE FROM credential_secret", [])?;
     tx.execute("UPDATE keypair SET private_key_sealed = NULL", [])?;
+    // The signing key cannot be opened either: the box makes a new one.
+    tx.execute("DELETE FROM signing_key", [])?;
     tx.execute("DELETE FROM meta WHERE key = ?1", [META_FINGERPRINT])?;
     tx.commit()?;
     conn.execute_batch("VACUUM")?;
@@ -309,7 +311,7 @@ pub fn verify_secrets_open_after(
     seed: &Seed,
     opened: Option<&SecretsOpened>,
 ) -> Result<(), Error> {
-    let (conn, _) = open_checked(path)?;
+    let (conn, version) = open_checked(path)?;
     if let Some(db) = schema::meta_get(&conn, META_FINGERPRINT)? {
         let db: Fingerprint = db.parse()?;
         if db != seed.fingerprint() {
@@ -337,6 +339,24 @@ pub fn verify_secrets_open_after(
             Error::InvalidStored { name, reason } => Error::InvalidRow {
                 path: path.to_path_buf(),
                 row: format!("the credential {}", shown(&name)),
+                reason,
+            },
+            other => other,
+        })?;
+    }
+    if version >= 3
+        && let Some((public, sealed)) = conn
+            .query_row(
+                "SELECT public_key, private_key_sealed FROM signing_key WHERE id = 1",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+    {
+        crate::signer::open_signing_key(&key, &public, &sealed).map_err(|e| match e {
+            Error::InvalidStored { name, reason } => Error::InvalidRow {
+                path: path.to_path_buf(),
+                row: name,
                 reason,
             },
             other => other,
@@ -513,6 +533,7 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
     }
     check_known_hosts(path, conn)?;
     check_api_keys(path, conn)?;
+    check_signing_key(path, conn)?;
     let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -566,6 +587,39 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
         if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
             return Err(bad("its creation time is not an RFC 3339 time"));
         }
+    }
+    Ok(())
+}
+
+/// Checks the signing key (schema version 3 on): an Ed25519 OpenSSH public
+/// key, a well-formed sealed value, an RFC 3339 time (the table's CHECK keeps
+/// it to one row).
+fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
+    let has_table = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signing_key'")?
+        .exists([])?;
+    if !has_table {
+        return Ok(());
+    }
+    let mut stmt =
+        conn.prepare("SELECT id, public_key, private_key_sealed, created_at FROM signing_key")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let check = RowCheck {
+            path,
+            row: Label::Numbered("signing key", 1),
+        };
+        if as_int(cell(r, 0)?) != Some(1) {
+            return Err(check.bad("its id is not 1"));
+        }
+        let public = check.text(cell(r, 1)?, "public key")?;
+        let public = ssh_key::PublicKey::from_openssh(&public)
+            .map_err(|_| check.bad("its public key is not an OpenSSH public key"))?;
+        if public.algorithm() != ssh_key::Algorithm::Ed25519 {
+            return Err(check.bad("its public key is not an Ed25519 key"));
+        }
+        check.sealed(cell(r, 2)?, "private key")?;
+        check.timestamp(cell(r, 3)?, "creation time")?;
     }
     Ok(())
 }

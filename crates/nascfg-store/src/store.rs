@@ -241,7 +241,6 @@ impl Store {
         let created_dir = !dir.path().is_dir();
         let guard = dir.lock()?;
         let (store, outcome) = Store::open_inner(dir, &guard, created_dir)?;
-        drop(guard);
         match &store.seed {
             SeedState::Loaded(seed) => {
                 let fingerprint = seed.fingerprint();
@@ -253,6 +252,9 @@ impl Store {
                         seed: fingerprint,
                     });
                 }
+                // The box's bundle-signing key, made now if it has none.
+                store.signing_key_locked(&guard)?;
+                drop(guard);
                 Ok(InitOutcome {
                     fingerprint,
                     ..outcome

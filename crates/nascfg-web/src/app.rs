@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::DataDir;
 use nascfg_verify::VerifyOptions;
 use rand::RngCore;
@@ -94,7 +93,9 @@ pub(crate) struct Upload {
     pub(crate) session: String,
     pub(crate) path: PathBuf,
     pub(crate) file_name: String,
-    pub(crate) passphrase: Option<SecretString>,
+    /// The passphrase or identities typed or uploaded with it: held in
+    /// memory for this upload's inspection and restore only.
+    pub(crate) unlock: nascfg_bundle::Unlock,
 }
 
 impl std::fmt::Debug for Upload {

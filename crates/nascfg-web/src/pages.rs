@@ -1166,12 +1166,25 @@ async fn receive(
 
 /// A short text field (the passphrase), refused beyond `MAX_PASSPHRASE`.
 async fn short_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<String, String> {
-    let mut bytes = Vec::new();
+    let bytes = short_bytes(field, MAX_PASSPHRASE, "the passphrase").await?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| "the passphrase is not UTF-8 text".to_owned())
+}
+
+/// A small field held in memory only (wiped when dropped), refused beyond `limit`.
+async fn short_bytes(
+    field: &mut axum::extract::multipart::Field<'_>,
+    limit: usize,
+    what: &str,
+) -> Result<nascfg_crypto::zeroize::Zeroizing<Vec<u8>>, String> {
+    let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::new());
     loop {
         match field.chunk().await {
             Ok(Some(c)) => {
-                if bytes.len() + c.len() > MAX_PASSPHRASE {
-                    return Err("the passphrase is longer than 64 KiB: refused".to_owned());
+                if bytes.len() + c.len() > limit {
+                    return Err(format!(
+                        "{what} is larger than {} KiB: refused",
+                        limit / 1024
+                    ));
                 }
                 bytes.extend_from_slice(&c);
             }
@@ -1179,7 +1192,7 @@ async fn short_text(field: &mut axum::extract::multipart::Field<'_>) -> Result<S
             Err(e) => return Err(format!("the upload failed: {e}")),
         }
     }
-    String::from_utf8(bytes).map_err(|_| "the passphrase is not UTF-8 text".to_owned())
+    Ok(bytes)
 }
 
 async fn upload(
@@ -1189,6 +1202,7 @@ async fn upload(
 ) -> Response {
     let mut file: Option<(String, Received)> = None;
     let mut passphrase = String::new();
+    let mut identity = nascfg_crypto::zeroize::Zeroizing::new(Vec::new());
     loop {
         let mut field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -1206,6 +1220,13 @@ async fn upload(
                     .map(|r| file = Some((name, r)))
             }
             Some("passphrase") => short_text(&mut field).await.map(|p| passphrase = p),
+            Some("identity") => short_bytes(
+                &mut field,
+                nascfg_crypto::MAX_IDENTITY_FILE,
+                "the identity file",
+            )
+            .await
+            .map(|b| identity = b),
             _ => Ok(()),
         };
         if let Err(message) = received {
@@ -1222,12 +1243,30 @@ async fn upload(
         .await;
     };
     let passphrase = (!passphrase.is_empty()).then(|| SecretString::from(passphrase));
+    // An identity file (an age key or an OpenSSH private key) opens a bundle
+    // encrypted to recipients; an encrypted key takes the passphrase field.
+    let unlock = if identity.is_empty() {
+        nascfg_bundle::Unlock::from_passphrase(passphrase)
+    } else {
+        let mut key_passphrase = passphrase;
+        match nascfg_crypto::parse_identity_file(&identity, &mut || key_passphrase.take()) {
+            Ok(identities) => nascfg_bundle::Unlock {
+                passphrase: None,
+                identities,
+            },
+            Err(e) => {
+                let message = with_hint(&e.to_string(), e.hint().map(str::to_owned));
+                return backups_page(&app, &sess, None, Some(message)).await;
+            }
+        }
+    };
+    drop(identity);
     let upload = Upload {
         _dir: received.dir,
         session: sess.id.clone(),
         path: received.path,
         file_name,
-        passphrase,
+        unlock,
     };
     let id = random_token();
     app.inner
@@ -1244,7 +1283,7 @@ pub(crate) async fn inspection_page(
     id: &str,
     error: Option<(String, Option<String>)>,
 ) -> Response {
-    let (path, passphrase, file_name) = {
+    let (path, unlock, file_name) = {
         let uploads = app.inner.uploads.lock().expect("no panics under the lock");
         let Some(u) = uploads.get(id) else {
             return problem(
@@ -1256,14 +1295,14 @@ pub(crate) async fn inspection_page(
                 "/backups",
             );
         };
-        (u.path.clone(), u.passphrase.clone(), u.file_name.clone())
+        (u.path.clone(), u.unlock.clone(), u.file_name.clone())
     };
     let dir = app.inner.data_dir.clone();
     let inspected = blocking(move || {
         let this_box = nascfg_store::load_seed(&dir.seed_path())
             .ok()
             .map(|s| s.fingerprint());
-        nascfg_bundle::inspect(&path, passphrase.as_ref(), this_box.as_ref())
+        nascfg_bundle::inspect(&path, &unlock, this_box.as_ref())
     })
     .await;
     let i = match inspected {
@@ -1286,10 +1325,12 @@ pub(crate) async fn inspection_page(
         ("created", m.created.clone()),
         (
             "encrypted",
-            if i.encrypted {
-                "yes (passphrase)".to_owned()
-            } else {
+            if !i.encrypted {
                 "no".to_owned()
+            } else if i.encrypted_to_recipients {
+                "yes (to public-key recipients)".to_owned()
+            } else {
+                "yes (passphrase)".to_owned()
             },
         ),
         (
@@ -1406,7 +1447,7 @@ async fn restore(
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RestoreForm>,
 ) -> Response {
-    let (path, passphrase) = {
+    let (path, unlock) = {
         let uploads = app.inner.uploads.lock().expect("no panics under the lock");
         let Some(u) = uploads.get(&f.upload) else {
             return problem(
@@ -1419,14 +1460,14 @@ async fn restore(
                 "/backups",
             );
         };
-        (u.path.clone(), u.passphrase.clone())
+        (u.path.clone(), u.unlock.clone())
     };
     let dir = app.inner.data_dir.clone();
     let allow = f.allow_lost_secrets.is_some();
     let report = blocking(move || {
         let options = nascfg_bundle::RestoreOptions {
             allow_lost_secrets: allow,
-            passphrase,
+            unlock,
             ..nascfg_bundle::RestoreOptions::default()
         };
         nascfg_bundle::restore(&dir, &path, &options)

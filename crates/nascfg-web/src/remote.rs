@@ -639,7 +639,7 @@ async fn restore(
                 session: sess.id.clone(),
                 path,
                 file_name: bundle.name().to_owned(),
-                passphrase,
+                unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
             },
         );
     inspection_page(&app, &sess, &id, None).await

@@ -776,5 +776,7 @@ async fn an_upload_with_a_long_name_header_gets_a_short_refusal() {
 
 #[path = "routes/listener.rs"]
 mod listener;
+#[path = "routes/recipients.rs"]
+mod recipients;
 #[path = "routes/uploads.rs"]
 mod uploads;

@@ -37,7 +37,12 @@ fn fixture() -> Fixture {
     let m = members(&std::fs::read(&out).unwrap());
     assert_eq!(
         m.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["manifest.json", "config.db", "secret-seed"]
+        [
+            "manifest.json",
+            "manifest.json.sig",
+            "config.db",
+            "secret-seed"
+        ]
     );
     // The box restored into: its own store, another seed.
     let target = DataDir::new(tmp.path().join("target"));
@@ -45,8 +50,8 @@ fn fixture() -> Fixture {
     Fixture {
         tmp: tmp.path().to_path_buf(),
         manifest: serde_json::from_slice(&m[0].1).unwrap(),
-        db: m[1].1.clone(),
-        seed: m[2].1.clone(),
+        db: m[2].1.clone(),
+        seed: m[3].1.clone(),
         _tmp: tmp,
         target,
     }
@@ -91,8 +96,7 @@ impl Fixture {
             && options.limits == nascfg_bundle::bundle_limits()
             && !expected.starts_with("SecretsWouldBeLost")
         {
-            let err =
-                nascfg_bundle::inspect(&path, options.passphrase.as_ref(), None).expect_err(label);
+            let err = nascfg_bundle::inspect(&path, &options.unlock, None).expect_err(label);
             assert!(
                 format!("{err:?}").starts_with(expected),
                 "{label} (inspect): {err:?}"
@@ -357,12 +361,12 @@ fn bad_bundles_are_refused_and_change_nothing() {
     let enc = encrypt(&good, "right horse");
     f.check("no-passphrase", &enc, &o, "PassphraseRequired");
     let wrong = RestoreOptions {
-        passphrase: Some(SecretString::from("wrong horse")),
+        unlock: nascfg_bundle::Unlock::with_passphrase(SecretString::from("wrong horse")),
         ..lenient()
     };
     f.check("wrong-passphrase", &enc, &wrong, "WrongPassphrase");
     let right = RestoreOptions {
-        passphrase: Some(SecretString::from("right horse")),
+        unlock: nascfg_bundle::Unlock::with_passphrase(SecretString::from("right horse")),
         ..lenient()
     };
     // age cannot tell a cut from tampering in the last chunk: "damaged".

@@ -43,13 +43,19 @@ fn the_three_digests_agree() {
             report.manifest.content_sha256.as_deref(),
             Some(streamed.as_str())
         );
-        let bundle = Configuration::from_bundle(&out, None, Some(store.seed().unwrap())).unwrap();
+        let bundle = Configuration::from_bundle(
+            &out,
+            &nascfg_bundle::Unlock::none(),
+            Some(store.seed().unwrap()),
+        )
+        .unwrap();
         assert_eq!(bundle.content_digest().as_deref(), Some(streamed.as_str()));
         assert!(diff(&bundle, &view).is_empty(), "{creds} credentials");
 
         // Without the seed that sealed them, the bundle's secrets stay sealed:
         // no digest, but the diff against itself by sealed text is still empty.
-        let sealed = Configuration::from_bundle(&out, None, None).unwrap();
+        let sealed =
+            Configuration::from_bundle(&out, &nascfg_bundle::Unlock::none(), None).unwrap();
         assert_eq!(sealed.content_digest().is_none(), !sealed.secrets_opened());
         assert!(diff(&sealed, &bundle).is_empty());
     }

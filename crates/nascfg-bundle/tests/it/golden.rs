@@ -69,7 +69,12 @@ fn generate(out: &Path) {
 
     let good = std::fs::read(out.join("good-with-seed.tar.gz")).unwrap();
     let m = members(&good);
-    let (manifest, db, seed) = (&m[0].1, &m[1].1, &m[2].1);
+    let named = |name: &str| &m.iter().find(|(n, _)| n == name).unwrap().1;
+    let (manifest, db, seed) = (
+        named("manifest.json"),
+        named("config.db"),
+        named("secret-seed"),
+    );
     let full = |entries: &[Entry]| gzip(&tar(entries));
     let with = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v: serde_json::Value = serde_json::from_slice(manifest).unwrap();
@@ -243,7 +248,7 @@ fn golden_bundles() {
         let target = DataDir::new(tmp.path().join("data"));
         let options = RestoreOptions {
             seed,
-            passphrase: pass.map(SecretString::from),
+            unlock: nascfg_bundle::Unlock::from_passphrase(pass.map(SecretString::from)),
             ..Default::default()
         };
         let report = nascfg_bundle::restore(&target, &dir.join(file), &options).unwrap();
@@ -284,7 +289,7 @@ fn golden_bundles() {
         };
         let options = RestoreOptions {
             allow_lost_secrets: true,
-            passphrase: pass,
+            unlock: nascfg_bundle::Unlock::from_passphrase(pass),
             ..Default::default()
         };
         let err = nascfg_bundle::restore(&target, &path, &options).unwrap_err();

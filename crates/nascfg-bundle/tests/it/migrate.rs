@@ -16,7 +16,7 @@ fn golden(file: &str) -> std::path::PathBuf {
 
 #[test]
 fn version_1_bundles_restore_migrated() {
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let tmp = tempfile::tempdir().unwrap();
     let target = DataDir::new(tmp.path().join("data"));
     let report = nascfg_bundle::restore(

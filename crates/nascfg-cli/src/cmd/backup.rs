@@ -4,15 +4,14 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use nascfg_bundle::{
-    Error as BundleError, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
-    RestoreOptions, RestoreReport,
+    AllowedSigners, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
+    RestoreOptions, RestoreReport, Signer, SignerPolicy,
 };
 use nascfg_credentials::Untrusted;
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::cli::{BackupCommand, Cli, PassphraseArgs, SeedFileArgs};
-use crate::cmd::{common, remote};
+use crate::cli::{BackupCommand, Cli, IdentityArgs, PassphraseArgs, RecipientArgs, SeedFileArgs};
+use crate::cmd::{common, keys, remote};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
@@ -22,27 +21,52 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             force,
             include_seed,
             passphrase,
-        } => export(cli, output.as_deref(), *force, *include_seed, passphrase),
+            recipients,
+        } => export(
+            cli,
+            output.as_deref(),
+            *force,
+            *include_seed,
+            passphrase,
+            recipients,
+        ),
         BackupCommand::Inspect {
             file,
             passphrase,
+            identities,
             seed,
             remote: remote_args,
+            allowed_signers,
         } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
             if remote::is_remote(file) {
                 // Pulled into a private temporary file; the report names what the user gave.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, file, passphrase, seed);
+                return inspect(cli, &path, file, passphrase, identities, seed, &signers);
             }
-            inspect(cli, file, file, passphrase, seed)
+            inspect(cli, file, file, passphrase, identities, seed, &signers)
         }
         BackupCommand::Diff {
             a,
             b,
             passphrase,
+            identities,
             seed,
             remote: remote_args,
-        } => super::backup_diff::run(cli, a, b, passphrase, seed, remote_args),
+            allowed_signers,
+        } => {
+            let signers = signer_policy(allowed_signers.as_deref())?;
+            super::backup_diff::run(
+                cli,
+                a,
+                b,
+                passphrase,
+                identities,
+                seed,
+                remote_args,
+                &signers,
+            )
+        }
         BackupCommand::Restore {
             file,
             remote: remote_args,
@@ -50,19 +74,22 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             allow_lost_secrets,
             dry_run,
             passphrase,
+            identities,
+            allowed_signers,
         } => {
             let args = RestoreArgs {
                 seed: seed.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
+                signers: signer_policy(allowed_signers.as_deref())?,
             };
             if remote::is_remote(file) {
                 // Pulled whole into a private 0600 file first; then the same checks as a
                 // local bundle, all before the live data is touched.
                 let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return restore(cli, &path, args, passphrase);
+                return restore(cli, &path, args, passphrase, identities);
             }
-            restore(cli, file, args, passphrase)
+            restore(cli, file, args, passphrase, identities)
         }
         BackupCommand::Push {
             location,
@@ -72,6 +99,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             host,
             ping_url,
             passphrase,
+            recipients,
             remote: remote_args,
         } => remote::push(
             cli,
@@ -80,6 +108,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             *if_changed,
             bundle.as_deref(),
             passphrase,
+            recipients,
             remote_args,
             &remote::Watching {
                 host: host.clone(),
@@ -141,7 +170,14 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             location,
             ping_url,
             max_age,
-        } => remote::schedule(cli, location.as_deref(), ping_url.as_ref(), *max_age),
+            recipients,
+        } => remote::schedule(
+            cli,
+            location.as_deref(),
+            ping_url.as_ref(),
+            *max_age,
+            recipients,
+        ),
     }
 }
 
@@ -149,6 +185,7 @@ struct RestoreArgs {
     seed: SeedFileArgs,
     allow_lost_secrets: bool,
     dry_run: bool,
+    signers: SignerPolicy,
 }
 
 /// A progress bar on standard error, only when it is a terminal and not --quiet.
@@ -196,7 +233,11 @@ fn export(
     force: bool,
     include_seed: bool,
     passphrase: &PassphraseArgs,
+    recipients: &RecipientArgs,
 ) -> anyhow::Result<()> {
+    // Both at once is refused before anything is read or written.
+    keys::refuse_mixed(passphrase, recipients)?;
+    let recipients = keys::recipients(recipients)?;
     let store = common::open_store(cli)?;
     let passphrase = if passphrase_given(passphrase) {
         common::read_passphrase(passphrase, true)?
@@ -207,7 +248,9 @@ fn export(
         Some(p) if force => (p.to_path_buf(), Existing::Replace),
         Some(p) => (p.to_path_buf(), Existing::Refuse),
         None => (
-            PathBuf::from(nascfg_bundle::default_bundle_name_now(passphrase.is_some())),
+            PathBuf::from(nascfg_bundle::default_bundle_name_now(
+                passphrase.is_some() || !recipients.is_empty(),
+            )),
             Existing::NextFreeName,
         ),
     };
@@ -216,6 +259,7 @@ fn export(
     let options = ExportOptions {
         include_seed,
         passphrase,
+        recipients,
         progress: Some(&progress),
         existing,
         ..ExportOptions::default()
@@ -236,6 +280,7 @@ fn export(
             "size": report.size,
             "encrypted": report.encrypted,
             "manifest": report.manifest,
+            "signer": report.signer.to_json(),
         }));
     }
     if !cli.quiet {
@@ -251,10 +296,12 @@ fn export(
             } else {
                 "not included"
             },
-            if report.encrypted {
+            if !report.encrypted {
+                ""
+            } else if options.recipients.is_empty() {
                 ", passphrase-protected"
             } else {
-                ""
+                ", encrypted to recipients"
             },
         );
         if !m.seed_included
@@ -268,21 +315,6 @@ fn export(
     Ok(())
 }
 
-/// The passphrase of an encrypted bundle: from the flags, or a prompt on a terminal.
-pub(super) fn bundle_passphrase(
-    file: &Path,
-    args: &PassphraseArgs,
-) -> anyhow::Result<Option<SecretString>> {
-    let encrypted = nascfg_bundle::is_encrypted(file)?;
-    if !encrypted {
-        return Ok(None);
-    }
-    match common::read_passphrase(args, false)? {
-        Some(p) => Ok(Some(p)),
-        None => Err(BundleError::PassphraseRequired.into()),
-    }
-}
-
 /// This box's seed fingerprint, if it has a readable seed (nothing is created).
 fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     let dir = common::data_dir(cli)?;
@@ -292,15 +324,48 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
+/// `--allowed-signers FILE` read and checked (its notes on standard error),
+/// or any valid signer without it.
+pub(super) fn signer_policy(file: Option<&Path>) -> anyhow::Result<SignerPolicy> {
+    let Some(file) = file else {
+        return Ok(SignerPolicy::AnyValid);
+    };
+    let allowed = AllowedSigners::read(file)?;
+    for note in allowed.notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(SignerPolicy::Only(allowed))
+}
+
+/// Applies `policy` to a bundle's signer; an unsigned bundle accepted
+/// without `--allowed-signers` gets a notice on standard error.
+pub(super) fn check_signer(
+    shown: &Path,
+    policy: &SignerPolicy,
+    signer: &Signer,
+) -> anyhow::Result<Signer> {
+    let checked = policy.check(signer)?;
+    if checked == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            shown.display()
+        );
+    }
+    Ok(checked)
+}
+
 /// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
 fn inspect(
     cli: &Cli,
     file: &Path,
     shown: &Path,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
     seed: &SeedFileArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
-    let pass = bundle_passphrase(file, passphrase)?;
+    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
     // With --seed-file, whether that seed opens the bundle's secrets;
     // else whether this box's does.
     let given = common::seed_file(seed)?.as_ref().map(Seed::fingerprint);
@@ -308,11 +373,16 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let inspection = nascfg_bundle::inspect(file, pass.as_ref(), this_box.as_ref())?;
+    let mut inspection = nascfg_bundle::inspect(file, &unlock, this_box.as_ref())?;
+    inspection.signer = check_signer(shown, signers, &inspection.signer)?;
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
-    print_inspection(shown, &inspection, seed.seed_file.is_some());
+    print_inspection(
+        shown,
+        &inspection,
+        seed.seed_file.is_some() || !seed.seed_share.is_empty(),
+    );
     Ok(())
 }
 
@@ -325,21 +395,29 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     println!("created:       {}", m.created);
     println!(
         "encrypted:     {}",
-        if i.encrypted {
-            "yes (passphrase)"
-        } else {
+        if !i.encrypted {
             "no"
+        } else if i.encrypted_to_recipients {
+            "yes (to public-key recipients)"
+        } else {
+            "yes (passphrase)"
         }
     );
     println!(
         "authenticated: {}",
-        if i.authenticated() {
+        if i.encrypted && !i.encrypted_to_recipients {
             "yes: the passphrase (age) authenticates every byte"
+        } else if i.authenticated() {
+            "yes: signed by a key --allowed-signers lists (the manifest lists every member's SHA-256)"
+        } else if i.encrypted_to_recipients {
+            "NO: anyone who knows the recipients' public keys could have made this bundle; \
+             restore it only if it came to you safely"
         } else {
             "NO: anyone who could write this file could have altered its manifest and database \
              (not its sealed secrets); restore it only if it came to you safely"
         }
     );
+    println!("signer:        {}", i.signer.describe());
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
@@ -398,8 +476,9 @@ fn restore(
     file: &Path,
     args: RestoreArgs,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
 ) -> anyhow::Result<()> {
-    let pass = bundle_passphrase(file, passphrase)?;
+    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
     let seed = common::seed_file(&args.seed)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
@@ -408,13 +487,21 @@ fn restore(
         seed,
         allow_lost_secrets: args.allow_lost_secrets,
         dry_run: args.dry_run,
-        passphrase: pass,
+        unlock,
         progress: Some(&progress),
+        signers: args.signers,
         ..RestoreOptions::default()
     };
     let report = nascfg_bundle::restore(&dir, file, &options);
     bar.finish();
     let report = report?;
+    if report.signer == Signer::Unsigned {
+        eprintln!(
+            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
+             who made it cannot be checked",
+            file.display()
+        );
+    }
     if cli.json {
         return output::print_json(&report_json(&report));
     }
@@ -456,6 +543,7 @@ fn report_json(r: &RestoreReport) -> serde_json::Value {
         "previous_db": r.installed.as_ref().and_then(|i| i.previous_db.clone()),
         "previous_seed": r.installed.as_ref().and_then(|i| i.previous_seed.clone()),
         "diff": r.diff.as_ref().map(nascfg_bundle::Diff::to_json),
+        "signer": r.signer.to_json(),
     })
 }
 
@@ -489,6 +577,7 @@ fn print_report(r: &RestoreReport) {
         "{verb} {} credential(s) and {} key pair(s) {what}",
         m.counts.credentials, m.counts.keypairs
     );
+    println!("signer: {}", r.signer.describe());
     if let Some(v) = r.migrated_from {
         println!("the database was migrated from schema version {v}");
     }

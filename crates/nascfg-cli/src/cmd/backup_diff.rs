@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use nascfg_bundle::{Configuration, Diff, SecretsCompared};
+use nascfg_bundle::{Configuration, Diff, SecretsCompared, SignerPolicy};
 use nascfg_credentials::Untrusted;
 
-use crate::cli::{Cli, PassphraseArgs, RemoteArgs, SeedFileArgs};
-use crate::cmd::backup::bundle_passphrase;
-use crate::cmd::{common, remote};
+use crate::cli::{Cli, IdentityArgs, PassphraseArgs, RemoteArgs, SeedFileArgs};
+use crate::cmd::backup::check_signer;
+use crate::cmd::{common, keys, remote};
 use crate::output;
 
 /// The command-line name of this box in `backup diff`.
@@ -18,8 +18,10 @@ pub fn run(
     a: &str,
     b: &str,
     passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
     seed: &SeedFileArgs,
     remote_args: &RemoteArgs,
+    signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
     let dir = common::data_dir(cli)?;
     // The seed from --seed-file, else this box's, opens a bundle's secrets
@@ -41,12 +43,12 @@ pub fn run(
             None
         };
         let path = pulled.as_ref().map_or(path, |(_, p)| p.as_path());
-        let pass = bundle_passphrase(path, passphrase)?;
-        Ok(Configuration::from_bundle(
-            path,
-            pass.as_ref(),
-            box_seed.as_ref(),
-        )?)
+        let unlock = keys::bundle_unlock(path, passphrase, identities)?;
+        let config = Configuration::from_bundle(path, &unlock, box_seed.as_ref())?;
+        if let Some(signer) = config.signer() {
+            check_signer(Path::new(spec), signers, signer)?;
+        }
+        Ok(config)
     };
     let before = load(a)?;
     let after = load(b)?;

@@ -45,8 +45,12 @@ pub fn read_passphrase(
 /// The seed given with `--seed-file` (any form `nascfg seed export` writes),
 /// its passphrase asked for only when the file is passphrase-protected:
 /// `--seed-passphrase-file`, `--seed-passphrase-env`, else a prompt on a
-/// terminal (the seed file's own, not the bundle's).
+/// terminal (the seed file's own, not the bundle's). With `--seed-share`,
+/// the seed the share files recover ([`nascfg_store::load_seed_shares`]).
 pub fn seed_file(args: &SeedFileArgs) -> anyhow::Result<Option<Seed>> {
+    if !args.seed_share.is_empty() {
+        return Ok(Some(nascfg_store::load_seed_shares(&args.seed_share)?));
+    }
     let Some(path) = &args.seed_file else {
         return Ok(None);
     };

@@ -11,12 +11,14 @@ mod export;
 mod import;
 mod init;
 mod keypair;
+mod keys;
 mod login;
 mod man;
 mod providers;
 mod remote;
 mod seed;
 mod serve;
+mod signer;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -31,6 +33,7 @@ pub fn dispatch(cli: &Cli) -> anyhow::Result<()> {
         Command::Backup(c) => backup::run(cli, c),
         Command::Seed(c) => seed::run(cli, c),
         Command::Apikey(c) => apikey::run(cli, c),
+        Command::Signer(c) => signer::run(cli, c),
         Command::Authorize {
             provider,
             set,

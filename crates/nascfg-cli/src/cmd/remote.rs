@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 
 use super::backup::Bar;
 use super::common;
-use crate::cli::{Cli, HostArgs, PassphraseArgs, RemoteArgs};
+use crate::cli::{Cli, HostArgs, PassphraseArgs, RecipientArgs, RemoteArgs};
 use crate::output;
 
 /// Whether a `backup inspect|restore` argument names a remote bundle: it is
@@ -162,6 +162,7 @@ pub fn push(
     if_changed: bool,
     bundle: Option<&Path>,
     passphrase: &PassphraseArgs,
+    recipients: &RecipientArgs,
     args: &RemoteArgs,
     watching: &Watching,
 ) -> anyhow::Result<()> {
@@ -182,7 +183,7 @@ pub fn push(
         include_seed,
         if_changed,
         bundle,
-        passphrase,
+        (passphrase, recipients),
         args,
         host.as_ref(),
     );
@@ -201,13 +202,24 @@ fn push_watched(
     include_seed: bool,
     if_changed: bool,
     bundle: Option<&Path>,
-    passphrase: &PassphraseArgs,
+    (passphrase, recipients): (&PassphraseArgs, &RecipientArgs),
     args: &RemoteArgs,
     host: Option<&HostName>,
 ) -> anyhow::Result<PushOutcome> {
     let location = location.clone();
+    // A passphrase and recipients together are refused before anything is read.
+    super::keys::refuse_mixed(passphrase, recipients)?;
+    if bundle.is_some() && super::keys::recipients_given(recipients) {
+        return Err(output::hint(
+            anyhow::anyhow!(
+                "--recipient and --recipients-file encrypt a new export, not --bundle FILE"
+            ),
+            "export the bundle to the recipients with `nascfg backup export --recipient R`, then push it",
+        ));
+    }
+    let recipients = super::keys::recipients(recipients)?;
     let given = passphrase.passphrase_file.is_some() || passphrase.passphrase_env.is_some();
-    let pass = if given || include_seed {
+    let pass = if given || (include_seed && recipients.is_empty()) {
         common::read_passphrase(passphrase, bundle.is_none())?
     } else {
         None
@@ -227,8 +239,9 @@ fn push_watched(
         Some(path) => Prepared::File(Box::new(BundleFile::open(path, &location, pass).map_err(refusal(
             "export it again with --passphrase-file FILE or --passphrase-env VAR, or without --include-seed",
         ))?)),
-        None => Prepared::Export(Export::new(&location, include_seed, pass).map_err(refusal(
-            "give --passphrase-file FILE or --passphrase-env VAR, or push without --include-seed",
+        None => Prepared::Export(Export::encrypted_to(&location, include_seed, pass, recipients).map_err(refusal(
+            "give --passphrase-file FILE or --passphrase-env VAR, or --recipient R (a public key), \
+             or push without --include-seed",
         ))?),
     };
     let mut store = common::open_store(cli)?;
@@ -837,10 +850,12 @@ pub fn schedule(
     location: Option<&str>,
     ping_url: Option<&PingUrl>,
     max_age: Option<Duration>,
+    recipients: &RecipientArgs,
 ) -> anyhow::Result<()> {
     if let Some(l) = location {
         parse(l)?;
     }
+    let encryption = unit_encryption(recipients)?;
     let location = location.unwrap_or("CRED:BUCKET/HOSTNAME");
     let dir = common::data_dir(cli)?;
     let data_dir = std::path::absolute(dir.path()).map_err(|e| {
@@ -870,8 +885,17 @@ pub fn schedule(
             .unwrap_or_default(),
         max_age: nascfg_backup::format_age(max_age.unwrap_or(Duration::from_secs(50 * 3600))),
     };
-    print!("{}", units(&exe, &user, data_dir, location, &watch));
-    if !cli.quiet {
+    print!(
+        "{}",
+        units(&exe, &user, data_dir, location, &watch, &encryption)
+    );
+    if !cli.quiet && encryption.with_seed {
+        eprintln!(
+            "note: these units push bundles WITH the secret seed, encrypted to the recipients given: nothing on \
+             this box opens them; keep the private key (identity) OFF the box, and restore a new box with \
+             `nascfg backup restore FILE --identity KEY`"
+        );
+    } else if !cli.quiet {
         eprintln!(
             "note: these units push bundles WITHOUT the secret seed: such a bundle restores its secrets only \
              on a box that has this box's seed (keep it elsewhere: `nascfg seed export -o FILE`); add \
@@ -879,6 +903,59 @@ pub fn schedule(
         );
     }
     Ok(())
+}
+
+/// How the pushed bundles are encrypted: the service's comment lines and its push
+/// arguments. A passphrase file by default; recipients, with the seed, when given.
+struct UnitEncryption {
+    comment: String,
+    args: String,
+    with_seed: bool,
+}
+
+fn unit_encryption(recipients: &RecipientArgs) -> anyhow::Result<UnitEncryption> {
+    if !super::keys::recipients_given(recipients) {
+        return Ok(UnitEncryption {
+            comment: "# The passphrase protects the bundle (and allows --include-seed); keep the file 0600.\n\
+# Without --include-seed a bundle restores WITHOUT its secrets, unless the new box has this\n\
+# box's seed (`nascfg seed export -o FILE`, kept elsewhere); add --include-seed otherwise.\n"
+                .to_owned(),
+            args: " --passphrase-file /etc/nascfg/push-passphrase".to_owned(),
+            with_seed: false,
+        });
+    }
+    // Every recipient is checked now, not at the first night's push.
+    super::keys::recipients(recipients)?;
+    // Quoted for systemd: `%` and `$` are specifiers and variables there.
+    let quoted = |text: &str| format!("\"{}\"", text.replace('%', "%%").replace('$', "$$"));
+    let mut args = " --include-seed".to_owned();
+    for r in &recipients.recipients {
+        let r = nascfg_crypto::Recipient::parse(r)?;
+        args.push_str(&format!(" --recipient {}", quoted(&r.to_string())));
+    }
+    for path in &recipients.recipients_file {
+        let path = std::path::absolute(path).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot make {} absolute: {e}", path.display()),
+                "give --recipients-file as an absolute path",
+            )
+        })?;
+        let path = path.to_str().ok_or_else(|| {
+            output::hint(
+                anyhow::anyhow!("the recipients file {} is not UTF-8", path.display()),
+                "give a UTF-8 path (systemd units are text)",
+            )
+        })?;
+        args.push_str(&format!(" --recipients-file {}", quoted(path)));
+    }
+    Ok(UnitEncryption {
+        comment: "# The bundle carries the seed, encrypted to the public keys below: nothing on this box\n\
+# opens it. Keep the private key (identity) OFF the box; restore a new box with\n\
+# `nascfg backup restore FILE --identity KEY`.\n"
+            .to_owned(),
+        args,
+        with_seed: true,
+    })
 }
 
 /// What the units add to watch the pushes: the push's `--ping-url` argument (empty without
@@ -892,8 +969,16 @@ struct UnitWatch {
 /// for, because a systemd service has no HOME (nor `NASCFG_DATA_DIR`) to find the data
 /// directory by. The status check is a second timer that fails its unit (exit 1-3, which
 /// systemd and any OnFailure= handler see) when the newest backup is older than the age.
-fn units(exe: &str, user: &str, data_dir: &str, location: &str, watch: &UnitWatch) -> String {
+fn units(
+    exe: &str,
+    user: &str,
+    data_dir: &str,
+    location: &str,
+    watch: &UnitWatch,
+    encryption: &UnitEncryption,
+) -> String {
     let UnitWatch { ping, max_age } = watch;
+    let UnitEncryption { comment, args, .. } = encryption;
     format!(
         "# /etc/systemd/system/nascfg-push.service\n\
 [Unit]\n\
@@ -906,10 +991,8 @@ Type=oneshot\n\
 User={user}\n\
 # The data directory these units were printed for (a service has no HOME to find it by).\n\
 Environment={environment}\n\
-# The passphrase protects the bundle (and allows --include-seed); keep the file 0600.\n\
-# Without --include-seed a bundle restores WITHOUT its secrets, unless the new box has this\n\
-# box's seed (`nascfg seed export -o FILE`, kept elsewhere); add --include-seed otherwise.\n\
-ExecStart={exe} backup push {location} --if-changed --passphrase-file /etc/nascfg/push-passphrase{ping}\n\
+{comment}\
+ExecStart={exe} backup push {location} --if-changed{args}{ping}\n\
 ExecStartPost={exe} backup prune {location} --keep-last 7 --keep-daily 14 --keep-weekly 8 --keep-monthly 12\n\
 Nice=10\n\
 IOSchedulingClass=idle\n\

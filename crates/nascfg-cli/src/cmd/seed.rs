@@ -1,9 +1,10 @@
 //! `nascfg seed ...`
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use nascfg_crypto::WorkFactor;
-use nascfg_store::{SeedImportCase, Store};
+use nascfg_crypto::{IfExists, Seed, WorkFactor};
+use nascfg_store::{SeedImportCase, ShareFile, Store};
 use serde_json::json;
 
 use super::common::{data_dir, load_seed_file, open_store, read_passphrase};
@@ -16,33 +17,48 @@ pub fn run(cli: &Cli, command: &SeedCommand) -> anyhow::Result<()> {
         SeedCommand::Rotate => rotate(cli),
         SeedCommand::Export {
             output,
+            shares: Some(count),
+            threshold,
+            force,
+            ..
+        } => export_shares(
+            cli,
+            output,
+            *count,
+            threshold.expect("clap requires --threshold with --shares"),
+            *force,
+        ),
+        SeedCommand::Export {
+            output,
             no_passphrase,
             passphrase,
+            shares: None,
+            ..
         } => export(cli, output, *no_passphrase, passphrase),
         SeedCommand::Import {
             file,
+            share,
             seed_passphrase_file,
             seed_passphrase_env,
-        } => import(
-            cli,
-            file,
-            seed_passphrase_file.as_deref(),
-            seed_passphrase_env.as_deref(),
-        ),
+        } => {
+            // The files are read (and a passphrase asked) before the data directory is touched.
+            let seed = match file {
+                Some(file) => load_seed_file(
+                    file,
+                    seed_passphrase_file.as_deref(),
+                    seed_passphrase_env.as_deref(),
+                )?,
+                None => nascfg_store::load_seed_shares(share)?,
+            };
+            import(cli, &seed)
+        }
     }
 }
 
-fn import(
-    cli: &Cli,
-    file: &std::path::Path,
-    passphrase_file: Option<&std::path::Path>,
-    passphrase_env: Option<&str>,
-) -> anyhow::Result<()> {
-    // The file is read (and its passphrase asked) before the data directory is touched.
-    let seed = load_seed_file(file, passphrase_file, passphrase_env)?;
+fn import(cli: &Cli, seed: &Seed) -> anyhow::Result<()> {
     let dir = data_dir(cli)?;
     let guard = dir.lock()?;
-    let report = dir.import_seed(&guard, &seed)?;
+    let report = dir.import_seed(&guard, seed)?;
     drop(guard);
     let case = match report.case {
         SeedImportCase::AlreadyInstalled => "already-installed",
@@ -197,4 +213,128 @@ fn export(
         );
     }
     Ok(())
+}
+
+/// `seed export --shares N --threshold K -o DIR`: N SLIP-39 share files,
+/// `share-<i>-of-<N>.txt` (0600, atomic), in DIR (created 0700). Every name
+/// is checked before the first file is written, so a refusal writes nothing;
+/// the split is checked to recover the seed before any file is written.
+fn export_shares(
+    cli: &Cli,
+    dir: &Path,
+    count: u8,
+    threshold: u8,
+    force: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(cli)?;
+    let seed = store.seed()?;
+    let fingerprint = seed.fingerprint();
+    if let Some(db) = store.fingerprint()?
+        && db != fingerprint
+    {
+        eprintln!(
+            "warning: this seed ({fingerprint}) is not the one the database was sealed under ({db})"
+        );
+    }
+    let shares = nascfg_crypto::split(
+        seed.expose_bytes(),
+        threshold,
+        count,
+        b"",
+        nascfg_crypto::DEFAULT_ITERATION_EXPONENT,
+    )
+    .map_err(|e| {
+        // The seed is always 32 bytes: only the two numbers can be refused.
+        output::hint(
+            anyhow::anyhow!("cannot split the seed: {e}"),
+            "give 1 <= --threshold <= --shares <= 16, and a threshold of at least 2 with more than \
+             one share (SLIP-39: a threshold of 1 would make every share the seed itself); nothing \
+             was written",
+        )
+    })?;
+    // What the share holders will do, done once here: any K of them recover this seed.
+    let recovered = nascfg_crypto::combine(&shares[..usize::from(threshold)], b"")?;
+    anyhow::ensure!(
+        recovered[..] == seed.expose_bytes()[..],
+        "the shares do not recover the seed (a bug); nothing was written"
+    );
+    let paths: Vec<PathBuf> = (1..=count)
+        .map(|i| dir.join(format!("share-{i}-of-{count}.txt")))
+        .collect();
+    let if_exists = if force {
+        IfExists::Replace
+    } else {
+        IfExists::Refuse
+    };
+    for path in &paths {
+        let taken = std::fs::symlink_metadata(path).is_ok();
+        if taken && !force {
+            return Err(output::hint_kind(
+                "already-exists",
+                anyhow::anyhow!("{} already exists", path.display()),
+                "choose another directory, remove the old share files, or give --force to replace them; \
+                 nothing was written",
+            ));
+        }
+        nascfg_crypto::replaceable(path).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot replace {}: {e}", path.display()),
+                "choose another directory; nothing was written",
+            )
+        })?;
+    }
+    create_private_dir(dir)?;
+    let host = nascfg_bundle::host_name();
+    let today = time::OffsetDateTime::now_utc().date();
+    for (share, path) in shares.iter().zip(&paths) {
+        let text = ShareFile::render(share, count, &host, &fingerprint, today);
+        nascfg_crypto::create_secret_file(path, text.as_bytes(), if_exists).map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot write {}: {e}", path.display()),
+                "check the directory; the share files written so far are a complete split only \
+                 together with the rest: run the command again with --force",
+            )
+        })?;
+    }
+    if cli.json {
+        return output::print_json(&json!({
+            "directory": dir,
+            "files": paths,
+            "fingerprint": fingerprint.to_string(),
+            "shares": count,
+            "threshold": threshold,
+            "identifier": shares[0].identifier(),
+        }));
+    }
+    if !cli.quiet {
+        println!(
+            "split the seed ({fingerprint}) into {count} share(s), any {threshold} of which recover it:"
+        );
+        for path in &paths {
+            println!("  {}", path.display());
+        }
+        println!(
+            "give each share to a different person and remove the files from this box; recover with \
+             `nascfg seed import --share FILE ...` ({threshold} files)"
+        );
+    }
+    Ok(())
+}
+
+/// Creates `dir` with mode 0700 when it is missing (its parents as usual).
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot create the directory {}: {e}", dir.display()),
+                "check the path; nothing was written",
+            )
+        })
 }

@@ -8,6 +8,7 @@ mod install;
 mod keypairs;
 mod rotate;
 mod seed_file;
+mod signer;
 mod staged;
 mod strict_modes;
 

@@ -1,0 +1,135 @@
+//! Public-key encryption on the command line: `--recipient`/`--recipients-file`
+//! for the exporting commands, `--identity` for the reading ones.
+
+use std::io::Read;
+use std::path::Path;
+
+use nascfg_bundle::Unlock;
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_crypto::zeroize::Zeroizing;
+use nascfg_crypto::{Identity, Recipient};
+
+use crate::cli::{IdentityArgs, PassphraseArgs, RecipientArgs};
+use crate::cmd::common;
+use crate::output;
+
+/// Whether any recipient was given.
+pub fn recipients_given(args: &RecipientArgs) -> bool {
+    !args.recipients.is_empty() || !args.recipients_file.is_empty()
+}
+
+/// The recipients given with `--recipient` and `--recipients-file`, every
+/// one checked (an error names the file and line).
+pub fn recipients(args: &RecipientArgs) -> anyhow::Result<Vec<Recipient>> {
+    let mut all = Vec::new();
+    for text in &args.recipients {
+        all.push(Recipient::parse(text)?);
+    }
+    for path in &args.recipients_file {
+        let bytes = read_limited(path, nascfg_crypto::MAX_RECIPIENTS_FILE)?;
+        let parsed = nascfg_crypto::parse_recipients_file(&bytes).map_err(|e| {
+            let hint = e.hint().unwrap_or("check the file").to_owned();
+            output::hint(anyhow::anyhow!("{}: {e}", path.display()), hint)
+        })?;
+        all.extend(parsed);
+    }
+    if all.len() > nascfg_crypto::MAX_RECIPIENTS {
+        return Err(nascfg_crypto::Error::TooManyRecipients {
+            limit: nascfg_crypto::MAX_RECIPIENTS,
+        }
+        .into());
+    }
+    Ok(all)
+}
+
+/// Refuses a passphrase and recipients together, before anything is read or
+/// written (age allows a passphrase only as a file's sole recipient).
+pub fn refuse_mixed(passphrase: &PassphraseArgs, recipients: &RecipientArgs) -> anyhow::Result<()> {
+    let pass = passphrase.passphrase_file.is_some() || passphrase.passphrase_env.is_some();
+    if pass && recipients_given(recipients) {
+        return Err(nascfg_bundle::Error::PassphraseAndRecipients.into());
+    }
+    Ok(())
+}
+
+/// The identities given with `--identity`, an encrypted OpenSSH key's
+/// passphrase asked for on the terminal.
+pub fn identities(args: &IdentityArgs) -> anyhow::Result<Vec<Identity>> {
+    let mut all = Vec::new();
+    for path in &args.identities {
+        let bytes = Zeroizing::new(read_limited(path, nascfg_crypto::MAX_IDENTITY_FILE)?);
+        let mut prompt_error = None;
+        let mut passphrase = || {
+            if !common::interactive() {
+                return None;
+            }
+            rpassword::prompt_password(format!("passphrase for {}: ", path.display()))
+                .map(SecretString::from)
+                .map_err(|e| prompt_error = Some(e))
+                .ok()
+        };
+        let parsed = nascfg_crypto::parse_identity_file(&bytes, &mut passphrase);
+        if let Some(e) = prompt_error {
+            anyhow::bail!("cannot read the passphrase from the terminal: {e}");
+        }
+        let parsed = parsed.map_err(|e| {
+            let hint = e.hint().unwrap_or("check the file").to_owned();
+            output::hint(anyhow::anyhow!("{}: {e}", path.display()), hint)
+        })?;
+        all.extend(parsed);
+    }
+    Ok(all)
+}
+
+/// What opens `file`: nothing for a plain bundle; its passphrase (from the
+/// flags or a prompt) when it is passphrase-protected; the identities when
+/// it is encrypted to recipients (none given: the library names the
+/// bundle's recipients).
+pub fn bundle_unlock(
+    file: &Path,
+    passphrase: &PassphraseArgs,
+    identities: &IdentityArgs,
+) -> anyhow::Result<Unlock> {
+    let mut head = Vec::with_capacity(64);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(64).read_to_end(&mut head))
+        .map_err(|e| nascfg_bundle::Error::Io {
+            path: file.to_owned(),
+            source: e,
+        })?;
+    if !nascfg_crypto::is_passphrase_protected(&head) {
+        return Ok(Unlock::none());
+    }
+    if nascfg_crypto::is_encrypted_to_passphrase(&head) {
+        return match common::read_passphrase(passphrase, false)? {
+            Some(p) => Ok(Unlock::with_passphrase(p)),
+            None => Err(nascfg_bundle::Error::PassphraseRequired.into()),
+        };
+    }
+    Ok(Unlock {
+        passphrase: None,
+        identities: self::identities(identities)?,
+    })
+}
+
+/// Reads a small file whole, refusing one larger than `limit` before
+/// reading it all.
+fn read_limited(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
+    let cannot = |e: std::io::Error| {
+        output::hint(
+            anyhow::anyhow!("cannot read {}: {e}", path.display()),
+            "check the path",
+        )
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() > limit {
+        return Err(output::hint(
+            anyhow::anyhow!("{} is larger than {} KiB", path.display(), limit / 1024),
+            "give a recipients or identity file: a few lines of keys",
+        ));
+    }
+    Ok(bytes)
+}
