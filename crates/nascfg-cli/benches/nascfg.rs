@@ -1,5 +1,6 @@
 //! nascfg against the tools a NAS admin would otherwise use, side by side in
-//! one run: `backup export --include-seed` vs `tar -czf` of config.db and the
+//! one run: `backup export --include-seed` (and the same to an age recipient,
+//! the unattended nightly bundle) vs `tar -czf` of config.db and the
 //! seed, `backup restore` (every check) vs `tar -xzf` alone and vs `tar -xzf`
 //! followed by `sqlite3 config.db 'PRAGMA integrity_check'` (the least a
 //! careful person would do by hand), the bundle's size vs
@@ -380,6 +381,10 @@ fn main() {
     let (r, s) = bundle_rows(&work, "50k creds", &small, runs);
     rows.extend(r);
     sizes.push(s);
+    if wanted("export") {
+        eprintln!("export to a recipient at {REMOTES} credentials, {runs} runs ...");
+        rows.push(recipient_row(&work, &small, runs));
+    }
 
     if mid_mb > 0 {
         eprintln!("building a {mid_mb} MiB store ...");
@@ -405,6 +410,63 @@ fn main() {
 
     print_table(runs, &rows, &sizes);
     remove(&work);
+}
+
+/// The unattended nightly export (issue 27): the seed included, encrypted to
+/// one age recipient (a key `age-keygen` makes here), signed with the box's
+/// key as every bundle is, against `tar -czf` of the same two files.
+fn recipient_row(work: &Path, data: &Path, runs: usize) -> Row {
+    let key = work.join("admin-identity.txt");
+    remove(&key);
+    let made = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&key)
+        .output()
+        .expect("age-keygen runs (apt-get install age)");
+    assert!(made.status.success(), "age-keygen failed");
+    let text = std::fs::read_to_string(&key).unwrap();
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .expect("age-keygen names the public key")
+        .to_owned();
+    let bundle = work.join("recipient.bundle.tar.gz.age");
+    let tgz = work.join("recipient.tar.gz");
+    let (ours, peer) = pair(
+        runs,
+        |_| {
+            nascfg(
+                data,
+                &[
+                    &"backup",
+                    &"export",
+                    &"--include-seed",
+                    &"--recipient",
+                    &recipient,
+                    &"--force",
+                    &"-o",
+                    &bundle,
+                ],
+            )
+        },
+        |_| {
+            remove(&tgz);
+            measure(
+                "tar",
+                &[&"-czf", &tgz, &"-C", &data, &"config.db", &"secret-seed"],
+            )
+        },
+    );
+    remove(&bundle);
+    remove(&tgz);
+    remove(&key);
+    row(
+        &format!("export to a recipient, signed, {REMOTES} creds"),
+        &ours,
+        "tar -czf",
+        &peer,
+        0.5,
+    )
 }
 
 fn print_table(runs: usize, rows: &[Row], sizes: &[Sizes]) {

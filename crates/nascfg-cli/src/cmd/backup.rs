@@ -46,27 +46,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             }
             inspect(cli, file, file, passphrase, identities, seed, &signers)
         }
-        BackupCommand::Diff {
-            a,
-            b,
-            passphrase,
-            identities,
-            seed,
-            remote: remote_args,
-            allowed_signers,
-        } => {
-            let signers = signer_policy(allowed_signers.as_deref())?;
-            super::backup_diff::run(
-                cli,
-                a,
-                b,
-                passphrase,
-                identities,
-                seed,
-                remote_args,
-                &signers,
-            )
-        }
+        BackupCommand::Diff { .. } => super::backup_diff::run(cli, command),
         BackupCommand::Restore {
             file,
             remote: remote_args,

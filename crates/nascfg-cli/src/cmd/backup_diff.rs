@@ -2,27 +2,32 @@
 
 use std::path::Path;
 
-use nascfg_bundle::{Configuration, Diff, SecretsCompared, SignerPolicy};
+use nascfg_bundle::{Configuration, Diff, SecretsCompared};
 use nascfg_credentials::Untrusted;
 
-use crate::cli::{Cli, IdentityArgs, PassphraseArgs, RemoteArgs, SeedFileArgs};
-use crate::cmd::backup::check_signer;
+use crate::cli::{BackupCommand, Cli};
+use crate::cmd::backup::{check_signer, signer_policy};
 use crate::cmd::{common, keys, remote};
 use crate::output;
 
 /// The command-line name of this box in `backup diff`.
 const THIS_BOX: &str = "-";
 
-pub fn run(
-    cli: &Cli,
-    a: &str,
-    b: &str,
-    passphrase: &PassphraseArgs,
-    identities: &IdentityArgs,
-    seed: &SeedFileArgs,
-    remote_args: &RemoteArgs,
-    signers: &SignerPolicy,
-) -> anyhow::Result<()> {
+/// `backup diff`: `command` is its [`BackupCommand::Diff`].
+pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
+    let BackupCommand::Diff {
+        a,
+        b,
+        passphrase,
+        identities,
+        seed,
+        remote: remote_args,
+        allowed_signers,
+    } = command
+    else {
+        anyhow::bail!("backup diff's arguments expected");
+    };
+    let signers = &signer_policy(allowed_signers.as_deref())?;
     let dir = common::data_dir(cli)?;
     // The seed from --seed-file, else this box's, opens a bundle's secrets
     // sealed under it (nothing is created).
