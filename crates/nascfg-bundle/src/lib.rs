@@ -20,12 +20,12 @@
 //! (`backup push --if-changed`):
 //!
 //! ```no_run
-//! use nascfg_bundle::{Configuration, diff};
+//! use nascfg_bundle::{Configuration, Unlock, diff};
 //! use nascfg_store::{DataDir, Store};
 //!
 //! let store = Store::open(&DataDir::resolve(None)?)?;
 //! let this_box = Configuration::from_store(&store)?;
-//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), None, store.seed().ok())?;
+//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), &Unlock::none(), store.seed().ok())?;
 //! let changes = diff(&bundle, &this_box);
 //! println!("{}", changes.to_json());
 //! let unchanged = bundle.manifest().and_then(|m| m.content_sha256.as_deref())

@@ -703,7 +703,7 @@ pub enum SeedCommand {
         #[command(flatten)]
         passphrase: PassphraseArgs,
         /// Split the seed into N SLIP-39 shares (1 to 16), one file each:
-        /// share-<i>-of-<N>.txt in the -o directory.
+        /// share-1-of-N.txt to share-N-of-N.txt in the -o directory.
         #[arg(
             long,
             value_name = "N",
