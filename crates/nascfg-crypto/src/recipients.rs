@@ -294,6 +294,13 @@ fn parse_ssh_identity(
     passphrase: &mut dyn FnMut() -> Option<SecretString>,
 ) -> Result<Identity, Error> {
     let bad = |reason| Error::BadIdentity { line: None, reason };
+    // age 0.11's OpenSSH parser panics on an mpint of zero bytes only: ssh-key
+    // checks the key's encoding first (an encrypted key's public half and framing).
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+        && ssh_key::PrivateKey::from_openssh(text.trim()).is_err()
+    {
+        return Err(bad("a damaged or unsupported private key"));
+    }
     let parsed = age::ssh::Identity::from_buffer(text.as_bytes(), None)
         .map_err(|_| bad("a damaged or unsupported private key"))?;
     let key = match parsed {
