@@ -135,6 +135,25 @@ impl Nascfg {
         Nascfg { tmp, data_dir }
     }
 
+    /// A new box (`init`) with one S3 credential `name` whose secret access
+    /// key is `secret`: the box most bundle tests start from.
+    pub fn with_s3_credential(name: &str, secret: &str) -> Nascfg {
+        let n = Nascfg::new();
+        n.ok(&["init"]);
+        n.ok(&[
+            "cred",
+            "add",
+            name,
+            "--provider",
+            "S3",
+            "--set",
+            "access_key_id=AKIAIOSFODNN7EXAMPLE",
+            "--set",
+            &format!("secret_access_key={secret}"),
+        ]);
+        n
+    }
+
     /// The temporary directory (for files the test writes).
     pub fn tmp(&self) -> &Path {
         self.tmp.path()

@@ -16,20 +16,7 @@ const SECRET: &str = "Recip-Secret-7d1e-comes-back";
 
 /// A box with one credential holding [`SECRET`].
 fn new_box() -> Nascfg {
-    let n = Nascfg::new();
-    n.ok(&["init"]);
-    n.ok(&[
-        "cred",
-        "add",
-        "vault",
-        "--provider",
-        "S3",
-        "--set",
-        "access_key_id=AKIARECIP0000001",
-        "--set",
-        &format!("secret_access_key={SECRET}"),
-    ]);
-    n
+    Nascfg::with_s3_credential("vault", SECRET)
 }
 
 /// A key pair made by the real tools: (recipient line, identity file).

@@ -16,20 +16,7 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 /// A box with one S3 credential whose secret is [`SECRET`].
 fn old_box() -> Nascfg {
-    let n = Nascfg::new();
-    n.ok(&["init"]);
-    n.ok(&[
-        "cred",
-        "add",
-        "offsite",
-        "--provider",
-        "S3",
-        "--set",
-        "access_key_id=AKIAIOSFODNN7EXAMPLE",
-        "--set",
-        &format!("secret_access_key={SECRET}"),
-    ]);
-    n
+    Nascfg::with_s3_credential("offsite", SECRET)
 }
 
 fn fingerprint(n: &Nascfg) -> String {

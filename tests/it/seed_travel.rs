@@ -27,19 +27,7 @@ struct OldBox {
 }
 
 fn old_box() -> OldBox {
-    let n = Nascfg::new();
-    n.ok(&["init"]);
-    n.ok(&[
-        "cred",
-        "add",
-        "offsite",
-        "--provider",
-        "S3",
-        "--set",
-        "access_key_id=AKIAIOSFODNN7EXAMPLE",
-        "--set",
-        &format!("secret_access_key={SECRET}"),
-    ]);
+    let n = Nascfg::with_s3_credential("offsite", SECRET);
     let seed_pass = n.write_file("seed-pass", format!("{SEED_PASS}\n"));
     let bundle_pass = n.write_file("bundle-pass", format!("{BUNDLE_PASS}\n"));
     let bundle = n.tmp().join("box.tar.gz.age").to_str().unwrap().to_owned();

@@ -15,20 +15,7 @@ const NAMESPACE: &str = "nascfg-bundle@v1";
 
 /// A box with one credential (so its bundle holds a sealed secret).
 fn a_box() -> Nascfg {
-    let n = Nascfg::new();
-    n.ok(&["init"]);
-    n.ok(&[
-        "cred",
-        "add",
-        "offsite",
-        "--provider",
-        "S3",
-        "--set",
-        "access_key_id=AKIAIOSFODNN7EXAMPLE",
-        "--set",
-        "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    ]);
-    n
+    Nascfg::with_s3_credential("offsite", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 }
 
 fn export(n: &Nascfg, name: &str, extra: &[&str]) -> PathBuf {

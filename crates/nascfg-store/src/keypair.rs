@@ -13,6 +13,19 @@ use crate::error::Error;
 use crate::private_key::parse_private_key;
 use crate::store::{Store, keypair_context, new_uid, not_found, now, open_sealed};
 
+/// A key's OpenSSH texts, as the store keeps them: the private key (to be
+/// sealed; wiped when dropped) and the public line.
+pub(crate) fn openssh_texts(
+    key: &PrivateKey,
+) -> Result<(zeroize::Zeroizing<String>, String), Error> {
+    let invalid = |e: ssh_key::Error| Error::InvalidKey {
+        reason: e.to_string(),
+    };
+    let private = key.to_openssh(LineEnding::LF).map_err(invalid)?;
+    let public = key.public_key().to_openssh().map_err(invalid)?;
+    Ok((private, public))
+}
+
 /// The kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyType {
@@ -147,17 +160,7 @@ impl Store {
         key: &PrivateKey,
     ) -> Result<KeypairSummary, Error> {
         let seal_key = self.key()?;
-        let private = key
-            .to_openssh(LineEnding::LF)
-            .map_err(|e| Error::InvalidKey {
-                reason: e.to_string(),
-            })?;
-        let public = key
-            .public_key()
-            .to_openssh()
-            .map_err(|e| Error::InvalidKey {
-                reason: e.to_string(),
-            })?;
+        let (private, public) = openssh_texts(key)?;
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
         let key_type = key_type_name(&key.algorithm());
         // A savepoint, so that `in_transaction` can hold several of these in one.

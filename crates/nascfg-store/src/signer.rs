@@ -154,17 +154,7 @@ impl Store {
                 reason: e.to_string(),
             })?;
         key.set_comment(new_key_comment());
-        let private = key
-            .to_openssh(LineEnding::LF)
-            .map_err(|e| Error::InvalidKey {
-                reason: e.to_string(),
-            })?;
-        let public = key
-            .public_key()
-            .to_openssh()
-            .map_err(|e| Error::InvalidKey {
-                reason: e.to_string(),
-            })?;
+        let (private, public) = crate::keypair::openssh_texts(&key)?;
         let sealed = nascfg_crypto::seal(&seal_key, private.as_bytes(), SIGNING_KEY_CONTEXT);
         // An empty store adopts the seed's fingerprint on first open; record
         // it here too, so the sealed key never sits under an unrecorded seed.

@@ -1176,7 +1176,8 @@ async fn short_bytes(
     limit: usize,
     what: &str,
 ) -> Result<nascfg_crypto::zeroize::Zeroizing<Vec<u8>>, String> {
-    let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::new());
+    // Room for the whole field at once: growing would leave copies of a secret behind.
+    let mut bytes = nascfg_crypto::zeroize::Zeroizing::new(Vec::with_capacity(limit));
     loop {
         match field.chunk().await {
             Ok(Some(c)) => {
