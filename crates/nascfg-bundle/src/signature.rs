@@ -34,16 +34,14 @@ pub enum Signer {
     /// The bundle has no signature member (written before nascfg signed bundles).
     Unsigned,
     /// A signature that verifies.
-    Signed(SignedBy),
+    Signed(Box<SignedBy>),
 }
 
 /// The key a bundle's manifest signature verifies under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedBy {
-    /// The key, as an OpenSSH line without comment (`ssh-ed25519 AAAA…`).
-    pub public_key: String,
-    /// `SHA256:…`, as `ssh-keygen -l` prints it.
-    pub fingerprint: String,
+    /// The key (without comment).
+    pub key: PublicKey,
     /// The comment of the bundle's own box key (`nascfg@<host>`) when the
     /// signature is by the signing key its database carries; `None` for a
     /// signature by another key (`ssh-keygen -Y sign` with an admin's key).
@@ -53,13 +51,26 @@ pub struct SignedBy {
     pub principal: Option<String>,
 }
 
+impl SignedBy {
+    /// The key as an OpenSSH line without comment (`ssh-ed25519 AAAA…`).
+    pub fn public_key_line(&self) -> String {
+        // A key decoded from a signature encodes again; an empty line otherwise.
+        self.key.to_openssh().unwrap_or_default()
+    }
+
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fn fingerprint(&self) -> String {
+        self.key.fingerprint(HashAlg::Sha256).to_string()
+    }
+}
+
 impl Signer {
     /// One line for people: `SHA256:… nascfg@nas1 (allowed as nas1)` or `unsigned`.
     pub fn describe(&self) -> String {
         match self {
             Signer::Unsigned => "unsigned".to_owned(),
             Signer::Signed(by) => {
-                let mut out = by.fingerprint.clone();
+                let mut out = by.fingerprint();
                 if let Some(comment) = &by.comment {
                     out.push(' ');
                     out.push_str(&nascfg_credentials::Untrusted::new(comment).to_string());
@@ -82,8 +93,8 @@ impl Signer {
             Signer::Signed(by) => serde_json::json!({
                 "signed": true,
                 "namespace": SIGNATURE_NAMESPACE,
-                "public_key": by.public_key,
-                "fingerprint": by.fingerprint,
+                "public_key": by.public_key_line(),
+                "fingerprint": by.fingerprint(),
                 "comment": by.comment,
                 "principal": by.principal,
             }),
@@ -113,18 +124,13 @@ impl SignerPolicy {
                 allowed_signers: allowed.path.clone(),
             }),
             (SignerPolicy::Only(allowed), Signer::Signed(by)) => {
-                let key = PublicKey::from_openssh(&by.public_key).map_err(|e| {
-                    Error::SignatureMalformed {
-                        reason: e.to_string(),
-                    }
-                })?;
-                match allowed.find(&key, SIGNATURE_NAMESPACE, OffsetDateTime::now_utc()) {
-                    Some(principal) => Ok(Signer::Signed(SignedBy {
+                match allowed.find(&by.key, SIGNATURE_NAMESPACE, OffsetDateTime::now_utc()) {
+                    Some(principal) => Ok(Signer::Signed(Box::new(SignedBy {
                         principal: Some(principal.to_owned()),
-                        ..by.clone()
-                    })),
+                        ..(**by).clone()
+                    }))),
                     None => Err(Error::SignerNotAllowed {
-                        fingerprint: by.fingerprint.clone(),
+                        fingerprint: by.fingerprint(),
                         allowed_signers: allowed.path.clone(),
                     }),
                 }
@@ -165,19 +171,16 @@ pub fn verify_manifest(signature: &[u8], manifest: &[u8]) -> Result<PublicKey> {
 
 /// The [`SignedBy`] of a verified key; `bundle_key` is the public half of
 /// the signing key in the bundle's database, whose comment names its box.
-pub(crate) fn signed_by(key: &PublicKey, bundle_key: Option<&PublicKey>) -> SignedBy {
+pub(crate) fn signed_by(key: &PublicKey, bundle_key: Option<&PublicKey>) -> Box<SignedBy> {
     let comment = bundle_key
         .filter(|own| own.key_data() == key.key_data())
         .map(|own| own.comment().to_owned())
         .filter(|c| !c.is_empty());
-    SignedBy {
-        public_key: key
-            .to_openssh()
-            .expect("a key that verified a signature encodes"),
-        fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+    Box::new(SignedBy {
+        key: PublicKey::new(key.key_data().clone(), ""),
         comment,
         principal: None,
-    }
+    })
 }
 
 /// An OpenSSH allowed_signers file (`man ssh-keygen`, ALLOWED SIGNERS):

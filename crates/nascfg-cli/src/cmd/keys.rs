@@ -121,7 +121,8 @@ fn read_limited(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
             "check the path",
         )
     };
-    let mut bytes = Vec::new();
+    // Room for the largest file at once: growing would leave copies of a key behind.
+    let mut bytes = Vec::with_capacity(limit + 1);
     std::fs::File::open(path)
         .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
         .map_err(cannot)?;
