@@ -12,7 +12,8 @@
 //! - [`Recipient`], [`Identity`], [`encrypt_to_recipients`],
 //!   [`decrypt_with_identities`]: the age format to public keys (X25519,
 //!   ssh-ed25519, ssh-rsa), with age's recipients and identity files.
-//! - [`write_secret_file`]: atomic 0600 writes; [`create_secret_file`] for `-o FILE` outputs.
+//! - [`write_secret_file`]: atomic 0600 writes; [`create_secret_file`] for `-o FILE` outputs;
+//!   [`read_secret_file`] reads one back, bounded and wiped.
 //! - [`split`], [`combine`], [`Share`]: SLIP-39 shares of a secret (K of N),
 //!   in words, readable by the reference implementation and hardware wallets.
 //!
@@ -65,7 +66,7 @@ pub use crate::{
         is_encrypted_to_passphrase, parse_identity_file, parse_recipients_file,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
-    secret_file::{IfExists, create_secret_file, replaceable, write_secret_file},
+    secret_file::{IfExists, create_secret_file, read_secret_file, replaceable, write_secret_file},
     seed::Seed,
     shares::{
         DEFAULT_ITERATION_EXPONENT, MAX_ITERATION_EXPONENT, MAX_SECRET_BYTES, MAX_SHARE_COUNT,

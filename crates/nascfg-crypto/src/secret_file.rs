@@ -1,13 +1,27 @@
-//! Writing files that hold secrets.
+//! Writing and reading files that hold secrets.
 
 use std::{
     fs::{self, File, OpenOptions},
-    io::{self, Write},
+    io::{self, Read, Write},
     os::unix::fs::OpenOptionsExt,
     path::{Path, PathBuf},
 };
 
 use rand_core::{OsRng, RngCore};
+
+/// Reads a small file that may hold a secret (a key, a seed, a share): at most
+/// `limit` bytes, into memory reserved for the largest allowed file at once (so
+/// growing never leaves a copy behind) and wiped when dropped. `Ok(None)` when
+/// the file is larger than `limit` (it is not read further).
+pub fn read_secret_file(
+    path: &Path,
+    limit: usize,
+) -> io::Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    let file = File::open(path)?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(limit.saturating_add(1)));
+    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
+}
 
 /// Writes `contents` to `path` atomically with mode 0600.
 ///

@@ -6,7 +6,6 @@
 //! from, so every refusal names a file and never a word.
 
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use nascfg_crypto::zeroize::Zeroizing;
@@ -16,7 +15,7 @@ use crate::error::Error;
 
 /// The largest share file read; a larger one is refused unread. A share
 /// file is about 600 bytes (33 words and seven comment lines).
-pub const MAX_SHARE_FILE: u64 = 16 * 1024;
+pub const MAX_SHARE_FILE: usize = 16 * 1024;
 
 /// Why one share file cannot be used (never a word of it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -197,7 +196,7 @@ impl ShareFile {
     /// the words. Never panics; longer text than [`MAX_SHARE_FILE`] is
     /// refused unread.
     pub fn parse(text: &str) -> Result<ShareFile, ShareFileProblem> {
-        if text.len() as u64 > MAX_SHARE_FILE {
+        if text.len() > MAX_SHARE_FILE {
             return Err(ShareFileProblem::TooLarge);
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -290,14 +289,9 @@ pub fn read_share_file(path: &Path) -> Result<ShareFile, Error> {
         path: path.to_path_buf(),
         problem,
     };
-    let file = std::fs::File::open(path).map_err(|e| fail(unreadable(&e)))?;
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.take(MAX_SHARE_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(unreadable(&e)))?;
-    if bytes.len() as u64 > MAX_SHARE_FILE {
-        return Err(fail(ShareFileProblem::TooLarge));
-    }
+    let bytes = nascfg_crypto::read_secret_file(path, MAX_SHARE_FILE)
+        .map_err(|e| fail(unreadable(&e)))?
+        .ok_or_else(|| fail(ShareFileProblem::TooLarge))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| fail(ShareFileProblem::NotText))?;
     ShareFile::parse(text).map_err(fail)
 }
@@ -398,7 +392,7 @@ mod tests {
             Err(ShareFileProblem::SeedLine),
         );
         check(
-            &"#".repeat(MAX_SHARE_FILE as usize + 1),
+            &"#".repeat(MAX_SHARE_FILE + 1),
             Err(ShareFileProblem::TooLarge),
         );
         let mut mistyped: Vec<&str> = w.split(' ').collect();

@@ -57,7 +57,7 @@ pub fn refuse_mixed(passphrase: &PassphraseArgs, recipients: &RecipientArgs) -> 
 pub fn identities(args: &IdentityArgs) -> anyhow::Result<Vec<Identity>> {
     let mut all = Vec::new();
     for path in &args.identities {
-        let bytes = Zeroizing::new(read_limited(path, nascfg_crypto::MAX_IDENTITY_FILE)?);
+        let bytes = read_limited(path, nascfg_crypto::MAX_IDENTITY_FILE)?;
         let mut prompt_error = None;
         let mut passphrase = || {
             if !common::interactive() {
@@ -114,23 +114,18 @@ pub fn bundle_unlock(
 
 /// Reads a small file whole, refusing one larger than `limit` before
 /// reading it all.
-fn read_limited(path: &Path, limit: usize) -> anyhow::Result<Vec<u8>> {
-    let cannot = |e: std::io::Error| {
-        output::hint(
-            anyhow::anyhow!("cannot read {}: {e}", path.display()),
-            "check the path",
-        )
-    };
-    // Room for the largest file at once: growing would leave copies of a key behind.
-    let mut bytes = Vec::with_capacity(limit + 1);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
-        .map_err(cannot)?;
-    if bytes.len() > limit {
-        return Err(output::hint(
-            anyhow::anyhow!("{} is larger than {} KiB", path.display(), limit / 1024),
-            "give a recipients or identity file: a few lines of keys",
-        ));
-    }
-    Ok(bytes)
+fn read_limited(path: &Path, limit: usize) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    nascfg_crypto::read_secret_file(path, limit)
+        .map_err(|e| {
+            output::hint(
+                anyhow::anyhow!("cannot read {}: {e}", path.display()),
+                "check the path",
+            )
+        })?
+        .ok_or_else(|| {
+            output::hint(
+                anyhow::anyhow!("{} is larger than {} KiB", path.display(), limit / 1024),
+                "give a recipients or identity file: a few lines of keys",
+            )
+        })
 }
