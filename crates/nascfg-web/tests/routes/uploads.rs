@@ -184,3 +184,45 @@ async fn a_refused_upload_leaves_nothing() {
         );
     }
 }
+
+/// A gzip-compressed tar whose first member is a GNU long-name header of
+/// 800,000 bytes (issue 30.1: the reader once read it whole and the page
+/// printed it, 134 MB of page from an 848 KB upload).
+fn long_name_upload() -> Vec<u8> {
+    use std::io::Write as _;
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNULongName);
+    header.set_path("././@LongLink").expect("a short path");
+    header.set_size(800_000);
+    header.set_mode(0o600);
+    header.set_cksum();
+    let mut builder = tar::Builder::new(Vec::new());
+    builder
+        .append(&header, &vec![b'n'; 800_000][..])
+        .expect("in memory");
+    let tar = builder.into_inner().expect("in memory");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&tar).expect("in memory");
+    gz.finish().expect("in memory")
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_extension_header_upload_is_refused_with_a_short_page() {
+    let s = setup(Duration::from_secs(60)).await;
+    let page = upload(&s.ui, &s.cookie, &s.csrf, &long_name_upload()).await;
+    assert!(
+        page.body.contains("a GNU long-name header of 800000 bytes"),
+        "{}",
+        page.body
+    );
+    // The page is the layout and one short message, never the name.
+    assert!(page.body.len() < 16 << 10, "{} bytes", page.body.len());
+    assert!(!page.body.contains("nnnnnnnnnnnnnnnn"));
+    assert!(
+        std::fs::read_dir(s.uploads.path())
+            .expect("dir")
+            .next()
+            .is_none(),
+        "the refused upload was left on disk"
+    );
+}
