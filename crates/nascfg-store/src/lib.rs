@@ -38,6 +38,7 @@ mod datadir;
 mod error;
 mod failpoint;
 mod keypair;
+mod listing;
 mod permissions;
 mod private_key;
 mod rotate;
@@ -66,6 +67,7 @@ pub use crate::{
     error::Error,
     failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
+    listing::{Listing, Narrow},
     permissions::{Tightened, UnsafeReason},
     private_key::parse_private_key,
     rotate::RotateReport,

@@ -206,6 +206,17 @@ impl Store {
         Ok(guard)
     }
 
+    /// Whether this store may serve another use as it is: its `config.db` is
+    /// still the live one (a restore in another process replaces the file) and
+    /// its seed was read. A long-lived user (the API server keeps stores between
+    /// calls) asks before each use and opens the store again when not. A seed
+    /// changed since (rotated, imported) needs no such check: the store
+    /// compares the database's fingerprint with its seed's on each use.
+    pub fn is_current(&self) -> bool {
+        matches!(self.seed, SeedState::Loaded(_))
+            && file_identity(&self.dir.db_path()).is_ok_and(|id| id == self.db_file)
+    }
+
     /// Checks that `guard` is this store's directory's lock (a bug otherwise)
     /// and that the database this store has open is still the live one.
     pub(crate) fn check_guard(&self, guard: &WriteGuard) -> Result<(), Error> {
@@ -775,7 +786,7 @@ fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
     }
 }
 
-fn summary_from_row(
+pub(crate) fn summary_from_row(
     row: &rusqlite::Row<'_>,
     secret_fields: Vec<String>,
 ) -> Result<CredentialSummary, Error> {

@@ -12,6 +12,7 @@
 
 use std::cmp::Ordering;
 
+use nascfg_store::Narrow;
 use serde_json::{Map, Value};
 
 use super::rpc::Problem;
@@ -137,6 +138,50 @@ impl Filters {
     /// Whether `record` passes every filter.
     pub(crate) fn matches(&self, record: &Value) -> bool {
         self.0.iter().all(|f| f.matches(record))
+    }
+
+    /// Whether there is no filter at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What the store may leave unread: the first top-level `id` or `name`
+    /// filter (`=`, `in`, or a `name` prefix `^`, case-sensitive) that every
+    /// matching record must pass. The filters are still applied to what is read.
+    pub(crate) fn narrow(&self) -> Narrow {
+        for filter in &self.0 {
+            let Filter::Compare {
+                path,
+                op,
+                fold: false,
+                value,
+                ..
+            } = filter
+            else {
+                continue;
+            };
+            // Values of another type can never be equal to an id or a name.
+            let ids = |values: &[Value]| values.iter().filter_map(Value::as_i64).collect();
+            let names = |values: &[Value]| {
+                values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            };
+            match (path.as_slice(), op, value) {
+                ([f], Op::Eq, v) if f == "id" => return Narrow::Ids(ids(std::slice::from_ref(v))),
+                ([f], Op::In, Value::Array(vs)) if f == "id" => return Narrow::Ids(ids(vs)),
+                ([f], Op::Eq, v) if f == "name" => {
+                    return Narrow::Names(names(std::slice::from_ref(v)));
+                }
+                ([f], Op::In, Value::Array(vs)) if f == "name" => return Narrow::Names(names(vs)),
+                ([f], Op::Starts, Value::String(prefix)) if f == "name" => {
+                    return Narrow::NamePrefix(prefix.clone());
+                }
+                _ => {}
+            }
+        }
+        Narrow::All
     }
 }
 
@@ -465,6 +510,11 @@ impl Options {
         }
     }
 
+    /// Whether records keep the order they come in (no `order_by`).
+    pub(crate) fn is_unordered(&self) -> bool {
+        self.order_by.is_empty()
+    }
+
     /// Sorts, then cuts to `offset`/`limit`.
     pub(crate) fn order_and_page(&self, records: &mut Vec<Value>) {
         if !self.order_by.is_empty() {
@@ -582,6 +632,69 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(ids(f.clone()), *want, "{f}");
+            assert_narrowing_keeps_every_match(f);
+        }
+    }
+
+    /// Whether the store, narrowed by `n`, reads `record`.
+    fn read_by(n: &Narrow, record: &Value) -> bool {
+        let name = record["name"].as_str().unwrap();
+        match n {
+            Narrow::All => true,
+            Narrow::Ids(ids) => ids.contains(&record["id"].as_i64().unwrap()),
+            Narrow::Names(names) => names.iter().any(|n| n == name),
+            Narrow::NamePrefix(p) => name.starts_with(p.as_str()),
+        }
+    }
+
+    #[track_caller]
+    fn assert_narrowing_keeps_every_match(filters: &Value) {
+        let f = Filters::parse(Some(filters)).unwrap();
+        let n = f.narrow();
+        for r in records().iter().filter(|r| f.matches(r)) {
+            assert!(read_by(&n, r), "{filters} narrowed to {n:?} loses {r}");
+        }
+    }
+
+    /// The narrowing the store gets: only a case-sensitive top-level `id` or
+    /// `name` filter narrows, and never past a record the filters match.
+    #[test]
+    fn narrowing() {
+        let cases = [
+            (json!([["id", "=", 3]]), Narrow::Ids(vec![3])),
+            (json!([["id", "=", 3.0]]), Narrow::Ids(vec![])),
+            (
+                json!([["id", "in", [1, "x", 2.5, 3]]]),
+                Narrow::Ids(vec![1, 3]),
+            ),
+            (
+                json!([["name", "=", "sftp"]]),
+                Narrow::Names(vec!["sftp".into()]),
+            ),
+            (
+                json!([["name", "in", ["sftp", 1]]]),
+                Narrow::Names(vec!["sftp".into()]),
+            ),
+            (
+                json!([["name", "^", "S3"]]),
+                Narrow::NamePrefix("S3".into()),
+            ),
+            (
+                json!([["provider.type", "=", "S3"], ["name", "=", "x"]]),
+                Narrow::Names(vec!["x".into()]),
+            ),
+            (json!([["name", "C=", "SFTP"]]), Narrow::All),
+            (json!([["name", "C^", "s3"]]), Narrow::All),
+            (json!([["name", "in", "sftp-and-more"]]), Narrow::All),
+            (
+                json!([["OR", [["name", "=", "sftp"], ["id", "=", 1]]]]),
+                Narrow::All,
+            ),
+            (json!([["id", "!=", 1]]), Narrow::All),
+        ];
+        for (f, want) in cases {
+            assert_eq!(Filters::parse(Some(&f)).unwrap().narrow(), want, "{f}");
+            assert_narrowing_keeps_every_match(&f);
         }
     }
 

@@ -1,11 +1,11 @@
 //! The methods: `auth.*`, `core.ping`, `system.version*`, and
 //! `cloudsync.credentials.*` with TrueNAS's parameters, results and errors.
-//! Store work runs on the blocking pool (`spawn_blocking`), opening the store
-//! per call as every command does; writes take the writer lock through the
+//! Store work runs on the blocking pool (`spawn_blocking`), on a store kept
+//! open between calls ([`Stores`]); writes take the writer lock through the
 //! store's own methods, as the CLI's do.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
 use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
@@ -179,10 +179,12 @@ async fn login(
     method: &str,
     key: SecretString,
 ) -> bool {
-    let dir = shared.app.inner.data_dir.clone();
+    let shared2 = Arc::clone(shared);
     let found = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&dir)?;
-        store.authenticate_api_key(key.expose_secret())
+        let store = shared2.stores.take(&shared2.app.inner.data_dir)?;
+        let found = store.authenticate_api_key(key.expose_secret());
+        shared2.stores.give_back(store);
+        found
     })
     .await;
     match found {
@@ -249,15 +251,52 @@ async fn login_ex(
     }
 }
 
+/// Stores kept open between calls: opening one reads the seed, checks the data
+/// directory's modes and takes the directory's lock, which a call of a few
+/// milliseconds should not pay each time (nor wait for a writer to finish).
+/// Reads see every committed change (SQLite starts each read afresh) and a
+/// store checks the seed's fingerprint on each use; a store whose `config.db`
+/// a restore replaced is dropped ([`Store::is_current`]).
+#[derive(Debug, Default)]
+pub(crate) struct Stores(Mutex<Vec<Store>>);
+
+/// At most this many idle stores are kept (one per concurrent call).
+const IDLE_STORES: usize = 8;
+
+impl Stores {
+    /// An open store of `dir`: a kept one that is still current, or a new one.
+    pub(crate) fn take(&self, dir: &DataDir) -> Result<Store, nascfg_store::Error> {
+        loop {
+            let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            match kept {
+                Some(store) if store.is_current() => return Ok(store),
+                Some(_) => continue,
+                None => return Store::open(dir),
+            }
+        }
+    }
+
+    /// Keeps `store` for a later call.
+    pub(crate) fn give_back(&self, store: Store) {
+        let mut idle = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_STORES {
+            idle.push(store);
+        }
+    }
+}
+
 /// The store, after checking that the session's key still exists.
-fn open(dir: &DataDir, key: &ApiKeySummary) -> (Result<Store, RpcError>, Result<(), Revoked>) {
-    let store = match Store::open(dir) {
+fn open(shared: &Shared, key: &ApiKeySummary) -> (Result<Store, RpcError>, Result<(), Revoked>) {
+    let store = match shared.stores.take(&shared.app.inner.data_dir) {
         Ok(s) => s,
         Err(e) => return (Err(store_error(&e)), Ok(())),
     };
     match store.api_key(key.id) {
         Ok(Some(_)) => (Ok(store), Ok(())),
-        Ok(None) => (Err(RpcError::not_authenticated()), Err(Revoked)),
+        Ok(None) => {
+            shared.stores.give_back(store);
+            (Err(RpcError::not_authenticated()), Err(Revoked))
+        }
         Err(e) => (Err(store_error(&e)), Ok(())),
     }
 }
@@ -278,7 +317,7 @@ fn credentials(
     method: &str,
     params: Vec<Value>,
 ) -> (Result<Value, RpcError>, Result<(), Revoked>) {
-    let (store, revoked) = open(&shared.app.inner.data_dir, key);
+    let (store, revoked) = open(shared, key);
     let mut store = match store {
         Ok(s) => s,
         Err(e) => return (Err(e), revoked),
@@ -377,6 +416,7 @@ fn credentials(
         }
         _ => Err(RpcError::method_not_found()),
     };
+    shared.stores.give_back(store);
     (outcome, revoked)
 }
 
@@ -427,7 +467,9 @@ fn revealed_entry(id: i64, credential: &Credential) -> Value {
 }
 
 /// Records filtered on their redacted form (so no filter can probe a secret),
-/// ordered and paged; then, for an admin key, with secrets.
+/// ordered and paged; then, for an admin key, with secrets. The store reads
+/// only what an `id` or `name` filter can match ([`Filters::narrow`]), and
+/// opens the secrets of the page only, from the same snapshot.
 fn query(
     store: &mut Store,
     reveal: Reveal,
@@ -446,60 +488,31 @@ fn query(
     if !problems.is_empty() {
         return Err(RpcError::validation(problems));
     }
-    let mut summaries = store.list_credentials().map_err(|e| store_error(&e))?;
-    summaries.sort_by_key(|s| s.id);
-    let mut records: Vec<(Value, usize)> = summaries
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (redacted_entry(s), i))
-        .filter(|(r, _)| filters.matches(r))
-        .collect();
-    // Order and page the records, keeping each one's summary index.
-    let mut values: Vec<Value> = records
-        .drain(..)
-        .map(|(mut v, i)| {
-            if let Value::Object(m) = &mut v {
-                m.insert("\u{0}index".into(), Value::from(i));
+    // The page: each record's summary index, and its redacted form when it
+    // had to be made to be filtered or ordered.
+    let mut page: Vec<(usize, Option<Value>)> = Vec::new();
+    let listing = store
+        .credentials_listed(&filters.narrow(), |summaries| {
+            page = page_of(summaries, &filters, &options);
+            if options.count || reveal != Reveal::Revealed {
+                return Vec::new();
             }
-            v
+            page.iter().map(|(i, _)| *i).collect()
         })
-        .collect();
-    options.order_and_page(&mut values);
+        .map_err(|e| store_error(&e))?;
     if options.count {
-        return Ok(Value::from(values.len()));
+        return Ok(Value::from(page.len()));
     }
-    let index = |v: &mut Value| -> usize {
-        v.as_object_mut()
-            .and_then(|m| m.remove("\u{0}index"))
-            .and_then(|i| i.as_u64())
-            .and_then(|i| usize::try_from(i).ok())
-            .expect("every record carries its index")
-    };
-    let mut out: Vec<Value> = Vec::with_capacity(values.len());
-    let mut to_open: Vec<(usize, usize)> = Vec::new();
-    for mut v in values {
-        let i = index(&mut v);
-        if reveal == Reveal::Revealed
-            && !summaries[i].needs_secrets
-            && !summaries[i].secret_fields.is_empty()
-        {
-            to_open.push((out.len(), i));
-        }
-        out.push(v);
+    let mut opened = listing.opened.into_iter().peekable();
+    let mut out: Vec<Value> = Vec::with_capacity(page.len());
+    for (i, redacted) in page {
+        let summary = &listing.summaries[i];
+        let record = match opened.next_if(|(o, _)| *o == i) {
+            Some((_, credential)) => revealed_entry(summary.id.get(), &credential),
+            None => redacted.unwrap_or_else(|| redacted_entry(summary)),
+        };
+        out.push(options.select(record));
     }
-    if !to_open.is_empty() {
-        let names: Vec<&str> = to_open
-            .iter()
-            .map(|(_, i)| summaries[*i].name.as_str())
-            .collect();
-        let opened = store
-            .credentials_opened(&names)
-            .map_err(|e| store_error(&e))?;
-        for ((slot, i), credential) in to_open.iter().zip(opened) {
-            out[*slot] = revealed_entry(summaries[*i].id.get(), &credential);
-        }
-    }
-    let out: Vec<Value> = out.into_iter().map(|v| options.select(v)).collect();
     if options.get {
         return out
             .into_iter()
@@ -507,6 +520,51 @@ fn query(
             .ok_or_else(|| RpcError::call(errno::ENOENT, "MatchNotFound()"));
     }
     Ok(Value::Array(out))
+}
+
+/// The records `filters` keeps, in `options`' order and page, as indices
+/// into `summaries` (in id order). Without filters or an order the page is
+/// cut from the summaries as they are, and no record is made yet.
+fn page_of(
+    summaries: &[CredentialSummary],
+    filters: &Filters,
+    options: &Options,
+) -> Vec<(usize, Option<Value>)> {
+    if filters.is_empty() && options.is_unordered() {
+        let from = options.offset.min(summaries.len());
+        let to = options.limit.map_or(summaries.len(), |l| {
+            from.saturating_add(l).min(summaries.len())
+        });
+        return (from..to).map(|i| (i, None)).collect();
+    }
+    const INDEX: &str = "\u{0}index";
+    let mut records: Vec<Value> = summaries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let mut r = redacted_entry(s);
+            if !filters.matches(&r) {
+                return None;
+            }
+            if let Value::Object(m) = &mut r {
+                m.insert(INDEX.into(), Value::from(i));
+            }
+            Some(r)
+        })
+        .collect();
+    options.order_and_page(&mut records);
+    records
+        .into_iter()
+        .map(|mut r| {
+            let i = r
+                .as_object_mut()
+                .and_then(|m| m.remove(INDEX))
+                .and_then(|i| i.as_u64())
+                .and_then(|i| usize::try_from(i).ok())
+                .expect("every record carries its index");
+            (i, Some(r))
+        })
+        .collect()
 }
 
 fn summary_by_id(store: &Store, id: i64) -> Result<CredentialSummary, RpcError> {

@@ -49,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) app: App,
     pub(crate) audit: audit::Audit,
     pub(crate) throttle: throttle::Throttle,
+    pub(crate) stores: methods::Stores,
     idle: Duration,
 }
 
@@ -58,6 +59,7 @@ pub(crate) fn routes(app: App) -> Router {
     let shared = Arc::new(Shared {
         audit: audit::Audit::new(app.inner.data_dir.path()),
         throttle: throttle::Throttle::default(),
+        stores: methods::Stores::default(),
         idle: idle_timeout(),
         app,
     });

@@ -1,0 +1,263 @@
+//! A listing for queries (the TrueNAS-compatible API): summaries narrowed in
+//! SQL by id or name, in id order, and the secrets of the ones the caller
+//! chooses opened in the same read transaction, in one pass over the secret
+//! rows when many are chosen.
+
+use std::collections::HashMap;
+
+use nascfg_credentials::Credential;
+use nascfg_crypto::secrecy::SecretString;
+use rusqlite::types::Value as SqlValue;
+
+use crate::store::{credential_context, open_sealed, summary_from_row};
+use crate::{CredentialSummary, Error, Store};
+
+/// Which credentials a listing reads. A narrowing only saves work: the caller
+/// still applies its own filters to what is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Narrow {
+    /// Every credential.
+    All,
+    /// The credentials with these ids.
+    Ids(Vec<i64>),
+    /// The credentials with these names (exactly).
+    Names(Vec<String>),
+    /// The credentials whose name starts with this text.
+    NamePrefix(String),
+}
+
+/// At most this many ids or names go into one statement; a longer list reads all.
+const MAX_LISTED: usize = 512;
+/// Up to this many chosen credentials are read one by one; more, in one pass.
+const FEW: usize = 64;
+
+/// What [`Store::credentials_listed`] read.
+#[derive(Debug)]
+pub struct Listing {
+    /// The summaries, in id order.
+    pub summaries: Vec<CredentialSummary>,
+    /// The chosen summaries' credentials with their secrets: (index into
+    /// `summaries`, credential), in the order they were chosen.
+    pub opened: Vec<(usize, Credential)>,
+}
+
+impl Store {
+    /// The summaries `narrow` names, in id order; then `choose` picks (by
+    /// index) those whose secrets are wanted, and they are opened from the
+    /// same snapshot of the database. A credential whose secrets must be
+    /// re-entered, or that has none, is never opened (`choose` should skip
+    /// it). The seed is needed only when something is chosen.
+    pub fn credentials_listed(
+        &mut self,
+        narrow: &Narrow,
+        choose: impl FnOnce(&[CredentialSummary]) -> Vec<usize>,
+    ) -> Result<Listing, Error> {
+        // Derived before the read (it needs the store mutably) and used, or
+        // its error reported, only if something is chosen.
+        let key = self.key();
+        let read = self.conn.unchecked_transaction()?;
+        let summaries = summaries(&read, narrow)?;
+        let chosen: Vec<usize> = choose(&summaries)
+            .into_iter()
+            .filter(|&i| {
+                summaries
+                    .get(i)
+                    .is_some_and(|s| !s.needs_secrets && !s.secret_fields.is_empty())
+            })
+            .collect();
+        if chosen.is_empty() {
+            read.finish()?;
+            return Ok(Listing {
+                summaries,
+                opened: Vec::new(),
+            });
+        }
+        let key = key?;
+        let ids: Vec<i64> = chosen.iter().map(|&i| summaries[i].id.get()).collect();
+        let mut sealed = sealed_rows(&read, &ids)?;
+        let mut opened = Vec::with_capacity(chosen.len());
+        for i in chosen {
+            let s = &summaries[i];
+            let (uid, rows) = sealed
+                .remove(&s.id.get())
+                .ok_or_else(|| crate::store::not_found("credential", &s.name))?;
+            let mut secrets: Vec<(String, SecretString)> = Vec::with_capacity(rows.len());
+            for (field, text) in rows {
+                let value = open_sealed(&key, &text, &credential_context(&uid, &field), || {
+                    format!("credential {:?} ({field})", s.name)
+                })?;
+                secrets.push((field, value));
+            }
+            let credential =
+                Credential::from_parts(&s.name, s.provider, s.attributes.clone(), secrets)
+                    .map_err(|e| Error::InvalidStored {
+                        name: s.name.clone(),
+                        reason: e.to_string(),
+                    })?;
+            opened.push((i, credential));
+        }
+        read.finish()?;
+        Ok(Listing { summaries, opened })
+    }
+}
+
+/// The summaries `narrow` names, in id order.
+fn summaries(
+    conn: &rusqlite::Connection,
+    narrow: &Narrow,
+) -> Result<Vec<CredentialSummary>, Error> {
+    const SELECT: &str = "SELECT c.id, c.name, c.provider, c.attributes, c.needs_secrets, c.created_at, c.updated_at,
+                (SELECT group_concat(field, ' ') FROM
+                    (SELECT field FROM credential_secret s WHERE s.credential_id = c.id ORDER BY field))
+         FROM credential c";
+    let placeholders = |n: usize| vec!["?"; n].join(", ");
+    let (filter, params): (String, Vec<SqlValue>) = match narrow {
+        Narrow::Ids(ids) if ids.len() <= MAX_LISTED => (
+            format!(" WHERE c.id IN ({})", placeholders(ids.len())),
+            ids.iter().map(|&id| SqlValue::Integer(id)).collect(),
+        ),
+        Narrow::Names(names) if names.len() <= MAX_LISTED => (
+            format!(" WHERE c.name IN ({})", placeholders(names.len())),
+            names.iter().map(|n| SqlValue::Text(n.clone())).collect(),
+        ),
+        // substr counts characters, as a prefix of a Rust string does.
+        Narrow::NamePrefix(prefix) => (
+            " WHERE substr(c.name, 1, ?) = ?".to_owned(),
+            vec![
+                SqlValue::Integer(i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX)),
+                SqlValue::Text(prefix.clone()),
+            ],
+        ),
+        Narrow::All | Narrow::Ids(_) | Narrow::Names(_) => (String::new(), Vec::new()),
+    };
+    let mut stmt = conn.prepare(&format!("{SELECT}{filter} ORDER BY c.id"))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let fields: Option<String> = row.get(7)?;
+        let fields = fields
+            .map(|f| f.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default();
+        out.push(summary_from_row(row, fields)?);
+    }
+    Ok(out)
+}
+
+/// The sealed secrets of these credentials: id -> (uid, [(field, sealed text)]).
+type Sealed = HashMap<i64, (String, Vec<(String, String)>)>;
+
+/// The sealed rows of `ids`: each credential's own statement when few, one
+/// pass over every secret row (keeping the wanted ones) when many.
+fn sealed_rows(conn: &rusqlite::Connection, ids: &[i64]) -> Result<Sealed, Error> {
+    let mut out: Sealed = HashMap::with_capacity(ids.len());
+    let mut push = |id: i64, uid: String, field: String, sealed: String| {
+        out.entry(id)
+            .or_insert_with(|| (uid, Vec::new()))
+            .1
+            .push((field, sealed));
+    };
+    if ids.len() <= FEW {
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.uid, s.field, s.sealed FROM credential_secret s
+             JOIN credential c ON c.id = s.credential_id WHERE s.credential_id = ?1",
+        )?;
+        for &id in ids {
+            let mut rows = stmt.query([id])?;
+            while let Some(row) = rows.next()? {
+                push(id, row.get(0)?, row.get(1)?, row.get(2)?);
+            }
+        }
+    } else {
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let mut stmt = conn.prepare(
+            "SELECT s.credential_id, c.uid, s.field, s.sealed FROM credential_secret s
+             JOIN credential c ON c.id = s.credential_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            if wanted.contains(&id) {
+                push(id, row.get(1)?, row.get(2)?, row.get(3)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DataDir;
+    use nascfg_credentials::ProviderKind;
+    use serde_json::json;
+
+    fn store_with(n: usize) -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = DataDir::new(tmp.path().join("data"));
+        let mut store = Store::open(&dir).expect("open");
+        for i in 0..n {
+            let attrs = json!({"host": "ftp.example.com", "user": format!("u{i}"), "pass": format!("p{i}")});
+            let c = Credential::new(
+                &format!("c{i:03}"),
+                ProviderKind::Ftp,
+                attrs.as_object().expect("an object").clone(),
+            )
+            .expect("valid");
+            store.add_credential(&c).expect("added");
+        }
+        (tmp, store)
+    }
+
+    fn names(l: &Listing) -> Vec<String> {
+        l.summaries.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Each narrowing reads exactly what it names, in id order, and the
+    /// chosen credentials open with their secrets, by few statements or by
+    /// one pass alike.
+    #[test]
+    fn narrowed_and_opened() {
+        let (_tmp, mut store) = store_with(FEW + 6);
+        let all = store
+            .credentials_listed(&Narrow::All, |_| Vec::new())
+            .expect("all");
+        assert_eq!(all.summaries.len(), FEW + 6);
+        assert!(
+            all.summaries
+                .windows(2)
+                .all(|w| w[0].id.get() < w[1].id.get())
+        );
+        let id3 = all.summaries[3].id.get();
+        let c06: Vec<String> = (60..FEW + 6).map(|i| format!("c{i:03}")).collect();
+        for (narrow, expected) in [
+            (Narrow::Ids(vec![id3, -1]), vec!["c003".to_owned()]),
+            (
+                Narrow::Names(vec!["c005".into(), "c001".into(), "none".into()]),
+                vec!["c001".to_owned(), "c005".to_owned()],
+            ),
+            (Narrow::NamePrefix("c06".into()), c06),
+            (Narrow::NamePrefix(String::new()), names(&all)),
+            (Narrow::Ids((0..=MAX_LISTED as i64).collect()), names(&all)),
+        ] {
+            let got = store
+                .credentials_listed(&narrow, |_| Vec::new())
+                .expect("listed");
+            assert_eq!(names(&got), expected, "{narrow:?}");
+        }
+        for chosen in [vec![2, 0], (0..FEW + 6).rev().collect::<Vec<_>>()] {
+            let got = store
+                .credentials_listed(&Narrow::All, |_| chosen.clone())
+                .expect("opened");
+            assert_eq!(got.opened.len(), chosen.len());
+            for ((i, c), want) in got.opened.iter().zip(&chosen) {
+                assert_eq!(i, want);
+                assert_eq!(c.name(), format!("c{want:03}"));
+                let pass = c.to_api_json(
+                    nascfg_credentials::Shape::Current,
+                    nascfg_credentials::Reveal::Revealed,
+                );
+                assert_eq!(pass["provider"]["pass"], json!(format!("p{want}")));
+            }
+        }
+    }
+}
