@@ -8,11 +8,9 @@
 //! is restored; nothing touches the live data before the restore's checks.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
 
 use axum::response::IntoResponse;
@@ -22,47 +20,14 @@ use nascfg_remote::{BundleName, Location};
 use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
-use crate::access::Sess;
-use crate::app::{App, Upload, random_token};
 use crate::form::Opt;
-use crate::pages::{blocking, html, inspection_page};
+use crate::page::{blocking, html};
+use crate::screens::restore::inspection_page;
+use crate::state::{App, Sess, Upload, random_token};
 
-/// The routes of this screen (the access checks are the router's).
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/backups/remote", get(page))
-        .route("/backups/remote/push", post(push))
-        .route("/backups/remote/push/start", post(push_start))
-        .route("/backups/remote/push/progress", get(push_progress))
-        .route("/backups/remote/push/result", get(push_result))
-        .route("/backups/remote/list", post(list))
-        .route("/backups/remote/restore", post(restore))
-}
+pub(crate) mod job;
 
-struct PushedView {
-    location: String,
-    name: String,
-    size: u64,
-    sha256: String,
-    contents: String,
-    engine: &'static str,
-}
-
-struct RowView {
-    created: String,
-    host: String,
-    size: u64,
-    encrypted: bool,
-    seed: &'static str,
-    name: String,
-}
-
-struct ListingView {
-    location: String,
-    credential: String,
-    path: String,
-    rows: Vec<RowView>,
-}
+use job::{Echo, Found, JobProgress, JobState, ListingView, PushJob, PushedView, RowView};
 
 #[derive(Template)]
 #[template(path = "remote.html")]
@@ -73,27 +38,6 @@ struct RemotePage {
     path: String,
     include_seed: bool,
     if_changed: bool,
-    push_error: Option<String>,
-    unchanged: Option<String>,
-    pushed: Option<PushedView>,
-    notes: Vec<String>,
-    list_error: Option<String>,
-    listing: Option<ListingView>,
-    restore_error: Option<String>,
-}
-
-/// What the form said, echoed back (never a passphrase).
-#[derive(Default, Clone)]
-pub(crate) struct Echo {
-    credential: String,
-    path: String,
-    include_seed: bool,
-    if_changed: bool,
-}
-
-/// What a request found, for the page.
-#[derive(Default)]
-pub(crate) struct Found {
     push_error: Option<String>,
     unchanged: Option<String>,
     pushed: Option<PushedView>,
@@ -118,7 +62,7 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
     let names = blocking(move || storage_credentials(&dir)).await;
     let names = match names {
         Ok(n) => n,
-        Err(e) => return crate::pages::store_problem(sess, &e, "/backups"),
+        Err(e) => return crate::page::store_problem(sess, &e, "/backups"),
     };
     let failed =
         found.push_error.is_some() || found.list_error.is_some() || found.restore_error.is_some();
@@ -150,7 +94,7 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
     response
 }
 
-async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
     render(&app, &sess, Echo::default(), Found::default()).await
 }
 
@@ -173,7 +117,7 @@ fn describe(e: &nascfg_backup::Error) -> String {
         }
         other => other.hint(),
     };
-    crate::pages::with_hint(&text, hint)
+    crate::page::with_hint(&text, hint)
 }
 
 /// `CRED:PATH` from the form's two fields.
@@ -224,7 +168,7 @@ fn open(
 }
 
 #[derive(Deserialize)]
-struct RemoteForm {
+pub(crate) struct RemoteForm {
     #[serde(default)]
     credential: String,
     #[serde(default)]
@@ -349,7 +293,7 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
 }
 
 /// The push without script: the answer comes when the push is done.
-async fn push(
+pub(crate) async fn push(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RemoteForm>,
@@ -370,52 +314,6 @@ async fn push(
 }
 
 // ---- a push in the background, its progress polled by the page (htmx)
-
-/// A push running for a session, and then its result until the page takes it.
-pub(crate) struct PushJob {
-    echo: Echo,
-    state: Mutex<JobState>,
-}
-
-impl std::fmt::Debug for PushJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushJob").finish_non_exhaustive()
-    }
-}
-
-#[derive(Default)]
-struct JobState {
-    transfer: Option<Transfer>,
-    done: u64,
-    total: u64,
-    result: Option<Found>,
-}
-
-impl PushJob {
-    fn state(&self) -> std::sync::MutexGuard<'_, JobState> {
-        self.state.lock().expect("no panics under the lock")
-    }
-}
-
-/// The job's progress, as nascfg-backup reports it.
-struct JobProgress(Arc<PushJob>);
-
-impl Progress for JobProgress {
-    fn start(&self, transfer: Transfer) {
-        let mut s = self.0.state();
-        s.transfer = Some(transfer);
-        s.done = 0;
-        s.total = 0;
-    }
-    fn advance(&self, done: u64, total: u64) {
-        let mut s = self.0.state();
-        s.done = done;
-        s.total = total;
-    }
-    fn finish(&self) {
-        self.0.state().transfer = None;
-    }
-}
 
 #[derive(Template)]
 #[template(path = "push_progress.html")]
@@ -460,7 +358,7 @@ fn capitalized(text: &str) -> String {
 
 /// Starts the push in the background and answers with its progress, which
 /// the page then polls every second until the result is ready.
-async fn push_start(
+pub(crate) async fn push_start(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RemoteForm>,
@@ -498,7 +396,10 @@ async fn push_start(
 }
 
 /// The push's progress; once it is done, sends the page to its result.
-async fn push_progress(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn push_progress(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+) -> Response {
     let job = app
         .inner
         .pushes
@@ -522,7 +423,10 @@ async fn push_progress(State(app): State<App>, Extension(sess): Extension<Sess>)
 }
 
 /// The finished push's page (taken once).
-async fn push_result(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn push_result(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+) -> Response {
     let finished = {
         let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
         let done = pushes
@@ -545,7 +449,7 @@ async fn push_result(State(app): State<App>, Extension(sess): Extension<Sess>) -
     response
 }
 
-async fn list(
+pub(crate) async fn list(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RemoteForm>,
@@ -572,7 +476,7 @@ async fn list(
 }
 
 #[derive(Deserialize)]
-struct RestoreForm {
+pub(crate) struct RestoreForm {
     credential: String,
     #[serde(default)]
     path: String,
@@ -583,7 +487,7 @@ struct RestoreForm {
 
 /// Pulls the chosen bundle into a private 0600 file, keeps it as an upload
 /// is kept, and shows its inspection: from there the restore is the upload's.
-async fn restore(
+pub(crate) async fn restore(
     State(app): State<App>,
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RestoreForm>,

@@ -44,9 +44,12 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::access::Sess;
-use crate::app::App;
 use crate::form::{self, Mode};
+use crate::state::{App, Sess};
+
+pub(crate) mod pending;
+
+use pending::{Pending, Target};
 
 /// How long a started login waits for its redirect.
 pub(crate) const LOGIN_EXPIRY: Duration = Duration::from_secs(10 * 60);
@@ -56,52 +59,6 @@ const RELOADED: &str = "nascfg_reloaded";
 
 /// A token that only stands in while a new credential's other attributes are checked.
 const PLACEHOLDER_TOKEN: &str = r#"{"access_token":"placeholder","token_type":"Bearer"}"#;
-
-/// What the login's token goes into.
-enum Target {
-    /// A credential the form adds: created once the token is there.
-    New {
-        name: String,
-        provider: ProviderKind,
-        values: Map<String, Value>,
-    },
-    /// A stored credential: the form's changes and the token, under the writer lock.
-    Stored {
-        original: String,
-        rename: Option<String>,
-        changes: Map<String, Value>,
-        drive_id: Option<String>,
-    },
-}
-
-impl Target {
-    fn name(&self) -> &str {
-        match self {
-            Target::New { name, .. } => name,
-            Target::Stored {
-                original, rename, ..
-            } => rename.as_deref().unwrap_or(original),
-        }
-    }
-}
-
-/// One login under way.
-pub(crate) struct Pending {
-    session: String,
-    started: Instant,
-    login: Login,
-    target: Target,
-}
-
-impl std::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The target's values hold the client secret.
-        f.debug_struct("Pending")
-            .field("login", &self.login)
-            .field("credential", &self.target.name())
-            .finish_non_exhaustive()
-    }
-}
 
 /// The network settings of Verify Credential: its timeouts, and in test builds
 /// its endpoint override.
