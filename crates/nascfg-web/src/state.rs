@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use nascfg_store::DataDir;
@@ -269,19 +269,20 @@ impl App {
     /// The session's CSRF token, refreshing its idle timer; `None` when there is
     /// no such session or it expired (then it is removed).
     pub(crate) fn touch(&self, id: &str) -> Option<String> {
-        let mut sessions = self
-            .inner
-            .sessions
-            .lock()
-            .expect("no panics under the lock");
-        self.expire(&mut sessions);
+        let mut sessions = self.live_sessions();
         let session = sessions.get_mut(id)?;
         session.last_seen = Instant::now();
         Some(session.csrf.clone())
     }
 
-    /// Ends the sessions idle too long, and removes their uploads.
-    fn expire(&self, sessions: &mut HashMap<String, Session>) {
+    /// The sessions, once those idle too long are ended and their uploads
+    /// removed.
+    fn live_sessions(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .expect("no panics under the lock");
         let now = Instant::now();
         let idle = self.inner.session_idle;
         let before = sessions.len();
@@ -298,17 +299,13 @@ impl App {
                 .expect("no panics under the lock")
                 .retain(|id, _| sessions.contains_key(id));
         }
+        sessions
     }
 
     /// Ends expired sessions and removes their uploads (the server calls it
     /// now and then; a request does too).
     pub(crate) fn sweep(&self) {
-        let mut sessions = self
-            .inner
-            .sessions
-            .lock()
-            .expect("no panics under the lock");
-        self.expire(&mut sessions);
+        drop(self.live_sessions());
     }
 
     /// Removes every upload kept for restore (the server stops).
