@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::access::guard;
+use crate::page;
 use crate::screens::{
     backups, credential_form, credentials, keypairs, login, oauth, remote, restore, upload, verify,
 };
@@ -51,14 +52,16 @@ fn router(app: App) -> Router {
         .route("/credentials/verify", post(verify::verify_partial))
         .route(
             "/credentials/delete",
-            get(credentials::confirm_delete).post(credentials::delete_credential),
+            get(page::confirm_delete::<credentials::Credentials>)
+                .post(page::delete::<credentials::Credentials>),
         )
         .route("/keypairs", get(keypairs::keypairs))
         .route("/keypairs/generate", post(keypairs::generate_keypair))
         .route("/keypairs/import", post(keypairs::import_keypair))
         .route(
             "/keypairs/delete",
-            get(keypairs::confirm_delete_keypair).post(keypairs::delete_keypair),
+            get(page::confirm_delete::<keypairs::Keypairs>)
+                .post(page::delete::<keypairs::Keypairs>),
         )
         .route("/backups", get(backups::backups))
         .route("/backups/export", post(backups::export))

@@ -2,8 +2,11 @@
 //! async threads, the message page and the answers built on it.
 
 use askama::Template;
+use axum::extract::{Extension, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use nascfg_crypto::secrecy::SecretString;
+use nascfg_store::Store;
 use serde::Deserialize;
 
 use crate::state::{App, Sess};
@@ -17,6 +20,16 @@ pub(crate) fn html(template: &impl Template) -> Response {
         )
             .into_response(),
     }
+}
+
+/// A page answered with `status` (a refusal, a form's errors); a page that
+/// cannot be rendered stays a server error.
+pub(crate) fn html_status(template: &impl Template, status: StatusCode) -> Response {
+    let mut response = html(template);
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
 }
 
 /// Runs store work off the async threads (SQLite, scrypt, network checks).
@@ -49,16 +62,15 @@ pub(crate) fn problem(
     hint: Option<String>,
     back: &'static str,
 ) -> Response {
-    let mut response = html(&MessagePage {
+    let page = MessagePage {
         csrf: sess.csrf.clone(),
         flash: None,
         title: title.to_owned(),
         message,
         hint,
         back,
-    });
-    *response.status_mut() = status;
-    response
+    };
+    html_status(&page, status)
 }
 
 pub(crate) fn store_problem(sess: &Sess, e: &nascfg_store::Error, back: &'static str) -> Response {
@@ -107,5 +119,74 @@ pub(crate) fn with_hint(message: &str, hint: Option<String>) -> String {
     match hint {
         Some(h) => format!("{message} ({h})"),
         None => message.to_owned(),
+    }
+}
+
+/// A passphrase typed twice: `None` when left empty, refused when the two differ.
+pub(crate) fn passphrase_twice(
+    first: String,
+    second: &str,
+) -> Result<Option<SecretString>, String> {
+    if first != second {
+        return Err("the passphrases differ: type the same passphrase twice".to_owned());
+    }
+    Ok((!first.is_empty()).then(|| SecretString::from(first)))
+}
+
+/// What the UI deletes after a confirmation page (a credential, a key pair).
+pub(crate) struct Deletion {
+    /// Its kind, as the pages name it.
+    pub(crate) what: &'static str,
+    pub(crate) consequence: &'static str,
+    /// Where the confirmation posts.
+    pub(crate) action: &'static str,
+    /// Its list.
+    pub(crate) back: &'static str,
+    pub(crate) delete: fn(&mut Store, &str) -> Result<(), nascfg_store::Error>,
+    /// The page for the store's refusal.
+    pub(crate) refused: fn(&Sess, nascfg_store::Error) -> Response,
+}
+
+/// A kind of thing the confirmation and delete routes serve.
+pub(crate) trait Deletable {
+    const DELETION: Deletion;
+}
+
+/// GET of a delete route: the page that asks before deleting `name`.
+pub(crate) async fn confirm_delete<D: Deletable>(
+    Extension(sess): Extension<Sess>,
+    Query(q): Query<NameQuery>,
+) -> Response {
+    let d = D::DELETION;
+    html(&ConfirmPage {
+        csrf: sess.csrf.clone(),
+        flash: None,
+        what: d.what,
+        name: q.name,
+        consequence: d.consequence,
+        action: d.action,
+        back: d.back,
+    })
+}
+
+/// POST of a delete route: deletes `name` and goes back to the list with a
+/// message, or shows the store's refusal.
+pub(crate) async fn delete<D: Deletable>(
+    State(app): State<App>,
+    Extension(sess): Extension<Sess>,
+    axum::Form(f): axum::Form<NameForm>,
+) -> Response {
+    let d = D::DELETION;
+    let dir = app.inner.data_dir.clone();
+    let name = f.name.clone();
+    let done = blocking(move || (d.delete)(&mut Store::open(&dir)?, &name)).await;
+    match done {
+        Ok(()) => see_other(
+            &app,
+            &sess,
+            d.back,
+            format!("deleted {} {}", d.what, f.name),
+        ),
+        Err(e) => (d.refused)(&sess, e),
     }
 }

@@ -4,11 +4,10 @@ use askama::Template;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::Store;
 use serde::Deserialize;
 
-use crate::page::{blocking, html, store_problem, with_hint};
+use crate::page::{blocking, html_status, passphrase_twice, store_problem, with_hint};
 use crate::state::{App, Sess};
 
 #[derive(Template)]
@@ -34,17 +33,19 @@ pub(crate) async fn backups_page(
         Err(e) => return store_problem(sess, &e, "/credentials"),
     };
     let failed = export_error.is_some() || upload_error.is_some();
-    let mut response = html(&BackupsPage {
+    let page = BackupsPage {
         csrf: sess.csrf.clone(),
         flash: app.take_flash(&sess.id),
         fingerprint,
         export_error,
         upload_error,
-    });
-    if failed {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html_status(&page, status)
 }
 
 pub(crate) async fn backups(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
@@ -66,17 +67,11 @@ pub(crate) async fn export(
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<ExportForm>,
 ) -> Response {
-    if f.passphrase != f.passphrase2 {
-        return backups_page(
-            &app,
-            &sess,
-            Some("the passphrases differ: type the same passphrase twice".to_owned()),
-            None,
-        )
-        .await;
-    }
+    let passphrase = match passphrase_twice(f.passphrase, &f.passphrase2) {
+        Ok(p) => p,
+        Err(error) => return backups_page(&app, &sess, Some(error), None).await,
+    };
     let include_seed = f.include_seed.is_some();
-    let passphrase = (!f.passphrase.is_empty()).then(|| SecretString::from(f.passphrase));
     let dir = app.inner.data_dir.clone();
     let written = blocking(move || -> Result<(String, Vec<u8>), String> {
         let store = Store::open(&dir).map_err(|e| e.to_string())?;

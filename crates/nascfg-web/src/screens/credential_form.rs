@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::form::{self, Fields, Opt};
-use crate::page::{NameQuery, blocking, html, see_other, store_problem};
+use crate::page::{NameQuery, blocking, html, html_status, see_other, store_problem};
 use crate::screens::submitted::{FormFailure, Submitted, parse_provider, read_form};
 use crate::screens::verify::{VerifyView, verify_form};
 use crate::state::{App, Sess};
@@ -88,7 +88,7 @@ fn form_page(app: &App, sess: &Sess, st: FormState) -> Response {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut response = html(&FormPage {
+    let page = FormPage {
         csrf: sess.csrf.clone(),
         flash: app.take_flash(&sess.id),
         editing: st.original.is_some(),
@@ -102,9 +102,8 @@ fn form_page(app: &App, sess: &Sess, st: FormState) -> Response {
         oob: false,
         fields,
         verify: st.verify,
-    });
-    *response.status_mut() = status;
-    response
+    };
+    html_status(&page, status)
 }
 
 #[derive(Deserialize)]

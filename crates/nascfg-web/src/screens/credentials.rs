@@ -7,9 +7,7 @@ use nascfg_credentials::ProviderKind;
 use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
-use crate::page::{
-    ConfirmPage, NameForm, NameQuery, blocking, html, quote, see_other, store_problem,
-};
+use crate::page::{Deletable, Deletion, blocking, html, quote, store_problem};
 use crate::state::{App, Sess};
 
 /// Credentials shown per page of the list.
@@ -86,36 +84,16 @@ pub(crate) async fn credentials(
     })
 }
 
-pub(crate) async fn confirm_delete(
-    Extension(sess): Extension<Sess>,
-    Query(q): Query<NameQuery>,
-) -> Response {
-    html(&ConfirmPage {
-        csrf: sess.csrf.clone(),
-        flash: None,
+/// The credentials' delete routes.
+pub(crate) struct Credentials;
+
+impl Deletable for Credentials {
+    const DELETION: Deletion = Deletion {
         what: "credential",
-        name: q.name,
         consequence: "The credential and its secrets are removed from this box. A backup made before keeps them.",
         action: "/credentials/delete",
         back: "/credentials",
-    })
-}
-
-pub(crate) async fn delete_credential(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-    axum::Form(f): axum::Form<NameForm>,
-) -> Response {
-    let dir = app.inner.data_dir.clone();
-    let name = f.name.clone();
-    let done = blocking(move || Store::open(&dir)?.delete_credential(&name)).await;
-    match done {
-        Ok(()) => see_other(
-            &app,
-            &sess,
-            "/credentials",
-            format!("deleted credential {}", f.name),
-        ),
-        Err(e) => store_problem(&sess, &e, "/credentials"),
-    }
+        delete: Store::delete_credential,
+        refused: |sess, e| store_problem(sess, &e, "/credentials"),
+    };
 }

@@ -1,16 +1,15 @@
 //! SSH key pairs: generate, import, delete.
 
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_store::Store;
+use nascfg_store::{KeypairSummary, Store};
 use serde::Deserialize;
 
 use crate::page::{
-    ConfirmPage, NameForm, NameQuery, blocking, html, problem, quote, see_other, store_problem,
-    with_hint,
+    Deletable, Deletion, blocking, html_status, problem, quote, see_other, store_problem, with_hint,
 };
 use crate::state::{App, Sess};
 
@@ -45,7 +44,7 @@ async fn keypairs_page(app: &App, sess: &Sess, page: KeypairsPage) -> Response {
             } else {
                 StatusCode::OK
             };
-            let mut response = html(&KeypairsPage {
+            let page = KeypairsPage {
                 flash: app.take_flash(&sess.id),
                 rows: all
                     .into_iter()
@@ -59,9 +58,8 @@ async fn keypairs_page(app: &App, sess: &Sess, page: KeypairsPage) -> Response {
                     })
                     .collect(),
                 ..page
-            });
-            *response.status_mut() = status;
-            response
+            };
+            html_status(&page, status)
         }
         Err(e) => store_problem(sess, &e, "/keypairs"),
     }
@@ -103,20 +101,33 @@ pub(crate) async fn generate_keypair(
     let dir = app.inner.data_dir.clone();
     let name = f.name.trim().to_owned();
     let made = blocking(move || Store::open(&dir)?.generate_keypair(&name, key_type)).await;
+    let refused = |error| KeypairsPage {
+        gen_name: f.name,
+        gen_error: Some(error),
+        ..empty_keypairs(&sess)
+    };
+    outcome(&app, &sess, "generated", made, refused).await
+}
+
+/// Back to the list with a message, or the list again with the store's refusal
+/// beside the form that asked.
+async fn outcome(
+    app: &App,
+    sess: &Sess,
+    done: &str,
+    made: Result<KeypairSummary, nascfg_store::Error>,
+    refused: impl FnOnce(String) -> KeypairsPage,
+) -> Response {
     match made {
         Ok(kp) => see_other(
-            &app,
-            &sess,
+            app,
+            sess,
             "/keypairs",
-            format!("generated {} key pair {}", kp.key_type, kp.name),
+            format!("{done} {} key pair {}", kp.key_type, kp.name),
         ),
         Err(e) => {
-            let page = KeypairsPage {
-                gen_name: f.name,
-                gen_error: Some(with_hint(&e.to_string(), e.hint())),
-                ..empty_keypairs(&sess)
-            };
-            keypairs_page(&app, &sess, page).await
+            let page = refused(with_hint(&e.to_string(), e.hint()));
+            keypairs_page(app, sess, page).await
         }
     }
 }
@@ -144,61 +155,33 @@ pub(crate) async fn import_keypair(
         Store::open(&dir)?.add_keypair(&name, &parsed)
     })
     .await;
-    match made {
-        Ok(kp) => see_other(
-            &app,
-            &sess,
-            "/keypairs",
-            format!("imported {} key pair {}", kp.key_type, kp.name),
-        ),
-        Err(e) => {
-            let page = KeypairsPage {
-                import_name: f.name,
-                import_error: Some(with_hint(&e.to_string(), e.hint())),
-                ..empty_keypairs(&sess)
-            };
-            keypairs_page(&app, &sess, page).await
-        }
-    }
+    let refused = |error| KeypairsPage {
+        import_name: f.name,
+        import_error: Some(error),
+        ..empty_keypairs(&sess)
+    };
+    outcome(&app, &sess, "imported", made, refused).await
 }
 
-pub(crate) async fn confirm_delete_keypair(
-    Extension(sess): Extension<Sess>,
-    Query(q): Query<NameQuery>,
-) -> Response {
-    html(&ConfirmPage {
-        csrf: sess.csrf.clone(),
-        flash: None,
+/// The key pairs' delete routes.
+pub(crate) struct Keypairs;
+
+impl Deletable for Keypairs {
+    const DELETION: Deletion = Deletion {
         what: "key pair",
-        name: q.name,
         consequence: "The key pair is removed from this box; an SFTP credential that uses it is refused until it names another.",
         action: "/keypairs/delete",
         back: "/keypairs",
-    })
-}
-
-pub(crate) async fn delete_keypair(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-    axum::Form(f): axum::Form<NameForm>,
-) -> Response {
-    let dir = app.inner.data_dir.clone();
-    let name = f.name.clone();
-    let done = blocking(move || Store::open(&dir)?.delete_keypair(&name)).await;
-    match done {
-        Ok(()) => see_other(
-            &app,
-            &sess,
-            "/keypairs",
-            format!("deleted key pair {}", f.name),
-        ),
-        Err(e) => problem(
-            &sess,
-            StatusCode::CONFLICT,
-            "Not deleted",
-            e.to_string(),
-            e.hint(),
-            "/keypairs",
-        ),
-    }
+        delete: Store::delete_keypair,
+        refused: |sess, e| {
+            problem(
+                sess,
+                StatusCode::CONFLICT,
+                "Not deleted",
+                e.to_string(),
+                e.hint(),
+                "/keypairs",
+            )
+        },
+    };
 }

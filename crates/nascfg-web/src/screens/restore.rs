@@ -7,9 +7,9 @@ use axum::response::Response;
 use nascfg_credentials::Untrusted;
 use serde::Deserialize;
 
-use crate::page::{blocking, html, problem, with_hint};
+use crate::page::{blocking, html, html_status, problem, with_hint};
 use crate::screens::backups::backups_page;
-use crate::state::{App, Sess};
+use crate::state::{App, Sess, Upload, random_token};
 
 #[derive(Template)]
 #[template(path = "inspection.html")]
@@ -27,7 +27,19 @@ struct InspectionPage {
     upload: String,
 }
 
-pub(crate) async fn inspection_page(
+/// Keeps a bundle (uploaded, or pulled from a credential's storage) for its
+/// session and shows its inspection.
+pub(crate) async fn keep_and_inspect(app: &App, sess: &Sess, upload: Upload) -> Response {
+    let id = random_token();
+    app.inner
+        .uploads
+        .lock()
+        .expect("no panics under the lock")
+        .insert(id.clone(), upload);
+    inspection_page(app, sess, &id, None).await
+}
+
+async fn inspection_page(
     app: &App,
     sess: &Sess,
     id: &str,
@@ -157,7 +169,7 @@ pub(crate) async fn inspection_page(
         None => (None, None),
     };
     let failed = error.is_some();
-    let mut response = html(&InspectionPage {
+    let page = InspectionPage {
         csrf: sess.csrf.clone(),
         flash: None,
         file_name: Untrusted::new(&file_name).to_string(),
@@ -169,11 +181,13 @@ pub(crate) async fn inspection_page(
         error,
         hint,
         upload: id.to_owned(),
-    });
-    if failed {
-        *response.status_mut() = StatusCode::CONFLICT;
-    }
-    response
+    };
+    let status = if failed {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    html_status(&page, status)
 }
 
 #[derive(Template)]

@@ -6,8 +6,8 @@ use nascfg_crypto::secrecy::SecretString;
 
 use crate::page::with_hint;
 use crate::screens::backups::backups_page;
-use crate::screens::restore::inspection_page;
-use crate::state::{App, Sess, Upload, random_token};
+use crate::screens::restore::keep_and_inspect;
+use crate::state::{App, Sess, Upload};
 
 /// The largest bundle accepted by upload.
 pub(crate) const MAX_UPLOAD: usize = 256 * 1024 * 1024;
@@ -168,11 +168,5 @@ pub(crate) async fn upload(
         file_name,
         unlock,
     };
-    let id = random_token();
-    app.inner
-        .uploads
-        .lock()
-        .expect("no panics under the lock")
-        .insert(id.clone(), upload);
-    inspection_page(&app, &sess, &id, None).await
+    keep_and_inspect(&app, &sess, upload).await
 }

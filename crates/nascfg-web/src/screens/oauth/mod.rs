@@ -45,6 +45,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::form::{self, Mode};
+use crate::page::{blocking, html, problem};
 use crate::state::{App, Sess};
 
 pub(crate) mod pending;
@@ -123,39 +124,15 @@ impl Failure {
     }
 }
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    csrf: String,
-    flash: Option<String>,
-    title: String,
-    message: String,
-    hint: Option<String>,
-    back: &'static str,
-}
-
 fn failure_page(sess: &Sess, failure: Failure) -> Response {
-    let mut response = html(&MessagePage {
-        csrf: sess.csrf.clone(),
-        flash: None,
-        title: "Login to Provider failed".to_owned(),
-        message: failure.message,
-        hint: failure.hint,
-        back: "/credentials",
-    });
-    *response.status_mut() = failure.status;
-    response
-}
-
-fn html(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(body) => axum::response::Html(body).into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot render the page: {e}"),
-        )
-            .into_response(),
-    }
+    problem(
+        sess,
+        failure.status,
+        "Login to Provider failed",
+        failure.message,
+        failure.hint,
+        "/credentials",
+    )
 }
 
 fn text(status: StatusCode, message: String) -> Response {
@@ -165,13 +142,6 @@ fn text(status: StatusCode, message: String) -> Response {
         message,
     )
         .into_response()
-}
-
-/// Runs store and network work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f)
-        .await
-        .expect("a login's work does not panic")
 }
 
 /// A non-empty text value of the form's changes.

@@ -21,9 +21,9 @@ use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
 use crate::form::Opt;
-use crate::page::{blocking, html};
-use crate::screens::restore::inspection_page;
-use crate::state::{App, Sess, Upload, random_token};
+use crate::page::{blocking, html, html_status, passphrase_twice};
+use crate::screens::restore::keep_and_inspect;
+use crate::state::{App, Sess, Upload};
 
 pub(crate) mod job;
 
@@ -66,7 +66,7 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
     };
     let failed =
         found.push_error.is_some() || found.list_error.is_some() || found.restore_error.is_some();
-    let mut response = html(&RemotePage {
+    let page = RemotePage {
         csrf: sess.csrf.clone(),
         flash: app.take_flash(&sess.id),
         credentials: names
@@ -87,11 +87,13 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
         list_error: found.list_error,
         listing: found.listing,
         restore_error: found.restore_error,
-    });
-    if failed {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html_status(&page, status)
 }
 
 pub(crate) async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
@@ -208,16 +210,16 @@ impl RemoteForm {
     /// passphrases differ.
     fn push_request(self) -> Result<(Echo, PushRequest), (Echo, String)> {
         let echo = self.echo();
-        if self.passphrase != self.passphrase2 {
-            let error = "the passphrases differ: type the same passphrase twice".to_owned();
-            return Err((echo, error));
-        }
+        let passphrase = match passphrase_twice(self.passphrase, &self.passphrase2) {
+            Ok(p) => p,
+            Err(error) => return Err((echo, error)),
+        };
         let request = PushRequest {
             credential: self.credential,
             path: self.path,
             include_seed: echo.include_seed,
             if_changed: echo.if_changed,
-            passphrase: (!self.passphrase.is_empty()).then(|| SecretString::from(self.passphrase)),
+            passphrase,
         };
         Ok((echo, request))
     }
@@ -348,6 +350,15 @@ fn progress_partial(job: &PushJob) -> Response {
     })
 }
 
+/// The progress area with a refusal in place of a push.
+fn progress_refused(error: String) -> Response {
+    html(&ProgressPartial {
+        what: String::new(),
+        bar: None,
+        error: Some(error),
+    })
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -363,16 +374,9 @@ pub(crate) async fn push_start(
     Extension(sess): Extension<Sess>,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
-    let refuse = |error: String| {
-        html(&ProgressPartial {
-            what: String::new(),
-            bar: None,
-            error: Some(error),
-        })
-    };
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
-        Err((_, error)) => return refuse(error),
+        Err((_, error)) => return progress_refused(error),
     };
     let job = Arc::new(PushJob {
         echo,
@@ -414,11 +418,7 @@ pub(crate) async fn push_progress(
         )
             .into_response(),
         Some(job) => progress_partial(&job),
-        None => html(&ProgressPartial {
-            what: String::new(),
-            bar: None,
-            error: Some("no push is under way (the server restarted?)".to_owned()),
-        }),
+        None => progress_refused("no push is under way (the server restarted?)".to_owned()),
     }
 }
 
@@ -531,20 +531,12 @@ pub(crate) async fn restore(
         Err(e) => return render(&app, &sess, echo, failed(describe(&e))).await,
     };
     let (dir, path) = fetched.into_parts();
-    let id = random_token();
-    app.inner
-        .uploads
-        .lock()
-        .expect("no panics under the lock")
-        .insert(
-            id.clone(),
-            Upload {
-                _dir: dir,
-                session: sess.id.clone(),
-                path,
-                file_name: bundle.name().to_owned(),
-                unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
-            },
-        );
-    inspection_page(&app, &sess, &id, None).await
+    let upload = Upload {
+        _dir: dir,
+        session: sess.id.clone(),
+        path,
+        file_name: bundle.name().to_owned(),
+        unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
+    };
+    keep_and_inspect(&app, &sess, upload).await
 }
