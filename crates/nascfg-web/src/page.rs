@@ -2,8 +2,10 @@
 //! async threads, the message page and the answers built on it.
 
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::rejection::ExtensionRejection;
+use axum::extract::{Extension, FromRequestParts, Query};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::Store;
@@ -22,11 +24,11 @@ pub(crate) fn html(template: &impl Template) -> Response {
     }
 }
 
-/// A page answered with `status` (a refusal, a form's errors); a page that
-/// cannot be rendered stays a server error.
-pub(crate) fn html_status(template: &impl Template, status: StatusCode) -> Response {
+/// A page answered with `status` (a refusal, a form's errors) instead of 200
+/// when there is one; a page that cannot be rendered stays a server error.
+pub(crate) fn html_status(template: &impl Template, status: Option<StatusCode>) -> Response {
     let mut response = html(template);
-    if response.status().is_success() {
+    if let Some(status) = status.filter(|_| response.status().is_success()) {
         *response.status_mut() = status;
     }
     response
@@ -70,7 +72,7 @@ pub(crate) fn problem(
         hint,
         back,
     };
-    html_status(&page, status)
+    html_status(&page, Some(status))
 }
 
 pub(crate) fn store_problem(sess: &Sess, e: &nascfg_store::Error, back: &'static str) -> Response {
@@ -152,6 +154,26 @@ pub(crate) trait Deletable {
     const DELETION: Deletion;
 }
 
+/// The app and the session of a request the access checks let through
+/// (`access::guard` puts the session in the request): what a screen's handler
+/// starts from.
+pub(crate) struct LoggedIn {
+    pub(crate) app: App,
+    pub(crate) sess: Sess,
+}
+
+impl FromRequestParts<App> for LoggedIn {
+    type Rejection = ExtensionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<LoggedIn, Self::Rejection> {
+        let Extension(sess) = Extension::<Sess>::from_request_parts(parts, app).await?;
+        Ok(LoggedIn {
+            app: app.clone(),
+            sess,
+        })
+    }
+}
+
 /// GET of a delete route: the page that asks before deleting `name`.
 pub(crate) async fn confirm_delete<D: Deletable>(
     Extension(sess): Extension<Sess>,
@@ -172,8 +194,7 @@ pub(crate) async fn confirm_delete<D: Deletable>(
 /// POST of a delete route: deletes `name` and goes back to the list with a
 /// message, or shows the store's refusal.
 pub(crate) async fn delete<D: Deletable>(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<NameForm>,
 ) -> Response {
     let d = D::DELETION;

@@ -1,13 +1,12 @@
 //! Local backups: the seed's fingerprint, export (a download).
 
 use askama::Template;
-use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nascfg_store::Store;
 use serde::Deserialize;
 
-use crate::page::{blocking, html_status, passphrase_twice, store_problem, with_hint};
+use crate::page::{LoggedIn, blocking, html_status, passphrase_twice, store_problem, with_hint};
 use crate::state::{App, Sess};
 
 #[derive(Template)]
@@ -40,15 +39,10 @@ pub(crate) async fn backups_page(
         export_error,
         upload_error,
     };
-    let status = if failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html_status(&page, status)
+    html_status(&page, failed.then_some(StatusCode::UNPROCESSABLE_ENTITY))
 }
 
-pub(crate) async fn backups(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn backups(LoggedIn { app, sess }: LoggedIn) -> Response {
     backups_page(&app, &sess, None, None).await
 }
 
@@ -63,8 +57,7 @@ pub(crate) struct ExportForm {
 }
 
 pub(crate) async fn export(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<ExportForm>,
 ) -> Response {
     let passphrase = match passphrase_twice(f.passphrase, &f.passphrase2) {

@@ -2,7 +2,7 @@
 //! another provider, save.
 
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nascfg_credentials::{Credential, ProviderKind, ValidationErrors};
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::form::{self, Fields, Opt};
-use crate::page::{NameQuery, blocking, html, html_status, see_other, store_problem};
+use crate::page::{LoggedIn, NameQuery, blocking, html, html_status, see_other, store_problem};
 use crate::screens::submitted::{FormFailure, Submitted, parse_provider, read_form};
 use crate::screens::verify::{VerifyView, verify_form};
 use crate::state::{App, Sess};
@@ -103,7 +103,7 @@ fn form_page(app: &App, sess: &Sess, st: FormState) -> Response {
         fields,
         verify: st.verify,
     };
-    html_status(&page, status)
+    html_status(&page, Some(status))
 }
 
 #[derive(Deserialize)]
@@ -112,8 +112,7 @@ pub(crate) struct NewQuery {
 }
 
 pub(crate) async fn new_credential(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     Query(q): Query<NewQuery>,
 ) -> Response {
     let dir = app.inner.data_dir.clone();
@@ -135,8 +134,7 @@ pub(crate) async fn new_credential(
 }
 
 pub(crate) async fn edit_credential(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     Query(q): Query<NameQuery>,
 ) -> Response {
     let dir = app.inner.data_dir.clone();
@@ -230,8 +228,7 @@ fn stored_secrets(dir: &DataDir, original: Option<&str>) -> Vec<String> {
 }
 
 pub(crate) async fn save_credential(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let action = form::get(&form, "action").unwrap_or("save").to_owned();

@@ -1,14 +1,13 @@
 //! The credentials list, and deleting a credential.
 
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::Query;
 use axum::response::Response;
 use nascfg_credentials::ProviderKind;
 use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
-use crate::page::{Deletable, Deletion, blocking, html, quote, store_problem};
-use crate::state::{App, Sess};
+use crate::page::{Deletable, Deletion, LoggedIn, blocking, html, quote, store_problem};
 
 /// Credentials shown per page of the list.
 pub(crate) const PAGE_SIZE: usize = 100;
@@ -54,8 +53,7 @@ pub(crate) fn list_page(dir: &DataDir, page: usize) -> Result<ListPage, nascfg_s
 }
 
 pub(crate) async fn credentials(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     Query(q): Query<PageQuery>,
 ) -> Response {
     let page = q.page.unwrap_or(1).max(1);

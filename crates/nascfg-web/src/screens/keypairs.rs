@@ -1,7 +1,6 @@
 //! SSH key pairs: generate, import, delete.
 
 use askama::Template;
-use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nascfg_crypto::secrecy::SecretString;
@@ -9,7 +8,8 @@ use nascfg_store::{KeypairSummary, Store};
 use serde::Deserialize;
 
 use crate::page::{
-    Deletable, Deletion, blocking, html_status, problem, quote, see_other, store_problem, with_hint,
+    Deletable, Deletion, LoggedIn, blocking, html_status, problem, quote, see_other, store_problem,
+    with_hint,
 };
 use crate::state::{App, Sess};
 
@@ -59,7 +59,7 @@ async fn keypairs_page(app: &App, sess: &Sess, page: KeypairsPage) -> Response {
                     .collect(),
                 ..page
             };
-            html_status(&page, status)
+            html_status(&page, Some(status))
         }
         Err(e) => store_problem(sess, &e, "/keypairs"),
     }
@@ -77,7 +77,7 @@ fn empty_keypairs(sess: &Sess) -> KeypairsPage {
     }
 }
 
-pub(crate) async fn keypairs(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn keypairs(LoggedIn { app, sess }: LoggedIn) -> Response {
     let page = empty_keypairs(&sess);
     keypairs_page(&app, &sess, page).await
 }
@@ -89,8 +89,7 @@ pub(crate) struct GenerateForm {
 }
 
 pub(crate) async fn generate_keypair(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<GenerateForm>,
 ) -> Response {
     let key_type = if f.key_type == "rsa" {
@@ -140,8 +139,7 @@ pub(crate) struct ImportForm {
 }
 
 pub(crate) async fn import_keypair(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<ImportForm>,
 ) -> Response {
     let dir = app.inner.data_dir.clone();

@@ -1,13 +1,12 @@
 //! A bundle's inspection, and its restore (an upload's or a pulled one's).
 
 use askama::Template;
-use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use nascfg_credentials::Untrusted;
 use serde::Deserialize;
 
-use crate::page::{blocking, html, html_status, problem, with_hint};
+use crate::page::{LoggedIn, blocking, html, html_status, problem, with_hint};
 use crate::screens::backups::backups_page;
 use crate::state::{App, Sess, Upload, random_token};
 
@@ -182,12 +181,7 @@ async fn inspection_page(
         hint,
         upload: id.to_owned(),
     };
-    let status = if failed {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    html_status(&page, status)
+    html_status(&page, failed.then_some(StatusCode::CONFLICT))
 }
 
 #[derive(Template)]
@@ -207,8 +201,7 @@ pub(crate) struct RestoreForm {
 }
 
 pub(crate) async fn restore(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RestoreForm>,
 ) -> Response {
     let (path, unlock) = {

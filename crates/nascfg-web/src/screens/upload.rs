@@ -1,13 +1,13 @@
 //! A bundle uploaded for restore: received into a private file, then inspected.
 
-use axum::extract::{Extension, Multipart, State};
+use axum::extract::Multipart;
 use axum::response::Response;
 use nascfg_crypto::secrecy::SecretString;
 
-use crate::page::with_hint;
+use crate::page::{LoggedIn, with_hint};
 use crate::screens::backups::backups_page;
 use crate::screens::restore::keep_and_inspect;
-use crate::state::{App, Sess, Upload};
+use crate::state::Upload;
 
 /// The largest bundle accepted by upload.
 pub(crate) const MAX_UPLOAD: usize = 256 * 1024 * 1024;
@@ -95,11 +95,7 @@ async fn short_bytes(
     Ok(bytes)
 }
 
-pub(crate) async fn upload(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-    mut multipart: Multipart,
-) -> Response {
+pub(crate) async fn upload(LoggedIn { app, sess }: LoggedIn, mut multipart: Multipart) -> Response {
     let mut file: Option<(String, Received)> = None;
     let mut passphrase = String::new();
     let mut identity = nascfg_crypto::zeroize::Zeroizing::new(Vec::new());

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use askama::Template;
-use axum::extract::{Extension, Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use nascfg_credentials::{Credential, ProviderKind};
@@ -45,7 +45,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::form::{self, Mode};
-use crate::page::{blocking, html, problem};
+use crate::page::{LoggedIn, blocking, html, problem};
 use crate::state::{App, Sess};
 
 pub(crate) mod pending;
@@ -306,8 +306,7 @@ struct PastePage {
 
 /// POST /oauth/start: the credential form's Login to Provider.
 pub(crate) async fn start(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let prepared = {
@@ -527,11 +526,7 @@ fn redirect_query(uri: &Uri) -> (String, HashMap<String, String>) {
 }
 
 /// GET /oauth/callback (and `/` with a `state`): the provider's redirect.
-pub(crate) async fn callback(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-    uri: Uri,
-) -> Response {
+pub(crate) async fn callback(LoggedIn { app, sess }: LoggedIn, uri: Uri) -> Response {
     let (query, pairs) = redirect_query(&uri);
     let Some(state) = pairs.get("state").cloned() else {
         return text(
@@ -548,9 +543,9 @@ pub(crate) async fn callback(
 }
 
 /// GET `/`: a provider's redirect goes to the callback, anything else to the list.
-pub(crate) async fn root(app: State<App>, sess: Extension<Sess>, uri: Uri) -> Response {
+pub(crate) async fn root(logged_in: LoggedIn, uri: Uri) -> Response {
     if is_redirect(&uri) {
-        return callback(app, sess, uri).await;
+        return callback(logged_in, uri).await;
     }
     Redirect::to("/credentials").into_response()
 }
@@ -562,8 +557,7 @@ fn is_redirect(uri: &Uri) -> bool {
 
 /// POST /oauth/paste: the redirect address (or code) the user pasted.
 pub(crate) async fn paste(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let state = form::get(&form, "state").unwrap_or("").to_owned();

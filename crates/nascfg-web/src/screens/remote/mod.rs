@@ -8,7 +8,6 @@
 //! is restored; nothing touches the live data before the restore's checks.
 
 use askama::Template;
-use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::{Arc, Mutex};
@@ -21,7 +20,7 @@ use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
 use crate::form::Opt;
-use crate::page::{blocking, html, html_status, passphrase_twice};
+use crate::page::{LoggedIn, blocking, html, html_status, passphrase_twice};
 use crate::screens::restore::keep_and_inspect;
 use crate::state::{App, Sess, Upload};
 
@@ -88,15 +87,10 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
         listing: found.listing,
         restore_error: found.restore_error,
     };
-    let status = if failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html_status(&page, status)
+    html_status(&page, failed.then_some(StatusCode::UNPROCESSABLE_ENTITY))
 }
 
-pub(crate) async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn page(LoggedIn { app, sess }: LoggedIn) -> Response {
     render(&app, &sess, Echo::default(), Found::default()).await
 }
 
@@ -296,8 +290,7 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
 
 /// The push without script: the answer comes when the push is done.
 pub(crate) async fn push(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
     let (echo, request) = match f.push_request() {
@@ -370,8 +363,7 @@ fn capitalized(text: &str) -> String {
 /// Starts the push in the background and answers with its progress, which
 /// the page then polls every second until the result is ready.
 pub(crate) async fn push_start(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
     let (echo, request) = match f.push_request() {
@@ -400,10 +392,7 @@ pub(crate) async fn push_start(
 }
 
 /// The push's progress; once it is done, sends the page to its result.
-pub(crate) async fn push_progress(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-) -> Response {
+pub(crate) async fn push_progress(LoggedIn { app, sess }: LoggedIn) -> Response {
     let job = app
         .inner
         .pushes
@@ -423,10 +412,7 @@ pub(crate) async fn push_progress(
 }
 
 /// The finished push's page (taken once).
-pub(crate) async fn push_result(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-) -> Response {
+pub(crate) async fn push_result(LoggedIn { app, sess }: LoggedIn) -> Response {
     let finished = {
         let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
         let done = pushes
@@ -450,8 +436,7 @@ pub(crate) async fn push_result(
 }
 
 pub(crate) async fn list(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
     let echo = f.echo();
@@ -488,8 +473,7 @@ pub(crate) struct RestoreForm {
 /// Pulls the chosen bundle into a private 0600 file, keeps it as an upload
 /// is kept, and shows its inspection: from there the restore is the upload's.
 pub(crate) async fn restore(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RestoreForm>,
 ) -> Response {
     let echo = Echo {
