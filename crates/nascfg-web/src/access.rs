@@ -7,17 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::{App, same};
+use crate::state::{App, Sess, same};
 
 /// The largest urlencoded form body (credential forms, key imports).
 const MAX_FORM: usize = 1024 * 1024;
-
-/// The session of a request that passed the checks.
-#[derive(Debug, Clone)]
-pub(crate) struct Sess {
-    pub(crate) id: String,
-    pub(crate) csrf: String,
-}
 
 /// The Content-Security-Policy: nothing inline, nothing from elsewhere.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -131,7 +124,7 @@ async fn check(app: App, request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let Some(id) = cookie(request.headers(), &app.inner.cookie_name).map(str::to_owned) else {
-        if let Some(reload) = crate::oauth::reload_without_session(&request) {
+        if let Some(reload) = crate::screens::oauth::reload_without_session(&request) {
             return reload;
         }
         return refuse(

@@ -26,18 +26,18 @@ mod api;
 mod app;
 mod error;
 mod form;
-mod oauth;
-mod pages;
-mod remote;
+mod page;
+mod screens;
 mod server;
+mod state;
 
 pub use crate::api::{IDLE as API_IDLE, MAX_MESSAGE as API_MAX_MESSAGE};
-pub use crate::app::{
+pub use crate::error::Error;
+pub use crate::server::Server;
+pub use crate::state::{
     App, Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_SESSION_IDLE,
     TlsFiles,
 };
-pub use crate::error::Error;
-pub use crate::server::Server;
 pub use axum;
 
 /// Runs untrusted bytes through the API's frame check and query parsers (the

@@ -2,7 +2,7 @@
 //! loop for both, with a bound on connections and on the time to send headers.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 
-use crate::app::{App, Config, TlsFiles};
 use crate::error::Error;
+use crate::state::{App, Config, TlsFiles, unmapped};
 
 /// How often expired sessions (and their uploads) are swept while the server runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -26,18 +26,6 @@ pub struct Server {
     login_url: String,
     header_read_timeout: Duration,
     max_connections: usize,
-}
-
-/// `::ffff:a.b.c.d` is `a.b.c.d`: every decision about an address (loopback?
-/// wildcard? the Host names expected) is made on the IPv4 address it maps.
-pub(crate) fn unmapped(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => SocketAddr::new(IpAddr::V4(v4), addr.port()),
-            None => addr,
-        },
-        IpAddr::V4(_) => addr,
-    }
 }
 
 /// Whether `addr` may be listened on without TLS: loopback always; another

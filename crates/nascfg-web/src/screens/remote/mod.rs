@@ -8,11 +8,8 @@
 //! is restored; nothing touches the live data before the restore's checks.
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
 
 use axum::response::IntoResponse;
@@ -22,47 +19,14 @@ use nascfg_remote::{BundleName, Location};
 use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
-use crate::access::Sess;
-use crate::app::{App, Upload, random_token};
 use crate::form::Opt;
-use crate::pages::{blocking, html, inspection_page};
+use crate::page::{LoggedIn, blocking, html, html_status, passphrase_twice};
+use crate::screens::restore::keep_and_inspect;
+use crate::state::{App, Sess, Upload};
 
-/// The routes of this screen (the access checks are the router's).
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/backups/remote", get(page))
-        .route("/backups/remote/push", post(push))
-        .route("/backups/remote/push/start", post(push_start))
-        .route("/backups/remote/push/progress", get(push_progress))
-        .route("/backups/remote/push/result", get(push_result))
-        .route("/backups/remote/list", post(list))
-        .route("/backups/remote/restore", post(restore))
-}
+pub(crate) mod job;
 
-struct PushedView {
-    location: String,
-    name: String,
-    size: u64,
-    sha256: String,
-    contents: String,
-    engine: &'static str,
-}
-
-struct RowView {
-    created: String,
-    host: String,
-    size: u64,
-    encrypted: bool,
-    seed: &'static str,
-    name: String,
-}
-
-struct ListingView {
-    location: String,
-    credential: String,
-    path: String,
-    rows: Vec<RowView>,
-}
+use job::{Echo, Found, JobProgress, JobState, ListingView, PushJob, PushedView, RowView};
 
 #[derive(Template)]
 #[template(path = "remote.html")]
@@ -73,27 +37,6 @@ struct RemotePage {
     path: String,
     include_seed: bool,
     if_changed: bool,
-    push_error: Option<String>,
-    unchanged: Option<String>,
-    pushed: Option<PushedView>,
-    notes: Vec<String>,
-    list_error: Option<String>,
-    listing: Option<ListingView>,
-    restore_error: Option<String>,
-}
-
-/// What the form said, echoed back (never a passphrase).
-#[derive(Default, Clone)]
-pub(crate) struct Echo {
-    credential: String,
-    path: String,
-    include_seed: bool,
-    if_changed: bool,
-}
-
-/// What a request found, for the page.
-#[derive(Default)]
-pub(crate) struct Found {
     push_error: Option<String>,
     unchanged: Option<String>,
     pushed: Option<PushedView>,
@@ -118,11 +61,11 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
     let names = blocking(move || storage_credentials(&dir)).await;
     let names = match names {
         Ok(n) => n,
-        Err(e) => return crate::pages::store_problem(sess, &e, "/backups"),
+        Err(e) => return crate::page::store_problem(sess, &e, "/backups"),
     };
     let failed =
         found.push_error.is_some() || found.list_error.is_some() || found.restore_error.is_some();
-    let mut response = html(&RemotePage {
+    let page = RemotePage {
         csrf: sess.csrf.clone(),
         flash: app.take_flash(&sess.id),
         credentials: names
@@ -143,14 +86,11 @@ async fn render(app: &App, sess: &Sess, echo: Echo, found: Found) -> Response {
         list_error: found.list_error,
         listing: found.listing,
         restore_error: found.restore_error,
-    });
-    if failed {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    };
+    html_status(&page, failed.then_some(StatusCode::UNPROCESSABLE_ENTITY))
 }
 
-async fn page(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn page(LoggedIn { app, sess }: LoggedIn) -> Response {
     render(&app, &sess, Echo::default(), Found::default()).await
 }
 
@@ -173,7 +113,7 @@ fn describe(e: &nascfg_backup::Error) -> String {
         }
         other => other.hint(),
     };
-    crate::pages::with_hint(&text, hint)
+    crate::page::with_hint(&text, hint)
 }
 
 /// `CRED:PATH` from the form's two fields.
@@ -224,7 +164,7 @@ fn open(
 }
 
 #[derive(Deserialize)]
-struct RemoteForm {
+pub(crate) struct RemoteForm {
     #[serde(default)]
     credential: String,
     #[serde(default)]
@@ -264,16 +204,16 @@ impl RemoteForm {
     /// passphrases differ.
     fn push_request(self) -> Result<(Echo, PushRequest), (Echo, String)> {
         let echo = self.echo();
-        if self.passphrase != self.passphrase2 {
-            let error = "the passphrases differ: type the same passphrase twice".to_owned();
-            return Err((echo, error));
-        }
+        let passphrase = match passphrase_twice(self.passphrase, &self.passphrase2) {
+            Ok(p) => p,
+            Err(error) => return Err((echo, error)),
+        };
         let request = PushRequest {
             credential: self.credential,
             path: self.path,
             include_seed: echo.include_seed,
             if_changed: echo.if_changed,
-            passphrase: (!self.passphrase.is_empty()).then(|| SecretString::from(self.passphrase)),
+            passphrase,
         };
         Ok((echo, request))
     }
@@ -349,9 +289,8 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
 }
 
 /// The push without script: the answer comes when the push is done.
-async fn push(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+pub(crate) async fn push(
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
     let (echo, request) = match f.push_request() {
@@ -370,52 +309,6 @@ async fn push(
 }
 
 // ---- a push in the background, its progress polled by the page (htmx)
-
-/// A push running for a session, and then its result until the page takes it.
-pub(crate) struct PushJob {
-    echo: Echo,
-    state: Mutex<JobState>,
-}
-
-impl std::fmt::Debug for PushJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushJob").finish_non_exhaustive()
-    }
-}
-
-#[derive(Default)]
-struct JobState {
-    transfer: Option<Transfer>,
-    done: u64,
-    total: u64,
-    result: Option<Found>,
-}
-
-impl PushJob {
-    fn state(&self) -> std::sync::MutexGuard<'_, JobState> {
-        self.state.lock().expect("no panics under the lock")
-    }
-}
-
-/// The job's progress, as nascfg-backup reports it.
-struct JobProgress(Arc<PushJob>);
-
-impl Progress for JobProgress {
-    fn start(&self, transfer: Transfer) {
-        let mut s = self.0.state();
-        s.transfer = Some(transfer);
-        s.done = 0;
-        s.total = 0;
-    }
-    fn advance(&self, done: u64, total: u64) {
-        let mut s = self.0.state();
-        s.done = done;
-        s.total = total;
-    }
-    fn finish(&self) {
-        self.0.state().transfer = None;
-    }
-}
 
 #[derive(Template)]
 #[template(path = "push_progress.html")]
@@ -450,6 +343,15 @@ fn progress_partial(job: &PushJob) -> Response {
     })
 }
 
+/// The progress area with a refusal in place of a push.
+fn progress_refused(error: String) -> Response {
+    html(&ProgressPartial {
+        what: String::new(),
+        bar: None,
+        error: Some(error),
+    })
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
@@ -460,21 +362,13 @@ fn capitalized(text: &str) -> String {
 
 /// Starts the push in the background and answers with its progress, which
 /// the page then polls every second until the result is ready.
-async fn push_start(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+pub(crate) async fn push_start(
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
-    let refuse = |error: String| {
-        html(&ProgressPartial {
-            what: String::new(),
-            bar: None,
-            error: Some(error),
-        })
-    };
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
-        Err((_, error)) => return refuse(error),
+        Err((_, error)) => return progress_refused(error),
     };
     let job = Arc::new(PushJob {
         echo,
@@ -498,7 +392,7 @@ async fn push_start(
 }
 
 /// The push's progress; once it is done, sends the page to its result.
-async fn push_progress(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn push_progress(LoggedIn { app, sess }: LoggedIn) -> Response {
     let job = app
         .inner
         .pushes
@@ -513,16 +407,12 @@ async fn push_progress(State(app): State<App>, Extension(sess): Extension<Sess>)
         )
             .into_response(),
         Some(job) => progress_partial(&job),
-        None => html(&ProgressPartial {
-            what: String::new(),
-            bar: None,
-            error: Some("no push is under way (the server restarted?)".to_owned()),
-        }),
+        None => progress_refused("no push is under way (the server restarted?)".to_owned()),
     }
 }
 
 /// The finished push's page (taken once).
-async fn push_result(State(app): State<App>, Extension(sess): Extension<Sess>) -> Response {
+pub(crate) async fn push_result(LoggedIn { app, sess }: LoggedIn) -> Response {
     let finished = {
         let mut pushes = app.inner.pushes.lock().expect("no panics under the lock");
         let done = pushes
@@ -545,9 +435,8 @@ async fn push_result(State(app): State<App>, Extension(sess): Extension<Sess>) -
     response
 }
 
-async fn list(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+pub(crate) async fn list(
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RemoteForm>,
 ) -> Response {
     let echo = f.echo();
@@ -572,7 +461,7 @@ async fn list(
 }
 
 #[derive(Deserialize)]
-struct RestoreForm {
+pub(crate) struct RestoreForm {
     credential: String,
     #[serde(default)]
     path: String,
@@ -583,9 +472,8 @@ struct RestoreForm {
 
 /// Pulls the chosen bundle into a private 0600 file, keeps it as an upload
 /// is kept, and shows its inspection: from there the restore is the upload's.
-async fn restore(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+pub(crate) async fn restore(
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<RestoreForm>,
 ) -> Response {
     let echo = Echo {
@@ -627,20 +515,12 @@ async fn restore(
         Err(e) => return render(&app, &sess, echo, failed(describe(&e))).await,
     };
     let (dir, path) = fetched.into_parts();
-    let id = random_token();
-    app.inner
-        .uploads
-        .lock()
-        .expect("no panics under the lock")
-        .insert(
-            id.clone(),
-            Upload {
-                _dir: dir,
-                session: sess.id.clone(),
-                path,
-                file_name: bundle.name().to_owned(),
-                unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
-            },
-        );
-    inspection_page(&app, &sess, &id, None).await
+    let upload = Upload {
+        _dir: dir,
+        session: sess.id.clone(),
+        path,
+        file_name: bundle.name().to_owned(),
+        unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
+    };
+    keep_and_inspect(&app, &sess, upload).await
 }

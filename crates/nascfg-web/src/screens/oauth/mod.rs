@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use askama::Template;
-use axum::extract::{Extension, Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use nascfg_credentials::{Credential, ProviderKind};
@@ -44,9 +44,13 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::access::Sess;
-use crate::app::App;
 use crate::form::{self, Mode};
+use crate::page::{LoggedIn, blocking, html, problem};
+use crate::state::{App, Sess};
+
+pub(crate) mod pending;
+
+use pending::{Pending, Target};
 
 /// How long a started login waits for its redirect.
 pub(crate) const LOGIN_EXPIRY: Duration = Duration::from_secs(10 * 60);
@@ -56,52 +60,6 @@ const RELOADED: &str = "nascfg_reloaded";
 
 /// A token that only stands in while a new credential's other attributes are checked.
 const PLACEHOLDER_TOKEN: &str = r#"{"access_token":"placeholder","token_type":"Bearer"}"#;
-
-/// What the login's token goes into.
-enum Target {
-    /// A credential the form adds: created once the token is there.
-    New {
-        name: String,
-        provider: ProviderKind,
-        values: Map<String, Value>,
-    },
-    /// A stored credential: the form's changes and the token, under the writer lock.
-    Stored {
-        original: String,
-        rename: Option<String>,
-        changes: Map<String, Value>,
-        drive_id: Option<String>,
-    },
-}
-
-impl Target {
-    fn name(&self) -> &str {
-        match self {
-            Target::New { name, .. } => name,
-            Target::Stored {
-                original, rename, ..
-            } => rename.as_deref().unwrap_or(original),
-        }
-    }
-}
-
-/// One login under way.
-pub(crate) struct Pending {
-    session: String,
-    started: Instant,
-    login: Login,
-    target: Target,
-}
-
-impl std::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The target's values hold the client secret.
-        f.debug_struct("Pending")
-            .field("login", &self.login)
-            .field("credential", &self.target.name())
-            .finish_non_exhaustive()
-    }
-}
 
 /// The network settings of Verify Credential: its timeouts, and in test builds
 /// its endpoint override.
@@ -166,39 +124,15 @@ impl Failure {
     }
 }
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    csrf: String,
-    flash: Option<String>,
-    title: String,
-    message: String,
-    hint: Option<String>,
-    back: &'static str,
-}
-
 fn failure_page(sess: &Sess, failure: Failure) -> Response {
-    let mut response = html(&MessagePage {
-        csrf: sess.csrf.clone(),
-        flash: None,
-        title: "Login to Provider failed".to_owned(),
-        message: failure.message,
-        hint: failure.hint,
-        back: "/credentials",
-    });
-    *response.status_mut() = failure.status;
-    response
-}
-
-fn html(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(body) => axum::response::Html(body).into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot render the page: {e}"),
-        )
-            .into_response(),
-    }
+    problem(
+        sess,
+        failure.status,
+        "Login to Provider failed",
+        failure.message,
+        failure.hint,
+        "/credentials",
+    )
 }
 
 fn text(status: StatusCode, message: String) -> Response {
@@ -208,13 +142,6 @@ fn text(status: StatusCode, message: String) -> Response {
         message,
     )
         .into_response()
-}
-
-/// Runs store and network work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f)
-        .await
-        .expect("a login's work does not panic")
 }
 
 /// A non-empty text value of the form's changes.
@@ -379,8 +306,7 @@ struct PastePage {
 
 /// POST /oauth/start: the credential form's Login to Provider.
 pub(crate) async fn start(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let prepared = {
@@ -600,11 +526,7 @@ fn redirect_query(uri: &Uri) -> (String, HashMap<String, String>) {
 }
 
 /// GET /oauth/callback (and `/` with a `state`): the provider's redirect.
-pub(crate) async fn callback(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
-    uri: Uri,
-) -> Response {
+pub(crate) async fn callback(LoggedIn { app, sess }: LoggedIn, uri: Uri) -> Response {
     let (query, pairs) = redirect_query(&uri);
     let Some(state) = pairs.get("state").cloned() else {
         return text(
@@ -621,9 +543,9 @@ pub(crate) async fn callback(
 }
 
 /// GET `/`: a provider's redirect goes to the callback, anything else to the list.
-pub(crate) async fn root(app: State<App>, sess: Extension<Sess>, uri: Uri) -> Response {
+pub(crate) async fn root(logged_in: LoggedIn, uri: Uri) -> Response {
     if is_redirect(&uri) {
-        return callback(app, sess, uri).await;
+        return callback(logged_in, uri).await;
     }
     Redirect::to("/credentials").into_response()
 }
@@ -635,8 +557,7 @@ fn is_redirect(uri: &Uri) -> bool {
 
 /// POST /oauth/paste: the redirect address (or code) the user pasted.
 pub(crate) async fn paste(
-    State(app): State<App>,
-    Extension(sess): Extension<Sess>,
+    LoggedIn { app, sess }: LoggedIn,
     axum::Form(form): axum::Form<Vec<(String, String)>>,
 ) -> Response {
     let state = form::get(&form, "state").unwrap_or("").to_owned();
