@@ -11,7 +11,7 @@ use crate::page;
 use crate::screens::{
     backups, credential_form, credentials, keypairs, login, oauth, remote, restore, upload, verify,
 };
-pub(crate) use crate::state::App;
+use crate::state::App;
 
 const HTMX: &str = include_str!("../static/htmx.min.js");
 const STYLE: &str = include_str!("../static/style.css");

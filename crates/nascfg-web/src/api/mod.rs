@@ -29,7 +29,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::App;
+use crate::state::App;
 
 /// The largest frame (text message) a logged-in client may send.
 pub const MAX_MESSAGE: usize = 1024 * 1024;
