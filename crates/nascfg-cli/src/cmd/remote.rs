@@ -899,14 +899,7 @@ fn units(
     let UnitEncryption { comment, args, .. } = encryption;
     format!(
         "# /etc/systemd/system/nascfg-push.service\n\
-[Unit]\n\
-Description=Push a nascfg configuration backup off the box\n\
-Wants=network-online.target\n\
-After=network-online.target\n\
-\n\
-[Service]\n\
-Type=oneshot\n\
-User={user}\n\
+{push_head}\
 # The data directory these units were printed for (a service has no HOME to find it by).\n\
 Environment={environment}\n\
 {comment}\
@@ -928,14 +921,7 @@ Persistent=true\n\
 WantedBy=timers.target\n\
 \n\
 # /etc/systemd/system/nascfg-status.service\n\
-[Unit]\n\
-Description=Check that the nascfg configuration backup is fresh\n\
-Wants=network-online.target\n\
-After=network-online.target\n\
-\n\
-[Service]\n\
-Type=oneshot\n\
-User={user}\n\
+{status_head}\
 Environment={environment}\n\
 ExecStart={exe} backup status {location} --max-age {max_age}\n\
 \n\
@@ -950,6 +936,23 @@ Persistent=true\n\
 [Install]\n\
 WantedBy=timers.target\n",
         environment = systemd_quoted(&format!("NASCFG_DATA_DIR={data_dir}")),
+        push_head = service_head("Push a nascfg configuration backup off the box", user),
+        status_head = service_head("Check that the nascfg configuration backup is fresh", user),
+    )
+}
+
+/// The start of a oneshot service that runs as `user` once the network is up: its `[Unit]`
+/// and the first lines of its `[Service]`.
+fn service_head(description: &str, user: &str) -> String {
+    format!(
+        "[Unit]\n\
+Description={description}\n\
+Wants=network-online.target\n\
+After=network-online.target\n\
+\n\
+[Service]\n\
+Type=oneshot\n\
+User={user}\n"
     )
 }
 
