@@ -11,6 +11,10 @@
 //! export (streamed as it is written, read back before success) or a bundle
 //! file, [`list`] the bundles there newest first, [`fetch`] one into a
 //! private 0600 file for inspection and restore, or [`pull`] it to a file.
+//! An [`Origin`] names where a bundle to read comes from (a file, or
+//! `CRED:PATH/NAME`), so `backup inspect|restore|diff` read both alike
+//! ([`Local`]); [`contents`] and [`restore_case`] word a bundle's contents and a
+//! restore's case once for every front end.
 //! It prints nothing: a [`Progress`] hears about transfers, and the results
 //! are values.
 //!
@@ -31,16 +35,19 @@
 mod error;
 mod list;
 mod open;
+mod origin;
 mod progress;
 mod pull;
 mod push;
 mod record;
 mod status;
+mod summary;
 mod watch;
 
 pub use error::{Error, Result};
 pub use list::{Listed, bundles, list};
 pub use open::{HostKeyRecorded, Opened, Reach, can_hold_backups, open};
+pub use origin::{Local, Origin};
 pub use progress::{NoProgress, Progress, Transfer};
 pub use pull::{Fetched, Overwrite, Pulled, download, fetch, pull};
 pub use push::{BundleFile, Export, PushOutcome, PushReport, Source, push, push_as};
@@ -53,5 +60,6 @@ pub use status::{
     Level, Newest, Seen, StatusReport, box_status, dated_in_the_future, fleet_status, format_age,
     parse_age, prometheus_text, summarize, write_textfile,
 };
+pub use summary::{Controls, Protection, contents, restore_case, seed_status};
 pub use watch::{Ended, PING_TIMEOUT, Watch};
 pub use {nascfg_remote, secrecy};

@@ -184,6 +184,20 @@ pub struct SeedFileArgs {
     pub seed_share: Vec<PathBuf>,
 }
 
+/// What reads a bundle (`backup inspect`, `backup diff`): its passphrase or identities, the
+/// seed its secrets are sealed under, and how a remote one is reached.
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+    #[command(flatten)]
+    pub seed: SeedFileArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
 /// Options for verifying a credential against its service.
 #[derive(Debug, Args, Clone, Default)]
 pub struct VerifyArgs {
@@ -442,13 +456,7 @@ pub enum BackupCommand {
         /// A bundle file, or CRED:PATH/NAME on a credential's storage.
         file: PathBuf,
         #[command(flatten)]
-        passphrase: PassphraseArgs,
-        #[command(flatten)]
-        identities: IdentityArgs,
-        #[command(flatten)]
-        seed: SeedFileArgs,
-        #[command(flatten)]
-        remote: RemoteArgs,
+        read: ReadArgs,
         /// Accept only a bundle signed by a key this OpenSSH allowed_signers file lists for the
         /// namespace nascfg-bundle@v1 (an unsigned one is refused).
         #[arg(long, value_name = "FILE")]
@@ -495,17 +503,10 @@ pub enum BackupCommand {
         a: String,
         /// The configuration after: a bundle file, CRED:PATH/NAME, or `-` for this box.
         b: String,
-        /// For passphrase-protected bundles (the same passphrase for both).
+        // The passphrase is the same for both bundles; any identity that opens each will do;
+        // the seed opens the secrets of a bundle sealed under it (to compare them).
         #[command(flatten)]
-        passphrase: PassphraseArgs,
-        /// For bundles encrypted to recipients (any identity that opens each).
-        #[command(flatten)]
-        identities: IdentityArgs,
-        /// Opens the secrets of a bundle sealed under it (to compare them).
-        #[command(flatten)]
-        seed: SeedFileArgs,
-        #[command(flatten)]
-        remote: RemoteArgs,
+        read: ReadArgs,
         /// Accept only bundles signed by a key this OpenSSH allowed_signers file lists for the
         /// namespace nascfg-bundle@v1 (an unsigned one is refused).
         #[arg(long, value_name = "FILE")]

@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, command: &ApikeyCommand) -> anyhow::Result<()> {
                     ]
                 })
                 .collect();
-            super::cred::print_table(&["ID", "NAME", "ROLE", "CREATED"], &rows);
+            super::table::print_table(&["ID", "NAME", "ROLE", "CREATED"], &rows);
             Ok(())
         }
         ApikeyCommand::Delete { name } => {

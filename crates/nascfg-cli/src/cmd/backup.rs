@@ -1,17 +1,20 @@
 //! `nascfg backup export|inspect|restore`
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use nascfg_backup::{Controls, Local, Protection};
 use nascfg_bundle::{
-    AllowedSigners, Existing, ExportOptions, Inspection, Restorability, RestoreCase,
-    RestoreOptions, RestoreReport, Signer, SignerPolicy,
+    Existing, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions, RestoreReport,
+    SignerPolicy,
 };
 use nascfg_credentials::Untrusted;
 use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::cli::{BackupCommand, Cli, IdentityArgs, PassphraseArgs, RecipientArgs, SeedFileArgs};
-use crate::cmd::{common, keys, remote};
+use crate::cli::{
+    BackupCommand, Cli, IdentityArgs, PassphraseArgs, ReadArgs, RecipientArgs, SeedFileArgs,
+};
+use crate::cmd::progress::Bar;
+use crate::cmd::{common, keys, remote, signers, storage};
 use crate::output;
 
 pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
@@ -32,19 +35,14 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
         ),
         BackupCommand::Inspect {
             file,
-            passphrase,
-            identities,
-            seed,
-            remote: remote_args,
+            read,
             allowed_signers,
         } => {
-            let signers = signer_policy(allowed_signers.as_deref())?;
-            if remote::is_remote(file) {
-                // Pulled into a private temporary file; the report names what the user gave.
-                let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return inspect(cli, &path, file, passphrase, identities, seed, &signers);
-            }
-            inspect(cli, file, file, passphrase, identities, seed, &signers)
+            let signers = signers::policy(allowed_signers.as_deref())?;
+            // A remote bundle is pulled into a private temporary file; the report names
+            // what the user gave.
+            let bundle = storage::local(cli, file, &read.remote)?;
+            inspect(cli, &bundle, read, &signers)
         }
         BackupCommand::Diff { .. } => super::backup_diff::run(cli, command),
         BackupCommand::Restore {
@@ -61,15 +59,12 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
                 seed: seed.clone(),
                 allow_lost_secrets: *allow_lost_secrets,
                 dry_run: *dry_run,
-                signers: signer_policy(allowed_signers.as_deref())?,
+                signers: signers::policy(allowed_signers.as_deref())?,
             };
-            if remote::is_remote(file) {
-                // Pulled whole into a private 0600 file first; then the same checks as a
-                // local bundle, all before the live data is touched.
-                let (_dir, path) = remote::fetch(cli, file, remote_args)?;
-                return restore(cli, &path, args, passphrase, identities);
-            }
-            restore(cli, file, args, passphrase, identities)
+            // A remote bundle is pulled whole into a private 0600 file first; then the
+            // same checks as a local bundle, all before the live data is touched.
+            let bundle = storage::local(cli, file, remote_args)?;
+            restore(cli, &bundle, args, passphrase, identities)
         }
         BackupCommand::Push {
             location,
@@ -168,41 +163,6 @@ struct RestoreArgs {
     signers: SignerPolicy,
 }
 
-/// A progress bar on standard error, only when it is a terminal and not --quiet.
-pub(crate) struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    pub(crate) fn new(cli: &Cli, what: &str) -> Bar {
-        if cli.quiet || !std::io::stderr().is_terminal() {
-            return Bar(None);
-        }
-        let bar = indicatif::ProgressBar::hidden();
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(what.to_owned());
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        Bar(Some(bar))
-    }
-
-    pub(crate) fn update(&self, done: u64, total: u64) {
-        if let Some(bar) = &self.0 {
-            if bar.length() != Some(total) {
-                bar.set_length(total);
-            }
-            bar.set_position(done);
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 fn passphrase_given(args: &PassphraseArgs) -> bool {
     args.passphrase_file.is_some() || args.passphrase_env.is_some()
 }
@@ -265,24 +225,19 @@ fn export(
     }
     if !cli.quiet {
         let m = &report.manifest;
+        let protection = if !report.encrypted {
+            Protection::Plain
+        } else if options.recipients.is_empty() {
+            Protection::Passphrase
+        } else {
+            Protection::Recipients
+        };
         println!(
-            "wrote {} ({} bytes): {} credential(s), {} key pair(s), seed {}{}",
+            "wrote {} ({} bytes): {}{}",
             report.path.display(),
             report.size,
-            m.counts.credentials,
-            m.counts.keypairs,
-            if m.seed_included {
-                "included"
-            } else {
-                "not included"
-            },
-            if !report.encrypted {
-                ""
-            } else if options.recipients.is_empty() {
-                ", passphrase-protected"
-            } else {
-                ", encrypted to recipients"
-            },
+            nascfg_backup::contents(m),
+            protection.suffix(),
         );
         if !m.seed_included
             && let Some(fp) = &m.seed_fingerprint
@@ -304,48 +259,21 @@ fn this_box_seed(cli: &Cli) -> anyhow::Result<Option<Fingerprint>> {
     }
 }
 
-/// `--allowed-signers FILE` read and checked (its notes on standard error),
-/// or any valid signer without it.
-pub(super) fn signer_policy(file: Option<&Path>) -> anyhow::Result<SignerPolicy> {
-    let Some(file) = file else {
-        return Ok(SignerPolicy::AnyValid);
-    };
-    let allowed = AllowedSigners::read(file)?;
-    for note in allowed.notes() {
-        eprintln!("note: {note}");
-    }
-    Ok(SignerPolicy::Only(allowed))
-}
-
-/// Applies `policy` to a bundle's signer; an unsigned bundle accepted
-/// without `--allowed-signers` gets a notice on standard error.
-pub(super) fn check_signer(
-    shown: &Path,
-    policy: &SignerPolicy,
-    signer: &Signer,
-) -> anyhow::Result<Signer> {
-    let checked = policy.check(signer)?;
-    if checked == Signer::Unsigned {
-        eprintln!(
-            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
-             who made it cannot be checked",
-            shown.display()
-        );
-    }
-    Ok(checked)
-}
-
-/// Inspects `file`, naming it `shown` (the CRED:PATH/NAME a remote bundle was pulled from).
+/// Inspects `bundle`, naming it as the user gave it (the CRED:PATH/NAME a remote bundle
+/// was pulled from).
 fn inspect(
     cli: &Cli,
-    file: &Path,
-    shown: &Path,
-    passphrase: &PassphraseArgs,
-    identities: &IdentityArgs,
-    seed: &SeedFileArgs,
+    bundle: &Local,
+    read: &ReadArgs,
     signers: &SignerPolicy,
 ) -> anyhow::Result<()> {
-    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
+    let ReadArgs {
+        passphrase,
+        identities,
+        seed,
+        ..
+    } = read;
+    let unlock = keys::bundle_unlock(bundle.path(), passphrase, identities)?;
     // With --seed-file, whether that seed opens the bundle's secrets;
     // else whether this box's does.
     let given = common::seed_file(seed)?.as_ref().map(Seed::fingerprint);
@@ -353,13 +281,13 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let mut inspection = nascfg_bundle::inspect(file, &unlock, this_box.as_ref())?;
-    inspection.signer = check_signer(shown, signers, &inspection.signer)?;
+    let inspection = bundle.inspect(&unlock, this_box.as_ref(), signers)?;
+    signers::notice_if_unsigned(bundle.shown(), &inspection.signer);
     if cli.json {
         return output::print_json(&inspection.to_json());
     }
     print_inspection(
-        shown,
+        bundle.shown(),
         &inspection,
         seed.seed_file.is_some() || !seed.seed_share.is_empty(),
     );
@@ -401,18 +329,7 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
     println!("schema:        version {}", m.schema_version);
     println!("credentials:   {}", m.counts.credentials);
     println!("key pairs:     {}", m.counts.keypairs);
-    println!(
-        "seed:          {} ({})",
-        if m.seed_included {
-            "included"
-        } else {
-            "not included"
-        },
-        m.seed_fingerprint.as_deref().map_or_else(
-            || "none recorded".to_owned(),
-            |f| Untrusted::new(f).to_string()
-        )
-    );
+    println!("seed:          {}", nascfg_backup::seed_status(m));
     for member in &m.members {
         println!(
             "member:        {} {} bytes sha256 {} ok",
@@ -453,12 +370,12 @@ fn print_inspection(file: &Path, i: &Inspection, seed_file_given: bool) {
 
 fn restore(
     cli: &Cli,
-    file: &Path,
+    bundle: &Local,
     args: RestoreArgs,
     passphrase: &PassphraseArgs,
     identities: &IdentityArgs,
 ) -> anyhow::Result<()> {
-    let unlock = keys::bundle_unlock(file, passphrase, identities)?;
+    let unlock = keys::bundle_unlock(bundle.path(), passphrase, identities)?;
     let seed = common::seed_file(&args.seed)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
@@ -472,16 +389,11 @@ fn restore(
         signers: args.signers,
         ..RestoreOptions::default()
     };
-    let report = nascfg_bundle::restore(&dir, file, &options);
+    let report = bundle.restore(&dir, &options);
     bar.finish();
     let report = report?;
-    if report.signer == Signer::Unsigned {
-        eprintln!(
-            "notice: {} is not signed (made before nascfg signed bundles, or its signature was removed): \
-             who made it cannot be checked",
-            file.display()
-        );
-    }
+    // Named by the file read (a remote bundle's private copy), as before.
+    signers::notice_if_unsigned(bundle.path(), &report.signer);
     if cli.json {
         return output::print_json(&report_json(&report));
     }
@@ -529,25 +441,13 @@ fn report_json(r: &RestoreReport) -> serde_json::Value {
 
 fn print_report(r: &RestoreReport) {
     let m = &r.manifest;
-    let what = match &r.case {
-        RestoreCase::SeedFromBundle { fingerprint } => {
-            format!("with every secret, and the bundle's seed ({fingerprint})")
-        }
-        RestoreCase::SeedFromFile { fingerprint } => {
-            format!("with every secret, under the seed from --seed-file ({fingerprint})")
-        }
-        RestoreCase::BoxSeedMatches { fingerprint } => {
-            format!("with every secret: this box's seed matches ({fingerprint})")
-        }
-        RestoreCase::NoSecrets => "(it holds no secrets)".to_owned(),
-        RestoreCase::SecretsDropped {
-            credentials,
-            keypairs,
-        } => format!(
-            "WITHOUT secrets: {credentials} credential(s) need their secrets re-entered \
-             (`nascfg cred update NAME --set FIELD=VALUE`), {keypairs} key pair(s) lost their private keys"
-        ),
-    };
+    let what = nascfg_backup::restore_case(
+        &r.case,
+        &Controls {
+            given_seed: "the seed from --seed-file",
+            reenter: Some("`nascfg cred update NAME --set FIELD=VALUE`"),
+        },
+    );
     let verb = if r.dry_run {
         "would restore"
     } else {
@@ -567,7 +467,7 @@ fn print_report(r: &RestoreReport) {
     if let Some(diff) = &r.diff {
         println!();
         println!("what the restore would change on this box:");
-        super::backup_diff::print_diff(diff);
+        super::changes::print_diff(diff);
     }
     if let Some(installed) = &r.installed {
         if let Some(p) = &installed.previous_db {

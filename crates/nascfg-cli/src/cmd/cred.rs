@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
+use super::credential::{SummaryJson, credential_json, parse_provider, summary_json};
+use super::table::print_table;
 use crate::cli::{Cli, CredCommand, VerifyArgs};
 use crate::output;
 
@@ -50,11 +52,6 @@ pub fn run(cli: &Cli, command: &CredCommand) -> anyhow::Result<()> {
             verify_args,
         } => super::verify::run(cli, name.as_deref(), provider.as_deref(), set, verify_args),
     }
-}
-
-/// Parses a provider type string (the error's hint says where they are listed).
-pub fn parse_provider(text: &str) -> anyhow::Result<ProviderKind> {
-    Ok(text.parse::<ProviderKind>()?)
 }
 
 fn invalid(
@@ -260,63 +257,6 @@ fn ordered_attributes(
     out
 }
 
-/// A credential as JSON, serialized without building a `Value` tree (fast listing).
-struct SummaryJson<'a>(&'a CredentialSummary, Option<&'a Map<String, Value>>);
-
-struct ProviderJson<'a>(&'a CredentialSummary, Option<&'a Map<String, Value>>);
-
-impl serde::Serialize for ProviderJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let (summary, revealed) = (self.0, self.1);
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("type", summary.provider.type_str())?;
-        let fields = summary.provider.spec().fields();
-        for field in fields {
-            let name = field.name();
-            if let Some(v) = summary.attributes.get(name) {
-                map.serialize_entry(name, v)?;
-            } else if summary.secret_fields.iter().any(|s| s == name) {
-                match revealed.and_then(|r| r.get(name)) {
-                    Some(v) => map.serialize_entry(name, v)?,
-                    None => map.serialize_entry(name, REDACTED)?,
-                }
-            }
-        }
-        for (k, v) in &summary.attributes {
-            if !fields.iter().any(|f| f.name() == k) {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        map.end()
-    }
-}
-
-impl serde::Serialize for SummaryJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let s = self.0;
-        let mut map = serializer.serialize_map(Some(6))?;
-        map.serialize_entry("id", &s.id.get())?;
-        map.serialize_entry("name", &s.name)?;
-        map.serialize_entry("provider", &ProviderJson(s, self.1))?;
-        map.serialize_entry("needs_secrets", &s.needs_secrets)?;
-        map.serialize_entry("created_at", &s.created_at)?;
-        map.serialize_entry("updated_at", &s.updated_at)?;
-        map.end()
-    }
-}
-
-/// The JSON of a credential: TrueNAS's current API shape plus id, needs_secrets, timestamps.
-pub fn summary_json(summary: &CredentialSummary) -> Value {
-    credential_json(summary, None)
-}
-
-fn credential_json(summary: &CredentialSummary, revealed: Option<&Map<String, Value>>) -> Value {
-    serde_json::to_value(SummaryJson(summary, revealed))
-        .expect("a summary is strings, numbers and JSON values, which always serialize")
-}
-
 fn list(cli: &Cli) -> anyhow::Result<()> {
     let store = open_store(cli)?;
     let all = store.list_credentials()?;
@@ -354,35 +294,6 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
         .collect();
     print_table(&["ID", "NAME", "PROVIDER", "NOTE"], &rows);
     Ok(())
-}
-
-/// Prints aligned columns; the last column is not padded.
-pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
-    use std::io::Write;
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = writeln!(out, "{}", s.trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
-    let _ = out.flush();
 }
 
 fn show(cli: &Cli, name: &str, reveal: bool) -> anyhow::Result<()> {

@@ -66,7 +66,7 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                     ]
                 })
                 .collect();
-            super::cred::print_table(&["NAME", "TYPE", "FINGERPRINT", "NOTE"], &rows);
+            super::table::print_table(&["NAME", "TYPE", "FINGERPRINT", "NOTE"], &rows);
             Ok(())
         }
         KeypairCommand::Show { name } => {

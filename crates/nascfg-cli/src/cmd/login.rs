@@ -7,7 +7,7 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::Duration;
 
-use nascfg_credentials::{Credential, OAuthToken, ProviderKind};
+use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_oauth::{
     DeviceLogin, Drive, Login, Loopback, Network, OAuthApp, OAuthProvider, Obtained,
 };
@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
+use super::credential::{parse_provider, summary_json};
 use crate::cli::{Cli, LoginArgs};
 use crate::output;
 
@@ -44,7 +45,7 @@ pub fn cred_login(
             ),
         ));
     };
-    let kind = super::cred::parse_provider(provider)?;
+    let kind = parse_provider(provider)?;
     let table = oauth_row(kind)?;
     let (values, errors) = attrs::parse_sets_lenient(kind, set, EmptyValue::IsText);
     if !errors.is_empty() {
@@ -72,13 +73,7 @@ pub fn cred_login(
             ),
         )
     })?;
-    let app = OAuthApp::for_login(
-        table,
-        text_attr(&values, "client_id").as_deref(),
-        text_attr(&values, "client_secret").map(SecretString::from),
-    )?;
-    let network = network(args)?;
-    let obtained = obtain(cli, table, app, args, &network)?;
+    let (obtained, network) = obtain_with_given_app(cli, table, &values, args)?;
     let mut values = values;
     values.insert(
         "token".to_owned(),
@@ -93,7 +88,7 @@ pub fn cred_login(
     })?;
     let id = store.add_credential(&credential)?;
     if cli.json {
-        output::print_json(&super::cred::summary_json(&store.credential_summary(name)?))?;
+        output::print_json(&summary_json(&store.credential_summary(name)?))?;
     } else if !cli.quiet {
         println!("added credential {name} ({}, id {id})", kind.type_str());
     }
@@ -113,7 +108,7 @@ fn reconnect(
     let credential = store.credential(name)?;
     let kind = credential.provider();
     if let Some(given) = provider {
-        let given = super::cred::parse_provider(given)?;
+        let given = parse_provider(given)?;
         if given != kind {
             return Err(output::hint(
                 anyhow::anyhow!(
@@ -153,7 +148,7 @@ fn reconnect(
     )?;
     store_changes(store, name, changes)?;
     if cli.json {
-        output::print_json(&super::cred::summary_json(&store.credential_summary(name)?))?;
+        output::print_json(&summary_json(&store.credential_summary(name)?))?;
     } else if !cli.quiet {
         println!("reconnected credential {name}: new token stored");
     }
@@ -167,16 +162,10 @@ pub fn authorize(
     set: &[String],
     args: &LoginArgs,
 ) -> anyhow::Result<()> {
-    let kind = super::cred::parse_provider(provider)?;
+    let kind = parse_provider(provider)?;
     let table = oauth_row(kind)?;
     let values = attrs::parse_sets(kind, set, EmptyValue::IsText)?;
-    let app = OAuthApp::for_login(
-        table,
-        text_attr(&values, "client_id").as_deref(),
-        text_attr(&values, "client_secret").map(SecretString::from),
-    )?;
-    let network = network(args)?;
-    let obtained = obtain(cli, table, app, args, &network)?;
+    let (obtained, _) = obtain_with_given_app(cli, table, &values, args)?;
     let mut json: Map<String, Value> =
         serde_json::from_str(obtained.token.to_json_string().expose_secret())
             .expect("a token's JSON is an object");
@@ -194,6 +183,24 @@ pub fn authorize(
         );
     }
     Ok(())
+}
+
+/// Logs in with the OAuth app the `--set` values name (`client_id`, `client_secret`), else
+/// the provider's own: the token and the network the login used.
+fn obtain_with_given_app(
+    cli: &Cli,
+    table: &'static OAuthProvider,
+    values: &Map<String, Value>,
+    args: &LoginArgs,
+) -> anyhow::Result<(Obtained, Network)> {
+    let app = OAuthApp::for_login(
+        table,
+        text_attr(values, "client_id").as_deref(),
+        text_attr(values, "client_secret").map(SecretString::from),
+    )?;
+    let network = network(args)?;
+    let obtained = obtain(cli, table, app, args, &network)?;
+    Ok((obtained, network))
 }
 
 /// The table row of an OAuth provider, or an error for the others.
@@ -403,24 +410,5 @@ fn store_changes_under(
         .updated(changes)
         .map_err(|e| anyhow::anyhow!("invalid credential:\n{e}"))?;
     store.in_transaction(guard, |batch| batch.replace_credential(name, &updated))?;
-    Ok(())
-}
-
-/// Saves a refreshed OAuth token into credential `name` (for the refresher's save callback,
-/// before the new access token is used), under `guard` when the caller holds the writer lock,
-/// else under a lock taken for the save.
-pub fn save_token(
-    store: &mut Store,
-    guard: Option<&WriteGuard>,
-    name: &str,
-    token: &OAuthToken,
-) -> anyhow::Result<()> {
-    match guard {
-        Some(guard) => store.save_token(guard, name, token)?,
-        None => {
-            let guard = store.lock()?;
-            store.save_token(&guard, name, token)?;
-        }
-    }
     Ok(())
 }

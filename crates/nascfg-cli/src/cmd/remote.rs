@@ -1,115 +1,30 @@
-//! `nascfg backup push|list|pull|prune|schedule`, and the remote half of
-//! `backup inspect|restore CRED:PATH/NAME`: the bridge to nascfg-backup.
+//! `nascfg backup push|list|status|pull|prune|schedule`: the bridge to
+//! nascfg-backup.
 //!
 //! nascfg-backup does the work (opening a location with its stored
 //! credential, push, list, pull); this module reads the arguments, shows
 //! the progress bar and prints the results.
 
-use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use nascfg_backup::{
-    Ages, BundleFile, Ended, Export, Hosts, Level, Overwrite, Progress, PushOutcome, PushRecord,
-    Reach, Seen, Source, StatusReport, Transfer, Watch,
+    Ages, BundleFile, Ended, Export, Hosts, Level, Overwrite, Protection, PushOutcome, PushRecord,
+    Seen, Source, StatusReport, Watch,
 };
 use nascfg_credentials::Untrusted;
-use nascfg_remote::{BundleName, EngineChoice, HostName, Location, PingUrl, Policy, Storage};
-use nascfg_store::Store;
+use nascfg_remote::{BundleName, HostName, Location, PingUrl, Policy, Storage};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::backup::Bar;
 use super::common;
+use super::progress::Bars;
+use super::storage::{open, reach};
 use crate::cli::{Cli, HostArgs, PassphraseArgs, RecipientArgs, RemoteArgs};
 use crate::output;
 
-/// Whether a `backup inspect|restore` argument names a remote bundle: it is
-/// not a local file, and it reads as `CRED:PATH/NAME`.
-pub fn is_remote(arg: &Path) -> bool {
-    !arg.exists()
-        && arg
-            .to_str()
-            .is_some_and(|s| s.contains(':') && Location::parse(s).is_ok())
-}
-
-/// The progress bar of each transfer, on standard error (see [`Bar`]).
-struct Bars<'a> {
-    cli: &'a Cli,
-    bar: RefCell<Option<Bar>>,
-}
-
-impl<'a> Bars<'a> {
-    fn new(cli: &'a Cli) -> Bars<'a> {
-        Bars {
-            cli,
-            bar: RefCell::new(None),
-        }
-    }
-}
-
-impl Progress for Bars<'_> {
-    fn start(&self, transfer: Transfer) {
-        *self.bar.borrow_mut() = Some(Bar::new(self.cli, transfer.label()));
-    }
-    fn advance(&self, done: u64, total: u64) {
-        if let Some(bar) = self.bar.borrow().as_ref() {
-            bar.update(done, total);
-        }
-    }
-    fn finish(&self) {
-        if let Some(bar) = self.bar.borrow_mut().take() {
-            bar.finish();
-        }
-    }
-}
-
-/// Opens `location` with its stored credential; tells of a host key
-/// recorded on first use.
-fn open(store: &mut Store, location: &Location, args: &RemoteArgs) -> anyhow::Result<Storage> {
-    let reach = Reach {
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        deadline: Duration::from_secs(args.timeout.max(1)),
-        engine: if args.engine == "rclone" {
-            EngineChoice::Rclone
-        } else {
-            EngineChoice::Auto
-        },
-    };
-    let opened = nascfg_backup::open(store, location, &reach)?;
-    if let Some(r) = &opened.host_key_recorded {
-        eprintln!(
-            "recorded the host key of {}:{} (first use): {}",
-            r.host, r.port, r.key
-        );
-    }
-    if opened.token_refreshed {
-        eprintln!(
-            "saved the refreshed OAuth token of {}",
-            location.credential()
-        );
-    }
-    Ok(opened.storage)
-}
-
 fn parse(location: &str) -> anyhow::Result<Location> {
     Ok(Location::parse(location)?)
-}
-
-/// Pulls `CRED:PATH/NAME` into a private temporary file for inspect and
-/// restore; the file lives as long as the returned directory.
-pub fn fetch(
-    cli: &Cli,
-    arg: &Path,
-    args: &RemoteArgs,
-) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
-    let location = parse(&arg.to_string_lossy())?;
-    let (parent, name) = location.split_name()?;
-    let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &parent, args)?;
-    drop(store);
-    let fetched = nascfg_backup::fetch(&storage, &name, &Bars::new(cli))?;
-    Ok(fetched.into_parts())
 }
 
 /// What `backup push` records and pings beside the push.
@@ -294,24 +209,20 @@ fn print_pushed(cli: &Cli, outcome: PushOutcome) -> anyhow::Result<()> {
     if cli.quiet {
         return Ok(());
     }
+    // A push report knows only whether the bundle is encrypted.
     let protected = if encrypted {
-        ", passphrase-protected"
+        Protection::Passphrase
     } else {
-        ""
-    };
+        Protection::Plain
+    }
+    .suffix();
     match &report.manifest {
         Some(m) => println!(
-            "pushed {} ({} bytes, sha256 {}): {} credential(s), {} key pair(s), seed {}{protected}",
+            "pushed {} ({} bytes, sha256 {}): {}{protected}",
             pushed.location,
             pushed.size,
             pushed.sha256,
-            m.counts.credentials,
-            m.counts.keypairs,
-            if m.seed_included {
-                "included"
-            } else {
-                "not included"
-            },
+            nascfg_backup::contents(m),
         ),
         // A passphrase-protected file pushed without its passphrase: its contents unread.
         None => println!(
@@ -337,9 +248,7 @@ pub fn list(
     args: &RemoteArgs,
 ) -> anyhow::Result<()> {
     let location = parse(location)?;
-    let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &location, args)?;
-    drop(store);
+    let storage = reach(cli, &location, args)?;
     if host_args.all_hosts {
         return list_hosts(cli, &location, &storage);
     }
@@ -347,9 +256,8 @@ pub fn list(
     if let Some(Hosts::One(host)) = hosts(host_args, None) {
         rows.retain(|r| r.bundle.host() == host.as_str());
     }
-    if cli.json {
-        let items: Vec<_> = rows
-            .iter()
+    let json = || {
+        rows.iter()
             .map(|r| {
                 json!({
                     "name": r.bundle.name(),
@@ -362,20 +270,16 @@ pub fn list(
                     "future": r.future,
                 })
             })
-            .collect();
-        return output::print_json(&json!(items));
-    }
-    if rows.is_empty() {
-        if !cli.quiet {
-            println!("no bundles at {location}");
-        }
+            .collect()
+    };
+    if !listing(cli, &location, json, rows.is_empty())? {
         return Ok(());
     }
     println!(
         "{:<20}  {:<16}  {:>12}  {:<9}  {:<7}  NAME",
         "CREATED", "HOST", "SIZE", "ENCRYPTED", "SEED"
     );
-    for r in rows {
+    for r in &rows {
         println!(
             "{:<20}  {:<16}  {:>12}  {:<9}  {:<7}  {}",
             r.created,
@@ -393,18 +297,33 @@ pub fn list(
     Ok(())
 }
 
+/// The part of a listing every form shares: the JSON of its items (`--json`), or
+/// `no bundles at …` when there are none; true when its table is still to print.
+fn listing(
+    cli: &Cli,
+    location: &Location,
+    items: impl FnOnce() -> Vec<serde_json::Value>,
+    empty: bool,
+) -> anyhow::Result<bool> {
+    if cli.json {
+        output::print_json(&json!(items()))?;
+        return Ok(false);
+    }
+    if empty {
+        if !cli.quiet {
+            println!("no bundles at {location}");
+        }
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// `backup list --all-hosts`: one row per host, folded from the listing as it streams.
 fn list_hosts(cli: &Cli, location: &Location, storage: &Storage) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let summaries = nascfg_backup::summarize(storage, &Hosts::All, now)?;
-    if cli.json {
-        let items: Vec<_> = summaries.values().map(|h| host_json(h, now)).collect();
-        return output::print_json(&json!(items));
-    }
-    if summaries.is_empty() {
-        if !cli.quiet {
-            println!("no bundles at {location}");
-        }
+    let json = || summaries.values().map(|h| host_json(h, now)).collect();
+    if !listing(cli, location, json, summaries.is_empty())? {
         return Ok(());
     }
     println!(
@@ -488,9 +407,7 @@ pub fn status(
     let hosts = hosts(host_args, Some(this_box())).expect("a default host is given");
     // The destination: its listing folded as it streams, or why it cannot be read.
     let listed = (|| -> anyhow::Result<_> {
-        let mut store = common::open_store(cli)?;
-        let storage = open(&mut store, &location, args)?;
-        drop(store);
+        let storage = reach(cli, &location, args)?;
         Ok(nascfg_backup::summarize(&storage, &hosts, now)?)
     })();
     let report = match hosts {
@@ -721,9 +638,7 @@ pub fn pull(
         }
         .into());
     }
-    let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &parent, args)?;
-    drop(store);
+    let storage = reach(cli, &parent, args)?;
     let overwrite = if force {
         Overwrite::Replace
     } else {
@@ -764,9 +679,7 @@ pub fn prune(
     args: &RemoteArgs,
 ) -> anyhow::Result<()> {
     let location = parse(location)?;
-    let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &location, args)?;
-    drop(store);
+    let storage = reach(cli, &location, args)?;
     // This box's bundles unless told otherwise: a box sharing a bucket never prunes
     // another's by accident. The policy applies to each host on its own either way.
     let hosts = hosts(host_args, Some(this_box())).expect("a default host is given");
@@ -858,18 +771,12 @@ pub fn schedule(
     let encryption = unit_encryption(recipients)?;
     let location = location.unwrap_or("CRED:BUCKET/HOSTNAME");
     let dir = common::data_dir(cli)?;
-    let data_dir = std::path::absolute(dir.path()).map_err(|e| {
-        output::hint(
-            anyhow::anyhow!("cannot make {} absolute: {e}", dir.path().display()),
-            "give --data-dir as an absolute path",
-        )
-    })?;
-    let data_dir = data_dir.to_str().ok_or_else(|| {
-        output::hint(
-            anyhow::anyhow!("the data directory {} is not UTF-8", data_dir.display()),
-            "give --data-dir a UTF-8 path (systemd units are text)",
-        )
-    })?;
+    let data_dir = unit_path(
+        dir.path(),
+        ("the data directory", "--data-dir"),
+        "give --data-dir a UTF-8 path (systemd units are text)",
+    )?;
+    let data_dir = data_dir.as_str();
     let exe = std::env::current_exe()
         .ok()
         .map(|p| p.display().to_string())
@@ -934,19 +841,12 @@ fn unit_encryption(recipients: &RecipientArgs) -> anyhow::Result<UnitEncryption>
         args.push_str(&format!(" --recipient {}", quoted(&r.to_string())));
     }
     for path in &recipients.recipients_file {
-        let path = std::path::absolute(path).map_err(|e| {
-            output::hint(
-                anyhow::anyhow!("cannot make {} absolute: {e}", path.display()),
-                "give --recipients-file as an absolute path",
-            )
-        })?;
-        let path = path.to_str().ok_or_else(|| {
-            output::hint(
-                anyhow::anyhow!("the recipients file {} is not UTF-8", path.display()),
-                "give a UTF-8 path (systemd units are text)",
-            )
-        })?;
-        args.push_str(&format!(" --recipients-file {}", quoted(path)));
+        let path = unit_path(
+            path,
+            ("the recipients file", "--recipients-file"),
+            "give a UTF-8 path (systemd units are text)",
+        )?;
+        args.push_str(&format!(" --recipients-file {}", quoted(&path)));
     }
     Ok(UnitEncryption {
         comment: "# The bundle carries the seed, encrypted to the public keys below: nothing on this box\n\
@@ -956,6 +856,24 @@ fn unit_encryption(recipients: &RecipientArgs) -> anyhow::Result<UnitEncryption>
         args,
         with_seed: true,
     })
+}
+
+/// `path` as a unit file names it: absolute, and text. `what` names it in the errors, with
+/// the option that gave it; `utf8_hint` says what to do when it is not UTF-8.
+fn unit_path(path: &Path, (what, option): (&str, &str), utf8_hint: &str) -> anyhow::Result<String> {
+    let absolute = std::path::absolute(path).map_err(|e| {
+        output::hint(
+            anyhow::anyhow!("cannot make {} absolute: {e}", path.display()),
+            format!("give {option} as an absolute path"),
+        )
+    })?;
+    match absolute.to_str() {
+        Some(text) => Ok(text.to_owned()),
+        None => Err(output::hint(
+            anyhow::anyhow!("{what} {} is not UTF-8", absolute.display()),
+            utf8_hint.to_owned(),
+        )),
+    }
 }
 
 /// What the units add to watch the pushes: the push's `--ping-url` argument (empty without
@@ -981,14 +899,7 @@ fn units(
     let UnitEncryption { comment, args, .. } = encryption;
     format!(
         "# /etc/systemd/system/nascfg-push.service\n\
-[Unit]\n\
-Description=Push a nascfg configuration backup off the box\n\
-Wants=network-online.target\n\
-After=network-online.target\n\
-\n\
-[Service]\n\
-Type=oneshot\n\
-User={user}\n\
+{push_head}\
 # The data directory these units were printed for (a service has no HOME to find it by).\n\
 Environment={environment}\n\
 {comment}\
@@ -1010,14 +921,7 @@ Persistent=true\n\
 WantedBy=timers.target\n\
 \n\
 # /etc/systemd/system/nascfg-status.service\n\
-[Unit]\n\
-Description=Check that the nascfg configuration backup is fresh\n\
-Wants=network-online.target\n\
-After=network-online.target\n\
-\n\
-[Service]\n\
-Type=oneshot\n\
-User={user}\n\
+{status_head}\
 Environment={environment}\n\
 ExecStart={exe} backup status {location} --max-age {max_age}\n\
 \n\
@@ -1032,6 +936,23 @@ Persistent=true\n\
 [Install]\n\
 WantedBy=timers.target\n",
         environment = systemd_quoted(&format!("NASCFG_DATA_DIR={data_dir}")),
+        push_head = service_head("Push a nascfg configuration backup off the box", user),
+        status_head = service_head("Check that the nascfg configuration backup is fresh", user),
+    )
+}
+
+/// The start of a oneshot service that runs as `user` once the network is up: its `[Unit]`
+/// and the first lines of its `[Service]`.
+fn service_head(description: &str, user: &str) -> String {
+    format!(
+        "[Unit]\n\
+Description={description}\n\
+Wants=network-online.target\n\
+After=network-online.target\n\
+\n\
+[Service]\n\
+Type=oneshot\n\
+User={user}\n"
     )
 }
 

@@ -28,7 +28,7 @@ pub fn run(
     let config = nascfg_web::Config {
         tls,
         insecure_http,
-        verify: super::verify::options(verify_args)?,
+        verify: super::verify_options::options(verify_args)?,
         session_idle: std::time::Duration::from_secs(session_idle_minutes * 60),
         ..nascfg_web::Config::new(data_dir, listen)
     };

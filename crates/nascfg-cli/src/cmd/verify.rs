@@ -8,8 +8,6 @@
 //! A stored OAuth credential whose access token was refreshed gets the new
 //! token saved back.
 
-use std::time::Duration;
-
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::Store;
 use nascfg_verify::{Verification, VerifyOptions};
@@ -17,6 +15,8 @@ use serde_json::json;
 
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
+use super::credential::{parse_provider, save_token};
+use super::verify_options::options;
 use crate::cli::{Cli, VerifyArgs};
 use crate::output;
 
@@ -35,7 +35,7 @@ pub fn run(
     let verification = match (name, provider) {
         (Some(name), _) => verify_stored(cli, name, &mut options)?,
         (None, Some(provider)) => {
-            let provider = super::cred::parse_provider(provider)?;
+            let provider = parse_provider(provider)?;
             let mut values = attrs::parse_sets(provider, set, EmptyValue::IsText)?;
             attrs::prompt_missing_secrets(provider, &mut values)?;
             let credential = Credential::new(UNSAVED, provider, values).map_err(|e| {
@@ -109,32 +109,6 @@ pub fn check_before_save(
     ))
 }
 
-/// The verification options from the command line.
-pub(super) fn options(args: &VerifyArgs) -> anyhow::Result<VerifyOptions> {
-    let options = VerifyOptions {
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        deadline: Duration::from_secs(args.timeout.max(1)),
-        ..VerifyOptions::default()
-    };
-    #[cfg(feature = "test-endpoints")]
-    let options = match &args.endpoint_override {
-        Some(url) => {
-            let parsed = nascfg_verify::url::Url::parse(url).map_err(|e| {
-                output::hint(
-                    anyhow::anyhow!("--endpoint-override {url:?} is not a URL: {e}"),
-                    "give a base URL such as http://127.0.0.1:8080/ (for test stand-ins only)",
-                )
-            })?;
-            VerifyOptions {
-                endpoint_override: Some(parsed),
-                ..options
-            }
-        }
-        None => options,
-    };
-    Ok(options)
-}
-
 /// Verifies a stored credential; records a first-seen SFTP host key and saves
 /// a refreshed OAuth token back.
 fn verify_stored(
@@ -160,8 +134,7 @@ fn verify_stored(
     // The refreshed token is stored before its access token is used; a failed save fails
     // the check.
     let verification = nascfg_verify::verify_saving(&credential, options, &mut |token| {
-        super::login::save_token(&mut store, guard.as_ref(), name, token)
-            .map_err(|e| format!("{e:#}"))
+        save_token(&mut store, guard.as_ref(), name, token).map_err(|e| format!("{e:#}"))
     });
     drop(guard);
     if let (Some(trust), true) = (&trust, verification.valid) {
