@@ -104,21 +104,7 @@ async fn inspection_page(
         ),
         ("credentials", m.counts.credentials.to_string()),
         ("key pairs", m.counts.keypairs.to_string()),
-        (
-            "seed",
-            format!(
-                "{} ({})",
-                if m.seed_included {
-                    "included"
-                } else {
-                    "not included"
-                },
-                m.seed_fingerprint.as_deref().map_or_else(
-                    || "none recorded".to_owned(),
-                    |f| Untrusted::new(f).to_string()
-                )
-            ),
-        ),
+        ("seed", nascfg_backup::seed_status(m)),
         (
             "checks",
             "manifest, members (sizes, SHA-256), database (integrity, schema, every row): ok"
@@ -248,25 +234,13 @@ pub(crate) async fn restore(
         .lock()
         .expect("no panics under the lock")
         .remove(&f.upload);
-    use nascfg_bundle::RestoreCase;
-    let how = match &r.case {
-        RestoreCase::SeedFromBundle { fingerprint } => {
-            format!("with every secret, and the bundle's seed ({fingerprint})")
-        }
-        RestoreCase::SeedFromFile { fingerprint } => {
-            format!("with every secret, under the seed given ({fingerprint})")
-        }
-        RestoreCase::BoxSeedMatches { fingerprint } => {
-            format!("with every secret: this box's seed matches ({fingerprint})")
-        }
-        RestoreCase::NoSecrets => "(it holds no secrets)".to_owned(),
-        RestoreCase::SecretsDropped {
-            credentials,
-            keypairs,
-        } => format!(
-            "WITHOUT secrets: {credentials} credential(s) need their secrets re-entered, {keypairs} key pair(s) lost their private keys"
-        ),
-    };
+    let how = nascfg_backup::restore_case(
+        &r.case,
+        &nascfg_backup::Controls {
+            given_seed: "the seed given",
+            reenter: None,
+        },
+    );
     let mut kept = Vec::new();
     if let Some(installed) = &r.installed {
         if let Some(p) = &installed.previous_db {

@@ -249,21 +249,13 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
         }
         Ok((location, storage, PushOutcome::Pushed(report))) => {
             let contents = report.manifest.as_ref().map_or_else(String::new, |m| {
-                format!(
-                    "{} credential(s), {} key pair(s), seed {}{}",
-                    m.counts.credentials,
-                    m.counts.keypairs,
-                    if m.seed_included {
-                        "included"
-                    } else {
-                        "not included"
-                    },
-                    if report.encrypted {
-                        ", passphrase-protected"
-                    } else {
-                        ""
-                    }
-                )
+                use nascfg_backup::{Protection, contents};
+                let protection = if report.encrypted {
+                    Protection::Passphrase
+                } else {
+                    Protection::Plain
+                };
+                format!("{}{}", contents(m), protection.suffix())
             });
             found.pushed = Some(PushedView {
                 location: report.pushed.location,
