@@ -56,7 +56,7 @@ impl Store {
         // its error reported, only if something is chosen.
         let key = self.key();
         let read = self.conn.unchecked_transaction()?;
-        let summaries = summaries(&read, narrow)?;
+        let summaries = summaries(&read, narrow, Order::Id)?;
         let chosen: Vec<usize> = choose(&summaries)
             .into_iter()
             .filter(|&i| {
@@ -101,10 +101,18 @@ impl Store {
     }
 }
 
-/// The summaries `narrow` names, in id order.
-fn summaries(
+/// The order summaries are read in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Order {
+    Id,
+    Name,
+}
+
+/// The summaries `narrow` names, in `order`.
+pub(crate) fn summaries(
     conn: &rusqlite::Connection,
     narrow: &Narrow,
+    order: Order,
 ) -> Result<Vec<CredentialSummary>, Error> {
     const SELECT: &str = "SELECT c.id, c.name, c.provider, c.attributes, c.needs_secrets, c.created_at, c.updated_at,
                 (SELECT group_concat(field, ' ') FROM
@@ -130,7 +138,11 @@ fn summaries(
         ),
         Narrow::All | Narrow::Ids(_) | Narrow::Names(_) => (String::new(), Vec::new()),
     };
-    let mut stmt = conn.prepare(&format!("{SELECT}{filter} ORDER BY c.id"))?;
+    let order = match order {
+        Order::Id => "c.id",
+        Order::Name => "c.name",
+    };
+    let mut stmt = conn.prepare_cached(&format!("{SELECT}{filter} ORDER BY {order}"))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {

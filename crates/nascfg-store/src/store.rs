@@ -496,22 +496,7 @@ impl Store {
 
     /// Every credential, by name, without secrets (no seed needed).
     pub fn list_credentials(&self) -> Result<Vec<CredentialSummary>, Error> {
-        let mut stmt = self.conn.prepare(
-            "SELECT c.id, c.name, c.provider, c.attributes, c.needs_secrets, c.created_at, c.updated_at,
-                    (SELECT group_concat(field, ' ') FROM
-                        (SELECT field FROM credential_secret s WHERE s.credential_id = c.id ORDER BY field))
-             FROM credential c ORDER BY c.name",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let fields: Option<String> = row.get(7)?;
-            let fields = fields
-                .map(|f| f.split(' ').map(str::to_owned).collect())
-                .unwrap_or_default();
-            out.push(summary_from_row(row, fields)?);
-        }
-        Ok(out)
+        crate::listing::summaries(&self.conn, &crate::Narrow::All, crate::listing::Order::Name)
     }
 
     /// The name of the credential with this id (TrueNAS's API addresses credentials by id).

@@ -359,45 +359,21 @@ fn credentials(
             outcome
         }
         "cloudsync.credentials.update" => {
-            let id = id_param(&params, 0);
-            let outcome = id
-                .clone()
-                .and_then(|id| update(&mut store, id, params.get(1)));
-            let name = outcome
-                .as_ref()
-                .ok()
-                .and_then(|v| v["name"].as_str())
-                .map(str::to_owned);
-            audit(
-                shared,
-                &session,
-                method,
-                id.ok(),
-                name.as_deref(),
-                &result(&outcome),
-            );
-            outcome
+            audited_by_id(shared, &session, method, &params, |id, name| {
+                let updated = update(&mut store, id, params.get(1))?;
+                *name = updated["name"].as_str().map(str::to_owned);
+                Ok(updated)
+            })
         }
         "cloudsync.credentials.delete" => {
-            let id = id_param(&params, 0);
-            let mut name = None;
-            let outcome = id.clone().and_then(|id| {
+            audited_by_id(shared, &session, method, &params, |id, name| {
                 let summary = summary_by_id(&store, id)?;
                 store
                     .delete_credential(&summary.name)
                     .map_err(|e| write_error(&e, "cloud_sync_credentials_delete", id))?;
-                name = Some(summary.name);
+                *name = Some(summary.name);
                 Ok(Value::Bool(true))
-            });
-            audit(
-                shared,
-                &session,
-                method,
-                id.ok(),
-                name.as_deref(),
-                &result(&outcome),
-            );
-            outcome
+            })
         }
         "cloudsync.credentials.verify" => {
             let outcome = verify(shared, &mut store, params.first());
@@ -418,6 +394,29 @@ fn credentials(
     };
     shared.stores.give_back(store);
     (outcome, revoked)
+}
+
+/// A write addressed by the id in the first parameter, recorded in the audit
+/// log with the name of the credential it touched (`run` sets it).
+fn audited_by_id(
+    shared: &Shared,
+    session: &Session,
+    method: &str,
+    params: &[Value],
+    run: impl FnOnce(i64, &mut Option<String>) -> Result<Value, RpcError>,
+) -> Result<Value, RpcError> {
+    let id = id_param(params, 0);
+    let mut name = None;
+    let outcome = id.clone().and_then(|id| run(id, &mut name));
+    audit(
+        shared,
+        session,
+        method,
+        id.ok(),
+        name.as_deref(),
+        &result(&outcome),
+    );
+    outcome
 }
 
 fn result(outcome: &Result<Value, RpcError>) -> String {
