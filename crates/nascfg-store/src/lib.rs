@@ -40,6 +40,7 @@ mod failpoint;
 mod keypair;
 mod permissions;
 mod private_key;
+mod restore;
 mod rotate;
 mod schema;
 mod seed;
@@ -68,6 +69,7 @@ pub use crate::{
     keypair::{KeyType, KeypairSummary},
     permissions::{Tightened, UnsafeReason},
     private_key::parse_private_key,
+    restore::{RestorePlan, Restored, StagedRestore, ThisBox, Unopenable},
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed, load_seed_file},
