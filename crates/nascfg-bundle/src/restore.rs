@@ -15,7 +15,7 @@ use crate::diff::{Diff, diff};
 use crate::error::{Error, Result};
 use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
-use crate::export::ProgressFn;
+use crate::progress::ProgressFn;
 use crate::signature::{Signer, SignerPolicy};
 
 /// How to restore a bundle.

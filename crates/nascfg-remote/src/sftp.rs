@@ -16,10 +16,10 @@ use russh_sftp::client::SftpSession;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::access::{Access, Object};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
-use crate::storage::{Access, Object};
 
 /// One SSH connection with its SFTP session, at the location's directory.
 pub(crate) struct Sftp {

@@ -7,9 +7,8 @@ use std::path::PathBuf;
 
 use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::datadir::{self, DataDir, WriteGuard};
+use crate::datadir::{self, DataDir, WriteGuard, keep_old_seed};
 use crate::error::Error;
-use crate::rotate::keep_old_seed;
 use crate::schema;
 use crate::seed::read_box_seed;
 use crate::store::{META_FINGERPRINT, SeedState, Store};
