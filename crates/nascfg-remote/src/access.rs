@@ -86,14 +86,7 @@ pub struct RcloneRemote {
 impl std::fmt::Debug for RcloneRemote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RcloneRemote")
-            .field(
-                "keys",
-                &self
-                    .entries
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .field("keys", &nascfg_credentials::KeysOnly(&self.entries))
             .finish()
     }
 }
