@@ -19,12 +19,8 @@ use crate::manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,
 };
+use crate::progress::{IO_BUFFER, Progress, ProgressFn};
 use crate::signature::{SIGNATURE_NAME, Signer, sign_manifest, signed_by};
-
-pub(crate) const IO_BUFFER: usize = 1 << 20;
-
-/// Reports progress of a long export or restore: `(bytes done, bytes in all)`.
-pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// How to write a bundle.
 #[derive(Clone, Default)]
@@ -647,25 +643,6 @@ impl<W: Write> Write for Sink<W> {
             Sink::Age(w) => w.flush(),
             Sink::Recipients(w) => w.flush(),
         }
-    }
-}
-
-/// Counts bytes read and reports them.
-pub(crate) struct Progress<'a, R> {
-    pub(crate) inner: R,
-    pub(crate) done: u64,
-    pub(crate) total: u64,
-    pub(crate) report: Option<ProgressFn<'a>>,
-}
-
-impl<R: Read> Read for Progress<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.done += n as u64;
-        if let Some(report) = self.report {
-            report(self.done, self.total);
-        }
-        Ok(n)
     }
 }
 

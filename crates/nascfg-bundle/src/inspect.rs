@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::archive::{Limits, MemberReader, visit_members_strict};
 use crate::error::{Error, Result};
-use crate::export::{IO_BUFFER, Progress, ProgressFn};
 use crate::manifest::{DATABASE_NAME, MANIFEST_NAME, MAX_MANIFEST_SIZE, Manifest, SEED_NAME};
+use crate::progress::{IO_BUFFER, Progress, ProgressFn};
 use crate::signature::{
     MAX_SIGNATURE_SIZE, SIGNATURE_NAME, Signer, signed_by as signed_by_key, verify_manifest,
 };

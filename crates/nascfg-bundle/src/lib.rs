@@ -41,6 +41,7 @@ mod error;
 mod export;
 mod inspect;
 mod manifest;
+mod progress;
 mod restore;
 mod signature;
 mod unlock;
@@ -54,7 +55,7 @@ pub use diff::{
 };
 pub use error::{Error, Result};
 pub use export::{
-    Existing, ExportOptions, ExportReport, ProgressFn, WrittenBundle, default_bundle_name,
+    Existing, ExportOptions, ExportReport, WrittenBundle, default_bundle_name,
     default_bundle_name_now, export, export_to_writer, host_name,
 };
 pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted, peek_manifest};
@@ -62,6 +63,7 @@ pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,
 };
+pub use progress::ProgressFn;
 pub use restore::{RestoreCase, RestoreOptions, RestoreReport, restore};
 pub use signature::{
     AllowedSigners, MAX_ALLOWED_SIGNERS_SIZE, SIGNATURE_NAME, SIGNATURE_NAMESPACE, SignedBy,

@@ -4,15 +4,18 @@
 use std::path::Path;
 
 use nascfg_crypto::{Fingerprint, Seed};
-use nascfg_store::{DataDir, Installed, SCHEMA_VERSION, Store};
+use nascfg_store::{
+    DataDir, DatabaseInfo, Installed, RestorePlan, SCHEMA_VERSION, StagedRestore, ThisBox,
+    Unopenable,
+};
 
 use crate::archive::Limits;
 use crate::config::Configuration;
 use crate::diff::{Diff, diff};
 use crate::error::{Error, Result};
-use crate::export::ProgressFn;
 use crate::inspect::{RestoreHints, bundle_limits, read_bundle};
 use crate::manifest::Manifest;
+use crate::progress::ProgressFn;
 use crate::signature::{Signer, SignerPolicy};
 
 /// How to restore a bundle.
@@ -173,62 +176,106 @@ pub fn restore(
         None
     };
     // What the row checks proved holds of the file as it was read; a
-    // migration or stripped secrets change it.
-    let mut opened = staged.opened.clone().filter(|_| migrated_from.is_none());
+    // migration changes it.
+    let opened = staged.opened.clone().filter(|_| migrated_from.is_none());
     // The bundle's view for a dry run's diff, before any case changes the staged copy.
     let bundle_content = if options.dry_run {
         Some(nascfg_store::read_content(&staged.db_path)?)
     } else {
         None
     };
-    nascfg_store::failpoint("restore-before-lock");
-    let guard = if data_dir.path().is_dir() {
-        Some(data_dir.lock()?)
-    } else {
-        None
-    };
-    let box_seed = match &guard {
-        Some(guard) => data_dir.seed(guard)?,
-        None => None,
-    };
-    let box_fp = box_seed.as_ref().map(Seed::fingerprint);
+    let mut diff_found = None;
+    let restored = data_dir.restore_staged(
+        StagedRestore {
+            db_path: &staged.db_path,
+            info: &staged.info,
+            opened,
+            syncing: staged.syncing,
+        },
+        options.dry_run,
+        |this_box| {
+            if let Some(content) = bundle_content {
+                diff_found = Some(dry_run_diff(
+                    content,
+                    staged.seed.as_ref(),
+                    given_seed.as_ref(),
+                    this_box,
+                )?);
+            }
+            decide(
+                &staged.info,
+                staged.seed,
+                given_seed,
+                this_box.seed(),
+                options.allow_lost_secrets,
+            )
+        },
+    )?;
+    Ok(RestoreReport {
+        manifest: staged.manifest,
+        case: restored.case,
+        dry_run: options.dry_run,
+        migrated_from,
+        installs_seed: restored.installs_seed,
+        installed: restored.installed,
+        diff: diff_found,
+        signer,
+    })
+}
 
-    let db_fp = staged.info.fingerprint.clone();
-    let diff = match bundle_content {
-        Some(content) => {
-            let fingerprint = content
-                .fingerprint
-                .clone()
-                .or_else(|| staged.seed.as_ref().map(Seed::fingerprint));
-            let seed = staged
-                .seed
-                .as_ref()
-                .or(given_seed.as_ref())
-                .or(box_seed.as_ref());
-            let bundle = Configuration::new(content, fingerprint, seed);
-            let this_box = match &guard {
-                Some(guard) if data_dir.db_path().is_file() => {
-                    Configuration::from_store(&Store::open_locked(data_dir, guard)?)?
-                }
-                _ => Configuration::empty(),
-            };
-            Some(diff(&this_box, &bundle))
-        }
-        None => None,
+/// A dry run's diff: this box's configuration against the bundle's, the
+/// bundle's secrets compared under the seed that opens them.
+fn dry_run_diff(
+    content: nascfg_store::Content,
+    bundle_seed: Option<&Seed>,
+    given_seed: Option<&Seed>,
+    this_box: &ThisBox<'_>,
+) -> Result<Diff> {
+    let fingerprint = content
+        .fingerprint
+        .clone()
+        .or_else(|| bundle_seed.map(Seed::fingerprint));
+    let seed = bundle_seed.or(given_seed).or(this_box.seed());
+    let bundle = Configuration::new(content, fingerprint, seed);
+    let this_box = match this_box.store()? {
+        Some(store) => Configuration::from_store(&store)?,
+        None => Configuration::empty(),
     };
-    let (case, seed_to_install): (RestoreCase, Option<Seed>) = if let Some(seed) = staged.seed {
+    Ok(diff(&this_box, &bundle))
+}
+
+/// The case of DESIGN.md that applies, decided once from the bundle, the
+/// given seed and this box's seed (read under the write guard): the plan the
+/// store carries out, or a refusal.
+fn decide(
+    info: &DatabaseInfo,
+    bundle_seed: Option<Seed>,
+    given_seed: Option<Seed>,
+    box_seed: Option<&Seed>,
+    allow_lost_secrets: bool,
+) -> Result<RestorePlan<RestoreCase>> {
+    let box_fp = box_seed.map(Seed::fingerprint);
+    let db_fp = info.fingerprint.clone();
+    let plan = |case, seed, strip_secrets| RestorePlan {
+        case,
+        seed,
+        strip_secrets,
+    };
+    if let Some(seed) = bundle_seed {
         let fingerprint = seed.fingerprint();
-        let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
-        (RestoreCase::SeedFromBundle { fingerprint }, install)
-    } else if staged.info.sealed_values == 0 {
+        return Ok(plan(
+            RestoreCase::SeedFromBundle { fingerprint },
+            Some(seed),
+            false,
+        ));
+    }
+    if info.sealed_values == 0 {
         // Nothing is sealed, but the database may still name another seed:
         // forget it, so this box's seed (or a new one) is recorded on first use.
-        if db_fp.is_some() && db_fp != box_fp {
-            opened = None;
-            nascfg_store::strip_secrets(&staged.db_path)?;
-        }
-        (RestoreCase::NoSecrets, None)
-    } else if let Some(seed) = given_seed {
+        let foreign = db_fp.is_some() && db_fp != box_fp;
+        return Ok(plan(RestoreCase::NoSecrets, None, foreign));
+    }
+    if let Some(seed) = given_seed {
         let fingerprint = seed.fingerprint();
         if let Some(db) = db_fp.as_ref().filter(|db| **db != fingerprint) {
             return Err(Error::SeedFileMismatch {
@@ -236,101 +283,52 @@ pub fn restore(
                 given: fingerprint.to_string(),
             });
         }
-        let install = (box_fp.as_ref() != Some(&fingerprint)).then_some(seed);
-        (RestoreCase::SeedFromFile { fingerprint }, install)
-    } else if let (Some(db), Some(this)) = (&db_fp, &box_fp)
+        return Ok(plan(
+            RestoreCase::SeedFromFile { fingerprint },
+            Some(seed),
+            false,
+        ));
+    }
+    if let (Some(db), Some(this)) = (&db_fp, &box_fp)
         && db == this
     {
-        (
-            RestoreCase::BoxSeedMatches {
-                fingerprint: db.clone(),
-            },
+        let fingerprint = db.clone();
+        return Ok(plan(
+            RestoreCase::BoxSeedMatches { fingerprint },
             None,
-        )
-    } else {
-        // The count `inspect` gives too; strip the staged copy (ours to
-        // change) only once the restore goes ahead.
-        let (credentials, keypairs) = crate::inspect::secrets_at_stake(&staged.info);
-        if !options.allow_lost_secrets {
-            return Err(Error::SecretsWouldBeLost {
-                credentials,
-                keypairs,
-                fingerprint: db_fp
-                    .map(|f| f.to_string())
-                    .unwrap_or_else(|| "unknown".into()),
-            });
-        }
-        opened = None;
-        let stripped = nascfg_store::strip_secrets(&staged.db_path)?;
-        debug_assert_eq!(stripped, credentials, "strip_secrets counts the same rows");
-        (
-            RestoreCase::SecretsDropped {
-                credentials,
-                keypairs,
-            },
-            None,
-        )
-    };
+            false,
+        ));
+    }
+    // The count `inspect` gives too; the store strips the staged copy (ours
+    // to change) only once the restore goes ahead.
+    let (credentials, keypairs) = crate::inspect::secrets_at_stake(info);
+    if !allow_lost_secrets {
+        return Err(Error::SecretsWouldBeLost {
+            credentials,
+            keypairs,
+            fingerprint: db_fp
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        });
+    }
+    Ok(plan(
+        RestoreCase::SecretsDropped {
+            credentials,
+            keypairs,
+        },
+        None,
+        true,
+    ))
+}
 
-    // Prove every remaining sealed value opens under the seed that will be in place.
-    let effective = seed_to_install.as_ref().or(box_seed.as_ref());
-    let remaining = if matches!(case, RestoreCase::SecretsDropped { .. }) {
-        nascfg_store::inspect_database(&staged.db_path)?
-    } else {
-        staged.info.clone()
-    };
-    if remaining.sealed_values > 0 {
-        match effective {
-            Some(seed) => {
-                nascfg_store::verify_secrets_open_after(&staged.db_path, seed, opened.as_ref())?
-            }
-            None => {
-                return Err(Error::SecretsWouldBeLost {
-                    credentials: remaining.credentials,
-                    keypairs: remaining.keypairs,
-                    fingerprint: "unknown".into(),
-                });
-            }
+impl From<Unopenable> for Error {
+    fn from(left: Unopenable) -> Self {
+        Error::SecretsWouldBeLost {
+            credentials: left.credentials,
+            keypairs: left.keypairs,
+            fingerprint: "unknown".into(),
         }
     }
-
-    nascfg_store::failpoint("restore-after-checks");
-    let installs_seed = seed_to_install.is_some();
-    let installed = if options.dry_run {
-        None
-    } else {
-        let guard = match guard {
-            Some(guard) => guard,
-            None => {
-                let guard = data_dir.lock()?;
-                if data_dir.seed(&guard)?.is_some() {
-                    // Another nascfg made this box a seed while we decided
-                    // without one: decide again, from the start.
-                    return Err(Error::Store(nascfg_store::Error::Replaced {
-                        path: data_dir.db_path(),
-                    }));
-                }
-                guard
-            }
-        };
-        // The staged copy is ours (mode 0600, checked, in a private directory
-        // beside the data directory): moved in, not copied again; its fsync
-        // began when it was written (install_file syncs it once more).
-        if let Some(syncing) = staged.syncing {
-            let _ = syncing.join();
-        }
-        Some(data_dir.install_file(&guard, &staged.db_path, seed_to_install.as_ref())?)
-    };
-    Ok(RestoreReport {
-        manifest: staged.manifest,
-        case,
-        dry_run: options.dry_run,
-        migrated_from,
-        installs_seed,
-        installed,
-        diff,
-        signer,
-    })
 }
 
 /// A private staging directory beside the data directory (same filesystem)

@@ -15,6 +15,24 @@ use crate::validate::{
 /// What every secret value is shown as unless it is explicitly revealed.
 pub const REDACTED: &str = "********";
 
+/// Entries whose values may be secrets (an rclone section, a remote's
+/// environment), shown by `Debug` as their keys only.
+///
+/// ```
+/// use nascfg_credentials::KeysOnly;
+/// let entries = [("type".to_owned(), "s3"), ("secret_access_key".to_owned(), "hunter2")];
+/// assert_eq!(format!("{:?}", KeysOnly(&entries)), r#"["type", "secret_access_key"]"#);
+/// ```
+pub struct KeysOnly<'a, V>(pub &'a [(String, V)]);
+
+impl<V> fmt::Debug for KeysOnly<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
 /// One attribute value of a validated credential.
 #[derive(Clone)]
 pub enum AttrValue {

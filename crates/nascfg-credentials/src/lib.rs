@@ -40,7 +40,7 @@ mod provider;
 mod untrusted;
 mod validate;
 
-pub use crate::credential::{AttrValue, Credential, REDACTED, Reveal, Shape};
+pub use crate::credential::{AttrValue, Credential, KeysOnly, REDACTED, Reveal, Shape};
 pub use crate::document::{OAuthToken, ServiceAccountKey};
 pub use crate::error::{Error, FieldError, ValidationErrors};
 pub use crate::provider::{DocumentKind, FieldKind, FieldSpec, ProviderKind, ProviderSpec};

@@ -490,12 +490,24 @@ const fn with_rule(mut spec: FieldSpec, rule: Rule) -> FieldSpec {
 use DefaultValue as D;
 use Requirement::{Default as Def, Optional, Required, RequiredMayBeEmpty};
 
-const CLIENT_ID: FieldSpec = field(
+/// An optional plain text field, empty by default.
+const fn optional_text(name: &'static str, label: &'static str, help: &'static str) -> FieldSpec {
+    field(name, label, TEXT, Def(D::Text("")), false, help)
+}
+
+/// A required plain text field.
+const fn required_text(name: &'static str, label: &'static str, help: &'static str) -> FieldSpec {
+    field(name, label, TEXT, Required, false, help)
+}
+
+/// A required secret text field.
+const fn required_secret(name: &'static str, label: &'static str, help: &'static str) -> FieldSpec {
+    field(name, label, TEXT, Required, true, help)
+}
+
+const CLIENT_ID: FieldSpec = optional_text(
     "client_id",
     "OAuth Client ID",
-    TEXT,
-    Def(D::Text("")),
-    false,
     "The public identifier for the cloud application.",
 );
 const CLIENT_SECRET: FieldSpec = field(
@@ -520,23 +532,17 @@ const fn token(help: &'static str) -> FieldSpec {
 
 const S3_FIELDS: &[FieldSpec] = &[
     with_rule(
-        field(
+        required_secret(
             "access_key_id",
             "Access Key ID",
-            TEXT,
-            Required,
-            true,
             "Amazon Web Services Key ID. This is found on Amazon AWS (https://aws.amazon.com/) by going through My account > Security Credentials > Access Keys (Access Key ID and Secret Access Key).",
         ),
         Rule::S3Key,
     ),
     with_rule(
-        field(
+        required_secret(
             "secret_access_key",
             "Secret Access Key",
-            TEXT,
-            Required,
-            true,
             "Amazon Web Services password. If the Secret Access Key cannot be found or remembered, go to My Account > Security Credentials > Access Keys and create a new key pair.",
         ),
         Rule::S3Key,
@@ -549,12 +555,9 @@ const S3_FIELDS: &[FieldSpec] = &[
         false,
         "S3 API endpoint URL (https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteEndpoints.html). When using AWS, the endpoint field can be empty to use the default endpoint for the region, and available buckets are automatically fetched.",
     ),
-    field(
+    optional_text(
         "region",
         "Region",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "AWS resources in a geographic area (https://docs.aws.amazon.com/general/latest/gr/rande-manage.html). Leave empty to automatically detect the correct public region for the bucket. Entering a private region name allows interacting with Amazon buckets created in that region. For example, enter us-gov-east-1 to discover buckets created in the eastern AWS GovCloud region.",
     ),
     field(
@@ -584,20 +587,14 @@ const S3_FIELDS: &[FieldSpec] = &[
 ];
 
 const B2_FIELDS: &[FieldSpec] = &[
-    field(
+    required_secret(
         "account",
         "Key ID",
-        TEXT,
-        Required,
-        true,
         "Alphanumeric Backblaze B2 (https://www.backblaze.com/b2/cloud-storage.html) Application Key ID. To generate a new application key, log in to the Backblaze account, go to the App Keys page, and add a new application key. Copy the application keyID string to this field.",
     ),
-    field(
+    required_secret(
         "key",
         "Application Key",
-        TEXT,
-        Required,
-        true,
         "Backblaze B2 (https://www.backblaze.com/b2/cloud-storage.html) Application Key. To generate a new application key, log in to the Backblaze account, go to the App Keys page, and add a new application key. Copy the applicationKey string to this field.",
     ),
 ];
@@ -620,12 +617,9 @@ const DROPBOX_FIELDS: &[FieldSpec] = &[
 
 const FTP_FIELDS: &[FieldSpec] = &[
     with_rule(
-        field(
+        required_text(
             "host",
             "Host",
-            TEXT,
-            Required,
-            false,
             "FTP Host to connect to. Example: ftp.example.com.",
         ),
         Rule::Host,
@@ -638,12 +632,9 @@ const FTP_FIELDS: &[FieldSpec] = &[
         false,
         "FTP Port number. Leave blank to use the default port 21.",
     ),
-    field(
+    required_text(
         "user",
         "Username",
-        TEXT,
-        Required,
-        false,
         "A username on the FTP Host system. This user must already exist on the FTP Host.",
     ),
     field(
@@ -671,12 +662,9 @@ const GOOGLE_DRIVE_FIELDS: &[FieldSpec] = &[
     token(
         "Token created with Google Drive (https://developers.google.com/drive/api/v3/about-auth), as rclone token JSON. Access Tokens expire periodically and must be refreshed.",
     ),
-    field(
+    optional_text(
         "team_drive",
         "Team Drive ID",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "Only needed when connecting to a Team Drive. The ID of the top level folder of the Team Drive.",
     ),
 ];
@@ -703,43 +691,27 @@ const HUBIC_FIELDS: &[FieldSpec] = &[token(
 )];
 
 const MEGA_FIELDS: &[FieldSpec] = &[
-    field(
+    required_text(
         "user",
         "Username",
-        TEXT,
-        Required,
-        false,
         "MEGA (https://mega.nz/) account username.",
     ),
-    field(
-        "pass",
-        "Password",
-        TEXT,
-        Required,
-        true,
-        "MEGA account password.",
-    ),
+    required_secret("pass", "Password", "MEGA account password."),
 ];
 
 const AZUREBLOB_FIELDS: &[FieldSpec] = &[
     with_rule(
-        field(
+        required_text(
             "account",
             "Account Name",
-            TEXT,
-            Required,
-            false,
             "Microsoft Azure (https://docs.microsoft.com/en-us/azure/storage/common/storage-create-storage-account) account name.",
         ),
         Rule::AzureAccount,
     ),
     with_rule(
-        field(
+        required_secret(
             "key",
             "Account Key",
-            TEXT,
-            Required,
-            true,
             "Base64 encoded key for Azure Account.",
         ),
         Rule::Base64Key,
@@ -770,31 +742,22 @@ const ONEDRIVE_FIELDS: &[FieldSpec] = &[
         false,
         "Type of Microsoft account. Logging in to a Microsoft account automatically chooses the correct account type. Options: PERSONAL, BUSINESS, DOCUMENT_LIBRARY.",
     ),
-    field(
+    required_text(
         "drive_id",
         "Drive ID",
-        TEXT,
-        Required,
-        false,
         "Unique drive identifier. Log in to a Microsoft account and choose a drive from the Drives List to add a valid ID.",
     ),
 ];
 
 const SWIFT_FIELDS: &[FieldSpec] = &[
-    field(
+    required_text(
         "user",
         "User Name",
-        TEXT,
-        Required,
-        false,
         "Openstack user name for login. This is the OS_USERNAME from an OpenStack credentials file (https://rclone.org/swift/#configuration-from-an-openstack-credentials-file).",
     ),
-    field(
+    required_secret(
         "key",
         "API Key or Password",
-        TEXT,
-        Required,
-        true,
         "Openstack API key or password. This is the OS_PASSWORD from an OpenStack credentials file (https://rclone.org/swift/#configuration-from-an-openstack-credentials-file).",
     ),
     field(
@@ -825,20 +788,14 @@ const SWIFT_FIELDS: &[FieldSpec] = &[
         false,
         "Endpoint type to choose from the service catalogue. Public is recommended, see the rclone documentation (https://rclone.org/swift/#standard-options).",
     ),
-    field(
+    optional_text(
         "tenant",
         "Tenant Name",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "This is the OS_TENANT_NAME from an OpenStack credentials file (https://rclone.org/swift/#configuration-from-an-openstack-credentials-file).",
     ),
-    field(
+    optional_text(
         "tenant_id",
         "Tenant ID",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "Tenant ID - optional for v1 auth, this or tenant required otherwise (https://rclone.org/swift/#standard-options).",
     ),
     field(
@@ -851,12 +808,9 @@ const SWIFT_FIELDS: &[FieldSpec] = &[
         true,
         "Auth Token from alternate authentication - optional (https://rclone.org/swift/#standard-options).",
     ),
-    field(
+    optional_text(
         "region",
         "Region Name",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "Region name - optional (https://rclone.org/swift/#standard-options).",
     ),
     field(
@@ -867,28 +821,19 @@ const SWIFT_FIELDS: &[FieldSpec] = &[
         false,
         "Storage URL - optional (https://rclone.org/swift/#standard-options).",
     ),
-    field(
+    optional_text(
         "user_id",
         "User ID",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "User ID to log in - optional, most swift systems use user and leave this blank (v3 auth) (https://rclone.org/swift/#standard-options).",
     ),
-    field(
+    optional_text(
         "domain",
         "User Domain",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "User domain - optional (v3 auth) (https://rclone.org/swift/#standard-options).",
     ),
-    field(
+    optional_text(
         "tenant_domain",
         "Tenant Domain",
-        TEXT,
-        Def(D::Text("")),
-        false,
         "Tenant domain - optional (v3 auth) (https://rclone.org/swift/#standard-options).",
     ),
 ];
@@ -900,12 +845,9 @@ const PCLOUD_FIELDS: &[FieldSpec] = &[
         "pCloud Access Token (https://docs.pcloud.com/methods/intro/authentication.html), as rclone token JSON. These tokens can expire and require extension.",
     ),
     with_rule(
-        field(
+        optional_text(
             "hostname",
             "Hostname",
-            TEXT,
-            Def(D::Text("")),
-            false,
             "Enter the hostname to connect to: api.pcloud.com (US) or eapi.pcloud.com (EU). Empty means api.pcloud.com.",
         ),
         Rule::Host,
@@ -914,14 +856,7 @@ const PCLOUD_FIELDS: &[FieldSpec] = &[
 
 const SFTP_FIELDS: &[FieldSpec] = &[
     with_rule(
-        field(
-            "host",
-            "Host",
-            TEXT,
-            Required,
-            false,
-            "SSH Host to connect to.",
-        ),
+        required_text("host", "Host", "SSH Host to connect to."),
         Rule::Host,
     ),
     field(
@@ -978,14 +913,7 @@ const WEBDAV_FIELDS: &[FieldSpec] = &[
         false,
         "WebDAV account username.",
     ),
-    field(
-        "pass",
-        "Password",
-        TEXT,
-        Required,
-        true,
-        "WebDAV account password.",
-    ),
+    required_secret("pass", "Password", "WebDAV account password."),
 ];
 
 const YANDEX_FIELDS: &[FieldSpec] = &[

@@ -55,6 +55,19 @@ impl HttpResponse {
     }
 }
 
+/// Each header as its name and its value's text (bytes that are not UTF-8 replaced).
+pub fn header_texts(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// `404 Not Found` for 404, `599` for a code without a canonical reason.
 pub fn status_line(status: u16) -> String {
     match http::StatusCode::from_u16(status)
@@ -141,16 +154,7 @@ impl HttpClient {
             None => self.run(builder.body(()), remaining)?,
         };
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_texts(response.headers());
         // Read at most MAX_BODY bytes; a longer body is cut, not an error.
         let mut bytes = Vec::new();
         let mut reader = std::io::Read::take(response.body_mut().as_reader(), MAX_BODY);

@@ -36,7 +36,7 @@ pub use crate::error::Error;
 pub use crate::excerpt::{REDACTED, first_line, scrub, truncate};
 #[cfg(feature = "ftp")]
 pub use crate::ftp::{FtpOpenError, ftp_open};
-pub use crate::http::{HttpClient, HttpResponse, io_excerpt, status_line};
+pub use crate::http::{HttpClient, HttpResponse, header_texts, io_excerpt, status_line};
 #[cfg(feature = "ssh")]
 pub use crate::ssh::{HostKeyCheck, HostKeys, SshAuthError, ssh_authenticate};
 pub use secrecy;

@@ -160,16 +160,7 @@ pub(crate) fn adapter<'a>(
                 url: request.uri().path().to_owned(),
                 reason: e.to_string(),
             })?;
-        let headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = nascfg_net::header_texts(request.headers());
         let headers: Vec<(&str, &str)> = headers
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -80,47 +80,39 @@ pub struct OAuthProvider {
 /// The port rclone's loopback listener uses: apps registered for rclone work unchanged.
 pub const FIXED_PORT: u16 = 53682;
 
+/// Google Drive; Google Photos is the same Google OAuth with other scopes.
+const GOOGLE_DRIVE: OAuthProvider = OAuthProvider {
+    kind: ProviderKind::GoogleDrive,
+    authorization_url: "https://accounts.google.com/o/oauth2/v2/auth",
+    token_url: "https://oauth2.googleapis.com/token",
+    device_authorization_url: None,
+    scopes: &["https://www.googleapis.com/auth/drive"],
+    pkce: Pkce::Documented,
+    redirect_port: RedirectPort::Any,
+    extra_parameters: &[("access_type", "offline"), ("prompt", "consent")],
+    refresh_tokens: RefreshTokens::Reusable,
+    client_secret: ClientSecret::Required,
+    token_host: TokenHost::Fixed,
+    register_at: "https://console.cloud.google.com/apis/credentials (Create credentials > OAuth client ID > Desktop app; enable the Google Drive API)",
+    register_redirect: "nothing: a Desktop app client accepts http://127.0.0.1 on any port",
+    displays_code: false,
+    api_scheme: "Bearer",
+    notes: "Google's device grant does not allow the full `drive` scope. An app left in \"Testing\" gets refresh tokens that expire after 7 days: publish it (it may stay unverified for your own account).",
+};
+
 /// The seven OAuth providers, in the order docs/OAUTH.md lists them.
 pub static PROVIDERS: [OAuthProvider; 7] = [
-    OAuthProvider {
-        kind: ProviderKind::GoogleDrive,
-        authorization_url: "https://accounts.google.com/o/oauth2/v2/auth",
-        token_url: "https://oauth2.googleapis.com/token",
-        device_authorization_url: None,
-        scopes: &["https://www.googleapis.com/auth/drive"],
-        pkce: Pkce::Documented,
-        redirect_port: RedirectPort::Any,
-        extra_parameters: &[("access_type", "offline"), ("prompt", "consent")],
-        refresh_tokens: RefreshTokens::Reusable,
-        client_secret: ClientSecret::Required,
-        token_host: TokenHost::Fixed,
-        register_at: "https://console.cloud.google.com/apis/credentials (Create credentials > OAuth client ID > Desktop app; enable the Google Drive API)",
-        register_redirect: "nothing: a Desktop app client accepts http://127.0.0.1 on any port",
-        displays_code: false,
-        api_scheme: "Bearer",
-        notes: "Google's device grant does not allow the full `drive` scope. An app left in \"Testing\" gets refresh tokens that expire after 7 days: publish it (it may stay unverified for your own account).",
-    },
+    GOOGLE_DRIVE,
     OAuthProvider {
         kind: ProviderKind::GooglePhotos,
-        authorization_url: "https://accounts.google.com/o/oauth2/v2/auth",
-        token_url: "https://oauth2.googleapis.com/token",
-        device_authorization_url: None,
         scopes: &[
             "https://www.googleapis.com/auth/photoslibrary.appendonly",
             "https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata",
             "https://www.googleapis.com/auth/photoslibrary.edit.appcreateddata",
         ],
-        pkce: Pkce::Documented,
-        redirect_port: RedirectPort::Any,
-        extra_parameters: &[("access_type", "offline"), ("prompt", "consent")],
-        refresh_tokens: RefreshTokens::Reusable,
-        client_secret: ClientSecret::Required,
-        token_host: TokenHost::Fixed,
         register_at: "https://console.cloud.google.com/apis/credentials (Create credentials > OAuth client ID > Desktop app; enable the Photos Library API)",
-        register_redirect: "nothing: a Desktop app client accepts http://127.0.0.1 on any port",
-        displays_code: false,
-        api_scheme: "Bearer",
         notes: "Since March 2025 the Photos Library API reaches only the media and albums the app itself created. No device grant.",
+        ..GOOGLE_DRIVE
     },
     OAuthProvider {
         kind: ProviderKind::OneDrive,

@@ -14,10 +14,10 @@ use secrecy::ExposeSecret;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, RustlsFtpStream};
 
+use crate::access::{Access, Object};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::partial_name;
-use crate::storage::{Access, Object};
 
 /// One logged-in FTP session at the location's directory.
 pub(crate) struct Ftp {

@@ -31,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
 mod error;
 mod ftp;
 mod location;
@@ -45,13 +46,12 @@ mod sftp;
 mod storage;
 mod token;
 
+pub use access::{Access, EngineChoice, Object, RcloneRemote};
 pub use error::{Error, Result};
 pub use location::Location;
 pub use name::{BundleName, CLOCK_SKEW, HostName};
 pub use ping::{PingUrl, Signal, ping};
 pub use prune::{Decision, Policy, plan, plan_at};
-pub use rclone::{REMOTE_NAME, RcloneRemote};
-pub use storage::{
-    Access, Checked, EngineChoice, Object, Pushed, Storage, Upload, serves_natively, uses_rclone,
-};
+pub use rclone::REMOTE_NAME;
+pub use storage::{Checked, Pushed, Storage, Upload, serves_natively, uses_rclone};
 pub use token::{RcloneCredential, rclone_credential};

@@ -10,11 +10,11 @@ use opendal::{ErrorKind, HttpTransporter, OperationContext, Operator};
 use opendal_http_transport_reqwest::ReqwestTransport;
 use secrecy::ExposeSecret;
 
+use crate::access::{Access, CHUNK, Object};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
 use crate::s3_checksum::S3Checksum;
-use crate::storage::{Access, CHUNK, Object};
 
 /// One OpenDAL operator rooted at the location.
 pub(crate) struct OpenDal {

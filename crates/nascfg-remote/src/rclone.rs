@@ -13,49 +13,17 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
 use nascfg_credentials::ProviderKind;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
+use crate::access::{Access, Object, RcloneRemote};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::partial_name;
-use crate::storage::{Access, Object};
 
 /// The name of the remote the child sees (`NASCFG:path`).
 pub const REMOTE_NAME: &str = "NASCFG";
 
-/// A credential as an rclone remote: its section's keys and values (as
-/// rclone.conf would hold them: passwords obscured), each value kept secret.
-#[derive(Clone)]
-pub struct RcloneRemote {
-    entries: Vec<(String, SecretString)>,
-}
-
-impl std::fmt::Debug for RcloneRemote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RcloneRemote")
-            .field(
-                "keys",
-                &self
-                    .entries
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
 impl RcloneRemote {
-    /// The remote from its section's entries (`type` among them).
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> RcloneRemote {
-        RcloneRemote {
-            entries: entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), SecretString::from(v.to_owned())))
-                .collect(),
-        }
-    }
-
     /// The environment of the child: `RCLONE_CONFIG_NASCFG_<KEY>=value`.
     fn environment(&self) -> impl Iterator<Item = (String, &str)> {
         self.entries.iter().map(|(k, v)| {

@@ -16,10 +16,10 @@ use russh_sftp::client::SftpSession;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::access::{Access, Object};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::runtime::{Runner, partial_name};
-use crate::storage::{Access, Object};
 
 /// One SSH connection with its SFTP session, at the location's directory.
 pub(crate) struct Sftp {
@@ -147,6 +147,17 @@ impl Sftp {
 
     fn path(&self, name: &str) -> String {
         format!("{}/{name}", self.dir)
+    }
+
+    /// Removes an upload's temporary object, at `path`, as well as it can: a
+    /// failure leaves a `.partial-` name, never a final one.
+    fn remove_quietly(&self, path: &str) {
+        let _ = self.runner.run("delete", None, async {
+            self.sftp
+                .remove_file(path)
+                .await
+                .map_err(|e| self.error("delete", None, e))
+        });
     }
 
     fn error(
@@ -323,13 +334,7 @@ impl Sink<'_> {
                 .map_err(|e| engine.error("upload", Some(&name), e))
         });
         if result.is_err() {
-            let _ = engine.runner.run("delete", None, async {
-                engine
-                    .sftp
-                    .remove_file(temp.as_str())
-                    .await
-                    .map_err(|e| engine.error("delete", None, e))
-            });
+            engine.remove_quietly(&temp);
         }
         result
     }
@@ -338,14 +343,7 @@ impl Sink<'_> {
         let engine = self.engine;
         if let Some(file) = self.file.take() {
             drop(file);
-            let temp = engine.path(&self.temp);
-            let _ = engine.runner.run("delete", None, async {
-                engine
-                    .sftp
-                    .remove_file(temp.as_str())
-                    .await
-                    .map_err(|e| engine.error("delete", None, e))
-            });
+            engine.remove_quietly(&engine.path(&self.temp));
         }
     }
 }

@@ -2,88 +2,18 @@
 //! behind it (OpenDAL, SFTP over russh, rclone).
 
 use std::io::{Read, Write};
-use std::time::Duration;
 
 use nascfg_credentials::{Credential, ProviderKind};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use crate::access::{Access, CHUNK, EngineChoice, Object};
 use crate::error::{Error, Result};
 use crate::ftp::Ftp;
 use crate::location::Location;
 use crate::opendal_engine::OpenDal;
-use crate::rclone::{Rclone, RcloneRemote};
+use crate::rclone::Rclone;
 use crate::sftp::Sftp;
-
-/// Size of the chunks an upload hands to its engine (and of S3 and Azure parts).
-pub(crate) const CHUNK: usize = 8 << 20;
-
-/// Which engine moves the bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum EngineChoice {
-    /// OpenDAL or SFTP where they serve the provider, rclone for the rest.
-    #[default]
-    Auto,
-    /// rclone for every provider it has a backend for.
-    Rclone,
-}
-
-/// How to reach a credential's storage: deadlines and what the store holds
-/// beside the credential.
-pub struct Access {
-    /// Give up connecting after this long (default 15 s).
-    pub connect_timeout: Duration,
-    /// Give up the whole command's transfers after this long (default 1 h).
-    pub deadline: Duration,
-    /// SFTP: the OpenSSH private key of the credential's key pair.
-    pub private_key: Option<SecretString>,
-    /// SFTP: the host key recorded on first use; when given, the server's must match.
-    pub known_host_key: Option<String>,
-    /// The credential as an rclone remote (its section's keys and values),
-    /// for the rclone engine. Built by the caller (nascfg-interop knows the
-    /// mapping); `None` when rclone cannot take the credential.
-    pub rclone: Option<RcloneRemote>,
-    /// Which engine to use.
-    pub engine: EngineChoice,
-}
-
-impl Default for Access {
-    fn default() -> Self {
-        Access {
-            connect_timeout: Duration::from_secs(15),
-            deadline: Duration::from_secs(3600),
-            private_key: None,
-            known_host_key: None,
-            rclone: None,
-            engine: EngineChoice::Auto,
-        }
-    }
-}
-
-impl std::fmt::Debug for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Access")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("deadline", &self.deadline)
-            .field(
-                "private_key",
-                &self.private_key.as_ref().map(|_| "********"),
-            )
-            .field("known_host_key", &self.known_host_key)
-            .field("rclone", &self.rclone)
-            .field("engine", &self.engine)
-            .finish()
-    }
-}
-
-/// An object at a location: its name and size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Object {
-    /// The name (no path).
-    pub name: String,
-    /// The size in bytes.
-    pub size: u64,
-}
 
 /// What a finished upload wrote and read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -581,6 +511,7 @@ impl Drop for Upload<'_> {
 #[cfg(test)]
 mod tests {
     use std::io::{BufRead, BufReader, Write};
+    use std::time::Duration;
 
     use nascfg_credentials::{Credential, ProviderKind};
 

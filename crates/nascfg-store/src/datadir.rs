@@ -384,6 +384,39 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), Error> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
+/// Keeps the current seed file as `secret-seed.old-<timestamp>`, unless an
+/// identical copy is already kept. Returns where it is.
+pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
+    let seed_path = dir.seed_path();
+    let bytes = match std::fs::read(&seed_path) {
+        Ok(b) => zeroize::Zeroizing::new(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Io {
+                path: seed_path,
+                source: e,
+            });
+        }
+    };
+    if let Ok(entries) = std::fs::read_dir(dir.path()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with("secret-seed.old-")
+                && let Ok(other) = std::fs::read(entry.path())
+            {
+                let other = zeroize::Zeroizing::new(other);
+                if *other == *bytes {
+                    return Ok(Some(entry.path()));
+                }
+            }
+        }
+    }
+    let stamp = unique_stamp(dir);
+    let kept = dir.file(&format!("secret-seed.old-{stamp}"));
+    nascfg_crypto::write_secret_file(&kept, &bytes).map_err(io(&kept))?;
+    Ok(Some(kept))
+}
+
 /// A UTC timestamp for `*.old-<timestamp>` names, unique within the directory.
 pub(crate) fn unique_stamp(dir: &DataDir) -> String {
     let now = time::OffsetDateTime::now_utc();

@@ -41,6 +41,7 @@ mod keypair;
 mod listing;
 mod permissions;
 mod private_key;
+mod restore;
 mod rotate;
 mod schema;
 mod seed;
@@ -70,6 +71,7 @@ pub use crate::{
     listing::{Listing, Narrow},
     permissions::{Tightened, UnsafeReason},
     private_key::parse_private_key,
+    restore::{RestorePlan, Restored, StagedRestore, ThisBox, Unopenable},
     rotate::RotateReport,
     schema::SCHEMA_VERSION,
     seed::{SeedProblem, load_seed, load_seed_file},

@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::{OptionalExtension, params};
-use zeroize::Zeroizing;
 
-use crate::datadir::{self, DataDir, NEW_SEED, WriteGuard};
+use crate::datadir::{self, NEW_SEED, WriteGuard, keep_old_seed};
 use crate::error::{Error, io};
 use crate::failpoint::failpoint;
 use crate::schema;
@@ -25,39 +24,6 @@ pub struct RotateReport {
     pub resealed: usize,
     /// Where the previous seed was kept.
     pub old_seed_kept: Option<PathBuf>,
-}
-
-/// Keeps the current seed file as `secret-seed.old-<timestamp>`, unless an
-/// identical copy is already kept. Returns where it is.
-pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
-    let seed_path = dir.seed_path();
-    let bytes = match std::fs::read(&seed_path) {
-        Ok(b) => Zeroizing::new(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::Io {
-                path: seed_path,
-                source: e,
-            });
-        }
-    };
-    if let Ok(entries) = std::fs::read_dir(dir.path()) {
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with("secret-seed.old-")
-                && let Ok(other) = std::fs::read(entry.path())
-            {
-                let other = Zeroizing::new(other);
-                if *other == *bytes {
-                    return Ok(Some(entry.path()));
-                }
-            }
-        }
-    }
-    let stamp = datadir::unique_stamp(dir);
-    let kept = dir.file(&format!("secret-seed.old-{stamp}"));
-    nascfg_crypto::write_secret_file(&kept, &bytes).map_err(io(&kept))?;
-    Ok(Some(kept))
 }
 
 /// One sealed value to re-seal: its context (associated data) and its text.

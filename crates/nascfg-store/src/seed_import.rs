@@ -7,9 +7,8 @@ use std::path::PathBuf;
 
 use nascfg_crypto::{Fingerprint, Seed};
 
-use crate::datadir::{self, DataDir, WriteGuard};
+use crate::datadir::{self, DataDir, WriteGuard, keep_old_seed};
 use crate::error::Error;
-use crate::rotate::keep_old_seed;
 use crate::schema;
 use crate::seed::read_box_seed;
 use crate::store::{META_FINGERPRINT, SeedState, Store};
@@ -60,19 +59,7 @@ impl DataDir {
             let current = read_box_seed(&self.seed_path())
                 .ok()
                 .map(|s| s.fingerprint());
-            if current.as_ref() == Some(&fingerprint) {
-                return Ok(SeedImport {
-                    fingerprint,
-                    case: SeedImportCase::AlreadyInstalled,
-                    previous_seed: None,
-                });
-            }
-            let previous_seed = self.replace_seed(seed)?;
-            return Ok(SeedImport {
-                fingerprint,
-                case: SeedImportCase::EmptyStore,
-                previous_seed,
-            });
+            return self.put_seed(seed, current, SeedImportCase::EmptyStore);
         }
         let store = Store::open_locked(self, guard)?;
         let recorded = store.fingerprint()?;
@@ -81,19 +68,7 @@ impl DataDir {
             SeedState::Failed(_) => None,
         };
         if recorded.as_ref() == Some(&fingerprint) {
-            if current.as_ref() == Some(&fingerprint) {
-                return Ok(SeedImport {
-                    fingerprint,
-                    case: SeedImportCase::AlreadyInstalled,
-                    previous_seed: None,
-                });
-            }
-            let previous_seed = self.replace_seed(seed)?;
-            return Ok(SeedImport {
-                fingerprint,
-                case: SeedImportCase::SealedUnderIt,
-                previous_seed,
-            });
+            return self.put_seed(seed, current, SeedImportCase::SealedUnderIt);
         }
         let (credentials, keypairs): (i64, i64) = store.conn.query_row(
             "SELECT (SELECT count(*) FROM credential), (SELECT count(*) FROM keypair)",
@@ -125,6 +100,30 @@ impl DataDir {
         Ok(SeedImport {
             fingerprint,
             case: SeedImportCase::EmptyStore,
+            previous_seed,
+        })
+    }
+
+    /// `seed` as this box's seed, allowed by `case`, in place of the one whose
+    /// fingerprint is `current`: nothing changes when it is that one already.
+    fn put_seed(
+        &self,
+        seed: &Seed,
+        current: Option<Fingerprint>,
+        case: SeedImportCase,
+    ) -> Result<SeedImport, Error> {
+        let fingerprint = seed.fingerprint();
+        if current.as_ref() == Some(&fingerprint) {
+            return Ok(SeedImport {
+                fingerprint,
+                case: SeedImportCase::AlreadyInstalled,
+                previous_seed: None,
+            });
+        }
+        let previous_seed = self.replace_seed(seed)?;
+        Ok(SeedImport {
+            fingerprint,
+            case,
             previous_seed,
         })
     }

@@ -1018,7 +1018,7 @@ fn recover_rotation(dir: &DataDir, guard: &WriteGuard, conn: &Connection) -> Res
     }
     if new.fingerprint() == recorded {
         // Committed but the seed file was not switched yet: keep the old seed, then switch.
-        crate::rotate::keep_old_seed(dir)?;
+        datadir::keep_old_seed(dir)?;
         failpoint("rotate-recover-before-rename");
         std::fs::rename(&new_path, dir.seed_path()).map_err(io(dir.seed_path()))?;
         datadir::sync_dir(dir.path())?;

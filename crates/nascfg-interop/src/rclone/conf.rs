@@ -47,14 +47,7 @@ impl std::fmt::Debug for Section {
         // Values may be secrets: only the keys are shown.
         f.debug_struct("Section")
             .field("name", &self.name)
-            .field(
-                "keys",
-                &self
-                    .entries
-                    .iter()
-                    .map(|(k, _)| k.as_str())
-                    .collect::<Vec<_>>(),
-            )
+            .field("keys", &nascfg_credentials::KeysOnly(&self.entries))
             .finish()
     }
 }

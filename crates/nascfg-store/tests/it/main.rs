@@ -6,6 +6,7 @@ mod credentials;
 mod datadir;
 mod install;
 mod keypairs;
+mod restore_plan;
 mod rotate;
 mod seed_file;
 mod signer;
