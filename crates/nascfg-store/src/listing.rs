@@ -30,6 +30,8 @@ pub enum Narrow {
 const MAX_LISTED: usize = 512;
 /// Up to this many chosen credentials are read one by one; more, in one pass.
 const FEW: usize = 64;
+/// From this many chosen credentials on, two threads open them.
+pub const TWO_THREADS_FROM: usize = 512;
 
 /// What [`Store::credentials_listed`] read.
 #[derive(Debug)]
@@ -74,31 +76,54 @@ impl Store {
         }
         let key = key?;
         let ids: Vec<i64> = chosen.iter().map(|&i| summaries[i].id.get()).collect();
-        let mut sealed = sealed_rows(&read, &ids)?;
-        let mut opened = Vec::with_capacity(chosen.len());
-        for i in chosen {
-            let s = &summaries[i];
-            let (uid, rows) = sealed
-                .remove(&s.id.get())
-                .ok_or_else(|| crate::store::not_found("credential", &s.name))?;
-            let mut secrets: Vec<(String, SecretString)> = Vec::with_capacity(rows.len());
-            for (field, text) in rows {
-                let value = open_sealed(&key, &text, &credential_context(&uid, &field), || {
-                    format!("credential {:?} ({field})", s.name)
-                })?;
-                secrets.push((field, value));
-            }
-            let credential =
-                Credential::from_parts(&s.name, s.provider, s.attributes.clone(), secrets)
-                    .map_err(|e| Error::InvalidStored {
-                        name: s.name.clone(),
-                        reason: e.to_string(),
-                    })?;
-            opened.push((i, credential));
-        }
+        let sealed = sealed_rows(&read, &ids)?;
         read.finish()?;
+        // Opening and validating is CPU work of a few microseconds each:
+        // many are shared between this thread and one more.
+        let open = |part: &[usize]| {
+            part.iter()
+                .map(|&i| Ok((i, open_one(&key, &summaries[i], &sealed)?)))
+                .collect::<Result<Vec<_>, Error>>()
+        };
+        let opened = if chosen.len() < TWO_THREADS_FROM {
+            open(&chosen)?
+        } else {
+            let (first, second) = chosen.split_at(chosen.len() / 2);
+            let (first, second) = std::thread::scope(|s| {
+                let second = s.spawn(|| open(second));
+                (open(first), second.join())
+            });
+            // The first error in the chosen order is the one reported.
+            let mut opened = first?;
+            opened.extend(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+            opened
+        };
         Ok(Listing { summaries, opened })
     }
+}
+
+/// A credential with its secrets, from its summary and its sealed rows.
+fn open_one(
+    key: &nascfg_crypto::SealingKey,
+    s: &CredentialSummary,
+    sealed: &Sealed,
+) -> Result<Credential, Error> {
+    let (uid, rows) = sealed
+        .get(&s.id.get())
+        .ok_or_else(|| crate::store::not_found("credential", &s.name))?;
+    let mut secrets: Vec<(String, SecretString)> = Vec::with_capacity(rows.len());
+    for (field, text) in rows {
+        let value = open_sealed(key, text, &credential_context(uid, field), || {
+            format!("credential {:?} ({field})", s.name)
+        })?;
+        secrets.push((field.clone(), value));
+    }
+    Credential::from_parts(&s.name, s.provider, s.attributes.clone(), secrets).map_err(|e| {
+        Error::InvalidStored {
+            name: s.name.clone(),
+            reason: e.to_string(),
+        }
+    })
 }
 
 /// The order summaries are read in.
@@ -225,22 +250,22 @@ mod tests {
     }
 
     /// Each narrowing reads exactly what it names, in id order, and the
-    /// chosen credentials open with their secrets, by few statements or by
-    /// one pass alike.
+    /// chosen credentials open with their secrets, in the order chosen, by few
+    /// statements or by one pass, on one thread or two alike.
     #[test]
     fn narrowed_and_opened() {
-        let (_tmp, mut store) = store_with(FEW + 6);
+        let (_tmp, mut store) = store_with(TWO_THREADS_FROM + 2);
         let all = store
             .credentials_listed(&Narrow::All, |_| Vec::new())
             .expect("all");
-        assert_eq!(all.summaries.len(), FEW + 6);
+        assert_eq!(all.summaries.len(), TWO_THREADS_FROM + 2);
         assert!(
             all.summaries
                 .windows(2)
                 .all(|w| w[0].id.get() < w[1].id.get())
         );
         let id3 = all.summaries[3].id.get();
-        let c06: Vec<String> = (60..FEW + 6).map(|i| format!("c{i:03}")).collect();
+        let c06: Vec<String> = (60..70).map(|i| format!("c{i:03}")).collect();
         for (narrow, expected) in [
             (Narrow::Ids(vec![id3, -1]), vec!["c003".to_owned()]),
             (
@@ -256,7 +281,11 @@ mod tests {
                 .expect("listed");
             assert_eq!(names(&got), expected, "{narrow:?}");
         }
-        for chosen in [vec![2, 0], (0..FEW + 6).rev().collect::<Vec<_>>()] {
+        for chosen in [
+            vec![2, 0],
+            (0..FEW + 6).rev().collect::<Vec<_>>(),
+            (0..TWO_THREADS_FROM + 2).rev().collect(),
+        ] {
             let got = store
                 .credentials_listed(&Narrow::All, |_| chosen.clone())
                 .expect("opened");

@@ -226,11 +226,36 @@ pub(crate) fn parse_request(text: &str) -> Result<Request, RpcError> {
 }
 
 /// The answer frame to a call.
-pub(crate) fn answer(id: &Value, outcome: Result<Value, RpcError>) -> String {
+/// A call's result: a JSON value, or the text of one already written (a
+/// query's records, written on two threads when there are many).
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Value(Value),
+    Text(String),
+}
+
+impl From<Value> for Reply {
+    fn from(value: Value) -> Reply {
+        Reply::Value(value)
+    }
+}
+
+/// The answer frame, `{"jsonrpc", "result" or "error", "id"}` in that order.
+pub(crate) fn answer(id: &Value, outcome: Result<Reply, RpcError>) -> String {
     let mut frame = Map::new();
     frame.insert("jsonrpc".into(), Value::String("2.0".into()));
     match outcome {
-        Ok(result) => {
+        Ok(Reply::Text(text)) => {
+            let id = id.to_string();
+            let mut out = String::with_capacity(text.len() + id.len() + 32);
+            out.push_str(r#"{"jsonrpc":"2.0","result":"#);
+            out.push_str(&text);
+            out.push_str(r#","id":"#);
+            out.push_str(&id);
+            out.push('}');
+            return out;
+        }
+        Ok(Reply::Value(result)) => {
             frame.insert("result".into(), result);
         }
         Err(e) => {
@@ -321,6 +346,12 @@ mod tests {
             },
         ]);
         let frame: Value = serde_json::from_str(&answer(&json!(7), Err(e))).unwrap();
+        let result = json!([{"id": 1, "name": "n\u{1b}"}]);
+        assert_eq!(
+            answer(&json!("x"), Ok(Reply::Text(result.to_string()))),
+            answer(&json!("x"), Ok(Reply::Value(result))),
+            "a result written as text makes the same frame"
+        );
         assert_eq!(
             frame,
             json!({"jsonrpc": "2.0", "id": 7, "error": {"code": -32602, "message": "Invalid params", "data": {
