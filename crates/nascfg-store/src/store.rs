@@ -496,7 +496,16 @@ impl Store {
 
     /// Every credential, by name, without secrets (no seed needed).
     pub fn list_credentials(&self) -> Result<Vec<CredentialSummary>, Error> {
-        crate::listing::summaries(&self.conn, &crate::Narrow::All, crate::listing::Order::Name)
+        Ok(
+            crate::listing::summaries(
+                &self.conn,
+                &crate::Narrow::All,
+                crate::listing::Order::Name,
+            )?
+            .into_iter()
+            .map(|r| r.summary)
+            .collect(),
+        )
     }
 
     /// The name of the credential with this id (TrueNAS's API addresses credentials by id).
