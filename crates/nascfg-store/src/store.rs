@@ -520,41 +520,14 @@ impl Store {
 
     /// One credential without secrets (no seed needed).
     pub fn credential_summary(&self, name: &str) -> Result<CredentialSummary, Error> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential WHERE name = ?1",
-                [name],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, bool>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?
-            .ok_or_else(|| not_found("credential", name))?;
-        let mut stmt = self.conn.prepare(
-            "SELECT field FROM credential_secret WHERE credential_id = ?1 ORDER BY field",
-        )?;
-        let fields = stmt
-            .query_map([row.0], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(CredentialSummary {
-            id: CredentialId(row.0),
-            name: row.1.clone(),
-            provider: parse_provider(&row.1, &row.2)?,
-            attributes: parse_attrs(&row.1, &row.3)?,
-            secret_fields: fields,
-            needs_secrets: row.4,
-            created_at: row.5,
-            updated_at: row.6,
-        })
+        crate::listing::summaries(
+            &self.conn,
+            &crate::Narrow::Names(vec![name.to_owned()]),
+            crate::listing::Order::Id,
+        )?
+        .pop()
+        .map(|r| r.summary)
+        .ok_or_else(|| not_found("credential", name))
     }
 
     /// One credential with its secrets opened.
