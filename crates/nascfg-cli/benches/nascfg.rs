@@ -15,7 +15,8 @@
 //! memory, one run). `NASCFG_BENCH_DIR` puts the files elsewhere than the
 //! target directory (they take about 4 times the store); `NASCFG_BENCH_MID_MB`
 //! sets the middle store's size (default 256; 0 leaves it out);
-//! `NASCFG_BENCH_ONLY` runs only the rows whose operation name contains one
+//! `NASCFG_BENCH_BIN` measures another build of nascfg (a before/after
+//! comparison: one run each); `NASCFG_BENCH_ONLY` runs only the rows whose operation name contains one
 //! of its comma-separated words (`import`, `export`, `restore`), for
 //! iterating on one of them (`cargo xtask bench --only restore` sets it).
 //!
@@ -33,7 +34,11 @@ use std::time::Instant;
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_store::{DataDir, Store};
 
-const NASCFG: &str = env!("CARGO_BIN_EXE_nascfg");
+/// The binary measured: this build's, or `NASCFG_BENCH_BIN` (another
+/// build of nascfg, to compare two versions run for run on the same files).
+fn nascfg_bin() -> String {
+    std::env::var("NASCFG_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_nascfg").to_owned())
+}
 const REMOTES: usize = 50_000;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -77,7 +82,7 @@ fn measure(program: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Sample {
 fn nascfg(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Sample {
     let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"--data-dir", &data];
     all.extend_from_slice(args);
-    measure(NASCFG, &all)
+    measure(&nascfg_bin(), &all)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -335,7 +340,7 @@ fn main() {
     let small = work.join("store-50k");
     let setup = nascfg(&small, &[&"import", &"rclone", &conf]);
     eprintln!("imported them once ({:.2}s)", setup.secs);
-    let listed = Command::new(NASCFG)
+    let listed = Command::new(nascfg_bin())
         .arg("--data-dir")
         .arg(&small)
         .args(["cred", "list"])

@@ -7,8 +7,8 @@ use nascfg_credentials::Credential;
 use nascfg_crypto::secrecy::SecretString;
 use rusqlite::types::Value as SqlValue;
 
-use crate::store::{credential_context, open_sealed, summary_from_row};
-use crate::{CredentialSummary, Error, Store};
+use crate::store::{credential_context, open_sealed, parse_attrs, parse_provider};
+use crate::{CredentialId, CredentialSummary, Error, Store};
 
 /// Which credentials a listing reads. A narrowing only saves work: the caller
 /// still applies its own filters to what is read.
@@ -77,24 +77,16 @@ impl Store {
         let key = key?;
         // Opening and validating is CPU work of a few microseconds each:
         // many are shared between this thread and one more.
-        let open = |part: &[usize]| {
-            part.iter()
-                .map(|&i| Ok((i, open_one(&key, &summaries[i], &sealed[i])?)))
+        let (first, second) = two_halves(chosen, |_, part| {
+            part.into_iter()
+                .map(|i| Ok((i, open_one(&key, &summaries[i], &sealed[i])?)))
                 .collect::<Result<Vec<_>, Error>>()
-        };
-        let opened = if chosen.len() < TWO_THREADS_FROM {
-            open(&chosen)?
-        } else {
-            let (first, second) = chosen.split_at(chosen.len() / 2);
-            let (first, second) = std::thread::scope(|s| {
-                let second = s.spawn(|| open(second));
-                (open(first), second.join())
-            });
-            // The first error in the chosen order is the one reported.
-            let mut opened = first?;
-            opened.extend(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
-            opened
-        };
+        });
+        // The first error in the chosen order is the one reported.
+        let mut opened = first?;
+        opened.extend(second.transpose()?.unwrap_or_default());
+        // Freeing what was read is no part of the answer.
+        drop_elsewhere(sealed);
         Ok(Listing { summaries, opened })
     }
 }
@@ -125,6 +117,14 @@ fn open_one(
 pub(crate) enum Order {
     Id,
     Name,
+}
+
+/// Drops `value` on a thread of its own when it is large: freeing ten
+/// thousand credentials' strings is a few milliseconds no answer waits for.
+pub fn drop_elsewhere<T: Send + 'static>(value: Vec<T>) {
+    if value.len() >= TWO_THREADS_FROM {
+        std::thread::spawn(move || drop(value));
+    }
 }
 
 /// A credential's uid and its sealed secrets (field, sealed text).
@@ -175,36 +175,99 @@ pub(crate) fn summaries(
     };
     let mut stmt = conn.prepare_cached(&format!("{SELECT}{filter} ORDER BY {order}, s.field"))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-    let mut out: Vec<Read> = Vec::new();
+    // Stepping SQLite is this thread's; parsing what it gave is shared.
+    let mut raw: Vec<Raw> = Vec::new();
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         let secret: Option<(String, String)> = match row.get::<_, Option<String>>(8)? {
             Some(field) => Some((field, row.get(9)?)),
             None => None,
         };
-        match out.last_mut() {
+        let last = match raw.last_mut() {
             // The same credential's next secret.
-            Some(last) if last.summary.id.get() == id => {
-                if let Some(secret) = secret {
-                    last.summary.secret_fields.push(secret.0.clone());
-                    last.sealed.push(secret);
-                }
-            }
+            Some(last) if last.id == id => last,
             _ => {
-                let mut read = Read {
-                    summary: summary_from_row(row, Vec::new())?,
+                raw.push(Raw {
+                    id,
+                    name: row.get(1)?,
+                    provider: row.get(2)?,
+                    attributes: row.get(3)?,
+                    needs_secrets: row.get(4)?,
+                    created_at: row.get(5)?,
+                    updated_at: row.get(6)?,
                     uid: row.get(7)?,
                     sealed: Vec::new(),
-                };
-                if let Some(secret) = secret {
-                    read.summary.secret_fields.push(secret.0.clone());
-                    read.sealed.push(secret);
-                }
-                out.push(read);
+                });
+                raw.last_mut().expect("just pushed")
             }
-        }
+        };
+        last.sealed.extend(secret);
     }
+    let (first, second) = two_halves(raw, |_, part| {
+        part.into_iter()
+            .map(Raw::parse)
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let mut out = first?;
+    out.extend(second.transpose()?.unwrap_or_default());
     Ok(out)
+}
+
+/// A credential's row as SQLite gave it, before its provider and attributes
+/// are parsed.
+struct Raw {
+    id: i64,
+    name: String,
+    provider: String,
+    attributes: String,
+    needs_secrets: bool,
+    created_at: String,
+    updated_at: String,
+    uid: String,
+    sealed: Vec<(String, String)>,
+}
+
+impl Raw {
+    fn parse(self) -> Result<Read, Error> {
+        Ok(Read {
+            summary: CredentialSummary {
+                id: CredentialId(self.id),
+                provider: parse_provider(&self.name, &self.provider)?,
+                attributes: parse_attrs(&self.name, &self.attributes)?,
+                secret_fields: self.sealed.iter().map(|(f, _)| f.clone()).collect(),
+                needs_secrets: self.needs_secrets,
+                created_at: self.created_at,
+                updated_at: self.updated_at,
+                name: self.name,
+            },
+            uid: self.uid,
+            sealed: self.sealed,
+        })
+    }
+}
+
+/// `work` done on `items`: from [`TWO_THREADS_FROM`] items on, on each half
+/// (0 the first, 1 the second), the second on a thread of its own; else on
+/// all of them at once (0), with no second answer. The per-item work of a
+/// large query (parsing, opening secrets, writing JSON) is independent and
+/// CPU-bound, so two cores halve it.
+pub fn two_halves<T: Send, R: Send>(
+    mut items: Vec<T>,
+    work: impl Fn(usize, Vec<T>) -> R + Sync,
+) -> (R, Option<R>) {
+    if items.len() < TWO_THREADS_FROM {
+        return (work(0, items), None);
+    }
+    let second = items.split_off(items.len() / 2);
+    let work = &work;
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(move || work(1, second));
+        (work(0, items), second.join())
+    });
+    (
+        first,
+        Some(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+    )
 }
 
 #[cfg(test)]

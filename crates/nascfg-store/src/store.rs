@@ -736,14 +736,14 @@ pub(crate) fn not_found(what: &'static str, name: &str) -> Error {
     }
 }
 
-fn parse_provider(name: &str, s: &str) -> Result<ProviderKind, Error> {
+pub(crate) fn parse_provider(name: &str, s: &str) -> Result<ProviderKind, Error> {
     s.parse::<ProviderKind>().map_err(|_| Error::InvalidStored {
         name: name.to_owned(),
         reason: format!("unknown provider {s:?}"),
     })
 }
 
-fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
+pub(crate) fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
     match serde_json::from_str::<Value>(s) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(Error::InvalidStored {
@@ -751,25 +751,6 @@ fn parse_attrs(name: &str, s: &str) -> Result<Map<String, Value>, Error> {
             reason: "attributes are not a JSON object".into(),
         }),
     }
-}
-
-pub(crate) fn summary_from_row(
-    row: &rusqlite::Row<'_>,
-    secret_fields: Vec<String>,
-) -> Result<CredentialSummary, Error> {
-    let name: String = row.get(1)?;
-    let provider: String = row.get(2)?;
-    let attrs: String = row.get(3)?;
-    Ok(CredentialSummary {
-        id: CredentialId(row.get(0)?),
-        provider: parse_provider(&name, &provider)?,
-        attributes: parse_attrs(&name, &attrs)?,
-        secret_fields,
-        needs_secrets: row.get(4)?,
-        created_at: row.get(5)?,
-        updated_at: row.get(6)?,
-        name,
-    })
 }
 
 /// Refuses `name` when a credential already has it: the one check that add,

@@ -522,7 +522,10 @@ fn query(
             None => Err(RpcError::call(errno::ENOENT, "MatchNotFound()")),
         };
     }
-    Ok(Reply::Text(array_text(records, &options)))
+    let text = array_text(records, &options);
+    // Freeing the summaries is no part of the answer.
+    nascfg_store::drop_elsewhere(listing.summaries);
+    Ok(Reply::Text(text))
 }
 
 /// One record of a query's page: its redacted form, or the credential with
@@ -544,11 +547,19 @@ impl Record {
 /// The records `select`ed, as the text of a JSON array: made and written on
 /// two threads when there are many (a full query of an admin key is mostly
 /// this work and the opening of secrets, which the store shares alike).
-fn array_text(mut records: Vec<Record>, options: &Options) -> String {
-    let write = |part: Vec<Record>| {
-        let mut out: Vec<u8> = Vec::with_capacity(part.len() * 192);
+fn array_text(records: Vec<Record>, options: &Options) -> String {
+    // Each part starts with what comes before its first record, so the
+    // first part is the answer's start and only the second is copied.
+    let all = records.len();
+    let write = |half: usize, part: Vec<Record>| {
+        // The first part has room for the whole answer.
+        let room = if half == 0 { all } else { part.len() };
+        let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
+        if half == 0 {
+            out.push(b'[');
+        }
         for (n, record) in part.into_iter().enumerate() {
-            if n > 0 {
+            if n > 0 || half > 0 {
                 out.push(b',');
             }
             serde_json::to_writer(&mut out, &options.select(record.into_value()))
@@ -556,18 +567,9 @@ fn array_text(mut records: Vec<Record>, options: &Options) -> String {
         }
         out
     };
-    let mut out = b"[".to_vec();
-    if records.len() < nascfg_store::TWO_THREADS_FROM {
-        out.extend(write(records));
-    } else {
-        let second = records.split_off(records.len() / 2);
-        let (first, second) = std::thread::scope(|s| {
-            let second = s.spawn(|| write(second));
-            (write(records), second.join())
-        });
-        out.extend(first);
-        out.push(b',');
-        out.extend(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+    let (mut out, second) = nascfg_store::two_halves(records, write);
+    if let Some(second) = second {
+        out.extend(second);
     }
     out.push(b']');
     String::from_utf8(out).expect("serde_json writes UTF-8")
