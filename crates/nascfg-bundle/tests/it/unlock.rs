@@ -59,11 +59,14 @@ fn outcome<T>(result: nascfg_bundle::Result<T>) -> String {
     }
 }
 
+/// One way of reading a bundle, and how it ended.
+type Reading<'a> = dyn Fn(&dyn Unlock) -> String + 'a;
+
 /// Each reading of `bundle` (inspect, the diff's view, a dry-run restore)
 /// answered by `answer`: the questions asked and how it ended.
 fn check(bundle: &Path, answer: &UnlockWith, expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let readings: [(&str, &dyn Fn(&dyn Unlock) -> String); 3] = [
+    let readings: [(&str, &Reading<'_>); 3] = [
         ("inspect", &|unlock| {
             outcome(nascfg_bundle::inspect(bundle, unlock, None))
         }),
