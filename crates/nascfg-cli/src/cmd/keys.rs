@@ -118,6 +118,7 @@ impl<'a> Asking<'a> {
         result.map_err(Into::into)
     }
 
+    /// The answer, or a refusal (nothing) with its error kept for [`Asking::read`].
     fn keep<T: Default>(&self, answer: anyhow::Result<T>) -> T {
         answer.unwrap_or_else(|e| {
             self.failed.replace(Some(e));
