@@ -750,7 +750,7 @@ fuzz_target!(|input: Input| {
                 .fingerprint(),
         ),
     };
-    let _ = nascfg_bundle::inspect(&path, &nascfg_bundle::Unlock::none(), this_box.as_ref());
+    let _ = nascfg_bundle::inspect(&path, &nascfg_bundle::UnlockWith::none(), this_box.as_ref());
     let options = RestoreOptions {
         dry_run: true,
         allow_lost_secrets: true,

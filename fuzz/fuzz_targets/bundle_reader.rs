@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         |_| true,
     );
     std::fs::write(&w.input, data).unwrap();
-    let _ = nascfg_bundle::inspect(&w.input, &nascfg_bundle::Unlock::none(), None);
+    let _ = nascfg_bundle::inspect(&w.input, &nascfg_bundle::UnlockWith::none(), None);
     let options = RestoreOptions {
         dry_run: true,
         allow_lost_secrets: true,

@@ -74,10 +74,14 @@ fn export(n: &Nascfg, name: &str) -> PathBuf {
 /// checks the recorded one is this one.)
 fn digest(n: &Nascfg, bundle: &Path) -> String {
     let seed = nascfg_store::load_seed(&n.data_dir().join("secret-seed")).unwrap();
-    nascfg_bundle::Configuration::from_bundle(bundle, &nascfg_bundle::Unlock::none(), Some(&seed))
-        .unwrap()
-        .content_digest()
-        .unwrap_or_else(|| panic!("no content digest for {}", bundle.display()))
+    nascfg_bundle::Configuration::from_bundle(
+        bundle,
+        &nascfg_bundle::UnlockWith::none(),
+        Some(&seed),
+    )
+    .unwrap()
+    .content_digest()
+    .unwrap_or_else(|| panic!("no content digest for {}", bundle.display()))
 }
 
 fn assert_no_secret(what: &str, text: &str) {

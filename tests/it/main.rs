@@ -8,6 +8,7 @@ mod backup_crash;
 mod backup_diff;
 mod backup_overwrite;
 mod backup_status;
+mod bundle_questions;
 mod cli_ux;
 mod completions;
 mod concurrency;

@@ -124,7 +124,7 @@ impl Local {
     /// principal filled in), or the refusal.
     pub fn inspect(
         &self,
-        unlock: &Unlock,
+        unlock: &dyn Unlock,
         this_box: Option<&Fingerprint>,
         signers: &SignerPolicy,
     ) -> nascfg_bundle::Result<Inspection> {
@@ -147,7 +147,7 @@ impl Local {
     /// seed or `seed`, its signer refused unless `signers` accepts it.
     pub fn configuration(
         &self,
-        unlock: &Unlock,
+        unlock: &dyn Unlock,
         signers: &SignerPolicy,
         seed: Option<&Seed>,
     ) -> nascfg_bundle::Result<Configuration> {

@@ -4,6 +4,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use nascfg_crypto::Identity;
+use nascfg_crypto::secrecy::SecretString;
 use nascfg_remote::Storage;
 use sha2::Digest;
 
@@ -130,15 +132,20 @@ pub fn pull(
     let size = transfer(progress, Transfer::Downloading, || {
         download(storage, name, &temp, progress)
     })?;
-    let encrypted = nascfg_bundle::is_encrypted(&temp)?;
-    if !encrypted {
-        nascfg_bundle::inspect(&temp, &nascfg_bundle::Unlock::none(), None).map_err(|source| {
-            Error::Damaged {
+    // Checked as `backup inspect` checks it, unless the reading asks for a
+    // passphrase or identities, which a pull does not take: an encrypted
+    // bundle is written unchecked.
+    let unopened = Unopened::default();
+    let checked = match nascfg_bundle::inspect(&temp, &unopened, None) {
+        Ok(_) => true,
+        Err(_) if unopened.asked.get() => false,
+        Err(source) => {
+            return Err(Error::Damaged {
                 location: location.clone(),
                 source,
-            }
-        })?;
-    }
+            });
+        }
+    };
     let sha256 = {
         let mut file = std::fs::File::open(&temp)?;
         let mut hasher = sha2::Sha256::new();
@@ -168,6 +175,25 @@ pub fn pull(
     Ok(Pulled {
         size,
         sha256,
-        checked: !encrypted,
+        checked,
     })
+}
+
+/// Answers nothing, and remembers whether the reading asked: it asks only
+/// when the bundle is encrypted.
+#[derive(Default)]
+struct Unopened {
+    asked: std::cell::Cell<bool>,
+}
+
+impl nascfg_bundle::Unlock for Unopened {
+    fn request_passphrase(&self, _bundle: &Path) -> Option<SecretString> {
+        self.asked.set(true);
+        None
+    }
+
+    fn request_identities(&self, _bundle: &Path, _recipients: &[String]) -> Vec<Identity> {
+        self.asked.set(true);
+        Vec::new()
+    }
 }

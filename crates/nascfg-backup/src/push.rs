@@ -104,13 +104,18 @@ impl BundleFile {
         location: &Location,
         passphrase: Option<SecretString>,
     ) -> Result<BundleFile> {
+        // Not a question before a reading (each reading asks for what opens
+        // it): this sniff decides which reading a push makes, the manifest
+        // alone from a plain file's first bytes or, given the passphrase, an
+        // encrypted file read whole, and what the file is sent as
+        // (`.tar.gz.age`).
         let encrypted = nascfg_bundle::is_encrypted(path)?;
         let manifest = if encrypted {
             match &passphrase {
                 Some(pass) => Some(
                     nascfg_bundle::inspect(
                         path,
-                        &nascfg_bundle::Unlock::with_passphrase(pass.clone()),
+                        &nascfg_bundle::UnlockWith::with_passphrase(pass.clone()),
                         None,
                     )?
                     .manifest,
@@ -435,7 +440,7 @@ fn unchanged(
     transfer(progress, Transfer::ReadingNewest, || {
         download(storage, newest.name(), &path, progress)
     })?;
-    let unlock = nascfg_bundle::Unlock::from_passphrase(pass.cloned());
+    let unlock = nascfg_bundle::UnlockWith::from_passphrase(pass.cloned());
     let theirs = match nascfg_bundle::inspect(&path, &unlock, None) {
         Ok(inspection) => inspection.manifest,
         Err(_) => return Ok(false),

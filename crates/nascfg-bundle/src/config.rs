@@ -59,7 +59,7 @@ impl Configuration {
     /// seed, or with `this_box` when that is the seed they are sealed under.
     pub fn from_bundle(
         path: &Path,
-        unlock: &crate::Unlock,
+        unlock: &dyn crate::Unlock,
         this_box: Option<&Seed>,
     ) -> Result<Configuration> {
         let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-diff-")?;

@@ -32,7 +32,10 @@ pub fn bundle_limits() -> Limits {
     }
 }
 
-/// Whether a bundle file is passphrase-protected (starts with the age header).
+/// Whether a bundle file is encrypted (starts with the age header: a
+/// passphrase or recipients). Not for deciding what to ask before a reading:
+/// every reading asks its [`Unlock`] itself; this is for what a file is
+/// called and sent as (`.tar.gz.age`).
 pub fn is_encrypted(path: &Path) -> Result<bool> {
     let mut head = Vec::with_capacity(32);
     File::open(path)
@@ -63,14 +66,16 @@ pub(crate) struct Staged {
 /// Reads `path` into `staging` (a private directory the caller owns and
 /// removes), checking everything: format, member order and names, sizes,
 /// hashes, the seed's length and fingerprint, the database's integrity and
-/// schema version, and that the manifest agrees with the database. With the
+/// schema version, and that the manifest agrees with the database. An
+/// encrypted bundle asks `unlock` for its passphrase or identities, once,
+/// before its payload is read. With the
 /// bundle's seed, else a restore's likely seed, the rows are also opened and
 /// validated with their secrets in the same pass ([`Staged::opened`]); for a
 /// restore the staged database's fsync starts as soon as it is written
 /// ([`Staged::syncing`]).
 pub(crate) fn read_bundle(
     path: &Path,
-    unlock: &Unlock,
+    unlock: &dyn Unlock,
     staging: &Path,
     limits: &Limits,
     progress: Option<ProgressFn<'_>>,
@@ -86,6 +91,16 @@ pub(crate) fn read_bundle(
         .map_err(|e| Error::io(path, e))?;
     file.rewind().map_err(|e| Error::io(path, e))?;
     let encrypted = nascfg_crypto::is_passphrase_protected(&head);
+    // The recipients named before anything goes through the progress report,
+    // so a front end asked for identities is asked before a bar is drawn.
+    let recipients = if encrypted && !nascfg_crypto::is_encrypted_to_passphrase(&head) {
+        let named = nascfg_crypto::read_recipient_stanzas(BufReader::new(&mut file))
+            .map_err(|e| Error::io(path, e))?;
+        file.rewind().map_err(|e| Error::io(path, e))?;
+        named
+    } else {
+        Vec::new()
+    };
     let input = Progress {
         inner: BufReader::with_capacity(IO_BUFFER, file),
         done: 0,
@@ -110,18 +125,17 @@ pub(crate) fn read_bundle(
         }
         other => Error::Crypto(other),
     };
-    let mut to_recipients = false;
-    if encrypted && nascfg_crypto::is_encrypted_to_passphrase(&head) {
+    let to_recipients = encrypted && !nascfg_crypto::is_encrypted_to_passphrase(&head);
+    if encrypted && !to_recipients {
         let pass = unlock
-            .passphrase
-            .as_ref()
+            .request_passphrase(path)
             .ok_or(Error::PassphraseRequired)?;
-        let reader = nascfg_crypto::decrypt_with_passphrase(pass, input).map_err(truncated)?;
+        let reader = nascfg_crypto::decrypt_with_passphrase(&pass, input).map_err(truncated)?;
         visit_members_strict(reader, limits, true, |m| state.visit(m))?;
-    } else if encrypted {
-        to_recipients = true;
+    } else if to_recipients {
+        let identities = unlock.request_identities(path, &recipients);
         let reader =
-            nascfg_crypto::decrypt_with_identities(&unlock.identities, input).map_err(truncated)?;
+            nascfg_crypto::decrypt_with_identities(&identities, input).map_err(truncated)?;
         visit_members_strict(reader, limits, true, |m| state.visit(m))?;
     } else {
         if !crate::archive::is_gzip(&head) {
@@ -187,7 +201,7 @@ pub(crate) fn read_bundle(
 /// bundle without restoring it; the directory goes when the first is dropped.
 pub(crate) fn read_bundle_staged(
     path: &Path,
-    unlock: &Unlock,
+    unlock: &dyn Unlock,
     prefix: &str,
 ) -> Result<(tempfile::TempDir, Staged)> {
     let staging = tempfile::Builder::new()
@@ -497,7 +511,11 @@ impl Inspection {
 /// Reads and checks a bundle (every check a restore makes, on a copy in a
 /// temporary directory) and tells whether a box whose seed has the
 /// fingerprint `this_box` could restore it with its secrets.
-pub fn inspect(path: &Path, unlock: &Unlock, this_box: Option<&Fingerprint>) -> Result<Inspection> {
+pub fn inspect(
+    path: &Path,
+    unlock: &dyn Unlock,
+    this_box: Option<&Fingerprint>,
+) -> Result<Inspection> {
     let (_staging, staged) = read_bundle_staged(path, unlock, "nascfg-inspect-")?;
     let restorability = restorability(&staged, this_box);
     Ok(Inspection {

@@ -20,12 +20,12 @@
 //! (`backup push --if-changed`):
 //!
 //! ```no_run
-//! use nascfg_bundle::{Configuration, Unlock, diff};
+//! use nascfg_bundle::{Configuration, UnlockWith, diff};
 //! use nascfg_store::{DataDir, Store};
 //!
 //! let store = Store::open(&DataDir::resolve(None)?)?;
 //! let this_box = Configuration::from_store(&store)?;
-//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), &Unlock::none(), store.seed().ok())?;
+//! let bundle = Configuration::from_bundle("nas.tar.gz".as_ref(), &UnlockWith::none(), store.seed().ok())?;
 //! let changes = diff(&bundle, &this_box);
 //! println!("{}", changes.to_json());
 //! let unchanged = bundle.manifest().and_then(|m| m.content_sha256.as_deref())
@@ -69,4 +69,4 @@ pub use signature::{
     AllowedSigners, MAX_ALLOWED_SIGNERS_SIZE, SIGNATURE_NAME, SIGNATURE_NAMESPACE, SignedBy,
     Signer, SignerPolicy, match_pattern_list, verify_manifest,
 };
-pub use unlock::Unlock;
+pub use unlock::{Unlock, UnlockWith};

@@ -31,8 +31,9 @@ pub struct RestoreOptions<'a> {
     pub allow_lost_secrets: bool,
     /// Check everything and report, change nothing.
     pub dry_run: bool,
-    /// What opens the bundle if it is encrypted (a passphrase, identities).
-    pub unlock: crate::Unlock,
+    /// Asked for what opens the bundle if it is encrypted (a passphrase,
+    /// identities); nothing by default.
+    pub unlock: &'a dyn crate::Unlock,
     /// Caps on what the bundle may expand to.
     pub limits: Limits,
     /// Called as the bundle is read.
@@ -48,7 +49,7 @@ impl Default for RestoreOptions<'_> {
             seed: None,
             allow_lost_secrets: false,
             dry_run: false,
-            unlock: crate::Unlock::none(),
+            unlock: &crate::unlock::NOTHING,
             limits: bundle_limits(),
             progress: None,
             signers: SignerPolicy::AnyValid,
@@ -62,7 +63,6 @@ impl std::fmt::Debug for RestoreOptions<'_> {
             .field("seed", &self.seed)
             .field("allow_lost_secrets", &self.allow_lost_secrets)
             .field("dry_run", &self.dry_run)
-            .field("unlock", &self.unlock)
             .field("limits", &self.limits)
             .field("signers", &self.signers)
             .finish_non_exhaustive()
@@ -158,7 +158,7 @@ pub fn restore(
     };
     let staged = read_bundle(
         path,
-        &options.unlock,
+        options.unlock,
         staging.path(),
         &options.limits,
         options.progress,

@@ -64,6 +64,7 @@ pub use crate::{
         Identity, IdentityReader, MAX_IDENTITY_FILE, MAX_RECIPIENTS, MAX_RECIPIENTS_FILE,
         Recipient, RecipientsWriter, decrypt_with_identities, encrypt_to_recipients,
         is_encrypted_to_passphrase, parse_identity_file, parse_recipients_file,
+        read_recipient_stanzas,
     },
     sealed::{KeyId, SealedValue, SealingKey, open, seal, seal_with_nonce},
     secret_file::{IfExists, create_secret_file, read_secret_file, replaceable, write_secret_file},

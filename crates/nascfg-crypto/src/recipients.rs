@@ -433,6 +433,15 @@ pub fn decrypt_with_identities<R: Read>(
     Ok(IdentityReader { inner })
 }
 
+/// The recipient stanzas named at the start of `input`, an age file
+/// encrypted to recipients, as [`Error::WrongIdentity`] names them (`X25519`,
+/// `ssh-ed25519 tag 1a2b3c4d`, ...): for asking for the identities that open
+/// it before it is read. Reads the header only (up to its `---` line, at most
+/// 64 KiB); an unreadable header names no stanza.
+pub fn read_recipient_stanzas<R: Read>(mut input: R) -> io::Result<Vec<String>> {
+    Ok(describe_stanzas(&read_header(&mut input)?))
+}
+
 /// Reads the header: up to and including the `---` line, or
 /// [`HEADER_PEEK`] bytes. What it reads is handed on to age.
 fn read_header<R: Read>(input: &mut R) -> io::Result<Vec<u8>> {
@@ -634,6 +643,13 @@ mod tests {
                 "ssh-ed25519 tag 01b71ddf",
                 "X25519 (age's format names no key for it)"
             ]
+        );
+        // Read from a file, the header ends at its `---` line: the payload
+        // after it names nothing, whatever its bytes.
+        let file = [&head[..], b"\n-> X25519 payload\n"].concat();
+        assert_eq!(
+            read_recipient_stanzas(&file[..]).unwrap(),
+            describe_stanzas(head)
         );
     }
 }

@@ -102,7 +102,7 @@ pub(crate) struct Upload {
     pub(crate) file_name: String,
     /// The passphrase or identities typed or uploaded with it: held in
     /// memory for this upload's inspection and restore only.
-    pub(crate) unlock: nascfg_bundle::Unlock,
+    pub(crate) unlock: nascfg_bundle::UnlockWith,
 }
 
 impl std::fmt::Debug for Upload {

@@ -96,7 +96,7 @@ impl Fixture {
             && options.limits == nascfg_bundle::bundle_limits()
             && !expected.starts_with("SecretsWouldBeLost")
         {
-            let err = nascfg_bundle::inspect(&path, &options.unlock, None).expect_err(label);
+            let err = nascfg_bundle::inspect(&path, options.unlock, None).expect_err(label);
             assert!(
                 format!("{err:?}").starts_with(expected),
                 "{label} (inspect): {err:?}"
@@ -361,12 +361,12 @@ fn bad_bundles_are_refused_and_change_nothing() {
     let enc = encrypt(&good, "right horse");
     f.check("no-passphrase", &enc, &o, "PassphraseRequired");
     let wrong = RestoreOptions {
-        unlock: nascfg_bundle::Unlock::with_passphrase(SecretString::from("wrong horse")),
+        unlock: &nascfg_bundle::UnlockWith::with_passphrase(SecretString::from("wrong horse")),
         ..lenient()
     };
     f.check("wrong-passphrase", &enc, &wrong, "WrongPassphrase");
     let right = RestoreOptions {
-        unlock: nascfg_bundle::Unlock::with_passphrase(SecretString::from("right horse")),
+        unlock: &nascfg_bundle::UnlockWith::with_passphrase(SecretString::from("right horse")),
         ..lenient()
     };
     // age cannot tell a cut from tampering in the last chunk: "damaged".

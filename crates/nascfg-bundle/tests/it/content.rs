@@ -45,7 +45,7 @@ fn the_three_digests_agree() {
         );
         let bundle = Configuration::from_bundle(
             &out,
-            &nascfg_bundle::Unlock::none(),
+            &nascfg_bundle::UnlockWith::none(),
             Some(store.seed().unwrap()),
         )
         .unwrap();
@@ -55,7 +55,7 @@ fn the_three_digests_agree() {
         // Without the seed that sealed them, the bundle's secrets stay sealed:
         // no digest, but the diff against itself by sealed text is still empty.
         let sealed =
-            Configuration::from_bundle(&out, &nascfg_bundle::Unlock::none(), None).unwrap();
+            Configuration::from_bundle(&out, &nascfg_bundle::UnlockWith::none(), None).unwrap();
         assert_eq!(sealed.content_digest().is_none(), !sealed.secrets_opened());
         assert!(diff(&sealed, &bundle).is_empty());
     }

@@ -94,7 +94,8 @@ fn check_refused(label: &str, bytes: &[u8], expected: &str) {
         tree_hash(target.path()),
         "{label}: the data directory changed"
     );
-    let err = nascfg_bundle::inspect(&path, &nascfg_bundle::Unlock::none(), None).expect_err(label);
+    let err =
+        nascfg_bundle::inspect(&path, &nascfg_bundle::UnlockWith::none(), None).expect_err(label);
     assert!(format!("{err:?}").starts_with(expected), "{label}: {err:?}");
 }
 

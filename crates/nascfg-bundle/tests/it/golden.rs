@@ -248,7 +248,7 @@ fn golden_bundles() {
         let target = DataDir::new(tmp.path().join("data"));
         let options = RestoreOptions {
             seed,
-            unlock: nascfg_bundle::Unlock::from_passphrase(pass.map(SecretString::from)),
+            unlock: &nascfg_bundle::UnlockWith::from_passphrase(pass.map(SecretString::from)),
             ..Default::default()
         };
         let report = nascfg_bundle::restore(&target, &dir.join(file), &options).unwrap();
@@ -289,7 +289,7 @@ fn golden_bundles() {
         };
         let options = RestoreOptions {
             allow_lost_secrets: true,
-            unlock: nascfg_bundle::Unlock::from_passphrase(pass),
+            unlock: &nascfg_bundle::UnlockWith::from_passphrase(pass),
             ..Default::default()
         };
         let err = nascfg_bundle::restore(&target, &path, &options).unwrap_err();

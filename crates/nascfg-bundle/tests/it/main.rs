@@ -9,3 +9,4 @@ mod hints;
 mod migrate;
 mod roundtrip;
 mod support;
+mod unlock;

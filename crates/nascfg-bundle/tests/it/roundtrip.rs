@@ -57,7 +57,7 @@ fn check_roundtrip(
 
     let with_seed_file = RestoreOptions {
         seed: (!include_seed).then(|| nascfg_store::load_seed(&source.seed_path()).unwrap()),
-        unlock: nascfg_bundle::Unlock::from_passphrase(pass.clone()),
+        unlock: &nascfg_bundle::UnlockWith::from_passphrase(pass.clone()),
         ..Default::default()
     };
     let target = DataDir::new(tmp.path().join("target"));
@@ -92,7 +92,7 @@ fn check_roundtrip(
     // Without the seed: refused, nothing written.
     let bare = DataDir::new(tmp.path().join("bare"));
     let refused = RestoreOptions {
-        unlock: nascfg_bundle::Unlock::from_passphrase(pass.clone()),
+        unlock: &nascfg_bundle::UnlockWith::from_passphrase(pass.clone()),
         ..Default::default()
     };
     let before = tree_hash(bare.path());
@@ -105,7 +105,7 @@ fn check_roundtrip(
 
     let lost = RestoreOptions {
         allow_lost_secrets: true,
-        unlock: nascfg_bundle::Unlock::from_passphrase(pass),
+        unlock: &nascfg_bundle::UnlockWith::from_passphrase(pass),
         ..Default::default()
     };
     let report = nascfg_bundle::restore(&bare, &bundle, &lost).unwrap();

@@ -273,7 +273,7 @@ fn inspect(
         seed,
         ..
     } = read;
-    let unlock = keys::bundle_unlock(bundle.path(), passphrase, identities)?;
+    let asking = keys::Asking::new(passphrase, identities);
     // With --seed-file, whether that seed opens the bundle's secrets;
     // else whether this box's does.
     let given = common::seed_file(seed)?.as_ref().map(Seed::fingerprint);
@@ -281,7 +281,7 @@ fn inspect(
         Some(fp) => Some(fp),
         None => this_box_seed(cli)?,
     };
-    let inspection = bundle.inspect(&unlock, this_box.as_ref(), signers)?;
+    let inspection = asking.read(|unlock| bundle.inspect(unlock, this_box.as_ref(), signers))?;
     signers::notice_if_unsigned(bundle.shown(), &inspection.signer);
     if cli.json {
         return output::print_json(&inspection.to_json());
@@ -375,21 +375,23 @@ fn restore(
     passphrase: &PassphraseArgs,
     identities: &IdentityArgs,
 ) -> anyhow::Result<()> {
-    let unlock = keys::bundle_unlock(bundle.path(), passphrase, identities)?;
+    let asking = keys::Asking::new(passphrase, identities);
     let seed = common::seed_file(&args.seed)?;
     let dir = common::data_dir(cli)?;
     let bar = Bar::new(cli, "reading");
     let progress = |done: u64, total: u64| bar.update(done, total);
-    let options = RestoreOptions {
-        seed,
-        allow_lost_secrets: args.allow_lost_secrets,
-        dry_run: args.dry_run,
-        unlock,
-        progress: Some(&progress),
-        signers: args.signers,
-        ..RestoreOptions::default()
-    };
-    let report = bundle.restore(&dir, &options);
+    let report = asking.read(|unlock| {
+        let options = RestoreOptions {
+            seed,
+            allow_lost_secrets: args.allow_lost_secrets,
+            dry_run: args.dry_run,
+            unlock,
+            progress: Some(&progress),
+            signers: args.signers,
+            ..RestoreOptions::default()
+        };
+        bundle.restore(&dir, &options)
+    });
     bar.finish();
     let report = report?;
     // Named by the file read (a remote bundle's private copy), as before.

@@ -44,8 +44,8 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
         // A remote bundle is pulled whole into a private 0600 file first, then read
         // like a local one; the file goes when its view is built.
         let bundle = storage::local(cli, Path::new(spec), remote_args)?;
-        let unlock = keys::bundle_unlock(bundle.path(), passphrase, identities)?;
-        let config = bundle.configuration(&unlock, signers, box_seed.as_ref())?;
+        let config = keys::Asking::new(passphrase, identities)
+            .read(|unlock| bundle.configuration(unlock, signers, box_seed.as_ref()))?;
         if let Some(signer) = config.signer() {
             signers::notice_if_unsigned(bundle.shown(), signer);
         }

@@ -1,7 +1,7 @@
 //! Public-key encryption on the command line: `--recipient`/`--recipients-file`
 //! for the exporting commands, `--identity` for the reading ones.
 
-use std::io::Read;
+use std::cell::RefCell;
 use std::path::Path;
 
 use nascfg_bundle::Unlock;
@@ -81,35 +81,60 @@ pub fn identities(args: &IdentityArgs) -> anyhow::Result<Vec<Identity>> {
     Ok(all)
 }
 
-/// What opens `file`: nothing for a plain bundle; its passphrase (from the
-/// flags or a prompt) when it is passphrase-protected; the identities when
-/// it is encrypted to recipients (none given: the library names the
-/// bundle's recipients).
-pub fn bundle_unlock(
-    file: &Path,
-    passphrase: &PassphraseArgs,
-    identities: &IdentityArgs,
-) -> anyhow::Result<Unlock> {
-    let mut head = Vec::with_capacity(64);
-    std::fs::File::open(file)
-        .and_then(|f| f.take(64).read_to_end(&mut head))
-        .map_err(|e| nascfg_bundle::Error::Io {
-            path: file.to_owned(),
-            source: e,
-        })?;
-    if !nascfg_crypto::is_passphrase_protected(&head) {
-        return Ok(Unlock::none());
+/// The command line's answers when a reading finds an encrypted bundle: the
+/// passphrase from `--passphrase-file`, `--passphrase-env` or a prompt (on a
+/// terminal only), the `--identity` files. Nothing is read before the
+/// reading asks, so a plain bundle never prompts and ignores those flags.
+pub struct Asking<'a> {
+    passphrase: &'a PassphraseArgs,
+    identities: &'a IdentityArgs,
+    /// An answer that failed (an unreadable passphrase or identity file),
+    /// reported in place of the reading's refusal.
+    failed: RefCell<Option<anyhow::Error>>,
+}
+
+impl<'a> Asking<'a> {
+    /// Answers from these flags.
+    pub fn new(passphrase: &'a PassphraseArgs, identities: &'a IdentityArgs) -> Asking<'a> {
+        Asking {
+            passphrase,
+            identities,
+            failed: RefCell::new(None),
+        }
     }
-    if nascfg_crypto::is_encrypted_to_passphrase(&head) {
-        return match common::read_passphrase(passphrase, false)? {
-            Some(p) => Ok(Unlock::with_passphrase(p)),
-            None => Err(nascfg_bundle::Error::PassphraseRequired.into()),
-        };
+
+    /// Runs `reading` with these answers: its result, or the error of an
+    /// answer that failed (no passphrase given and none to ask for is the
+    /// reading's own refusal, `PassphraseRequired`; no identity, the one
+    /// naming the bundle's recipients).
+    pub fn read<T, E: Into<anyhow::Error>>(
+        &self,
+        reading: impl FnOnce(&dyn Unlock) -> Result<T, E>,
+    ) -> anyhow::Result<T> {
+        let result = reading(self);
+        if let Some(failed) = self.failed.take() {
+            return Err(failed);
+        }
+        result.map_err(Into::into)
     }
-    Ok(Unlock {
-        passphrase: None,
-        identities: self::identities(identities)?,
-    })
+
+    /// The answer, or a refusal (nothing) with its error kept for [`Asking::read`].
+    fn keep<T: Default>(&self, answer: anyhow::Result<T>) -> T {
+        answer.unwrap_or_else(|e| {
+            self.failed.replace(Some(e));
+            T::default()
+        })
+    }
+}
+
+impl Unlock for Asking<'_> {
+    fn request_passphrase(&self, _bundle: &Path) -> Option<SecretString> {
+        self.keep(common::read_passphrase(self.passphrase, false))
+    }
+
+    fn request_identities(&self, _bundle: &Path, _recipients: &[String]) -> Vec<Identity> {
+        self.keep(identities(self.identities))
+    }
 }
 
 /// Reads a small file whole, refusing one larger than `limit` before

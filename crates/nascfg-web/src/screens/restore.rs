@@ -210,7 +210,7 @@ pub(crate) async fn restore(
     let report = blocking(move || {
         let options = nascfg_bundle::RestoreOptions {
             allow_lost_secrets: allow,
-            unlock,
+            unlock: &unlock,
             ..nascfg_bundle::RestoreOptions::default()
         };
         nascfg_bundle::restore(&dir, &path, &options)

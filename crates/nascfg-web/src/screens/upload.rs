@@ -142,14 +142,11 @@ pub(crate) async fn upload(LoggedIn { app, sess }: LoggedIn, mut multipart: Mult
     // An identity file (an age key or an OpenSSH private key) opens a bundle
     // encrypted to recipients; an encrypted key takes the passphrase field.
     let unlock = if identity.is_empty() {
-        nascfg_bundle::Unlock::from_passphrase(passphrase)
+        nascfg_bundle::UnlockWith::from_passphrase(passphrase)
     } else {
         let mut key_passphrase = passphrase;
         match nascfg_crypto::parse_identity_file(&identity, &mut || key_passphrase.take()) {
-            Ok(identities) => nascfg_bundle::Unlock {
-                passphrase: None,
-                identities,
-            },
+            Ok(identities) => nascfg_bundle::UnlockWith::with_identities(identities),
             Err(e) => {
                 let message = with_hint(&e.to_string(), e.hint().map(str::to_owned));
                 return backups_page(&app, &sess, None, Some(message)).await;

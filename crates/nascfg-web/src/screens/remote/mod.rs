@@ -512,7 +512,7 @@ pub(crate) async fn restore(
         session: sess.id.clone(),
         path,
         file_name: bundle.name().to_owned(),
-        unlock: nascfg_bundle::Unlock::from_passphrase(passphrase),
+        unlock: nascfg_bundle::UnlockWith::from_passphrase(passphrase),
     };
     keep_and_inspect(&app, &sess, upload).await
 }
