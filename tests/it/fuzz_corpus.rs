@@ -84,7 +84,7 @@ fn extension_seeds(seeds: &mut Seeds, dir: &Path) {
     }
     pax.extend_from_slice(&plain[at..]);
     let members =
-        nascfg_bundle::read_members(&pax[..], &nascfg_bundle::Limits::default(), |_| true).unwrap();
+        nascfg_tar::read_members(&pax[..], &nascfg_tar::Limits::default(), |_| true).unwrap();
     assert_eq!(
         members.len(),
         2,
