@@ -731,7 +731,7 @@ fn build_members<'a>(
 fuzz_target!(|input: Input| {
     let w = world();
     let bytes = build(&input, &w.golden);
-    let _ = nascfg_bundle::read_members(
+    let _ = nascfg_tar::read_members(
         &bytes[..],
         &Limits {
             max_total_size: 8 << 20,

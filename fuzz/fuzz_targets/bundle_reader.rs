@@ -49,7 +49,7 @@ fn world() -> &'static World {
 fuzz_target!(|data: &[u8]| {
     let w = world();
     // The archive reader on its own, plain or gzip.
-    let _ = nascfg_bundle::read_members(
+    let _ = nascfg_tar::read_members(
         data,
         &Limits {
             max_total_size: 8 << 20,

@@ -84,7 +84,7 @@ fn extension_seeds(seeds: &mut Seeds, dir: &Path) {
     }
     pax.extend_from_slice(&plain[at..]);
     let members =
-        nascfg_bundle::read_members(&pax[..], &nascfg_bundle::Limits::default(), |_| true).unwrap();
+        nascfg_tar::read_members(&pax[..], &nascfg_tar::Limits::default(), |_| true).unwrap();
     assert_eq!(
         members.len(),
         2,
@@ -95,6 +95,29 @@ fn extension_seeds(seeds: &mut Seeds, dir: &Path) {
     long.extend_from_slice(&[b'n'; 512]);
     long.extend_from_slice(&plain);
     seeds.push(("bundle_reader", "gnu-long-name.tar".into(), long));
+}
+
+/// The tar reader's own target starts from the archives both of its callers
+/// read: the bundles (gzip and plain, with extension headers) and the
+/// TrueNAS tars, all already built above.
+fn tar_seeds(seeds: &mut Seeds) {
+    let tars: Seeds = seeds
+        .iter()
+        .filter(|(target, name, _)| {
+            (*target == "bundle_reader" && !name.ends_with(".age"))
+                || (*target == "truenas_import" && name.ends_with(".tar"))
+        })
+        .map(|(_, name, bytes)| ("tar_reader", name.clone(), bytes.clone()))
+        .collect();
+    // Most pass the reader whole (the bad bundles break bundle rules, not tar's).
+    let read = tars
+        .iter()
+        .filter(|(_, _, bytes)| {
+            nascfg_tar::read_members(&bytes[..], &nascfg_tar::Limits::default(), |_| true).is_ok()
+        })
+        .count();
+    assert!(read >= 20, "{read} of {} tar seeds read", tars.len());
+    seeds.extend(tars);
 }
 
 /// A test key pair (no other use): TrueNAS keeps SSH keys in its keychain.
@@ -574,6 +597,7 @@ fn fuzz_seeds_reach_deep() {
     let mut seeds = Seeds::new();
     bundle_seeds(&mut seeds);
     truenas_seeds(&mut seeds, tmp.path());
+    tar_seeds(&mut seeds);
     sealed_seeds(&mut seeds);
     credential_seeds(&mut seeds);
     rclone_seeds(&mut seeds);
@@ -586,6 +610,7 @@ fn fuzz_seeds_reach_deep() {
     for target in [
         "bundle_reader",
         "truenas_import",
+        "tar_reader",
         "sealed_value",
         "credential_json",
         "rclone_conf",

@@ -64,8 +64,8 @@ const EXCLUSIVE: &[Exclusive] = &[
     },
     Exclusive {
         packages: &["tar", "flate2", "gzp"],
-        owners: &["nascfg-bundle"],
-        rule: "only nascfg-bundle knows tar and gzip",
+        owners: &["nascfg-tar", "nascfg-bundle"],
+        rule: "only nascfg-tar and nascfg-bundle know tar and gzip",
     },
     Exclusive {
         packages: &["clap", "clap_complete", "clap_mangen"],
@@ -102,7 +102,8 @@ const EXCLUSIVE: &[Exclusive] = &[
 
 /// The product crates and the nascfg-* crates each may depend on: every edge
 /// points down the stack `cli → web → backup → {remote, bundle, interop, verify,
-/// oauth, store} → {credentials, crypto}`, with the few sideways edges written out.
+/// oauth, store} → {credentials, crypto}`, with the few sideways edges written out;
+/// the safe tar reader sits below bundle and interop, on credentials alone.
 /// Crates not written yet have their rows already.
 const ALLOWED: &[(&str, &[&str])] = &[
     (
@@ -157,7 +158,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "nascfg-interop",
         &[
-            "nascfg-bundle",
+            "nascfg-tar",
             "nascfg-store",
             "nascfg-credentials",
             "nascfg-crypto",
@@ -165,8 +166,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "nascfg-bundle",
-        &["nascfg-store", "nascfg-credentials", "nascfg-crypto"],
+        &[
+            "nascfg-tar",
+            "nascfg-store",
+            "nascfg-credentials",
+            "nascfg-crypto",
+        ],
     ),
+    ("nascfg-tar", &["nascfg-credentials"]),
     (
         "nascfg-verify",
         &[
@@ -324,6 +331,7 @@ fn the_workspace_keeps_the_architecture_invariants() {
         "nascfg-cli",
         "nascfg-store",
         "nascfg-bundle",
+        "nascfg-tar",
         "nascfg-tests",
     ] {
         assert!(
@@ -365,11 +373,24 @@ fn allowed_graphs_pass() {
             ),
             (
                 "nascfg-interop",
-                &[("nascfg-bundle", Normal), ("rusqlite", Dev)],
+                &[("nascfg-tar", Normal), ("rusqlite", Dev)],
             ),
             (
                 "nascfg-bundle",
-                &[("gzp", Normal), ("tar", Normal), ("rusqlite", Dev)],
+                &[
+                    ("nascfg-tar", Normal),
+                    ("gzp", Normal),
+                    ("tar", Normal),
+                    ("rusqlite", Dev),
+                ],
+            ),
+            (
+                "nascfg-tar",
+                &[
+                    ("tar", Normal),
+                    ("flate2", Normal),
+                    ("nascfg-credentials", Normal),
+                ],
             ),
             ("nascfg-verify", &[("ureq", Normal), ("nascfg-net", Normal)]),
             (
@@ -403,8 +424,8 @@ fn exclusive_dependencies() {
         &[("nascfg-interop", &[("flate2", Build)])],
         &[],
         &[
-            "nascfg-interop depends on flate2 (build): nascfg-bundle may \
-           [docs/ARCHITECTURE.md, Architecture invariants: \"only nascfg-bundle knows tar and gzip\"]",
+            "nascfg-interop depends on flate2 (build): nascfg-tar, nascfg-bundle may \
+           [docs/ARCHITECTURE.md, Architecture invariants: \"only nascfg-tar and nascfg-bundle know tar and gzip\"]",
         ],
     );
     check_case(
@@ -447,7 +468,23 @@ fn dependency_direction() {
         &[],
         &[
             "nascfg-bundle depends on nascfg-interop (dev) against the stated direction: \
-           nascfg-bundle may depend on nascfg-store, nascfg-credentials, nascfg-crypto \
+           nascfg-bundle may depend on nascfg-tar, nascfg-store, nascfg-credentials, nascfg-crypto \
+           [docs/ARCHITECTURE.md, Architecture invariants: \"dependencies point one way\"]",
+        ],
+    );
+    // bundle and interop are siblings on the tar reader (issue 26).
+    check_case(
+        &[
+            ("nascfg-interop", &[("nascfg-bundle", Normal)]),
+            ("nascfg-tar", &[("nascfg-store", Normal)]),
+        ],
+        &[],
+        &[
+            "nascfg-interop depends on nascfg-bundle (normal) against the stated direction: \
+           nascfg-interop may depend on nascfg-tar, nascfg-store, nascfg-credentials, nascfg-crypto \
+           [docs/ARCHITECTURE.md, Architecture invariants: \"dependencies point one way\"]",
+            "nascfg-tar depends on nascfg-store (normal) against the stated direction: \
+           nascfg-tar may depend on nascfg-credentials \
            [docs/ARCHITECTURE.md, Architecture invariants: \"dependencies point one way\"]",
         ],
     );

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use nascfg_credentials::Untrusted;
 
-/// Everything that can go wrong reading, writing or restoring a bundle, or
-/// reading any untrusted archive through the safe reader.
+/// Everything that can go wrong reading, writing or restoring a bundle.
 ///
 /// No variant ever carries secret bytes. Every variant has its guidance in
 /// [`Error::hint`], so a new variant does not compile until it has one.
@@ -33,86 +32,12 @@ pub enum Error {
     /// checksum): some other file, not a damaged archive.
     #[error("not a nascfg bundle: the file is not a tar archive")]
     NotTar,
-    /// A tar extension header nascfg does not read: a GNU long name or long
-    /// link, a PAX global header, a PAX extended header over its cap
-    /// (8 KiB) or one that changes a member's size. Refused from its header,
-    /// before its body is read.
-    #[error(
-        "the archive has a {kind} of {size} bytes, which nascfg does not read \
-         (it reads plain ustar archives, with PAX headers of at most 8 KiB)"
-    )]
-    ExtensionHeader {
-        /// Which extension header.
-        kind: &'static str,
-        /// The size its header declares.
-        size: u64,
-    },
-    /// The archive ends before its end-of-archive marker, or in the middle of
-    /// a member or of the gzip stream.
-    #[error("the archive is truncated")]
-    Truncated,
-    /// Bytes follow the end of the archive or of the gzip stream.
-    #[error("the archive has unexpected data after its end")]
-    TrailingData,
-    /// The gzip or tar structure is damaged.
-    #[error("the archive is damaged: {reason}")]
-    Corrupt {
-        /// What is wrong, in words.
-        reason: String,
-    },
-    /// A member's name is absolute, contains `..`, or is not UTF-8.
-    #[error("the archive has a member with an unsafe name: \"{name}\"")]
-    UnsafePath {
-        /// An escaped excerpt of the name (see `Untrusted`).
-        name: String,
-    },
-    /// A member is a link, device, directory or anything but a regular file.
-    #[error("the archive member {:?} is a {kind}, not a regular file", Untrusted::new(.name))]
-    NotRegularFile {
-        /// The member's name.
-        name: String,
-        /// What it is instead.
-        kind: String,
-    },
-    /// Two members have the same name.
-    #[error("the archive has the member {:?} twice", Untrusted::new(.name))]
-    DuplicateMember {
-        /// The member's name.
-        name: String,
-    },
-    /// The archive has more members than allowed.
-    #[error("the archive has more than {max} members")]
-    TooManyMembers {
-        /// The limit.
-        max: usize,
-    },
-    /// A member is larger than allowed.
-    #[error(
-        "the archive member {:?} is {size} bytes, more than the limit of {max}",
-        Untrusted::new(.name)
-    )]
-    MemberTooLarge {
-        /// The member's name.
-        name: String,
-        /// Its size.
-        size: u64,
-        /// The limit.
-        max: u64,
-    },
-    /// The archive expands to more bytes than allowed.
-    #[error("the archive expands to more than {max} bytes")]
-    TooLarge {
-        /// The limit.
-        max: u64,
-    },
-    /// The archive expands far more than real data does: a decompression bomb.
-    #[error(
-        "the archive expands more than {max_ratio} times its compressed size (a decompression bomb?)"
-    )]
-    CompressionRatio {
-        /// The limit.
-        max_ratio: u64,
-    },
+    /// The safe reader (nascfg-tar) refused the archive: damaged, cut
+    /// short, or breaking its rules (a link, an unsafe name, a duplicate or
+    /// oversized member, a decompression bomb). Its "not a tar" becomes
+    /// [`Error::NotTar`] (see `From`).
+    #[error(transparent)]
+    Archive(nascfg_tar::Error),
     /// `manifest.json` is malformed.
     #[error("the bundle's manifest is malformed: {reason}")]
     Manifest {
@@ -337,18 +262,11 @@ impl Error {
             | Error::ManifestNotFirst
             | Error::ManifestMissing
             | Error::UnknownFormat { .. } => NOT_A_BUNDLE,
-            Error::Truncated
-            | Error::TrailingData
-            | Error::Corrupt { .. }
-            | Error::UnsafePath { .. }
-            | Error::NotRegularFile { .. }
-            | Error::DuplicateMember { .. }
-            | Error::TooManyMembers { .. }
-            | Error::MemberTooLarge { .. }
-            | Error::TooLarge { .. }
-            | Error::CompressionRatio { .. }
-            | Error::ExtensionHeader { .. }
-            | Error::Manifest { .. }
+            Error::Archive(inner) => match inner.class() {
+                nascfg_tar::Class::NotAnArchive => NOT_A_BUNDLE,
+                nascfg_tar::Class::Damaged | nascfg_tar::Class::Refused => USE_AN_INTACT_BUNDLE,
+            },
+            Error::Manifest { .. }
             | Error::UnsupportedVersion { .. }
             | Error::SeedLength { .. }
             | Error::UnknownMember { .. }
@@ -400,6 +318,17 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// The reader's errors, "not a tar" in the bundle's words ("not a nascfg
+/// bundle: ...").
+impl From<nascfg_tar::Error> for Error {
+    fn from(inner: nascfg_tar::Error) -> Self {
+        match inner {
+            nascfg_tar::Error::NotTar => Error::NotTar,
+            other => Error::Archive(other),
         }
     }
 }

@@ -121,7 +121,7 @@ pub(crate) fn read_bundle(
     let truncated = |e: nascfg_crypto::Error| match e {
         nascfg_crypto::Error::WrongPassphrase => Error::WrongPassphrase,
         nascfg_crypto::Error::Stream(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            Error::Truncated
+            Error::Archive(nascfg_tar::Error::Truncated)
         }
         other => Error::Crypto(other),
     };
@@ -240,11 +240,11 @@ impl Reading<'_> {
                 return Err(Error::ManifestNotFirst);
             }
             if member.size() > MAX_MANIFEST_SIZE {
-                return Err(Error::MemberTooLarge {
+                return Err(Error::Archive(nascfg_tar::Error::MemberTooLarge {
                     name: MANIFEST_NAME.into(),
                     size: member.size(),
                     max: MAX_MANIFEST_SIZE,
-                });
+                }));
             }
             let mut bytes = Vec::new();
             member
@@ -258,11 +258,11 @@ impl Reading<'_> {
         // bundle whose manifest changed is refused before anything is staged.
         if member.name() == SIGNATURE_NAME && self.seen == 0 && self.signed_by.is_none() {
             if member.size() > MAX_SIGNATURE_SIZE {
-                return Err(Error::MemberTooLarge {
+                return Err(Error::Archive(nascfg_tar::Error::MemberTooLarge {
                     name: SIGNATURE_NAME.into(),
                     size: member.size(),
                     max: MAX_SIGNATURE_SIZE,
-                });
+                }));
             }
             let mut bytes = Vec::new();
             member

@@ -1,20 +1,8 @@
-//! Backup bundles (export, inspect, restore, diff) and the safe reader every
-//! untrusted archive goes through (nascfg-interop reads TrueNAS backup tars
-//! with it).
+//! Backup bundles (export, inspect, restore, diff). Every bundle is read
+//! through nascfg-tar's safe reader, with [`Limits`] ([`bundle_limits`]).
 //!
-//! Architecture invariant: this crate is the only one that knows tar and gzip.
-//!
-//! Reading an untrusted archive safely:
-//!
-//! ```
-//! use nascfg_bundle::{Limits, read_members};
-//!
-//! // An empty tar archive: two zero blocks.
-//! let empty = vec![0u8; 1024];
-//! let members = read_members(&empty[..], &Limits::default(), |_| true)?;
-//! assert!(members.is_empty());
-//! # Ok::<(), nascfg_bundle::Error>(())
-//! ```
+//! Architecture invariant: this crate writes tar and gzip; only it and
+//! nascfg-tar (which reads them) know either.
 //!
 //! What changed between a bundle and this box, and whether anything did
 //! (`backup push --if-changed`):
@@ -46,7 +34,7 @@ mod restore;
 mod signature;
 mod unlock;
 
-pub use archive::{Limits, Member, MemberReader, is_gzip, read_members, visit_members};
+pub use archive::Limits;
 pub use config::{Configuration, content_digest};
 pub use diff::{
     AttributeChange, CredentialChange, CredentialDiff, CredentialEntry, Diff, KeypairChange,

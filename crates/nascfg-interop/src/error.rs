@@ -24,7 +24,7 @@ pub enum Error {
     /// unsafe name, a duplicate or oversized member). Truncated or damaged
     /// tars are reported as [`Error::NotTruenasBackup`] instead.
     #[error(transparent)]
-    Archive(nascfg_bundle::Error),
+    Archive(nascfg_tar::Error),
     /// A TrueNAS pwenc secret is not exactly 32 bytes.
     #[error("the TrueNAS pwenc secret must be exactly 32 bytes, not {len}")]
     PwencSecretLength {

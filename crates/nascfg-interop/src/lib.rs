@@ -6,7 +6,7 @@
 //! is stored in one transaction ([`ImportOptions`], [`ImportReport`]).
 //!
 //! Architecture invariant: this crate knows no tar, gzip or SQL. A TrueNAS
-//! backup tar is read through nascfg-bundle's safe reader and its database
+//! backup tar is read through nascfg-tar's safe reader and its database
 //! through nascfg-store; nothing read is stored before it is validated.
 //!
 //! Reading an rclone.conf and revealing an obscured password:

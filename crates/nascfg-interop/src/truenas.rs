@@ -3,7 +3,7 @@
 //! Seed"), or the bare database with the secret given separately.
 //!
 //! The input is untrusted and never modified: it is opened read-only, a tar
-//! goes through nascfg-bundle's safe reader (`nascfg_bundle::visit_members`,
+//! goes through the safe reader (`nascfg_tar::visit_members`,
 //! with [`Limits`] sized for a TrueNAS backup), and the database is
 //! copied to a private temporary file that nascfg-store opens read-only.
 //! The secret is checked against `system_settings.stg_pwenc_check` before any
@@ -16,9 +16,9 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 use std::str::FromStr as _;
 
-use nascfg_bundle::{Limits, visit_members};
 use nascfg_credentials::{FieldKind, ProviderKind, Untrusted};
 use nascfg_store::{Store, TruenasRow, read_truenas_db};
+use nascfg_tar::{Limits, visit_members};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -214,7 +214,7 @@ fn key_candidate(secret: &Secret, row: &TruenasRow) -> KeyCandidate {
     KeyCandidate::new(&row.id.to_string(), &row.name, private)
 }
 
-/// Reads the tar through nascfg-bundle's safe reader: the database goes to
+/// Reads the tar through nascfg-tar's safe reader: the database goes to
 /// `db_path`, the secret is returned.
 fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
     let limits = Limits {
@@ -232,8 +232,8 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
         match member.name() {
             DB_MEMBER => {
                 copy_bounded(member, db_path).map_err(|e| match e {
-                    CopyError::Io(_) => nascfg_bundle::Error::Truncated,
-                    CopyError::TooLarge => nascfg_bundle::Error::MemberTooLarge {
+                    CopyError::Io(_) => nascfg_tar::Error::Truncated,
+                    CopyError::TooLarge => nascfg_tar::Error::MemberTooLarge {
                         name: DB_MEMBER.into(),
                         size: MAX_DB + 1,
                         max: MAX_DB,
@@ -250,7 +250,7 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
                 member
                     .take(33)
                     .read_to_end(&mut bytes)
-                    .map_err(|_| nascfg_bundle::Error::Truncated)?;
+                    .map_err(|_| nascfg_tar::Error::Truncated)?;
                 secret = Some(bytes);
             }
             // root_authorized_keys and the like, and anything newer: not ours.
@@ -274,18 +274,15 @@ fn read_tar(input: &mut File, db_path: &Path) -> Result<Option<Zeroizing<Vec<u8>
 
 /// An error of the safe reader: a tar it cannot read at all means the input
 /// is not a TrueNAS backup; a tar that breaks its rules stays an archive error.
-fn archive_error(e: nascfg_bundle::Error) -> Error {
-    match e {
-        // The reader words this one for bundles ("not a nascfg bundle").
-        nascfg_bundle::Error::NotTar => Error::NotTruenasBackup {
+fn archive_error(e: nascfg_tar::Error) -> Error {
+    match e.class() {
+        nascfg_tar::Class::NotAnArchive => Error::NotTruenasBackup {
             reason: "neither an SQLite database nor a tar archive".to_owned(),
         },
-        nascfg_bundle::Error::Truncated
-        | nascfg_bundle::Error::TrailingData
-        | nascfg_bundle::Error::Corrupt { .. } => Error::NotTruenasBackup {
+        nascfg_tar::Class::Damaged => Error::NotTruenasBackup {
             reason: format!("neither an SQLite database nor a readable tar ({e})"),
         },
-        other => Error::Archive(other),
+        nascfg_tar::Class::Refused => Error::Archive(e),
     }
 }
 

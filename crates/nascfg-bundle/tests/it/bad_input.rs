@@ -139,7 +139,12 @@ fn bad_bundles_are_refused_and_change_nothing() {
         good.len() - 9,
         good.len() - 1,
     ] {
-        f.check(&format!("truncated-{cut}"), &good[..cut], &o, "Truncated");
+        f.check(
+            &format!("truncated-{cut}"),
+            &good[..cut],
+            &o,
+            "Archive(Truncated",
+        );
     }
     // The tar cut short inside an intact gzip stream.
     let t = tar(&[
@@ -150,24 +155,24 @@ fn bad_bundles_are_refused_and_change_nothing() {
         "tar-truncated",
         &gzip(&t[..t.len() - 1024]),
         &o,
-        "Truncated",
+        "Archive(Truncated",
     );
     f.check(
         "tar-cut-in-member",
         &gzip(&t[..1024 + 700]),
         &o,
-        "Truncated",
+        "Archive(Truncated",
     );
     let mut trailing = good.clone();
     trailing.extend_from_slice(b"garbage");
-    f.check("after-gzip", &trailing, &o, "TrailingData");
+    f.check("after-gzip", &trailing, &o, "Archive(TrailingData");
     let mut t2 = tar(&[
         Entry::file("manifest.json", &good_manifest),
         Entry::file("config.db", &f.db),
         Entry::file("secret-seed", &f.seed),
     ]);
     t2.extend_from_slice(b"garbage after the end of the archive");
-    f.check("after-tar", &gzip(&t2), &o, "TrailingData");
+    f.check("after-tar", &gzip(&t2), &o, "Archive(TrailingData");
 
     for name in ["../config.db", "/config.db", "a/../../x"] {
         f.check(
@@ -177,7 +182,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
                 Entry::file(name, &f.db),
             ]),
             &o,
-            "UnsafePath",
+            "Archive(UnsafePath",
         );
     }
     for (kind, link) in [
@@ -198,7 +203,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
             "special",
             &full(&[Entry::file("manifest.json", &good_manifest), e]),
             &o,
-            "NotRegularFile",
+            "Archive(NotRegularFile",
         );
     }
     f.check(
@@ -209,7 +214,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
             Entry::file("config.db", &f.db),
         ]),
         &o,
-        "DuplicateMember",
+        "Archive(DuplicateMember",
     );
     f.check(
         "unknown",
@@ -325,7 +330,12 @@ fn bad_bundles_are_refused_and_change_nothing() {
 
     // A decompression bomb: 64 MiB of zeros in a few kilobytes.
     let zeros = vec![0u8; 64 << 20];
-    f.check("bomb", &f.bundle(&plain, &zeros), &o, "CompressionRatio");
+    f.check(
+        "bomb",
+        &f.bundle(&plain, &zeros),
+        &o,
+        "Archive(CompressionRatio",
+    );
     let small = RestoreOptions {
         limits: Limits {
             max_total_size: 1 << 20,
@@ -339,7 +349,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
         "too-large",
         &f.bundle(&big, &vec![7u8; 2 << 20]),
         &small,
-        "TooLarge",
+        "Archive(TooLarge",
     );
 
     // A config.db that is not SQLite, or is damaged, or is newer.
@@ -374,7 +384,7 @@ fn bad_bundles_are_refused_and_change_nothing() {
         "encrypted-truncated",
         &enc[..enc.len() - 20],
         &right,
-        "Corrupt",
+        "Archive(Corrupt",
     );
     // (A seed file that is not a seed is refused when it is read, before a
     // restore: nascfg-store's load_seed_file.)

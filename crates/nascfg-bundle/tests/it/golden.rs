@@ -198,12 +198,12 @@ fn generate(out: &Path) {
     let mut expected = serde_json::Map::new();
     let names = [
         "NotGzip",
-        "Truncated",
-        "TrailingData",
-        "UnsafePath",
-        "UnsafePath",
-        "NotRegularFile",
-        "DuplicateMember",
+        "Archive(Truncated",
+        "Archive(TrailingData",
+        "Archive(UnsafePath",
+        "Archive(UnsafePath",
+        "Archive(NotRegularFile",
+        "Archive(DuplicateMember",
         "UnknownMember",
         "ManifestNotFirst",
         "Manifest",

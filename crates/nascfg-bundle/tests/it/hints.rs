@@ -31,13 +31,21 @@ fn hints() {
         check(never_a_bundle, NOT_A_BUNDLE);
     }
     check(
-        Error::ExtensionHeader {
+        Error::Archive(nascfg_tar::Error::ExtensionHeader {
             kind: "GNU long-name header",
             size: 800_000,
-        },
+        }),
         INTACT,
     );
-    check(Error::Truncated, INTACT);
+    check(Error::Archive(nascfg_tar::Error::Truncated), INTACT);
+    // The reader's "not a tar" comes out in the bundle's words.
+    let error = Error::from(nascfg_tar::Error::NotTar);
+    assert_eq!(
+        error.to_string(),
+        "not a nascfg bundle: the file is not a tar archive"
+    );
+    check(error, NOT_A_BUNDLE);
+    check(Error::Archive(nascfg_tar::Error::NotTar), NOT_A_BUNDLE);
     check(
         Error::HashMismatch {
             name: "config.db".into(),

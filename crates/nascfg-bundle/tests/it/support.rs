@@ -145,8 +145,8 @@ pub fn sha256(data: &[u8]) -> String {
 
 /// Unpacks a (plain, unencrypted) bundle into its members.
 pub fn members(bundle: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let limits = nascfg_bundle::Limits::default();
-    nascfg_bundle::read_members(bundle, &limits, |_| true)
+    let limits = nascfg_tar::Limits::default();
+    nascfg_tar::read_members(bundle, &limits, |_| true)
         .unwrap()
         .into_iter()
         .map(|m| (m.name().to_owned(), m.into_data()))
