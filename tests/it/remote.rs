@@ -359,6 +359,66 @@ fn a_bundle_file_is_pushed_as_it_is() {
     );
     assert_eq!(pushed["encrypted"], true, "{pushed}");
     assert_eq!(pushed["sha256"], sha256_of(&sealed).as_str(), "{pushed}");
+    let r = run(
+        &a,
+        &["backup", "push", at, "--bundle", sealed.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.transcript());
+    assert!(
+        r.stdout.ends_with(", passphrase-protected\n"),
+        "{}",
+        r.transcript()
+    );
+
+    // One encrypted to a recipient (age-keygen's) is said to be that, not passphrase-protected,
+    // whether pushed as a file or exported by the push.
+    let identity = a.tmp().join("identity.txt");
+    let keygen = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&identity)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "age-keygen failed");
+    let recipient = std::process::Command::new("age-keygen")
+        .arg("-y")
+        .arg(&identity)
+        .output()
+        .unwrap();
+    let recipient = String::from_utf8(recipient.stdout).unwrap();
+    let to_key = a.tmp().join("to-key.tar.gz.age");
+    let r = run(
+        &a,
+        &[
+            "backup",
+            "export",
+            "--include-seed",
+            "--recipient",
+            recipient.trim(),
+            "-o",
+            to_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.transcript());
+    for push in [
+        vec!["backup", "push", at, "--bundle", to_key.to_str().unwrap()],
+        vec![
+            "backup",
+            "push",
+            at,
+            "--include-seed",
+            "--recipient",
+            recipient.trim(),
+        ],
+    ] {
+        let r = run(&a, &push);
+        assert_eq!(r.code, 0, "{}", r.transcript());
+        assert!(
+            r.stdout.ends_with(", encrypted to recipients\n"),
+            "{}",
+            r.transcript()
+        );
+        assert!(!r.stdout.contains("passphrase"), "{}", r.transcript());
+    }
 }
 
 #[test]

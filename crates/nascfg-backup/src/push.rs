@@ -8,6 +8,7 @@ use nascfg_remote::{BundleName, HostName, Location, Pushed, Storage};
 use nascfg_store::Store;
 use secrecy::SecretString;
 
+use crate::Protection;
 use crate::error::{Error, Result};
 use crate::list::bundles;
 use crate::progress::{Counting, Progress, Transfer, transfer};
@@ -68,7 +69,17 @@ impl Export {
     }
 
     fn encrypted(&self) -> bool {
-        self.passphrase.is_some() || !self.recipients.is_empty()
+        self.protection() != Protection::Plain
+    }
+
+    fn protection(&self) -> Protection {
+        if self.passphrase.is_some() {
+            Protection::Passphrase
+        } else if self.recipients.is_empty() {
+            Protection::Plain
+        } else {
+            Protection::Recipients
+        }
     }
 }
 
@@ -79,8 +90,8 @@ pub struct BundleFile {
     /// The name to push it under (a free one is made from it when taken:
     /// `-1`, `-2`, ... before `.tar.gz`).
     pub name: String,
-    /// Whether it is passphrase-protected.
-    pub encrypted: bool,
+    /// Whether it is encrypted, and to what.
+    pub protection: Protection,
     /// Its manifest when known (an unencrypted bundle's, or one opened with
     /// its passphrase); `if_changed` compares its `content_sha256`.
     pub manifest: Option<Manifest>,
@@ -109,7 +120,8 @@ impl BundleFile {
         // alone from a plain file's first bytes or, given the passphrase, an
         // encrypted file read whole, and what the file is sent as
         // (`.tar.gz.age`).
-        let encrypted = nascfg_bundle::is_encrypted(path)?;
+        let protection = protection_of(path)?;
+        let encrypted = protection != Protection::Plain;
         let manifest = if encrypted {
             match &passphrase {
                 Some(pass) => Some(
@@ -162,10 +174,36 @@ impl BundleFile {
         Ok(BundleFile {
             reader: Box::new(std::io::BufReader::with_capacity(1 << 20, reader)),
             name,
-            encrypted,
+            protection,
             manifest,
             passphrase,
         })
+    }
+}
+
+/// How the file at `path` is encrypted, by its first bytes: age's header
+/// and its first stanza (a passphrase's scrypt stanza is always alone).
+fn protection_of(path: &std::path::Path) -> Result<Protection> {
+    let mut head = Vec::with_capacity(64);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64).read_to_end(&mut head))
+        .map_err(|source| Error::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(if !nascfg_crypto::is_passphrase_protected(&head) {
+        Protection::Plain
+    } else if nascfg_crypto::is_encrypted_to_passphrase(&head) {
+        Protection::Passphrase
+    } else {
+        Protection::Recipients
+    })
+}
+
+impl PushReport {
+    /// Whether the bundle is encrypted (to a passphrase or to recipients).
+    pub fn encrypted(&self) -> bool {
+        self.protection != Protection::Plain
     }
 }
 
@@ -173,7 +211,7 @@ impl std::fmt::Debug for BundleFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BundleFile")
             .field("name", &self.name)
-            .field("encrypted", &self.encrypted)
+            .field("protection", &self.protection)
             .field("manifest", &self.manifest.is_some())
             .finish_non_exhaustive()
     }
@@ -206,8 +244,8 @@ pub enum PushOutcome {
 pub struct PushReport {
     /// Where it is, its size and SHA-256 as read back.
     pub pushed: Pushed,
-    /// Whether it is passphrase-protected.
-    pub encrypted: bool,
+    /// Whether it is encrypted, and to what.
+    pub protection: Protection,
     /// Its manifest (always known for an export).
     pub manifest: Option<Manifest>,
     /// The engine that moved it (`opendal`, `ftp`, `sftp`, `rclone`).
@@ -283,7 +321,7 @@ pub fn push_as(
             let pushed = upload(storage, &name, &mut reader, progress)?;
             Ok(PushOutcome::Pushed(Box::new(PushReport {
                 pushed,
-                encrypted: file.encrypted,
+                protection: file.protection,
                 manifest: file.manifest,
                 engine: storage.engine_name(),
             })))
@@ -304,6 +342,7 @@ fn push_export(
     let location = storage.location().clone();
     let now = time::OffsetDateTime::now_utc();
     let encrypted = export.encrypted();
+    let protection = export.protection();
     let name = free_name(
         &nascfg_bundle::default_bundle_name(host.as_str(), now, encrypted),
         taken,
@@ -369,7 +408,7 @@ fn push_export(
     progress.finish();
     Ok(PushOutcome::Pushed(Box::new(PushReport {
         pushed: pushed?,
-        encrypted,
+        protection,
         manifest: Some(written.manifest),
         engine: storage.engine_name(),
     })))

@@ -32,18 +32,6 @@ pub fn bundle_limits() -> Limits {
     }
 }
 
-/// Whether a bundle file is encrypted (starts with the age header: a
-/// passphrase or recipients). Not for deciding what to ask before a reading:
-/// every reading asks its [`Unlock`] itself; this is for what a file is
-/// called and sent as (`.tar.gz.age`).
-pub fn is_encrypted(path: &Path) -> Result<bool> {
-    let mut head = Vec::with_capacity(32);
-    File::open(path)
-        .and_then(|f| f.take(32).read_to_end(&mut head))
-        .map_err(|e| Error::io(path, e))?;
-    Ok(nascfg_crypto::is_passphrase_protected(&head))
-}
-
 /// A bundle read, checked and staged: its manifest, its database in a
 /// staging directory, and its seed when it carries one.
 pub(crate) struct Staged {

@@ -46,7 +46,7 @@ pub use export::{
     Existing, ExportOptions, ExportReport, WrittenBundle, default_bundle_name,
     default_bundle_name_now, export, export_to_writer, host_name,
 };
-pub use inspect::{Inspection, Restorability, bundle_limits, inspect, is_encrypted, peek_manifest};
+pub use inspect::{Inspection, Restorability, bundle_limits, inspect, peek_manifest};
 pub use manifest::{
     Counts, DATABASE_NAME, FORMAT_NAME, FORMAT_VERSION, MANIFEST_NAME, Manifest, MemberEntry,
     SEED_NAME,

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use nascfg_backup::{
-    Ages, BundleFile, Ended, Export, Hosts, Level, Overwrite, Protection, PushOutcome, PushRecord,
-    Seen, Source, StatusReport, Watch,
+    Ages, BundleFile, Ended, Export, Hosts, Level, Overwrite, PushOutcome, PushRecord, Seen,
+    Source, StatusReport, Watch,
 };
 use nascfg_credentials::Untrusted;
 use nascfg_remote::{BundleName, HostName, Location, PingUrl, Policy, Storage};
@@ -192,7 +192,7 @@ fn print_pushed(cli: &Cli, outcome: PushOutcome) -> anyhow::Result<()> {
         PushOutcome::Pushed(report) => report,
     };
     let pushed = &report.pushed;
-    let encrypted = report.encrypted;
+    let encrypted = report.encrypted();
     if cli.json {
         return output::print_json(&json!({
             "pushed": true,
@@ -209,13 +209,7 @@ fn print_pushed(cli: &Cli, outcome: PushOutcome) -> anyhow::Result<()> {
     if cli.quiet {
         return Ok(());
     }
-    // A push report knows only whether the bundle is encrypted.
-    let protected = if encrypted {
-        Protection::Passphrase
-    } else {
-        Protection::Plain
-    }
-    .suffix();
+    let protected = report.protection.suffix();
     match &report.manifest {
         Some(m) => println!(
             "pushed {} ({} bytes, sha256 {}): {}{protected}",

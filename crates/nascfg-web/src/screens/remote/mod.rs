@@ -249,13 +249,11 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
         }
         Ok((location, storage, PushOutcome::Pushed(report))) => {
             let contents = report.manifest.as_ref().map_or_else(String::new, |m| {
-                use nascfg_backup::{Protection, contents};
-                let protection = if report.encrypted {
-                    Protection::Passphrase
-                } else {
-                    Protection::Plain
-                };
-                format!("{}{}", contents(m), protection.suffix())
+                format!(
+                    "{}{}",
+                    nascfg_backup::contents(m),
+                    report.protection.suffix()
+                )
             });
             found.pushed = Some(PushedView {
                 location: report.pushed.location,
