@@ -9,7 +9,7 @@ use gzp::ZWriter;
 use gzp::deflate::Gzip;
 use gzp::par::compress::{ParCompress, ParCompressBuilder};
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_crypto::{PassphraseWriter, Recipient, RecipientsWriter, WorkFactor};
+use nascfg_crypto::{AgeWriter, Recipient, WorkFactor};
 use nascfg_store::Store;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -320,9 +320,10 @@ fn write_bundle<W: Write + Send + 'static>(
             options.work_factor,
             buffered,
         )?),
-        None if !options.recipients.is_empty() => Sink::Recipients(
-            nascfg_crypto::encrypt_to_recipients(&options.recipients, buffered)?,
-        ),
+        None if !options.recipients.is_empty() => Sink::Age(nascfg_crypto::encrypt_to_recipients(
+            &options.recipients,
+            buffered,
+        )?),
         None => Sink::Plain(buffered),
     };
     let gzip = ParallelGzip::new(sink).map_err(io_err)?;
@@ -377,7 +378,6 @@ fn write_bundle<W: Write + Send + 'static>(
     let mut buffered = match sink {
         Sink::Plain(w) => w,
         Sink::Age(w) => w.finish()?,
-        Sink::Recipients(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
     let signer = match &signing_key {
@@ -609,8 +609,8 @@ impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
 
 enum Sink<W: Write> {
     Plain(W),
-    Age(PassphraseWriter<W>),
-    Recipients(RecipientsWriter<W>),
+    /// To a passphrase or to recipients: one age stream either way.
+    Age(AgeWriter<W>),
 }
 
 impl ExportOptions<'_> {
@@ -633,7 +633,6 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.write(buf),
             Sink::Age(w) => w.write(buf),
-            Sink::Recipients(w) => w.write(buf),
         }
     }
 
@@ -641,7 +640,6 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.flush(),
             Sink::Age(w) => w.flush(),
-            Sink::Recipients(w) => w.flush(),
         }
     }
 }
