@@ -330,23 +330,9 @@ fn write_bundle<W: Write + Send + 'static>(
     let mut tar = tar::Builder::new(gzip);
     tar.mode(tar::HeaderMode::Deterministic);
 
-    append(
-        &mut tar,
-        MANIFEST_NAME,
-        manifest_bytes.len() as u64,
-        mtime,
-        &mut &manifest_bytes[..],
-    )
-    .map_err(io_err)?;
+    append_bytes(&mut tar, MANIFEST_NAME, &manifest_bytes, mtime).map_err(io_err)?;
     if let Some(signature) = &signature {
-        append(
-            &mut tar,
-            SIGNATURE_NAME,
-            signature.len() as u64,
-            mtime,
-            &mut &signature[..],
-        )
-        .map_err(io_err)?;
+        append_bytes(&mut tar, SIGNATURE_NAME, signature, mtime).map_err(io_err)?;
     }
     let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
     let mut db = Progress {
@@ -363,15 +349,7 @@ fn write_bundle<W: Write + Send + 'static>(
         ));
     }
     if let Some(seed) = seed {
-        let bytes = seed.expose_bytes();
-        append(
-            &mut tar,
-            SEED_NAME,
-            bytes.len() as u64,
-            mtime,
-            &mut &bytes[..],
-        )
-        .map_err(io_err)?;
+        append_bytes(&mut tar, SEED_NAME, seed.expose_bytes(), mtime).map_err(io_err)?;
     }
     let gzip = tar.into_inner().map_err(io_err)?;
     let sink = gzip.finish().map_err(io_err)?;
@@ -487,6 +465,16 @@ fn append<W: Write>(
     header.set_path(name)?;
     header.set_cksum();
     tar.append(&header, data.take(size))
+}
+
+/// Appends a member held in memory (the manifest, its signature, the seed).
+fn append_bytes<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    bytes: &[u8],
+    mtime: u64,
+) -> io::Result<()> {
+    append(tar, name, bytes.len() as u64, mtime, &mut &bytes[..])
 }
 
 /// SHA-256 and size of a file, read once with a big buffer.
