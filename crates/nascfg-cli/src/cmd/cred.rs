@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
 use super::credential::{SummaryJson, credential_json, parse_provider, summary_json};
-use super::table::print_table;
+use super::table::print_listing;
 use crate::cli::{Cli, CredCommand, VerifyArgs};
 use crate::output;
 
@@ -269,17 +269,12 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    if all.is_empty() {
-        if !cli.quiet {
-            println!(
-                "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`"
-            );
-        }
-        return Ok(());
-    }
-    let rows: Vec<[String; 4]> = all
-        .iter()
-        .map(|s| {
+    print_listing(
+        cli,
+        &all,
+        "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`",
+        &["ID", "NAME", "PROVIDER", "NOTE"],
+        |s| {
             [
                 s.id.to_string(),
                 s.name.clone(),
@@ -290,9 +285,8 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
                     String::new()
                 },
             ]
-        })
-        .collect();
-    print_table(&["ID", "NAME", "PROVIDER", "NOTE"], &rows);
+        },
+    );
     Ok(())
 }
 

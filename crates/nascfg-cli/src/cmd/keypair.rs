@@ -45,15 +45,12 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             if cli.json {
                 return output::print_json(&Value::Array(all.iter().map(keypair_json).collect()));
             }
-            if all.is_empty() {
-                if !cli.quiet {
-                    println!("no key pairs yet; make one with `nascfg keypair generate NAME`");
-                }
-                return Ok(());
-            }
-            let rows: Vec<[String; 4]> = all
-                .iter()
-                .map(|k| {
+            super::table::print_listing(
+                cli,
+                &all,
+                "no key pairs yet; make one with `nascfg keypair generate NAME`",
+                &["NAME", "TYPE", "FINGERPRINT", "NOTE"],
+                |k| {
                     [
                         k.name.clone(),
                         k.key_type.clone(),
@@ -64,9 +61,8 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                             String::new()
                         },
                     ]
-                })
-                .collect();
-            super::table::print_table(&["NAME", "TYPE", "FINGERPRINT", "NOTE"], &rows);
+                },
+            );
             Ok(())
         }
         KeypairCommand::Show { name } => {
