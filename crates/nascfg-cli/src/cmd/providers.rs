@@ -171,19 +171,11 @@ fn default_text(f: &FieldSpec) -> String {
 }
 
 fn allowed_text(f: &FieldSpec) -> Option<String> {
+    let list = f.kind().allowed_list();
     match f.kind() {
-        FieldKind::Enum { allowed } => Some(format!("{} (any case)", allowed.join(", "))),
-        FieldKind::NullableEnum { allowed } => {
-            Some(format!("null, {} (any case)", allowed.join(", ")))
-        }
-        FieldKind::NullableInteger { allowed } => {
-            let list = allowed
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            Some(format!("null, {list}"))
-        }
+        FieldKind::Enum { .. } => list.map(|l| format!("{l} (any case)")),
+        FieldKind::NullableEnum { .. } => list.map(|l| format!("null, {l} (any case)")),
+        FieldKind::NullableInteger { .. } => list.map(|l| format!("null, {l}")),
         FieldKind::Text { .. }
         | FieldKind::Integer { .. }
         | FieldKind::Port
