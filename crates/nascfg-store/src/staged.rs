@@ -422,7 +422,8 @@ fn is_timestamp(s: &str) -> bool {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
 }
 
-/// One row of `credential` or `keypair`, its columns as stored (any type).
+/// One row of a table being checked (`credential`, `keypair`, `api_key`, ...),
+/// its columns as stored (any type).
 struct RowCheck<'p> {
     path: &'p Path,
     row: Label<'p>,
@@ -549,13 +550,18 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
+/// Whether the staged database has the table `name` (one that a later
+/// schema version added).
+fn has_table(conn: &Connection, name: &str) -> Result<bool, Error> {
+    Ok(conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([name])?)
+}
+
 /// Checks the API keys (schema version 2 on): names as `apikey create`
 /// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
 fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let has_table = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_key'")?
-        .exists([])?;
-    if !has_table {
+    if !has_table(conn, "api_key")? {
         return Ok(());
     }
     let mut stmt =
@@ -564,28 +570,25 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
     let mut n = 0;
     while let Some(r) = rows.next()? {
         n += 1;
-        let bad = |reason: &str| Error::InvalidRow {
-            path: path.to_path_buf(),
-            row: format!("API key row {n}"),
-            reason: reason.to_owned(),
+        let check = RowCheck {
+            path,
+            row: Label::Numbered("API key", n),
         };
-        if as_int(cell(r, 0)?).is_none_or(|id| id <= 0) {
-            return Err(bad("its id is not a positive integer"));
-        }
-        let name = as_text(cell(r, 1)?).ok_or_else(|| bad("its name is not text"))?;
+        check.id(cell(r, 0)?)?;
+        let name = check.text(cell(r, 1)?, "name")?;
         crate::keypair::validate_name(&name).map_err(|_| {
-            bad("its name is empty, longer than 100 characters or has control characters")
+            check.bad("its name is empty, longer than 100 characters or has control characters")
         })?;
-        let role = as_text(cell(r, 2)?).ok_or_else(|| bad("its role is not text"))?;
+        let role = check.text(cell(r, 2)?, "role")?;
         if crate::apikey::ApiKeyRole::parse(&role).is_none() {
-            return Err(bad("its role is neither readonly nor admin"));
+            return Err(check.bad("its role is neither readonly nor admin"));
         }
-        let hash = as_text(cell(r, 3)?).ok_or_else(|| bad("its hash is not text"))?;
+        let hash = check.text(cell(r, 3)?, "hash")?;
         if !crate::apikey::is_key_hash(&hash) {
-            return Err(bad("its hash is not an Argon2id PHC string"));
+            return Err(check.bad("its hash is not an Argon2id PHC string"));
         }
         if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
-            return Err(bad("its creation time is not an RFC 3339 time"));
+            return Err(check.bad("its creation time is not an RFC 3339 time"));
         }
     }
     Ok(())
@@ -595,10 +598,7 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
 /// key, a well-formed sealed value, an RFC 3339 time (the table's CHECK keeps
 /// it to one row).
 fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let has_table = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signing_key'")?
-        .exists([])?;
-    if !has_table {
+    if !has_table(conn, "signing_key")? {
         return Ok(());
     }
     let mut stmt =
