@@ -9,7 +9,7 @@ use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::Error;
-use crate::store::{Store, not_found, now};
+use crate::store::{Store, now};
 
 /// Characters of a key's secret part: 64 of them, as TrueNAS's keys have.
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -193,14 +193,7 @@ impl Store {
 
     /// Deletes the API key `name`; sessions it opened end at their next call.
     pub fn delete_api_key(&mut self, name: &str) -> Result<(), Error> {
-        let _guard = self.lock()?;
-        let n = self
-            .conn
-            .execute("DELETE FROM api_key WHERE name = ?1", [name])?;
-        if n == 0 {
-            return Err(not_found("API key", name));
-        }
-        Ok(())
+        self.delete_named("DELETE FROM api_key WHERE name = ?1", "API key", name)
     }
 
     /// The API key with this id, if it still exists (a session checks that its key was not deleted).
