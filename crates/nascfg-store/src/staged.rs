@@ -558,22 +558,39 @@ fn has_table(conn: &Connection, name: &str) -> Result<bool, Error> {
         .exists([name])?)
 }
 
-/// Checks the API keys (schema version 2 on): names as `apikey create`
-/// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
-fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
-    if !has_table(conn, "api_key")? {
+/// Runs `each` on every row that `sql` selects from `table`, with a
+/// [`RowCheck`] that names it `<kind> row N` (N from 1); nothing when the
+/// staged database has no such table (one a later schema version added).
+fn check_rows(
+    path: &Path,
+    conn: &Connection,
+    table: &str,
+    sql: &str,
+    kind: &'static str,
+    mut each: impl FnMut(&RowCheck<'_>, &rusqlite::Row<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if !has_table(conn, table)? {
         return Ok(());
     }
-    let mut stmt =
-        conn.prepare("SELECT id, name, role, hash, created_at FROM api_key ORDER BY id")?;
+    let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
         n += 1;
         let check = RowCheck {
             path,
-            row: Label::Numbered("API key", n),
+            row: Label::Numbered(kind, n),
         };
+        each(&check, r)?;
+    }
+    Ok(())
+}
+
+/// Checks the API keys (schema version 2 on): names as `apikey create`
+/// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
+fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
+    let sql = "SELECT id, name, role, hash, created_at FROM api_key ORDER BY id";
+    check_rows(path, conn, "api_key", sql, "API key", |check, r| {
         check.id(cell(r, 0)?)?;
         let name = check.text(cell(r, 1)?, "name")?;
         crate::keypair::validate_name(&name).map_err(|_| {
@@ -590,25 +607,16 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
         if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
             return Err(check.bad("its creation time is not an RFC 3339 time"));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Checks the signing key (schema version 3 on): an Ed25519 OpenSSH public
 /// key, a well-formed sealed value, an RFC 3339 time (the table's CHECK keeps
 /// it to one row).
 fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
-    if !has_table(conn, "signing_key")? {
-        return Ok(());
-    }
-    let mut stmt =
-        conn.prepare("SELECT id, public_key, private_key_sealed, created_at FROM signing_key")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let check = RowCheck {
-            path,
-            row: Label::Numbered("signing key", 1),
-        };
+    let sql = "SELECT id, public_key, private_key_sealed, created_at FROM signing_key";
+    check_rows(path, conn, "signing_key", sql, "signing key", |check, r| {
         if as_int(cell(r, 0)?) != Some(1) {
             return Err(check.bad("its id is not 1"));
         }
@@ -619,9 +627,8 @@ fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
             return Err(check.bad("its public key is not an Ed25519 key"));
         }
         check.sealed(cell(r, 2)?, "private key")?;
-        check.timestamp(cell(r, 3)?, "creation time")?;
-    }
-    Ok(())
+        check.timestamp(cell(r, 3)?, "creation time")
+    })
 }
 
 /// Checks the key pairs; returns their names.
@@ -935,15 +942,8 @@ fn attribute_problems(
 }
 
 fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let mut stmt = conn.prepare("SELECT host, port, key FROM known_host")?;
-    let mut rows = stmt.query([])?;
-    let mut n = 0;
-    while let Some(r) = rows.next()? {
-        n += 1;
-        let check = RowCheck {
-            path,
-            row: Label::Numbered("known host", n),
-        };
+    let sql = "SELECT host, port, key FROM known_host";
+    check_rows(path, conn, "known_host", sql, "known host", |check, r| {
         let host = check.text(cell(r, 0)?, "host")?;
         if host.is_empty() || host.len() > 255 || host.chars().any(char::is_control) {
             return Err(check.bad("its host is not a host name"));
@@ -954,8 +954,8 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
         let key = check.text(cell(r, 2)?, "key")?;
         ssh_key::PublicKey::from_openssh(&key)
             .map_err(|_| check.bad("its key is not an OpenSSH public key"))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
