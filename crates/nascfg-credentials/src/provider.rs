@@ -282,13 +282,7 @@ impl FieldKind {
                 Some(allowed.join(", "))
             }
             FieldKind::NullableInteger { allowed } => Some(integer_list(allowed)),
-            FieldKind::Text { .. }
-            | FieldKind::Integer { .. }
-            | FieldKind::Port
-            | FieldKind::Boolean
-            | FieldKind::Url
-            | FieldKind::JsonDocument(_)
-            | FieldKind::KeyPairRef => None,
+            _ => None,
         }
     }
 }
