@@ -1,6 +1,5 @@
 //! `nascfg keypair ...`
 
-use std::io::Read;
 use std::path::Path;
 
 use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
@@ -147,20 +146,12 @@ fn parse_key(
 }
 
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        output::hint(
-            anyhow::anyhow!("cannot read {}: {e}", path.display()),
-            "check the path",
-        )
-    })?;
-    let mut buf = Vec::new();
-    file.take(MAX_KEY_FILE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_KEY_FILE {
+    let Some(buf) = super::input::read_at_most(super::input::open(path)?, MAX_KEY_FILE)? else {
         return Err(output::hint(
             anyhow::anyhow!("{} is larger than 64 KiB", path.display()),
             "give a private key file (OpenSSH, PEM or PKCS#8)",
         ));
-    }
+    };
     let text = String::from_utf8(buf).map_err(|_| {
         output::hint(
             anyhow::anyhow!("{} is not a text file", path.display()),
