@@ -117,15 +117,11 @@ pub fn default_bundle_name(host: &str, at: OffsetDateTime, encrypted: bool) -> S
         host
     };
     let at = at.to_offset(time::UtcOffset::UTC);
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
+    let stamp = at
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .expect("a date-time has every part the format names");
     let age = if encrypted { ".age" } else { "" };
     format!("nascfg-{host}-{stamp}.tar.gz{age}")
 }
