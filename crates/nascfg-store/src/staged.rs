@@ -16,7 +16,7 @@ use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::schema::cell;
+use crate::schema::{cell, shown};
 
 use crate::error::Error;
 use crate::schema;
@@ -387,16 +387,6 @@ pub fn verify_secrets_open_after(
         }
     }
     Ok(())
-}
-
-/// A value from an untrusted file, short and quoted, for an error message.
-fn shown(text: &str) -> String {
-    let short: String = text.chars().take(64).collect();
-    if short.len() < text.len() {
-        format!("{short:?}...")
-    } else {
-        format!("{short:?}")
-    }
 }
 
 fn as_text(v: Value) -> Option<String> {
