@@ -47,19 +47,35 @@ pub enum SecretsCompared {
     SealedText,
 }
 
-/// Changes to credentials. A renamed credential (same uid, another name)
-/// is in `renamed`, and in `changed` under its new name when more changed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct CredentialDiff {
+/// Changes to items that are paired by uid, then by name: credentials
+/// ([`CredentialDiff`]) and key pairs ([`KeypairDiff`]). A renamed item
+/// (same uid, another name) is in `renamed`, and in `changed` under its new
+/// name when more changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Changes<E, C> {
     /// Only in `b`.
-    pub added: Vec<CredentialEntry>,
+    pub added: Vec<E>,
     /// Only in `a`.
-    pub removed: Vec<CredentialEntry>,
-    /// Same credential (uid), another name.
+    pub removed: Vec<E>,
+    /// Same item (uid), another name.
     pub renamed: Vec<Rename>,
-    /// Same credential (uid, or the same name), other content.
-    pub changed: Vec<CredentialChange>,
+    /// Same item (uid, or the same name), other content.
+    pub changed: Vec<C>,
 }
+
+impl<E, C> Default for Changes<E, C> {
+    fn default() -> Self {
+        Changes {
+            added: Vec::new(),
+            removed: Vec::new(),
+            renamed: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+}
+
+/// Changes to credentials.
+pub type CredentialDiff = Changes<CredentialEntry, CredentialChange>;
 
 /// A credential added or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -150,17 +166,7 @@ impl SecretChangeKind {
 }
 
 /// Changes to key pairs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct KeypairDiff {
-    /// Only in `b`.
-    pub added: Vec<KeypairEntry>,
-    /// Only in `a`.
-    pub removed: Vec<KeypairEntry>,
-    /// Same key pair (uid), another name.
-    pub renamed: Vec<Rename>,
-    /// Same key pair (uid, or the same name), other content.
-    pub changed: Vec<KeypairChange>,
-}
+pub type KeypairDiff = Changes<KeypairEntry, KeypairChange>;
 
 /// A key pair added or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -316,150 +322,166 @@ pub fn diff(a: &Configuration, b: &Configuration) -> Diff {
     }
 }
 
-fn credentials(a: &Configuration, b: &Configuration) -> CredentialDiff {
-    let (ca, cb) = (&a.content.credentials, &b.content.credentials);
-    let (pairs, a_rest, b_rest) = pair(
-        ca.iter().map(|c| (c.uid.as_str(), c.name.as_str())),
-        cb.iter().map(|c| (c.uid.as_str(), c.name.as_str())),
-    );
-    let entry = |c: &nascfg_store::CredentialContent| CredentialEntry {
-        name: c.name.clone(),
-        provider: c.provider.type_str().to_owned(),
+/// The changes between the items `xs` of `a` and `ys` of `b`, paired by
+/// [`pair`]: `named` gives an item's uid and name, `entry` what an added or
+/// removed item shows, `change` what differs in a pair (by index), if anything.
+/// Renames and changes are sorted by the name in `b`.
+fn changes<T, E, C>(
+    xs: &[T],
+    ys: &[T],
+    named: impl Fn(&T) -> (&str, &str),
+    entry: impl Fn(&T) -> E,
+    mut change: impl FnMut(usize, usize) -> Option<C>,
+) -> Changes<E, C> {
+    let (pairs, a_rest, b_rest) = pair(xs.iter().map(&named), ys.iter().map(&named));
+    let mut out = Changes {
+        added: b_rest.iter().map(|&j| entry(&ys[j])).collect(),
+        removed: a_rest.iter().map(|&i| entry(&xs[i])).collect(),
+        ..Changes::default()
     };
-    let mut out = CredentialDiff {
-        added: b_rest.iter().map(|&j| entry(&cb[j])).collect(),
-        removed: a_rest.iter().map(|&i| entry(&ca[i])).collect(),
-        ..CredentialDiff::default()
-    };
+    let mut changed = Vec::new();
     for (i, j) in pairs {
-        let (x, y) = (&ca[i], &cb[j]);
-        if x.name != y.name {
+        let (from, to) = (named(&xs[i]).1, named(&ys[j]).1);
+        if from != to {
             out.renamed.push(Rename {
-                from: x.name.clone(),
-                to: y.name.clone(),
+                from: from.to_owned(),
+                to: to.to_owned(),
             });
         }
-        let mut attributes = Vec::new();
-        let fields: std::collections::BTreeSet<&String> =
-            x.attributes.keys().chain(y.attributes.keys()).collect();
-        for field in fields {
-            let (from, to) = (x.attributes.get(field), y.attributes.get(field));
-            if from != to {
-                attributes.push(AttributeChange {
-                    field: field.clone(),
-                    from: from.cloned(),
-                    to: to.cloned(),
-                });
-            }
-        }
-        let xs: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = x
-            .secrets
-            .iter()
-            .zip(&a.opened[i])
-            .map(|(s, o)| (s.field(), (s, o.as_ref())))
-            .collect();
-        let ys: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = y
-            .secrets
-            .iter()
-            .zip(&b.opened[j])
-            .map(|(s, o)| (s.field(), (s, o.as_ref())))
-            .collect();
-        let fields: std::collections::BTreeSet<&str> =
-            xs.keys().chain(ys.keys()).copied().collect();
-        let mut secrets = Vec::new();
-        for field in fields {
-            let change = match (xs.get(field), ys.get(field)) {
-                (Some(&s), Some(&t)) => compare_secret(s, t),
-                (None, Some(_)) => Some(SecretChangeKind::Added),
-                (Some(_), None) => Some(SecretChangeKind::Removed),
-                (None, None) => None,
-            };
-            if let Some(change) = change {
-                secrets.push(SecretChange {
-                    field: field.to_owned(),
-                    change,
-                });
-            }
-        }
-        let provider = (x.provider != y.provider).then(|| ValueChange {
-            from: x.provider.type_str().to_owned(),
-            to: y.provider.type_str().to_owned(),
-        });
-        let needs_secrets = (x.needs_secrets != y.needs_secrets).then_some(ValueChange {
-            from: x.needs_secrets,
-            to: y.needs_secrets,
-        });
-        if provider.is_some()
-            || !attributes.is_empty()
-            || !secrets.is_empty()
-            || needs_secrets.is_some()
-        {
-            out.changed.push(CredentialChange {
-                name: y.name.clone(),
-                provider,
-                attributes,
-                secrets,
-                needs_secrets,
-            });
+        if let Some(c) = change(i, j) {
+            changed.push((to, c));
         }
     }
     out.renamed.sort_by(|p, q| p.to.cmp(&q.to));
-    out.changed.sort_by(|p, q| p.name.cmp(&q.name));
+    changed.sort_by(|p, q| p.0.cmp(q.0));
+    out.changed = changed.into_iter().map(|(_, c)| c).collect();
     out
 }
 
-fn keypairs(a: &Configuration, b: &Configuration) -> KeypairDiff {
-    let (ka, kb) = (&a.content.keypairs, &b.content.keypairs);
-    let (pairs, a_rest, b_rest) = pair(
-        ka.iter().map(|k| (k.uid.as_str(), k.name.as_str())),
-        kb.iter().map(|k| (k.uid.as_str(), k.name.as_str())),
-    );
-    let entry = |k: &nascfg_store::KeypairContent| KeypairEntry {
-        name: k.name.clone(),
-        key_type: k.key_type.clone(),
-        fingerprint: k.fingerprint.clone(),
-    };
-    let mut out = KeypairDiff {
-        added: b_rest.iter().map(|&j| entry(&kb[j])).collect(),
-        removed: a_rest.iter().map(|&i| entry(&ka[i])).collect(),
-        ..KeypairDiff::default()
-    };
-    for (i, j) in pairs {
-        let (x, y) = (&ka[i], &kb[j]);
-        if x.name != y.name {
-            out.renamed.push(Rename {
-                from: x.name.clone(),
-                to: y.name.clone(),
-            });
-        }
-        let public_key = (x.public_key != y.public_key).then(|| ValueChange {
-            from: x.fingerprint.clone(),
-            to: y.fingerprint.clone(),
-        });
-        let private_key = match (&x.private_key, &y.private_key) {
-            (None, None) => None,
-            (None, Some(_)) => Some(SecretChangeKind::Added),
-            (Some(_), None) => Some(SecretChangeKind::Removed),
-            // The private key belongs to its public key (checked on every
-            // read): a changed key shows as a changed public key.
-            (Some(s), Some(t)) if public_key.is_some() => compare_secret(
-                (s, a.opened_keys[i].as_ref()),
-                (t, b.opened_keys[j].as_ref()),
-            )
-            .map(|_| SecretChangeKind::Changed),
-            (Some(_), Some(_)) => None,
-        };
-        if public_key.is_some() || private_key.is_some() {
-            out.changed.push(KeypairChange {
-                name: y.name.clone(),
-                public_key,
-                private_key,
+fn credentials(a: &Configuration, b: &Configuration) -> CredentialDiff {
+    changes(
+        &a.content.credentials,
+        &b.content.credentials,
+        |c| (c.uid.as_str(), c.name.as_str()),
+        |c| CredentialEntry {
+            name: c.name.clone(),
+            provider: c.provider.type_str().to_owned(),
+        },
+        |i, j| credential_change(a, b, i, j),
+    )
+}
+
+/// What changed in credential `i` of `a`, paired with credential `j` of `b`.
+fn credential_change(
+    a: &Configuration,
+    b: &Configuration,
+    i: usize,
+    j: usize,
+) -> Option<CredentialChange> {
+    let (x, y) = (&a.content.credentials[i], &b.content.credentials[j]);
+    let mut attributes = Vec::new();
+    let fields: std::collections::BTreeSet<&String> =
+        x.attributes.keys().chain(y.attributes.keys()).collect();
+    for field in fields {
+        let (from, to) = (x.attributes.get(field), y.attributes.get(field));
+        if from != to {
+            attributes.push(AttributeChange {
+                field: field.clone(),
+                from: from.cloned(),
+                to: to.cloned(),
             });
         }
     }
-    out.renamed.sort_by(|p, q| p.to.cmp(&q.to));
-    out.changed.sort_by(|p, q| p.name.cmp(&q.name));
-    out
+    let xs: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = x
+        .secrets
+        .iter()
+        .zip(&a.opened[i])
+        .map(|(s, o)| (s.field(), (s, o.as_ref())))
+        .collect();
+    let ys: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = y
+        .secrets
+        .iter()
+        .zip(&b.opened[j])
+        .map(|(s, o)| (s.field(), (s, o.as_ref())))
+        .collect();
+    let fields: std::collections::BTreeSet<&str> = xs.keys().chain(ys.keys()).copied().collect();
+    let mut secrets = Vec::new();
+    for field in fields {
+        let change = match (xs.get(field), ys.get(field)) {
+            (Some(&s), Some(&t)) => compare_secret(s, t),
+            (None, Some(_)) => Some(SecretChangeKind::Added),
+            (Some(_), None) => Some(SecretChangeKind::Removed),
+            (None, None) => None,
+        };
+        if let Some(change) = change {
+            secrets.push(SecretChange {
+                field: field.to_owned(),
+                change,
+            });
+        }
+    }
+    let provider = (x.provider != y.provider).then(|| ValueChange {
+        from: x.provider.type_str().to_owned(),
+        to: y.provider.type_str().to_owned(),
+    });
+    let needs_secrets = (x.needs_secrets != y.needs_secrets).then_some(ValueChange {
+        from: x.needs_secrets,
+        to: y.needs_secrets,
+    });
+    (provider.is_some() || !attributes.is_empty() || !secrets.is_empty() || needs_secrets.is_some())
+        .then(|| CredentialChange {
+            name: y.name.clone(),
+            provider,
+            attributes,
+            secrets,
+            needs_secrets,
+        })
+}
+
+fn keypairs(a: &Configuration, b: &Configuration) -> KeypairDiff {
+    changes(
+        &a.content.keypairs,
+        &b.content.keypairs,
+        |k| (k.uid.as_str(), k.name.as_str()),
+        |k| KeypairEntry {
+            name: k.name.clone(),
+            key_type: k.key_type.clone(),
+            fingerprint: k.fingerprint.clone(),
+        },
+        |i, j| keypair_change(a, b, i, j),
+    )
+}
+
+/// What changed in key pair `i` of `a`, paired with key pair `j` of `b`.
+fn keypair_change(
+    a: &Configuration,
+    b: &Configuration,
+    i: usize,
+    j: usize,
+) -> Option<KeypairChange> {
+    let (x, y) = (&a.content.keypairs[i], &b.content.keypairs[j]);
+    let public_key = (x.public_key != y.public_key).then(|| ValueChange {
+        from: x.fingerprint.clone(),
+        to: y.fingerprint.clone(),
+    });
+    let private_key = match (&x.private_key, &y.private_key) {
+        (None, None) => None,
+        (None, Some(_)) => Some(SecretChangeKind::Added),
+        (Some(_), None) => Some(SecretChangeKind::Removed),
+        // The private key belongs to its public key (checked on every
+        // read): a changed key shows as a changed public key.
+        (Some(s), Some(t)) if public_key.is_some() => compare_secret(
+            (s, a.opened_keys[i].as_ref()),
+            (t, b.opened_keys[j].as_ref()),
+        )
+        .map(|_| SecretChangeKind::Changed),
+        (Some(_), Some(_)) => None,
+    };
+    (public_key.is_some() || private_key.is_some()).then(|| KeypairChange {
+        name: y.name.clone(),
+        public_key,
+        private_key,
+    })
 }
 
 fn known_hosts(a: &Configuration, b: &Configuration) -> KnownHostDiff {

@@ -9,7 +9,7 @@ use gzp::ZWriter;
 use gzp::deflate::Gzip;
 use gzp::par::compress::{ParCompress, ParCompressBuilder};
 use nascfg_crypto::secrecy::SecretString;
-use nascfg_crypto::{PassphraseWriter, Recipient, RecipientsWriter, WorkFactor};
+use nascfg_crypto::{AgeWriter, Recipient, WorkFactor};
 use nascfg_store::Store;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -117,15 +117,11 @@ pub fn default_bundle_name(host: &str, at: OffsetDateTime, encrypted: bool) -> S
         host
     };
     let at = at.to_offset(time::UtcOffset::UTC);
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
+    let stamp = at
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .expect("a date-time has every part the format names");
     let age = if encrypted { ".age" } else { "" };
     format!("nascfg-{host}-{stamp}.tar.gz{age}")
 }
@@ -320,32 +316,19 @@ fn write_bundle<W: Write + Send + 'static>(
             options.work_factor,
             buffered,
         )?),
-        None if !options.recipients.is_empty() => Sink::Recipients(
-            nascfg_crypto::encrypt_to_recipients(&options.recipients, buffered)?,
-        ),
+        None if !options.recipients.is_empty() => Sink::Age(nascfg_crypto::encrypt_to_recipients(
+            &options.recipients,
+            buffered,
+        )?),
         None => Sink::Plain(buffered),
     };
     let gzip = ParallelGzip::new(sink).map_err(io_err)?;
     let mut tar = tar::Builder::new(gzip);
     tar.mode(tar::HeaderMode::Deterministic);
 
-    append(
-        &mut tar,
-        MANIFEST_NAME,
-        manifest_bytes.len() as u64,
-        mtime,
-        &mut &manifest_bytes[..],
-    )
-    .map_err(io_err)?;
+    append_bytes(&mut tar, MANIFEST_NAME, &manifest_bytes, mtime).map_err(io_err)?;
     if let Some(signature) = &signature {
-        append(
-            &mut tar,
-            SIGNATURE_NAME,
-            signature.len() as u64,
-            mtime,
-            &mut &signature[..],
-        )
-        .map_err(io_err)?;
+        append_bytes(&mut tar, SIGNATURE_NAME, signature, mtime).map_err(io_err)?;
     }
     let db = File::open(&snapshot).map_err(|e| Error::io(&snapshot, e))?;
     let mut db = Progress {
@@ -362,22 +345,13 @@ fn write_bundle<W: Write + Send + 'static>(
         ));
     }
     if let Some(seed) = seed {
-        let bytes = seed.expose_bytes();
-        append(
-            &mut tar,
-            SEED_NAME,
-            bytes.len() as u64,
-            mtime,
-            &mut &bytes[..],
-        )
-        .map_err(io_err)?;
+        append_bytes(&mut tar, SEED_NAME, seed.expose_bytes(), mtime).map_err(io_err)?;
     }
     let gzip = tar.into_inner().map_err(io_err)?;
     let sink = gzip.finish().map_err(io_err)?;
     let mut buffered = match sink {
         Sink::Plain(w) => w,
         Sink::Age(w) => w.finish()?,
-        Sink::Recipients(w) => w.finish()?,
     };
     buffered.flush().map_err(io_err)?;
     let signer = match &signing_key {
@@ -487,6 +461,16 @@ fn append<W: Write>(
     header.set_path(name)?;
     header.set_cksum();
     tar.append(&header, data.take(size))
+}
+
+/// Appends a member held in memory (the manifest, its signature, the seed).
+fn append_bytes<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    bytes: &[u8],
+    mtime: u64,
+) -> io::Result<()> {
+    append(tar, name, bytes.len() as u64, mtime, &mut &bytes[..])
 }
 
 /// SHA-256 and size of a file, read once with a big buffer.
@@ -609,8 +593,8 @@ impl<W: Write + Send + 'static> Drop for ParallelGzip<W> {
 
 enum Sink<W: Write> {
     Plain(W),
-    Age(PassphraseWriter<W>),
-    Recipients(RecipientsWriter<W>),
+    /// To a passphrase or to recipients: one age stream either way.
+    Age(AgeWriter<W>),
 }
 
 impl ExportOptions<'_> {
@@ -633,7 +617,6 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.write(buf),
             Sink::Age(w) => w.write(buf),
-            Sink::Recipients(w) => w.write(buf),
         }
     }
 
@@ -641,7 +624,6 @@ impl<W: Write> Write for Sink<W> {
         match self {
             Sink::Plain(w) => w.flush(),
             Sink::Age(w) => w.flush(),
-            Sink::Recipients(w) => w.flush(),
         }
     }
 }

@@ -37,9 +37,9 @@ mod unlock;
 pub use archive::Limits;
 pub use config::{Configuration, content_digest};
 pub use diff::{
-    AttributeChange, CredentialChange, CredentialDiff, CredentialEntry, Diff, KeypairChange,
-    KeypairDiff, KeypairEntry, KnownHost, KnownHostChange, KnownHostDiff, Rename, SecretChange,
-    SecretChangeKind, SecretsCompared, SeedChange, ValueChange, diff,
+    AttributeChange, Changes, CredentialChange, CredentialDiff, CredentialEntry, Diff,
+    KeypairChange, KeypairDiff, KeypairEntry, KnownHost, KnownHostChange, KnownHostDiff, Rename,
+    SecretChange, SecretChangeKind, SecretsCompared, SeedChange, ValueChange, diff,
 };
 pub use error::{Error, Result};
 pub use export::{

@@ -215,24 +215,14 @@ pub(crate) fn check_token(text: &str) -> Result<OAuthToken, Vec<String>> {
     let Some(mut map) = parse_object(text, &mut problems) else {
         return Err(problems);
     };
-    let access_token = match map.remove("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => Some(SecretString::from(s)),
-        Some(Value::String(_)) => {
-            problems.push("\"access_token\" must not be empty".to_owned());
-            None
-        }
-        None | Some(Value::Null) => {
-            problems.push("missing \"access_token\"".to_owned());
-            None
-        }
-        Some(other) => {
-            problems.push(format!(
-                "\"access_token\" must be a string (got {})",
-                json_type(&other)
-            ));
-            None
-        }
-    };
+    let access_token = required_string(
+        &mut map,
+        "access_token",
+        |s| !s.is_empty(),
+        "must not be empty",
+        &mut problems,
+    )
+    .map(SecretString::from);
     let token_type = match map.remove("token_type") {
         Some(Value::String(s)) => s,
         None | Some(Value::Null) => String::new(),
@@ -347,15 +337,20 @@ impl fmt::Debug for ServiceAccountKey {
     }
 }
 
+/// Takes the string field `key` out of `map`: its value when `ok` accepts
+/// it, else `None` and a problem (`"key" ` then `otherwise` for a string
+/// that `ok` refuses; missing, or not a string).
 fn required_string(
-    map: &Map<String, Value>,
+    map: &mut Map<String, Value>,
     key: &str,
+    ok: fn(&str) -> bool,
+    otherwise: &str,
     problems: &mut Vec<String>,
 ) -> Option<String> {
-    match map.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+    match map.remove(key) {
+        Some(Value::String(s)) if ok(&s) => Some(s),
         Some(Value::String(_)) => {
-            problems.push(format!("\"{key}\" must not be empty"));
+            problems.push(format!("\"{key}\" {otherwise}"));
             None
         }
         None | Some(Value::Null) => {
@@ -365,7 +360,7 @@ fn required_string(
         Some(other) => {
             problems.push(format!(
                 "\"{key}\" must be a string (got {})",
-                json_type(other)
+                json_type(&other)
             ));
             None
         }
@@ -375,7 +370,7 @@ fn required_string(
 /// Parses a key file, or lists every problem with it.
 pub(crate) fn check_service_account(text: &str) -> Result<ServiceAccountKey, Vec<String>> {
     let mut problems = Vec::new();
-    let Some(map) = parse_object(text, &mut problems) else {
+    let Some(mut map) = parse_object(text, &mut problems) else {
         return Err(problems);
     };
     match map.get("type") {
@@ -392,31 +387,29 @@ pub(crate) fn check_service_account(text: &str) -> Result<ServiceAccountKey, Vec
             json_type(other)
         )),
     }
-    let project_id = required_string(&map, "project_id", &mut problems);
-    let client_email = required_string(&map, "client_email", &mut problems);
-    let private_key = match map.get("private_key") {
-        Some(Value::String(s)) if looks_like_pem_private_key(s) => {
-            Some(SecretString::from(s.clone()))
-        }
-        Some(Value::String(_)) => {
-            problems.push(
-                "\"private_key\" must be a PEM private key (-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY-----)"
-                    .to_owned(),
-            );
-            None
-        }
-        None | Some(Value::Null) => {
-            problems.push("missing \"private_key\"".to_owned());
-            None
-        }
-        Some(other) => {
-            problems.push(format!(
-                "\"private_key\" must be a string (got {})",
-                json_type(other)
-            ));
-            None
-        }
-    };
+    let not_blank = |s: &str| !s.trim().is_empty();
+    let project_id = required_string(
+        &mut map,
+        "project_id",
+        not_blank,
+        "must not be empty",
+        &mut problems,
+    );
+    let client_email = required_string(
+        &mut map,
+        "client_email",
+        not_blank,
+        "must not be empty",
+        &mut problems,
+    );
+    let private_key = required_string(
+        &mut map,
+        "private_key",
+        looks_like_pem_private_key,
+        "must be a PEM private key (-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY-----)",
+        &mut problems,
+    )
+    .map(SecretString::from);
     let token_uri = match map.get("token_uri") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         None | Some(Value::Null) | Some(Value::String(_)) => DEFAULT_TOKEN_URI.to_owned(),

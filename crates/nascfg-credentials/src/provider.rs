@@ -271,6 +271,29 @@ impl FieldKind {
             FieldKind::NullableEnum { .. } => "enum-or-null",
         }
     }
+
+    /// The values an enum or a nullable integer field allows, as text
+    /// (`a, b, c`: canonical forms, `null` not among them); `None` for the
+    /// kinds without a fixed set. Error messages and the catalog listing
+    /// show the same list.
+    pub fn allowed_list(&self) -> Option<String> {
+        match self {
+            FieldKind::Enum { allowed } | FieldKind::NullableEnum { allowed } => {
+                Some(allowed.join(", "))
+            }
+            FieldKind::NullableInteger { allowed } => Some(integer_list(allowed)),
+            _ => None,
+        }
+    }
+}
+
+/// Integers as text, `1, 2, 3`.
+pub(crate) fn integer_list(allowed: &[i64]) -> String {
+    allowed
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl fmt::Display for FieldKind {

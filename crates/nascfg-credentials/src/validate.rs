@@ -350,11 +350,7 @@ fn check_plain(field: &FieldSpec, value: Value) -> Result<AttrValue, Vec<String>
             )]),
         },
         FieldKind::NullableInteger { allowed } => {
-            let list = allowed
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = crate::provider::integer_list(allowed);
             match value {
                 Value::Null => Ok(AttrValue::Null),
                 Value::Number(n) => match n.as_i64() {

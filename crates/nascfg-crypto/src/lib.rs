@@ -51,6 +51,7 @@ mod sealed;
 mod secret_file;
 mod seed;
 mod shares;
+mod stream;
 
 pub use crate::{
     content_mac::ContentMacKey,
@@ -73,6 +74,7 @@ pub use crate::{
         DEFAULT_ITERATION_EXPONENT, MAX_ITERATION_EXPONENT, MAX_SECRET_BYTES, MAX_SHARE_COUNT,
         Share, SharesError, combine, split,
     },
+    stream::{AgeReader, AgeWriter},
 };
 pub use secrecy;
 pub use zeroize;

@@ -7,10 +7,11 @@ use std::{
     io::{self, Cursor, Read, Write},
 };
 
-use age::{DecryptError, Decryptor, Encryptor, stream::StreamReader, stream::StreamWriter};
+use age::{DecryptError, Decryptor, Encryptor};
 use secrecy::SecretString;
 
 use crate::Error;
+use crate::stream::{AgeReader, AgeWriter};
 
 /// The first bytes of every age v1 file.
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1";
@@ -76,33 +77,8 @@ pub fn is_passphrase_protected(header: &[u8]) -> bool {
 }
 
 /// A streaming writer that encrypts to a passphrase; call
-/// [`PassphraseWriter::finish`] at the end or the output is truncated.
-pub struct PassphraseWriter<W: Write> {
-    inner: StreamWriter<W>,
-}
-
-impl<W: Write> PassphraseWriter<W> {
-    /// Writes the final chunk and returns the underlying writer.
-    pub fn finish(self) -> Result<W, Error> {
-        self.inner.finish().map_err(Error::Stream)
-    }
-}
-
-impl<W: Write> Write for PassphraseWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl<W: Write> fmt::Debug for PassphraseWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PassphraseWriter").finish_non_exhaustive()
-    }
-}
+/// [`AgeWriter::finish`] at the end or the output is truncated.
+pub type PassphraseWriter<W> = AgeWriter<W>;
 
 /// Starts an age file protected by `passphrase` on `out`; the returned writer
 /// encrypts everything written to it, 64 KiB at a time.
@@ -115,33 +91,16 @@ pub fn encrypt_with_passphrase<W: Write>(
     if let Some(log_n) = work.0 {
         recipient.set_work_factor(log_n);
     }
-    let encryptor = Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-        .map_err(|err| match err {
-            age::EncryptError::Io(e) => Error::Stream(e),
-            other => Error::Stream(io::Error::other(other.to_string())),
-        })?;
-    let inner = encryptor.wrap_output(out).map_err(Error::Stream)?;
-    Ok(PassphraseWriter { inner })
+    AgeWriter::start(
+        Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)),
+        out,
+    )
 }
 
 /// A streaming reader of a passphrase-protected age file. Damage in the
 /// payload shows as an `io::Error` (kind `InvalidData`) from `read`; the
 /// last chunk is authenticated too, so a truncated file is an error.
-pub struct PassphraseReader<R: Read> {
-    inner: StreamReader<io::Chain<Cursor<Vec<u8>>, R>>,
-}
-
-impl<R: Read> Read for PassphraseReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
-    }
-}
-
-impl<R: Read> fmt::Debug for PassphraseReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PassphraseReader").finish_non_exhaustive()
-    }
-}
+pub type PassphraseReader<R> = AgeReader<R>;
 
 /// Opens an age file protected by `passphrase`.
 ///
@@ -173,7 +132,7 @@ pub fn decrypt_with_passphrase<R: Read>(
     let inner = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(map_decrypt)?;
-    Ok(PassphraseReader { inner })
+    Ok(AgeReader { inner })
 }
 
 /// Reads the start of `input`: up to the end of the second line (the first

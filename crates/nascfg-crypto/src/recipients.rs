@@ -13,13 +13,14 @@ use std::{
     io::{self, Cursor, Read, Write},
 };
 
-use age::{DecryptError, Decryptor, Encryptor, stream::StreamReader, stream::StreamWriter};
+use age::{DecryptError, Decryptor, Encryptor};
 use base64::Engine as _;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::Error;
+use crate::stream::{AgeReader, AgeWriter};
 
 /// The largest recipients file we read (age's own limit is 16 MiB; a
 /// 16384-bit ssh-rsa line is under 3 KiB, so this holds hundreds).
@@ -328,33 +329,8 @@ fn parse_ssh_identity(
 }
 
 /// A streaming writer that encrypts to recipients; call
-/// [`RecipientsWriter::finish`] at the end or the output is truncated.
-pub struct RecipientsWriter<W: Write> {
-    inner: StreamWriter<W>,
-}
-
-impl<W: Write> RecipientsWriter<W> {
-    /// Writes the final chunk and returns the underlying writer.
-    pub fn finish(self) -> Result<W, Error> {
-        self.inner.finish().map_err(Error::Stream)
-    }
-}
-
-impl<W: Write> Write for RecipientsWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl<W: Write> fmt::Debug for RecipientsWriter<W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecipientsWriter").finish_non_exhaustive()
-    }
-}
+/// [`AgeWriter::finish`] at the end or the output is truncated.
+pub type RecipientsWriter<W> = AgeWriter<W>;
 
 /// Starts an age file encrypted to `recipients` (at least one) on `out`.
 pub fn encrypt_to_recipients<W: Write>(
@@ -364,34 +340,15 @@ pub fn encrypt_to_recipients<W: Write>(
     if recipients.is_empty() {
         return Err(Error::NoRecipients);
     }
-    let encryptor =
-        Encryptor::with_recipients(recipients.iter().map(Recipient::as_age)).map_err(|err| {
-            match err {
-                age::EncryptError::Io(e) => Error::Stream(e),
-                other => Error::Stream(io::Error::other(other.to_string())),
-            }
-        })?;
-    let inner = encryptor.wrap_output(out).map_err(Error::Stream)?;
-    Ok(RecipientsWriter { inner })
+    AgeWriter::start(
+        Encryptor::with_recipients(recipients.iter().map(Recipient::as_age)),
+        out,
+    )
 }
 
 /// A streaming reader of an age file opened with an identity. Damage in the
 /// payload shows as an `io::Error` (kind `InvalidData`) from `read`.
-pub struct IdentityReader<R: Read> {
-    inner: StreamReader<io::Chain<Cursor<Vec<u8>>, R>>,
-}
-
-impl<R: Read> Read for IdentityReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
-    }
-}
-
-impl<R: Read> fmt::Debug for IdentityReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdentityReader").finish_non_exhaustive()
-    }
-}
+pub type IdentityReader<R> = AgeReader<R>;
 
 /// True when `header` (the first 32 bytes or more of a file) is an age file
 /// whose first stanza is a passphrase's (scrypt), which age requires to be
@@ -430,7 +387,7 @@ pub fn decrypt_with_identities<R: Read>(
             DecryptError::NoMatchingKeys => wrong(),
             other => map_decrypt(other),
         })?;
-    Ok(IdentityReader { inner })
+    Ok(AgeReader { inner })
 }
 
 /// The recipient stanzas named at the start of `input`, an age file

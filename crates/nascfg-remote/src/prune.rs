@@ -203,15 +203,11 @@ mod tests {
             let mut names = BTreeSet::new();
             for (host, day, second, sequence, encrypted) in items {
                 let t = start + time::Duration::seconds(day * 86_400 + second);
-                let stamp = format!(
-                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                );
+                let stamp = t
+                    .format(time::macros::format_description!(
+                        "[year][month][day]T[hour][minute][second]Z"
+                    ))
+                    .expect("a date-time has every part the format names");
                 let sequence = match sequence {
                     0 => String::new(),
                     n => format!("-{n}"),

@@ -9,7 +9,7 @@ use nascfg_credentials::secrecy::{ExposeSecret, SecretString};
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::Error;
-use crate::store::{Store, not_found, now};
+use crate::store::{Store, now};
 
 /// Characters of a key's secret part: 64 of them, as TrueNAS's keys have.
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -121,6 +121,12 @@ fn split_key(key: &str) -> Option<(i64, &str)> {
     Some((id.parse().ok()?, secret))
 }
 
+/// The columns `id, name, role, created_at` of an `api_key` row, in that
+/// order at the start of the query, for [`summary`].
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
 fn summary(id: i64, name: String, role: &str, created_at: String) -> Result<ApiKeySummary, Error> {
     let role = ApiKeyRole::parse(role).ok_or_else(|| Error::InvalidStored {
         name: name.clone(),
@@ -177,14 +183,7 @@ impl Store {
             .conn
             .prepare("SELECT id, name, role, created_at FROM api_key ORDER BY id")?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })?
+            .query_map([], summary_row)?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(id, name, role, created)| summary(id, name, &role, created))
@@ -193,14 +192,7 @@ impl Store {
 
     /// Deletes the API key `name`; sessions it opened end at their next call.
     pub fn delete_api_key(&mut self, name: &str) -> Result<(), Error> {
-        let _guard = self.lock()?;
-        let n = self
-            .conn
-            .execute("DELETE FROM api_key WHERE name = ?1", [name])?;
-        if n == 0 {
-            return Err(not_found("API key", name));
-        }
-        Ok(())
+        self.delete_named("DELETE FROM api_key WHERE name = ?1", "API key", name)
     }
 
     /// The API key with this id, if it still exists (a session checks that its key was not deleted).
@@ -210,14 +202,7 @@ impl Store {
             .query_row(
                 "SELECT id, name, role, created_at FROM api_key WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
+                summary_row,
             )
             .optional()?;
         row.map(|(id, name, role, created)| summary(id, name, &role, created))
@@ -235,19 +220,12 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT name, role, hash, created_at FROM api_key WHERE id = ?1",
+                "SELECT id, name, role, created_at, hash FROM api_key WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
+                |r| Ok((summary_row(r)?, r.get::<_, String>(4)?)),
             )
             .optional()?;
-        let Some((name, role, hash, created)) = row else {
+        let Some(((_, name, role, created), hash)) = row else {
             // The same work as a wrong secret.
             drop(hash_secret(secret));
             return Ok(None);

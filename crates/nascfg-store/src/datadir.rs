@@ -420,15 +420,11 @@ pub(crate) fn keep_old_seed(dir: &DataDir) -> Result<Option<PathBuf>, Error> {
 /// A UTC timestamp for `*.old-<timestamp>` names, unique within the directory.
 pub(crate) fn unique_stamp(dir: &DataDir) -> String {
     let now = time::OffsetDateTime::now_utc();
-    let base = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let base = now
+        .format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .expect("a date-time has every part the format names");
     let taken = |s: &str| {
         dir.file(&format!("{DB_FILE}.old-{s}")).exists()
             || dir.file(&format!("{SEED_FILE}.old-{s}")).exists()

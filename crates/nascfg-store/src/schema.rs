@@ -218,8 +218,9 @@ fn kind(kind: &str) -> String {
     }
 }
 
-/// A name from an untrusted file, short and quoted, for an error message.
-fn shown(name: &str) -> String {
+/// A name or value from an untrusted file, short and quoted, for an error
+/// message.
+pub(crate) fn shown(name: &str) -> String {
     let short: String = name.chars().take(64).collect();
     if short.len() < name.len() {
         format!("{short:?}...")

@@ -16,7 +16,7 @@ use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::schema::cell;
+use crate::schema::{cell, shown};
 
 use crate::error::Error;
 use crate::schema;
@@ -389,16 +389,6 @@ pub fn verify_secrets_open_after(
     Ok(())
 }
 
-/// A value from an untrusted file, short and quoted, for an error message.
-fn shown(text: &str) -> String {
-    let short: String = text.chars().take(64).collect();
-    if short.len() < text.len() {
-        format!("{short:?}...")
-    } else {
-        format!("{short:?}")
-    }
-}
-
 fn as_text(v: Value) -> Option<String> {
     match v {
         Value::Text(s) => Some(s),
@@ -422,7 +412,8 @@ fn is_timestamp(s: &str) -> bool {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
 }
 
-/// One row of `credential` or `keypair`, its columns as stored (any type).
+/// One row of a table being checked (`credential`, `keypair`, `api_key`, ...),
+/// its columns as stored (any type).
 struct RowCheck<'p> {
     path: &'p Path,
     row: Label<'p>,
@@ -549,66 +540,73 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks the API keys (schema version 2 on): names as `apikey create`
-/// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
-fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let has_table = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_key'")?
-        .exists([])?;
-    if !has_table {
+/// Whether the staged database has the table `name` (one that a later
+/// schema version added).
+fn has_table(conn: &Connection, name: &str) -> Result<bool, Error> {
+    Ok(conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([name])?)
+}
+
+/// Runs `each` on every row that `sql` selects from `table`, with a
+/// [`RowCheck`] that names it `<kind> row N` (N from 1); nothing when the
+/// staged database has no such table (one a later schema version added).
+fn check_rows(
+    path: &Path,
+    conn: &Connection,
+    table: &str,
+    sql: &str,
+    kind: &'static str,
+    mut each: impl FnMut(&RowCheck<'_>, &rusqlite::Row<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if !has_table(conn, table)? {
         return Ok(());
     }
-    let mut stmt =
-        conn.prepare("SELECT id, name, role, hash, created_at FROM api_key ORDER BY id")?;
+    let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
         n += 1;
-        let bad = |reason: &str| Error::InvalidRow {
-            path: path.to_path_buf(),
-            row: format!("API key row {n}"),
-            reason: reason.to_owned(),
+        let check = RowCheck {
+            path,
+            row: Label::Numbered(kind, n),
         };
-        if as_int(cell(r, 0)?).is_none_or(|id| id <= 0) {
-            return Err(bad("its id is not a positive integer"));
-        }
-        let name = as_text(cell(r, 1)?).ok_or_else(|| bad("its name is not text"))?;
-        crate::keypair::validate_name(&name).map_err(|_| {
-            bad("its name is empty, longer than 100 characters or has control characters")
-        })?;
-        let role = as_text(cell(r, 2)?).ok_or_else(|| bad("its role is not text"))?;
-        if crate::apikey::ApiKeyRole::parse(&role).is_none() {
-            return Err(bad("its role is neither readonly nor admin"));
-        }
-        let hash = as_text(cell(r, 3)?).ok_or_else(|| bad("its hash is not text"))?;
-        if !crate::apikey::is_key_hash(&hash) {
-            return Err(bad("its hash is not an Argon2id PHC string"));
-        }
-        if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
-            return Err(bad("its creation time is not an RFC 3339 time"));
-        }
+        each(&check, r)?;
     }
     Ok(())
+}
+
+/// Checks the API keys (schema version 2 on): names as `apikey create`
+/// takes them, a known role, an Argon2id PHC hash, an RFC 3339 time.
+fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
+    let sql = "SELECT id, name, role, hash, created_at FROM api_key ORDER BY id";
+    check_rows(path, conn, "api_key", sql, "API key", |check, r| {
+        check.id(cell(r, 0)?)?;
+        let name = check.text(cell(r, 1)?, "name")?;
+        crate::keypair::validate_name(&name).map_err(|_| {
+            check.bad("its name is empty, longer than 100 characters or has control characters")
+        })?;
+        let role = check.text(cell(r, 2)?, "role")?;
+        if crate::apikey::ApiKeyRole::parse(&role).is_none() {
+            return Err(check.bad("its role is neither readonly nor admin"));
+        }
+        let hash = check.text(cell(r, 3)?, "hash")?;
+        if !crate::apikey::is_key_hash(&hash) {
+            return Err(check.bad("its hash is not an Argon2id PHC string"));
+        }
+        if as_text(cell(r, 4)?).is_none_or(|t| !is_timestamp(&t)) {
+            return Err(check.bad("its creation time is not an RFC 3339 time"));
+        }
+        Ok(())
+    })
 }
 
 /// Checks the signing key (schema version 3 on): an Ed25519 OpenSSH public
 /// key, a well-formed sealed value, an RFC 3339 time (the table's CHECK keeps
 /// it to one row).
 fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let has_table = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signing_key'")?
-        .exists([])?;
-    if !has_table {
-        return Ok(());
-    }
-    let mut stmt =
-        conn.prepare("SELECT id, public_key, private_key_sealed, created_at FROM signing_key")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let check = RowCheck {
-            path,
-            row: Label::Numbered("signing key", 1),
-        };
+    let sql = "SELECT id, public_key, private_key_sealed, created_at FROM signing_key";
+    check_rows(path, conn, "signing_key", sql, "signing key", |check, r| {
         if as_int(cell(r, 0)?) != Some(1) {
             return Err(check.bad("its id is not 1"));
         }
@@ -619,9 +617,8 @@ fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
             return Err(check.bad("its public key is not an Ed25519 key"));
         }
         check.sealed(cell(r, 2)?, "private key")?;
-        check.timestamp(cell(r, 3)?, "creation time")?;
-    }
-    Ok(())
+        check.timestamp(cell(r, 3)?, "creation time")
+    })
 }
 
 /// Checks the key pairs; returns their names.
@@ -935,15 +932,8 @@ fn attribute_problems(
 }
 
 fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let mut stmt = conn.prepare("SELECT host, port, key FROM known_host")?;
-    let mut rows = stmt.query([])?;
-    let mut n = 0;
-    while let Some(r) = rows.next()? {
-        n += 1;
-        let check = RowCheck {
-            path,
-            row: Label::Numbered("known host", n),
-        };
+    let sql = "SELECT host, port, key FROM known_host";
+    check_rows(path, conn, "known_host", sql, "known host", |check, r| {
         let host = check.text(cell(r, 0)?, "host")?;
         if host.is_empty() || host.len() > 255 || host.chars().any(char::is_control) {
             return Err(check.bad("its host is not a host name"));
@@ -954,8 +944,8 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
         let key = check.text(cell(r, 2)?, "key")?;
         ssh_key::PublicKey::from_openssh(&key)
             .map_err(|_| check.bad("its key is not an OpenSSH public key"))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -644,12 +644,20 @@ impl Store {
 
     /// Deletes a credential.
     pub fn delete_credential(&mut self, name: &str) -> Result<(), Error> {
+        self.delete_named("DELETE FROM credential WHERE name = ?1", "credential", name)
+    }
+
+    /// Runs `statement` (a `DELETE` of the row named `?1`) with `name`
+    /// under the lock; [`Error::NotFound`] of `what` when it deletes none.
+    pub(crate) fn delete_named(
+        &mut self,
+        statement: &str,
+        what: &'static str,
+        name: &str,
+    ) -> Result<(), Error> {
         let _guard = self.lock()?;
-        let n = self
-            .conn
-            .execute("DELETE FROM credential WHERE name = ?1", [name])?;
-        if n == 0 {
-            return Err(not_found("credential", name));
+        if self.conn.execute(statement, [name])? == 0 {
+            return Err(not_found(what, name));
         }
         Ok(())
     }

@@ -7,7 +7,6 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 use time::OffsetDateTime;
-use time::macros::format_description;
 use url::Url;
 
 use crate::excerpt::first_line;
@@ -31,11 +30,7 @@ pub(crate) fn verify(check: &Check<'_>) -> Outcome {
     }
     url.set_query(Some("comp=list&maxresults=1"));
 
-    let date = OffsetDateTime::now_utc()
-        .format(format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        ))
-        .map_err(|e| Failure::new(format!("cannot format the date: {e}")))?;
+    let date = OffsetDateTime::now_utc().format(crate::HTTP_DATE)?;
     let string_to_sign = string_to_sign(&account, &url, &date);
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(string_to_sign.as_bytes());

@@ -427,6 +427,18 @@ impl From<nascfg_net::Error> for Failure {
     }
 }
 
+impl From<time::error::Format> for Failure {
+    fn from(error: time::error::Format) -> Failure {
+        Failure::new(format!("cannot format the date: {error}"))
+    }
+}
+
+/// The date as S3's Signature Version 2 and Azure's Shared Key sign it
+/// (RFC 7231's IMF-fixdate, in UTC): `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub(crate) const HTTP_DATE: time::format_description::StaticFormatDescription = time::macros::format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
+
 /// The result of one provider's check.
 pub(crate) type Outcome = Result<Success, Failure>;
 

@@ -197,11 +197,9 @@ fn sign_v4(
     region: &str,
     now: OffsetDateTime,
 ) -> Result<Vec<(&'static str, String)>, Failure> {
-    let amz_date = now
-        .format(format_description!(
-            "[year][month][day]T[hour][minute][second]Z"
-        ))
-        .map_err(|e| Failure::new(format!("cannot format the date: {e}")))?;
+    let amz_date = now.format(format_description!(
+        "[year][month][day]T[hour][minute][second]Z"
+    ))?;
     let date = &amz_date[..8];
     let host = host_header(endpoint)?;
     let canonical_query = canonical_query(endpoint);
@@ -266,11 +264,7 @@ fn sign_v2(
     keys: &Keys<'_>,
     now: OffsetDateTime,
 ) -> Result<Vec<(&'static str, String)>, Failure> {
-    let date = now
-        .format(format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        ))
-        .map_err(|e| Failure::new(format!("cannot format the date: {e}")))?;
+    let date = now.format(crate::HTTP_DATE)?;
     // ListBuckets' canonicalized resource is "/" (the service, no bucket).
     let string_to_sign = format!("GET\n\n\n{date}\n/");
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(keys.secret_access_key.as_bytes())

@@ -39,24 +39,20 @@ pub fn run(cli: &Cli, command: &ApikeyCommand) -> anyhow::Result<()> {
             if cli.json {
                 return output::print_json(&Value::Array(all.iter().map(summary_json).collect()));
             }
-            if all.is_empty() {
-                if !cli.quiet {
-                    println!("no API keys yet; make one with `nascfg apikey create NAME`");
-                }
-                return Ok(());
-            }
-            let rows: Vec<[String; 4]> = all
-                .iter()
-                .map(|k| {
+            super::table::print_listing(
+                cli,
+                &all,
+                "no API keys yet; make one with `nascfg apikey create NAME`",
+                &["ID", "NAME", "ROLE", "CREATED"],
+                |k| {
                     [
                         k.id.to_string(),
                         k.name.clone(),
                         k.role.as_str().to_owned(),
                         k.created_at.clone(),
                     ]
-                })
-                .collect();
-            super::table::print_table(&["ID", "NAME", "ROLE", "CREATED"], &rows);
+                },
+            );
             Ok(())
         }
         ApikeyCommand::Delete { name } => {

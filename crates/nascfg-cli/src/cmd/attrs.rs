@@ -130,13 +130,9 @@ pub fn parse_sets_lenient(
 
 /// Reads a value, without one trailing newline, refusing more than 1 MiB or non-UTF-8.
 fn read_limited(r: impl Read, what: &str) -> Result<String, String> {
-    let mut buf = Vec::new();
-    r.take(MAX_VALUE + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read {what}: {e}"))?;
-    if buf.len() as u64 > MAX_VALUE {
-        return Err(format!("{what} is larger than 1 MiB"));
-    }
+    let buf = super::input::read_at_most(r, MAX_VALUE)
+        .map_err(|e| format!("cannot read {what}: {e}"))?
+        .ok_or_else(|| format!("{what} is larger than 1 MiB"))?;
     let mut text = String::from_utf8(buf).map_err(|_| format!("{what} is not UTF-8 text"))?;
     if text.ends_with('\n') {
         text.pop();

@@ -1,7 +1,5 @@
 //! `nascfg cred ...`
 
-use std::io::Read;
-
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape};
 use nascfg_crypto::secrecy::ExposeSecret as _;
 use nascfg_store::CredentialSummary;
@@ -10,7 +8,8 @@ use serde_json::{Map, Value, json};
 use super::attrs::{self, EmptyValue};
 use super::common::open_store;
 use super::credential::{SummaryJson, credential_json, parse_provider, summary_json};
-use super::table::print_table;
+use super::input;
+use super::table::print_listing;
 use crate::cli::{Cli, CredCommand, VerifyArgs};
 use crate::output;
 
@@ -210,24 +209,14 @@ fn verify_before_save(cli: &Cli, credential: &Credential, args: &VerifyArgs) -> 
 }
 
 fn read_json_source(source: &str) -> anyhow::Result<String> {
-    let mut buf = Vec::new();
-    if source == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_JSON + 1)
-            .read_to_end(&mut buf)?;
+    let read = if source == "-" {
+        input::read_at_most(std::io::stdin().lock(), MAX_JSON)?
     } else {
-        let file = std::fs::File::open(source).map_err(|e| {
-            output::hint(
-                anyhow::anyhow!("cannot read {source}: {e}"),
-                "check the path",
-            )
-        })?;
-        file.take(MAX_JSON + 1).read_to_end(&mut buf)?;
-    }
-    if buf.len() as u64 > MAX_JSON {
+        input::read_at_most(input::open(std::path::Path::new(source))?, MAX_JSON)?
+    };
+    let Some(buf) = read else {
         anyhow::bail!("{source} is larger than 1 MiB");
-    }
+    };
     String::from_utf8(buf).map_err(|_| anyhow::anyhow!("{source} is not UTF-8 text"))
 }
 
@@ -269,17 +258,12 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    if all.is_empty() {
-        if !cli.quiet {
-            println!(
-                "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`"
-            );
-        }
-        return Ok(());
-    }
-    let rows: Vec<[String; 4]> = all
-        .iter()
-        .map(|s| {
+    print_listing(
+        cli,
+        &all,
+        "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`",
+        &["ID", "NAME", "PROVIDER", "NOTE"],
+        |s| {
             [
                 s.id.to_string(),
                 s.name.clone(),
@@ -290,9 +274,8 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
                     String::new()
                 },
             ]
-        })
-        .collect();
-    print_table(&["ID", "NAME", "PROVIDER", "NOTE"], &rows);
+        },
+    );
     Ok(())
 }
 

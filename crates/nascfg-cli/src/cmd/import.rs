@@ -1,6 +1,6 @@
 //! `nascfg import truenas FILE` and `nascfg import rclone FILE`.
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
 use nascfg_credentials::Untrusted;
@@ -9,7 +9,7 @@ use nascfg_interop::{ImportOptions, ImportReport, ImportStatus, truenas};
 use secrecy::SecretString;
 
 use crate::cli::{Cli, ImportCommand, PassphraseArgs};
-use crate::cmd::common;
+use crate::cmd::{common, input};
 use crate::output;
 
 /// rclone's own variable for the config password, used when no passphrase option is given.
@@ -59,28 +59,18 @@ pub fn run(cli: &Cli, command: &ImportCommand) -> anyhow::Result<()> {
 }
 
 fn read_conf(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let open = std::fs::File::open(file).map_err(|e| {
+    let read = input::read_at_most(input::open(file)?, MAX_CONF_LEN as u64).map_err(|e| {
         output::hint(
             anyhow::anyhow!("cannot read {}: {e}", file.display()),
             "check the path",
         )
     })?;
-    let mut bytes = Vec::new();
-    open.take(MAX_CONF_LEN as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            output::hint(
-                anyhow::anyhow!("cannot read {}: {e}", file.display()),
-                "check the path",
-            )
-        })?;
-    if bytes.len() > MAX_CONF_LEN {
-        return Err(output::hint(
+    read.ok_or_else(|| {
+        output::hint(
             anyhow::anyhow!("{} is larger than {MAX_CONF_LEN} bytes", file.display()),
             "give an rclone.conf",
-        ));
-    }
-    Ok(bytes)
+        )
+    })
 }
 
 /// The rclone config password: `--passphrase-file FILE` or `--passphrase-env VAR` (or its old

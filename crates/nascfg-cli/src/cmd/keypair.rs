@@ -1,6 +1,5 @@
 //! `nascfg keypair ...`
 
-use std::io::Read;
 use std::path::Path;
 
 use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
@@ -45,15 +44,12 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             if cli.json {
                 return output::print_json(&Value::Array(all.iter().map(keypair_json).collect()));
             }
-            if all.is_empty() {
-                if !cli.quiet {
-                    println!("no key pairs yet; make one with `nascfg keypair generate NAME`");
-                }
-                return Ok(());
-            }
-            let rows: Vec<[String; 4]> = all
-                .iter()
-                .map(|k| {
+            super::table::print_listing(
+                cli,
+                &all,
+                "no key pairs yet; make one with `nascfg keypair generate NAME`",
+                &["NAME", "TYPE", "FINGERPRINT", "NOTE"],
+                |k| {
                     [
                         k.name.clone(),
                         k.key_type.clone(),
@@ -64,9 +60,8 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
                             String::new()
                         },
                     ]
-                })
-                .collect();
-            super::table::print_table(&["NAME", "TYPE", "FINGERPRINT", "NOTE"], &rows);
+                },
+            );
             Ok(())
         }
         KeypairCommand::Show { name } => {
@@ -151,20 +146,12 @@ fn parse_key(
 }
 
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<SecretString> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        output::hint(
-            anyhow::anyhow!("cannot read {}: {e}", path.display()),
-            "check the path",
-        )
-    })?;
-    let mut buf = Vec::new();
-    file.take(MAX_KEY_FILE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_KEY_FILE {
+    let Some(buf) = super::input::read_at_most(super::input::open(path)?, MAX_KEY_FILE)? else {
         return Err(output::hint(
             anyhow::anyhow!("{} is larger than 64 KiB", path.display()),
             "give a private key file (OpenSSH, PEM or PKCS#8)",
         ));
-    }
+    };
     let text = String::from_utf8(buf).map_err(|_| {
         output::hint(
             anyhow::anyhow!("{} is not a text file", path.display()),

@@ -12,6 +12,7 @@ mod credential;
 mod export;
 mod import;
 mod init;
+mod input;
 mod keypair;
 mod keys;
 mod login;

@@ -4,6 +4,7 @@
 use nascfg_credentials::{FieldKind, FieldSpec, ProviderKind, ProviderSpec};
 use serde_json::{Value, json};
 
+use super::table::table;
 use crate::cli::{Cli, ProvidersArgs, ProvidersCommand};
 use crate::output;
 
@@ -170,19 +171,11 @@ fn default_text(f: &FieldSpec) -> String {
 }
 
 fn allowed_text(f: &FieldSpec) -> Option<String> {
+    let list = f.kind().allowed_list();
     match f.kind() {
-        FieldKind::Enum { allowed } => Some(format!("{} (any case)", allowed.join(", "))),
-        FieldKind::NullableEnum { allowed } => {
-            Some(format!("null, {} (any case)", allowed.join(", ")))
-        }
-        FieldKind::NullableInteger { allowed } => {
-            let list = allowed
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            Some(format!("null, {list}"))
-        }
+        FieldKind::Enum { .. } => list.map(|l| format!("{l} (any case)")),
+        FieldKind::NullableEnum { .. } => list.map(|l| format!("null, {l} (any case)")),
+        FieldKind::NullableInteger { .. } => list.map(|l| format!("null, {l}")),
         FieldKind::Text { .. }
         | FieldKind::Integer { .. }
         | FieldKind::Port
@@ -191,32 +184,4 @@ fn allowed_text(f: &FieldSpec) -> Option<String> {
         | FieldKind::JsonDocument(_)
         | FieldKind::KeyPairRef => None,
     }
-}
-
-/// A plain left-aligned text table, columns two spaces apart.
-fn table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: Vec<&str>| {
-        let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == N {
-                l.push_str(cell);
-            } else {
-                l.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(headers.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
-    out
 }
