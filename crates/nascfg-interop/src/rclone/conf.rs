@@ -33,14 +33,20 @@ const ENCRYPT_MARKER: &str = "RCLONE_ENCRYPT_V0:";
 /// One `[remote]` section: its name and its `key = value` entries in order.
 ///
 /// A key set again keeps its first place and takes the new value (rclone's
-/// rule); `index` finds it without scanning the entries, so a section of
-/// hundreds of thousands of keys is read in linear time.
+/// rule). A key is found by a scan while the section is small (a remote has
+/// a handful of keys), and through `index`, made when the section grows past
+/// [`SCAN_UP_TO`] keys, so a section of hundreds of thousands of keys is
+/// still read in linear time.
 pub struct Section {
     name: String,
     entries: Vec<(String, Zeroizing<String>)>,
-    /// Key -> its place in `entries`.
-    index: HashMap<String, usize>,
+    /// Key -> its place in `entries`, once there are more than [`SCAN_UP_TO`].
+    index: Option<HashMap<String, usize>>,
 }
+
+/// The most keys a section finds by scanning them: a map for each of
+/// 50,000 remotes of five keys costs more than it saves.
+const SCAN_UP_TO: usize = 16;
 
 impl std::fmt::Debug for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,7 +64,7 @@ impl Section {
         Section {
             name: name.to_owned(),
             entries: Vec::new(),
-            index: HashMap::new(),
+            index: None,
         }
     }
 
@@ -69,7 +75,15 @@ impl Section {
 
     /// The value of `key`, if present (the last one set wins).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.index.get(key).map(|&i| self.entries[i].1.as_str())
+        self.place(key).map(|i| self.entries[i].1.as_str())
+    }
+
+    /// Where `key` is in `entries`.
+    fn place(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
     }
 
     /// The `type` of the remote (its rclone backend).
@@ -79,12 +93,22 @@ impl Section {
 
     /// Sets `key` to `value`, replacing an earlier value in its place.
     pub fn set(&mut self, key: &str, value: &str) {
-        match self.index.get(key) {
-            Some(&i) => self.entries[i].1 = Zeroizing::new(value.to_owned()),
+        match self.place(key) {
+            Some(i) => self.entries[i].1 = Zeroizing::new(value.to_owned()),
             None => {
-                self.index.insert(key.to_owned(), self.entries.len());
+                let at = self.entries.len();
                 self.entries
                     .push((key.to_owned(), Zeroizing::new(value.to_owned())));
+                match &mut self.index {
+                    Some(index) => {
+                        index.insert(key.to_owned(), at);
+                    }
+                    None if at >= SCAN_UP_TO => {
+                        let index = self.entries.iter().enumerate();
+                        self.index = Some(index.map(|(i, (k, _))| (k.clone(), i)).collect());
+                    }
+                    None => {}
+                }
             }
         }
     }
@@ -470,6 +494,27 @@ mod tests {
         // A repeated key keeps its first place and takes the last value.
         assert_eq!(big.get("k7"), Some("again"));
         assert_eq!(big.entries().nth(8), Some(("k7", "again")));
+    }
+
+    /// Keys set while a section is scanned are found, and set again in
+    /// their place, once it has an index.
+    #[test]
+    fn keys_are_found_on_both_sides_of_the_index() {
+        for n in [SCAN_UP_TO - 1, SCAN_UP_TO, SCAN_UP_TO + 1, SCAN_UP_TO + 2] {
+            let mut text = String::from("[s]\n");
+            for i in 0..n {
+                text.push_str(&format!("k{i} = v{i}\n"));
+            }
+            text.push_str("k0 = again\n");
+            let conf = Conf::parse(text.as_bytes(), None).unwrap();
+            let s = conf.section("s").unwrap();
+            assert_eq!(s.entries().count(), n, "{n} keys");
+            assert_eq!(s.entries().next(), Some(("k0", "again")), "{n} keys");
+            for i in 1..n {
+                assert_eq!(s.get(&format!("k{i}")), Some(format!("v{i}").as_str()));
+            }
+            assert_eq!(s.get("absent"), None);
+        }
     }
 
     #[test]

@@ -362,10 +362,14 @@ pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<Ke
         let Some(raw) = section.get(key.field) else {
             continue;
         };
+        let revealed;
         let text = match key.form {
-            Form::Plain => SecretString::from(raw.to_owned()),
+            Form::Plain => raw,
             Form::Obscured => match reveal(raw) {
-                Ok(t) => t,
+                Ok(t) => {
+                    revealed = t;
+                    revealed.expose_secret()
+                }
                 Err(_) => {
                     candidate.skip(format!(
                         "{} is not obscured as rclone obscures it",
@@ -377,9 +381,9 @@ pub(crate) fn from_section(section: &Section) -> (CredentialCandidate, Option<Ke
         };
         let value = match spec.field(key.field) {
             Some(field) => field
-                .value_from_text(text.expose_secret())
-                .unwrap_or_else(|_| Value::String(text.expose_secret().to_owned())),
-            None => Value::String(text.expose_secret().to_owned()),
+                .value_from_text(text)
+                .unwrap_or_else(|_| Value::String(text.to_owned())),
+            None => Value::String(text.to_owned()),
         };
         attrs.insert(key.field.to_owned(), value);
     }
