@@ -1,7 +1,6 @@
 //! The two JSON documents that live inside secret fields: an rclone OAuth
 //! token and a Google service-account key file.
 
-
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
