@@ -22,15 +22,11 @@ pub struct Export {
     recipients: Vec<nascfg_crypto::Recipient>,
 }
 
-impl std::fmt::Debug for Export {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Export")
-            .field("include_seed", &self.include_seed)
-            .field("encrypted", &self.encrypted())
-            .field("recipients", &self.recipients)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(Export {
+    include_seed,
+    encrypted: |e| e.encrypted(),
+    recipients
+});
 
 impl Export {
     /// An export for `location`, with the seed when `include_seed`, encrypted
@@ -207,15 +203,12 @@ impl PushReport {
     }
 }
 
-impl std::fmt::Debug for BundleFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BundleFile")
-            .field("name", &self.name)
-            .field("protection", &self.protection)
-            .field("manifest", &self.manifest.is_some())
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(BundleFile {
+    name,
+    protection,
+    manifest: |b| b.manifest.is_some(),
+    ..
+});
 
 /// What a push sends.
 #[derive(Debug)]

@@ -40,17 +40,14 @@ pub struct Configuration {
     signer: Option<Signer>,
 }
 
-impl std::fmt::Debug for Configuration {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Configuration")
-            .field("credentials", &self.content.credentials.len())
-            .field("keypairs", &self.content.keypairs.len())
-            .field("known_hosts", &self.content.known_hosts.len())
-            .field("seed_fingerprint", &self.seed_fingerprint)
-            .field("secrets_opened", &self.secrets_opened())
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Configuration {
+    credentials: |c| c.content.credentials.len(),
+    keypairs: |c| c.content.keypairs.len(),
+    known_hosts: |c| c.content.known_hosts.len(),
+    seed_fingerprint,
+    secrets_opened: |c| c.secrets_opened(),
+    ..
+});
 
 impl Configuration {
     /// Reads a bundle through every check [`inspect`](crate::inspect) and

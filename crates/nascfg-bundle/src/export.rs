@@ -67,19 +67,7 @@ pub enum Existing {
     NextFreeName,
 }
 
-impl std::fmt::Debug for ExportOptions<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExportOptions")
-            .field("include_seed", &self.include_seed)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
-            .field("recipients", &self.recipients)
-            .field("work_factor", &self.work_factor)
-            .field("created", &self.created)
-            .field("existing", &self.existing)
-            .field("content_digest", &self.content_digest)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(ExportOptions<'_> { include_seed, passphrase: |e| e.passphrase.as_ref().map(|_| "********"), recipients, work_factor, created, existing, content_digest, .. });
 
 /// What [`export`] wrote.
 #[derive(Debug, Clone)]

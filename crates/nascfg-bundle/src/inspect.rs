@@ -221,23 +221,30 @@ struct Reading<'p> {
     syncing: Option<std::thread::JoinHandle<()>>,
 }
 
+/// A small member (the manifest, the signature) read whole: refused by the
+/// size its header declares, before a byte is read, when that is over `max`.
+fn read_whole(member: &mut MemberReader<'_>, max: u64) -> Result<Vec<u8>> {
+    if member.size() > max {
+        return Err(Error::Archive(nascfg_tar::Error::MemberTooLarge {
+            name: member.name().into(),
+            size: member.size(),
+            max,
+        }));
+    }
+    let mut bytes = Vec::new();
+    member
+        .read_to_end(&mut bytes)
+        .map_err(crate::archive::read_error)?;
+    Ok(bytes)
+}
+
 impl Reading<'_> {
     fn visit(&mut self, member: &mut MemberReader<'_>) -> Result<()> {
         let Some(manifest) = &self.manifest else {
             if member.name() != MANIFEST_NAME {
                 return Err(Error::ManifestNotFirst);
             }
-            if member.size() > MAX_MANIFEST_SIZE {
-                return Err(Error::Archive(nascfg_tar::Error::MemberTooLarge {
-                    name: MANIFEST_NAME.into(),
-                    size: member.size(),
-                    max: MAX_MANIFEST_SIZE,
-                }));
-            }
-            let mut bytes = Vec::new();
-            member
-                .read_to_end(&mut bytes)
-                .map_err(crate::archive::read_error)?;
+            let bytes = read_whole(member, MAX_MANIFEST_SIZE)?;
             self.manifest = Some(Manifest::parse(&bytes)?);
             self.manifest_bytes = bytes;
             return Ok(());
@@ -245,17 +252,7 @@ impl Reading<'_> {
         // The signature, right after the manifest: verified at once, so a
         // bundle whose manifest changed is refused before anything is staged.
         if member.name() == SIGNATURE_NAME && self.seen == 0 && self.signed_by.is_none() {
-            if member.size() > MAX_SIGNATURE_SIZE {
-                return Err(Error::Archive(nascfg_tar::Error::MemberTooLarge {
-                    name: SIGNATURE_NAME.into(),
-                    size: member.size(),
-                    max: MAX_SIGNATURE_SIZE,
-                }));
-            }
-            let mut bytes = Vec::new();
-            member
-                .read_to_end(&mut bytes)
-                .map_err(crate::archive::read_error)?;
+            let bytes = read_whole(member, MAX_SIGNATURE_SIZE)?;
             self.signed_by = Some(verify_manifest(&bytes, &self.manifest_bytes)?);
             return Ok(());
         }

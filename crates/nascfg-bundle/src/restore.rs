@@ -57,17 +57,7 @@ impl Default for RestoreOptions<'_> {
     }
 }
 
-impl std::fmt::Debug for RestoreOptions<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestoreOptions")
-            .field("seed", &self.seed)
-            .field("allow_lost_secrets", &self.allow_lost_secrets)
-            .field("dry_run", &self.dry_run)
-            .field("limits", &self.limits)
-            .field("signers", &self.signers)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(RestoreOptions<'_> { seed, allow_lost_secrets, dry_run, limits, signers, .. });
 
 /// Which case of a restore applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

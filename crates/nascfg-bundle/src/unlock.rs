@@ -82,14 +82,10 @@ impl Unlock for UnlockWith {
     }
 }
 
-impl std::fmt::Debug for UnlockWith {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UnlockWith")
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "********"))
-            .field("identities", &self.identities)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(UnlockWith {
+    passphrase: |u| u.passphrase.as_ref().map(|_| "********"),
+    identities
+});
 
 /// Nothing, for [`RestoreOptions::default`](crate::RestoreOptions) to borrow.
 pub(crate) static NOTHING: UnlockWith = UnlockWith::none();

@@ -313,27 +313,26 @@ pub fn print_error(err: &anyhow::Error) {
 
 /// The guidance a library error carries, if `error` is one.
 fn guidance(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(e) = error.downcast_ref::<nascfg_backup::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_store::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_oauth::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_bundle::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_remote::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_interop::Error>() {
-        e.hint()
-    } else if let Some(e) = error.downcast_ref::<nascfg_credentials::Error>() {
-        e.hint().map(str::to_owned)
-    } else if let Some(e) = error.downcast_ref::<nascfg_credentials::ValidationErrors>() {
-        e.hint().map(str::to_owned)
-    } else if let Some(e) = error.downcast_ref::<nascfg_crypto::Error>() {
-        e.hint().map(str::to_owned)
-    } else {
-        None
+    /// The hint of the first of these types that `error` is.
+    macro_rules! hint_of_first {
+        ($($library_error:ty),+ $(,)?) => {
+            $(if let Some(e) = error.downcast_ref::<$library_error>() {
+                return e.hint().map(Into::into);
+            })+
+        };
     }
+    hint_of_first!(
+        nascfg_backup::Error,
+        nascfg_store::Error,
+        nascfg_oauth::Error,
+        nascfg_bundle::Error,
+        nascfg_remote::Error,
+        nascfg_interop::Error,
+        nascfg_credentials::Error,
+        nascfg_credentials::ValidationErrors,
+        nascfg_crypto::Error,
+    );
+    None
 }
 
 /// Prints a value as pretty JSON on standard output.

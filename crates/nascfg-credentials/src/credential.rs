@@ -6,6 +6,7 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
+use crate::document::json_type;
 use crate::error::{Error, ValidationErrors};
 use crate::provider::{ProviderKind, truncate};
 use crate::validate::{
@@ -162,7 +163,7 @@ impl Credential {
         let Value::Object(doc) = value else {
             return Err(Error::Shape(format!(
                 "expected a JSON object with \"name\" and \"provider\" (got {})",
-                crate::document::json_type(value)
+                json_type(value)
             )));
         };
         let mut problems = Problems::default();
@@ -185,10 +186,7 @@ impl Credential {
                 problems.add(
                     RANK_NAME,
                     "name",
-                    format!(
-                        "must be a string (got {})",
-                        crate::document::json_type(other)
-                    ),
+                    format!("must be a string (got {})", json_type(other)),
                 );
                 ""
             }
@@ -212,48 +210,37 @@ impl Credential {
                 (Some(Value::String(t.clone())), Map::new())
             }
             (Some(Value::String(_)), Some(other)) => {
-                problems.add(
-                    RANK_PROVIDER,
+                return Err(stopped(
+                    problems,
                     "attributes",
-                    format!(
-                        "must be an object (got {})",
-                        crate::document::json_type(other)
-                    ),
-                );
-                return Err(Error::Invalid(problems.into_errors()));
+                    format!("must be an object (got {})", json_type(other)),
+                ));
             }
             (None | Some(Value::Null), _) => {
-                problems.add(RANK_PROVIDER, "provider", "field required");
-                return Err(Error::Invalid(problems.into_errors()));
+                return Err(stopped(problems, "provider", "field required"));
             }
             (Some(other), _) => {
-                problems.add(
-                    RANK_PROVIDER,
+                return Err(stopped(
+                    problems,
                     "provider",
                     format!(
                         "must be a type string or an object with \"type\" (got {})",
-                        crate::document::json_type(other)
+                        json_type(other)
                     ),
-                );
-                return Err(Error::Invalid(problems.into_errors()));
+                ));
             }
         };
         let provider = match type_value {
             Some(Value::String(t)) => t.parse::<ProviderKind>()?,
             None | Some(Value::Null) => {
-                problems.add(RANK_PROVIDER, "provider", "missing \"type\"");
-                return Err(Error::Invalid(problems.into_errors()));
+                return Err(stopped(problems, "provider", "missing \"type\""));
             }
             Some(other) => {
-                problems.add(
-                    RANK_PROVIDER,
+                return Err(stopped(
+                    problems,
                     "provider",
-                    format!(
-                        "\"type\" must be a string (got {})",
-                        crate::document::json_type(&other)
-                    ),
-                );
-                return Err(Error::Invalid(problems.into_errors()));
+                    format!("\"type\" must be a string (got {})", json_type(&other)),
+                ));
             }
         };
         let input = inputs_from_map(std::mem::take(&mut attrs));
@@ -405,6 +392,13 @@ impl Credential {
     pub fn warnings(&self) -> Vec<String> {
         crate::validate::warnings(self.provider, &self.attributes)
     }
+}
+
+/// The problems found so far and the one that stops the reading (the
+/// provider cannot be made out), as the error.
+fn stopped(mut problems: Problems, field: &str, message: impl Into<String>) -> Error {
+    problems.add(RANK_PROVIDER, field, message);
+    Error::Invalid(problems.into_errors())
 }
 
 fn build(

@@ -1,8 +1,6 @@
 //! The two JSON documents that live inside secret fields: an rclone OAuth
 //! token and a Google service-account key file.
 
-use std::fmt;
-
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -170,20 +168,13 @@ impl OAuthToken {
     }
 }
 
-impl fmt::Debug for OAuthToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuthToken")
-            .field("access_token", &crate::REDACTED)
-            .field("token_type", &self.token_type)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| crate::REDACTED),
-            )
-            .field("expiry", &self.expiry)
-            .field("extra_fields", &self.extra.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
+crate::redacted_debug!(OAuthToken {
+    access_token: |_o| crate::REDACTED,
+    token_type,
+    refresh_token: |o| o.refresh_token.as_ref().map(|_| crate::REDACTED),
+    expiry,
+    extra_fields: |o| o.extra.keys().collect::<Vec<_>>()
+});
 
 impl PartialEq for OAuthToken {
     fn eq(&self, other: &OAuthToken) -> bool {
@@ -326,16 +317,12 @@ impl ServiceAccountKey {
     }
 }
 
-impl fmt::Debug for ServiceAccountKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceAccountKey")
-            .field("project_id", &self.project_id)
-            .field("client_email", &self.client_email)
-            .field("private_key", &crate::REDACTED)
-            .field("token_uri", &self.token_uri)
-            .finish()
-    }
-}
+crate::redacted_debug!(ServiceAccountKey {
+    project_id,
+    client_email,
+    private_key: |_s| crate::REDACTED,
+    token_uri
+});
 
 /// Takes the string field `key` out of `map`: its value when `ok` accepts
 /// it, else `None` and a problem (`"key" ` then `otherwise` for a string

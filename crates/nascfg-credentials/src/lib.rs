@@ -37,6 +37,7 @@ mod credential;
 mod document;
 mod error;
 mod provider;
+mod redacted_debug;
 mod untrusted;
 mod validate;
 

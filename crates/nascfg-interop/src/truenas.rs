@@ -40,14 +40,10 @@ pub struct Backup {
     credentials: Vec<CredentialCandidate>,
 }
 
-impl std::fmt::Debug for Backup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Backup")
-            .field("credentials", &self.credentials.len())
-            .field("keypairs", &self.keys.len())
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(Backup {
+    credentials: |b| b.credentials.len(),
+    keypairs: |b| b.keys.len()
+});
 
 impl Backup {
     /// Reads a backup (tar or bare database). `pwenc_secret` is the file

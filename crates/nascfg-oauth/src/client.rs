@@ -24,17 +24,10 @@ pub struct OAuthApp {
     client_secret: Option<SecretString>,
 }
 
-impl std::fmt::Debug for OAuthApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OAuthApp")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| nascfg_net::REDACTED),
-            )
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(OAuthApp {
+    client_id,
+    client_secret: |o| o.client_secret.as_ref().map(|_| nascfg_net::REDACTED)
+});
 
 impl OAuthApp {
     /// The app for a login with `provider`: a client id is needed, and a client secret where the

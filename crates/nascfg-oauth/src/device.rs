@@ -35,15 +35,12 @@ pub struct DeviceLogin {
     lifetime: Duration,
 }
 
-impl std::fmt::Debug for DeviceLogin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceLogin")
-            .field("provider", &self.provider.kind())
-            .field("verification_uri", &self.verification_uri)
-            .field("interval", &self.interval)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(DeviceLogin {
+    provider: |d| d.provider.kind(),
+    verification_uri,
+    interval,
+    ..
+});
 
 impl DeviceLogin {
     /// Asks the provider's device authorization endpoint for the codes.

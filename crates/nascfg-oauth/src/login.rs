@@ -26,14 +26,10 @@ pub struct Callback {
     hostname: Option<String>,
 }
 
-impl std::fmt::Debug for Callback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Callback")
-            .field("code", &nascfg_net::REDACTED)
-            .field("hostname", &self.hostname)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(Callback {
+    code: |_c| nascfg_net::REDACTED,
+    hostname
+});
 
 impl Callback {
     /// The API host the redirect named (pCloud's `hostname`).
@@ -61,14 +57,11 @@ pub struct Login {
     verifier: PkceCodeVerifier,
 }
 
-impl std::fmt::Debug for Login {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
-            .field("provider", &self.provider.kind())
-            .field("redirect_uri", &self.redirect_uri.as_str())
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Login {
+    provider: |l| l.provider.kind(),
+    redirect_uri: |l| l.redirect_uri.as_str(),
+    ..
+});
 
 /// The loopback redirect URI on `port`: `http://127.0.0.1:<port>/`.
 pub fn redirect_uri(port: u16) -> Url {

@@ -51,21 +51,14 @@ impl Default for Access {
     }
 }
 
-impl std::fmt::Debug for Access {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Access")
-            .field("connect_timeout", &self.connect_timeout)
-            .field("deadline", &self.deadline)
-            .field(
-                "private_key",
-                &self.private_key.as_ref().map(|_| "********"),
-            )
-            .field("known_host_key", &self.known_host_key)
-            .field("rclone", &self.rclone)
-            .field("engine", &self.engine)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(Access {
+    connect_timeout,
+    deadline,
+    private_key: |a| a.private_key.as_ref().map(|_| "********"),
+    known_host_key,
+    rclone,
+    engine
+});
 
 /// An object at a location: its name and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,13 +76,9 @@ pub struct RcloneRemote {
     pub(crate) entries: Vec<(String, SecretString)>,
 }
 
-impl std::fmt::Debug for RcloneRemote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RcloneRemote")
-            .field("keys", &nascfg_credentials::KeysOnly(&self.entries))
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(RcloneRemote {
+    keys: |r| nascfg_credentials::KeysOnly(&r.entries)
+});
 
 impl RcloneRemote {
     /// The remote from its section's entries (`type` among them).

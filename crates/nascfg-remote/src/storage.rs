@@ -91,14 +91,11 @@ pub struct Storage {
     secrets: Vec<SecretString>,
 }
 
-impl std::fmt::Debug for Storage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Storage")
-            .field("location", &self.location.to_string())
-            .field("engine", &self.engine_name())
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Storage {
+    location: |s| s.location.to_string(),
+    engine: |s| s.engine_name(),
+    ..
+});
 
 impl Storage {
     /// Opens `location` on `credential`'s storage (`location.credential()`
@@ -388,14 +385,7 @@ pub struct Upload<'a> {
     hash: Sha256,
 }
 
-impl std::fmt::Debug for Upload<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upload")
-            .field("name", &self.name)
-            .field("size", &self.size)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Upload<'_> { name, size, .. });
 
 impl Upload<'_> {
     fn send_buffer(&mut self) -> Result<()> {

@@ -65,13 +65,7 @@ pub struct NewApiKey {
     pub key: SecretString,
 }
 
-impl std::fmt::Debug for NewApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApiKey")
-            .field("summary", &self.summary)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(NewApiKey { summary, .. });
 
 /// A random secret part: 64 characters of [`SECRET_ALPHABET`], by rejection
 /// sampling of OS random bytes (no bias).

@@ -82,12 +82,7 @@ impl Batch<'_> {
 
     /// [`Store::replace_credential`], in the batch.
     pub fn replace_credential(&mut self, name: &str, credential: &Credential) -> Result<(), Error> {
-        self.check()?;
-        let replaced = self
-            .store
-            .replace_credential_under(self.guard, name, credential);
-        self.failed |= replaced.is_err();
-        replaced
+        self.write(|store, guard| store.replace_credential_under(guard, name, credential))
     }
 
     /// [`Store::import_keypair`], in the batch.
@@ -96,12 +91,19 @@ impl Batch<'_> {
         name: &str,
         openssh_private_pem: &SecretString,
     ) -> Result<KeypairSummary, Error> {
+        self.write(|store, guard| store.import_keypair_under(guard, name, openssh_private_pem))
+    }
+
+    /// One of the batch's writes: refused once the batch failed, and its
+    /// failure fails the batch.
+    fn write<T>(
+        &mut self,
+        write: impl FnOnce(&mut Store, &WriteGuard) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         self.check()?;
-        let imported = self
-            .store
-            .import_keypair_under(self.guard, name, openssh_private_pem);
-        self.failed |= imported.is_err();
-        imported
+        let written = write(self.store, self.guard);
+        self.failed |= written.is_err();
+        written
     }
 
     fn check(&self) -> Result<(), Error> {

@@ -2,7 +2,6 @@
 //! row ids, timestamps or SQLite's layout. Read from the live store or from a
 //! staged (checked) database file, for diffs and content digests.
 
-use std::fmt;
 use std::path::Path;
 
 use nascfg_credentials::ProviderKind;
@@ -111,13 +110,7 @@ impl SealedSecret {
     }
 }
 
-impl fmt::Debug for SealedSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SealedSecret")
-            .field("field", &self.field)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(SealedSecret { field, .. });
 
 /// One item of a configuration's content, as [`Store::visit_content`]
 /// hands them over: every credential (by name), then every key pair (by

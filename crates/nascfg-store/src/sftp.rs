@@ -27,19 +27,12 @@ pub struct SftpTrust {
     pub known_host_key: Option<String>,
 }
 
-impl std::fmt::Debug for SftpTrust {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SftpTrust")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field(
-                "private_key",
-                &self.private_key.as_ref().map(|_| "********"),
-            )
-            .field("known_host_key", &self.known_host_key)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(SftpTrust {
+    host,
+    port,
+    private_key: |s| s.private_key.as_ref().map(|_| "********"),
+    known_host_key
+});
 
 /// An SFTP server's host key, recorded on first use.
 #[derive(Debug, Clone, PartialEq, Eq)]

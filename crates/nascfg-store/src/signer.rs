@@ -23,13 +23,10 @@ pub struct SigningKey {
     key: PrivateKey,
 }
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("fingerprint", &self.fingerprint())
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(SigningKey {
+    fingerprint: |s| s.fingerprint(),
+    ..
+});
 
 impl SigningKey {
     /// The public half, with its comment (`nascfg@<host>` of the box that made it).

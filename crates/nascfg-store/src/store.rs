@@ -800,14 +800,7 @@ pub struct SealedCredential {
     keypair: Option<String>,
 }
 
-impl std::fmt::Debug for SealedCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedCredential")
-            .field("name", &self.name)
-            .field("provider", &self.provider)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(SealedCredential { name, provider, .. });
 
 /// Seals `credential`'s secrets under `key` with a new uid: the part of an
 /// insert that needs no database.

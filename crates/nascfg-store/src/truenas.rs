@@ -25,15 +25,7 @@ pub struct TruenasRow {
     pub attributes: String,
 }
 
-impl std::fmt::Debug for TruenasRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TruenasRow")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(TruenasRow { id, name, kind, .. });
 
 /// What a TrueNAS database holds that an import needs.
 #[derive(Debug)]

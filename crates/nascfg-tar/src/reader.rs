@@ -74,15 +74,11 @@ pub struct Member {
     data: Vec<u8>,
 }
 
-impl std::fmt::Debug for Member {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The contents may be secret (a seed); show only the size.
-        f.debug_struct("Member")
-            .field("name", &self.name)
-            .field("len", &self.data.len())
-            .finish()
-    }
-}
+// The contents may be secret (a seed); show only the size.
+nascfg_credentials::redacted_debug!(Member {
+    name,
+    len: |m| m.data.len()
+});
 
 impl Member {
     /// The member's normalised name (`a/b`, never `./a/b`).
@@ -110,15 +106,7 @@ pub struct MemberReader<'a> {
     inner: &'a mut dyn Read,
 }
 
-impl std::fmt::Debug for MemberReader<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemberReader")
-            .field("name", &self.name)
-            .field("size", &self.size)
-            .field("index", &self.index)
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(MemberReader<'_> { name, size, index });
 
 impl MemberReader<'_> {
     /// The member's normalised name.

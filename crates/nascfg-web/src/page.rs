@@ -124,15 +124,29 @@ pub(crate) fn with_hint(message: &str, hint: Option<String>) -> String {
     }
 }
 
-/// A passphrase typed twice: `None` when left empty, refused when the two differ.
-pub(crate) fn passphrase_twice(
-    first: String,
-    second: &str,
-) -> Result<Option<SecretString>, String> {
-    if first != second {
-        return Err("the passphrases differ: type the same passphrase twice".to_owned());
+/// The fields of an export the form asks for (Backups' Export, Remote
+/// backups' Push): whether to include the secret seed, and a passphrase typed
+/// twice.
+#[derive(Deserialize)]
+pub(crate) struct ExportForm {
+    #[serde(default)]
+    pub(crate) include_seed: Option<String>,
+    #[serde(default)]
+    passphrase: String,
+    #[serde(default)]
+    passphrase2: String,
+}
+
+impl ExportForm {
+    /// Whether the seed is included, and the passphrase (`None` when left
+    /// empty); refused when the two passphrases differ.
+    pub(crate) fn protection(self) -> Result<(bool, Option<SecretString>), String> {
+        if self.passphrase != self.passphrase2 {
+            return Err("the passphrases differ: type the same passphrase twice".to_owned());
+        }
+        let passphrase = (!self.passphrase.is_empty()).then(|| SecretString::from(self.passphrase));
+        Ok((self.include_seed.is_some(), passphrase))
     }
-    Ok((!first.is_empty()).then(|| SecretString::from(first)))
 }
 
 /// What the UI deletes after a confirmation page (a credential, a key pair).

@@ -105,14 +105,11 @@ pub(crate) struct Upload {
     pub(crate) unlock: nascfg_bundle::UnlockWith,
 }
 
-impl std::fmt::Debug for Upload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upload")
-            .field("path", &self.path)
-            .field("file_name", &self.file_name)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Upload {
+    path,
+    file_name,
+    ..
+});
 
 #[derive(Debug)]
 pub(crate) struct Inner {

@@ -52,14 +52,11 @@ pub struct Export {
     pub skipped: Vec<Skipped>,
 }
 
-impl std::fmt::Debug for Export {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Export")
-            .field("exported", &self.exported)
-            .field("skipped", &self.skipped)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Export {
+    exported,
+    skipped,
+    ..
+});
 
 impl Export {
     /// The rclone.conf text (plain; rclone reads it as it is).

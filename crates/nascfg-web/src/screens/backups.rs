@@ -4,9 +4,8 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nascfg_store::Store;
-use serde::Deserialize;
 
-use crate::page::{LoggedIn, blocking, html_status, passphrase_twice, store_problem, with_hint};
+use crate::page::{ExportForm, LoggedIn, blocking, html_status, store_problem, with_hint};
 use crate::state::{App, Sess};
 
 #[derive(Template)]
@@ -46,25 +45,14 @@ pub(crate) async fn backups(LoggedIn { app, sess }: LoggedIn) -> Response {
     backups_page(&app, &sess, None, None).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ExportForm {
-    #[serde(default)]
-    include_seed: Option<String>,
-    #[serde(default)]
-    passphrase: String,
-    #[serde(default)]
-    passphrase2: String,
-}
-
 pub(crate) async fn export(
     LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<ExportForm>,
 ) -> Response {
-    let passphrase = match passphrase_twice(f.passphrase, &f.passphrase2) {
+    let (include_seed, passphrase) = match f.protection() {
         Ok(p) => p,
         Err(error) => return backups_page(&app, &sess, Some(error), None).await,
     };
-    let include_seed = f.include_seed.is_some();
     let dir = app.inner.data_dir.clone();
     let written = blocking(move || -> Result<(String, Vec<u8>), String> {
         let store = Store::open(&dir).map_err(|e| e.to_string())?;

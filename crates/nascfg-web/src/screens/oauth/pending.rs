@@ -42,12 +42,9 @@ pub(crate) struct Pending {
     pub(crate) target: Target,
 }
 
-impl std::fmt::Debug for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The target's values hold the client secret.
-        f.debug_struct("Pending")
-            .field("login", &self.login)
-            .field("credential", &self.target.name())
-            .finish_non_exhaustive()
-    }
-}
+// The target's values hold the client secret.
+nascfg_credentials::redacted_debug!(Pending {
+    login,
+    credential: |p| p.target.name(),
+    ..
+});

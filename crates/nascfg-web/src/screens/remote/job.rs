@@ -57,11 +57,7 @@ pub(crate) struct PushJob {
     pub(crate) state: Mutex<JobState>,
 }
 
-impl std::fmt::Debug for PushJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushJob").finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(PushJob { .. });
 
 #[derive(Default)]
 pub(crate) struct JobState {

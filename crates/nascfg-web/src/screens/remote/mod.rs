@@ -20,7 +20,7 @@ use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
 use crate::form::Opt;
-use crate::page::{LoggedIn, blocking, html, html_status, passphrase_twice};
+use crate::page::{ExportForm, LoggedIn, blocking, html, html_status};
 use crate::screens::restore::keep_and_inspect;
 use crate::state::{App, Sess, Upload};
 
@@ -169,12 +169,8 @@ pub(crate) struct RemoteForm {
     credential: String,
     #[serde(default)]
     path: String,
-    #[serde(default)]
-    include_seed: Option<String>,
-    #[serde(default)]
-    passphrase: String,
-    #[serde(default)]
-    passphrase2: String,
+    #[serde(flatten)]
+    export: ExportForm,
     #[serde(default)]
     if_changed: Option<String>,
 }
@@ -184,7 +180,7 @@ impl RemoteForm {
         Echo {
             credential: self.credential.clone(),
             path: self.path.clone(),
-            include_seed: self.include_seed.is_some(),
+            include_seed: self.export.include_seed.is_some(),
             if_changed: self.if_changed.is_some(),
         }
     }
@@ -204,14 +200,14 @@ impl RemoteForm {
     /// passphrases differ.
     fn push_request(self) -> Result<(Echo, PushRequest), (Echo, String)> {
         let echo = self.echo();
-        let passphrase = match passphrase_twice(self.passphrase, &self.passphrase2) {
+        let (include_seed, passphrase) = match self.export.protection() {
             Ok(p) => p,
             Err(error) => return Err((echo, error)),
         };
         let request = PushRequest {
             credential: self.credential,
             path: self.path,
-            include_seed: echo.include_seed,
+            include_seed,
             if_changed: echo.if_changed,
             passphrase,
         };
