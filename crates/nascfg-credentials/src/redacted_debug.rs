@@ -30,7 +30,7 @@ macro_rules! redacted_debug {
         $crate::redacted_debug!(@impl $name $(<$lt>)?, finish_non_exhaustive, $($label $(: |$this| $e)?),*);
     };
     (@impl $name:ident $(<$lt:lifetime>)?, $finish:ident, $($label:ident $(: |$this:ident| $e:expr)?),*) => {
-        impl ::core::fmt::Debug for $name $(<$lt>)? {
+        impl $(<$lt>)? ::core::fmt::Debug for $name $(<$lt>)? {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_struct(::core::stringify!($name))
                     $(.field(

@@ -25,13 +25,7 @@ pub struct Batch<'a> {
     failed: bool,
 }
 
-impl std::fmt::Debug for Batch<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Batch")
-            .field("store", &self.store)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Batch<'a> { store, .. });
 
 impl Batch<'_> {
     /// [`Store::add_credential`], in the batch.
@@ -66,18 +60,13 @@ impl Batch<'_> {
 
     /// Adds a credential sealed by this batch's [`Sealer`].
     pub fn add_sealed(&mut self, sealed: &SealedCredential) -> Result<CredentialId, Error> {
-        self.check()?;
         let key_id = self.key.as_ref().map(SealingKey::key_id);
         assert_eq!(
             key_id,
             Some(sealed.key_id),
             "a credential sealed by another batch's sealer"
         );
-        // No savepoint per credential (it made SQLite copy every page it
-        // touched to a statement journal): a failure poisons the batch.
-        let added = self.store.insert_sealed(sealed, false);
-        self.failed |= added.is_err();
-        added
+        self.write(|store, _| store.insert_sealed(sealed, false))
     }
 
     /// [`Store::replace_credential`], in the batch.
@@ -96,6 +85,9 @@ impl Batch<'_> {
 
     /// One of the batch's writes: refused once the batch failed, and its
     /// failure fails the batch.
+    /// Runs one write of the batch, unless an earlier one failed. No
+    /// savepoint per write (it made SQLite copy every page an insert touched
+    /// to a statement journal): a failure poisons the batch instead.
     fn write<T>(
         &mut self,
         write: impl FnOnce(&mut Store, &WriteGuard) -> Result<T, Error>,
@@ -118,13 +110,9 @@ pub struct Sealer {
     key: SealingKey,
 }
 
-impl std::fmt::Debug for Sealer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sealer")
-            .field("key_id", &self.key.key_id())
-            .finish()
-    }
-}
+nascfg_credentials::redacted_debug!(Sealer {
+    key_id: |s| s.key.key_id()
+});
 
 impl Sealer {
     /// A new uid for `credential`, its secrets sealed, its attributes as

@@ -95,13 +95,7 @@ pub struct Store {
     db_file: (u64, u64),
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("dir", &self.dir)
-            .finish_non_exhaustive()
-    }
-}
+nascfg_credentials::redacted_debug!(Store { dir, .. });
 
 pub(crate) fn now() -> String {
     let now = time::OffsetDateTime::now_utc()
