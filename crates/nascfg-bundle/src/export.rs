@@ -67,7 +67,7 @@ pub enum Existing {
     NextFreeName,
 }
 
-nascfg_credentials::redacted_debug!(ExportOptions<'_> { include_seed, passphrase: |e| e.passphrase.as_ref().map(|_| "********"), recipients, work_factor, created, existing, content_digest, .. });
+nascfg_credentials::redacted_debug!(ExportOptions<'a> { include_seed, passphrase: |e| e.passphrase.as_ref().map(|_| "********"), recipients, work_factor, created, existing, content_digest, .. });
 
 /// What [`export`] wrote.
 #[derive(Debug, Clone)]

@@ -57,7 +57,7 @@ impl Default for RestoreOptions<'_> {
     }
 }
 
-nascfg_credentials::redacted_debug!(RestoreOptions<'_> { seed, allow_lost_secrets, dry_run, limits, signers, .. });
+nascfg_credentials::redacted_debug!(RestoreOptions<'a> { seed, allow_lost_secrets, dry_run, limits, signers, .. });
 
 /// Which case of a restore applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -385,7 +385,7 @@ pub struct Upload<'a> {
     hash: Sha256,
 }
 
-nascfg_credentials::redacted_debug!(Upload<'_> { name, size, .. });
+nascfg_credentials::redacted_debug!(Upload<'a> { name, size, .. });
 
 impl Upload<'_> {
     fn send_buffer(&mut self) -> Result<()> {

@@ -143,8 +143,8 @@ pub fn check_database(
         verdict?;
         let planned = planned?;
         let work = work.get().expect("planned, so the rows' work is set");
-        let all_opened = work.outcome(mine, helped)?;
-        finish_checks(path, planned, seed, all_opened)
+        let walked = work.outcome(mine, helped)?;
+        finish_checks(path, planned, seed, walked)
     })
 }
 
@@ -204,18 +204,30 @@ fn plan_checks<'a>(
     })
 }
 
-/// The checks after the credential rows (`all_opened`: every credential's
-/// secrets opened under `seed`), and what the file holds.
+/// The checks after the credential rows (what their walk counted), and what
+/// the file holds.
 fn finish_checks(
     path: &Path,
     planned: Planned,
     seed: Option<&Seed>,
-    all_opened: bool,
+    walked: Walked,
 ) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
     let Planned {
         conn,
         schema_version,
     } = planned;
+    let sealed = count(&conn, path, "SELECT count(*) FROM credential_secret")?;
+    // Every sealed value whose credential_id is a credential's id was met by
+    // the walk, beside that credential (the shares cover every integer id);
+    // any other is an orphan, whatever its credential_id holds.
+    let orphans = sealed.saturating_sub(walked.sealed);
+    if orphans > 0 {
+        return Err(Error::InvalidRow {
+            path: path.to_path_buf(),
+            row: format!("{orphans} sealed value(s)"),
+            reason: "they belong to no credential".into(),
+        });
+    }
     check_other_rows(path, &conn)?;
     let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT)? {
         None => None,
@@ -232,19 +244,14 @@ fn finish_checks(
     let info = DatabaseInfo {
         schema_version,
         fingerprint,
-        credentials: count(&conn, path, "SELECT count(*) FROM credential")?,
+        credentials: walked.credentials,
         keypairs: count(&conn, path, "SELECT count(*) FROM keypair")?,
-        sealed_values: count(&conn, path, "SELECT count(*) FROM credential_secret")?
-            + keypairs_with_private_key,
-        credentials_with_secrets: count(
-            &conn,
-            path,
-            "SELECT count(DISTINCT credential_id) FROM credential_secret",
-        )?,
+        sealed_values: sealed + keypairs_with_private_key,
+        credentials_with_secrets: walked.with_sealed,
         keypairs_with_private_key,
     };
     let opened = match seed {
-        Some(seed) if all_opened => Some(SecretsOpened {
+        Some(seed) if walked.all_opened => Some(SecretsOpened {
             fingerprint: seed.fingerprint(),
         }),
         _ => None,
@@ -510,18 +517,6 @@ impl RowCheck<'_> {
 /// writes would make them: no sealed value of no credential, the known
 /// hosts, the metadata.
 fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
-    let orphans = count(
-        conn,
-        path,
-        "SELECT count(*) FROM credential_secret WHERE credential_id NOT IN (SELECT id FROM credential)",
-    )?;
-    if orphans > 0 {
-        return Err(Error::InvalidRow {
-            path: path.to_path_buf(),
-            row: format!("{orphans} sealed value(s)"),
-            reason: "they belong to no credential".into(),
-        });
-    }
     check_known_hosts(path, conn)?;
     check_api_keys(path, conn)?;
     check_signing_key(path, conn)?;
@@ -716,7 +711,20 @@ struct RowWork<'a> {
 
 /// What one thread found: each share it took, and whether every credential
 /// in it opened (with a key).
-type Shares = Vec<(usize, Result<bool, Error>)>;
+type Shares = Vec<(usize, Result<Walked, Error>)>;
+
+/// What the walk of credential rows counted (of a share, or of all).
+#[derive(Clone, Copy, Debug)]
+struct Walked {
+    /// Every credential's secrets opened (never without a key).
+    all_opened: bool,
+    /// Credential rows.
+    credentials: usize,
+    /// Sealed values met beside their credential.
+    sealed: usize,
+    /// Credentials with at least one sealed value.
+    with_sealed: usize,
+}
 
 impl RowWork<'_> {
     /// Takes shares until none is left.
@@ -738,35 +746,50 @@ impl RowWork<'_> {
         }
     }
 
-    /// The first bad share's error, in id order; else whether every
-    /// credential opened (never without a key: see [`check_part`]). Every
-    /// share before the first bad one was checked (only shares after a bad
-    /// one are skipped).
-    fn outcome(&self, mine: Shares, helped: Shares) -> Result<bool, Error> {
+    /// The first bad share's error, in id order; else what the shares
+    /// counted together. Every share before the first bad one was checked
+    /// (only shares after a bad one are skipped), so without an error every
+    /// share was.
+    fn outcome(&self, mine: Shares, helped: Shares) -> Result<Walked, Error> {
         let mut all: Shares = mine.into_iter().chain(helped).collect();
         all.sort_unstable_by_key(|(i, _)| *i);
-        let mut opened = true;
+        let mut walked = Walked {
+            all_opened: self.key.is_some(),
+            credentials: 0,
+            sealed: 0,
+            with_sealed: 0,
+        };
+        let shares = all.len();
         for (n, (i, checked)) in all.into_iter().enumerate() {
             debug_assert_eq!(n, i, "every share before a bad one was checked");
-            opened &= checked?;
+            let share = checked?;
+            walked.all_opened &= share.all_opened;
+            walked.credentials += share.credentials;
+            walked.sealed += share.sealed;
+            walked.with_sealed += share.with_sealed;
         }
-        Ok(opened)
+        debug_assert_eq!(
+            shares,
+            self.chunks.len(),
+            "without an error every share was checked"
+        );
+        Ok(walked)
     }
 }
 
 /// Checks the credential rows with ids `from..=to` (after `before` rows) as
 /// the store's writes would make them and, with a key, opens the sealed
 /// values of each one not marked as needing its secrets and validates it
-/// with them, as [`load_credential`] would; returns whether every one opened.
-/// The sealed values are read in one pass over `credential_secret` beside the
-/// credentials, both in id order.
+/// with them, as [`load_credential`] would; returns whether every one opened,
+/// and what it counted. The sealed values are read in one pass over
+/// `credential_secret` beside the credentials, both in id order.
 fn check_part(
     work: &RowWork<'_>,
     conn: &Connection,
     from: i64,
     to: i64,
     before: usize,
-) -> Result<bool, Error> {
+) -> Result<Walked, Error> {
     let RowWork {
         path,
         keypair_uids,
@@ -788,6 +811,7 @@ fn check_part(
     let mut pending: Option<(Option<i64>, Value, Value)> = None;
     let mut rows = stmt.query([from, to])?;
     let mut n = before;
+    let (mut sealed_met, mut with_sealed) = (0, 0);
     while let Some(r) = rows.next()? {
         n += 1;
         let mut check = RowCheck {
@@ -874,6 +898,8 @@ fn check_part(
         if needs_secrets && !sealed_fields.is_empty() {
             return Err(check.bad("it is marked as needing its secrets but has sealed values"));
         }
+        sealed_met += sealed_fields.len();
+        with_sealed += usize::from(!sealed_fields.is_empty());
         let missing_keypair = match plain.get("private_key") {
             Some(serde_json::Value::String(k))
                 if provider == ProviderKind::Sftp && !k.is_empty() && !keypairs.contains(k) =>
@@ -909,7 +935,12 @@ fn check_part(
             )));
         }
     }
-    Ok(all_opened)
+    Ok(Walked {
+        all_opened,
+        credentials: n - before,
+        sealed: sealed_met,
+        with_sealed,
+    })
 }
 
 /// The problems of a credential's validation, except for the secret fields

@@ -106,7 +106,7 @@ pub struct MemberReader<'a> {
     inner: &'a mut dyn Read,
 }
 
-nascfg_credentials::redacted_debug!(MemberReader<'_> { name, size, index });
+nascfg_credentials::redacted_debug!(MemberReader<'a> { name, size, index });
 
 impl MemberReader<'_> {
     /// The member's normalised name.

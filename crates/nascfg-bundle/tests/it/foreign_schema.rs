@@ -212,6 +212,48 @@ fn rows_nascfg_would_not_write_are_refused() {
     }
 }
 
+/// A sealed value of no credential is refused wherever it sorts: before
+/// every credential, between two, after all, or with an id that is no
+/// integer. The row checks meet values beside their credential only; the
+/// rest are counted.
+#[test]
+fn orphan_sealed_values_are_refused_wherever_they_are() {
+    let real = real_bundle(true);
+    let off = "PRAGMA foreign_keys = OFF;";
+    // Ids 10, 20, 30, the sealed values moved with them.
+    let spread = "UPDATE credential SET id = id * 10; \
+                  UPDATE credential_secret SET credential_id = credential_id * 10;";
+    for (label, orphan) in [
+        ("orphan-first", "-5"),
+        ("orphan-between", "15"),
+        ("orphan-last", "999999"),
+        ("orphan-text-id", "'x'"),
+        ("orphan-real-id", "10.5"),
+        ("orphan-blob-id", "X'0a'"),
+    ] {
+        let sql =
+            format!("{off} {spread} INSERT INTO credential_secret VALUES ({orphan}, 'pass', 'x');");
+        let bytes = real.altered(label, &sql);
+        check_refused(label, &bytes, INVALID);
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("b.tar.gz");
+        std::fs::write(&path, bytes).unwrap();
+        let err = nascfg_bundle::inspect(&path, &nascfg_bundle::UnlockWith::none(), None)
+            .expect_err(label);
+        assert!(
+            err.to_string().contains("1 sealed value(s)")
+                && err.to_string().contains("belong to no credential"),
+            "{label}: {err}"
+        );
+    }
+    // Spread alone is a good bundle: the checks count what they met.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("spread.tar.gz");
+    std::fs::write(&path, real.altered("spread", &format!("{off} {spread}"))).unwrap();
+    let target = DataDir::new(tmp.path().join("target"));
+    nascfg_bundle::restore(&target, &path, &RestoreOptions::default()).unwrap();
+}
+
 /// The same bundle untouched restores, and the live database then has
 /// exactly the schema of a fresh store.
 #[test]
