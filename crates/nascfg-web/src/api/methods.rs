@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::audit::Entry;
 use super::filter::{Filters, Options};
+use super::record;
 use super::rpc::{self, Problem, Reply, RpcError, errno};
 
 /// TrueNAS's API version these shapes follow (`system.version_short`).
@@ -440,7 +441,7 @@ fn id_param(params: &[Value], i: usize) -> Result<i64, RpcError> {
 
 /// A credential without secrets, in TrueNAS's current shape with its id:
 /// every secret that has a value as `********`, fields in the catalog's order.
-fn redacted_entry(s: &CredentialSummary) -> Value {
+pub(super) fn redacted_entry(s: &CredentialSummary) -> Value {
     let mut provider = Map::new();
     provider.insert("type".into(), Value::String(s.provider.type_str().into()));
     let fields = s.provider.spec().fields();
@@ -460,7 +461,7 @@ fn redacted_entry(s: &CredentialSummary) -> Value {
     json!({"id": s.id.get(), "name": s.name, "provider": provider})
 }
 
-fn revealed_entry(id: i64, credential: &Credential) -> Value {
+pub(super) fn revealed_entry(id: i64, credential: &Credential) -> Value {
     let mut doc = credential.to_api_json(Shape::Current, Reveal::Revealed);
     let mut out = Map::new();
     out.insert("id".into(), Value::from(id));
@@ -509,11 +510,14 @@ fn query(
     }
     let summaries = &listing.summaries;
     let mut opened = listing.opened.into_iter().peekable();
-    let records: Vec<Record> = page
+    let records: Vec<Record<'_>> = page
         .into_iter()
         .map(|(i, redacted)| match opened.next_if(|(o, _)| *o == i) {
             Some((_, credential)) => Record::Opened(summaries[i].id.get(), credential),
-            None => Record::Redacted(redacted.unwrap_or_else(|| redacted_entry(&summaries[i]))),
+            None => match redacted {
+                Some(redacted) => Record::Redacted(redacted),
+                None => Record::Summary(&summaries[i]),
+            },
         })
         .collect();
     if options.get {
@@ -528,18 +532,41 @@ fn query(
     Ok(Reply::Text(text))
 }
 
-/// One record of a query's page: its redacted form, or the credential with
-/// its secrets (made into JSON only when written).
-enum Record {
+/// One record of a query's page: its redacted form, the summary it is made
+/// from, or the credential with its secrets (made into JSON only when
+/// written).
+enum Record<'a> {
     Redacted(Value),
+    Summary(&'a CredentialSummary),
     Opened(i64, Credential),
 }
 
-impl Record {
+impl Record<'_> {
     fn into_value(self) -> Value {
         match self {
             Record::Redacted(v) => v,
+            Record::Summary(s) => redacted_entry(s),
             Record::Opened(id, credential) => revealed_entry(id, &credential),
+        }
+    }
+
+    /// Appends the record's JSON text, `select`ed: written straight from the
+    /// credential or the summary, or through a `Value` when `select` picks
+    /// fields (the same bytes either way).
+    fn write(self, out: &mut Vec<u8>, options: &Options) {
+        if options.selects() {
+            return record::write(out, &options.select(self.into_value()));
+        }
+        match self {
+            Record::Redacted(v) => record::write(out, &v),
+            Record::Summary(s) => record::write(out, &record::Redacted(s)),
+            Record::Opened(id, credential) => record::write(
+                out,
+                &record::Revealed {
+                    id,
+                    credential: &credential,
+                },
+            ),
         }
     }
 }
@@ -547,11 +574,11 @@ impl Record {
 /// The records `select`ed, as the text of a JSON array: made and written on
 /// two threads when there are many (a full query of an admin key is mostly
 /// this work and the opening of secrets, which the store shares alike).
-fn array_text(records: Vec<Record>, options: &Options) -> String {
+fn array_text(records: Vec<Record<'_>>, options: &Options) -> String {
     // Each part starts with what comes before its first record, so the
     // first part is the answer's start and only the second is copied.
     let all = records.len();
-    let write = |half: usize, part: Vec<Record>| {
+    let write = |half: usize, part: Vec<Record<'_>>| {
         // The first part has room for the whole answer.
         let room = if half == 0 { all } else { part.len() };
         let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
@@ -562,8 +589,7 @@ fn array_text(records: Vec<Record>, options: &Options) -> String {
             if n > 0 || half > 0 {
                 out.push(b',');
             }
-            serde_json::to_writer(&mut out, &options.select(record.into_value()))
-                .expect("a JSON value writes into memory");
+            record.write(&mut out, options);
         }
         out
     };
@@ -841,4 +867,74 @@ fn verify(shared: &Shared, store: &mut Store, doc: Option<&Value>) -> Result<Val
         "error": answer.error,
         "excerpt": answer.excerpt,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use nascfg_credentials::{Credential, ProviderKind};
+    use nascfg_store::{DataDir, Store, TWO_THREADS_FROM};
+    use serde_json::{Value, json};
+
+    use super::{Reply, Reveal, query};
+
+    fn text(store: &mut Store, reveal: Reveal, filters: &Value, options: &Value) -> String {
+        match query(store, reveal, Some(filters), Some(options)) {
+            Ok(Reply::Text(text)) => text,
+            other => panic!("{filters} {options}: {other:?}"),
+        }
+    }
+
+    /// A query's answer, written straight from each credential or summary
+    /// (on two threads when the page is large), is the same text as through
+    /// the `Value` of each record (what `select` of every member takes),
+    /// for an admin key and a read-only one, filtered, ordered, paged.
+    #[test]
+    fn written_as_the_values_are() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&DataDir::new(tmp.path().join("data"))).expect("store");
+        let n = TWO_THREADS_FROM + 9;
+        let credentials: Vec<Credential> = (0..n)
+            .map(|i| {
+                let (kind, attrs) = if i % 3 == 0 {
+                    (
+                        ProviderKind::Webdav,
+                        json!({"url": format!("https://dav{i}.example/é"), "vendor": "nextcloud",
+                               "user": format!("Zoë \"{i}\""), "pass": format!("p\\{i}")}),
+                    )
+                } else {
+                    (
+                        ProviderKind::Ftp,
+                        json!({"host": "ftp.example", "user": format!("u{i}"), "pass": format!("😀{i}")}),
+                    )
+                };
+                let attrs = attrs.as_object().expect("an object").clone();
+                Credential::new(&format!("c{i:03} \"q\""), kind, attrs).expect("valid")
+            })
+            .collect();
+        store.add_credentials(&credentials).expect("added");
+        for reveal in [Reveal::Revealed, Reveal::Redacted] {
+            for (filters, options, len) in [
+                (json!([]), json!({}), n),
+                (json!([["name", "^", "c1"]]), json!({}), 100),
+                (
+                    json!([["provider.type", "=", "FTP"]]),
+                    json!({"order_by": ["-name"]}),
+                    n - n.div_ceil(3),
+                ),
+                (json!([]), json!({"offset": 5, "limit": n}), n - 5),
+                (json!([["id", "=", -1]]), json!({}), 0),
+            ] {
+                let written = text(&mut store, reveal, &filters, &options);
+                let mut selected = options.clone();
+                selected["select"] = json!(["id", "name", "provider"]);
+                let through_values = text(&mut store, reveal, &filters, &selected);
+                assert_eq!(written, through_values, "{reveal:?} {filters} {options}");
+                let records: Vec<Value> = serde_json::from_str(&written).expect("JSON");
+                assert_eq!(records.len(), len, "{reveal:?} {filters} {options}");
+                if let (Reveal::Revealed, Some(r)) = (reveal, records.first()) {
+                    assert_ne!(r["provider"]["pass"], json!(nascfg_credentials::REDACTED));
+                }
+            }
+        }
+    }
 }
