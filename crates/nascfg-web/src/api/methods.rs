@@ -5,11 +5,12 @@
 //! store's own methods, as the CLI's do.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
 use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
-use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Store};
+use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Secrets, Store, Visit};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
@@ -474,7 +475,8 @@ pub(super) fn revealed_entry(id: i64, credential: &Credential) -> Value {
 /// Records filtered on their redacted form (so no filter can probe a secret),
 /// ordered and paged; then, for an admin key, with secrets. The store reads
 /// only what an `id` or `name` filter can match ([`Filters::narrow`]), and
-/// opens the secrets of the page only, from the same snapshot.
+/// opens the secrets of the page only, from the same snapshot, each just
+/// before its record is written.
 fn query(
     store: &mut Store,
     reveal: Reveal,
@@ -493,112 +495,106 @@ fn query(
     if !problems.is_empty() {
         return Err(RpcError::validation(problems));
     }
+    let secrets = match reveal {
+        Reveal::Revealed if !options.count => Secrets::Open,
+        Reveal::Revealed | Reveal::Redacted => Secrets::Sealed,
+    };
+    // The page's length, known once the summaries are read.
+    let page_len = AtomicUsize::new(0);
     // The page: each record's summary index, and its redacted form when it
     // had to be made to be filtered or ordered.
-    let mut page: Vec<(usize, Option<Value>)> = Vec::new();
-    let listing = store
-        .credentials_listed(&filters.narrow(), |summaries| {
-            page = page_of(summaries, &filters, &options);
-            if options.count || reveal != Reveal::Revealed {
-                return Vec::new();
-            }
-            page.iter().map(|(i, _)| *i).collect()
-        })
-        .map_err(|e| store_error(&e))?;
+    let choose = |summaries: &[CredentialSummary]| {
+        let mut page = page_of(summaries, &filters, &options);
+        page_len.store(page.len(), Ordering::Relaxed);
+        if options.count {
+            page.clear();
+        } else if options.get {
+            page.truncate(1);
+        }
+        page
+    };
+    let narrow = filters.narrow();
     if options.count {
-        return Ok(Value::from(page.len()).into());
+        store
+            .credentials_listed(&narrow, secrets, choose, |_, _| Ok(()))
+            .map_err(|e| store_error(&e))?;
+        return Ok(Value::from(page_len.into_inner()).into());
     }
-    let summaries = &listing.summaries;
-    let mut opened = listing.opened.into_iter().peekable();
-    let records: Vec<Record<'_>> = page
-        .into_iter()
-        .map(|(i, redacted)| match opened.next_if(|(o, _)| *o == i) {
-            Some((_, credential)) => Record::Opened(summaries[i].id.get(), credential),
-            None => match redacted {
-                Some(redacted) => Record::Redacted(redacted),
-                None => Record::Summary(&summaries[i]),
-            },
-        })
-        .collect();
     if options.get {
-        return match records.into_iter().next() {
-            Some(record) => Ok(options.select(record.into_value()).into()),
+        let (first, _) = store
+            .credentials_listed(&narrow, secrets, choose, |_, mut visits| {
+                visits
+                    .next()
+                    .transpose()
+                    .map(|v| v.map(|v| options.select(record_value(v))))
+            })
+            .map_err(|e| store_error(&e))?;
+        return match first {
+            Some(record) => Ok(record.into()),
             None => Err(RpcError::call(errno::ENOENT, "MatchNotFound()")),
         };
     }
-    let text = array_text(records, &options);
-    // Freeing the summaries is no part of the answer.
-    nascfg_store::drop_elsewhere(listing.summaries);
-    Ok(Reply::Text(text))
-}
-
-/// One record of a query's page: its redacted form, the summary it is made
-/// from, or the credential with its secrets (made into JSON only when
-/// written).
-enum Record<'a> {
-    Redacted(Value),
-    Summary(&'a CredentialSummary),
-    Opened(i64, Credential),
-}
-
-impl Record<'_> {
-    fn into_value(self) -> Value {
-        match self {
-            Record::Redacted(v) => v,
-            Record::Summary(s) => redacted_entry(s),
-            Record::Opened(id, credential) => revealed_entry(id, &credential),
-        }
-    }
-
-    /// Appends the record's JSON text, `select`ed: written straight from the
-    /// credential or the summary, or through a `Value` when `select` picks
-    /// fields (the same bytes either way).
-    fn write(self, out: &mut Vec<u8>, options: &Options) {
-        if options.selects() {
-            return record::write(out, &options.select(self.into_value()));
-        }
-        match self {
-            Record::Redacted(v) => record::write(out, &v),
-            Record::Summary(s) => record::write(out, &record::Redacted(s)),
-            Record::Opened(id, credential) => record::write(
-                out,
-                &record::Revealed {
-                    id,
-                    credential: &credential,
-                },
-            ),
-        }
-    }
-}
-
-/// The records `select`ed, as the text of a JSON array: made and written on
-/// two threads when there are many (a full query of an admin key is mostly
-/// this work and the opening of secrets, which the store shares alike).
-fn array_text(records: Vec<Record<'_>>, options: &Options) -> String {
-    // Each part starts with what comes before its first record, so the
-    // first part is the answer's start and only the second is copied.
-    let all = records.len();
-    let write = |half: usize, part: Vec<Record<'_>>| {
-        // The first part has room for the whole answer.
-        let room = if half == 0 { all } else { part.len() };
-        let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
-        if half == 0 {
-            out.push(b'[');
-        }
-        for (n, record) in part.into_iter().enumerate() {
-            if n > 0 || half > 0 {
-                out.push(b',');
+    // The records as the text of a JSON array, written on two threads when
+    // there are many, each half's as its credentials are opened. Each half
+    // starts with what comes before its first record, so the first half is
+    // the answer's start and only the second is copied.
+    let (mut out, second) = store
+        .credentials_listed(&narrow, secrets, choose, |half, visits| {
+            // The first half has room for the whole answer.
+            let room = if half == 0 {
+                page_len.load(Ordering::Relaxed)
+            } else {
+                visits.len()
+            };
+            let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
+            if half == 0 {
+                out.push(b'[');
             }
-            record.write(&mut out, options);
-        }
-        out
-    };
-    let (mut out, second) = nascfg_store::two_halves(records, write);
+            for (n, visit) in visits.enumerate() {
+                if n > 0 || half > 0 {
+                    out.push(b',');
+                }
+                write_record(&mut out, visit?, &options);
+            }
+            Ok(out)
+        })
+        .map_err(|e| store_error(&e))?;
     if let Some(second) = second {
         out.extend(second);
     }
     out.push(b']');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    Ok(Reply::Text(
+        String::from_utf8(out).expect("serde_json writes UTF-8"),
+    ))
+}
+
+/// A visited record as a `Value`: the credential with its secrets, else its
+/// redacted form.
+fn record_value(visit: Visit<'_, Option<Value>>) -> Value {
+    match visit.credential {
+        Some(credential) => revealed_entry(visit.summary.id.get(), &credential),
+        None => visit.item.unwrap_or_else(|| redacted_entry(visit.summary)),
+    }
+}
+
+/// Appends a visited record's JSON text, `select`ed: written straight from
+/// the credential or the summary, or through a `Value` when `select` picks
+/// fields (the same bytes either way).
+fn write_record(out: &mut Vec<u8>, visit: Visit<'_, Option<Value>>, options: &Options) {
+    if options.selects() {
+        return record::write(out, &options.select(record_value(visit)));
+    }
+    match (&visit.credential, &visit.item) {
+        (Some(credential), _) => record::write(
+            out,
+            &record::Revealed {
+                id: visit.summary.id.get(),
+                credential,
+            },
+        ),
+        (None, Some(redacted)) => record::write(out, redacted),
+        (None, None) => record::write(out, &record::Redacted(visit.summary)),
+    }
 }
 
 /// The records `filters` keeps, in `options`' order and page, as indices
