@@ -41,16 +41,28 @@ const MAX_LISTED: usize = 512;
 /// From this many chosen credentials on, two threads open them.
 pub const TWO_THREADS_FROM: usize = 512;
 
-/// One credential a listing visits.
+/// One credential a listing visits, with what the caller chose it with.
 #[derive(Debug)]
-pub struct Visit<'a, T> {
-    /// Its summary.
-    pub summary: &'a CredentialSummary,
+pub struct Visit<T> {
     /// What the caller chose it with.
     pub item: T,
-    /// The credential with its secrets, when they were to be opened and it has
-    /// some; `None` when it has none or they must be re-entered.
-    pub credential: Option<Credential>,
+    /// The credential.
+    pub visited: Visited,
+}
+
+/// A visited credential: opened, or as summarised.
+#[derive(Debug)]
+pub enum Visited {
+    /// With its secrets (its summary's attributes went into it).
+    Opened {
+        /// Its stable id.
+        id: CredentialId,
+        /// The credential, validated with its secrets.
+        credential: Credential,
+    },
+    /// Its summary: secrets were not to be opened, it has none, or they
+    /// must be re-entered.
+    Summary(CredentialSummary),
 }
 
 /// The credentials one half of a listing visits, in the order chosen, each
@@ -58,9 +70,7 @@ pub struct Visit<'a, T> {
 /// that does not validate is an `Err`, and the visit should end there: the
 /// listing reports the first error in the order chosen.
 pub struct Visits<'a, T> {
-    chosen: std::vec::IntoIter<(usize, T)>,
-    summaries: &'a [CredentialSummary],
-    sealed: &'a [Sealed],
+    chosen: std::vec::IntoIter<(T, CredentialSummary, Sealed)>,
     /// The key, when secrets are opened.
     key: Option<&'a SealingKey>,
 }
@@ -74,24 +84,19 @@ impl<T> std::fmt::Debug for Visits<'_, T> {
     }
 }
 
-impl<'a, T> Iterator for Visits<'a, T> {
-    type Item = Result<Visit<'a, T>, Error>;
+impl<T> Iterator for Visits<'_, T> {
+    type Item = Result<Visit<T>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (i, item) = self.chosen.next()?;
-        let summary = &self.summaries[i];
-        let credential = match self.key {
-            Some(key) if openable(summary) => match open_one(key, summary, &self.sealed[i]) {
-                Ok(c) => Some(c),
+        let (item, summary, sealed) = self.chosen.next()?;
+        let visited = match self.key {
+            Some(key) if openable(&summary) => match open_one(key, summary, sealed) {
+                Ok(opened) => opened,
                 Err(e) => return Some(Err(e)),
             },
-            _ => None,
+            _ => Visited::Summary(summary),
         };
-        Some(Ok(Visit {
-            summary,
-            item,
-            credential,
-        }))
+        Some(Ok(Visit { item, visited }))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -116,8 +121,9 @@ impl Store {
     /// opened from the same snapshot of the database just before `visit`
     /// reaches it, so no opened credential outlives the caller's work on it.
     /// The answer is each half's, the first error in the order chosen (of
-    /// opening or of `visit`) if any. An index out of range is skipped. The
-    /// seed is needed only when something is to be opened.
+    /// opening or of `visit`) if any. An index out of range is skipped, and
+    /// one chosen again is visited at its first place only. The seed is
+    /// needed only when something is to be opened.
     pub fn credentials_listed<T: Send, R: Send>(
         &mut self,
         narrow: &Narrow,
@@ -138,10 +144,22 @@ impl Store {
                 .map(|r| (r.summary, (r.uid, r.sealed)))
                 .unzip();
         read.finish()?;
-        let mut chosen = choose(&summaries);
-        chosen.retain(|(i, _)| *i < summaries.len());
+        let chosen = choose(&summaries);
+        // Each chosen credential's summary and sealed rows move into its
+        // visit, which opens the credential from them without a copy.
+        let mut read: Vec<Option<(CredentialSummary, Sealed)>> =
+            summaries.into_iter().zip(sealed).map(Some).collect();
+        let chosen: Vec<(T, CredentialSummary, Sealed)> = chosen
+            .into_iter()
+            .filter_map(|(i, item)| {
+                let (summary, sealed) = read.get_mut(i)?.take()?;
+                Some((item, summary, sealed))
+            })
+            .collect();
+        // Freeing what was not chosen is no part of the answer.
+        drop_elsewhere(read);
         let key = match key {
-            Some(key) if chosen.iter().any(|(i, _)| openable(&summaries[*i])) => Some(key?),
+            Some(key) if chosen.iter().any(|(_, s, _)| openable(s)) => Some(key?),
             _ => None,
         };
         // Opening and validating is CPU work of a few microseconds each, and
@@ -152,41 +170,35 @@ impl Store {
                 half,
                 Visits {
                     chosen: part.into_iter(),
-                    summaries: &summaries,
-                    sealed: &sealed,
                     key: key.as_ref(),
                 },
             )
         });
         // The first error in the chosen order is the one reported.
-        let first = first?;
-        let second = second.transpose()?;
-        // Freeing what was read is no part of the answer.
-        drop_elsewhere(summaries);
-        drop_elsewhere(sealed);
-        Ok((first, second))
+        Ok((first?, second.transpose()?))
     }
 }
 
-/// A credential with its secrets, from its summary, its uid and its sealed rows.
-fn open_one(
-    key: &nascfg_crypto::SealingKey,
-    s: &CredentialSummary,
-    (uid, rows): &Sealed,
-) -> Result<Credential, Error> {
+/// A credential with its secrets, from its summary (whose attributes go into
+/// it), its uid and its sealed rows.
+fn open_one(key: &SealingKey, s: CredentialSummary, (uid, rows): Sealed) -> Result<Visited, Error> {
     let mut secrets: Vec<(String, SecretString)> = Vec::with_capacity(rows.len());
     for (field, text) in rows {
-        let value = open_sealed(key, text, &credential_context(uid, field), || {
+        let value = open_sealed(key, &text, &credential_context(&uid, &field), || {
             format!("credential {:?} ({field})", s.name)
         })?;
-        secrets.push((field.clone(), value));
+        secrets.push((field, value));
     }
-    Credential::from_parts(&s.name, s.provider, s.attributes.clone(), secrets).map_err(|e| {
-        Error::InvalidStored {
-            name: s.name.clone(),
+    match Credential::from_parts(&s.name, s.provider, s.attributes, secrets) {
+        Ok(credential) => Ok(Visited::Opened {
+            id: s.id,
+            credential,
+        }),
+        Err(e) => Err(Error::InvalidStored {
+            name: s.name,
             reason: e.to_string(),
-        }
-    })
+        }),
+    }
 }
 
 /// The order summaries are read in.
@@ -280,10 +292,19 @@ pub(crate) fn summaries(
         };
         last.sealed.extend(secret);
     }
-    let (first, second) = two_halves(raw, |_, part| {
-        part.into_iter()
-            .map(Raw::parse)
-            .collect::<Result<Vec<_>, _>>()
+    let (first, second) = two_halves(raw, |half, part| {
+        // Sized up front (a collect of Results grows by doubling), the
+        // first half with room for the second.
+        let room = if half == 0 {
+            2 * part.len() + 1
+        } else {
+            part.len()
+        };
+        let mut out = Vec::with_capacity(room);
+        for raw in part {
+            out.push(raw.parse()?);
+        }
+        Ok::<_, Error>(out)
     });
     let mut out = first?;
     out.extend(second.transpose()?.unwrap_or_default());
@@ -403,14 +424,20 @@ mod tests {
                 visits
                     .map(|v| {
                         let v = v?;
-                        let pass = v.credential.map(|c| {
-                            c.to_api_json(
-                                nascfg_credentials::Shape::Current,
-                                nascfg_credentials::Reveal::Revealed,
-                            )["provider"]["pass"]
-                                .clone()
-                        });
-                        Ok((v.item, v.summary.name.clone(), pass))
+                        Ok(match v.visited {
+                            Visited::Opened { credential, .. } => (
+                                v.item,
+                                credential.name().to_owned(),
+                                Some(
+                                    credential.to_api_json(
+                                        nascfg_credentials::Shape::Current,
+                                        nascfg_credentials::Reveal::Revealed,
+                                    )["provider"]["pass"]
+                                        .clone(),
+                                ),
+                            ),
+                            Visited::Summary(s) => (v.item, s.name, None),
+                        })
                     })
                     .collect::<Result<Vec<_>, Error>>()
             },
@@ -445,8 +472,14 @@ mod tests {
         ] {
             assert_eq!(names(&mut store, &narrow), expected, "{narrow:?}");
         }
-        for chosen in [vec![2, 0, n + 5], (0..n).rev().collect::<Vec<_>>()] {
-            let in_range: Vec<usize> = chosen.iter().copied().filter(|&i| i < n).collect();
+        for chosen in [vec![2, 0, n + 5, 2], (0..n).rev().collect::<Vec<_>>()] {
+            // Out of range skipped, chosen again visited once.
+            let mut in_range: Vec<usize> = Vec::new();
+            for &i in &chosen {
+                if i < n && !in_range.contains(&i) {
+                    in_range.push(i);
+                }
+            }
             let opened = visited(&mut store, Secrets::Open, &chosen).expect("opened");
             let expected: Vec<(usize, String, Option<Value>)> = in_range
                 .iter()

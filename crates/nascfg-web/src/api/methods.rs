@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
 use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
-use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Secrets, Store, Visit};
+use nascfg_store::{
+    ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Secrets, Store, Visit, Visited,
+};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
@@ -570,30 +572,30 @@ fn query(
 
 /// A visited record as a `Value`: the credential with its secrets, else its
 /// redacted form.
-fn record_value(visit: Visit<'_, Option<Value>>) -> Value {
-    match visit.credential {
-        Some(credential) => revealed_entry(visit.summary.id.get(), &credential),
-        None => visit.item.unwrap_or_else(|| redacted_entry(visit.summary)),
+fn record_value(visit: Visit<Option<Value>>) -> Value {
+    match visit.visited {
+        Visited::Opened { id, credential } => revealed_entry(id.get(), &credential),
+        Visited::Summary(summary) => visit.item.unwrap_or_else(|| redacted_entry(&summary)),
     }
 }
 
 /// Appends a visited record's JSON text, `select`ed: written straight from
 /// the credential or the summary, or through a `Value` when `select` picks
 /// fields (the same bytes either way).
-fn write_record(out: &mut Vec<u8>, visit: Visit<'_, Option<Value>>, options: &Options) {
+fn write_record(out: &mut Vec<u8>, visit: Visit<Option<Value>>, options: &Options) {
     if options.selects() {
         return record::write(out, &options.select(record_value(visit)));
     }
-    match (&visit.credential, &visit.item) {
-        (Some(credential), _) => record::write(
+    match (&visit.visited, &visit.item) {
+        (Visited::Opened { id, credential }, _) => record::write(
             out,
             &record::Revealed {
-                id: visit.summary.id.get(),
+                id: id.get(),
                 credential,
             },
         ),
-        (None, Some(redacted)) => record::write(out, redacted),
-        (None, None) => record::write(out, &record::Redacted(visit.summary)),
+        (Visited::Summary(_), Some(redacted)) => record::write(out, redacted),
+        (Visited::Summary(summary), None) => record::write(out, &record::Redacted(summary)),
     }
 }
 
