@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
+use nascfg_credentials::{Credential, ProviderKind, Reveal, ValidationErrors};
 use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
 use nascfg_store::{
     ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Secrets, Store, Visit, Visited,
@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::audit::Entry;
 use super::filter::{Filters, Options};
-use super::record;
+use super::record::{self, redacted_entry, revealed_entry};
 use super::rpc::{self, Problem, Reply, RpcError, errno};
 
 /// TrueNAS's API version these shapes follow (`system.version_short`).
@@ -440,38 +440,6 @@ fn id_param(params: &[Value], i: usize) -> Result<i64, RpcError> {
         .get(i)
         .and_then(Value::as_i64)
         .ok_or_else(|| RpcError::invalid("id", "Input should be a valid integer"))
-}
-
-/// A credential without secrets, in TrueNAS's current shape with its id:
-/// every secret that has a value as `********`, fields in the catalog's order.
-pub(super) fn redacted_entry(s: &CredentialSummary) -> Value {
-    let mut provider = Map::new();
-    provider.insert("type".into(), Value::String(s.provider.type_str().into()));
-    let fields = s.provider.spec().fields();
-    for field in fields {
-        let name = field.name();
-        if let Some(v) = s.attributes.get(name) {
-            provider.insert(name.into(), v.clone());
-        } else if s.secret_fields.iter().any(|f| f == name) {
-            provider.insert(name.into(), Value::String(REDACTED.into()));
-        }
-    }
-    for (k, v) in &s.attributes {
-        if !fields.iter().any(|f| f.name() == k) {
-            provider.insert(k.clone(), v.clone());
-        }
-    }
-    json!({"id": s.id.get(), "name": s.name, "provider": provider})
-}
-
-pub(super) fn revealed_entry(id: i64, credential: &Credential) -> Value {
-    let mut doc = credential.to_api_json(Shape::Current, Reveal::Revealed);
-    let mut out = Map::new();
-    out.insert("id".into(), Value::from(id));
-    if let Value::Object(m) = &mut doc {
-        out.append(m);
-    }
-    Value::Object(out)
 }
 
 /// Records filtered on their redacted form (so no filter can probe a secret),

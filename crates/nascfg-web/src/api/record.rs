@@ -1,18 +1,54 @@
-//! A query's records written as JSON text straight from what the store gave:
-//! the same bytes as serialising the `Value`s `revealed_entry` and
-//! `redacted_entry` make (serde_json's `preserve_order` keeps a map's keys in
-//! the order inserted, and these write them in that order), without building
-//! a `Value` tree per record. A full query of 10,000 credentials is mostly
-//! this work and the opening of their secrets.
+//! The API's records of credentials (a query's, `get_instance`'s, the
+//! writes' answers): as `Value`s (`revealed_entry`, `redacted_entry`), and
+//! as JSON text written straight from what the store gave (`Revealed`,
+//! `Redacted`), the same bytes as serialising those `Value`s (serde_json's
+//! `preserve_order` keeps a map's keys in the order inserted, and these
+//! write them in that order) without building a `Value` tree per record.
+//! A full query of 10,000 credentials is mostly this work and the opening of
+//! their secrets.
 
 use nascfg_credentials::secrecy::ExposeSecret as _;
-use nascfg_credentials::{AttrValue, Credential, REDACTED};
+use nascfg_credentials::{AttrValue, Credential, REDACTED, Reveal, Shape};
 use nascfg_store::CredentialSummary;
 use serde::ser::{Serialize, SerializeMap as _, Serializer};
+use serde_json::{Map, Value, json};
 
 /// The key of a provider's type in the current shape; no catalog field has
 /// this name (a test checks), so an attribute never takes its place.
 const TYPE: &str = "type";
+
+/// A credential without secrets, in TrueNAS's current shape with its id:
+/// every secret that has a value as `********`, fields in the catalog's order.
+pub(super) fn redacted_entry(s: &CredentialSummary) -> Value {
+    let mut provider = Map::new();
+    provider.insert("type".into(), Value::String(s.provider.type_str().into()));
+    let fields = s.provider.spec().fields();
+    for field in fields {
+        let name = field.name();
+        if let Some(v) = s.attributes.get(name) {
+            provider.insert(name.into(), v.clone());
+        } else if s.secret_fields.iter().any(|f| f == name) {
+            provider.insert(name.into(), Value::String(REDACTED.into()));
+        }
+    }
+    for (k, v) in &s.attributes {
+        if !fields.iter().any(|f| f.name() == k) {
+            provider.insert(k.clone(), v.clone());
+        }
+    }
+    json!({"id": s.id.get(), "name": s.name, "provider": provider})
+}
+
+/// A credential with its secrets, in TrueNAS's current shape with its id first.
+pub(super) fn revealed_entry(id: i64, credential: &Credential) -> Value {
+    let mut doc = credential.to_api_json(Shape::Current, Reveal::Revealed);
+    let mut out = Map::new();
+    out.insert("id".into(), Value::from(id));
+    if let Value::Object(m) = &mut doc {
+        out.append(m);
+    }
+    Value::Object(out)
+}
 
 /// A credential with its secrets, as `revealed_entry` makes it:
 /// `{"id", "name", "provider": {"type", ...attributes in field order}}`.
@@ -112,10 +148,8 @@ pub(super) fn write(out: &mut Vec<u8>, record: &impl Serialize) {
 #[cfg(test)]
 mod tests {
     use nascfg_credentials::{Credential, DocumentKind, FieldKind, FieldSpec, ProviderKind};
-    use nascfg_store::{CredentialSummary, DataDir, Store};
-    use serde_json::{Map, Value, json};
+    use nascfg_store::{DataDir, Store};
 
-    use super::super::methods::{redacted_entry, revealed_entry};
     use super::*;
 
     /// Text with what JSON escapes (quotes, backslashes) and what it does
