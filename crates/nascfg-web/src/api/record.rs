@@ -112,29 +112,51 @@ impl Serialize for Redacted<'_> {
 
 struct RedactedProvider<'a>(&'a CredentialSummary);
 
+/// A member's value in a redacted record: as stored, or `********` for a
+/// secret that has a value.
+enum Shown<'a> {
+    Stored(&'a Value),
+    Redacted,
+}
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Shown::Stored(value) => value.serialize(serializer),
+            Shown::Redacted => serializer.serialize_str(REDACTED),
+        }
+    }
+}
+
 impl Serialize for RedactedProvider<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = self.0;
-        let mut provider = serializer.serialize_map(None)?;
+        let fields = s.provider.spec().fields();
+        let catalogued = fields.iter().filter_map(|field| {
+            let shown = match s.attributes.get(field.name()) {
+                Some(value) => Shown::Stored(value),
+                None if s.secret_fields.iter().any(|f| f == field.name()) => Shown::Redacted,
+                None => return None,
+            };
+            Some((field.name(), shown))
+        });
         // A stored attribute named `type` (the catalog has none) replaces
-        // the type in its place, as inserting it into the map does.
+        // the type in its place, as inserting it into the map does; the
+        // others the catalog does not know come last.
+        let unknown = s
+            .attributes
+            .iter()
+            .filter(|(k, _)| k.as_str() != TYPE && !fields.iter().any(|f| f.name() == k.as_str()));
+        let mut provider = serializer.serialize_map(None)?;
         match s.attributes.get(TYPE) {
             Some(value) => provider.serialize_entry(TYPE, value)?,
             None => provider.serialize_entry(TYPE, s.provider.type_str())?,
         }
-        let fields = s.provider.spec().fields();
-        for field in fields {
-            let name = field.name();
-            if let Some(v) = s.attributes.get(name) {
-                provider.serialize_entry(name, v)?;
-            } else if s.secret_fields.iter().any(|f| f == name) {
-                provider.serialize_entry(name, REDACTED)?;
-            }
+        for (name, shown) in catalogued {
+            provider.serialize_entry(name, &shown)?;
         }
-        for (k, v) in &s.attributes {
-            if k != TYPE && !fields.iter().any(|f| f.name() == k) {
-                provider.serialize_entry(k, v)?;
-            }
+        for (name, value) in unknown {
+            provider.serialize_entry(name, value)?;
         }
         provider.end()
     }
@@ -207,23 +229,12 @@ mod tests {
                 vec![Value::Null]
             }
             FieldKind::JsonDocument(DocumentKind::OAuthToken) => {
-                let token = json!({
-                    "access_token": "ya29.Zoë\"\\/😀",
-                    "token_type": "Bearer",
-                    "refresh_token": "1//0g-é",
-                    "expiry": "2026-12-07T04:00:00.123456789+01:00",
-                });
+                let token = json!({"access_token": "ya29.Zoë\"\\/😀", "token_type": "Bearer", "refresh_token": "1//0g-é", "expiry": "2026-12-07T04:00:00.123456789+01:00"});
                 vec![json!(pretty(&token)), json!(token.to_string())]
             }
             FieldKind::JsonDocument(DocumentKind::ServiceAccountKey) => {
-                let key = json!({
-                    "type": "service_account",
-                    "project_id": "nas-backup",
-                    "private_key_id": "0123abcd",
-                    "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
-                    "client_email": "nas@nas-backup.iam.gserviceaccount.com",
-                    "client_id": "Zoë \"q\" \\ 😀",
-                });
+                let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";
+                let key = json!({"type": "service_account", "project_id": "nas-backup", "private_key_id": "0123abcd", "private_key": pem, "client_email": "nas@nas-backup.iam.gserviceaccount.com", "client_id": "Zoë \"q\" \\ 😀"});
                 vec![json!(pretty(&key)), json!(key.to_string())]
             }
         }
