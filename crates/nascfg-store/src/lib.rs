@@ -68,7 +68,9 @@ pub use crate::{
     error::Error,
     failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},
-    listing::{Listing, Narrow, TWO_THREADS_FROM, drop_elsewhere, two_halves},
+    listing::{
+        Narrow, Secrets, TWO_THREADS_FROM, Visit, Visited, Visits, drop_elsewhere, two_halves,
+    },
     permissions::{Tightened, UnsafeReason},
     private_key::parse_private_key,
     restore::{RestorePlan, Restored, StagedRestore, ThisBox, Unopenable},

@@ -1,9 +1,11 @@
 //! A listing for queries (the TrueNAS-compatible API): summaries narrowed in
 //! SQL by id or name, in id order, read with their sealed secrets in one
-//! statement, and the secrets of the ones the caller chooses opened (on two
-//! threads when many are chosen).
+//! statement; the caller chooses which to visit, and each visited credential
+//! whose secrets are wanted is opened just before the caller's work on it
+//! (on two threads, a half each, when many are chosen).
 
 use nascfg_credentials::Credential;
+use nascfg_crypto::SealingKey;
 use nascfg_crypto::secrecy::SecretString;
 use rusqlite::types::Value as SqlValue;
 
@@ -24,35 +26,117 @@ pub enum Narrow {
     NamePrefix(String),
 }
 
+/// Whether a listing opens the secrets of the credentials it visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Each visited credential that has secrets (and need not have them
+    /// re-entered) is opened and validated with them; the seed is needed.
+    Open,
+    /// No secret is opened and the seed is not needed.
+    Sealed,
+}
+
 /// At most this many ids or names go into one statement; a longer list reads all.
 const MAX_LISTED: usize = 512;
 /// From this many chosen credentials on, two threads open them.
 pub const TWO_THREADS_FROM: usize = 512;
 
-/// What [`Store::credentials_listed`] read.
+/// One credential a listing visits, with what the caller chose it with.
 #[derive(Debug)]
-pub struct Listing {
-    /// The summaries, in id order.
-    pub summaries: Vec<CredentialSummary>,
-    /// The chosen summaries' credentials with their secrets: (index into
-    /// `summaries`, credential), in the order they were chosen.
-    pub opened: Vec<(usize, Credential)>,
+pub struct Visit<T> {
+    /// What the caller chose it with.
+    pub item: T,
+    /// The credential.
+    pub visited: Visited,
+}
+
+/// A visited credential: opened, or as summarised.
+#[derive(Debug)]
+pub enum Visited {
+    /// With its secrets (its summary's attributes went into it).
+    Opened {
+        /// Its stable id.
+        id: CredentialId,
+        /// The credential, validated with its secrets.
+        credential: Credential,
+    },
+    /// Its summary: secrets were not to be opened, it has none, or they
+    /// must be re-entered.
+    Summary(CredentialSummary),
+}
+
+/// The credentials one half of a listing visits, in the order chosen, each
+/// opened as it is reached. A sealed value that does not open or a credential
+/// that does not validate is an `Err`, and the visit should end there: the
+/// listing reports the first error in the order chosen.
+pub struct Visits<'a, T> {
+    chosen: std::vec::IntoIter<(T, CredentialSummary, Sealed)>,
+    /// The key, when secrets are opened.
+    key: Option<&'a SealingKey>,
+}
+
+impl<T> std::fmt::Debug for Visits<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Visits")
+            .field("left", &self.chosen.len())
+            .field("opening", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Iterator for Visits<'_, T> {
+    type Item = Result<Visit<T>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (item, summary, sealed) = self.chosen.next()?;
+        let visited = match self.key {
+            Some(key) if openable(&summary) => match open_one(key, summary, sealed) {
+                Ok(opened) => opened,
+                Err(e) => return Some(Err(e)),
+            },
+            _ => Visited::Summary(summary),
+        };
+        Some(Ok(Visit { item, visited }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chosen.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for Visits<'_, T> {}
+
+/// Whether a credential has secrets that can be opened.
+fn openable(s: &CredentialSummary) -> bool {
+    !s.needs_secrets && !s.secret_fields.is_empty()
 }
 
 impl Store {
     /// The summaries `narrow` names, in id order; then `choose` picks (by
-    /// index) those whose secrets are wanted, and they are opened from the
-    /// same snapshot of the database. A credential whose secrets must be
-    /// re-entered, or that has none, is never opened (`choose` should skip
-    /// it). The seed is needed only when something is chosen.
-    pub fn credentials_listed(
+    /// index, each with an item of its own) the credentials to visit, in
+    /// the order to visit them, and `visit` goes through them: on one half
+    /// each on two threads when [`TWO_THREADS_FROM`] or more are chosen (the
+    /// half's number, 0 the first, and its visits), else on all at once (0).
+    /// With [`Secrets::Open`] each visited credential that has secrets is
+    /// opened from the same snapshot of the database just before `visit`
+    /// reaches it, so no opened credential outlives the caller's work on it.
+    /// The answer is each half's, the first error in the order chosen (of
+    /// opening or of `visit`) if any. An index out of range is skipped, and
+    /// one chosen again is visited at its first place only. The seed is
+    /// needed only when something is to be opened.
+    pub fn credentials_listed<T: Send, R: Send>(
         &mut self,
         narrow: &Narrow,
-        choose: impl FnOnce(&[CredentialSummary]) -> Vec<usize>,
-    ) -> Result<Listing, Error> {
+        secrets: Secrets,
+        choose: impl FnOnce(&[CredentialSummary]) -> Vec<(usize, T)>,
+        visit: impl Fn(usize, Visits<'_, T>) -> Result<R, Error> + Sync,
+    ) -> Result<(R, Option<R>), Error> {
         // Derived before the read (it needs the store mutably) and used, or
-        // its error reported, only if something is chosen.
-        let key = self.key();
+        // its error reported, only if something is to be opened.
+        let key = match secrets {
+            Secrets::Open => Some(self.key()),
+            Secrets::Sealed => None,
+        };
         let read = self.conn.unchecked_transaction()?;
         let (summaries, sealed): (Vec<CredentialSummary>, Vec<Sealed>) =
             summaries(&read, narrow, Order::Id)?
@@ -60,56 +144,61 @@ impl Store {
                 .map(|r| (r.summary, (r.uid, r.sealed)))
                 .unzip();
         read.finish()?;
-        let chosen: Vec<usize> = choose(&summaries)
+        let chosen = choose(&summaries);
+        // Each chosen credential's summary and sealed rows move into its
+        // visit, which opens the credential from them without a copy.
+        let mut read: Vec<Option<(CredentialSummary, Sealed)>> =
+            summaries.into_iter().zip(sealed).map(Some).collect();
+        let chosen: Vec<(T, CredentialSummary, Sealed)> = chosen
             .into_iter()
-            .filter(|&i| {
-                summaries
-                    .get(i)
-                    .is_some_and(|s| !s.needs_secrets && !s.secret_fields.is_empty())
+            .filter_map(|(i, item)| {
+                let (summary, sealed) = read.get_mut(i)?.take()?;
+                Some((item, summary, sealed))
             })
             .collect();
-        if chosen.is_empty() {
-            return Ok(Listing {
-                summaries,
-                opened: Vec::new(),
-            });
-        }
-        let key = key?;
-        // Opening and validating is CPU work of a few microseconds each:
-        // many are shared between this thread and one more.
-        let (first, second) = two_halves(chosen, |_, part| {
-            part.into_iter()
-                .map(|i| Ok((i, open_one(&key, &summaries[i], &sealed[i])?)))
-                .collect::<Result<Vec<_>, Error>>()
+        // Freeing what was not chosen is no part of the answer.
+        drop_elsewhere(read);
+        let key = match key {
+            Some(key) if chosen.iter().any(|(_, s, _)| openable(s)) => Some(key?),
+            _ => None,
+        };
+        // Opening and validating is CPU work of a few microseconds each, and
+        // so is most callers' work on each: many are shared between this
+        // thread and one more.
+        let (first, second) = two_halves(chosen, |half, part| {
+            visit(
+                half,
+                Visits {
+                    chosen: part.into_iter(),
+                    key: key.as_ref(),
+                },
+            )
         });
         // The first error in the chosen order is the one reported.
-        let mut opened = first?;
-        opened.extend(second.transpose()?.unwrap_or_default());
-        // Freeing what was read is no part of the answer.
-        drop_elsewhere(sealed);
-        Ok(Listing { summaries, opened })
+        Ok((first?, second.transpose()?))
     }
 }
 
-/// A credential with its secrets, from its summary, its uid and its sealed rows.
-fn open_one(
-    key: &nascfg_crypto::SealingKey,
-    s: &CredentialSummary,
-    (uid, rows): &Sealed,
-) -> Result<Credential, Error> {
+/// A credential with its secrets, from its summary (whose attributes go into
+/// it), its uid and its sealed rows.
+fn open_one(key: &SealingKey, s: CredentialSummary, (uid, rows): Sealed) -> Result<Visited, Error> {
     let mut secrets: Vec<(String, SecretString)> = Vec::with_capacity(rows.len());
     for (field, text) in rows {
-        let value = open_sealed(key, text, &credential_context(uid, field), || {
+        let value = open_sealed(key, &text, &credential_context(&uid, &field), || {
             format!("credential {:?} ({field})", s.name)
         })?;
-        secrets.push((field.clone(), value));
+        secrets.push((field, value));
     }
-    Credential::from_parts(&s.name, s.provider, s.attributes.clone(), secrets).map_err(|e| {
-        Error::InvalidStored {
-            name: s.name.clone(),
+    match Credential::from_parts(&s.name, s.provider, s.attributes, secrets) {
+        Ok(credential) => Ok(Visited::Opened {
+            id: s.id,
+            credential,
+        }),
+        Err(e) => Err(Error::InvalidStored {
+            name: s.name,
             reason: e.to_string(),
-        }
-    })
+        }),
+    }
 }
 
 /// The order summaries are read in.
@@ -203,10 +292,19 @@ pub(crate) fn summaries(
         };
         last.sealed.extend(secret);
     }
-    let (first, second) = two_halves(raw, |_, part| {
-        part.into_iter()
-            .map(Raw::parse)
-            .collect::<Result<Vec<_>, _>>()
+    let (first, second) = two_halves(raw, |half, part| {
+        // Sized up front (a collect of Results grows by doubling), the
+        // first half with room for the second.
+        let room = if half == 0 {
+            2 * part.len() + 1
+        } else {
+            part.len()
+        };
+        let mut out = Vec::with_capacity(room);
+        for raw in part {
+            out.push(raw.parse()?);
+        }
+        Ok::<_, Error>(out)
     });
     let mut out = first?;
     out.extend(second.transpose()?.unwrap_or_default());
@@ -275,7 +373,7 @@ mod tests {
     use super::*;
     use crate::DataDir;
     use nascfg_credentials::ProviderKind;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn store_with(n: usize) -> (tempfile::TempDir, Store) {
         let tmp = tempfile::tempdir().expect("tempdir");
@@ -294,26 +392,73 @@ mod tests {
         (tmp, store)
     }
 
-    fn names(l: &Listing) -> Vec<String> {
-        l.summaries.iter().map(|s| s.name.clone()).collect()
+    /// The names of the summaries `narrow` reads, in the order read.
+    fn names(store: &mut Store, narrow: &Narrow) -> Vec<String> {
+        let mut names = Vec::new();
+        store
+            .credentials_listed(
+                narrow,
+                Secrets::Sealed,
+                |summaries| {
+                    names = summaries.iter().map(|s| s.name.clone()).collect();
+                    Vec::<(usize, ())>::new()
+                },
+                |_, _| Ok(()),
+            )
+            .expect("listed");
+        names
+    }
+
+    /// What each visit saw, in the order visited: its item, its name and
+    /// its opened password, if it was opened.
+    fn visited(
+        store: &mut Store,
+        secrets: Secrets,
+        chosen: &[usize],
+    ) -> Result<Vec<(usize, String, Option<Value>)>, Error> {
+        let (first, second) = store.credentials_listed(
+            &Narrow::All,
+            secrets,
+            |_| chosen.iter().map(|&i| (i, i)).collect(),
+            |_, visits| {
+                visits
+                    .map(|v| {
+                        let v = v?;
+                        Ok(match v.visited {
+                            Visited::Opened { credential, .. } => (
+                                v.item,
+                                credential.name().to_owned(),
+                                Some(
+                                    credential.to_api_json(
+                                        nascfg_credentials::Shape::Current,
+                                        nascfg_credentials::Reveal::Revealed,
+                                    )["provider"]["pass"]
+                                        .clone(),
+                                ),
+                            ),
+                            Visited::Summary(s) => (v.item, s.name, None),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+            },
+        )?;
+        Ok(first
+            .into_iter()
+            .chain(second.into_iter().flatten())
+            .collect())
     }
 
     /// Each narrowing reads exactly what it names, in id order, and the
-    /// chosen credentials open with their secrets, in the order chosen, on
-    /// one thread or two alike.
+    /// chosen credentials are visited in the order chosen, opened with their
+    /// secrets when asked, on one thread or two alike.
     #[test]
     fn narrowed_and_opened() {
-        let (_tmp, mut store) = store_with(TWO_THREADS_FROM + 2);
-        let all = store
-            .credentials_listed(&Narrow::All, |_| Vec::new())
-            .expect("all");
-        assert_eq!(all.summaries.len(), TWO_THREADS_FROM + 2);
-        assert!(
-            all.summaries
-                .windows(2)
-                .all(|w| w[0].id.get() < w[1].id.get())
-        );
-        let id3 = all.summaries[3].id.get();
+        let n = TWO_THREADS_FROM + 2;
+        let (_tmp, mut store) = store_with(n);
+        let all = names(&mut store, &Narrow::All);
+        let expected: Vec<String> = (0..n).map(|i| format!("c{i:03}")).collect();
+        assert_eq!(all, expected, "every credential, in id order");
+        let id3 = store.credential_summary("c003").expect("c003").id.get();
         let c06: Vec<String> = (60..70).map(|i| format!("c{i:03}")).collect();
         for (narrow, expected) in [
             (Narrow::Ids(vec![id3, -1]), vec!["c003".to_owned()]),
@@ -322,28 +467,63 @@ mod tests {
                 vec!["c001".to_owned(), "c005".to_owned()],
             ),
             (Narrow::NamePrefix("c06".into()), c06),
-            (Narrow::NamePrefix(String::new()), names(&all)),
-            (Narrow::Ids((0..=MAX_LISTED as i64).collect()), names(&all)),
+            (Narrow::NamePrefix(String::new()), all.clone()),
+            (Narrow::Ids((0..=MAX_LISTED as i64).collect()), all.clone()),
         ] {
-            let got = store
-                .credentials_listed(&narrow, |_| Vec::new())
-                .expect("listed");
-            assert_eq!(names(&got), expected, "{narrow:?}");
+            assert_eq!(names(&mut store, &narrow), expected, "{narrow:?}");
         }
-        for chosen in [vec![2, 0], (0..TWO_THREADS_FROM + 2).rev().collect()] {
-            let got = store
-                .credentials_listed(&Narrow::All, |_| chosen.clone())
-                .expect("opened");
-            assert_eq!(got.opened.len(), chosen.len());
-            for ((i, c), want) in got.opened.iter().zip(&chosen) {
-                assert_eq!(i, want);
-                assert_eq!(c.name(), format!("c{want:03}"));
-                let pass = c.to_api_json(
-                    nascfg_credentials::Shape::Current,
-                    nascfg_credentials::Reveal::Revealed,
-                );
-                assert_eq!(pass["provider"]["pass"], json!(format!("p{want}")));
+        for chosen in [vec![2, 0, n + 5, 2], (0..n).rev().collect::<Vec<_>>()] {
+            // Out of range skipped, chosen again visited once.
+            let mut in_range: Vec<usize> = Vec::new();
+            for &i in &chosen {
+                if i < n && !in_range.contains(&i) {
+                    in_range.push(i);
+                }
             }
+            let opened = visited(&mut store, Secrets::Open, &chosen).expect("opened");
+            let expected: Vec<(usize, String, Option<Value>)> = in_range
+                .iter()
+                .map(|&i| (i, format!("c{i:03}"), Some(json!(format!("p{i}")))))
+                .collect();
+            assert_eq!(opened, expected, "opened, in the order chosen");
+            let sealed = visited(&mut store, Secrets::Sealed, &chosen).expect("sealed");
+            let expected: Vec<(usize, String, Option<Value>)> =
+                expected.into_iter().map(|(i, n, _)| (i, n, None)).collect();
+            assert_eq!(sealed, expected, "visited without opening");
+        }
+    }
+
+    /// A sealed value that does not open is an error naming its credential:
+    /// the first in the order chosen, whichever half it is in, and only
+    /// when secrets are opened.
+    #[test]
+    fn first_error_in_the_order_chosen() {
+        let n = TWO_THREADS_FROM + 2;
+        let (_tmp, mut store) = store_with(n);
+        store
+            .conn
+            .execute(
+                "UPDATE credential_secret SET sealed = 'damaged' WHERE credential_id IN
+                 (SELECT id FROM credential WHERE name IN ('c001', 'c500'))",
+                [],
+            )
+            .expect("damaged");
+        for (chosen, named) in [
+            ((0..n).collect::<Vec<_>>(), "c001"),
+            ((0..n).rev().collect(), "c500"),
+            (vec![500, 1], "c500"),
+        ] {
+            let e = visited(&mut store, Secrets::Open, &chosen).expect_err("damaged");
+            assert!(
+                e.to_string().contains(&format!("{named:?}")),
+                "{named}: {e}"
+            );
+            assert_eq!(
+                visited(&mut store, Secrets::Sealed, &chosen)
+                    .expect("nothing opened")
+                    .len(),
+                n.min(chosen.len())
+            );
         }
     }
 }

@@ -529,6 +529,12 @@ impl Options {
         self.order_by.is_empty()
     }
 
+    /// Whether `select` names fields (else [`Options::select`] keeps a
+    /// record as it is).
+    pub(crate) fn selects(&self) -> bool {
+        self.select.as_ref().is_some_and(|s| !s.is_empty())
+    }
+
     /// Sorts, then cuts to `offset`/`limit`.
     pub(crate) fn order_and_page(&self, records: &mut Vec<Value>) {
         if !self.order_by.is_empty() {

@@ -5,16 +5,20 @@
 //! store's own methods, as the CLI's do.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nascfg_credentials::{Credential, ProviderKind, REDACTED, Reveal, Shape, ValidationErrors};
+use nascfg_credentials::{Credential, ProviderKind, Reveal, ValidationErrors};
 use nascfg_crypto::secrecy::{ExposeSecret as _, SecretString};
-use nascfg_store::{ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Store};
+use nascfg_store::{
+    ApiKeyRole, ApiKeySummary, CredentialSummary, DataDir, Secrets, Store, Visit, Visited,
+};
 use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::audit::Entry;
 use super::filter::{Filters, Options};
+use super::record::{self, redacted_entry, revealed_entry};
 use super::rpc::{self, Problem, Reply, RpcError, errno};
 
 /// TrueNAS's API version these shapes follow (`system.version_short`).
@@ -438,42 +442,11 @@ fn id_param(params: &[Value], i: usize) -> Result<i64, RpcError> {
         .ok_or_else(|| RpcError::invalid("id", "Input should be a valid integer"))
 }
 
-/// A credential without secrets, in TrueNAS's current shape with its id:
-/// every secret that has a value as `********`, fields in the catalog's order.
-fn redacted_entry(s: &CredentialSummary) -> Value {
-    let mut provider = Map::new();
-    provider.insert("type".into(), Value::String(s.provider.type_str().into()));
-    let fields = s.provider.spec().fields();
-    for field in fields {
-        let name = field.name();
-        if let Some(v) = s.attributes.get(name) {
-            provider.insert(name.into(), v.clone());
-        } else if s.secret_fields.iter().any(|f| f == name) {
-            provider.insert(name.into(), Value::String(REDACTED.into()));
-        }
-    }
-    for (k, v) in &s.attributes {
-        if !fields.iter().any(|f| f.name() == k) {
-            provider.insert(k.clone(), v.clone());
-        }
-    }
-    json!({"id": s.id.get(), "name": s.name, "provider": provider})
-}
-
-fn revealed_entry(id: i64, credential: &Credential) -> Value {
-    let mut doc = credential.to_api_json(Shape::Current, Reveal::Revealed);
-    let mut out = Map::new();
-    out.insert("id".into(), Value::from(id));
-    if let Value::Object(m) = &mut doc {
-        out.append(m);
-    }
-    Value::Object(out)
-}
-
 /// Records filtered on their redacted form (so no filter can probe a secret),
 /// ordered and paged; then, for an admin key, with secrets. The store reads
 /// only what an `id` or `name` filter can match ([`Filters::narrow`]), and
-/// opens the secrets of the page only, from the same snapshot.
+/// opens the secrets of the page only, from the same snapshot, each just
+/// before its record is written.
 fn query(
     store: &mut Store,
     reveal: Reveal,
@@ -492,87 +465,106 @@ fn query(
     if !problems.is_empty() {
         return Err(RpcError::validation(problems));
     }
+    let secrets = match reveal {
+        Reveal::Revealed if !options.count => Secrets::Open,
+        Reveal::Revealed | Reveal::Redacted => Secrets::Sealed,
+    };
+    // The page's length, known once the summaries are read.
+    let page_len = AtomicUsize::new(0);
     // The page: each record's summary index, and its redacted form when it
     // had to be made to be filtered or ordered.
-    let mut page: Vec<(usize, Option<Value>)> = Vec::new();
-    let listing = store
-        .credentials_listed(&filters.narrow(), |summaries| {
-            page = page_of(summaries, &filters, &options);
-            if options.count || reveal != Reveal::Revealed {
-                return Vec::new();
-            }
-            page.iter().map(|(i, _)| *i).collect()
-        })
-        .map_err(|e| store_error(&e))?;
+    let choose = |summaries: &[CredentialSummary]| {
+        let mut page = page_of(summaries, &filters, &options);
+        page_len.store(page.len(), Ordering::Relaxed);
+        if options.count {
+            page.clear();
+        } else if options.get {
+            page.truncate(1);
+        }
+        page
+    };
+    let narrow = filters.narrow();
     if options.count {
-        return Ok(Value::from(page.len()).into());
+        store
+            .credentials_listed(&narrow, secrets, choose, |_, _| Ok(()))
+            .map_err(|e| store_error(&e))?;
+        return Ok(Value::from(page_len.into_inner()).into());
     }
-    let summaries = &listing.summaries;
-    let mut opened = listing.opened.into_iter().peekable();
-    let records: Vec<Record> = page
-        .into_iter()
-        .map(|(i, redacted)| match opened.next_if(|(o, _)| *o == i) {
-            Some((_, credential)) => Record::Opened(summaries[i].id.get(), credential),
-            None => Record::Redacted(redacted.unwrap_or_else(|| redacted_entry(&summaries[i]))),
-        })
-        .collect();
     if options.get {
-        return match records.into_iter().next() {
-            Some(record) => Ok(options.select(record.into_value()).into()),
+        let (first, _) = store
+            .credentials_listed(&narrow, secrets, choose, |_, mut visits| {
+                visits
+                    .next()
+                    .transpose()
+                    .map(|v| v.map(|v| options.select(record_value(v))))
+            })
+            .map_err(|e| store_error(&e))?;
+        return match first {
+            Some(record) => Ok(record.into()),
             None => Err(RpcError::call(errno::ENOENT, "MatchNotFound()")),
         };
     }
-    let text = array_text(records, &options);
-    // Freeing the summaries is no part of the answer.
-    nascfg_store::drop_elsewhere(listing.summaries);
-    Ok(Reply::Text(text))
-}
-
-/// One record of a query's page: its redacted form, or the credential with
-/// its secrets (made into JSON only when written).
-enum Record {
-    Redacted(Value),
-    Opened(i64, Credential),
-}
-
-impl Record {
-    fn into_value(self) -> Value {
-        match self {
-            Record::Redacted(v) => v,
-            Record::Opened(id, credential) => revealed_entry(id, &credential),
-        }
-    }
-}
-
-/// The records `select`ed, as the text of a JSON array: made and written on
-/// two threads when there are many (a full query of an admin key is mostly
-/// this work and the opening of secrets, which the store shares alike).
-fn array_text(records: Vec<Record>, options: &Options) -> String {
-    // Each part starts with what comes before its first record, so the
-    // first part is the answer's start and only the second is copied.
-    let all = records.len();
-    let write = |half: usize, part: Vec<Record>| {
-        // The first part has room for the whole answer.
-        let room = if half == 0 { all } else { part.len() };
-        let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
-        if half == 0 {
-            out.push(b'[');
-        }
-        for (n, record) in part.into_iter().enumerate() {
-            if n > 0 || half > 0 {
-                out.push(b',');
+    // The records as the text of a JSON array, written on two threads when
+    // there are many, each half's as its credentials are opened. Each half
+    // starts with what comes before its first record, so the first half is
+    // the answer's start and only the second is copied.
+    let (mut out, second) = store
+        .credentials_listed(&narrow, secrets, choose, |half, visits| {
+            // The first half has room for the whole answer.
+            let room = if half == 0 {
+                page_len.load(Ordering::Relaxed)
+            } else {
+                visits.len()
+            };
+            let mut out: Vec<u8> = Vec::with_capacity(room * 192 + 2);
+            if half == 0 {
+                out.push(b'[');
             }
-            serde_json::to_writer(&mut out, &options.select(record.into_value()))
-                .expect("a JSON value writes into memory");
-        }
-        out
-    };
-    let (mut out, second) = nascfg_store::two_halves(records, write);
+            for (n, visit) in visits.enumerate() {
+                if n > 0 || half > 0 {
+                    out.push(b',');
+                }
+                write_record(&mut out, visit?, &options);
+            }
+            Ok(out)
+        })
+        .map_err(|e| store_error(&e))?;
     if let Some(second) = second {
         out.extend(second);
     }
     out.push(b']');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    Ok(Reply::Text(
+        String::from_utf8(out).expect("serde_json writes UTF-8"),
+    ))
+}
+
+/// A visited record as a `Value`: the credential with its secrets, else its
+/// redacted form.
+fn record_value(visit: Visit<Option<Value>>) -> Value {
+    match visit.visited {
+        Visited::Opened { id, credential } => revealed_entry(id.get(), &credential),
+        Visited::Summary(summary) => visit.item.unwrap_or_else(|| redacted_entry(&summary)),
+    }
+}
+
+/// Appends a visited record's JSON text, `select`ed: written straight from
+/// the credential or the summary, or through a `Value` when `select` picks
+/// fields (the same bytes either way).
+fn write_record(out: &mut Vec<u8>, visit: Visit<Option<Value>>, options: &Options) {
+    if options.selects() {
+        return record::write(out, &options.select(record_value(visit)));
+    }
+    match (&visit.visited, &visit.item) {
+        (Visited::Opened { id, credential }, _) => record::write(
+            out,
+            &record::Revealed {
+                id: id.get(),
+                credential,
+            },
+        ),
+        (Visited::Summary(_), Some(redacted)) => record::write(out, redacted),
+        (Visited::Summary(summary), None) => record::write(out, &record::Redacted(summary)),
+    }
 }
 
 /// The records `filters` keeps, in `options`' order and page, as indices
@@ -841,4 +833,74 @@ fn verify(shared: &Shared, store: &mut Store, doc: Option<&Value>) -> Result<Val
         "error": answer.error,
         "excerpt": answer.excerpt,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use nascfg_credentials::{Credential, ProviderKind};
+    use nascfg_store::{DataDir, Store, TWO_THREADS_FROM};
+    use serde_json::{Value, json};
+
+    use super::{Reply, Reveal, query};
+
+    fn text(store: &mut Store, reveal: Reveal, filters: &Value, options: &Value) -> String {
+        match query(store, reveal, Some(filters), Some(options)) {
+            Ok(Reply::Text(text)) => text,
+            other => panic!("{filters} {options}: {other:?}"),
+        }
+    }
+
+    /// A query's answer, written straight from each credential or summary
+    /// (on two threads when the page is large), is the same text as through
+    /// the `Value` of each record (what `select` of every member takes),
+    /// for an admin key and a read-only one, filtered, ordered, paged.
+    #[test]
+    fn written_as_the_values_are() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&DataDir::new(tmp.path().join("data"))).expect("store");
+        let n = TWO_THREADS_FROM + 9;
+        let credentials: Vec<Credential> = (0..n)
+            .map(|i| {
+                let (kind, attrs) = if i % 3 == 0 {
+                    (
+                        ProviderKind::Webdav,
+                        json!({"url": format!("https://dav{i}.example/é"), "vendor": "nextcloud",
+                               "user": format!("Zoë \"{i}\""), "pass": format!("p\\{i}")}),
+                    )
+                } else {
+                    (
+                        ProviderKind::Ftp,
+                        json!({"host": "ftp.example", "user": format!("u{i}"), "pass": format!("😀{i}")}),
+                    )
+                };
+                let attrs = attrs.as_object().expect("an object").clone();
+                Credential::new(&format!("c{i:03} \"q\""), kind, attrs).expect("valid")
+            })
+            .collect();
+        store.add_credentials(&credentials).expect("added");
+        for reveal in [Reveal::Revealed, Reveal::Redacted] {
+            for (filters, options, len) in [
+                (json!([]), json!({}), n),
+                (json!([["name", "^", "c1"]]), json!({}), 100),
+                (
+                    json!([["provider.type", "=", "FTP"]]),
+                    json!({"order_by": ["-name"]}),
+                    n - n.div_ceil(3),
+                ),
+                (json!([]), json!({"offset": 5, "limit": n}), n - 5),
+                (json!([["id", "=", -1]]), json!({}), 0),
+            ] {
+                let written = text(&mut store, reveal, &filters, &options);
+                let mut selected = options.clone();
+                selected["select"] = json!(["id", "name", "provider"]);
+                let through_values = text(&mut store, reveal, &filters, &selected);
+                assert_eq!(written, through_values, "{reveal:?} {filters} {options}");
+                let records: Vec<Value> = serde_json::from_str(&written).expect("JSON");
+                assert_eq!(records.len(), len, "{reveal:?} {filters} {options}");
+                if let (Reveal::Revealed, Some(r)) = (reveal, records.first()) {
+                    assert_ne!(r["provider"]["pass"], json!(nascfg_credentials::REDACTED));
+                }
+            }
+        }
+    }
 }

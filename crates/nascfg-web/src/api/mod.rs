@@ -15,6 +15,7 @@
 mod audit;
 mod filter;
 mod methods;
+mod record;
 mod rpc;
 mod throttle;
 
