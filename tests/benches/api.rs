@@ -5,7 +5,9 @@
 //! as tests/it/api.rs) log in with an admin API key and
 //!
 //! - (a) `cloudsync.credentials.query` of all 10,000 over one socket: 11 runs,
-//!   the median (goal < 50 ms), from sending the frame to the parsed answer;
+//!   the median (goal < 50 ms), from sending the frame to the answer's last
+//!   byte, and to the client's `serde_json::Value` of it (a DOM of 10,000
+//!   records, about a fifth of the whole on this machine);
 //! - (b) 50 clients at once for 30 s (`NASCFG_BENCH_API_SECS` shortens it),
 //!   each mixing queries (one name with `get`, a page of 100 ordered by name,
 //!   a name prefix) and creates (an FTP credential of its own name), one
@@ -125,6 +127,15 @@ impl Client {
 
     /// One call: its result, or the error's text (a JSON-RPC error or a broken socket).
     async fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        self.call_timed(method, params).await.map(|(v, _)| v)
+    }
+
+    /// [`Client::call`], and when the answer's frame had arrived whole.
+    async fn call_timed(
+        &mut self,
+        method: &str,
+        params: Value,
+    ) -> Result<(Value, Instant), String> {
         self.id += 1;
         let frame = json!({"jsonrpc": "2.0", "id": self.id, "method": method, "params": params});
         self.socket
@@ -134,6 +145,7 @@ impl Client {
         loop {
             match self.socket.next().await {
                 Some(Ok(Message::Text(t))) => {
+                    let received = Instant::now();
                     let mut answer: Value =
                         serde_json::from_str(&t).map_err(|e| format!("not JSON: {e}"))?;
                     if answer["id"] != self.id {
@@ -142,7 +154,7 @@ impl Client {
                     if let Some(error) = answer.get("error") {
                         return Err(format!("{method}: {error}"));
                     }
-                    return Ok(answer["result"].take());
+                    return Ok((answer["result"].take(), received));
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 other => return Err(format!("{method}: no answer: {other:?}")),
@@ -260,25 +272,29 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (query_times, query_bytes) = runtime.block_on(async {
+    let (query_times, received_times, query_bytes) = runtime.block_on(async {
         let mut client = Client::login(port, &key).await;
         let mut times = Vec::new();
+        let mut received_times = Vec::new();
         let mut bytes = 0;
         for _ in 0..QUERY_RUNS {
             let sent = Instant::now();
-            let all = client
-                .call("cloudsync.credentials.query", json!([]))
+            let (all, received) = client
+                .call_timed("cloudsync.credentials.query", json!([]))
                 .await
                 .unwrap();
             times.push(sent.elapsed());
+            received_times.push(received - sent);
             let all = all.as_array().expect("a list");
             assert_eq!(all.len(), CREDENTIALS);
             bytes = serde_json::to_vec(all).unwrap().len();
         }
         times.sort();
-        (times, bytes)
+        received_times.sort();
+        (times, received_times, bytes)
     });
     let query_median = times_median(&query_times);
+    let received_median = times_median(&received_times);
 
     eprintln!("{CLIENTS} clients mixing query and create for {secs} s ...");
     let (loads, wall) = runtime.block_on(async {
@@ -328,16 +344,25 @@ fn main() {
     );
     println!("| operation | requests | median / p50 | p99 | goal |");
     println!("|---|---|---|---|---|");
-    println!(
-        "| cloudsync.credentials.query, all {CREDENTIALS} ({:.1} MiB of JSON), admin key | {QUERY_RUNS} runs | {:.1} ms | max {:.1} ms | < 50 ms {} |",
-        query_bytes as f64 / (1024.0 * 1024.0),
-        ms(query_median),
-        ms(*query_times.last().unwrap()),
-        if query_median < Duration::from_millis(50) {
+    let met = |d: Duration| {
+        if d < Duration::from_millis(50) {
             "met"
         } else {
             "NOT met"
         }
+    };
+    println!(
+        "| cloudsync.credentials.query, all {CREDENTIALS} ({:.1} MiB of JSON), admin key, to the answer's last byte | {QUERY_RUNS} runs | {:.1} ms | max {:.1} ms | < 50 ms {} |",
+        query_bytes as f64 / (1024.0 * 1024.0),
+        ms(received_median),
+        ms(*received_times.last().unwrap()),
+        met(received_median),
+    );
+    println!(
+        "| the same, to the client's parsed answer (a serde_json::Value) | {QUERY_RUNS} runs | {:.1} ms | max {:.1} ms | < 50 ms {} |",
+        ms(query_median),
+        ms(*query_times.last().unwrap()),
+        met(query_median),
     );
     println!(
         "| {CLIENTS} clients, {:.0} s, every request | {} ({:.0}/s) | {:.1} ms | {:.1} ms | no error: {} |",
