@@ -35,7 +35,7 @@ const ENCRYPT_MARKER: &str = "RCLONE_ENCRYPT_V0:";
 /// A key set again keeps its first place and takes the new value (rclone's
 /// rule). A key is found by a scan while the section is small (a remote has
 /// a handful of keys), and through `index`, made when the section grows past
-/// [`SCAN_UP_TO`] keys, so a section of hundreds of thousands of keys is
+/// 16 keys, so a section of hundreds of thousands of keys is
 /// still read in linear time.
 pub struct Section {
     name: String,
