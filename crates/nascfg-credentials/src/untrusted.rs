@@ -70,6 +70,16 @@ impl fmt::Debug for Untrusted<'_> {
 /// number of bytes left out. Only the head is decoded: a huge input costs no
 /// more than a short one.
 fn write_escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    // The common case, a short name of printable ASCII: written as it is, in
+    // one piece (an import's report shows tens of thousands of them).
+    if bytes.len() <= UNTRUSTED_SHOWN_CHARS
+        && bytes
+            .iter()
+            .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+        && let Ok(plain) = std::str::from_utf8(bytes)
+    {
+        return f.write_str(plain);
+    }
     let mut shown = 0;
     let mut offset = 0;
     // Enough bytes for the characters shown (at most 4 each) and the check
