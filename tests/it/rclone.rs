@@ -553,3 +553,67 @@ fn export_then_import_gives_the_same_credentials() {
         assert_eq!(after, before, "{name}");
     }
 }
+
+/// A second import over stored credentials: a name already stored is
+/// skipped, or with `--replace` written over with the file's new secret,
+/// while new names are added from what the preparing threads sealed ahead.
+#[test]
+fn import_again_skips_or_replaces_what_is_stored() {
+    let n = Nascfg::new();
+    let obscure = |plain: &str| {
+        String::from_utf8(rclone(&["obscure", plain]).stdout)
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let section = |name: &str, pass: &str| {
+        format!(
+            "[{name}]\ntype = webdav\nurl = https://dav.example.com/{name}\nvendor = other\nuser = me\npass = {}\n\n",
+            obscure(pass)
+        )
+    };
+    let statuses = |report: &Value| -> Vec<(String, String)> {
+        report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_owned(),
+                    i["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let first = n.write_file("first.conf", section("a", "one") + &section("b", "two"));
+    n.json(&["import", "rclone", &first]);
+    let second = n.write_file(
+        "second.conf",
+        section("a", "changed") + &section("c", "three"),
+    );
+
+    let again = n.json(&["import", "rclone", &second]);
+    assert_eq!(
+        statuses(&again),
+        pairs(&[("a", "skipped"), ("c", "imported")]),
+        "{again:#}"
+    );
+    assert!(again.to_string().contains("--replace"), "{again:#}");
+    assert_eq!(shown(&n, "a")["pass"], "one");
+    assert_eq!(shown(&n, "c")["pass"], "three");
+
+    let replaced = n.json(&["import", "rclone", &second, "--replace"]);
+    assert_eq!(
+        statuses(&replaced),
+        pairs(&[("a", "replaced"), ("c", "replaced")]),
+        "{replaced:#}"
+    );
+    assert_eq!(shown(&n, "a")["pass"], "changed");
+    assert_eq!(shown(&n, "b")["pass"], "two");
+    assert_eq!(shown(&n, "c")["pass"], "three");
+}

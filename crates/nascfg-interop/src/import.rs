@@ -177,6 +177,8 @@ enum KeyAction {
 
 enum CredAction {
     Add(Credential),
+    /// An add of what a preparing thread sealed ahead.
+    AddSealed(SealedCredential),
     Replace(Credential),
     Skip,
 }
@@ -293,14 +295,14 @@ pub(crate) fn apply<S: Send>(
     // transaction: nothing is visible until every one is in.
     let mut decide = Decide {
         key_names,
-        existing_creds,
+        existing_creds: &existing_creds,
         seen: HashSet::new(),
         replace: options.replace,
     };
     let mut cred_items = Vec::with_capacity(items.len());
     if options.dry_run {
-        prepare_all(items, &map, None, |prepared| {
-            cred_items.push(decide.credential(prepared.cand).0);
+        prepare_all(items, &map, None, &existing_creds, |prepared| {
+            cred_items.push(decide.credential(prepared).0);
             Ok::<_, Error>(())
         })?;
     } else {
@@ -312,19 +314,17 @@ pub(crate) fn apply<S: Send>(
                 }
             }
             let sealer = batch.sealer()?;
-            prepare_all(items, &map, Some(&sealer), |prepared| {
-                let (item, action) = decide.credential(prepared.cand);
-                match (action, prepared.sealed) {
-                    (CredAction::Add(_), Some(sealed)) => {
+            prepare_all(items, &map, Some(&sealer), &existing_creds, |prepared| {
+                let (item, action) = decide.credential(prepared);
+                match action {
+                    CredAction::AddSealed(sealed) => {
                         batch.add_sealed(&sealed)?;
                     }
-                    (CredAction::Add(cred), None) => {
+                    CredAction::Add(cred) => {
                         batch.add_credential(&cred)?;
                     }
-                    (CredAction::Replace(cred), _) => {
-                        batch.replace_credential(&item.name, &cred)?
-                    }
-                    (CredAction::Skip, _) => {}
+                    CredAction::Replace(cred) => batch.replace_credential(&item.name, &cred)?,
+                    CredAction::Skip => {}
                 }
                 cred_items.push(item);
                 Ok(())
@@ -346,7 +346,18 @@ const CHUNK: usize = 256;
 /// decides to add it; dropped unused otherwise).
 struct Prepared {
     cand: CredentialCandidate,
-    sealed: Option<SealedCredential>,
+    sealed: Option<Sealed>,
+}
+
+/// A valid credential sealed ahead by a preparing thread.
+struct Sealed {
+    sealed: SealedCredential,
+    /// The credential, unless no stored credential has its name: then only
+    /// an add can follow, which needs the sealed form alone, and the
+    /// credential is dropped on the thread that made it (frees of another
+    /// thread's memory cost glibc's allocator dearly on the inserting one).
+    credential: Option<Credential>,
+    warnings: Vec<String>,
 }
 
 /// Maps, validates and (with a sealer) seals `items` on two threads, one
@@ -359,14 +370,21 @@ fn prepare_all<S: Send, E>(
     mut items: Vec<S>,
     map: &(impl Fn(S) -> CredentialCandidate + Sync),
     sealer: Option<&Sealer>,
+    existing: &HashSet<String>,
     mut sink: impl FnMut(Prepared) -> Result<(), E>,
 ) -> Result<(), E> {
     let second = items.split_off(items.len() / 2);
     std::thread::scope(|scope| {
         let (send_first, first) = std::sync::mpsc::sync_channel(4);
         let (send_second, later) = std::sync::mpsc::channel();
-        scope.spawn(move || prepare_half(items, map, sealer, |c| send_first.send(c).is_ok()));
-        scope.spawn(move || prepare_half(second, map, sealer, |c| send_second.send(c).is_ok()));
+        scope.spawn(move || {
+            prepare_half(items, map, sealer, existing, |c| send_first.send(c).is_ok())
+        });
+        scope.spawn(move || {
+            prepare_half(second, map, sealer, existing, |c| {
+                send_second.send(c).is_ok()
+            })
+        });
         for chunk in first.iter().chain(later.iter()) {
             for prepared in chunk {
                 sink(prepared)?;
@@ -381,15 +399,23 @@ fn prepare_half<S>(
     items: Vec<S>,
     map: &impl Fn(S) -> CredentialCandidate,
     sealer: Option<&Sealer>,
+    existing: &HashSet<String>,
     send: impl Fn(Vec<Prepared>) -> bool,
 ) {
     let mut chunk = Vec::with_capacity(CHUNK);
     for item in items {
         let mut cand = map(item);
         cand.validate();
-        let sealed = match (&cand.validated, sealer) {
-            (Some(Ok(cred)), Some(sealer)) => Some(sealer.seal(cred)),
-            _ => None,
+        let sealed = match (cand.validated.take(), sealer) {
+            (Some(Ok(cred)), Some(sealer)) => Some(Sealed {
+                sealed: sealer.seal(&cred),
+                warnings: cred.warnings(),
+                credential: existing.contains(&cand.name).then_some(cred),
+            }),
+            (validated, _) => {
+                cand.validated = validated;
+                None
+            }
         };
         chunk.push(Prepared { cand, sealed });
         if chunk.len() == CHUNK && !send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))) {
@@ -401,21 +427,28 @@ fn prepare_half<S>(
     }
 }
 
+/// A credential that passed: built here, or on a preparing thread and sealed.
+enum Decided {
+    Built(Credential),
+    Sealed(Sealed),
+}
+
 /// What deciding a credential needs to know: the key pairs' names in the
 /// store, the credentials already there, the names seen so far.
-struct Decide {
+struct Decide<'a> {
     key_names: HashMap<String, Result<String, String>>,
-    existing_creds: HashSet<String>,
+    existing_creds: &'a HashSet<String>,
     seen: HashSet<String>,
     replace: bool,
 }
 
-impl Decide {
+impl Decide<'_> {
     /// Re-links the key pair, validates, checks the name: the report item
     /// and what to store.
-    fn credential(&mut self, mut cand: CredentialCandidate) -> (ImportItem, CredAction) {
+    fn credential(&mut self, prepared: Prepared) -> (ImportItem, CredAction) {
+        let Prepared { mut cand, sealed } = prepared;
         let mut notes = std::mem::take(&mut cand.notes);
-        let decided = self.decide(&mut cand);
+        let decided = self.decide(&mut cand, sealed);
         let mut item = ImportItem {
             source_name: None,
             provider: std::mem::take(&mut cand.provider_text),
@@ -425,13 +458,26 @@ impl Decide {
             name: cand.name,
         };
         let action = match decided {
-            Ok((cred, exists)) => {
+            Ok((Decided::Built(cred), exists)) => {
                 notes.extend(cred.warnings());
                 if exists {
                     item.status = ImportStatus::Replaced;
                     CredAction::Replace(cred)
                 } else {
                     CredAction::Add(cred)
+                }
+            }
+            Ok((Decided::Sealed(sealed), exists)) => {
+                notes.extend(sealed.warnings);
+                match (exists, sealed.credential) {
+                    (true, Some(cred)) => {
+                        item.status = ImportStatus::Replaced;
+                        CredAction::Replace(cred)
+                    }
+                    (true, None) => unreachable!(
+                        "a sealed credential whose name is stored keeps its credential"
+                    ),
+                    (false, _) => CredAction::AddSealed(sealed.sealed),
                 }
             }
             Err(reason) => {
@@ -444,7 +490,11 @@ impl Decide {
         (item, action)
     }
 
-    fn decide(&mut self, cand: &mut CredentialCandidate) -> Result<(Credential, bool), String> {
+    fn decide(
+        &mut self,
+        cand: &mut CredentialCandidate,
+        sealed: Option<Sealed>,
+    ) -> Result<(Decided, bool), String> {
         if let Some(reason) = cand.skip.take() {
             return Err(reason);
         }
@@ -463,9 +513,14 @@ impl Decide {
             cand.attributes
                 .insert("private_key".into(), Value::String(name));
         }
-        let cred = match cand.validated.take() {
-            Some(validated) => validated?,
-            None => build(&cand.name, kind, std::mem::take(&mut cand.attributes))?,
+        let cred = match (sealed, cand.validated.take()) {
+            (Some(sealed), _) => Decided::Sealed(sealed),
+            (None, Some(validated)) => Decided::Built(validated?),
+            (None, None) => Decided::Built(build(
+                &cand.name,
+                kind,
+                std::mem::take(&mut cand.attributes),
+            )?),
         };
         if !self.seen.insert(cand.name.clone()) {
             return Err("the source has another credential of this name".to_owned());
