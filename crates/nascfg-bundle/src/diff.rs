@@ -392,18 +392,7 @@ fn credential_change(
             });
         }
     }
-    let xs: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = x
-        .secrets
-        .iter()
-        .zip(&a.opened[i])
-        .map(|(s, o)| (s.field(), (s, o.as_ref())))
-        .collect();
-    let ys: BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> = y
-        .secrets
-        .iter()
-        .zip(&b.opened[j])
-        .map(|(s, o)| (s.field(), (s, o.as_ref())))
-        .collect();
+    let (xs, ys) = (secrets_by_field(a, i), secrets_by_field(b, j));
     let fields: std::collections::BTreeSet<&str> = xs.keys().chain(ys.keys()).copied().collect();
     let mut secrets = Vec::new();
     for field in fields {
@@ -436,6 +425,20 @@ fn credential_change(
             secrets,
             needs_secrets,
         })
+}
+
+/// The sealed secrets of credential `i` of `c` by field name, each with its
+/// opened value when `c`'s seed was known.
+fn secrets_by_field(
+    c: &Configuration,
+    i: usize,
+) -> BTreeMap<&str, (&SealedSecret, Option<&SecretString>)> {
+    c.content.credentials[i]
+        .secrets
+        .iter()
+        .zip(&c.opened[i])
+        .map(|(s, o)| (s.field(), (s, o.as_ref())))
+        .collect()
 }
 
 fn keypairs(a: &Configuration, b: &Configuration) -> KeypairDiff {
@@ -484,20 +487,16 @@ fn keypair_change(
     })
 }
 
-fn known_hosts(a: &Configuration, b: &Configuration) -> KnownHostDiff {
-    let key = |h: &nascfg_store::KnownHostContent| (h.host.clone(), h.port);
-    let xa: BTreeMap<(String, u16), &str> = a
-        .content
-        .known_hosts
-        .iter()
-        .map(|h| (key(h), h.key.as_str()))
-        .collect();
-    let xb: BTreeMap<(String, u16), &str> = b
-        .content
-        .known_hosts
-        .iter()
-        .map(|h| (key(h), h.key.as_str()))
-        .collect();
+fn known_hosts<'a>(a: &'a Configuration, b: &'a Configuration) -> KnownHostDiff {
+    // Each side's keys by host and port.
+    let by_host = |c: &'a Configuration| -> BTreeMap<(String, u16), &'a str> {
+        c.content
+            .known_hosts
+            .iter()
+            .map(|h| ((h.host.clone(), h.port), h.key.as_str()))
+            .collect()
+    };
+    let (xa, xb) = (by_host(a), by_host(b));
     let mut out = KnownHostDiff::default();
     for ((host, port), k) in &xa {
         match xb.get(&(host.clone(), *port)) {

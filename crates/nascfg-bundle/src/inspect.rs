@@ -390,8 +390,11 @@ fn check_hash(name: &str, expected: &str, hasher: Sha256) -> Result<()> {
     }
 }
 
-/// Whether this box could restore a bundle with its secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Whether this box could restore a bundle with its secrets. Its JSON (in
+/// [`Inspection::to_json`]) is `{"case": "seed-matches", "fingerprint": …}`:
+/// the variant in kebab-case under `case`, then its fields.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "case", rename_all = "kebab-case")]
 pub enum Restorability {
     /// The bundle carries its seed: every secret comes along.
     SeedInBundle,
@@ -457,27 +460,6 @@ impl Inspection {
 
     /// A JSON report (no secret in it).
     pub fn to_json(&self) -> serde_json::Value {
-        let restorable = match &self.restorability {
-            Restorability::SeedInBundle => serde_json::json!({"case": "seed-in-bundle"}),
-            Restorability::SeedMatches { fingerprint } => {
-                serde_json::json!({"case": "seed-matches", "fingerprint": fingerprint.to_string()})
-            }
-            Restorability::NoSecrets => serde_json::json!({"case": "no-secrets"}),
-            Restorability::SecretsWouldBeLost {
-                fingerprint,
-                credentials,
-                keypairs,
-                sealed_values,
-            } => {
-                serde_json::json!({
-                    "case": "secrets-would-be-lost",
-                    "fingerprint": fingerprint.as_ref().map(ToString::to_string),
-                    "credentials": credentials,
-                    "keypairs": keypairs,
-                    "sealed_values": sealed_values,
-                })
-            }
-        };
         serde_json::json!({
             "manifest": serde_json::to_value(&self.manifest)
                 .expect("a manifest is strings and numbers, which always serialize"),
@@ -487,7 +469,7 @@ impl Inspection {
             "checks": {"members": "ok", "database": "ok"},
             "schema_version": self.schema_version,
             "sealed_values": self.sealed_values,
-            "restore": restorable,
+            "restore": self.restorability,
             "signer": self.signer.to_json(),
         })
     }

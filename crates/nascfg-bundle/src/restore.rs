@@ -59,8 +59,11 @@ impl Default for RestoreOptions<'_> {
 
 nascfg_credentials::redacted_debug!(RestoreOptions<'a> { seed, allow_lost_secrets, dry_run, limits, signers, .. });
 
-/// Which case of a restore applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which case of a restore applied. Its JSON (`backup restore --json`) is
+/// `{"case": "seed-from-bundle", "fingerprint": …}`: the variant in kebab-case
+/// under `case`, then its fields.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "case", rename_all = "kebab-case")]
 pub enum RestoreCase {
     /// The bundle carried its seed; database and seed installed together.
     SeedFromBundle {

@@ -198,12 +198,9 @@ enum IdentityKind {
 impl Identity {
     /// The identity's public name, as [`Recipient::fingerprint`] gives it.
     pub fn fingerprint(&self) -> String {
-        match &self.0 {
-            IdentityKind::X25519(i) => i.to_public().to_string(),
-            IdentityKind::Ssh(i) => match age::ssh::Recipient::try_from(i.clone()) {
-                Ok(r) => Recipient(RecipientKind::Ssh(r)).fingerprint(),
-                Err(_) => "SSH key".to_owned(),
-            },
+        match self.to_recipient() {
+            Some(r) => r.fingerprint(),
+            None => "SSH key".to_owned(),
         }
     }
 

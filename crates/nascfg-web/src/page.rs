@@ -188,8 +188,17 @@ impl FromRequestParts<App> for LoggedIn {
     }
 }
 
+/// The delete route of `D`, at its `Deletion::action`: the page that asks first
+/// on GET, the deletion on POST (the confirmation page posts back to it).
+pub(crate) fn delete_route<D: Deletable + 'static>() -> axum::Router<App> {
+    axum::Router::new().route(
+        D::DELETION.action,
+        axum::routing::get(confirm_delete::<D>).post(delete::<D>),
+    )
+}
+
 /// GET of a delete route: the page that asks before deleting `name`.
-pub(crate) async fn confirm_delete<D: Deletable>(
+async fn confirm_delete<D: Deletable>(
     Extension(sess): Extension<Sess>,
     Query(q): Query<NameQuery>,
 ) -> Response {
@@ -207,7 +216,7 @@ pub(crate) async fn confirm_delete<D: Deletable>(
 
 /// POST of a delete route: deletes `name` and goes back to the list with a
 /// message, or shows the store's refusal.
-pub(crate) async fn delete<D: Deletable>(
+async fn delete<D: Deletable>(
     LoggedIn { app, sess }: LoggedIn,
     axum::Form(f): axum::Form<NameForm>,
 ) -> Response {

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use nascfg_backup::{Controls, Local, Protection};
 use nascfg_bundle::{
-    Existing, ExportOptions, Inspection, Restorability, RestoreCase, RestoreOptions, RestoreReport,
-    SignerPolicy,
+    Existing, ExportOptions, Inspection, Restorability, RestoreOptions, RestoreReport, SignerPolicy,
 };
 use nascfg_credentials::Untrusted;
 use nascfg_crypto::{Fingerprint, Seed};
@@ -405,31 +404,10 @@ fn restore(
     Ok(())
 }
 
-fn case_json(case: &RestoreCase) -> serde_json::Value {
-    match case {
-        RestoreCase::SeedFromBundle { fingerprint } => {
-            serde_json::json!({"case": "seed-from-bundle", "fingerprint": fingerprint.to_string()})
-        }
-        RestoreCase::SeedFromFile { fingerprint } => {
-            serde_json::json!({"case": "seed-from-file", "fingerprint": fingerprint.to_string()})
-        }
-        RestoreCase::BoxSeedMatches { fingerprint } => {
-            serde_json::json!({"case": "box-seed-matches", "fingerprint": fingerprint.to_string()})
-        }
-        RestoreCase::NoSecrets => serde_json::json!({"case": "no-secrets"}),
-        RestoreCase::SecretsDropped {
-            credentials,
-            keypairs,
-        } => {
-            serde_json::json!({"case": "secrets-dropped", "credentials": credentials, "keypairs": keypairs})
-        }
-    }
-}
-
 fn report_json(r: &RestoreReport) -> serde_json::Value {
     serde_json::json!({
         "dry_run": r.dry_run,
-        "restore": case_json(&r.case),
+        "restore": r.case,
         "installs_seed": r.installs_seed,
         "migrated_from": r.migrated_from,
         "credentials": r.manifest.counts.credentials,

@@ -27,6 +27,7 @@ enum Empty {
 }
 
 /// One nascfg field and its rclone option of the same name.
+#[derive(Clone, Copy)]
 struct Key {
     field: &'static str,
     form: Form,
@@ -55,7 +56,22 @@ const fn obscured(field: &'static str, empty: Empty) -> Key {
     }
 }
 
+/// The options every rclone OAuth backend has: the app and its token.
 const OAUTH: &[Key] = &[plain("client_id"), plain("client_secret"), plain("token")];
+/// An OAuth backend's options: [`OAUTH`]'s and one of its own.
+const fn oauth_and(own: &'static str) -> [Key; 4] {
+    [OAUTH[0], OAUTH[1], OAUTH[2], plain(own)]
+}
+/// The options of rclone's file-server backends (ftp, sftp): where and who, and
+/// the password obscured; an empty one written or not as `empty_pass` says.
+const fn server(empty_pass: Empty) -> [Key; 4] {
+    [
+        plain("host"),
+        plain("port"),
+        plain("user"),
+        obscured("pass", empty_pass),
+    ]
+}
 
 const S3: &[Key] = &[
     plain("access_key_id"),
@@ -63,27 +79,12 @@ const S3: &[Key] = &[
     plain("endpoint"),
 ];
 const B2: &[Key] = &[plain("account"), plain("key")];
-const FTP: &[Key] = &[
-    plain("host"),
-    plain("port"),
-    plain("user"),
-    obscured("pass", Empty::Keep),
-];
-const DRIVE: &[Key] = &[
-    plain("client_id"),
-    plain("client_secret"),
-    plain("token"),
-    plain("team_drive"),
-];
+const FTP: &[Key] = &server(Empty::Keep);
+const DRIVE: &[Key] = &oauth_and("team_drive");
 const HTTP: &[Key] = &[plain("url")];
 const MEGA: &[Key] = &[plain("user"), obscured("pass", Empty::Keep)];
 const AZUREBLOB: &[Key] = &[plain("account"), plain("key"), plain("endpoint")];
-const ONEDRIVE: &[Key] = &[
-    plain("client_id"),
-    plain("client_secret"),
-    plain("token"),
-    plain("drive_id"),
-];
+const ONEDRIVE: &[Key] = &oauth_and("drive_id");
 const SWIFT: &[Key] = &[
     plain("user"),
     plain("key"),
@@ -99,18 +100,8 @@ const SWIFT: &[Key] = &[
     plain("domain"),
     plain("tenant_domain"),
 ];
-const PCLOUD: &[Key] = &[
-    plain("client_id"),
-    plain("client_secret"),
-    plain("token"),
-    plain("hostname"),
-];
-const SFTP: &[Key] = &[
-    plain("host"),
-    plain("port"),
-    plain("user"),
-    obscured("pass", Empty::Omit),
-];
+const PCLOUD: &[Key] = &oauth_and("hostname");
+const SFTP: &[Key] = &server(Empty::Omit);
 const WEBDAV: &[Key] = &[
     plain("url"),
     plain_keep("user"),

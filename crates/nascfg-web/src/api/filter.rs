@@ -115,15 +115,8 @@ fn shown(v: &Value) -> String {
 impl Filters {
     /// Parses the first parameter of a query (`null` or absent: no filter).
     pub(crate) fn parse(value: Option<&Value>) -> Result<Filters, Vec<Problem>> {
-        let list = match value {
-            None | Some(Value::Null) => return Ok(Filters::default()),
-            Some(Value::Array(list)) => list,
-            Some(other) => {
-                return Err(vec![Problem::new(
-                    "filters",
-                    format!("Input should be a valid list (got {})", kind(other)),
-                )]);
-            }
+        let Some(list) = parameter(value, "filters", "list", Value::as_array)? else {
+            return Ok(Filters::default());
         };
         let mut count = 0;
         let mut problems = Vec::new();
@@ -196,6 +189,26 @@ pub(crate) fn narrow_reads(narrow: &Narrow, record: &Value) -> bool {
         Narrow::Ids(ids) => id.is_some_and(|id| ids.contains(&id)),
         Narrow::Names(names) => name.is_some_and(|n| names.iter().any(|x| x == n)),
         Narrow::NamePrefix(p) => name.is_some_and(|n| n.starts_with(p.as_str())),
+    }
+}
+
+/// A positional parameter of a query: `None` when it is absent or `null`, the
+/// value when `pick` finds it of the wanted JSON kind (`what`), else the problem
+/// at `location` that names the kind it has instead.
+fn parameter<'v, T>(
+    value: Option<&'v Value>,
+    location: &str,
+    what: &str,
+    pick: impl Fn(&'v Value) -> Option<T>,
+) -> Result<Option<T>, Vec<Problem>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => pick(v).map(Some).ok_or_else(|| {
+            vec![Problem::new(
+                location,
+                format!("Input should be a valid {what} (got {})", kind(v)),
+            )]
+        }),
     }
 }
 
@@ -455,15 +468,8 @@ fn field_list(key: &str, value: &Value, problems: &mut Vec<Problem>) -> Vec<Stri
 impl Options {
     /// Parses the second parameter of a query (`null` or absent: the defaults).
     pub(crate) fn parse(value: Option<&Value>) -> Result<Options, Vec<Problem>> {
-        let map = match value {
-            None | Some(Value::Null) => return Ok(Options::default()),
-            Some(Value::Object(m)) => m,
-            Some(other) => {
-                return Err(vec![Problem::new(
-                    "options",
-                    format!("Input should be a valid dictionary (got {})", kind(other)),
-                )]);
-            }
+        let Some(map) = parameter(value, "options", "dictionary", Value::as_object)? else {
+            return Ok(Options::default());
         };
         let mut options = Options::default();
         let mut problems = Vec::new();
