@@ -150,6 +150,12 @@ pub(crate) fn harden(path: &Path, conn: &Connection) -> Result<(), Error> {
         .map_err(|e| map_open_error(path, e))?;
     conn.pragma_update(None, "trusted_schema", false)
         .map_err(|e| map_open_error(path, e))?;
+    // SQLite's advice for untrusted files (security.html): every cell's size
+    // checked as its page is read, so that the row checks, which read beside
+    // the integrity check rather than after it, meet a malformed cell as an
+    // error, never as an out-of-bounds read. Memory-mapped I/O stays off.
+    conn.pragma_update(None, "cell_size_check", true)
+        .map_err(|e| map_open_error(path, e))?;
     Ok(())
 }
 
@@ -370,4 +376,36 @@ pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<(), 
         [key, value],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite advises for untrusted database files (security.html),
+    /// on every connection `open_untrusted` makes.
+    #[test]
+    fn an_untrusted_file_is_opened_hardened() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("foreign.db");
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("CREATE TABLE t (x)"))
+            .expect("a database");
+        let conn = open_untrusted(&path).expect("opens");
+        let pragma = |name: &str| -> i64 {
+            conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .expect("a pragma")
+        };
+        assert_eq!(pragma("trusted_schema"), 0);
+        assert_eq!(pragma("cell_size_check"), 1);
+        assert_eq!(pragma("mmap_size"), 0);
+        assert!(
+            conn.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE)
+                .expect("db config")
+        );
+        assert!(
+            conn.execute_batch("CREATE TABLE u (y)").is_err(),
+            "read-only"
+        );
+    }
 }
