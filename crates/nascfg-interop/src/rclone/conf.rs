@@ -318,7 +318,7 @@ fn parse_split(text: &str, at: usize) -> Result<Conf, Error> {
     let (mut conf, index_of) = first?;
     let (rest, _) = second?;
     for section in rest.sections {
-        match index_of.get(&section.name) {
+        match index_of.get(section.name.as_str()) {
             Some(&i) => {
                 for (key, value) in &section.entries {
                     conf.sections[i].set(key, value);
@@ -332,12 +332,13 @@ fn parse_split(text: &str, at: usize) -> Result<Conf, Error> {
 
 /// One pass over `text`, whose first line is line `lines_before + 1` of the
 /// file: the sections, and each section name's index.
-fn parse_part(text: &str, lines_before: usize) -> Result<(Conf, HashMap<String, usize>), Error> {
+fn parse_part(text: &str, lines_before: usize) -> Result<(Conf, HashMap<&str, usize>), Error> {
     let mut conf = Conf::new();
     let mut current: Option<usize> = None;
     // Section name -> index: a repeated header continues its section, found
-    // without scanning every section before it (50,000 remotes).
-    let mut index_of: HashMap<String, usize> = HashMap::new();
+    // without scanning every section before it (50,000 remotes). The names
+    // are borrowed from `text`: no copy of each to make and free again.
+    let mut index_of: HashMap<&str, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line_no = lines_before + index + 1;
         let line = raw.trim();
@@ -360,7 +361,7 @@ fn parse_part(text: &str, lines_before: usize) -> Result<(Conf, HashMap<String, 
                 Some(&i) => i,
                 None => {
                     conf.sections.push(Section::new(name));
-                    index_of.insert(name.to_owned(), conf.sections.len() - 1);
+                    index_of.insert(name, conf.sections.len() - 1);
                     conf.sections.len() - 1
                 }
             });
