@@ -407,6 +407,27 @@ fn rclone_lists_the_real_servers_with_exported_credentials() {
     }
 }
 
+/// Each credential of an import's JSON report: its name and status.
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap().to_owned(),
+                i["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 #[test]
 fn import_reads_plain_and_encrypted_files() {
     let n = Nascfg::new();
@@ -424,29 +445,18 @@ fn import_reads_plain_and_encrypted_files() {
     );
     let plain = n.write_file("plain.conf", &text);
     let report = n.json(&["import", "rclone", &plain]);
-    let items: Vec<(String, String)> = report["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (
-                i["name"].as_str().unwrap().to_owned(),
-                i["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String)> = [
-        ("nas ftp", "imported"),
-        ("old s3", "imported"),
-        ("od", "imported"),
-        ("local", "skipped"),
-        ("secret", "skipped"),
-        ("sftp-file", "imported"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(items, expected, "{report:#}");
+    assert_eq!(
+        statuses(&report),
+        pairs(&[
+            ("nas ftp", "imported"),
+            ("old s3", "imported"),
+            ("od", "imported"),
+            ("local", "skipped"),
+            ("secret", "skipped"),
+            ("sftp-file", "imported"),
+        ]),
+        "{report:#}"
+    );
     assert!(
         report.to_string().contains("acl"),
         "ignored options are noted: {report:#}"
@@ -571,24 +581,6 @@ fn import_again_skips_or_replaces_what_is_stored() {
             "[{name}]\ntype = webdav\nurl = https://dav.example.com/{name}\nvendor = other\nuser = me\npass = {}\n\n",
             obscure(pass)
         )
-    };
-    let statuses = |report: &Value| -> Vec<(String, String)> {
-        report["credentials"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                (
-                    i["name"].as_str().unwrap().to_owned(),
-                    i["status"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    };
-    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
     };
     let first = n.write_file("first.conf", section("a", "one") + &section("b", "two"));
     n.json(&["import", "rclone", &first]);
