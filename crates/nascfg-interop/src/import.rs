@@ -342,21 +342,20 @@ pub(crate) fn apply<S: Send>(
 const CHUNK: usize = 256;
 
 /// A candidate made and validated on a preparing thread, with its
-/// credential sealed ahead when it is valid (what [`apply`] inserts when it
-/// decides to add it; dropped unused otherwise).
+/// credential sealed ahead when it is valid and its name is not stored (what
+/// [`apply`] inserts when it decides to add it; dropped unused otherwise).
 struct Prepared {
     cand: CredentialCandidate,
     sealed: Option<Sealed>,
 }
 
-/// A valid credential sealed ahead by a preparing thread.
+/// A valid credential whose name no stored credential has, sealed ahead by
+/// a preparing thread: only an add can follow, which needs the sealed form
+/// alone, so the credential itself is dropped on the thread that made it
+/// (frees of another thread's memory cost glibc's allocator dearly on the
+/// inserting one).
 struct Sealed {
     sealed: SealedCredential,
-    /// The credential, unless no stored credential has its name: then only
-    /// an add can follow, which needs the sealed form alone, and the
-    /// credential is dropped on the thread that made it (frees of another
-    /// thread's memory cost glibc's allocator dearly on the inserting one).
-    credential: Option<Credential>,
     warnings: Vec<String>,
 }
 
@@ -407,10 +406,11 @@ fn prepare_half<S>(
         let mut cand = map(item);
         cand.validate();
         let sealed = match (cand.validated.take(), sealer) {
-            (Some(Ok(cred)), Some(sealer)) => Some(Sealed {
+            // A stored name is replaced (sealed again by the store) or
+            // skipped: nothing to seal ahead for it.
+            (Some(Ok(cred)), Some(sealer)) if !existing.contains(&cand.name) => Some(Sealed {
                 sealed: sealer.seal(&cred),
                 warnings: cred.warnings(),
-                credential: existing.contains(&cand.name).then_some(cred),
             }),
             (validated, _) => {
                 cand.validated = validated;
@@ -467,18 +467,10 @@ impl Decide<'_> {
                     CredAction::Add(cred)
                 }
             }
-            Ok((Decided::Sealed(sealed), exists)) => {
+            // Sealed ahead only when no stored credential has its name.
+            Ok((Decided::Sealed(sealed), _)) => {
                 notes.extend(sealed.warnings);
-                match (exists, sealed.credential) {
-                    (true, Some(cred)) => {
-                        item.status = ImportStatus::Replaced;
-                        CredAction::Replace(cred)
-                    }
-                    (true, None) => unreachable!(
-                        "a sealed credential whose name is stored keeps its credential"
-                    ),
-                    (false, _) => CredAction::AddSealed(sealed.sealed),
-                }
+                CredAction::AddSealed(sealed.sealed)
             }
             Err(reason) => {
                 item.status = ImportStatus::Skipped;
