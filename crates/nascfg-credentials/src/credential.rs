@@ -143,12 +143,13 @@ impl Credential {
         build(name, provider, inputs_from_map(attributes))
     }
 
-    /// Rebuilds a credential from storage: non-secret attributes and opened
+    /// Rebuilds a credential from storage: non-secret attributes (a JSON
+    /// object's members; of a name given twice the later wins) and opened
     /// secrets. Validates again.
     pub fn from_parts(
         name: &str,
         provider: ProviderKind,
-        plain: Map<String, Value>,
+        plain: impl IntoIterator<Item = (String, Value)>,
         secrets: Vec<(String, SecretString)>,
     ) -> Result<Credential, ValidationErrors> {
         let mut input = inputs_from_map(plain);

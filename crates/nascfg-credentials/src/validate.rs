@@ -1,7 +1,7 @@
 //! Validation: every problem with a credential at once, each naming its field.
 
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::credential::AttrValue;
 use crate::document::{MAX_DOCUMENT, check_service_account, check_token, json_type};
@@ -15,14 +15,12 @@ pub(crate) const MAX_NAME: usize = 100;
 
 /// Checks a credential name: not empty, at most 100 characters, no control characters.
 pub fn validate_name(name: &str) -> Result<(), FieldError> {
+    let (len, control) = length_and_control(name);
     let problem = if name.trim().is_empty() {
         Some("must not be empty".to_owned())
-    } else if name.chars().count() > MAX_NAME {
-        Some(format!(
-            "must be at most {MAX_NAME} characters (got {})",
-            name.chars().count()
-        ))
-    } else if name.chars().any(char::is_control) {
+    } else if len > MAX_NAME {
+        Some(format!("must be at most {MAX_NAME} characters (got {len})"))
+    } else if control {
         Some("must not contain control characters".to_owned())
     } else {
         None
@@ -70,26 +68,24 @@ const RANK_FIELDS: usize = 2;
 /// Returns the attributes in field order.
 pub(crate) fn validate_attributes(
     provider: ProviderKind,
-    mut input: Vec<(String, Input)>,
+    input: Vec<(String, Input)>,
     problems: &mut Problems,
 ) -> Vec<(&'static str, AttrValue)> {
     let spec = provider.spec();
-    let unknown_rank = RANK_FIELDS + spec.fields().len();
+    let fields = spec.fields();
+    let unknown_rank = RANK_FIELDS + fields.len();
     // Later entries win (from_parts puts secrets after plain attributes).
-    let mut given: Vec<(String, Input)> = Vec::with_capacity(input.len());
-    for (k, v) in input.drain(..) {
-        given.retain(|(gk, _)| gk != &k);
-        given.push((k, v));
-    }
     let mut unknown: Vec<String> = Vec::new();
-    let mut by_field: Vec<Option<Input>> = spec.fields().iter().map(|_| None).collect();
-    for (k, v) in given {
-        match spec.fields().iter().position(|f| f.name == k) {
+    let mut by_field: Vec<Option<Input>> = Vec::with_capacity(fields.len());
+    by_field.resize_with(fields.len(), || None);
+    for (k, v) in input {
+        match fields.iter().position(|f| f.name == k) {
             Some(i) => by_field[i] = Some(v),
             None => unknown.push(k),
         }
     }
     unknown.sort();
+    unknown.dedup();
     for k in unknown {
         problems.add(
             unknown_rank,
@@ -102,8 +98,8 @@ pub(crate) fn validate_attributes(
         );
     }
 
-    let mut out = Vec::new();
-    for (i, (field, value)) in spec.fields().iter().zip(by_field).enumerate() {
+    let mut out = Vec::with_capacity(fields.len());
+    for (i, (field, value)) in fields.iter().zip(by_field).enumerate() {
         let rank = RANK_FIELDS + i;
         let value = match value {
             None | Some(Input::Json(Value::Null)) if !is_nullable(field) => None,
@@ -223,14 +219,24 @@ fn check_text(field: &FieldSpec, text: &str, max_len: usize) -> Vec<String> {
         }
         return problems;
     }
-    let len = text.chars().count();
+    let (len, control) = length_and_control(text);
     if len > max_len {
         problems.push(format!("must be at most {max_len} characters (got {len})"));
     }
-    if text.chars().any(char::is_control) {
+    if control {
         problems.push("must not contain control characters".to_owned());
     }
     problems
+}
+
+/// The length in characters and whether any is a control character;
+/// printable ASCII (nearly all text) is answered in one pass over its bytes.
+fn length_and_control(text: &str) -> (usize, bool) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        (text.len(), false)
+    } else {
+        (text.chars().count(), text.chars().any(char::is_control))
+    }
 }
 
 fn string_or_error(value: Value, what: &str) -> Result<String, Vec<String>> {
@@ -421,28 +427,43 @@ fn plain_http_url(s: &str) -> bool {
     else {
         return false;
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let (host, port) = match rest[..end].split_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (&rest[..end], None),
-    };
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && !l.contains("--")
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     let port_ok = port.is_none_or(|p| {
         (1..=5).contains(&p.len())
             && p.bytes().all(|b| b.is_ascii_digit())
             && p.parse::<u32>().is_ok_and(|n| n <= 65535)
     });
-    port_ok
-        && host.split('.').all(label_ok)
+    port_ok && plain_host(host)
+}
+
+/// The host part of [`plain_http_url`], in one pass over its bytes.
+fn plain_host(host: &str) -> bool {
+    let mut last_label = 0;
+    let mut prev = b'.';
+    for (i, b) in host.bytes().enumerate() {
+        match b {
+            // An empty label.
+            b'.' if prev == b'.' => return false,
+            b'.' => last_label = i + 1,
+            // `--` (punycode's `xn--`).
+            b'-' if prev == b'-' => return false,
+            b'-' | b'a'..=b'z' | b'0'..=b'9' => {}
+            _ => return false,
+        }
+        prev = b;
+    }
+    prev != b'.'
         && host
-            .rsplit('.')
-            .next()
-            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_lowercase()))
+            .as_bytes()
+            .get(last_label)
+            .is_some_and(u8::is_ascii_lowercase)
 }
 
 /// Unusual but accepted shapes, as messages (never quoting a secret).
@@ -504,8 +525,13 @@ pub(crate) fn warnings(provider: ProviderKind, attrs: &[(&'static str, AttrValue
 }
 
 /// Turns a JSON object's members into inputs.
-pub(crate) fn inputs_from_map(map: Map<String, Value>) -> Vec<(String, Input)> {
-    map.into_iter().map(|(k, v)| (k, Input::Json(v))).collect()
+pub(crate) fn inputs_from_map(
+    members: impl IntoIterator<Item = (String, Value)>,
+) -> Vec<(String, Input)> {
+    members
+        .into_iter()
+        .map(|(k, v)| (k, Input::Json(v)))
+        .collect()
 }
 
 impl Problems {
@@ -519,7 +545,28 @@ impl Problems {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{is_http_url, parsed_http_url, plain_http_url};
+    use super::{is_http_url, length_and_control, parsed_http_url, plain_http_url};
+
+    #[test]
+    fn length_and_control_as_the_chars_say() {
+        for text in [
+            "",
+            "plain",
+            "tab\there",
+            "del\u{7f}",
+            "nbsp\u{a0}",
+            "bell\u{7}",
+            "c1\u{85}",
+            "é and 日本",
+            "~ !",
+        ] {
+            assert_eq!(
+                length_and_control(text),
+                (text.chars().count(), text.chars().any(char::is_control)),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn plain_urls_skip_the_parse_and_others_are_parsed() {

@@ -689,30 +689,53 @@ fn check_keypairs(
     Ok(names)
 }
 
-/// Credential rows per share of the row checks.
-const CHUNK_ROWS: usize = 1024;
+/// Credential rows per share of the row checks (when their ids are dense).
+const CHUNK_ROWS: i128 = 1024;
 
-/// The credential rows in shares of [`CHUNK_ROWS`] rows by id: for each,
-/// its first and last id and how many rows come before it.
-fn plan_chunks(path: &Path, conn: &Connection) -> Result<Vec<(i64, i64, usize)>, Error> {
-    let mut stmt = conn.prepare("SELECT id FROM credential ORDER BY id")?;
-    let mut rows = stmt.query([])?;
-    let mut chunks = Vec::new();
-    let (mut from, mut n) = (i64::MIN, 0usize);
-    while let Some(r) = rows.next()? {
-        n += 1;
-        if n % CHUNK_ROWS == 0 {
-            let last: i64 = r.get(0).map_err(|e| damaged(path, e))?;
-            chunks.push((from, last, n - CHUNK_ROWS));
-            from = last.saturating_add(1);
-        }
-    }
-    if n % CHUNK_ROWS != 0 || chunks.is_empty() {
-        chunks.push((from, i64::MAX, n - n % CHUNK_ROWS));
-    } else if let Some(last) = chunks.last_mut() {
-        last.1 = i64::MAX;
-    }
-    Ok(chunks)
+/// The most shares, however sparse the ids (each costs two seeks).
+const MAX_SHARES: i128 = 4096;
+
+/// The credential ids in shares of about [`CHUNK_ROWS`] ids: for each, its
+/// first and last id. The shares cover every integer id (the first starts at
+/// `i64::MIN`, the last ends at `i64::MAX`). Found from the smallest and the
+/// largest id (two seeks, not a walk of the table).
+fn plan_chunks(path: &Path, conn: &Connection) -> Result<Vec<(i64, i64)>, Error> {
+    let (min, max): (Option<i64>, Option<i64>) = conn
+        .query_row("SELECT min(id), max(id) FROM credential", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(|e| damaged(path, e))?;
+    let (Some(min), Some(max)) = (min, max) else {
+        return Ok(vec![(i64::MIN, i64::MAX)]);
+    };
+    let span = i128::from(max) - i128::from(min) + 1;
+    let shares = ((span + CHUNK_ROWS - 1) / CHUNK_ROWS).clamp(1, MAX_SHARES);
+    let width = (span + shares - 1) / shares;
+    let id = |k: i128| i64::try_from(i128::from(min) + k * width).unwrap_or(i64::MAX);
+    Ok((0..shares)
+        .map(|k| {
+            let from = if k == 0 { i64::MIN } else { id(k) };
+            let to = if k == shares - 1 {
+                i64::MAX
+            } else {
+                id(k + 1) - 1
+            };
+            (from, to)
+        })
+        .collect())
+}
+
+/// How many credential rows come before the id `from` (for an error's row
+/// number: only a share that found a bad row asks).
+fn rows_before(path: &Path, conn: &Connection, from: i64) -> Result<usize, Error> {
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM credential WHERE id < ?1",
+            [from],
+            |r| r.get(0),
+        )
+        .map_err(|e| damaged(path, e))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// The credential rows' checks (see [`check_part`]), in shares by id that
@@ -728,8 +751,8 @@ struct RowWork<'a> {
     keypair_uids: HashSet<String>,
     keypairs: HashSet<String>,
     key: Option<SealingKey>,
-    /// First id, last id, rows before.
-    chunks: Vec<(i64, i64, usize)>,
+    /// First id, last id.
+    chunks: Vec<(i64, i64)>,
     /// The next share to take.
     next: AtomicUsize,
     /// The lowest share found bad so far: shares after it are not checked.
@@ -759,13 +782,18 @@ impl RowWork<'_> {
         let mut done = Vec::new();
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(&(from, to, before)) = self.chunks.get(i) else {
+            let Some(&(from, to)) = self.chunks.get(i) else {
                 return done;
             };
             if i > self.first_bad.load(Ordering::Relaxed) {
                 continue;
             }
-            let checked = check_part(self, conn, from, to, before);
+            // A bad row is checked again once the rows before it are
+            // counted, so that its error names its row number.
+            let checked = check_part(self, conn, from, to, 0).or_else(|_| {
+                let before = rows_before(self.path, conn, from)?;
+                check_part(self, conn, from, to, before)
+            });
             if checked.is_err() {
                 self.first_bad.fetch_min(i, Ordering::Relaxed);
             }
@@ -827,10 +855,10 @@ fn check_part(
     let mut all_opened = key.is_some();
     // One read transaction for both statements (one shared lock, not one per step).
     let _read = conn.unchecked_transaction()?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, uid, name, provider, attributes, needs_secrets, created_at, updated_at FROM credential WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
-    let mut secrets_stmt = conn.prepare(
+    let mut secrets_stmt = conn.prepare_cached(
         "SELECT credential_id, field, sealed FROM credential_secret WHERE credential_id BETWEEN ?1 AND ?2 ORDER BY credential_id, field",
     )?;
     let mut secret_rows = secrets_stmt.query([from, to])?;
@@ -860,7 +888,7 @@ fn check_part(
             .parse()
             .map_err(|_| check.bad(format!("unknown provider {}", shown(provider))))?;
         let attributes = check.text_ref(r, 4, "attributes")?;
-        let Ok(serde_json::Value::Object(plain)) = serde_json::from_str(attributes) else {
+        let Ok(Members(plain)) = serde_json::from_str(attributes) else {
             return Err(check.bad("its attributes are not a JSON object"));
         };
         let needs_secrets = match as_int(cell(r, 5)?) {
@@ -873,7 +901,7 @@ fn check_part(
 
         let spec = provider.spec();
         let is_secret = |field: &str| spec.field(field).is_some_and(|f| f.secret());
-        if let Some(field) = plain.keys().find(|k| is_secret(k)) {
+        if let Some((field, _)) = plain.iter().find(|(k, _)| is_secret(k)) {
             return Err(check.bad(format!(
                 "its secret field {} is stored unsealed",
                 shown(field)
@@ -927,7 +955,9 @@ fn check_part(
         }
         sealed_met += sealed_fields.len();
         with_sealed += usize::from(!sealed_fields.is_empty());
-        let missing_keypair = match plain.get("private_key") {
+        // Of a name given twice the later wins, as in a JSON map.
+        let private_key = plain.iter().rev().find(|(k, _)| k == "private_key");
+        let missing_keypair = match private_key.map(|(_, v)| v) {
             Some(serde_json::Value::String(k))
                 if provider == ProviderKind::Sftp && !k.is_empty() && !keypairs.contains(k) =>
             {
@@ -970,6 +1000,34 @@ fn check_part(
     })
 }
 
+/// A JSON object's members in their order, without a map's index (a
+/// credential's few attributes are found by a scan; the row check reads
+/// 50,000 of them).
+struct Members(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Members, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// The problems of a credential's validation, except for the secret fields
 /// `unchecked` names, as `cred add` would report them.
 fn attribute_problems(
@@ -1008,46 +1066,63 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{CHUNK_ROWS, plan_chunks};
+    use super::{CHUNK_ROWS, MAX_SHARES, plan_chunks, rows_before};
 
-    /// The shares cover every id once, in order, each knowing how many rows
-    /// come before it, whether or not the rows fill the last share.
-    #[test]
-    fn shares_cover_every_row_once() {
-        for n in [
-            0,
-            1,
-            CHUNK_ROWS - 1,
-            CHUNK_ROWS,
-            CHUNK_ROWS + 1,
-            3 * CHUNK_ROWS,
-        ] {
-            let conn = rusqlite::Connection::open_in_memory().unwrap();
-            conn.execute_batch("CREATE TABLE credential (id INTEGER PRIMARY KEY)")
+    fn table(ids: impl IntoIterator<Item = i64>) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE credential (id INTEGER PRIMARY KEY)")
+            .unwrap();
+        for id in ids {
+            conn.execute("INSERT INTO credential(id) VALUES (?1)", [id])
                 .unwrap();
-            // Sparse ids, one negative.
-            for i in 0..n {
-                conn.execute("INSERT INTO credential(id) VALUES (?1)", [i as i64 * 3 - 1])
-                    .unwrap();
+        }
+        conn
+    }
+
+    /// The shares cover every integer id once, in order; dense ids fill
+    /// shares of at most CHUNK_ROWS rows, and however sparse the ids there
+    /// are at most MAX_SHARES shares.
+    fn check_shares(conn: &rusqlite::Connection, n: usize, dense: bool) -> usize {
+        let x = std::path::Path::new("x");
+        let chunks = plan_chunks(x, conn).unwrap();
+        assert_eq!(chunks.first().unwrap().0, i64::MIN, "{n}");
+        assert_eq!(chunks.last().unwrap().1, i64::MAX, "{n}");
+        assert!(chunks.len() as i128 <= MAX_SHARES, "{n}");
+        let mut total = 0;
+        for (k, &(from, to)) in chunks.iter().enumerate() {
+            assert!(from <= to, "{n}");
+            assert_eq!(rows_before(x, conn, from).unwrap(), total, "{n}");
+            let rows: usize = conn
+                .query_row(
+                    "SELECT count(*) FROM credential WHERE id BETWEEN ?1 AND ?2",
+                    [from, to],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            if dense {
+                assert!(rows as i128 <= CHUNK_ROWS, "{n}");
             }
-            let chunks = plan_chunks(std::path::Path::new("x"), &conn).unwrap();
-            assert_eq!(chunks.first().unwrap().0, i64::MIN, "{n}");
-            assert_eq!(chunks.last().unwrap().1, i64::MAX, "{n}");
-            assert_eq!(chunks.len(), n.div_ceil(CHUNK_ROWS).max(1), "{n}");
-            for (k, &(from, to, before)) in chunks.iter().enumerate() {
-                assert_eq!(before, k * CHUNK_ROWS, "{n}");
-                let rows: usize = conn
-                    .query_row(
-                        "SELECT count(*) FROM credential WHERE id BETWEEN ?1 AND ?2",
-                        [from, to],
-                        |r| r.get(0),
-                    )
-                    .unwrap();
-                assert_eq!(rows, CHUNK_ROWS.min(n - before), "{n}");
-                if let Some(next) = chunks.get(k + 1) {
-                    assert_eq!(next.0, to + 1, "{n}");
-                }
+            total += rows;
+            if let Some(next) = chunks.get(k + 1) {
+                assert_eq!(next.0, to + 1, "{n}");
             }
         }
+        assert_eq!(total, n, "{n}");
+        chunks.len()
+    }
+
+    #[test]
+    fn shares_cover_every_row_once() {
+        let c = CHUNK_ROWS as usize;
+        for n in [0, 1, c - 1, c, c + 1, 3 * c] {
+            // Dense ids, from a negative one.
+            let shares = check_shares(&table((0..n).map(|i| i as i64 - 1)), n, true);
+            assert_eq!(shares, n.div_ceil(c).max(1), "{n}");
+            // Sparse ids.
+            check_shares(&table((0..n).map(|i| i as i64 * 3 - 1)), n, false);
+        }
+        // The widest span there is.
+        let far = table([i64::MIN, -1, 0, 1, i64::MAX]);
+        assert_eq!(check_shares(&far, 5, false) as i128, MAX_SHARES);
     }
 }
