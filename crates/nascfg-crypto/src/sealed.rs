@@ -188,7 +188,7 @@ impl SealedValue {
             .map_err(|_| Error::Malformed("sealed value's key identifier is not hex"))?;
         // The base64 engine rejects padding, other alphabets and non-zero
         // trailing bits, so exactly one text encodes each value.
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| {
+        let mut bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| {
             Error::Malformed("sealed value's body is not canonical unpadded base64url")
         })?;
         if bytes.len() < NONCE_LEN + TAG_LEN {
@@ -196,10 +196,12 @@ impl SealedValue {
         }
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&bytes[..NONCE_LEN]);
+        // The body stays in the decoded buffer (no second allocation).
+        bytes.drain(..NONCE_LEN);
         Ok(SealedValue {
             key_id: KeyId(id),
             nonce,
-            body: bytes[NONCE_LEN..].to_vec(),
+            body: bytes,
         })
     }
 }
