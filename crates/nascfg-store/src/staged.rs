@@ -701,9 +701,13 @@ const MAX_SHARES: i128 = 4096;
 /// largest id (two seeks, not a walk of the table).
 fn plan_chunks(path: &Path, conn: &Connection) -> Result<Vec<(i64, i64)>, Error> {
     let (min, max): (Option<i64>, Option<i64>) = conn
-        .query_row("SELECT min(id), max(id) FROM credential", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        // Two subqueries: SQLite seeks for a min() or max() only when it
+        // stands alone (both in one SELECT scan the table).
+        .query_row(
+            "SELECT (SELECT min(id) FROM credential), (SELECT max(id) FROM credential)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(|e| damaged(path, e))?;
     let (Some(min), Some(max)) = (min, max) else {
         return Ok(vec![(i64::MIN, i64::MAX)]);
