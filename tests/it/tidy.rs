@@ -58,7 +58,8 @@ struct Exclusive {
 
 const EXCLUSIVE: &[Exclusive] = &[
     Exclusive {
-        packages: &["rusqlite"],
+        // rusqlite and its row iterator's trait.
+        packages: &["rusqlite", "fallible-streaming-iterator"],
         owners: &["nascfg-store"],
         rule: "only nascfg-store knows SQL",
     },

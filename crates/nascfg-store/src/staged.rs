@@ -11,9 +11,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use fallible_streaming_iterator::FallibleStreamingIterator;
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::schema::{cell, shown};
@@ -690,7 +691,7 @@ fn check_keypairs(
 }
 
 /// Credential rows per share of the row checks (when their ids are dense).
-const CHUNK_ROWS: i128 = 1024;
+const CHUNK_ROWS: i128 = 512;
 
 /// The most shares, however sparse the ids (each costs two seeks).
 const MAX_SHARES: i128 = 4096;
@@ -866,8 +867,9 @@ fn check_part(
         "SELECT credential_id, field, sealed FROM credential_secret WHERE credential_id BETWEEN ?1 AND ?2 ORDER BY credential_id, field",
     )?;
     let mut secret_rows = secrets_stmt.query([from, to])?;
-    // The next sealed value not yet matched to a credential: (credential id, field, sealed).
-    let mut pending: Option<(Option<i64>, Value, Value)> = None;
+    // The credential id of the sealed value not yet matched to a credential
+    // (`Some(None)`: not an integer), which is `secret_rows`' current row.
+    let mut pending: Option<Option<i64>> = None;
     let mut rows = stmt.query([from, to])?;
     let mut n = before;
     let (mut sealed_met, mut with_sealed) = (0, 0);
@@ -917,17 +919,24 @@ fn check_part(
         loop {
             if pending.is_none() {
                 pending = match secret_rows.next()? {
-                    Some(s) => Some((as_int(cell(s, 0)?), cell(s, 1)?, cell(s, 2)?)),
+                    Some(s) => Some(match s.get_ref(0)? {
+                        ValueRef::Integer(c) => Some(c),
+                        _ => None,
+                    }),
                     None => None,
                 };
             }
-            match &pending {
+            match pending {
                 // A value of no credential (before this one, or not an id at
                 // all): the orphan check reports it.
-                Some((cid, _, _)) if cid.is_none_or(|c| c < id) => pending = None,
-                Some((Some(c), _, _)) if *c == id => {
-                    let (_, field, sealed) = pending.take().expect("just matched");
-                    let field = check.text(field, "sealed field name")?;
+                Some(cid) if cid.is_none_or(|c| c < id) => pending = None,
+                Some(Some(c)) if c == id => {
+                    pending = None;
+                    // Read in place, as the current row (no copies).
+                    let s = secret_rows
+                        .get()
+                        .expect("the pending value is the current row");
+                    let field = check.text_ref(s, 1, "sealed field name")?.to_owned();
                     if !is_secret(&field) {
                         return Err(check.bad(format!(
                             "it has a sealed value for {}, not a secret field of {}",
@@ -935,10 +944,14 @@ fn check_part(
                             provider.type_str()
                         )));
                     }
-                    let Some(text) = as_text(sealed) else {
+                    let text = match s.get_ref(2)? {
+                        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+                        _ => None,
+                    };
+                    let Some(text) = text else {
                         return Err(check.bad(format!("its sealed {field} is not text")));
                     };
-                    let sealed = SealedValue::parse(&text).map_err(|e| {
+                    let sealed = SealedValue::parse(text).map_err(|e| {
                         check.bad(format!("its sealed {field} is not a sealed value ({e})"))
                     })?;
                     if let Some(k) = open {

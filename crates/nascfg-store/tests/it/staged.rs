@@ -117,6 +117,32 @@ fn row_checks_in_shares_report_the_first_bad_row() {
             "the credential \"cred-4999\"|endpoint",
             false,
         ),
+        // The sealed values, read in place beside their credential.
+        (
+            "UPDATE credential_secret SET sealed = x'00ff' WHERE credential_id = 2500 AND field = 'secret_access_key'",
+            "the credential \"cred-2499\"|its sealed secret_access_key is not text",
+            false,
+        ),
+        (
+            "UPDATE credential_secret SET sealed = CAST('nsv1.' AS BLOB) WHERE credential_id = 1500 AND field = 'secret_access_key'",
+            "the credential \"cred-1499\"|its sealed secret_access_key is not text",
+            false,
+        ),
+        (
+            "UPDATE credential_secret SET sealed = 'nsv1.x' WHERE credential_id = 600 AND field = 'secret_access_key'",
+            "the credential \"cred-599\"|its sealed secret_access_key is not a sealed value",
+            false,
+        ),
+        (
+            "UPDATE credential_secret SET field = x'00ff' WHERE credential_id = 513 AND field = 'secret_access_key'",
+            "the credential \"cred-512\"|its sealed field name is not text",
+            false,
+        ),
+        (
+            "UPDATE credential_secret SET field = 'endpoint' WHERE credential_id = 4999 AND field = 'secret_access_key'",
+            "the credential \"cred-4998\"|a sealed value for \"endpoint\", not a secret field of S3",
+            false,
+        ),
         // Sealed under another credential's uid: well-formed, but it does not open.
         (
             "UPDATE credential_secret SET sealed = (SELECT sealed FROM credential_secret WHERE credential_id = 1) WHERE credential_id = 4000",
