@@ -663,7 +663,6 @@ pub fn pull(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn prune(
     cli: &Cli,
     location: &str,
