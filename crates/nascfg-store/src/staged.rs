@@ -713,21 +713,22 @@ fn plan_chunks(path: &Path, conn: &Connection) -> Result<Vec<(i64, i64)>, Error>
     let (Some(min), Some(max)) = (min, max) else {
         return Ok(vec![(i64::MIN, i64::MAX)]);
     };
-    let span = i128::from(max) - i128::from(min) + 1;
+    let (min, max) = (i128::from(min), i128::from(max));
+    let span = max - min + 1;
     let shares = ((span + CHUNK_ROWS - 1) / CHUNK_ROWS).clamp(1, MAX_SHARES);
     let width = (span + shares - 1) / shares;
-    let id = |k: i128| i64::try_from(i128::from(min) + k * width).unwrap_or(i64::MAX);
-    Ok((0..shares)
-        .map(|k| {
-            let from = if k == 0 { i64::MIN } else { id(k) };
-            let to = if k == shares - 1 {
-                i64::MAX
-            } else {
-                id(k + 1) - 1
-            };
-            (from, to)
-        })
-        .collect())
+    // Every bound lies between i64::MIN and max, so none saturates.
+    let id = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut chunks = Vec::new();
+    let mut from = i128::from(i64::MIN);
+    let mut next = min + width;
+    while next <= max {
+        chunks.push((id(from), id(next - 1)));
+        from = next;
+        next += width;
+    }
+    chunks.push((id(from), i64::MAX));
+    Ok(chunks)
 }
 
 /// How many credential rows come before the id `from` (for an error's row
@@ -1141,5 +1142,10 @@ mod tests {
         // The widest span there is.
         let far = table([i64::MIN, -1, 0, 1, i64::MAX]);
         assert_eq!(check_shares(&far, 5, false) as i128, MAX_SHARES);
+        // Sparse ids up to the largest: no bound passes it.
+        let top = table([i64::MAX - 3_000_000, i64::MAX - 1, i64::MAX]);
+        check_shares(&top, 3, false);
+        let top = table([i64::MAX - 2_100_000, i64::MAX - 5, i64::MAX]);
+        check_shares(&top, 3, false);
     }
 }
