@@ -101,6 +101,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Service`]: what `operation` at `location` met.
+    pub(crate) fn service(operation: &'static str, location: String, message: String) -> Error {
+        Error::Service {
+            operation,
+            location,
+            message,
+        }
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         Some(match self {

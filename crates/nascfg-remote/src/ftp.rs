@@ -34,19 +34,14 @@ impl Ftp {
         let at = location.to_string();
         let fail = |e: FtpError| ftp_error("connect", &at, e, &deadline);
         let host = cred.text("host").unwrap_or_default().to_owned();
-        let port =
-            u16::try_from(cred.integer("port").unwrap_or(21)).map_err(|_| Error::Service {
-                operation: "connect",
-                location: at.clone(),
-                message: "the port is out of range".into(),
-            })?;
+        let port = u16::try_from(cred.integer("port").unwrap_or(21)).map_err(|_| {
+            Error::service("connect", at.clone(), "the port is out of range".into())
+        })?;
         let mut ftp =
             ftp_open(&host, port, access.connect_timeout, &deadline).map_err(|e| match e {
-                FtpOpenError::Connect(net) => Error::Service {
-                    operation: "connect",
-                    location: at.clone(),
-                    message: net.to_string(),
-                },
+                FtpOpenError::Connect(net) => {
+                    Error::service("connect", at.clone(), net.to_string())
+                }
                 FtpOpenError::Ftp(e) | FtpOpenError::Tls(e) => fail(e),
             })?;
         let user = cred.text("user").unwrap_or_default().to_owned();
@@ -111,7 +106,7 @@ impl Ftp {
             engine: self,
             name: name.to_owned(),
             temp,
-            stream: Some(Box::new(stream)),
+            stream: Box::new(stream),
         })
     }
 
@@ -139,11 +134,8 @@ impl Ftp {
             .map_err(|e| self.error("read", Some(name), e))?;
         let copied = std::io::copy(&mut stream, out);
         let finished = stream.finish();
-        let copied = copied.map_err(|e| Error::Service {
-            operation: "read",
-            location: self.location.join(name),
-            message: e.to_string(),
-        })?;
+        let copied =
+            copied.map_err(|e| Error::service("read", self.location.join(name), e.to_string()))?;
         finished.map_err(|e| self.error("read", Some(name), e))?;
         Ok(copied)
     }
@@ -187,49 +179,42 @@ pub(crate) struct Sink<'a> {
     engine: &'a Ftp,
     name: String,
     temp: String,
-    stream: Option<Box<dyn Transfer>>,
+    stream: Box<dyn Transfer>,
 }
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let stream = self
-            .stream
-            .as_mut()
-            .expect("an unfinished upload has its stream");
-        stream.write_all(chunk).map_err(|e| Error::Service {
-            operation: "upload",
-            location: self.engine.location.join(&self.name),
-            message: e.to_string(),
-        })
+        let at = || self.engine.location.join(&self.name);
+        self.stream
+            .write_all(chunk)
+            .map_err(|e| Error::service("upload", at(), e.to_string()))
     }
 
-    pub(crate) fn finish(mut self) -> Result<()> {
-        let engine = self.engine;
-        let stream = self
-            .stream
-            .take()
-            .expect("an unfinished upload has its stream");
+    pub(crate) fn finish(self) -> Result<()> {
+        let Sink {
+            engine,
+            name,
+            temp,
+            stream,
+        } = self;
         let finished = stream.finish();
         let mut ftp = engine.ftp.borrow_mut();
-        let result =
-            finished.and_then(|()| ftp.rename(engine.path(&self.temp), engine.path(&self.name)));
+        let result = finished.and_then(|()| ftp.rename(engine.path(&temp), engine.path(&name)));
         if let Err(e) = result {
-            let _ = ftp.rm(engine.path(&self.temp));
-            return Err(engine.error("upload", Some(&self.name), e));
+            let _ = ftp.rm(engine.path(&temp));
+            return Err(engine.error("upload", Some(&name), e));
         }
         Ok(())
     }
 
-    pub(crate) fn abort(mut self) {
-        if let Some(stream) = self.stream.take() {
-            // Closing the data connection ends the transfer; then the partial file goes.
-            let _ = stream.finish();
-            let _ = self
-                .engine
-                .ftp
-                .borrow_mut()
-                .rm(self.engine.path(&self.temp));
-        }
+    pub(crate) fn abort(self) {
+        // Closing the data connection ends the transfer; then the partial file goes.
+        let _ = self.stream.finish();
+        let _ = self
+            .engine
+            .ftp
+            .borrow_mut()
+            .rm(self.engine.path(&self.temp));
     }
 }
 
@@ -259,9 +244,5 @@ fn ftp_error(operation: &'static str, at: &str, e: FtpError, deadline: &Deadline
         FtpError::BadResponse => "the server's answer is not FTP".into(),
         other => other.to_string(),
     };
-    Error::Service {
-        operation,
-        location: at.to_owned(),
-        message,
-    }
+    Error::service(operation, at.to_owned(), message)
 }

@@ -174,11 +174,11 @@ impl OpenDal {
                 location: self.runner.at(name),
             };
         }
-        Error::Service {
+        Error::service(
             operation,
-            location: self.runner.at(name),
-            message: nascfg_net::first_line(&e.to_string()),
-        }
+            self.runner.at(name),
+            nascfg_net::first_line(&e.to_string()),
+        )
     }
 
     pub(crate) fn start(&self, name: &str) -> Result<Sink<'_>> {
@@ -293,20 +293,22 @@ impl OpenDal {
                 break;
             }
             for chunk in buffer {
-                out.write_all(&chunk).map_err(|e| Error::Service {
-                    operation: "read",
-                    location: self.runner.at(Some(name)),
-                    message: format!("cannot write what was read: {e}"),
+                out.write_all(&chunk).map_err(|e| {
+                    Error::service(
+                        "read",
+                        self.runner.at(Some(name)),
+                        format!("cannot write what was read: {e}"),
+                    )
                 })?;
                 done += chunk.len() as u64;
             }
         }
         if done != size {
-            return Err(Error::Service {
-                operation: "read",
-                location: self.runner.at(Some(name)),
-                message: format!("the service sent {done} of {size} bytes"),
-            });
+            return Err(Error::service(
+                "read",
+                self.runner.at(Some(name)),
+                format!("the service sent {done} of {size} bytes"),
+            ));
         }
         Ok(done)
     }

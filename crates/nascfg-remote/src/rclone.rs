@@ -125,11 +125,7 @@ impl Rclone {
                     provider: self.provider.type_str().to_owned(),
                 }
             } else {
-                Error::Service {
-                    operation,
-                    location: at,
-                    message: format!("cannot run rclone: {e}"),
-                }
+                Error::service(operation, at, format!("cannot run rclone: {e}"))
             }
         })
     }
@@ -138,11 +134,9 @@ impl Rclone {
     fn run(&self, operation: &'static str, name: Option<&str>, args: &[&str]) -> Result<Vec<u8>> {
         let at = self.at(name);
         let child = self.spawn(&mut self.command(args), operation, at.clone())?;
-        let out = child.wait_with_output().map_err(|e| Error::Service {
-            operation,
-            location: at.clone(),
-            message: e.to_string(),
-        })?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::service(operation, at.clone(), e.to_string()))?;
         if out.status.success() {
             return Ok(out.stdout);
         }
@@ -175,11 +169,11 @@ impl Rclone {
             .find(|l| l.contains("ERROR") || l.contains("Failed"))
             .or_else(|| text.lines().rev().find(|l| !l.trim().is_empty()))
             .unwrap_or("rclone failed without a message");
-        Error::Service {
+        Error::service(
             operation,
-            location: at,
-            message: nascfg_net::scrub(&nascfg_net::first_line(line), &self.remote.secrets()),
-        }
+            at,
+            nascfg_net::scrub(&nascfg_net::first_line(line), &self.remote.secrets()),
+        )
     }
 
     pub(crate) fn start(&self, name: &str) -> Result<Sink<'_>> {
@@ -188,12 +182,12 @@ impl Rclone {
         let mut cmd = self.command(&["rcat", &target]);
         cmd.stdin(Stdio::piped()).stdout(Stdio::null());
         let mut child = self.spawn(&mut cmd, "upload", self.at(Some(name)))?;
-        let stdin = child.stdin.take();
+        let stdin = child.stdin.take().expect("rcat's stdin is piped");
         Ok(Sink {
             engine: self,
             name: name.to_owned(),
             temp,
-            child: Some(child),
+            child,
             stdin,
         })
     }
@@ -213,10 +207,12 @@ impl Rclone {
             Err(Error::NotFound { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        let entries: Vec<Entry> = serde_json::from_slice(&out).map_err(|e| Error::Service {
-            operation: "list",
-            location: self.at(None),
-            message: format!("rclone lsjson answered something else than its JSON: {e}"),
+        let entries: Vec<Entry> = serde_json::from_slice(&out).map_err(|e| {
+            Error::service(
+                "list",
+                self.at(None),
+                format!("rclone lsjson answered something else than its JSON: {e}"),
+            )
         })?;
         Ok(entries
             .into_iter()
@@ -241,20 +237,14 @@ impl Rclone {
         });
         let copied = std::io::copy(&mut stdout, out);
         drop(stdout);
-        let status = child.wait().map_err(|e| Error::Service {
-            operation: "read",
-            location: at.clone(),
-            message: e.to_string(),
-        })?;
+        let status = child
+            .wait()
+            .map_err(|e| Error::service("read", at.clone(), e.to_string()))?;
         let stderr = errors.join().unwrap_or_default();
         if !status.success() {
             return Err(self.failure("read", at, status.code(), &stderr));
         }
-        copied.map_err(|e| Error::Service {
-            operation: "read",
-            location: at,
-            message: e.to_string(),
-        })
+        copied.map_err(|e| Error::service("read", at, e.to_string()))
     }
 
     pub(crate) fn stat(&self, name: &str) -> Result<u64> {
@@ -280,66 +270,59 @@ pub(crate) struct Sink<'a> {
     engine: &'a Rclone,
     name: String,
     temp: String,
-    child: Option<Child>,
-    stdin: Option<ChildStdin>,
+    child: Child,
+    stdin: ChildStdin,
 }
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .expect("an unfinished upload has its pipe");
-        stdin.write_all(chunk).map_err(|e| Error::Service {
-            operation: "upload",
-            location: self.engine.at(Some(&self.name)),
-            message: format!("rclone stopped reading: {e}"),
-        })
+        let at = || self.engine.at(Some(&self.name));
+        self.stdin
+            .write_all(chunk)
+            .map_err(|e| Error::service("upload", at(), format!("rclone stopped reading: {e}")))
     }
 
-    pub(crate) fn finish(mut self) -> Result<()> {
-        let engine = self.engine;
-        drop(self.stdin.take());
-        let child = self
-            .child
-            .take()
-            .expect("an unfinished upload has its child");
-        let at = engine.at(Some(&self.name));
-        let out = child.wait_with_output().map_err(|e| Error::Service {
-            operation: "upload",
-            location: at.clone(),
-            message: e.to_string(),
-        })?;
+    pub(crate) fn finish(self) -> Result<()> {
+        let Sink {
+            engine,
+            name,
+            temp,
+            child,
+            stdin,
+        } = self;
+        // The end of the input ends rcat.
+        drop(stdin);
+        let at = engine.at(Some(&name));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::service("upload", at.clone(), e.to_string()))?;
         if !out.status.success() {
-            let _ = engine.run("delete", None, &["deletefile", &engine.object(&self.temp)]);
+            let _ = engine.run("delete", None, &["deletefile", &engine.object(&temp)]);
             return Err(engine.failure("upload", at, out.status.code(), &out.stderr));
         }
         let moved = engine.run(
             "upload",
-            Some(&self.name),
-            &[
-                "moveto",
-                &engine.object(&self.temp),
-                &engine.object(&self.name),
-            ],
+            Some(&name),
+            &["moveto", &engine.object(&temp), &engine.object(&name)],
         );
         if let Err(e) = moved {
-            let _ = engine.run("delete", None, &["deletefile", &engine.object(&self.temp)]);
+            let _ = engine.run("delete", None, &["deletefile", &engine.object(&temp)]);
             return Err(e);
         }
         Ok(())
     }
 
-    pub(crate) fn abort(mut self) {
-        drop(self.stdin.take());
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-            let _ = self.engine.run(
-                "delete",
-                None,
-                &["deletefile", &self.engine.object(&self.temp)],
-            );
-        }
+    pub(crate) fn abort(self) {
+        let Sink {
+            engine,
+            temp,
+            mut child,
+            stdin,
+            ..
+        } = self;
+        drop(stdin);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = engine.run("delete", None, &["deletefile", &engine.object(&temp)]);
     }
 }

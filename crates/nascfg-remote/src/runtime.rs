@@ -23,10 +23,12 @@ impl Runner {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::Service {
-                operation: "start",
-                location: location.to_string(),
-                message: format!("cannot start the async runtime: {e}"),
+            .map_err(|e| {
+                Error::service(
+                    "start",
+                    location.to_string(),
+                    format!("cannot start the async runtime: {e}"),
+                )
             })?;
         Ok(Runner {
             runtime,

@@ -121,10 +121,8 @@ impl S3Checksum {
         body: Vec<u8>,
         sha256: &[u8; 32],
     ) -> Result<Option<u64>> {
-        let service = |operation: &'static str, message: String| Error::Service {
-            operation,
-            location: runner.at(Some(name)),
-            message,
+        let service = |operation: &'static str, message: String| {
+            Error::service(operation, runner.at(Some(name)), message)
         };
         let checksum = base64::engine::general_purpose::STANDARD.encode(sha256);
         runner.run("upload", Some(name), async {

@@ -31,14 +31,6 @@ pub(crate) struct Sftp {
     keys: HostKeys,
 }
 
-fn service(operation: &'static str, at: String, message: String) -> Error {
-    Error::Service {
-        operation,
-        location: at,
-        message,
-    }
-}
-
 fn ssh_message(e: &russh::Error) -> String {
     match e {
         russh::Error::IO(io) => nascfg_net::io_excerpt(io),
@@ -52,8 +44,9 @@ impl Sftp {
         let runner = Runner::new(access.deadline, location)?;
         let at = location.to_string();
         let host = cred.text("host").unwrap_or_default().to_owned();
-        let port = u16::try_from(cred.integer("port").unwrap_or(22))
-            .map_err(|_| service("connect", at.clone(), "the port is out of range".into()))?;
+        let port = u16::try_from(cred.integer("port").unwrap_or(22)).map_err(|_| {
+            Error::service("connect", at.clone(), "the port is out of range".into())
+        })?;
         let user = cred.text("user").unwrap_or_default().to_owned();
         let password = cred
             .secret("pass")
@@ -61,7 +54,7 @@ impl Sftp {
             .cloned();
         let known = match &access.known_host_key {
             Some(line) => Some(PublicKey::from_openssh(line.trim()).map_err(|e| {
-                service(
+                Error::service(
                     "connect",
                     at.clone(),
                     format!("the recorded host key is not an OpenSSH public key: {e}"),
@@ -82,7 +75,7 @@ impl Sftp {
             {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(e)) => {
-                    return Err(service("connect", at.clone(), nascfg_net::io_excerpt(&e)));
+                    return Err(Error::service("connect", at.clone(), nascfg_net::io_excerpt(&e)));
                 }
                 Err(_) => {
                     return Err(Error::TimedOut {
@@ -101,7 +94,7 @@ impl Sftp {
                 .await
                 .map_err(|e| {
                     if keys.changed() {
-                        service(
+                        Error::service(
                             "connect",
                             at.clone(),
                             format!(
@@ -109,20 +102,20 @@ impl Sftp {
                             ),
                         )
                     } else {
-                        service("connect", at.clone(), format!("SSH handshake failed: {}", ssh_message(&e)))
+                        Error::service("connect", at.clone(), format!("SSH handshake failed: {}", ssh_message(&e)))
                     }
                 })?;
             authenticate(&mut handle, &user, private_key.as_ref(), password.as_ref(), &at).await?;
             let channel = handle
                 .channel_open_session()
                 .await
-                .map_err(|e| service("connect", at.clone(), ssh_message(&e)))?;
+                .map_err(|e| Error::service("connect", at.clone(), ssh_message(&e)))?;
             channel
                 .request_subsystem(true, "sftp")
                 .await
-                .map_err(|e| service("connect", at.clone(), ssh_message(&e)))?;
+                .map_err(|e| Error::service("connect", at.clone(), ssh_message(&e)))?;
             let sftp = SftpSession::new(channel.into_stream()).await.map_err(|e| {
-                service("connect", at.clone(), format!("the server did not start SFTP: {e}"))
+                Error::service("connect", at.clone(), format!("the server did not start SFTP: {e}"))
             })?;
             sftp.set_timeout(remaining.as_secs().max(1));
             Ok((handle, sftp))
@@ -172,7 +165,7 @@ impl Sftp {
         {
             return Error::NotFound { location: at };
         }
-        service(operation, at, e.to_string())
+        Error::service(operation, at, e.to_string())
     }
 
     pub(crate) fn start(&self, name: &str) -> Result<Sink<'_>> {
@@ -235,13 +228,13 @@ impl Sftp {
             let n = self.runner.run("read", Some(name), async {
                 file.read(&mut buffer)
                     .await
-                    .map_err(|e| service("read", self.runner.at(Some(name)), e.to_string()))
+                    .map_err(|e| Error::service("read", self.runner.at(Some(name)), e.to_string()))
             })?;
             if n == 0 {
                 break;
             }
             out.write_all(&buffer[..n])
-                .map_err(|e| service("read", self.runner.at(Some(name)), e.to_string()))?;
+                .map_err(|e| Error::service("read", self.runner.at(Some(name)), e.to_string()))?;
             done += n as u64;
         }
         Ok(done)
@@ -288,7 +281,7 @@ async fn authenticate(
             tried.join(",")
         ),
     };
-    Err(service("connect", at.to_owned(), message))
+    Err(Error::service("connect", at.to_owned(), message))
 }
 
 /// An SFTP upload in progress, into the temporary name.
@@ -310,7 +303,7 @@ impl Sink<'_> {
         engine.runner.run("upload", Some(&name), async {
             file.write_all(chunk)
                 .await
-                .map_err(|e| service("upload", engine.runner.at(Some(&name)), e.to_string()))
+                .map_err(|e| Error::service("upload", engine.runner.at(Some(&name)), e.to_string()))
         })
     }
 
@@ -320,12 +313,12 @@ impl Sink<'_> {
         let temp = engine.path(&self.temp);
         let mut file = self.file.take().expect("an unfinished upload has its file");
         let result = engine.runner.run("upload", Some(&name), async {
-            file.flush()
-                .await
-                .map_err(|e| service("upload", engine.runner.at(Some(&name)), e.to_string()))?;
-            file.shutdown()
-                .await
-                .map_err(|e| service("upload", engine.runner.at(Some(&name)), e.to_string()))?;
+            file.flush().await.map_err(|e| {
+                Error::service("upload", engine.runner.at(Some(&name)), e.to_string())
+            })?;
+            file.shutdown().await.map_err(|e| {
+                Error::service("upload", engine.runner.at(Some(&name)), e.to_string())
+            })?;
             drop(file);
             engine
                 .sftp

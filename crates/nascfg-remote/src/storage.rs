@@ -280,11 +280,11 @@ impl Storage {
         // An engine's error travels through io::Write as its own Error.
         match e.downcast::<Error>() {
             Ok(inner) => self.scrubbed(inner),
-            Err(e) => self.scrubbed(Error::Service {
+            Err(e) => self.scrubbed(Error::service(
                 operation,
-                location: self.location.join(name),
-                message: e.to_string(),
-            }),
+                self.location.join(name),
+                e.to_string(),
+            )),
         }
     }
 
@@ -303,11 +303,7 @@ fn scrub(secrets: &[SecretString], e: Error) -> Error {
             operation,
             location,
             message,
-        } => Error::Service {
-            operation,
-            location,
-            message: clean(message),
-        },
+        } => Error::service(operation, location, clean(message)),
         Error::Unsupported {
             credential,
             provider,
