@@ -81,44 +81,120 @@ fn auth_version(check: &Check<'_>, auth: &str) -> Result<i64, Failure> {
 
 /// The storage URL and the token.
 fn authenticate(check: &Check<'_>) -> Result<(String, SecretString), Failure> {
-    let auth = check.text("auth")?.trim().to_owned();
-    let user = check.text("user")?;
-    let key = check.secret("key")?.clone();
-    match auth_version(check, &auth)? {
-        1 => auth_v1(check, &auth, &user, &key),
-        2 => auth_v2(check, &auth, &user, &key),
-        _ => auth_v3(check, &auth, &user, &key),
+    let account = Account {
+        auth: check.text("auth")?.trim().to_owned(),
+        user: check.text("user")?,
+        key: check.secret("key")?.clone(),
+    };
+    match auth_version(check, &account.auth)? {
+        1 => account.v1(check),
+        2 => account.v2(check),
+        _ => account.v3(check),
     }
 }
 
-fn auth_v1(
-    check: &Check<'_>,
-    auth: &str,
-    user: &str,
-    key: &SecretString,
-) -> Result<(String, SecretString), Failure> {
-    let url = api_url(check, auth)?;
-    let response = check.http.get(
-        &url,
-        &[("x-auth-user", user), ("x-auth-key", key.expose_secret())],
-    )?;
-    if !response.is_success() {
-        return Err(Failure::new(format!(
-            "authentication (v1): {}",
-            api_error(&response)
-        )));
-    }
-    match (
-        response.header("x-storage-url"),
-        response.header("x-auth-token"),
-    ) {
-        (Some(storage), Some(token)) if !storage.is_empty() && !token.is_empty() => {
-            Ok((storage.to_owned(), SecretString::from(token.to_owned())))
+/// What every auth protocol logs in with: the auth URL, the user and the key.
+struct Account {
+    auth: String,
+    user: String,
+    key: SecretString,
+}
+
+impl Account {
+    fn v1(&self, check: &Check<'_>) -> Result<(String, SecretString), Failure> {
+        let url = api_url(check, &self.auth)?;
+        let response = check.http.get(
+            &url,
+            &[
+                ("x-auth-user", self.user.as_str()),
+                ("x-auth-key", self.key.expose_secret()),
+            ],
+        )?;
+        if !response.is_success() {
+            return Err(Failure::new(format!(
+                "authentication (v1): {}",
+                api_error(&response)
+            )));
         }
-        _ => Err(Failure::new(format!(
-            "authentication (v1): {}, but no X-Storage-Url and X-Auth-Token: is the auth URL a Swift auth endpoint?",
-            response.status_line()
-        ))),
+        match (
+            response.header("x-storage-url"),
+            response.header("x-auth-token"),
+        ) {
+            (Some(storage), Some(token)) if !storage.is_empty() && !token.is_empty() => {
+                Ok((storage.to_owned(), SecretString::from(token.to_owned())))
+            }
+            _ => Err(Failure::new(format!(
+                "authentication (v1): {}, but no X-Storage-Url and X-Auth-Token: is the auth URL a Swift auth endpoint?",
+                response.status_line()
+            ))),
+        }
+    }
+
+    fn v2(&self, check: &Check<'_>) -> Result<(String, SecretString), Failure> {
+        let mut body = json!({"auth": {"passwordCredentials": {"username": self.user, "password": self.key.expose_secret()}}});
+        if let Some(tenant) = check.optional_text("tenant") {
+            body["auth"]["tenantName"] = tenant.into();
+        }
+        if let Some(tenant_id) = check.optional_text("tenant_id") {
+            body["auth"]["tenantId"] = tenant_id.into();
+        }
+        let (response, json) = keystone_token(check, &self.auth, Keystone::V2, &body)?;
+        let token = json
+            .pointer("/access/token/id")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Keystone::V2.not_a_token(&response))?;
+        let interface = format!("{}URL", endpoint_type(check));
+        let storage = storage_url(check, &json, "/access/serviceCatalog", |endpoint| {
+            endpoint.get(&interface).and_then(Value::as_str)
+        })?;
+        Ok((storage, SecretString::from(token)))
+    }
+
+    fn v3(&self, check: &Check<'_>) -> Result<(String, SecretString), Failure> {
+        let domain = |name: Option<String>| match name {
+            Some(name) => json!({"name": name}),
+            None => json!({"id": "default"}),
+        };
+        let user = match check.optional_text("user_id") {
+            Some(id) => json!({"id": id, "password": self.key.expose_secret()}),
+            None => {
+                json!({"name": self.user, "password": self.key.expose_secret(), "domain": domain(check.optional_text("domain"))})
+            }
+        };
+        let project = match (
+            check.optional_text("tenant_id"),
+            check.optional_text("tenant"),
+        ) {
+            (Some(id), _) => Some(json!({"id": id})),
+            (None, Some(name)) => {
+                let d = check
+                    .optional_text("tenant_domain")
+                    .or_else(|| check.optional_text("domain"));
+                Some(json!({"name": name, "domain": domain(d)}))
+            }
+            (None, None) => None,
+        };
+        let mut body =
+            json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
+        if let Some(project) = project {
+            body["auth"]["scope"] = json!({"project": project});
+        }
+        let (response, json) = keystone_token(check, &self.auth, Keystone::V3, &body)?;
+        let token = response
+            .header("x-subject-token")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Keystone::V3.not_a_token(&response))?;
+        let interface = endpoint_type(check);
+        let storage = storage_url(check, &json, "/token/catalog", |endpoint| {
+            let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
+            (field("interface") == Some(interface.as_str()))
+                .then(|| field("url"))
+                .flatten()
+        })?;
+        Ok((storage, SecretString::from(token)))
     }
 }
 
@@ -127,83 +203,6 @@ fn endpoint_type(check: &Check<'_>) -> String {
         .optional_text("endpoint_type")
         .map(|t| t.to_ascii_lowercase())
         .unwrap_or_else(|| "public".to_owned())
-}
-
-fn auth_v2(
-    check: &Check<'_>,
-    auth: &str,
-    user: &str,
-    key: &SecretString,
-) -> Result<(String, SecretString), Failure> {
-    let mut body = json!({"auth": {"passwordCredentials": {"username": user, "password": key.expose_secret()}}});
-    if let Some(tenant) = check.optional_text("tenant") {
-        body["auth"]["tenantName"] = tenant.into();
-    }
-    if let Some(tenant_id) = check.optional_text("tenant_id") {
-        body["auth"]["tenantId"] = tenant_id.into();
-    }
-    let (response, json) = keystone_token(check, auth, Keystone::V2, &body)?;
-    let token = json
-        .pointer("/access/token/id")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| Keystone::V2.not_a_token(&response))?;
-    let interface = format!("{}URL", endpoint_type(check));
-    let storage = storage_url(check, &json, "/access/serviceCatalog", |endpoint| {
-        endpoint.get(&interface).and_then(Value::as_str)
-    })?;
-    Ok((storage, SecretString::from(token)))
-}
-
-fn auth_v3(
-    check: &Check<'_>,
-    auth: &str,
-    user: &str,
-    key: &SecretString,
-) -> Result<(String, SecretString), Failure> {
-    let domain = |name: Option<String>| match name {
-        Some(name) => json!({"name": name}),
-        None => json!({"id": "default"}),
-    };
-    let user = match check.optional_text("user_id") {
-        Some(id) => json!({"id": id, "password": key.expose_secret()}),
-        None => {
-            json!({"name": user, "password": key.expose_secret(), "domain": domain(check.optional_text("domain"))})
-        }
-    };
-    let project = match (
-        check.optional_text("tenant_id"),
-        check.optional_text("tenant"),
-    ) {
-        (Some(id), _) => Some(json!({"id": id})),
-        (None, Some(name)) => {
-            let d = check
-                .optional_text("tenant_domain")
-                .or_else(|| check.optional_text("domain"));
-            Some(json!({"name": name, "domain": domain(d)}))
-        }
-        (None, None) => None,
-    };
-    let mut body =
-        json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
-    if let Some(project) = project {
-        body["auth"]["scope"] = json!({"project": project});
-    }
-    let (response, json) = keystone_token(check, auth, Keystone::V3, &body)?;
-    let token = response
-        .header("x-subject-token")
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| Keystone::V3.not_a_token(&response))?;
-    let interface = endpoint_type(check);
-    let storage = storage_url(check, &json, "/token/catalog", |endpoint| {
-        let field = |k: &str| endpoint.get(k).and_then(Value::as_str);
-        (field("interface") == Some(interface.as_str()))
-            .then(|| field("url"))
-            .flatten()
-    })?;
-    Ok((storage, SecretString::from(token)))
 }
 
 /// The Keystone identity API versions, and how each names its token endpoint.
