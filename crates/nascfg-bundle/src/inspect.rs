@@ -301,7 +301,7 @@ impl Reading<'_> {
                 .map_err(|e| Error::io(self.db_path, e))?;
             let (file, hasher) = copy_hashed(member, file, self.db_path)?;
             // No fsync needed: the staged copy is thrown away after a crash,
-            // and `DataDir::install_file` syncs it before moving it in. For a
+            // and `DataDir::install` (`StagedDb::Take`) syncs it before moving it in. For a
             // restore that sync starts now, on its own thread, so the disk
             // writes while the database is checked, not after.
             if self.early_sync {

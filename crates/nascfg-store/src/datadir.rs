@@ -62,6 +62,17 @@ pub struct Installed {
     pub previous_seed: Option<PathBuf>,
 }
 
+/// A checked database for [`DataDir::install`], and what becomes of the caller's file.
+#[derive(Debug, Clone, Copy)]
+pub enum StagedDb<'a> {
+    /// Copied page by page: the caller keeps its file.
+    Copy(&'a Path),
+    /// A file the caller made (mode 0600, a single file with no `-wal` beside it) and
+    /// gives up: fsynced and moved into this directory when both are on one
+    /// filesystem, which spares copying it, else copied.
+    Take(&'a Path),
+}
+
 impl DataDir {
     /// The data directory to use: `explicit` (from `--data-dir` or `NASCFG_DATA_DIR`), else
     /// `$XDG_DATA_HOME/nascfg`, else `~/.local/share/nascfg`.
@@ -153,49 +164,31 @@ impl DataDir {
         })
     }
 
-    /// Installs `staged_db` (and `seed`, when given) as this box's database (and seed),
+    /// Installs `staged` (and `seed`, when given) as this box's database (and seed),
     /// atomically and crash-safely, keeping the previous files as `*.old-<timestamp>`.
     ///
-    /// The staged database must already be checked (see `inspect_database`); it is
-    /// copied, so the caller keeps it. After a crash at any instant, the next
-    /// `Store::open` finds either the old state or the new one. `guard` is this
-    /// directory's lock, held by the caller since it decided what to install.
+    /// The staged database must already be checked (see `inspect_database`). After a
+    /// crash at any instant, the next `Store::open` finds either the old state or the
+    /// new one. `guard` is this directory's lock, held by the caller since it decided
+    /// what to install.
     pub fn install(
         &self,
         guard: &WriteGuard,
-        staged_db: &Path,
+        staged: StagedDb<'_>,
         seed: Option<&Seed>,
-    ) -> Result<Installed, Error> {
-        self.install_with(guard, staged_db, seed, false)
-    }
-
-    /// [`DataDir::install`] of a staged database file the caller made (mode
-    /// 0600, a single file with no `-wal` beside it, checked) and gives up:
-    /// it is fsynced and moved into this directory when both are on one
-    /// filesystem, which spares copying it page by page, else copied.
-    pub fn install_file(
-        &self,
-        guard: &WriteGuard,
-        staged_db: &Path,
-        seed: Option<&Seed>,
-    ) -> Result<Installed, Error> {
-        self.install_with(guard, staged_db, seed, true)
-    }
-
-    fn install_with(
-        &self,
-        guard: &WriteGuard,
-        staged_db: &Path,
-        seed: Option<&Seed>,
-        take: bool,
     ) -> Result<Installed, Error> {
         guard.check(self);
         // Finish or undo an earlier interrupted install first.
         self.recover_install(guard)?;
-        let staged = self.file(STAGED_DB);
-        remove_if_exists(&staged)?;
-        if !(take && move_database(staged_db, &staged)?) {
-            copy_database(staged_db, &staged)?;
+        let target = self.file(STAGED_DB);
+        remove_if_exists(&target)?;
+        let moved = match staged {
+            StagedDb::Copy(_) => false,
+            StagedDb::Take(path) => move_database(path, &target)?,
+        };
+        if !moved {
+            let (StagedDb::Copy(path) | StagedDb::Take(path)) = staged;
+            copy_database(path, &target)?;
         }
         failpoint("install-after-stage-db");
         if let Some(seed) = seed {

@@ -64,7 +64,7 @@ pub use crate::{
         Content, ContentItem, CredentialContent, KeypairContent, KnownHostContent, SealedSecret,
         read_content,
     },
-    datadir::{DataDir, Installed, WriteGuard},
+    datadir::{DataDir, Installed, StagedDb, WriteGuard},
     error::Error,
     failpoint::failpoint,
     keypair::{KeyType, KeypairSummary},

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nascfg_crypto::Seed;
 
-use crate::datadir::{DataDir, Installed, WriteGuard};
+use crate::datadir::{DataDir, Installed, StagedDb, WriteGuard};
 use crate::error::Error;
 use crate::failpoint::failpoint;
 use crate::staged::{DatabaseInfo, SecretsOpened, inspect_database, strip_secrets};
@@ -98,7 +98,7 @@ impl DataDir {
     /// seed once, lets `decide` make the [`RestorePlan`] from it, then carries
     /// the plan out under the same lock: strips the staged copy if asked,
     /// proves every remaining sealed value opens under the seed that will be
-    /// in place, and installs it crash-safely ([`DataDir::install_file`])
+    /// in place, and installs it crash-safely ([`StagedDb::Take`])
     /// unless `dry_run`. Any refusal, from `decide` or a check, changes
     /// nothing on this box.
     ///
@@ -187,12 +187,16 @@ impl DataDir {
             };
             // The staged copy is the caller's to give up (mode 0600, checked,
             // in a private directory beside the data directory): moved in, not
-            // copied again; its fsync began when it was written (install_file
+            // copied again; its fsync began when it was written (the install
             // syncs it once more).
             if let Some(syncing) = staged.syncing {
                 let _ = syncing.join();
             }
-            Some(self.install_file(&guard, staged.db_path, seed_to_install.as_ref())?)
+            Some(self.install(
+                &guard,
+                StagedDb::Take(staged.db_path),
+                seed_to_install.as_ref(),
+            )?)
         };
         Ok(Restored {
             case: plan.case,

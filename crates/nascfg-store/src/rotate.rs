@@ -98,33 +98,27 @@ impl Store {
 
         let tx = self.conn.transaction()?;
         // The rows' keys, and beside them (same order) what to re-seal.
-        let mut cred_keys: Vec<(i64, String)> = Vec::new();
-        let mut cred_rows: Vec<Row> = Vec::new();
-        {
-            let mut stmt = tx.prepare(
+        let (cred_keys, cred_rows): (Vec<(i64, String)>, Vec<Row>) = tx
+            .prepare(
                 "SELECT s.credential_id, s.field, c.uid, s.sealed FROM credential_secret s JOIN credential c ON c.id = s.credential_id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                let field: String = r.get(1)?;
-                let uid: String = r.get(2)?;
-                cred_rows.push((credential_context(&uid, &field), r.get(3)?));
-                cred_keys.push((id, field));
-            }
-        }
-        let mut kp_keys: Vec<i64> = Vec::new();
-        let mut kp_rows: Vec<Row> = Vec::new();
-        {
-            let mut stmt = tx.prepare("SELECT id, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL")?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
+            )?
+            .query_map([], |r| {
+                let (id, field, uid): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let context = credential_context(&uid, &field);
+                Ok(((id, field), (context, r.get(3)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        let (kp_keys, kp_rows): (Vec<i64>, Vec<Row>) = tx
+            .prepare("SELECT id, uid, private_key_sealed FROM keypair WHERE private_key_sealed IS NOT NULL")?
+            .query_map([], |r| {
                 let uid: String = r.get(1)?;
-                kp_rows.push((keypair_context(&uid), r.get(2)?));
-                kp_keys.push(id);
-            }
-        }
+                Ok((r.get::<_, i64>(0)?, (keypair_context(&uid), r.get(2)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let signing_row: Option<Row> = tx
             .query_row(
                 "SELECT private_key_sealed FROM signing_key WHERE id = 1",

@@ -404,15 +404,7 @@ impl Store {
 
     /// Adds a credential; its secrets are sealed. Takes the lock for this one change.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
-        let guard = self.lock()?;
-        self.add_credential_under(&guard, credential)
-    }
-
-    pub(crate) fn add_credential_under(
-        &mut self,
-        _guard: &WriteGuard,
-        credential: &Credential,
-    ) -> Result<CredentialId, Error> {
+        let _guard = self.lock()?;
         let key = self.key()?;
         self.add_credential_sealed(&key, credential, true)
     }

@@ -1,4 +1,4 @@
-use nascfg_store::{Store, inspect_database};
+use nascfg_store::{StagedDb, Store, inspect_database};
 
 use crate::{secret, store_with, temp_dir};
 
@@ -15,7 +15,9 @@ fn install_swaps_database_and_seed_keeping_the_old_ones() {
     let seed_a = store_a.seed().unwrap().clone();
     drop(store_a);
     drop(store_with(&b, 1));
-    let installed = b.install(&b.lock().unwrap(), &snap, Some(&seed_a)).unwrap();
+    let installed = b
+        .install(&b.lock().unwrap(), StagedDb::Copy(&snap), Some(&seed_a))
+        .unwrap();
     let old_db = installed.previous_db.unwrap();
     assert!(old_db.exists());
     assert!(installed.previous_seed.unwrap().exists());

@@ -1,6 +1,6 @@
 use nascfg_crypto::Seed;
 use nascfg_store::{
-    Error, Store, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
+    Error, StagedDb, Store, inspect_database, migrate_database, strip_secrets, verify_secrets_open,
 };
 
 use crate::{store_with, temp_dir};
@@ -36,7 +36,9 @@ fn strip_then_restore_marks_credentials() {
     // Installed on another box: listed, marked, and fixable.
     let (_t2, other) = temp_dir();
     drop(Store::open(&other).unwrap());
-    other.install(&other.lock().unwrap(), &snap, None).unwrap();
+    other
+        .install(&other.lock().unwrap(), StagedDb::Copy(&snap), None)
+        .unwrap();
     let mut store = Store::open(&other).unwrap();
     let list = store.list_credentials().unwrap();
     assert!(list.iter().all(|c| c.needs_secrets));
