@@ -514,36 +514,7 @@ pub enum BackupCommand {
     },
     /// Export a bundle (or take `--bundle FILE`) and upload it to CRED:PATH as
     /// `nascfg-<host>-<UTC time>.tar.gz[.age]`.
-    Push {
-        /// Where: a stored credential's name, `:`, a path (bucket or container first for
-        /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
-        location: String,
-        /// Put the secret seed into the bundle (only with a passphrase or recipients).
-        #[arg(long, conflicts_with = "bundle")]
-        include_seed: bool,
-        /// Upload nothing when the configuration equals that of the newest bundle there.
-        #[arg(long)]
-        if_changed: bool,
-        /// Push this bundle file (made by `backup export`) instead of a new export: to send one
-        /// export to several places. An unencrypted one that holds the seed is refused; a
-        /// passphrase-protected one is checked whole when its passphrase is given.
-        #[arg(long, value_name = "FILE")]
-        bundle: Option<PathBuf>,
-        /// The host in the bundle's name (default: this box's host name), so boxes sharing a
-        /// location, or a renamed box, keep distinct and stable histories.
-        #[arg(long, value_name = "NAME", value_parser = nascfg_remote::HostName::parse)]
-        host: Option<nascfg_remote::HostName>,
-        /// Ping this URL as healthchecks.io expects: URL/start before, URL on success, URL/fail
-        /// on failure. A failed ping is a warning; it never fails the push.
-        #[arg(long, value_name = "URL", value_parser = parse_ping_url)]
-        ping_url: Option<nascfg_remote::PingUrl>,
-        #[command(flatten)]
-        passphrase: PassphraseArgs,
-        #[command(flatten)]
-        recipients: RecipientArgs,
-        #[command(flatten)]
-        remote: RemoteArgs,
-    },
+    Push(PushArgs),
     /// List the bundles at CRED:PATH, newest first (every host's, unless --host is given).
     List {
         /// Where: a stored credential's name, `:`, a path (as for `backup push`).
@@ -651,6 +622,39 @@ pub enum BackupCommand {
         #[command(flatten)]
         recipients: RecipientArgs,
     },
+}
+
+/// `backup push`'s arguments.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Where: a stored credential's name, `:`, a path (bucket or container first for
+    /// S3, B2, GCS, Azure and Swift; a folder for SFTP, FTP and WebDAV).
+    pub location: String,
+    /// Put the secret seed into the bundle (only with a passphrase or recipients).
+    #[arg(long, conflicts_with = "bundle")]
+    pub include_seed: bool,
+    /// Upload nothing when the configuration equals that of the newest bundle there.
+    #[arg(long)]
+    pub if_changed: bool,
+    /// Push this bundle file (made by `backup export`) instead of a new export: to send one
+    /// export to several places. An unencrypted one that holds the seed is refused; a
+    /// passphrase-protected one is checked whole when its passphrase is given.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    /// The host in the bundle's name (default: this box's host name), so boxes sharing a
+    /// location, or a renamed box, keep distinct and stable histories.
+    #[arg(long, value_name = "NAME", value_parser = nascfg_remote::HostName::parse)]
+    pub host: Option<nascfg_remote::HostName>,
+    /// Ping this URL as healthchecks.io expects: URL/start before, URL on success, URL/fail
+    /// on failure. A failed ping is a warning; it never fails the push.
+    #[arg(long, value_name = "URL", value_parser = parse_ping_url)]
+    pub ping_url: Option<nascfg_remote::PingUrl>,
+    #[command(flatten)]
+    pub passphrase: PassphraseArgs,
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// Which hosts' bundles: `--host NAME` or `--all-hosts` (neither: the command's default).

@@ -65,30 +65,7 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> anyhow::Result<()> {
             let bundle = storage::local(cli, file, remote_args)?;
             restore(cli, &bundle, args, passphrase, identities)
         }
-        BackupCommand::Push {
-            location,
-            include_seed,
-            if_changed,
-            bundle,
-            host,
-            ping_url,
-            passphrase,
-            recipients,
-            remote: remote_args,
-        } => remote::push(
-            cli,
-            location,
-            *include_seed,
-            *if_changed,
-            bundle.as_deref(),
-            passphrase,
-            recipients,
-            remote_args,
-            &remote::Watching {
-                host: host.clone(),
-                ping_url: ping_url.clone(),
-            },
-        ),
+        BackupCommand::Push(args) => remote::push(cli, args),
         BackupCommand::List {
             location,
             hosts,

@@ -20,19 +20,11 @@ use time::OffsetDateTime;
 use super::common;
 use super::progress::Bars;
 use super::storage::{open, reach};
-use crate::cli::{Cli, HostArgs, PassphraseArgs, RecipientArgs, RemoteArgs};
+use crate::cli::{Cli, HostArgs, PushArgs, RecipientArgs, RemoteArgs};
 use crate::output;
 
 fn parse(location: &str) -> anyhow::Result<Location> {
     Ok(Location::parse(location)?)
-}
-
-/// What `backup push` records and pings beside the push.
-pub struct Watching {
-    /// `--host`.
-    pub host: Option<HostName>,
-    /// `--ping-url`.
-    pub ping_url: Option<PingUrl>,
 }
 
 /// This box's host name as bundle names carry it.
@@ -69,39 +61,18 @@ fn warn(warnings: Vec<nascfg_backup::Error>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn push(
-    cli: &Cli,
-    location: &str,
-    include_seed: bool,
-    if_changed: bool,
-    bundle: Option<&Path>,
-    passphrase: &PassphraseArgs,
-    recipients: &RecipientArgs,
-    args: &RemoteArgs,
-    watching: &Watching,
-) -> anyhow::Result<()> {
-    let location = parse(location)?;
+pub fn push(cli: &Cli, args: &PushArgs) -> anyhow::Result<()> {
+    let location = parse(&args.location)?;
     // Every attempt from here on is recorded, and pinged when asked: a push a timer runs
     // that fails for want of its passphrase file is a failure to see.
-    let host = watching.host.clone();
     let mut watch = Watch::start(
         &common::data_dir(cli)?,
         &location,
-        host.clone().unwrap_or_else(this_box),
-        watching.ping_url.clone(),
+        args.host.clone().unwrap_or_else(this_box),
+        args.ping_url.clone(),
     );
     warn(watch.take_warnings());
-    let result = push_watched(
-        cli,
-        &location,
-        include_seed,
-        if_changed,
-        bundle,
-        (passphrase, recipients),
-        args,
-        host.as_ref(),
-    );
+    let result = push_watched(cli, &location, args);
     let ended = match &result {
         Ok(outcome) => Ended::Done(outcome),
         Err(e) => Ended::Failed(failure_kind(e)),
@@ -110,17 +81,9 @@ pub fn push(
     print_pushed(cli, result?)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn push_watched(
-    cli: &Cli,
-    location: &Location,
-    include_seed: bool,
-    if_changed: bool,
-    bundle: Option<&Path>,
-    (passphrase, recipients): (&PassphraseArgs, &RecipientArgs),
-    args: &RemoteArgs,
-    host: Option<&HostName>,
-) -> anyhow::Result<PushOutcome> {
+fn push_watched(cli: &Cli, location: &Location, args: &PushArgs) -> anyhow::Result<PushOutcome> {
+    let (include_seed, bundle) = (args.include_seed, args.bundle.as_deref());
+    let (passphrase, recipients) = (&args.passphrase, &args.recipients);
     let location = location.clone();
     // A passphrase and recipients together are refused before anything is read.
     super::keys::refuse_mixed(passphrase, recipients)?;
@@ -160,7 +123,7 @@ fn push_watched(
         ))?),
     };
     let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &location, args)?;
+    let storage = open(&mut store, &location, &args.remote)?;
     let source = match prepared {
         Prepared::File(file) => Source::Bundle(*file),
         Prepared::Export(export) => Source::Export(store, export),
@@ -168,8 +131,8 @@ fn push_watched(
     Ok(nascfg_backup::push_as(
         &storage,
         source,
-        if_changed,
-        host,
+        args.if_changed,
+        args.host.as_ref(),
         &Bars::new(cli),
     )?)
 }
