@@ -3,13 +3,14 @@
 
 use askama::Template;
 use axum::extract::rejection::ExtensionRejection;
-use axum::extract::{Extension, FromRequestParts, Query};
+use axum::extract::{Extension, FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use nascfg_crypto::secrecy::SecretString;
 use nascfg_store::Store;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::state::{App, Sess};
 
@@ -188,6 +189,30 @@ impl FromRequestParts<App> for LoggedIn {
     }
 }
 
+/// A logged-in POST and its form: [`LoggedIn`] and axum's `Form<T>` in one
+/// extractor, which refuses as each of them does.
+pub(crate) struct Posted<T> {
+    pub(crate) app: App,
+    pub(crate) sess: Sess,
+    pub(crate) form: T,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<App> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Posted<T>, Response> {
+        let (mut parts, body) = request.into_parts();
+        let LoggedIn { app, sess } = LoggedIn::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let axum::Form(form) =
+            axum::Form::<T>::from_request(Request::from_parts(parts, body), &app)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        Ok(Posted { app, sess, form })
+    }
+}
+
 /// The delete route of `D`, at its `Deletion::action`: the page that asks first
 /// on GET, the deletion on POST (the confirmation page posts back to it).
 pub(crate) fn delete_route<D: Deletable + 'static>() -> axum::Router<App> {
@@ -216,10 +241,7 @@ async fn confirm_delete<D: Deletable>(
 
 /// POST of a delete route: deletes `name` and goes back to the list with a
 /// message, or shows the store's refusal.
-async fn delete<D: Deletable>(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<NameForm>,
-) -> Response {
+async fn delete<D: Deletable>(Posted { app, sess, form: f }: Posted<NameForm>) -> Response {
     let d = D::DELETION;
     let dir = app.inner.data_dir.clone();
     let name = f.name.clone();

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nascfg_store::Store;
 
-use crate::page::{ExportForm, LoggedIn, blocking, html_status, store_problem, with_hint};
+use crate::page::{ExportForm, LoggedIn, Posted, blocking, html_status, store_problem, with_hint};
 use crate::state::{App, Sess};
 
 #[derive(Template)]
@@ -45,10 +45,7 @@ pub(crate) async fn backups(LoggedIn { app, sess }: LoggedIn) -> Response {
     backups_page(&app, &sess, None, None).await
 }
 
-pub(crate) async fn export(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<ExportForm>,
-) -> Response {
+pub(crate) async fn export(Posted { app, sess, form: f }: Posted<ExportForm>) -> Response {
     let (include_seed, passphrase) = match f.protection() {
         Ok(p) => p,
         Err(error) => return backups_page(&app, &sess, Some(error), None).await,

@@ -8,8 +8,8 @@ use nascfg_store::{KeypairSummary, Store};
 use serde::Deserialize;
 
 use crate::page::{
-    Deletable, Deletion, LoggedIn, blocking, html_status, problem, quote, see_other, store_problem,
-    with_hint,
+    Deletable, Deletion, LoggedIn, Posted, blocking, html_status, problem, quote, see_other,
+    store_problem, with_hint,
 };
 use crate::state::{App, Sess};
 
@@ -89,8 +89,7 @@ pub(crate) struct GenerateForm {
 }
 
 pub(crate) async fn generate_keypair(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<GenerateForm>,
+    Posted { app, sess, form: f }: Posted<GenerateForm>,
 ) -> Response {
     let key_type = if f.key_type == "rsa" {
         nascfg_store::KeyType::Rsa
@@ -138,10 +137,7 @@ pub(crate) struct ImportForm {
     passphrase: String,
 }
 
-pub(crate) async fn import_keypair(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<ImportForm>,
-) -> Response {
+pub(crate) async fn import_keypair(Posted { app, sess, form: f }: Posted<ImportForm>) -> Response {
     let dir = app.inner.data_dir.clone();
     let name = f.name.trim().to_owned();
     let key = SecretString::from(f.private_key);

@@ -6,7 +6,7 @@ use axum::response::Response;
 use nascfg_credentials::Untrusted;
 use serde::Deserialize;
 
-use crate::page::{LoggedIn, blocking, html, html_status, problem, with_hint};
+use crate::page::{Posted, blocking, html, html_status, problem, with_hint};
 use crate::screens::backups::backups_page;
 use crate::state::{App, Sess, Upload, random_token};
 
@@ -186,10 +186,7 @@ pub(crate) struct RestoreForm {
     allow_lost_secrets: Option<String>,
 }
 
-pub(crate) async fn restore(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<RestoreForm>,
-) -> Response {
+pub(crate) async fn restore(Posted { app, sess, form: f }: Posted<RestoreForm>) -> Response {
     let (path, unlock) = {
         let uploads = app.inner.uploads.lock().expect("no panics under the lock");
         let Some(u) = uploads.get(&f.upload) else {

@@ -20,7 +20,7 @@ use nascfg_store::{DataDir, Store};
 use serde::Deserialize;
 
 use crate::form::Opt;
-use crate::page::{ExportForm, LoggedIn, blocking, html, html_status};
+use crate::page::{ExportForm, LoggedIn, Posted, blocking, html, html_status};
 use crate::screens::restore::keep_and_inspect;
 use crate::state::{App, Sess, Upload};
 
@@ -275,10 +275,7 @@ fn run_push(dir: &DataDir, request: PushRequest, progress: &dyn Progress) -> Fou
 }
 
 /// The push without script: the answer comes when the push is done.
-pub(crate) async fn push(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<RemoteForm>,
-) -> Response {
+pub(crate) async fn push(Posted { app, sess, form: f }: Posted<RemoteForm>) -> Response {
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
         Err((echo, error)) => {
@@ -348,10 +345,7 @@ fn capitalized(text: &str) -> String {
 
 /// Starts the push in the background and answers with its progress, which
 /// the page then polls every second until the result is ready.
-pub(crate) async fn push_start(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<RemoteForm>,
-) -> Response {
+pub(crate) async fn push_start(Posted { app, sess, form: f }: Posted<RemoteForm>) -> Response {
     let (echo, request) = match f.push_request() {
         Ok(x) => x,
         Err((_, error)) => return progress_refused(error),
@@ -421,10 +415,7 @@ pub(crate) async fn push_result(LoggedIn { app, sess }: LoggedIn) -> Response {
     response
 }
 
-pub(crate) async fn list(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<RemoteForm>,
-) -> Response {
+pub(crate) async fn list(Posted { app, sess, form: f }: Posted<RemoteForm>) -> Response {
     let echo = f.echo();
     let (credential, path) = (f.credential, f.path);
     let dir = app.inner.data_dir.clone();
@@ -458,10 +449,7 @@ pub(crate) struct RestoreForm {
 
 /// Pulls the chosen bundle into a private 0600 file, keeps it as an upload
 /// is kept, and shows its inspection: from there the restore is the upload's.
-pub(crate) async fn restore(
-    LoggedIn { app, sess }: LoggedIn,
-    axum::Form(f): axum::Form<RestoreForm>,
-) -> Response {
+pub(crate) async fn restore(Posted { app, sess, form: f }: Posted<RestoreForm>) -> Response {
     let echo = Echo {
         credential: f.credential.clone(),
         path: f.path.clone(),
