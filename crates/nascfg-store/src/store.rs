@@ -405,26 +405,14 @@ impl Store {
     /// Adds a credential; its secrets are sealed. Takes the lock for this one change.
     pub fn add_credential(&mut self, credential: &Credential) -> Result<CredentialId, Error> {
         let _guard = self.lock()?;
-        let key = self.key()?;
-        self.add_credential_sealed(&key, credential, true)
-    }
-
-    /// Adds a credential sealed under `key` (the caller holds the lock and
-    /// got `key` from [`Store::key`] under it: a batch derives it once).
-    /// `atomic`: in a savepoint of its own, so that a failure leaves nothing;
-    /// a batch goes without and rolls back wholly after a failure instead.
-    pub(crate) fn add_credential_sealed(
-        &mut self,
-        key: &SealingKey,
-        credential: &Credential,
-        atomic: bool,
-    ) -> Result<CredentialId, Error> {
-        self.insert_sealed(&seal_credential(key, credential), atomic)
+        let sealed = seal_credential(&self.key()?, credential);
+        self.insert_sealed(&sealed, true)
     }
 
     /// Inserts a credential sealed by [`seal_credential`] (the caller holds
-    /// the lock and sealed it under this store's key). `atomic`: as for
-    /// [`Store::add_credential_sealed`].
+    /// the lock and sealed it under this store's key). `atomic`: in a
+    /// savepoint of its own, so that a failure leaves nothing; a batch goes
+    /// without and rolls back wholly after a failure instead.
     pub(crate) fn insert_sealed(
         &mut self,
         sealed: &SealedCredential,
