@@ -384,10 +384,28 @@ pub enum ApikeyRole {
     Admin,
 }
 
+impl From<ApikeyRole> for nascfg_store::ApiKeyRole {
+    fn from(role: ApikeyRole) -> Self {
+        match role {
+            ApikeyRole::Readonly => Self::Readonly,
+            ApikeyRole::Admin => Self::Admin,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum KeyType {
     Ed25519,
     Rsa,
+}
+
+impl From<KeyType> for nascfg_store::KeyType {
+    fn from(key_type: KeyType) -> Self {
+        match key_type {
+            KeyType::Ed25519 => Self::Ed25519,
+            KeyType::Rsa => Self::Rsa,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,22 +1,32 @@
 //! `nascfg apikey ...`: keys for the TrueNAS-compatible API.
 
 use nascfg_crypto::secrecy::ExposeSecret;
-use nascfg_store::{ApiKeyRole, ApiKeySummary};
+use nascfg_store::ApiKeySummary;
 use serde_json::{Value, json};
 
 use super::common::open_store;
-use crate::cli::{self, ApikeyCommand, Cli};
+use super::table::Listing;
+use crate::cli::{ApikeyCommand, Cli};
 use crate::output;
+
+const API_KEYS: Listing<ApiKeySummary, 4> = Listing {
+    empty: "no API keys yet; make one with `nascfg apikey create NAME`",
+    header: ["ID", "NAME", "ROLE", "CREATED"],
+    row: |k| {
+        [
+            k.id.to_string(),
+            k.name.clone(),
+            k.role.as_str().to_owned(),
+            k.created_at.clone(),
+        ]
+    },
+};
 
 pub fn run(cli: &Cli, command: &ApikeyCommand) -> anyhow::Result<()> {
     match command {
         ApikeyCommand::Create { name, role } => {
-            let role = match role {
-                cli::ApikeyRole::Readonly => ApiKeyRole::Readonly,
-                cli::ApikeyRole::Admin => ApiKeyRole::Admin,
-            };
             let mut store = open_store(cli)?;
-            let made = store.create_api_key(name, role)?;
+            let made = store.create_api_key(name, (*role).into())?;
             if cli.json {
                 let mut doc = summary_json(&made.summary);
                 doc["key"] = Value::String(made.key.expose_secret().to_owned());
@@ -34,26 +44,8 @@ pub fn run(cli: &Cli, command: &ApikeyCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ApikeyCommand::List => {
-            let store = open_store(cli)?;
-            let all = store.api_keys()?;
-            if cli.json {
-                return output::print_json(&Value::Array(all.iter().map(summary_json).collect()));
-            }
-            super::table::print_listing(
-                cli,
-                &all,
-                "no API keys yet; make one with `nascfg apikey create NAME`",
-                &["ID", "NAME", "ROLE", "CREATED"],
-                |k| {
-                    [
-                        k.id.to_string(),
-                        k.name.clone(),
-                        k.role.as_str().to_owned(),
-                        k.created_at.clone(),
-                    ]
-                },
-            );
-            Ok(())
+            let all = open_store(cli)?.api_keys()?;
+            API_KEYS.print_or_json(cli, &all, summary_json)
         }
         ApikeyCommand::Delete { name } => {
             let mut store = open_store(cli)?;

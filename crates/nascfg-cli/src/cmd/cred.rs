@@ -9,7 +9,7 @@ use super::attrs::{self, EmptyValue};
 use super::common::open_store;
 use super::credential::{SummaryJson, credential_json, parse_provider, summary_json};
 use super::input;
-use super::table::print_listing;
+use super::table::{Listing, lost_note};
 use crate::cli::{Cli, CredCommand, VerifyArgs};
 use crate::output;
 
@@ -246,6 +246,16 @@ fn ordered_attributes(
     out
 }
 
+const CREDENTIALS: Listing<CredentialSummary, 4> = Listing {
+    empty: "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`",
+    header: ["ID", "NAME", "PROVIDER", "NOTE"],
+    row: |s| {
+        let provider = s.provider.type_str().to_owned();
+        let note = lost_note(s.needs_secrets, "secrets must be re-entered");
+        [s.id.to_string(), s.name.clone(), provider, note]
+    },
+};
+
 fn list(cli: &Cli) -> anyhow::Result<()> {
     let store = open_store(cli)?;
     let all = store.list_credentials()?;
@@ -258,24 +268,7 @@ fn list(cli: &Cli) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    print_listing(
-        cli,
-        &all,
-        "no credentials yet; add one with `nascfg cred add NAME --provider TYPE --set KEY=VALUE`",
-        &["ID", "NAME", "PROVIDER", "NOTE"],
-        |s| {
-            [
-                s.id.to_string(),
-                s.name.clone(),
-                s.provider.type_str().to_owned(),
-                if s.needs_secrets {
-                    "secrets must be re-entered".to_owned()
-                } else {
-                    String::new()
-                },
-            ]
-        },
-    );
+    CREDENTIALS.print(cli, &all);
     Ok(())
 }
 

@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use nascfg_crypto::secrecy::{ExposeSecret, SecretString};
-use nascfg_store::{KeyType, KeypairSummary, parse_private_key, ssh_key};
+use nascfg_store::{KeypairSummary, parse_private_key, ssh_key};
 use serde_json::{Value, json};
 
 use super::common::{interactive, open_store, read_passphrase};
-use crate::cli::{self, Cli, KeypairCommand, PassphraseArgs};
+use super::table::{Listing, lost_note};
+use crate::cli::{Cli, KeypairCommand, PassphraseArgs};
 use crate::output;
 
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -16,15 +17,25 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 /// seed could not bring back.
 const LOST_NOTE: &str = "private key lost: re-import";
 
+const KEYPAIRS: Listing<KeypairSummary, 4> = Listing {
+    empty: "no key pairs yet; make one with `nascfg keypair generate NAME`",
+    header: ["NAME", "TYPE", "FINGERPRINT", "NOTE"],
+    row: |k| {
+        let note = lost_note(k.needs_secrets, LOST_NOTE);
+        [
+            k.name.clone(),
+            k.key_type.clone(),
+            k.fingerprint.clone(),
+            note,
+        ]
+    },
+};
+
 pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
     match command {
         KeypairCommand::Generate { name, key_type } => {
-            let key_type = match key_type {
-                cli::KeyType::Ed25519 => KeyType::Ed25519,
-                cli::KeyType::Rsa => KeyType::Rsa,
-            };
             let mut store = open_store(cli)?;
-            let kp = store.generate_keypair(name, key_type)?;
+            let kp = store.generate_keypair(name, (*key_type).into())?;
             print_made(cli, "generated", &kp)
         }
         KeypairCommand::Import {
@@ -39,30 +50,8 @@ pub fn run(cli: &Cli, command: &KeypairCommand) -> anyhow::Result<()> {
             print_made(cli, "imported", &kp)
         }
         KeypairCommand::List => {
-            let store = open_store(cli)?;
-            let all = store.list_keypairs()?;
-            if cli.json {
-                return output::print_json(&Value::Array(all.iter().map(keypair_json).collect()));
-            }
-            super::table::print_listing(
-                cli,
-                &all,
-                "no key pairs yet; make one with `nascfg keypair generate NAME`",
-                &["NAME", "TYPE", "FINGERPRINT", "NOTE"],
-                |k| {
-                    [
-                        k.name.clone(),
-                        k.key_type.clone(),
-                        k.fingerprint.clone(),
-                        if k.needs_secrets {
-                            LOST_NOTE.to_owned()
-                        } else {
-                            String::new()
-                        },
-                    ]
-                },
-            );
-            Ok(())
+            let all = open_store(cli)?.list_keypairs()?;
+            KEYPAIRS.print_or_json(cli, &all, keypair_json)
         }
         KeypairCommand::Show { name } => {
             let store = open_store(cli)?;

@@ -2,23 +2,55 @@
 
 use crate::cli::Cli;
 
-/// A listing's rows as aligned columns, or, when there is nothing to list,
-/// `empty` (which says how to make the first one; nothing under `--quiet`).
-pub fn print_listing<T, const N: usize>(
-    cli: &Cli,
-    items: &[T],
-    empty: &str,
-    header: &[&str; N],
-    row: impl Fn(&T) -> [String; N],
-) {
-    if items.is_empty() {
-        if !cli.quiet {
-            println!("{empty}");
+/// How a listing command shows its items as a table.
+pub struct Listing<T: 'static, const N: usize> {
+    /// What to say when there is nothing to list: how to make the first one.
+    pub empty: &'static str,
+    /// The columns' names.
+    pub header: [&'static str; N],
+    /// One item's columns.
+    pub row: fn(&T) -> [String; N],
+}
+
+impl<T, const N: usize> Listing<T, N> {
+    /// The items as aligned columns, or, when there are none, `empty`
+    /// (nothing under `--quiet`).
+    pub fn print(&self, cli: &Cli, items: &[T]) {
+        if items.is_empty() {
+            if !cli.quiet {
+                println!("{}", self.empty);
+            }
+            return;
         }
-        return;
+        let rows: Vec<[String; N]> = items.iter().map(self.row).collect();
+        print_table(&self.header, &rows);
     }
-    let rows: Vec<[String; N]> = items.iter().map(row).collect();
-    print_table(header, &rows);
+
+    /// With `--json`, the items as a JSON array of `json`'s values; else [`Listing::print`].
+    pub fn print_or_json(
+        &self,
+        cli: &Cli,
+        items: &[T],
+        json: impl Fn(&T) -> serde_json::Value,
+    ) -> anyhow::Result<()> {
+        if cli.json {
+            return crate::output::print_json(&serde_json::Value::Array(
+                items.iter().map(json).collect(),
+            ));
+        }
+        self.print(cli, items);
+        Ok(())
+    }
+}
+
+/// The note a listing shows beside an item that lost its secrets in a
+/// restore without the seed.
+pub fn lost_note(needs_secrets: bool, note: &str) -> String {
+    if needs_secrets {
+        note.to_owned()
+    } else {
+        String::new()
+    }
 }
 
 /// Prints aligned columns; the last column is not padded.
