@@ -182,12 +182,11 @@ impl DataDir {
         self.recover_install(guard)?;
         let target = self.file(STAGED_DB);
         remove_if_exists(&target)?;
-        let moved = match staged {
-            StagedDb::Copy(_) => false,
-            StagedDb::Take(path) => move_database(path, &target)?,
+        let (path, take) = match staged {
+            StagedDb::Copy(path) => (path, false),
+            StagedDb::Take(path) => (path, true),
         };
-        if !moved {
-            let (StagedDb::Copy(path) | StagedDb::Take(path)) = staged;
+        if !(take && move_database(path, &target)?) {
             copy_database(path, &target)?;
         }
         failpoint("install-after-stage-db");
