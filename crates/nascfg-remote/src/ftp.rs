@@ -184,10 +184,13 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let at = || self.engine.location.join(&self.name);
-        self.stream
-            .write_all(chunk)
-            .map_err(|e| Error::service("upload", at(), e.to_string()))
+        self.stream.write_all(chunk).map_err(|e| {
+            Error::service(
+                "upload",
+                self.engine.location.join(&self.name),
+                e.to_string(),
+            )
+        })
     }
 
     pub(crate) fn finish(self) -> Result<()> {

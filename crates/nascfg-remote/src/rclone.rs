@@ -276,10 +276,13 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let at = || self.engine.at(Some(&self.name));
-        self.stdin
-            .write_all(chunk)
-            .map_err(|e| Error::service("upload", at(), format!("rclone stopped reading: {e}")))
+        self.stdin.write_all(chunk).map_err(|e| {
+            Error::service(
+                "upload",
+                self.engine.at(Some(&self.name)),
+                format!("rclone stopped reading: {e}"),
+            )
+        })
     }
 
     pub(crate) fn finish(self) -> Result<()> {

@@ -84,7 +84,6 @@ pub fn push(cli: &Cli, args: &PushArgs) -> anyhow::Result<()> {
 fn push_watched(cli: &Cli, location: &Location, args: &PushArgs) -> anyhow::Result<PushOutcome> {
     let (include_seed, bundle) = (args.include_seed, args.bundle.as_deref());
     let (passphrase, recipients) = (&args.passphrase, &args.recipients);
-    let location = location.clone();
     // A passphrase and recipients together are refused before anything is read.
     super::keys::refuse_mixed(passphrase, recipients)?;
     if bundle.is_some() && super::keys::recipients_given(recipients) {
@@ -114,16 +113,16 @@ fn push_watched(cli: &Cli, location: &Location, args: &PushArgs) -> anyhow::Resu
         Export(Export),
     }
     let prepared = match bundle {
-        Some(path) => Prepared::File(Box::new(BundleFile::open(path, &location, pass).map_err(refusal(
+        Some(path) => Prepared::File(Box::new(BundleFile::open(path, location, pass).map_err(refusal(
             "export it again with --passphrase-file FILE or --passphrase-env VAR, or without --include-seed",
         ))?)),
-        None => Prepared::Export(Export::encrypted_to(&location, include_seed, pass, recipients).map_err(refusal(
+        None => Prepared::Export(Export::encrypted_to(location, include_seed, pass, recipients).map_err(refusal(
             "give --passphrase-file FILE or --passphrase-env VAR, or --recipient R (a public key), \
              or push without --include-seed",
         ))?),
     };
     let mut store = common::open_store(cli)?;
-    let storage = open(&mut store, &location, &args.remote)?;
+    let storage = open(&mut store, location, &args.remote)?;
     let source = match prepared {
         Prepared::File(file) => Source::Bundle(*file),
         Prepared::Export(export) => Source::Export(store, export),

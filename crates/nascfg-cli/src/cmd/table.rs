@@ -3,7 +3,7 @@
 use crate::cli::Cli;
 
 /// How a listing command shows its items as a table.
-pub struct Listing<T: 'static, const N: usize> {
+pub struct Listing<T, const N: usize> {
     /// What to say when there is nothing to list: how to make the first one.
     pub empty: &'static str,
     /// The columns' names.
