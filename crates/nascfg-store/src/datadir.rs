@@ -186,7 +186,9 @@ impl DataDir {
             StagedDb::Copy(path) => (path, false),
             StagedDb::Take(path) => (path, true),
         };
-        if !(take && move_database(path, &target)?) {
+        // Across file systems a Take is copied, as a Copy is.
+        let moved = take && move_database(path, &target)?;
+        if !moved {
             copy_database(path, &target)?;
         }
         failpoint("install-after-stage-db");
