@@ -166,10 +166,7 @@ pub(crate) fn read_bundle(
     }
     let signer = match signed_by {
         None => Signer::Unsigned,
-        Some(key) => Signer::Signed(signed_by_key(
-            &key,
-            nascfg_store::staged_signer(&db_path)?.as_ref(),
-        )),
+        Some(key) => Signer::Signed(signed_by_key(&key, info.signer.as_ref())),
     };
     Ok(Staged {
         manifest,

@@ -145,12 +145,13 @@ impl Credential {
 
     /// Rebuilds a credential from storage: non-secret attributes (a JSON
     /// object's members; of a name given twice the later wins) and opened
-    /// secrets. Validates again.
-    pub fn from_parts(
+    /// secrets. Validates again. The attribute names may be borrowed (`K`
+    /// as `&str` or `Cow<str>`): only an unknown one is copied, for its error.
+    pub fn from_parts<K: AsRef<str> + Into<String>>(
         name: &str,
         provider: ProviderKind,
-        plain: impl IntoIterator<Item = (String, Value)>,
-        secrets: Vec<(String, SecretString)>,
+        plain: impl IntoIterator<Item = (K, Value)>,
+        secrets: Vec<(K, SecretString)>,
     ) -> Result<Credential, ValidationErrors> {
         let mut input = inputs_from_map(plain);
         input.extend(secrets.into_iter().map(|(k, s)| (k, Input::Secret(s))));
@@ -402,18 +403,18 @@ fn stopped(mut problems: Problems, field: &str, message: impl Into<String>) -> E
     Error::Invalid(problems.into_errors())
 }
 
-fn build(
+fn build<K: AsRef<str> + Into<String>>(
     name: &str,
     provider: ProviderKind,
-    input: Vec<(String, Input)>,
+    input: Vec<(K, Input)>,
 ) -> Result<Credential, ValidationErrors> {
     build_with(name, provider, input, Problems::default())
 }
 
-fn build_with(
+fn build_with<K: AsRef<str> + Into<String>>(
     name: &str,
     provider: ProviderKind,
-    input: Vec<(String, Input)>,
+    input: Vec<(K, Input)>,
     mut problems: Problems,
 ) -> Result<Credential, ValidationErrors> {
     if !(name.is_empty() && problems_mention_name(&problems))

@@ -108,9 +108,14 @@ impl FromStr for ProviderKind {
     /// Parses a type string in any case (`s3`, `Google_Drive`).
     fn from_str(s: &str) -> Result<ProviderKind, Error> {
         let given = s.trim();
-        ProviderKind::ALL
-            .into_iter()
-            .find(|k| k.type_str().eq_ignore_ascii_case(given))
+        // The type string as written (as the store keeps it) is found first.
+        let all = ProviderKind::ALL;
+        all.into_iter()
+            .find(|k| k.type_str() == given)
+            .or_else(|| {
+                all.into_iter()
+                    .find(|k| k.type_str().eq_ignore_ascii_case(given))
+            })
             .ok_or_else(|| Error::UnknownProvider {
                 given: truncate(s, 40),
             })

@@ -65,10 +65,11 @@ pub(crate) const RANK_PROVIDER: usize = 1;
 const RANK_FIELDS: usize = 2;
 
 /// Validates the attributes of one provider; fills defaults, canonicalises enums.
-/// Returns the attributes in field order.
-pub(crate) fn validate_attributes(
+/// Returns the attributes in field order. A name (`K`) is made a `String`
+/// only when it is no field's.
+pub(crate) fn validate_attributes<K: AsRef<str> + Into<String>>(
     provider: ProviderKind,
-    input: Vec<(String, Input)>,
+    input: Vec<(K, Input)>,
     problems: &mut Problems,
 ) -> Vec<(&'static str, AttrValue)> {
     let spec = provider.spec();
@@ -79,9 +80,9 @@ pub(crate) fn validate_attributes(
     let mut by_field: Vec<Option<Input>> = Vec::with_capacity(fields.len());
     by_field.resize_with(fields.len(), || None);
     for (k, v) in input {
-        match fields.iter().position(|f| f.name == k) {
+        match fields.iter().position(|f| f.name == k.as_ref()) {
             Some(i) => by_field[i] = Some(v),
-            None => unknown.push(k),
+            None => unknown.push(k.into()),
         }
     }
     unknown.sort();
@@ -232,7 +233,11 @@ fn check_text(field: &FieldSpec, text: &str, max_len: usize) -> Vec<String> {
 /// The length in characters and whether any is a control character;
 /// printable ASCII (nearly all text) is answered in one pass over its bytes.
 fn length_and_control(text: &str) -> (usize, bool) {
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    // Without an early exit, so that the compiler checks many bytes at once.
+    if text
+        .bytes()
+        .fold(true, |printable, b| printable & (0x20..0x7f).contains(&b))
+    {
         (text.len(), false)
     } else {
         (text.chars().count(), text.chars().any(char::is_control))
@@ -525,9 +530,7 @@ pub(crate) fn warnings(provider: ProviderKind, attrs: &[(&'static str, AttrValue
 }
 
 /// Turns a JSON object's members into inputs.
-pub(crate) fn inputs_from_map(
-    members: impl IntoIterator<Item = (String, Value)>,
-) -> Vec<(String, Input)> {
+pub(crate) fn inputs_from_map<K>(members: impl IntoIterator<Item = (K, Value)>) -> Vec<(K, Input)> {
     members
         .into_iter()
         .map(|(k, v)| (k, Input::Json(v)))

@@ -83,7 +83,7 @@ pub use crate::{
         read_share_file,
     },
     sftp::{HostKeyRecorded, SftpTrust},
-    signer::{SigningKey, staged_signer},
+    signer::SigningKey,
     staged::{
         DatabaseInfo, SecretsOpened, check_database, inspect_database, migrate_database,
         strip_secrets, verify_secrets_open, verify_secrets_open_after,

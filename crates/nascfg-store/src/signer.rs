@@ -169,13 +169,3 @@ impl Store {
         Ok(SigningKey { key })
     }
 }
-
-/// The public half of the signing key in a bundle's staged database (already
-/// checked by [`check_database`](crate::check_database)), if it has one.
-pub fn staged_signer(path: &std::path::Path) -> Result<Option<PublicKey>, Error> {
-    let (conn, version) = crate::staged::open_checked(path)?;
-    if version < 3 {
-        return Ok(None);
-    }
-    Ok(stored(&conn)?.and_then(|(public, _)| PublicKey::from_openssh(&public).ok()))
-}

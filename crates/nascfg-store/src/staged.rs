@@ -6,6 +6,7 @@
 //! to the schema nascfg writes for its version, and its rows are checked as
 //! the store's own writes would check them, before anything is installed.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -22,7 +23,7 @@ use crate::schema::{cell, shown};
 use crate::error::Error;
 use crate::schema;
 use crate::store::{
-    META_FINGERPRINT, credential_context, keypair_context, load_credential, open_parsed,
+    META_FINGERPRINT, credential_context_into, keypair_context, load_credential, open_parsed,
     open_sealed,
 };
 
@@ -45,6 +46,9 @@ pub struct DatabaseInfo {
     pub credentials_with_secrets: usize,
     /// How many key pairs hold a sealed private key.
     pub keypairs_with_private_key: usize,
+    /// The public half of the box's signing key it holds (schema version 3
+    /// on), if any.
+    pub signer: Option<ssh_key::PublicKey>,
 }
 
 fn count(conn: &Connection, path: &Path, sql: &str) -> Result<usize, Error> {
@@ -92,10 +96,14 @@ pub fn inspect_database(path: &Path) -> Result<DatabaseInfo, Error> {
 /// The proof, from [`check_database`], that every credential's sealed values
 /// opened under one seed and every credential (secrets included) is one the
 /// store would write: what [`verify_secrets_open`] checks of credentials, done
-/// in the same pass as the row checks.
+/// in the same pass as the row checks; and whether the signing key and every
+/// key pair's private key opened too (checked beside the key pairs' rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretsOpened {
     fingerprint: Fingerprint,
+    /// The signing key and every key pair's private key opened too (in the
+    /// same pass, before the rows): nothing is left to open again.
+    all: bool,
 }
 
 /// [`inspect_database`], and with `seed` (when the database records that
@@ -128,9 +136,12 @@ pub fn check_database(
     let work = &work;
     std::thread::scope(|scope| {
         let helper = scope.spawn(move || {
-            let verdict = integrity_check(path, &integrity);
+            // The sealed values' count (for the orphan check after the rows)
+            // is taken here too, while the main thread still walks rows.
+            let verdict = integrity_check(path, &integrity)
+                .and_then(|()| count(&integrity, path, COUNT_SEALED));
             let helped = match (&verdict, work.get()) {
-                (Ok(()), Some(work)) => work.run(&integrity),
+                (Ok(_), Some(work)) => work.run(&integrity),
                 _ => Vec::new(),
             };
             (verdict, helped)
@@ -143,11 +154,11 @@ pub fn check_database(
         let (verdict, helped) = helper
             .join()
             .expect("the integrity check thread does not panic");
-        verdict?;
+        let sealed = verdict?;
         let planned = planned?;
         let work = work.get().expect("planned, so the rows' work is set");
         let walked = work.outcome(mine, helped)?;
-        finish_checks(path, planned, seed, walked)
+        finish_checks(path, planned, seed, walked, sealed)
     })
 }
 
@@ -191,6 +202,9 @@ fn integrity_check(path: &Path, conn: &Connection) -> Result<(), Error> {
 struct Planned {
     conn: Connection,
     schema_version: u32,
+    /// The signing key and every key pair's private key opened with the
+    /// seed's key (when the seed was the database's).
+    others_opened: bool,
 }
 
 /// The checks before the credential rows: the schema, the key pairs, and
@@ -214,6 +228,11 @@ fn plan_checks<'a>(
         .map(SealingKey::derive);
     let mut keypair_uids = HashSet::new();
     let keypairs = check_keypairs(path, &conn, &mut keypair_uids)?;
+    // Only a shortcut for verify_secrets_open_after: any failure here is
+    // found and reported there.
+    let others_opened = key
+        .as_ref()
+        .is_some_and(|key| others_open(path, &conn, schema_version, key).is_ok());
     let chunks = plan_chunks(path, &conn)?;
     let planned = RowWork {
         path,
@@ -229,22 +248,27 @@ fn plan_checks<'a>(
     Ok(Planned {
         conn,
         schema_version,
+        others_opened,
     })
 }
 
-/// The checks after the credential rows (what their walk counted), and what
-/// the file holds.
+/// The sealed values of credentials, for the orphan check.
+const COUNT_SEALED: &str = "SELECT count(*) FROM credential_secret";
+
+/// The checks after the credential rows (what their walk counted, and
+/// `sealed`, the count of [`COUNT_SEALED`]), and what the file holds.
 fn finish_checks(
     path: &Path,
     planned: Planned,
     seed: Option<&Seed>,
     walked: Walked,
+    sealed: usize,
 ) -> Result<(DatabaseInfo, Option<SecretsOpened>), Error> {
     let Planned {
         conn,
         schema_version,
+        others_opened,
     } = planned;
-    let sealed = count(&conn, path, "SELECT count(*) FROM credential_secret")?;
     // Every sealed value whose credential_id is a credential's id was met by
     // the walk, beside that credential (the shares cover every integer id);
     // any other is an orphan, whatever its credential_id holds.
@@ -256,7 +280,7 @@ fn finish_checks(
             reason: "they belong to no credential".into(),
         });
     }
-    check_other_rows(path, &conn)?;
+    let signer = check_other_rows(path, &conn)?;
     let fingerprint = match schema::meta_get(&conn, META_FINGERPRINT)? {
         None => None,
         Some(s) => Some(s.parse().map_err(|_| Error::Damaged {
@@ -277,10 +301,12 @@ fn finish_checks(
         sealed_values: sealed + keypairs_with_private_key,
         credentials_with_secrets: walked.with_sealed,
         keypairs_with_private_key,
+        signer,
     };
     let opened = match seed {
         Some(seed) if walked.all_opened => Some(SecretsOpened {
             fingerprint: seed.fingerprint(),
+            all: others_opened,
         }),
         _ => None,
     };
@@ -338,14 +364,20 @@ pub fn verify_secrets_open(path: &Path, seed: &Seed) -> Result<(), Error> {
 
 /// [`verify_secrets_open`] after [`check_database`] of the same, unchanged
 /// file: when `opened` says every credential already opened and validated
-/// under `seed`, only the rest (the recorded fingerprint, the key pairs) is
-/// checked again. The caller passes `None` once it changed the file (a
-/// migration, secrets stripped) or with another seed's proof.
+/// under `seed`, only the rest (the recorded fingerprint, the signing key, the
+/// key pairs) is checked again, and nothing when it says those opened too
+/// (the proof was made only when the recorded fingerprint is `seed`'s). The
+/// caller passes `None` once it changed the file (a migration, secrets
+/// stripped) or with another seed's proof.
 pub fn verify_secrets_open_after(
     path: &Path,
     seed: &Seed,
     opened: Option<&SecretsOpened>,
 ) -> Result<(), Error> {
+    let proven = opened.filter(|o| o.fingerprint == seed.fingerprint());
+    if proven.is_some_and(|o| o.all) {
+        return Ok(());
+    }
     let (conn, version) = open_checked(path)?;
     if let Some(db) = schema::meta_get(&conn, META_FINGERPRINT)? {
         let db: Fingerprint = db.parse()?;
@@ -361,8 +393,7 @@ pub fn verify_secrets_open_after(
     // takes and drops SQLite's shared lock and looks for a hot journal
     // (fcntl and stat calls, two statements per credential).
     let read = conn.unchecked_transaction()?;
-    let credentials_done = opened.is_some_and(|o| o.fingerprint == seed.fingerprint());
-    let names = if credentials_done {
+    let names = if proven.is_some() {
         Vec::new()
     } else {
         read.prepare("SELECT name FROM credential WHERE needs_secrets = 0 ORDER BY id")?
@@ -379,6 +410,17 @@ pub fn verify_secrets_open_after(
             other => other,
         })?;
     }
+    others_open(path, &conn, version, &key)
+}
+
+/// Opens the signing key (schema version 3 on) and every key pair's private
+/// key under `key`, and checks each against its public key.
+fn others_open(
+    path: &Path,
+    conn: &Connection,
+    version: u32,
+    key: &SealingKey,
+) -> Result<(), Error> {
     if version >= 3
         && let Some((public, sealed)) = conn
             .query_row(
@@ -388,7 +430,7 @@ pub fn verify_secrets_open_after(
             )
             .optional()?
     {
-        crate::signer::open_signing_key(&key, &public, &sealed).map_err(|e| match e {
+        crate::signer::open_signing_key(key, &public, &sealed).map_err(|e| match e {
             Error::InvalidStored { name, reason } => Error::InvalidRow {
                 path: path.to_path_buf(),
                 row: name,
@@ -404,7 +446,7 @@ pub fn verify_secrets_open_after(
     while let Some(r) = rows.next()? {
         let (name, uid, public, sealed): (String, String, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-        let private = open_sealed(&key, &sealed, &keypair_context(&uid), || {
+        let private = open_sealed(key, &sealed, &keypair_context(&uid), || {
             format!("key pair {name:?}")
         })?;
         let bad = |reason: &str| Error::InvalidRow {
@@ -543,11 +585,11 @@ impl RowCheck<'_> {
 
 /// The rows after the key pairs and credentials, checked as the store's
 /// writes would make them: no sealed value of no credential, the known
-/// hosts, the metadata.
-fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
+/// hosts, the metadata. Returns the signing key's public half.
+fn check_other_rows(path: &Path, conn: &Connection) -> Result<Option<ssh_key::PublicKey>, Error> {
     check_known_hosts(path, conn)?;
     check_api_keys(path, conn)?;
-    check_signing_key(path, conn)?;
+    let signer = check_signing_key(path, conn)?;
     let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -560,7 +602,7 @@ fn check_other_rows(path: &Path, conn: &Connection) -> Result<(), Error> {
             });
         }
     }
-    Ok(())
+    Ok(signer)
 }
 
 /// Whether the staged database has the table `name` (one that a later
@@ -626,9 +668,10 @@ fn check_api_keys(path: &Path, conn: &Connection) -> Result<(), Error> {
 
 /// Checks the signing key (schema version 3 on): an Ed25519 OpenSSH public
 /// key, a well-formed sealed value, an RFC 3339 time (the table's CHECK keeps
-/// it to one row).
-fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
+/// it to one row); returns its public key.
+fn check_signing_key(path: &Path, conn: &Connection) -> Result<Option<ssh_key::PublicKey>, Error> {
     let sql = "SELECT id, public_key, private_key_sealed, created_at FROM signing_key";
+    let mut signer = None;
     check_rows(path, conn, "signing_key", sql, "signing key", |check, r| {
         if as_int(cell(r, 0)?) != Some(1) {
             return Err(check.bad("its id is not 1"));
@@ -640,8 +683,11 @@ fn check_signing_key(path: &Path, conn: &Connection) -> Result<(), Error> {
             return Err(check.bad("its public key is not an Ed25519 key"));
         }
         check.sealed(cell(r, 2)?, "private key")?;
-        check.timestamp(cell(r, 3)?, "creation time")
-    })
+        check.timestamp(cell(r, 3)?, "creation time")?;
+        signer = Some(public);
+        Ok(())
+    })?;
+    Ok(signer)
 }
 
 /// Checks the key pairs; returns their names.
@@ -874,6 +920,10 @@ fn check_part(
     let mut rows = stmt.query([from, to])?;
     let mut n = before;
     let (mut sealed_met, mut with_sealed) = (0, 0);
+    // Reused from row to row: the sealed fields met, and a sealed value's
+    // context (`credential_context`).
+    let mut sealed_fields: Vec<&'static str> = Vec::new();
+    let mut context = Vec::new();
     while let Some(r) = rows.next()? {
         n += 1;
         let mut check = RowCheck {
@@ -914,7 +964,7 @@ fn check_part(
                 shown(field)
             )));
         }
-        let mut sealed_fields = Vec::new();
+        sealed_fields.clear();
         let mut secrets = Vec::new();
         let mut open = key.filter(|_| !needs_secrets);
         loop {
@@ -937,14 +987,15 @@ fn check_part(
                     let s = secret_rows
                         .get()
                         .expect("the pending value is the current row");
-                    let field = check.text_ref(s, 1, "sealed field name")?.to_owned();
-                    if !is_secret(&field) {
+                    let name = check.text_ref(s, 1, "sealed field name")?;
+                    let Some(field) = spec.field(name).filter(|f| f.secret()).map(|f| f.name())
+                    else {
                         return Err(check.bad(format!(
                             "it has a sealed value for {}, not a secret field of {}",
-                            shown(&field),
+                            shown(name),
                             provider.type_str()
                         )));
-                    }
+                    };
                     let text = match s.get_ref(2)? {
                         ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
                         _ => None,
@@ -958,8 +1009,9 @@ fn check_part(
                     if let Some(k) = open {
                         // As load_credential opens it; a value that does not
                         // open is reported by verify_secrets_open.
-                        match open_parsed(k, &sealed, &credential_context(uid, &field)) {
-                            Ok(value) => secrets.push((field.clone(), value)),
+                        credential_context_into(&mut context, uid, field);
+                        match open_parsed(k, &sealed, &context) {
+                            Ok(value) => secrets.push((Cow::Borrowed(field), value)),
                             Err(_) => open = None,
                         }
                     }
@@ -988,9 +1040,8 @@ fn check_part(
         // or any one of a credential whose secrets were dropped, is taken as
         // present. Validation is per field, so with its secrets a credential
         // fails on every field the check without them fails on, and more.
-        let unchecked = |field: &str| {
-            is_secret(field) && (needs_secrets || sealed_fields.iter().any(|f| f == field))
-        };
+        let unchecked =
+            |field: &str| is_secret(field) && (needs_secrets || sealed_fields.contains(&field));
         let with = if open.is_some() {
             secrets
         } else {
@@ -1020,24 +1071,24 @@ fn check_part(
 
 /// A JSON object's members in their order, without a map's index (a
 /// credential's few attributes are found by a scan; the row check reads
-/// 50,000 of them).
-struct Members(Vec<(String, serde_json::Value)>);
+/// 50,000 of them). A name without escapes is borrowed from the text.
+struct Members<'a>(Vec<(Cow<'a, str>, serde_json::Value)>);
 
-impl<'de> serde::Deserialize<'de> for Members {
+impl<'de> serde::Deserialize<'de> for Members<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visit;
         impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Members;
+            type Value = Members<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<Members, A::Error> {
+            ) -> Result<Members<'de>, A::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
+                while let Some((Name(name), value)) = map.next_entry()? {
+                    members.push((name, value));
                 }
                 Ok(Members(members))
             }
@@ -1045,6 +1096,10 @@ impl<'de> serde::Deserialize<'de> for Members {
         d.deserialize_map(Visit)
     }
 }
+
+/// A member's name, borrowed from the text when it has no escapes.
+#[derive(serde::Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// The problems of a credential's validation, except for the secret fields
 /// `unchecked` names, as `cred add` would report them.
@@ -1084,7 +1139,21 @@ fn check_known_hosts(path: &Path, conn: &Connection) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{CHUNK_ROWS, MAX_SHARES, plan_chunks, rows_before};
+    use std::borrow::Cow;
+
+    use super::{CHUNK_ROWS, MAX_SHARES, Members, plan_chunks, rows_before};
+
+    #[test]
+    fn members_borrow_names_without_escapes() {
+        let text = r#"{"bucket": "b", "b\u0041": 1, "bucket": null}"#;
+        let Members(members) = serde_json::from_str(text).unwrap();
+        let names: Vec<_> = members.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["bucket", "bA", "bucket"]);
+        assert!(matches!(members[0].0, Cow::Borrowed(_)));
+        assert!(matches!(members[1].0, Cow::Owned(_)));
+        assert_eq!(members[2].1, serde_json::Value::Null);
+        assert!(serde_json::from_str::<Members<'_>>("[]").is_err());
+    }
 
     fn table(ids: impl IntoIterator<Item = i64>) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open_in_memory().unwrap();

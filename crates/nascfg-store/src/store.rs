@@ -162,13 +162,23 @@ pub(crate) fn new_uid() -> String {
 /// `nascfg/v1/credential/{uid}/{field}`, the context a credential's sealed
 /// value is bound to (joined, not formatted: a restore makes one per value).
 pub(crate) fn credential_context(uid: &str, field: &str) -> Vec<u8> {
-    [
+    let mut context = Vec::new();
+    credential_context_into(&mut context, uid, field);
+    context
+}
+
+/// [`credential_context`] written into `buf` (cleared first), for a caller
+/// that opens many values.
+pub(crate) fn credential_context_into(buf: &mut Vec<u8>, uid: &str, field: &str) {
+    buf.clear();
+    for part in [
         &b"nascfg/v1/credential/"[..],
         uid.as_bytes(),
         b"/",
         field.as_bytes(),
-    ]
-    .concat()
+    ] {
+        buf.extend_from_slice(part);
+    }
 }
 
 /// `nascfg/v1/keypair/{uid}/private_key`, the context of a key pair's private key.
@@ -875,11 +885,16 @@ pub(crate) fn open_parsed(
     sealed: &SealedValue,
     context: &[u8],
 ) -> Result<SecretString, nascfg_crypto::Error> {
-    let plain = nascfg_crypto::open(key, sealed, context)?;
-    // Checked in place: the only copy made is the one the SecretString owns
-    // (a failed String::from_utf8 would drop its copy unzeroized).
-    let text = std::str::from_utf8(&plain).map_err(|_| nascfg_crypto::Error::Damaged)?;
-    Ok(SecretString::from(text.to_owned()))
+    let mut plain = nascfg_crypto::open(key, sealed, context)?;
+    // The opened bytes become the SecretString's text, without a copy; bytes
+    // that are not UTF-8 are zeroized before they are dropped.
+    match String::from_utf8(std::mem::take(&mut *plain)) {
+        Ok(text) => Ok(SecretString::from(text)),
+        Err(e) => {
+            drop(nascfg_crypto::zeroize::Zeroizing::new(e.into_bytes()));
+            Err(nascfg_crypto::Error::Damaged)
+        }
+    }
 }
 
 pub(crate) fn load_credential(

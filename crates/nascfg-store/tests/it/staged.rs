@@ -194,3 +194,60 @@ fn row_checks_in_shares_report_the_first_bad_row() {
         }
     }
 }
+
+/// The proof of `check_database` covers the signing key and the key pairs
+/// only when they opened: a private key that does not open under the seed
+/// is still reported by `verify_secrets_open_after`, as by a full check.
+#[test]
+fn proof_of_keys_holds_only_when_they_open() {
+    let (t, dir) = temp_dir();
+    let mut store = Store::open(&dir).unwrap();
+    store
+        .add_credentials(&[crate::s3("cred-0", "secret-0")])
+        .unwrap();
+    store
+        .generate_keypair("k1", nascfg_store::KeyType::Ed25519)
+        .unwrap();
+    let signer = store.signing_key().unwrap();
+    let snap = t.path().join("snap.db");
+    store.snapshot_to(&snap).unwrap();
+    let seed = store.seed().unwrap().clone();
+    drop(store);
+    // (change, whether every secret opens)
+    let cases: &[(&str, bool)] = &[
+        ("", true),
+        // Sealed under another context: well-formed, but they do not open.
+        (
+            "UPDATE keypair SET private_key_sealed = (SELECT private_key_sealed FROM signing_key)",
+            false,
+        ),
+        (
+            "UPDATE signing_key SET private_key_sealed = (SELECT private_key_sealed FROM keypair)",
+            false,
+        ),
+    ];
+    for (i, (change, opens)) in cases.iter().enumerate() {
+        let copy = t.path().join(format!("case-{i}.db"));
+        std::fs::copy(&snap, &copy).unwrap();
+        if !change.is_empty() {
+            let conn = rusqlite::Connection::open(&copy).unwrap();
+            conn.execute_batch(change).unwrap();
+        }
+        let (info, opened) = nascfg_store::check_database(&copy, Some(&seed)).unwrap();
+        assert_eq!(
+            info.signer.as_ref().map(|k| k.key_data()),
+            Some(signer.public_key().key_data()),
+            "case {i}"
+        );
+        // The credentials opened either way.
+        assert!(opened.is_some(), "case {i}");
+        let full = verify_secrets_open(&copy, &seed);
+        let after = nascfg_store::verify_secrets_open_after(&copy, &seed, opened.as_ref());
+        assert_eq!(full.is_ok(), *opens, "case {i}: {full:?}");
+        assert_eq!(
+            full.map_err(|e| e.to_string()),
+            after.map_err(|e| e.to_string()),
+            "case {i}"
+        );
+    }
+}
