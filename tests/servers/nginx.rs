@@ -86,12 +86,6 @@ fn start_nginx(
     let root = dir.path().join("www");
     std::fs::create_dir_all(root.join("dav")).expect("create web root");
     std::fs::write(root.join("dav").join("hello.txt"), "hello\n").expect("write a file");
-    {
-        // nginx's workers (not root) write what WebDAV clients upload.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(root.join("dav"), std::fs::Permissions::from_mode(0o777))
-            .expect("chmod the WebDAV folder");
-    }
     std::fs::write(root.join("hello.txt"), "hello\n").expect("write a file");
     for tmp in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"] {
         std::fs::create_dir_all(dir.path().join("tmp").join(tmp)).expect("create temp dir");
@@ -105,8 +99,11 @@ fn start_nginx(
         String::new()
     };
     let location = location.replace("{DIR}", &d);
+    // One process, no master and workers: killing it at the end of a test
+    // leaves nothing behind (a killed master left its worker running, with
+    // the port), and it writes what WebDAV clients upload as the tests' user.
     let config = format!(
-        "{load}daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+        "{load}daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n access_log off;\n client_body_temp_path {d}/tmp/client_body;\n proxy_temp_path {d}/tmp/proxy;\n\
          fastcgi_temp_path {d}/tmp/fastcgi;\n uwsgi_temp_path {d}/tmp/uwsgi;\n scgi_temp_path {d}/tmp/scgi;\n\
