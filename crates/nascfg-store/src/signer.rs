@@ -64,7 +64,7 @@ fn new_key_comment() -> String {
 }
 
 /// The stored public key and sealed private key, if the store has a signing key.
-fn stored(conn: &Connection) -> Result<Option<(String, String)>, Error> {
+pub(crate) fn stored(conn: &Connection) -> Result<Option<(String, String)>, Error> {
     Ok(conn
         .query_row(
             "SELECT public_key, private_key_sealed FROM signing_key WHERE id = 1",

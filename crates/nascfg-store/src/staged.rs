@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use nascfg_credentials::{Credential, ProviderKind};
 use nascfg_crypto::{Fingerprint, SealedValue, SealingKey, Seed};
+use rusqlite::Connection;
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::schema::{cell, shown};
 
@@ -422,13 +422,7 @@ fn others_open(
     key: &SealingKey,
 ) -> Result<(), Error> {
     if version >= 3
-        && let Some((public, sealed)) = conn
-            .query_row(
-                "SELECT public_key, private_key_sealed FROM signing_key WHERE id = 1",
-                [],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
+        && let Some((public, sealed)) = crate::signer::stored(conn)?
     {
         crate::signer::open_signing_key(key, &public, &sealed).map_err(|e| match e {
             Error::InvalidStored { name, reason } => Error::InvalidRow {
